@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-model.h: a loaded network (weights + structure) and its forward passes.
+ * Contract: docs/networks.md. Implemented in analysis/nn/. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CtModel CtModel;
+
+typedef enum
+{
+  CT_MODEL_LUNGS,
+  CT_MODEL_MULTITASK_SPATIAL,
+} CtModelArchitecture;
+
+/* Per-slice progress, from the calling thread between slices or layers:
+ * done slices out of total. Return FALSE to cancel (-> CT_ERROR_CANCELLED). */
+typedef gboolean (*CtModelProgressFunc) (int slices_done, int slices_total, gpointer user_data);
+
+CtModel            *ct_model_load             (const char *path, GError **error);
+CtModel            *ct_model_ref              (CtModel *self);
+void                ct_model_unref            (CtModel *self);
+CtModelArchitecture ct_model_get_architecture (CtModel *self);
+const char         *ct_model_get_name         (CtModel *self); /* file basename */
+const char         *ct_model_get_sha256       (CtModel *self); /* of the whole file, hex */
+const char         *ct_model_get_metadata     (CtModel *self, const char *key); /* NULL if absent */
+
+/* Lung network. input: [n][h][w] windowed slices in [0,1]; out_probability:
+ * [n][h][w] sigmoid outputs. n_threads 0 = all cores. */
+gboolean ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w,
+                             float *out_probability, int n_threads,
+                             CtModelProgressFunc progress, gpointer user_data, GError **error);
+
+/* Multitask network on the lung-cropped stack. input [n][h][w];
+ * out_lesion_probability [n][h][w]; *out_study_probability the COVID-19
+ * probability, or NAN with CT_ERROR_TOO_SMALL left unset when any axis is < 8
+ * (then *out_has_probability = FALSE; lesions are still computed). */
+gboolean ct_model_run_multitask (CtModel *self, const float *input, int n, int h, int w,
+                                 float *out_lesion_probability, double *out_study_probability,
+                                 gboolean *out_has_probability, int n_threads,
+                                 CtModelProgressFunc progress, gpointer user_data, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtModel, ct_model_unref)
+
+G_END_DECLS
