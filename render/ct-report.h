@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-report.h: a one-page summary of one analysed study, as PDF or PNG:
+ * key axial and coronal slices with overlays, the numbers of the analysis,
+ * the model, and the statement that this is not a medical device. */
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+
+#include "ct-analysis.h"
+#include "ct-volume.h"
+
+G_BEGIN_DECLS
+
+#define CT_REPORT_DISCLAIMER \
+  "Not a certified medical device. Model trained on synthetic phantoms and a few " \
+  "real slices; not for clinical use."
+
+typedef enum
+{
+  CT_REPORT_FORMAT_PDF,
+  CT_REPORT_FORMAT_PNG,
+} CtReportFormat;
+
+typedef struct
+{
+  const CtVolume *volume;       /* required, borrowed */
+  const CtAnalysis *analysis;   /* borrowed; NULL prints "not analysed" */
+  const char *model_name;       /* may be NULL (e.g. ct_model_get_name ()) */
+  const char *model_sha256;     /* hex, may be NULL */
+  const char *title;            /* NULL: "COVID-19 CT triage report" */
+} CtReportInfo;
+
+/* A4 portrait, 595 x 842 pt (PNG: 150 dpi, 1240 x 1754 pixels). */
+#define CT_REPORT_PAGE_WIDTH_PT 595.0
+#define CT_REPORT_PAGE_HEIGHT_PT 842.0
+
+/* Draws the page into cr, page units in points (for print or preview). */
+void     ct_report_draw_page (const CtReportInfo *info, cairo_t *cr);
+
+/* Writes the page to path; fails with CT_ERROR_IO when it cannot. */
+gboolean ct_report_write     (const CtReportInfo *info, const char *path,
+                              CtReportFormat format, GError **error);
+
+/* The slices the report shows: the axial slice with the most lesion voxels
+ * (else the most lung, else the middle) and the coronal slice through the
+ * same voxel row. Indices in the CtSliceGeometry slice order. */
+void     ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis,
+                                    int *out_axial_slice, int *out_coronal_slice);
+
+G_END_DECLS
