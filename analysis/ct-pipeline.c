@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-pipeline.c: ct_analysis_run (), PAPER.md "Pipeline at inference".
+ *
+ * Grids: the volume's own grid V [nz][ny][nx] (caller's HU floats); the
+ * network grid N [n][h][w] = V permuted and flipped (ct-reorient.h), never
+ * materialised at native resolution; the 2 mm grid M [n][h2][w2] = N resampled
+ * in plane (slice axis kept).
+ *
+ * Peak buffers, besides the caller's volume (4 bytes per voxel of V) and the
+ * engine's own activations:
+ *   windowed input on M (4 bytes/voxel of M, freed once cropped),
+ *   lung probability on M (4 bytes/voxel of M, until the masks are written),
+ *   cropped input and cropped lesion probability (4 + 4 bytes per voxel of the
+ *     lung box, at most M each),
+ *   pasted lesion probability on M (4 bytes/voxel of M, allocated after the
+ *     cropped input is freed),
+ *   the two result masks on V (1 byte per voxel each).
+ * With 0.7 mm pixels M has about 1/8 of V's voxels, so the pipeline adds
+ * roughly 0.5 x the volume's float size for the masks and about 0.25 x for
+ * the 2 mm buffers: never a second full-size float copy of the volume.
+ */
+#include "ct-analysis.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "ct-category.h"
+#include "ct-error.h"
+#include "ct-lung-box.h"
+#include "ct-quality.h"
+#include "ct-reorient.h"
+#include "ct-resample.h"
+#include "ct-severity.h"
+#include "ct-triage-score.h"
+#include "ct-window.h"
+
+/* The classifier's pyramid pooling needs 8 voxels along every axis. */
+#define CLASSIFIER_MIN_SIZE 8
+
+#define DEFAULT_SPACING_MM       2.0
+#define DEFAULT_LUNG_THRESHOLD   0.5
+#define DEFAULT_LESION_THRESHOLD 0.2
+
+/* Overall progress: the share of the work each stage ends at. */
+#define PROGRESS_PREPROCESSED 0.03
+#define PROGRESS_LUNGS        0.40
+#define PROGRESS_LESIONS      0.92
+
+typedef struct
+{
+  const CtAnalysisOptions *options;
+  const char *stage;
+  double from, to;
+} StageProgress;
+
+static gboolean
+report (const CtAnalysisOptions *options, double fraction, const char *stage, GError **error)
+{
+  if (options->progress != NULL && !options->progress (fraction, stage, options->progress_data))
+    {
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, _("The analysis was cancelled"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+forward_model_progress (int slices_done, int slices_total, gpointer user_data)
+{
+  StageProgress *stage = user_data;
+  double part = slices_total > 0 ? (double) slices_done / slices_total : 1.0;
+
+  if (stage->options->progress == NULL)
+    return TRUE;
+  return stage->options->progress (stage->from + (stage->to - stage->from) * part, stage->stage,
+                                   stage->options->progress_data);
+}
+
+/* Network settings read from the models' metadata (docs/networks.md). */
+typedef struct
+{
+  double spacing_mm[2];   /* rows, columns of the 2 mm grid */
+  CtWindow window;
+  double lung_threshold;
+  double lesion_threshold;
+} NetworkSettings;
+
+static gboolean
+parse_spacing (const char *text, double out[2])
+{
+  char *end;
+
+  if (text == NULL)
+    {
+      out[0] = out[1] = DEFAULT_SPACING_MM;
+      return TRUE;
+    }
+  out[0] = g_ascii_strtod (text, &end);
+  if (end == text || *end != ',')
+    return FALSE;
+  text = end + 1;
+  out[1] = g_ascii_strtod (text, &end);
+  return end != text && out[0] > 0.1 && out[0] < 100 && out[1] > 0.1 && out[1] < 100;
+}
+
+static gboolean
+parse_threshold (const char *text, double fallback, double *out)
+{
+  char *end;
+
+  if (text == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  *out = g_ascii_strtod (text, &end);
+  return end != text && *out > 0 && *out < 1;
+}
+
+static gboolean
+read_settings (CtModel *lungs, CtModel *multitask, NetworkSettings *out, GError **error)
+{
+  CtModel *models[2] = { lungs, multitask };
+  double spacing[2][2];
+  CtWindow window[2];
+
+  for (int m = 0; m < 2; m++)
+    {
+      const char *window_text = ct_model_get_metadata (models[m], "hu_window");
+
+      if (!parse_spacing (ct_model_get_metadata (models[m], "pixel_spacing_mm"), spacing[m]))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _("Model %s has an unusable pixel_spacing_mm"),
+                       ct_model_get_name (models[m]));
+          return FALSE;
+        }
+      if (window_text == NULL)
+        {
+          window[m].low_hu = -1000;
+          window[m].high_hu = 300;
+        }
+      else if (!ct_window_parse (window_text, &window[m]))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _("Model %s has an unusable hu_window"),
+                       ct_model_get_name (models[m]));
+          return FALSE;
+        }
+    }
+  /* Both networks read the same input stack. */
+  if (spacing[0][0] != spacing[1][0] || spacing[0][1] != spacing[1][1]
+      || window[0].low_hu != window[1].low_hu || window[0].high_hu != window[1].high_hu)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
+                   _("The lung model %s and the lesion model %s expect different input spacing or HU window"),
+                   ct_model_get_name (lungs), ct_model_get_name (multitask));
+      return FALSE;
+    }
+  if (!parse_threshold (ct_model_get_metadata (lungs, "threshold"), DEFAULT_LUNG_THRESHOLD, &out->lung_threshold)
+      || !parse_threshold (ct_model_get_metadata (multitask, "threshold"), DEFAULT_LESION_THRESHOLD,
+                           &out->lesion_threshold))
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _("A model's threshold is not a number between 0 and 1"));
+      return FALSE;
+    }
+  memcpy (out->spacing_mm, spacing[0], sizeof out->spacing_mm);
+  out->window = window[0];
+  return TRUE;
+}
+
+static float *
+try_alloc_floats (gsize n, gboolean zero, GError **error)
+{
+  float *p = zero ? g_try_malloc0_n (n, sizeof (float)) : g_try_malloc_n (n, sizeof (float));
+
+  if (p == NULL)
+    g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the analysis (%" G_GSIZE_FORMAT " MB)"),
+                 n * sizeof (float) >> 20);
+  return p;
+}
+
+/* Volume -> windowed 2 mm stack [n][h2][w2], bilinear in plane straight from
+ * the volume through the reorientation (no native-resolution copy). */
+static void
+build_input (const CtVolume *volume, const CtReorient *r, const CtResampleAxis *rows, const CtResampleAxis *cols,
+             const CtWindow *window, int n_threads, float *out)
+{
+  int n = r->net_dims[0], h2 = rows->n_out, w2 = cols->n_out;
+
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+  for (int s = 0; s < n; s++)
+    for (int y = 0; y < h2; y++)
+      {
+        int r0 = rows->lower[y], r1 = MIN (r0 + 1, rows->n_in - 1);
+        float wr = rows->weight[y];
+        gssize row0 = (gssize) ct_reorient_volume_index (r, s, r0, 0);
+        gssize row1 = (gssize) ct_reorient_volume_index (r, s, r1, 0);
+        float *dst = out + ((gsize) s * h2 + y) * w2;
+
+        for (int x = 0; x < w2; x++)
+          {
+            int c0 = cols->lower[x], c1 = MIN (c0 + 1, cols->n_in - 1);
+            float wc = cols->weight[x];
+            float a = volume->hu[row0 + c0 * r->step[2]], b = volume->hu[row0 + c1 * r->step[2]];
+            float c = volume->hu[row1 + c0 * r->step[2]], d = volume->hu[row1 + c1 * r->step[2]];
+            float top = a + wc * (b - a), bottom = c + wc * (d - c);
+            dst[x] = top + wr * (bottom - top);
+          }
+      }
+  ct_window_apply (window, out, (gsize) n * h2 * w2);
+}
+
+/* Lung and lesion probabilities on the 2 mm grid -> 0/1 masks on the volume
+ * grid, bilinear in plane, then thresholded. Lesions are kept only inside the
+ * lung mask: severity is a share of lung, a "lesion" outside the predicted
+ * lungs (chest wall, mediastinum, bowel inside the crop) is not lung
+ * involvement and would let shares exceed 100 %. The lung network was trained
+ * on thoracic-cavity masks that include consolidated lung, so this does not
+ * cut away dense consolidation. */
+static void
+write_masks (const CtReorient *r, const CtResampleAxis *rows, const CtResampleAxis *cols, const float *lung_probability,
+             const float *lesion_probability, const NetworkSettings *settings, int n_threads,
+             guint8 *lung_mask, guint8 *lesion_mask)
+{
+  int n = r->net_dims[0], h = rows->n_out, w = cols->n_out, h2 = rows->n_in, w2 = cols->n_in;
+  float lung_threshold = (float) settings->lung_threshold, lesion_threshold = (float) settings->lesion_threshold;
+
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+  for (int s = 0; s < n; s++)
+    {
+      const float *lung_plane = lung_probability + (gsize) s * h2 * w2;
+      const float *lesion_plane = lesion_probability != NULL ? lesion_probability + (gsize) s * h2 * w2 : NULL;
+
+      for (int y = 0; y < h; y++)
+        {
+          gssize index = (gssize) ct_reorient_volume_index (r, s, y, 0);
+          for (int x = 0; x < w; x++, index += r->step[2])
+            {
+              gboolean lung = ct_resample_sample (lung_plane, w2, rows, cols, y, x) > lung_threshold;
+              gboolean lesion = lung && lesion_plane != NULL
+                                && ct_resample_sample (lesion_plane, w2, rows, cols, y, x) > lesion_threshold;
+              lung_mask[index] = lung;
+              lesion_mask[index] = lesion;
+            }
+        }
+    }
+}
+
+static char *
+classifier_size_note (int n_slices, const CtBox *box)
+{
+  if (n_slices < CLASSIFIER_MIN_SIZE)
+    return g_strdup_printf (_("The study has %d slices; the COVID-19 classifier needs at least %d."), n_slices,
+                            CLASSIFIER_MIN_SIZE);
+  for (int a = 0; a < 3; a++)
+    if (ct_box_size (box, a) < CLASSIFIER_MIN_SIZE)
+      return g_strdup_printf (_("The lung region is %d x %d x %d voxels (slices x 2 mm rows x 2 mm columns); "
+                                "the COVID-19 classifier needs at least %d along every axis."),
+                              ct_box_size (box, 0), ct_box_size (box, 1), ct_box_size (box, 2), CLASSIFIER_MIN_SIZE);
+  return NULL;
+}
+
+static void
+copy_box (const float *from, int from_h, int from_w, const CtBox *box, float *to, gboolean into_box)
+{
+  int bh = ct_box_size (box, 1), bw = ct_box_size (box, 2);
+
+  for (int s = box->lower[0]; s < box->upper[0]; s++)
+    for (int y = box->lower[1]; y < box->upper[1]; y++)
+      {
+        gsize full = ((gsize) s * from_h + y) * from_w + box->lower[2];
+        gsize cropped = ((gsize) (s - box->lower[0]) * bh + (y - box->lower[1])) * bw;
+        if (into_box)
+          memcpy (to + full, from + cropped, bw * sizeof (float));
+        else
+          memcpy (to + cropped, from + full, bw * sizeof (float));
+      }
+}
+
+static double
+elapsed_ms (gint64 since)
+{
+  return (g_get_monotonic_time () - since) / 1000.0;
+}
+
+CtAnalysis *
+ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GError **error)
+{
+  g_autoptr (CtAnalysis) result = NULL;
+  g_autoptr (CtResampleAxis) rows_down = NULL, cols_down = NULL, rows_up = NULL, cols_up = NULL;
+  g_autofree float *input = NULL, *lung_probability = NULL, *lesion_probability = NULL;
+  NetworkSettings settings;
+  CtReorient r;
+  CtBox box;
+  CtSeverity severity;
+  CtQualityMeasures measures;
+  gint64 start = g_get_monotonic_time (), stage_start;
+  int n, h, w, h2, w2, n_threads;
+  gsize n_voxels, n_small;
+  gboolean has_lungs;
+
+  g_return_val_if_fail (volume != NULL && volume->hu != NULL, NULL);
+  g_return_val_if_fail (options != NULL && options->lungs != NULL && options->multitask != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (ct_model_get_architecture (options->lungs) != CT_MODEL_LUNGS
+      || ct_model_get_architecture (options->multitask) != CT_MODEL_MULTITASK_SPATIAL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
+                   _("Wrong models: %s must be a lung network and %s a multitask network"),
+                   ct_model_get_name (options->lungs), ct_model_get_name (options->multitask));
+      return NULL;
+    }
+  if (volume->nx < 1 || volume->ny < 1 || volume->nz < 1
+      || !(volume->spacing[0] > 0 && volume->spacing[1] > 0 && volume->spacing[2] > 0))
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _("The volume has no voxels or no valid spacing"));
+      return NULL;
+    }
+  if (!read_settings (options->lungs, options->multitask, &settings, error))
+    return NULL;
+  n_threads = options->n_threads > 0 ? options->n_threads : (int) g_get_num_processors ();
+
+  /* 1-3: reorient, resample to 2 mm, window. */
+  stage_start = start;
+  if (!report (options, 0.0, "preprocessing", error))
+    return NULL;
+  ct_reorient_init_from_volume (&r, volume);
+  n = r.net_dims[0];
+  h = r.net_dims[1];
+  w = r.net_dims[2];
+  h2 = ct_resample_output_size (h, r.net_spacing[1], settings.spacing_mm[0]);
+  w2 = ct_resample_output_size (w, r.net_spacing[2], settings.spacing_mm[1]);
+  rows_down = ct_resample_axis_new (h, r.net_spacing[1], h2, settings.spacing_mm[0]);
+  cols_down = ct_resample_axis_new (w, r.net_spacing[2], w2, settings.spacing_mm[1]);
+  rows_up = ct_resample_axis_new (h2, settings.spacing_mm[0], h, r.net_spacing[1]);
+  cols_up = ct_resample_axis_new (w2, settings.spacing_mm[1], w, r.net_spacing[2]);
+  n_voxels = ct_volume_n_voxels (volume);
+  n_small = (gsize) n * h2 * w2;
+
+  result = g_new0 (CtAnalysis, 1);
+  result->nx = volume->nx;
+  result->ny = volume->ny;
+  result->nz = volume->nz;
+  result->covid_probability = NAN;
+  result->quality_notes = g_ptr_array_new_with_free_func (g_free);
+
+  if ((input = try_alloc_floats (n_small, FALSE, error)) == NULL
+      || (lung_probability = try_alloc_floats (n_small, FALSE, error)) == NULL)
+    return NULL;
+  build_input (volume, &r, rows_down, cols_down, &settings.window, n_threads, input);
+  if (!report (options, PROGRESS_PREPROCESSED, "lungs", error))
+    return NULL;
+
+  /* 4: lung network, threshold, clean-up, bounding box. */
+  {
+    StageProgress stage = { options, "lungs", PROGRESS_PREPROCESSED, PROGRESS_LUNGS };
+    g_autofree guint8 *lungs_small = NULL;
+
+    if (!ct_model_run_lungs (options->lungs, input, n, h2, w2, lung_probability, options->n_threads,
+                             forward_model_progress, &stage, error))
+      return NULL;
+    lungs_small = g_malloc (n_small);
+    for (gsize v = 0; v < n_small; v++)
+      lungs_small[v] = lung_probability[v] > settings.lung_threshold;
+    ct_lung_box_keep_lungs (lungs_small, n, h2, w2);
+    /* Dropped components (gas outside the lungs) must not come back when
+     * the probabilities are resampled to the volume grid. */
+    for (gsize v = 0; v < n_small; v++)
+      if (lungs_small[v] == 0 && lung_probability[v] > settings.lung_threshold)
+        lung_probability[v] = 0.0f;
+    has_lungs = ct_lung_box_compute (lungs_small, n, h2, w2, &box);
+  }
+  result->timing_lungs_ms = elapsed_ms (stage_start);
+  if (!report (options, PROGRESS_LUNGS, "lesions", error))
+    return NULL;
+
+  /* 5: multitask network on the lung box, paste back. */
+  stage_start = g_get_monotonic_time ();
+  if (!has_lungs)
+    {
+      result->has_probability = FALSE;
+      result->probability_note = g_strdup (_("No lung was found, so there is no COVID-19 probability."));
+      g_clear_pointer (&input, g_free);
+    }
+  else
+    {
+      StageProgress stage = { options, "lesions", PROGRESS_LUNGS, PROGRESS_LESIONS };
+      int bn = ct_box_size (&box, 0), bh = ct_box_size (&box, 1), bw = ct_box_size (&box, 2);
+      gsize n_box = (gsize) bn * bh * bw;
+      g_autofree float *box_input = NULL, *box_lesions = NULL;
+      g_autofree char *size_note = classifier_size_note (n, &box);
+      double probability = NAN;
+      gboolean has_probability = FALSE;
+
+      if ((box_input = try_alloc_floats (n_box, FALSE, error)) == NULL)
+        return NULL;
+      copy_box (input, h2, w2, &box, box_input, FALSE);
+      g_clear_pointer (&input, g_free);
+      if ((box_lesions = try_alloc_floats (n_box, FALSE, error)) == NULL)
+        return NULL;
+      if (!ct_model_run_multitask (options->multitask, box_input, bn, bh, bw, box_lesions, &probability,
+                                   &has_probability, options->n_threads, forward_model_progress, &stage, error))
+        return NULL;
+      g_clear_pointer (&box_input, g_free);
+      if ((lesion_probability = try_alloc_floats (n_small, TRUE, error)) == NULL)
+        return NULL;
+      copy_box (box_lesions, h2, w2, &box, lesion_probability, TRUE);
+
+      result->has_probability = has_probability && isfinite (probability);
+      if (result->has_probability)
+        result->covid_probability = probability;
+      else
+        result->probability_note = size_note != NULL ? g_steal_pointer (&size_note)
+                                                     : g_strdup (_("The classifier gave no probability for this study."));
+    }
+
+  /* Back to the volume grid. */
+  result->lung_mask = g_try_malloc (n_voxels);
+  result->lesion_mask = g_try_malloc (n_voxels);
+  if (result->lung_mask == NULL || result->lesion_mask == NULL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the masks (%" G_GSIZE_FORMAT " MB)"),
+                   (2 * n_voxels) >> 20);
+      return NULL;
+    }
+  write_masks (&r, rows_up, cols_up, lung_probability, lesion_probability, &settings, n_threads,
+               result->lung_mask, result->lesion_mask);
+  g_clear_pointer (&lung_probability, g_free);
+  g_clear_pointer (&lesion_probability, g_free);
+  result->timing_lesions_ms = elapsed_ms (stage_start);
+  if (!report (options, PROGRESS_LESIONS, "severity", error))
+    return NULL;
+
+  /* 6: lungs apart, shares, category, priority, quality. */
+  ct_severity_split_lungs (volume, result->lung_mask, n_threads);
+  ct_severity_compute (volume, result->lung_mask, result->lesion_mask, &severity);
+  result->severity_percent = severity.severity_percent;
+  result->severity_total_percent = severity.severity_total_percent;
+  result->severity_right_percent = severity.severity_right_percent;
+  result->severity_left_percent = severity.severity_left_percent;
+  result->lung_volume_ml = severity.lung_volume_ml;
+  result->lesion_volume_ml = severity.lesion_volume_ml;
+  result->category = ct_category_from_severity (severity.severity_percent);
+  result->triage_score = ct_triage_score (result->covid_probability, result->has_probability,
+                                          severity.severity_percent);
+
+  ct_quality_measure_lungs (&r, result->lung_mask, &measures);
+  measures.noise_hu = ct_quality_estimate_noise_hu (volume);
+  result->quality = ct_quality_assess (&r, &measures, severity.lung_volume_ml, result->quality_notes);
+
+  result->timing_total_ms = elapsed_ms (start);
+  if (!report (options, 1.0, "done", error))
+    return NULL;
+  return g_steal_pointer (&result);
+}
+
+void
+ct_analysis_free (CtAnalysis *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->lung_mask);
+  g_free (self->lesion_mask);
+  g_free (self->probability_note);
+  g_clear_pointer (&self->quality_notes, g_ptr_array_unref);
+  g_free (self);
+}

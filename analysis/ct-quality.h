@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-quality.h: input-quality flags a radiologist wants beside the numbers
+ * (CtQualityFlags in ct-analysis.h), each with a human-readable note.
+ *
+ * Limits (one place, here):
+ * - not chest: lung volume under 100 ml, or no axial slice with 20 cm2 of
+ *   lung (an adult chest CT has slices with 200-300 cm2);
+ * - lungs cut off: the most superior (or inferior) scanned slice holds at
+ *   least 2 cm2 of lung and at least 1 % of the largest slice's lung area, so
+ *   a few stray voxels do not raise it but a scan starting below the apices
+ *   does;
+ * - thick slices: spacing along the slice axis over 5 mm;
+ * - noisy: robust noise estimate in homogeneous soft tissue over 60 HU
+ *   (routine chest CT with a soft-tissue kernel: 10-30 HU; low dose: 30-50).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ct-analysis.h"
+#include "ct-reorient.h"
+
+G_BEGIN_DECLS
+
+#define CT_QUALITY_MIN_LUNG_ML          100.0
+#define CT_QUALITY_MIN_MAX_AREA_MM2     2000.0
+#define CT_QUALITY_CUT_MIN_AREA_MM2     200.0
+#define CT_QUALITY_CUT_MIN_AREA_SHARE   0.01
+#define CT_QUALITY_MAX_SLICE_SPACING_MM 5.0
+#define CT_QUALITY_NOISE_LIMIT_HU       60.0
+
+typedef struct
+{
+  double max_slice_area_mm2;     /* largest lung area of one network slice */
+  double first_slice_area_mm2;   /* most superior slice */
+  double last_slice_area_mm2;    /* most inferior slice */
+  double noise_hu;               /* NAN when too little soft tissue to tell */
+} CtQualityMeasures;
+
+/* Robust noise: per-voxel residual from the 3x3 in-plane mean, over voxels
+ * whose 3x3 mean lies in [-80, 120] HU (muscle, organs, blood), on up to 16
+ * slices; sigma = 1.4826 * MAD * sqrt (9/8) for white noise. Correlated
+ * noise reads lower, edges are outliers the median ignores. */
+double         ct_quality_estimate_noise_hu (const CtVolume *volume);
+/* Lung areas per network slice from a lung mask on the volume grid. */
+void           ct_quality_measure_lungs     (const CtReorient *reorient, const guint8 *lung_mask,
+                                             CtQualityMeasures *out);
+/* Flags from the measures; appends one note per raised flag to notes (char*). */
+CtQualityFlags ct_quality_assess            (const CtReorient *reorient, const CtQualityMeasures *measures,
+                                             double lung_volume_ml, GPtrArray *notes);
+
+G_END_DECLS
