@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-model-private.h: the loaded weights of a CtModel and the two forward
+ * paths (naive reference and optimized). Shared by analysis/nn/ and tests. */
+#pragma once
+
+#include "ct-model.h"
+#include "ct-net-structure.h"
+#include "ct-nn-conv.h"
+
+G_BEGIN_DECLS
+
+/* BatchNorm with running statistics; scale/shift are the folded form
+ * y = x * scale + shift (scale = weight / sqrt(var + eps)). All [n]. */
+typedef struct
+{
+  int    n;
+  float *weight, *bias, *mean, *var;
+  float *scale, *shift;
+} CtBatchNorm;
+
+/* Pre-activation ResBlock in -> out (docs/networks.md). */
+typedef struct
+{
+  int         in, out;
+  CtBatchNorm bn1;          /* [in] */
+  float      *conv1;        /* [out][in][3][3] */
+  CtBatchNorm bn2;          /* [out] */
+  float      *conv2;        /* [out][out][3][3] */
+  float      *shortcut;     /* [out][in] 1x1, NULL when in == out */
+  /* optimized path: packed GEMM operands */
+  CtConvWeights packed_conv1;   /* K = 9 * in, epilogue bn2 + relu */
+  CtConvWeights packed_conv2;   /* K = 9 * out (+ in with the shortcut) */
+} CtResBlock;
+
+typedef struct
+{
+  int         n_blocks;
+  CtResBlock *blocks;
+} CtResPath;
+
+typedef struct
+{
+  float        *init_weight;       /* [init][1][3][3] */
+  float        *init_bias;         /* [init] */
+  CtConvWeights packed_init;
+  CtResPath     down[CT_NET_MAX_LEVELS];
+  CtResPath     bridge;
+  CtResPath     up[CT_NET_MAX_LEVELS];
+  /* lungs: head; multitask: seg_head (block + bn + conv) */
+  CtResBlock    seg_block;         /* multitask only */
+  CtBatchNorm   head_bn;           /* [top] */
+  float        *head_conv;         /* [top] (1 x top x 1 x 1) */
+  /* multitask classifier */
+  float        *fc1_weight;        /* [hidden][features] */
+  float        *fc1_bias;          /* [hidden] */
+  float        *fc2_weight;        /* [hidden] */
+} CtNetWeights;
+
+struct _CtModel
+{
+  gatomicrefcount ref_count;
+  char           *name;
+  char           *sha256;
+  GHashTable     *metadata;         /* char* -> char* */
+  CtNetStructure  structure;
+  CtNetWeights    weights;
+  GPtrArray      *allocations;      /* every float array above, freed with the model */
+};
+
+typedef enum
+{
+  CT_MODEL_ENGINE_OPTIMIZED,
+  CT_MODEL_ENGINE_REFERENCE,
+} CtModelEngine;
+
+/* Loads from bytes already in memory (the test's seeded full-width models). */
+CtModel *ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name,
+                                   GError **error);
+
+/* The forward passes behind ct_model_run_lungs/_multitask with an explicit
+ * engine. For the lungs network out_study/out_has may be NULL. */
+gboolean ct_model_run_engine (CtModel *self, CtModelEngine engine,
+                              const float *input, int n, int h, int w,
+                              float *out_probability, double *out_study_probability,
+                              gboolean *out_has_probability, int n_threads,
+                              CtModelProgressFunc progress, gpointer user_data, GError **error);
+
+gboolean ct_nn_forward_reference (CtModel *self, const float *input, int n, int h, int w,
+                                  float *out_probability, double *out_study_probability,
+                                  gboolean *out_has_probability, int n_threads,
+                                  CtModelProgressFunc progress, gpointer user_data,
+                                  GError **error);
+gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
+                                  float *out_probability, double *out_study_probability,
+                                  gboolean *out_has_probability, int n_threads,
+                                  CtModelProgressFunc progress, gpointer user_data,
+                                  GError **error);
+
+/* Slices per batch of the optimized path (bounds memory). */
+#define CT_NN_BATCH_SLICES 8
+
+G_END_DECLS

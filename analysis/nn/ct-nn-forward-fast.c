@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-forward-fast.c: the optimized forward pass. Slices are processed in
+ * batches of at most CT_NN_BATCH_SLICES in channel-major layout
+ * [C][slices][H][W], so that the deep, low-resolution levels still give the
+ * GEMM enough columns. Every buffer is planned and allocated once per call
+ * (per input size), before the first batch; peak memory does not grow with
+ * the number of slices. Fusions (see ct-nn-conv.h):
+ *  - BN1 + ReLU of a block input: applied while writing the zero-bordered
+ *    copy conv1 reads (padding after the activation, as in PyTorch);
+ *  - BN2 + ReLU after conv1: conv1's epilogue;
+ *  - the 1x1 shortcut: extra K rows of conv2's GEMM; the identity residual:
+ *    conv2's epilogue. */
+#include "ct-model-private.h"
+
+#include "ct-error.h"
+#include "ct-nn-ops.h"
+#include "ct-nn-ref.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct
+{
+  const CtNetStructure *s;
+  const CtNetWeights   *wt;
+  int                   batch;          /* slices per batch (capacity) */
+  int                   nimg;           /* slices in the current batch */
+  int                   hs[CT_NET_MAX_LEVELS + 1], ws[CT_NET_MAX_LEVELS + 1];
+  float                *skips[CT_NET_MAX_LEVELS];
+  float                *work[3];        /* ping-pong block outputs, max size */
+  float                *hidden;         /* conv1 outputs */
+  float                *padded;         /* zero-bordered conv inputs */
+  float                *scratch;        /* per-thread GEMM packing */
+  int                   n_threads;
+  CtGemmMicroKernel     kernel;
+} Plan;
+
+static int
+path_max_channels (const CtChannelPath *p)
+{
+  int m = 0;
+  for (int i = 0; i < p->n; i++)
+    m = MAX (m, p->channels[i]);
+  return m;
+}
+
+static void
+plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batch, int h, int w,
+           int n_threads)
+{
+  size_t max_tensor = 0, max_padded = 0;
+
+  memset (plan, 0, sizeof *plan);
+  plan->s = s;
+  plan->wt = wt;
+  plan->batch = batch;
+  plan->n_threads = n_threads;
+  plan->kernel = ct_gemm_best_kernel ();
+  plan->hs[0] = h;
+  plan->ws[0] = w;
+  for (int l = 0; l < s->n_levels; l++)
+    {
+      plan->hs[l + 1] = (plan->hs[l] + 1) / 2;
+      plan->ws[l + 1] = (plan->ws[l] + 1) / 2;
+    }
+  for (int l = 0; l <= s->n_levels; l++)
+    {
+      int c = l < s->n_levels ? MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l]))
+                              : path_max_channels (&s->bridge);
+      size_t plane = (size_t) plan->hs[l] * plan->ws[l];
+      size_t padded_plane = (size_t) (plan->hs[l] + 2) * (plan->ws[l] + 2);
+
+      if (l == 0)
+        c = MAX (c, s->init_channels);
+      max_tensor = MAX (max_tensor, (size_t) c * batch * plane);
+      max_padded = MAX (max_padded, (size_t) c * batch * padded_plane);
+      if (l < s->n_levels)
+        plan->skips[l] = g_new (float, (size_t) s->down[l].channels[s->down[l].n - 1] * batch * plane);
+    }
+  for (int i = 0; i < 3; i++)
+    plan->work[i] = g_new (float, max_tensor);
+  plan->hidden = g_new (float, max_tensor);
+  plan->padded = g_new (float, max_padded);
+  plan->scratch = g_new (float, ct_conv_scratch_floats_per_thread () * n_threads);
+}
+
+static void
+plan_clear (Plan *plan)
+{
+  for (int l = 0; l < CT_NET_MAX_LEVELS; l++)
+    g_clear_pointer (&plan->skips[l], g_free);
+  for (int i = 0; i < 3; i++)
+    g_clear_pointer (&plan->work[i], g_free);
+  g_clear_pointer (&plan->hidden, g_free);
+  g_clear_pointer (&plan->padded, g_free);
+  g_clear_pointer (&plan->scratch, g_free);
+}
+
+/* x [in][N] -> out [out][N] at level resolution h x w; out != x. */
+static void
+resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
+{
+  CtConvInput input = { plan->padded, NULL, plan->nimg, h, w };
+  CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE };
+  CtConvEpilogue ep2 = { NULL, NULL, NULL, NULL, FALSE };
+
+  g_assert (out != x);
+  ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
+                 plan->n_threads);
+  ct_conv_run (&b->packed_conv1, &input, &ep1, plan->hidden, plan->scratch, plan->n_threads,
+               plan->kernel);
+  ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded,
+                 plan->n_threads);
+  if (b->shortcut != NULL)
+    input.raw = x;
+  else
+    ep2.residual = x;
+  ct_conv_run (&b->packed_conv2, &input, &ep2, out, plan->scratch, plan->n_threads, plan->kernel);
+}
+
+static float *
+other_work (Plan *plan, const float *a, const float *b)
+{
+  for (int i = 0; i < 3; i++)
+    if (plan->work[i] != a && plan->work[i] != b)
+      return plan->work[i];
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* Runs the path on x; the last block writes `final` (which must differ from
+ * x unless the path is empty, then x is copied). */
+static void
+run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
+          float *final, int h, int w)
+{
+  const float *cur = x;
+
+  if (path->n_blocks == 0)
+    {
+      if (final != x)
+        memcpy (final, x, sizeof (float) * channels->channels[0] * plan->nimg * h * w);
+      return;
+    }
+  for (int i = 0; i < path->n_blocks; i++)
+    {
+      float *dst = i == path->n_blocks - 1 ? final : other_work (plan, cur, final);
+      resblock (plan, &path->blocks[i], cur, dst, h, w);
+      cur = dst;
+    }
+}
+
+/* Backbone on plan->nimg slices [nimg][h][w]; returns the buffer holding the
+ * top features [top][nimg][h][w] (one of plan->work). */
+static float *
+backbone (Plan *plan, const float *slices)
+{
+  const CtNetStructure *s = plan->s;
+  const CtNetWeights *wt = plan->wt;
+  int h = plan->hs[0], w = plan->ws[0];
+  CtConvInput input = { plan->padded, NULL, plan->nimg, h, w };
+  CtConvEpilogue ep = { NULL, NULL, wt->init_bias, NULL, FALSE };
+  float *x = plan->work[0];
+  int c, L = s->n_levels;
+
+  ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
+  ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
+
+  for (int l = 0; l < L; l++)
+    {
+      c = s->down[l].channels[s->down[l].n - 1];
+      run_path (plan, &wt->down[l], &s->down[l], x, plan->skips[l], plan->hs[l], plan->ws[l]);
+      ct_nn_maxpool2x2_ceil (plan->skips[l], c * plan->nimg, plan->hs[l], plan->ws[l], x,
+                             plan->n_threads);
+    }
+  {
+    float *y = other_work (plan, x, NULL);
+    run_path (plan, &wt->bridge, &s->bridge, x, y, plan->hs[L], plan->ws[L]);
+    x = y;
+  }
+  c = s->bridge.channels[s->bridge.n - 1];
+  for (int l = L - 1; l >= 0; l--)
+    {
+      float *u = other_work (plan, x, NULL);
+      float *y;
+
+      ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], plan->skips[l],
+                          u, plan->hs[l], plan->ws[l], plan->n_threads);
+      y = other_work (plan, u, NULL);
+      run_path (plan, &wt->up[l], &s->up[l], u, y, plan->hs[l], plan->ws[l]);
+      x = y;
+      c = s->up[l].channels[s->up[l].n - 1];
+    }
+  return x;
+}
+
+gboolean
+ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
+                         float *out_probability, double *out_study_probability,
+                         gboolean *out_has_probability, int n_threads,
+                         CtModelProgressFunc progress, gpointer user_data, GError **error)
+{
+  const CtNetStructure *s = &self->structure;
+  const CtNetWeights *wt = &self->weights;
+  gboolean multitask = s->architecture == CT_MODEL_MULTITASK_SPATIAL;
+  gboolean classify = multitask && n >= 8 && h >= 8 && w >= 8;
+  size_t plane = (size_t) h * w;
+  g_autofree float *pyramid = NULL;
+  gboolean ok = TRUE;
+  Plan plan;
+
+  if (n == 0)
+    return TRUE;
+  plan_init (&plan, s, wt, MIN (n, CT_NN_BATCH_SLICES), h, w, n_threads);
+  if (classify)
+    {
+      pyramid = g_new (float, s->n_features);
+      ct_nn_ref_pyramid_init (pyramid, s->n_features);
+    }
+
+  for (int d0 = 0; d0 < n && ok; d0 += plan.batch)
+    {
+      float *f;
+
+      plan.nimg = MIN (plan.batch, n - d0);
+      f = backbone (&plan, input + (size_t) d0 * plane);
+      if (multitask)
+        {
+          float *g = other_work (&plan, f, NULL);
+
+          if (classify)
+            for (int i = 0; i < plan.nimg; i++)
+              ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
+                                            f + (size_t) i * plane, s->top_channels,
+                                            plane * plan.nimg, h, w, d0 + i, n);
+          resblock (&plan, &wt->seg_block, f, g, h, w);
+          f = g;
+        }
+      ct_nn_head_sigmoid (f, s->top_channels, plane * plan.nimg, wt->head_bn.scale,
+                          wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
+                          plan.n_threads);
+      if (progress != NULL && !progress (d0 + plan.nimg, n, user_data))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_CANCELLED, "Cancelled");
+          ok = FALSE;
+        }
+    }
+  plan_clear (&plan);
+
+  if (ok && classify)
+    {
+      g_autofree float *hidden = g_new (float, s->fc_hidden);
+      float logit;
+
+      ct_nn_ref_linear (pyramid, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden,
+                        hidden);
+      ct_nn_ref_relu (hidden, s->fc_hidden);
+      ct_nn_ref_linear (hidden, s->fc_hidden, wt->fc2_weight, NULL, 1, &logit);
+      *out_study_probability = 1.0 / (1.0 + exp (-(double) logit));
+      *out_has_probability = TRUE;
+    }
+  return ok;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-gemm.c: portable micro-kernel and run-time kernel selection. */
+#include "ct-nn-gemm.h"
+
+void
+ct_f32_gemm_4x24_portable (int k, const float *restrict a, const float *restrict b,
+                           float *restrict c, int accumulate)
+{
+  float acc[CT_GEMM_MR][CT_GEMM_NR];
+
+  for (int r = 0; r < CT_GEMM_MR; r++)
+    for (int j = 0; j < CT_GEMM_NR; j++)
+      acc[r][j] = accumulate ? c[r * CT_GEMM_NR + j] : 0.0f;
+  for (int p = 0; p < k; p++)
+    {
+      const float *ap = a + (size_t) p * CT_GEMM_MR;
+      const float *bp = b + (size_t) p * CT_GEMM_NR;
+      for (int r = 0; r < CT_GEMM_MR; r++)
+        for (int j = 0; j < CT_GEMM_NR; j++)
+          acc[r][j] += ap[r] * bp[j];
+    }
+  for (int r = 0; r < CT_GEMM_MR; r++)
+    for (int j = 0; j < CT_GEMM_NR; j++)
+      c[r * CT_GEMM_NR + j] = acc[r][j];
+}
+
+static gboolean
+cpu_has_avx2_fma (void)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#else
+  return FALSE;
+#endif
+}
+
+CtGemmMicroKernel
+ct_gemm_best_kernel (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  if (cpu_has_avx2_fma () && g_getenv ("CT_NN_PORTABLE") == NULL)
+    return ct_f32_gemm_4x24_avx2;
+#endif
+  return ct_f32_gemm_4x24_portable;
+}
+
+const char *
+ct_gemm_best_kernel_name (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  if (ct_gemm_best_kernel () == ct_f32_gemm_4x24_avx2)
+    return "f32_gemm_4x24_avx2";
+#endif
+  return "f32_gemm_4x24_portable";
+}
