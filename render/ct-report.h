@@ -42,9 +42,9 @@ void     ct_report_draw_page (const CtReportInfo *info, cairo_t *cr);
 gboolean ct_report_write     (const CtReportInfo *info, const char *path,
                               CtReportFormat format, GError **error);
 
-/* The slices the report shows: the axial slice with the most lesion voxels
- * (else the most lung, else the middle) and the coronal slice through the
- * same voxel row. Indices in the CtSliceGeometry slice order. */
+/* The slices the report shows: the axial and the coronal slice with the
+ * most lesion voxels (else the most lung, else the middle slice). Indices in
+ * CtSliceGeometry slice order. */
 void     ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis,
                                     int *out_axial_slice, int *out_coronal_slice);
 

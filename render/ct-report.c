@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include "ct-report.h"
+
+#include <cairo-pdf.h>
+#include <math.h>
+#include <string.h>
+
+#include "ct-error.h"
+#include "ct-slice-renderer.h"
+
+#define PAGE_MARGIN_PT 40.0
+#define PANEL_SIZE_PT 252.0
+#define PNG_DPI 150.0
+
+/* ct_category_to_string () lives in the analysis pipeline, which may not be
+ * linked yet; the names are fixed by the contract ("CT-0".."CT-4"). */
+static void
+format_category (CtCategory category, char *out, gsize size)
+{
+  g_snprintf (out, size, "CT-%d", (int) category);
+}
+
+static const CtAnalysis *
+usable_analysis (const CtVolume *volume, const CtAnalysis *analysis)
+{
+  if (analysis == NULL)
+    return NULL;
+  if (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz)
+    return NULL;
+  return analysis;
+}
+
+/* The index along `axis` (0 = i, 1 = j, 2 = k) with the most nonzero mask
+ * voxels, or -1 for an empty mask. */
+static int
+busiest_index_along (const CtVolume *volume, const guint8 *mask, int axis)
+{
+  const int dims[3] = { volume->nx, volume->ny, volume->nz };
+  g_autofree guint64 *counts = g_new0 (guint64, dims[axis]);
+  guint64 best_count = 0;
+  int best = -1;
+  gsize n = 0;
+
+  for (int k = 0; k < volume->nz; k++)
+    for (int j = 0; j < volume->ny; j++)
+      for (int i = 0; i < volume->nx; i++, n++)
+        if (mask[n])
+          counts[axis == 0 ? i : axis == 1 ? j : k]++;
+  for (int t = 0; t < dims[axis]; t++)
+    if (counts[t] > best_count)
+      {
+        best_count = counts[t];
+        best = t;
+      }
+  return best;
+}
+
+static int
+key_slice (const CtVolume *volume, const CtAnalysis *analysis, CtViewPlane plane)
+{
+  CtSliceGeometry g;
+  int index = -1;
+
+  ct_slice_geometry_init (&g, volume, plane);
+  if (analysis != NULL && analysis->lesion_mask != NULL)
+    index = busiest_index_along (volume, analysis->lesion_mask, g.axis_slice);
+  if (index < 0 && analysis != NULL && analysis->lung_mask != NULL)
+    index = busiest_index_along (volume, analysis->lung_mask, g.axis_slice);
+  if (index < 0)
+    return g.n_slices / 2;
+  return g.flip_slice ? g.n_slices - 1 - index : index;
+}
+
+void
+ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis,
+                           int *out_axial_slice, int *out_coronal_slice)
+{
+  g_return_if_fail (volume != NULL);
+
+  analysis = usable_analysis (volume, analysis);
+  if (out_axial_slice)
+    *out_axial_slice = key_slice (volume, analysis, CT_VIEW_AXIAL);
+  if (out_coronal_slice)
+    *out_coronal_slice = key_slice (volume, analysis, CT_VIEW_CORONAL);
+}
+
+/* Toy-API text wrapped at word boundaries into max_width; returns the
+ * baseline after the last line. */
+static double
+show_wrapped_text (cairo_t *cr, double x, double y, double max_width, double line_height,
+                   const char *text)
+{
+  g_auto (GStrv) words = g_strsplit (text, " ", -1);
+  g_autoptr (GString) line = g_string_new (NULL);
+
+  for (guint n = 0; words[n] != NULL; n++)
+    {
+      g_autofree char *candidate = line->len > 0 ? g_strconcat (line->str, " ", words[n], NULL)
+                                                 : g_strdup (words[n]);
+      cairo_text_extents_t extents;
+
+      cairo_text_extents (cr, candidate, &extents);
+      if (extents.x_advance > max_width && line->len > 0)
+        {
+          cairo_move_to (cr, x, y);
+          cairo_show_text (cr, line->str);
+          y += line_height;
+          g_string_assign (line, words[n]);
+        }
+      else
+        g_string_assign (line, candidate);
+    }
+  if (line->len > 0)
+    {
+      cairo_move_to (cr, x, y);
+      cairo_show_text (cr, line->str);
+      y += line_height;
+    }
+  return y;
+}
+
+static void
+set_font (cairo_t *cr, const char *family, gboolean bold, double size)
+{
+  cairo_select_font_face (cr, family, CAIRO_FONT_SLANT_NORMAL,
+                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, size);
+}
+
+static void
+draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis,
+            CtViewPlane plane, int slice, double x, double y)
+{
+  g_autoptr (CtSliceRenderer) renderer = ct_slice_renderer_new ((CtVolume *) info->volume, plane);
+  CtSliceLayout layout;
+  char caption[96];
+
+  if (analysis != NULL)
+    ct_slice_renderer_set_analysis (renderer, analysis);
+  ct_slice_renderer_set_slice (renderer, slice);
+  ct_slice_renderer_set_window_preset (renderer, CT_WINDOW_PRESET_LUNG);
+
+  g_snprintf (caption, sizeof caption, "%s, slice %d of %d, lung window",
+              plane == CT_VIEW_AXIAL ? "Axial" : plane == CT_VIEW_CORONAL ? "Coronal" : "Sagittal",
+              ct_slice_renderer_get_slice (renderer) + 1, ct_slice_renderer_get_n_slices (renderer));
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  set_font (cr, "sans-serif", FALSE, 9.0);
+  cairo_move_to (cr, x, y - 4.0);
+  cairo_show_text (cr, caption);
+
+  cairo_save (cr);
+  cairo_translate (cr, x, y);
+  ct_slice_layout_fit (&layout, ct_slice_renderer_get_geometry (renderer),
+                       PANEL_SIZE_PT, PANEL_SIZE_PT, 1.0, 0.0, 0.0);
+  ct_slice_renderer_draw (renderer, cr, PANEL_SIZE_PT, PANEL_SIZE_PT, &layout);
+  cairo_restore (cr);
+}
+
+static double
+show_row (cairo_t *cr, double y, const char *label, const char *value)
+{
+  const double value_x = PAGE_MARGIN_PT + 190.0;
+
+  set_font (cr, "sans-serif", TRUE, 10.0);
+  cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
+  cairo_move_to (cr, PAGE_MARGIN_PT, y);
+  cairo_show_text (cr, label);
+  set_font (cr, "sans-serif", FALSE, 10.0);
+  return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x,
+                            13.0, value) + 2.0;
+}
+
+static char *
+format_study_date (const char *dicom_date)
+{
+  if (dicom_date != NULL && strlen (dicom_date) == 8)
+    return g_strdup_printf ("%.4s-%.2s-%.2s", dicom_date, dicom_date + 4, dicom_date + 6);
+  return g_strdup (dicom_date != NULL && *dicom_date ? dicom_date : "unknown");
+}
+
+static char *
+describe_quality (const CtAnalysis *analysis)
+{
+  static const struct { CtQualityFlags flag; const char *text; } flags[] = {
+    { CT_QUALITY_NOT_CHEST, "too little lung for a chest CT" },
+    { CT_QUALITY_LUNGS_CUT_TOP, "lungs cut at the top" },
+    { CT_QUALITY_LUNGS_CUT_BOTTOM, "lungs cut at the bottom" },
+    { CT_QUALITY_THICK_SLICES, "slices thicker than 5 mm" },
+    { CT_QUALITY_NOISY, "unusually noisy" },
+  };
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  if (analysis->quality_notes != NULL && analysis->quality_notes->len > 0)
+    {
+      for (guint n = 0; n < analysis->quality_notes->len; n++)
+        g_string_append_printf (text, "%s%s", n > 0 ? "; " : "",
+                                (const char *) g_ptr_array_index (analysis->quality_notes, n));
+    }
+  else
+    {
+      for (guint n = 0; n < G_N_ELEMENTS (flags); n++)
+        if (analysis->quality & flags[n].flag)
+          g_string_append_printf (text, "%s%s", text->len > 0 ? "; " : "", flags[n].text);
+    }
+  if (text->len == 0)
+    g_string_assign (text, "no flags");
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static double
+draw_numbers (cairo_t *cr, const CtReportInfo *info, double y)
+{
+  const CtAnalysis *a = info->analysis;
+  char value[256];
+
+  set_font (cr, "sans-serif", TRUE, 12.0);
+  cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
+  cairo_move_to (cr, PAGE_MARGIN_PT, y);
+  cairo_show_text (cr, "Results");
+  y += 18.0;
+
+  if (a == NULL)
+    return show_row (cr, y, "Analysis", "not analysed");
+
+  if (a->has_probability && !isnan (a->covid_probability))
+    g_snprintf (value, sizeof value, "%.1f %%", a->covid_probability * 100.0);
+  else
+    g_snprintf (value, sizeof value, "not available%s%s",
+                a->probability_note ? ": " : "", a->probability_note ? a->probability_note : "");
+  y = show_row (cr, y, "COVID-19 probability", value);
+
+  g_snprintf (value, sizeof value, "%.1f %% of the more affected lung", a->severity_percent);
+  y = show_row (cr, y, "Severity", value);
+  g_snprintf (value, sizeof value, "%.1f %% (right %.1f %%, left %.1f %%)",
+              a->severity_total_percent, a->severity_right_percent, a->severity_left_percent);
+  y = show_row (cr, y, "Severity, both lungs", value);
+  format_category (a->category, value, sizeof value);
+  y = show_row (cr, y, "CT category", value);
+  g_snprintf (value, sizeof value, "%.0f ml", a->lung_volume_ml);
+  y = show_row (cr, y, "Lung volume", value);
+  g_snprintf (value, sizeof value, "%.1f ml", a->lesion_volume_ml);
+  y = show_row (cr, y, "Lesion volume", value);
+  g_snprintf (value, sizeof value, "%.3f", a->triage_score);
+  y = show_row (cr, y, "Triage score", value);
+  {
+    g_autofree char *quality = describe_quality (a);
+    y = show_row (cr, y, "Input quality", quality);
+  }
+  g_snprintf (value, sizeof value, "%.0f ms (lungs %.0f ms, lesions %.0f ms)",
+              a->timing_total_ms, a->timing_lungs_ms, a->timing_lesions_ms);
+  y = show_row (cr, y, "Analysis time", value);
+  return y;
+}
+
+void
+ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
+{
+  const CtVolume *v;
+  const CtAnalysis *analysis;
+  g_autofree char *study_date = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
+  const double content_width = CT_REPORT_PAGE_WIDTH_PT - 2 * PAGE_MARGIN_PT;
+  int axial_slice, coronal_slice;
+  double y;
+
+  g_return_if_fail (info != NULL && info->volume != NULL && cr != NULL);
+
+  v = info->volume;
+  analysis = usable_analysis (v, info->analysis);
+
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_paint (cr);
+
+  /* Title and study */
+  cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
+  set_font (cr, "sans-serif", TRUE, 18.0);
+  cairo_move_to (cr, PAGE_MARGIN_PT, 58.0);
+  cairo_show_text (cr, info->title ? info->title : "COVID-19 CT triage report");
+
+  set_font (cr, "sans-serif", FALSE, 9.5);
+  study_date = format_study_date (v->study_date);
+  line = g_strdup_printf ("Patient: %s    Study date: %s    Series: %s",
+                          v->patient_name && *v->patient_name ? v->patient_name
+                          : v->patient_id && *v->patient_id ? v->patient_id : "anonymised",
+                          study_date,
+                          v->series_description && *v->series_description ? v->series_description : "-");
+  y = show_wrapped_text (cr, PAGE_MARGIN_PT, 78.0, content_width, 12.0, line);
+  g_free (line);
+  line = g_strdup_printf ("%d slices of %d x %d, voxel %.2f x %.2f x %.2f mm",
+                          v->nz, v->nx, v->ny, v->spacing[0], v->spacing[1], v->spacing[2]);
+  y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 12.0, line);
+
+  /* Key slices */
+  ct_report_pick_key_slices (v, analysis, &axial_slice, &coronal_slice);
+  y += 16.0;
+  draw_panel (cr, info, analysis, CT_VIEW_AXIAL, axial_slice, PAGE_MARGIN_PT, y);
+  draw_panel (cr, info, analysis, CT_VIEW_CORONAL, coronal_slice,
+              CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - PANEL_SIZE_PT, y);
+  y += PANEL_SIZE_PT + 14.0;
+  set_font (cr, "sans-serif", FALSE, 8.0);
+  cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
+  y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 10.0,
+                         analysis != NULL
+                         ? "Overlays: lesions filled in orange, right lung outlined in green, left lung in blue."
+                         : "No analysis masks available for this study.");
+
+  /* Numbers */
+  y = draw_numbers (cr, info, y + 18.0);
+  y = show_row (cr, y + 4.0, "Model", info->model_name ? info->model_name : "unknown");
+  set_font (cr, "sans-serif", TRUE, 10.0);
+  cairo_move_to (cr, PAGE_MARGIN_PT, y);
+  cairo_show_text (cr, "Weights SHA-256");
+  set_font (cr, "monospace", FALSE, 7.5);
+  cairo_move_to (cr, PAGE_MARGIN_PT + 190.0, y);
+  cairo_show_text (cr, info->model_sha256 ? info->model_sha256 : "unknown");
+
+  /* The statement, boxed at the foot of the page */
+  {
+    const double box_top = CT_REPORT_PAGE_HEIGHT_PT - PAGE_MARGIN_PT - 62.0;
+
+    cairo_set_source_rgb (cr, 1.0, 0.93, 0.9);
+    cairo_rectangle (cr, PAGE_MARGIN_PT, box_top, content_width, 42.0);
+    cairo_fill_preserve (cr);
+    cairo_set_source_rgb (cr, 0.7, 0.1, 0.05);
+    cairo_set_line_width (cr, 1.0);
+    cairo_stroke (cr);
+    set_font (cr, "sans-serif", TRUE, 10.0);
+    show_wrapped_text (cr, PAGE_MARGIN_PT + 8.0, box_top + 17.0, content_width - 16.0, 13.0,
+                       CT_REPORT_DISCLAIMER);
+  }
+
+  set_font (cr, "sans-serif", FALSE, 7.0);
+  cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+  g_free (line);
+  line = g_strdup_printf ("ct-triage %s, generated %s", PACKAGE_VERSION, stamp);
+  cairo_move_to (cr, PAGE_MARGIN_PT, CT_REPORT_PAGE_HEIGHT_PT - PAGE_MARGIN_PT + 4.0);
+  cairo_show_text (cr, line);
+  cairo_restore (cr);
+}
+
+static gboolean
+check_status (cairo_status_t status, const char *path, GError **error)
+{
+  if (status == CAIRO_STATUS_SUCCESS)
+    return TRUE;
+  g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s",
+               path, cairo_status_to_string (status));
+  return FALSE;
+}
+
+gboolean
+ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat format, GError **error)
+{
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  cairo_status_t status;
+
+  g_return_val_if_fail (info != NULL && info->volume != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (format == CT_REPORT_FORMAT_PDF)
+    {
+      surface = cairo_pdf_surface_create (path, CT_REPORT_PAGE_WIDTH_PT, CT_REPORT_PAGE_HEIGHT_PT);
+      if (!check_status (cairo_surface_status (surface), path, error))
+        {
+          cairo_surface_destroy (surface);
+          return FALSE;
+        }
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE,
+                                      info->title ? info->title : "COVID-19 CT triage report");
+      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "ct-triage " PACKAGE_VERSION);
+      cr = cairo_create (surface);
+      ct_report_draw_page (info, cr);
+      cairo_show_page (cr);
+      status = cairo_status (cr);
+      cairo_destroy (cr);
+      cairo_surface_finish (surface);
+      if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_surface_status (surface);
+      cairo_surface_destroy (surface);
+      return check_status (status, path, error);
+    }
+  else
+    {
+      const double scale = PNG_DPI / 72.0;
+
+      surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
+                                            (int) lround (CT_REPORT_PAGE_WIDTH_PT * scale),
+                                            (int) lround (CT_REPORT_PAGE_HEIGHT_PT * scale));
+      cr = cairo_create (surface);
+      cairo_scale (cr, scale, scale);
+      ct_report_draw_page (info, cr);
+      status = cairo_status (cr);
+      cairo_destroy (cr);
+      if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_surface_write_to_png (surface, path);
+      cairo_surface_destroy (surface);
+      return check_status (status, path, error);
+    }
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/* Report page: PDF and PNG written without a display, with content. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "ct-error.h"
+#include "ct-report.h"
+#include "ct-slice-geometry.h"
+
+#define NX 64
+#define NY 64
+#define NZ 20
+
+typedef struct
+{
+  CtVolume *volume;
+  CtAnalysis analysis;
+  char *dir;
+} Fixture;
+
+/* A chest-like phantom: air outside, soft tissue body, two lungs at -850 HU
+ * and a ground-glass lesion (-300 HU) in the right lung on slices 12..15. */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  CtVolume *v = ct_volume_new (NX, NY, NZ);
+  CtAnalysis *a = &f->analysis;
+
+  ct_volume_set_identity_geometry (v, 0.7, 0.7, 5.0);
+  v->patient_id = g_strdup ("PHANTOM-1");
+  v->study_date = g_strdup ("20200412");
+  v->series_description = g_strdup ("synthetic chest");
+  memset (a, 0, sizeof *a);
+  a->nx = NX;
+  a->ny = NY;
+  a->nz = NZ;
+  a->lung_mask = g_malloc0 ((gsize) NX * NY * NZ);
+  a->lesion_mask = g_malloc0 ((gsize) NX * NY * NZ);
+  for (int k = 0; k < NZ; k++)
+    for (int j = 0; j < NY; j++)
+      for (int i = 0; i < NX; i++)
+        {
+          gsize n = ((gsize) k * NY + j) * NX + i;
+          double dx = i - 31.5, dy = j - 31.5;
+          gboolean body = dx * dx / (30.0 * 30.0) + dy * dy / (24.0 * 24.0) < 1.0;
+          gboolean lung = body && k >= 2 && k <= 17 && j >= 14 && j <= 48
+                          && ((i >= 8 && i <= 27) || (i >= 36 && i <= 55));
+          gboolean lesion = lung && i >= 12 && i <= 20 && j >= 24 && j <= 34 && k >= 12 && k <= 15;
+
+          v->hu[n] = lesion ? -300.0f : lung ? -850.0f : body ? 40.0f : -1000.0f;
+          a->lung_mask[n] = lung ? (i < 32 ? 1 : 2) : 0;
+          a->lesion_mask[n] = lesion;
+        }
+  a->covid_probability = 0.87;
+  a->has_probability = TRUE;
+  a->severity_percent = 12.5;
+  a->severity_total_percent = 6.1;
+  a->severity_right_percent = 12.5;
+  a->severity_left_percent = 0.0;
+  a->category = CT_CATEGORY_1;
+  a->lung_volume_ml = 3450.0;
+  a->lesion_volume_ml = 210.4;
+  a->triage_score = 0.87;
+  a->quality = CT_QUALITY_THICK_SLICES;
+  f->volume = v;
+  f->dir = g_dir_make_tmp ("test-render-report-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->analysis.lung_mask);
+  g_free (f->analysis.lesion_mask);
+  ct_volume_unref (f->volume);
+}
+
+static CtReportInfo
+fixture_info (Fixture *f)
+{
+  return (CtReportInfo) {
+    .volume = f->volume,
+    .analysis = &f->analysis,
+    .model_name = "multitask-spatial.safetensors",
+    .model_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+  };
+}
+
+static void
+test_report_key_slices (Fixture *f, gconstpointer data)
+{
+  CtSliceGeometry axial, coronal;
+  int axial_slice, coronal_slice, ijk[3];
+
+  ct_report_pick_key_slices (f->volume, &f->analysis, &axial_slice, &coronal_slice);
+  ct_slice_geometry_init (&axial, f->volume, CT_VIEW_AXIAL);
+  ct_slice_geometry_init (&coronal, f->volume, CT_VIEW_CORONAL);
+  /* The chosen axial slice holds lesion voxels (k in 12..15). */
+  g_assert_true (ct_slice_geometry_pixel_to_voxel (&axial, axial_slice, 0, 0, ijk));
+  g_assert_cmpint (ijk[2], >=, 12);
+  g_assert_cmpint (ijk[2], <=, 15);
+  /* The coronal slice holds lesion voxels too (j in 24..34). */
+  g_assert_true (ct_slice_geometry_pixel_to_voxel (&coronal, coronal_slice, 0, 0, ijk));
+  g_assert_cmpint (ijk[1], >=, 24);
+  g_assert_cmpint (ijk[1], <=, 34);
+
+  /* Without an analysis: the middle slices. */
+  ct_report_pick_key_slices (f->volume, NULL, &axial_slice, &coronal_slice);
+  g_assert_cmpint (axial_slice, ==, NZ / 2);
+  g_assert_cmpint (coronal_slice, ==, NY / 2);
+}
+
+static gboolean
+contains_bytes (const char *data, gsize length, const char *needle)
+{
+  gsize needle_length = strlen (needle);
+
+  for (gsize n = 0; n + needle_length <= length; n++)
+    if (memcmp (data + n, needle, needle_length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_report_pdf (Fixture *f, gconstpointer data)
+{
+  CtReportInfo info = fixture_info (f);
+  g_autofree char *path = g_build_filename (f->dir, "report.pdf", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (ct_report_write (&info, path, CT_REPORT_FORMAT_PDF, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 2000);
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
+  /* One page, with an embedded slice image (a binary file: NULs stop strstr). */
+  g_assert_true (contains_bytes (contents, length, "/Type /Page"));
+  g_assert_true (contains_bytes (contents, length, "/Subtype /Image"));
+}
+
+/* Counts pixels of the page that are the lesion overlay's orange-red, and
+ * those that are not white. */
+static void
+count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, int *out_width, int *out_height)
+{
+  cairo_surface_t *png = cairo_image_surface_create_from_png (path);
+  const guint8 *data;
+  int stride;
+
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_flush (png);
+  data = cairo_image_surface_get_data (png);
+  stride = cairo_image_surface_get_stride (png);
+  *out_width = cairo_image_surface_get_width (png);
+  *out_height = cairo_image_surface_get_height (png);
+  *out_lesion = *out_ink = 0;
+  for (int y = 0; y < *out_height; y++)
+    for (int x = 0; x < *out_width; x++)
+      {
+        guint32 pixel = ((const guint32 *) (data + (gsize) y * stride))[x];
+        int r = (pixel >> 16) & 0xff, g = (pixel >> 8) & 0xff, b = pixel & 0xff;
+
+        if ((pixel & 0xffffff) != 0xffffff)
+          (*out_ink)++;
+        if (r > g + 60 && r > b + 60 && g < 150)
+          (*out_lesion)++;
+      }
+  cairo_surface_destroy (png);
+}
+
+static void
+test_report_png (Fixture *f, gconstpointer data)
+{
+  CtReportInfo info = fixture_info (f);
+  g_autofree char *path = g_build_filename (f->dir, "report.png", NULL);
+  g_autofree char *bare_path = g_build_filename (f->dir, "bare.png", NULL);
+  g_autoptr (GError) error = NULL;
+  gsize lesion, ink, bare_lesion, bare_ink;
+  int width, height;
+
+  g_assert_true (ct_report_write (&info, path, CT_REPORT_FORMAT_PNG, &error));
+  g_assert_no_error (error);
+  count_png_pixels (path, &lesion, &ink, &width, &height);
+  g_assert_cmpint (width, ==, 1240);
+  g_assert_cmpint (height, ==, 1754);
+  g_assert_cmpuint (ink, >, (gsize) width * height / 20);
+
+  /* The same study without an analysis: no overlay colour on the page
+   * other than the red frame of the statement, so far fewer orange pixels. */
+  info.analysis = NULL;
+  g_assert_true (ct_report_write (&info, bare_path, CT_REPORT_FORMAT_PNG, &error));
+  g_assert_no_error (error);
+  count_png_pixels (bare_path, &bare_lesion, &bare_ink, &width, &height);
+  g_assert_cmpuint (lesion, >, bare_lesion + 500);
+}
+
+static void
+test_report_unwritable (Fixture *f, gconstpointer data)
+{
+  CtReportInfo info = fixture_info (f);
+  g_autofree char *path = g_build_filename (f->dir, "missing-folder", "report.pdf", NULL);
+  g_autofree char *png_path = g_build_filename (f->dir, "missing-folder", "report.png", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (ct_report_write (&info, path, CT_REPORT_FORMAT_PDF, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_false (ct_report_write (&info, png_path, CT_REPORT_FORMAT_PNG, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_IO);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/render/report/key-slices", Fixture, NULL, fixture_set_up, test_report_key_slices, fixture_tear_down);
+  g_test_add ("/render/report/pdf", Fixture, NULL, fixture_set_up, test_report_pdf, fixture_tear_down);
+  g_test_add ("/render/report/png", Fixture, NULL, fixture_set_up, test_report_png, fixture_tear_down);
+  g_test_add ("/render/report/unwritable", Fixture, NULL, fixture_set_up, test_report_unwritable, fixture_tear_down);
+  return g_test_run ();
+}
