@@ -331,10 +331,10 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   w = r.net_dims[2];
   h2 = ct_resample_output_size (h, r.net_spacing[1], settings.spacing_mm[0]);
   w2 = ct_resample_output_size (w, r.net_spacing[2], settings.spacing_mm[1]);
-  rows_down = ct_resample_axis_new (h, r.net_spacing[1], h2, settings.spacing_mm[0]);
-  cols_down = ct_resample_axis_new (w, r.net_spacing[2], w2, settings.spacing_mm[1]);
-  rows_up = ct_resample_axis_new (h2, settings.spacing_mm[0], h, r.net_spacing[1]);
-  cols_up = ct_resample_axis_new (w2, settings.spacing_mm[1], w, r.net_spacing[2]);
+  rows_down = ct_resample_axis_new (h, h2);
+  cols_down = ct_resample_axis_new (w, w2);
+  rows_up = ct_resample_axis_new (h2, h);
+  cols_up = ct_resample_axis_new (w2, w);
   n_voxels = ct_volume_n_voxels (volume);
   n_small = (gsize) n * h2 * w2;
 

@@ -12,12 +12,12 @@ ct_resample_output_size (int n_in, double spacing_in, double spacing_out)
 }
 
 CtResampleAxis *
-ct_resample_axis_new (int n_in, double spacing_in, int n_out, double spacing_out)
+ct_resample_axis_new (int n_in, int n_out)
 {
   CtResampleAxis *self;
-  double scale = spacing_out / spacing_in;
+  double scale = (double) n_in / n_out;
 
-  g_return_val_if_fail (n_in > 0 && n_out > 0 && spacing_in > 0 && spacing_out > 0, NULL);
+  g_return_val_if_fail (n_in > 0 && n_out > 0, NULL);
 
   self = g_new0 (CtResampleAxis, 1);
   self->n_in = n_in;

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-resample.h: linear resampling along one axis and bilinear resampling of
- * 2-D slices between grids of different spacing (PAPER.md, step 2 and the way
+ * 2-D slices between grids of different sizes (PAPER.md, step 2 and the way
  * back in step 5).
  *
- * Both grids start at the same physical edge: voxel centre i of a grid with
- * spacing s lies at (i + 0.5) * s mm from it. An output index o therefore
- * reads the input at the fractional index (o + 0.5) * s_out / s_in - 0.5,
- * clamped to [0, n_in - 1] (edge voxels repeat). The same convention serves
- * the way to 2 mm and the way back, so a round trip has no drift. Inside the
- * clamped range the interpolation is exact on linear ramps.
+ * Both grids cover the same physical extent: n_in voxels of spacing s_in and
+ * n_out = round (n_in * s_in / 2 mm) voxels of spacing n_in * s_in / n_out
+ * (2 mm up to the rounding, under 0.3 % for a 512 matrix). Output index o
+ * reads the input at the fractional index (o + 0.5) * n_in / n_out - 0.5,
+ * clamped to [0, n_in - 1] (edge voxels repeat): PyTorch's
+ * F.interpolate (size=..., mode="bilinear", align_corners=False), which is
+ * what tools/train/ resamples the training data with. The same convention
+ * serves the way to 2 mm and the way back, so a round trip has no drift.
+ * Inside the clamped range the interpolation is exact on linear ramps.
  */
 #pragma once
 
@@ -26,7 +29,7 @@ typedef struct
 /* Number of voxels of spacing spacing_out covering n_in voxels of spacing_in
  * (rounded, at least 1). */
 int             ct_resample_output_size  (int n_in, double spacing_in, double spacing_out);
-CtResampleAxis *ct_resample_axis_new     (int n_in, double spacing_in, int n_out, double spacing_out);
+CtResampleAxis *ct_resample_axis_new     (int n_in, int n_out);
 void            ct_resample_axis_free    (CtResampleAxis *self);
 /* in [rows->n_in][cols->n_in] -> out [rows->n_out][cols->n_out]. */
 void            ct_resample_slice        (const float *in, const CtResampleAxis *rows, const CtResampleAxis *cols,

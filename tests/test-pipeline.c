@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/* ct_analysis_run end to end.
+ *
+ * Without trained weights: the reduced-width random-weights fixtures of
+ * tests/fixtures/ check the plumbing (shapes, masks on the original grid,
+ * probability null with a reason, progress and cancellation) and that
+ * head-first, feet-first and mirrored copies of one study give the same
+ * answer, which holds for any weights because reorientation is exact.
+ *
+ * With the shipped weights (resources/models/lungs.safetensors and multitask-spatial.safetensors) and the phantom
+ * generator: accuracy on generated studies. Those tests skip with a message
+ * while the weights are absent.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "ct-analysis.h"
+#include "ct-error.h"
+#include "ct-severity.h"
+
+#ifdef CT_TEST_HAVE_PHANTOM
+#include "phantom.h"
+#endif
+
+static char *
+source_path (const char *first, ...)
+{
+  const char *root = g_getenv ("CT_TRIAGE_SOURCE_DIR");
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  const char *part;
+  va_list args;
+
+  g_ptr_array_add (parts, (gpointer) (root != NULL ? root : "."));
+  g_ptr_array_add (parts, (gpointer) first);
+  va_start (args, first);
+  while ((part = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (parts, (gpointer) part);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+typedef struct
+{
+  CtModel *lungs;
+  CtModel *multitask;
+} Models;
+
+static void
+models_clear (Models *m)
+{
+  g_clear_pointer (&m->lungs, ct_model_unref);
+  g_clear_pointer (&m->multitask, ct_model_unref);
+}
+
+static gboolean
+load_models (Models *m, const char *folder, const char *lungs_name, const char *multitask_name)
+{
+  g_autofree char *lungs_path = source_path (folder, lungs_name, NULL);
+  g_autofree char *multitask_path = source_path (folder, multitask_name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  memset (m, 0, sizeof *m);
+  if (!g_file_test (lungs_path, G_FILE_TEST_EXISTS) || !g_file_test (multitask_path, G_FILE_TEST_EXISTS))
+    return FALSE;
+  m->lungs = ct_model_load (lungs_path, &error);
+  g_assert_no_error (error);
+  m->multitask = ct_model_load (multitask_path, &error);
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+static gboolean
+load_fixture_models (Models *m)
+{
+  if (!load_models (m, "tests/fixtures", "reduced-lungs.safetensors", "reduced-multitask.safetensors"))
+    {
+      g_test_skip ("tests/fixtures/reduced-*.safetensors are missing");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A crude chest on the network orientation (head-first: i -> patient left,
+ * j -> posterior, k -> inferior): body ellipse of soft tissue, two lungs of
+ * -850 HU narrowing to the apex, a patch of ground glass, Gaussian noise. */
+static CtVolume *
+make_chest (int nx, int ny, int nz, double pixel_mm, double slice_mm, guint32 seed)
+{
+  CtVolume *v = ct_volume_new (nx, ny, nz);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+
+  ct_volume_set_identity_geometry (v, pixel_mm, pixel_mm, slice_mm);
+  v->direction[8] = -1;
+  v->origin[2] = nz * slice_mm;
+  for (int k = 0; k < nz; k++)
+    for (int j = 0; j < ny; j++)
+      for (int i = 0; i < nx; i++)
+        {
+          double x = (i - nx / 2.0) / (nx * 0.45), y = (j - ny / 2.0) / (ny * 0.4);
+          double taper = 0.55 + 0.45 * (double) (k + 1) / nz;
+          double hu = -1000;
+          double u1 = g_rand_double (rand), u2 = g_rand_double (rand);
+
+          if (x * x + y * y < 1)
+            {
+              double lx = (fabs (x) - 0.45) / (0.3 * taper), ly = y / (0.75 * taper);
+              hu = 40;
+              if (lx * lx + ly * ly < 1)
+                hu = (x < 0 && y > 0.2 && k > nz / 3) ? -450 : -850;
+            }
+          hu += 15 * sqrt (-2 * log (u1 + 1e-300)) * cos (2 * G_PI * u2);
+          v->hu[((gsize) k * ny + j) * nx + i] = (float) hu;
+        }
+  return v;
+}
+
+/* The same patient with the slice order reversed (feet first). */
+static CtVolume *
+reverse_slices (const CtVolume *src)
+{
+  CtVolume *v = ct_volume_new (src->nx, src->ny, src->nz);
+  gsize plane = (gsize) src->nx * src->ny;
+  double last[3];
+
+  ct_volume_copy_metadata (v, src);
+  for (int k = 0; k < src->nz; k++)
+    memcpy (v->hu + (gsize) k * plane, src->hu + (gsize) (src->nz - 1 - k) * plane, plane * sizeof (float));
+  ct_volume_voxel_to_patient (src, 0, 0, src->nz - 1, last);
+  memcpy (v->origin, last, sizeof last);
+  for (int e = 6; e < 9; e++)
+    v->direction[e] = -src->direction[e];
+  return v;
+}
+
+/* The same patient with the columns reversed (left -> right). */
+static CtVolume *
+reverse_columns (const CtVolume *src)
+{
+  CtVolume *v = ct_volume_new (src->nx, src->ny, src->nz);
+  double last[3];
+
+  ct_volume_copy_metadata (v, src);
+  for (gsize row = 0; row < (gsize) src->ny * src->nz; row++)
+    for (int i = 0; i < src->nx; i++)
+      v->hu[row * src->nx + i] = src->hu[row * src->nx + (src->nx - 1 - i)];
+  ct_volume_voxel_to_patient (src, src->nx - 1, 0, 0, last);
+  memcpy (v->origin, last, sizeof last);
+  for (int e = 0; e < 3; e++)
+    v->direction[e] = -src->direction[e];
+  return v;
+}
+
+/* Invariants every result must satisfy, whatever the weights. */
+static void
+check_result_shape (const CtVolume *v, const CtAnalysis *a)
+{
+  gsize n = ct_volume_n_voxels (v), lung = 0, lesion = 0;
+  int popcount = 0;
+
+  g_assert_cmpint (a->nx, ==, v->nx);
+  g_assert_cmpint (a->ny, ==, v->ny);
+  g_assert_cmpint (a->nz, ==, v->nz);
+  g_assert_nonnull (a->lung_mask);
+  g_assert_nonnull (a->lesion_mask);
+  for (gsize q = 0; q < n; q++)
+    {
+      g_assert_cmpuint (a->lung_mask[q], <=, CT_LUNG_LEFT);
+      g_assert_cmpuint (a->lesion_mask[q], <=, 1);
+      /* lesions only inside the lungs */
+      if (a->lesion_mask[q])
+        g_assert_cmpuint (a->lung_mask[q], !=, 0);
+      lung += a->lung_mask[q] != 0;
+      lesion += a->lesion_mask[q] != 0;
+    }
+  g_assert_cmpfloat_with_epsilon (a->lung_volume_ml, lung * ct_severity_voxel_volume_ml (v), 1e-6);
+  g_assert_cmpfloat_with_epsilon (a->lesion_volume_ml, lesion * ct_severity_voxel_volume_ml (v), 1e-6);
+  g_assert_cmpfloat (a->severity_percent, >=, 0);
+  g_assert_cmpfloat (a->severity_percent, <=, 100);
+  g_assert_cmpfloat (a->severity_percent, ==, MAX (a->severity_right_percent, a->severity_left_percent));
+  g_assert_cmpfloat (a->severity_total_percent, <=, a->severity_percent + 1e-9);
+  g_assert_cmpint (a->category, ==, ct_category_from_severity (a->severity_percent));
+  if (a->has_probability)
+    {
+      g_assert_cmpfloat (a->covid_probability, >=, 0);
+      g_assert_cmpfloat (a->covid_probability, <=, 1);
+      g_assert_null (a->probability_note);
+    }
+  else
+    {
+      g_assert_true (isnan (a->covid_probability));
+      g_assert_nonnull (a->probability_note);
+    }
+  for (int bit = 0; bit < 8; bit++)
+    popcount += (a->quality >> bit) & 1;
+  g_assert_cmpuint (a->quality_notes->len, ==, popcount);
+  g_assert_cmpfloat (a->timing_lungs_ms, >=, 0);
+  g_assert_cmpfloat (a->timing_lesions_ms, >=, 0);
+  g_assert_cmpfloat (a->timing_total_ms, >=, a->timing_lungs_ms);
+}
+
+static void
+test_fixture_plumbing (void)
+{
+  Models m;
+  g_autoptr (CtVolume) v = make_chest (120, 100, 12, 1.6, 5.0, 1);
+  g_autoptr (CtAnalysis) a = NULL;
+  g_autoptr (GError) error = NULL;
+  CtAnalysisOptions options = { 0 };
+
+  if (!load_fixture_models (&m))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  options.n_threads = 2;
+  a = ct_analysis_run (v, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (a);
+  check_result_shape (v, a);
+  g_test_message ("random weights: lungs %.1f ml, lesions %.1f ml, probability %g (%s), quality 0x%x, %.0f ms",
+                  a->lung_volume_ml, a->lesion_volume_ml, a->covid_probability,
+                  a->probability_note ? a->probability_note : "-", a->quality, a->timing_total_ms);
+  models_clear (&m);
+}
+
+/* 3 slices: everything but the probability, which is null with a reason. */
+static void
+test_fixture_three_slices (void)
+{
+  Models m;
+  g_autoptr (CtVolume) v = make_chest (90, 70, 3, 2.2, 2.0, 2);
+  g_autoptr (CtAnalysis) a = NULL;
+  g_autoptr (GError) error = NULL;
+  CtAnalysisOptions options = { 0 };
+
+  if (!load_fixture_models (&m))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  a = ct_analysis_run (v, &options, &error);
+  g_assert_no_error (error);
+  check_result_shape (v, a);
+  g_assert_false (a->has_probability);
+  g_assert_true (isnan (a->covid_probability));
+  g_test_message ("note: %s", a->probability_note);
+  if (a->lung_volume_ml > 0)
+    g_assert_nonnull (strstr (a->probability_note, "3 slices"));
+  models_clear (&m);
+}
+
+static gboolean
+compare_results (const CtVolume *va, const CtAnalysis *a, const CtVolume *vb, const CtAnalysis *b,
+                 gboolean slices_reversed, gboolean columns_reversed)
+{
+  gsize differing_lung = 0, differing_lesion = 0;
+
+  for (int k = 0; k < va->nz; k++)
+    for (int j = 0; j < va->ny; j++)
+      for (int i = 0; i < va->nx; i++)
+        {
+          int kb = slices_reversed ? va->nz - 1 - k : k, ib = columns_reversed ? va->nx - 1 - i : i;
+          gsize qa = ((gsize) k * va->ny + j) * va->nx + i, qb = ((gsize) kb * vb->ny + j) * vb->nx + ib;
+          differing_lung += a->lung_mask[qa] != b->lung_mask[qb];
+          differing_lesion += a->lesion_mask[qa] != b->lesion_mask[qb];
+        }
+  g_assert_cmpuint (differing_lung, ==, 0);
+  g_assert_cmpuint (differing_lesion, ==, 0);
+  g_assert_cmpint (a->has_probability, ==, b->has_probability);
+  if (a->has_probability)
+    g_assert_cmpfloat_with_epsilon (a->covid_probability, b->covid_probability, 1e-6);
+  g_assert_cmpfloat_with_epsilon (a->severity_percent, b->severity_percent, 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->severity_right_percent, b->severity_right_percent, 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->severity_left_percent, b->severity_left_percent, 1e-9);
+  g_assert_cmpint (a->quality, ==, b->quality);
+  return TRUE;
+}
+
+/* Head-first, feet-first and mirrored copies of one study: identical
+ * masks (in patient space), probability and severity, for any weights. */
+static void
+test_fixture_orientation_invariance (void)
+{
+  Models m;
+  g_autoptr (CtVolume) head_first = make_chest (100, 84, 10, 1.7, 4.0, 3);
+  g_autoptr (CtVolume) feet_first = reverse_slices (head_first);
+  g_autoptr (CtVolume) mirrored = reverse_columns (head_first);
+  g_autoptr (CtVolume) both = reverse_columns (feet_first);
+  g_autoptr (CtAnalysis) a = NULL, b = NULL, c = NULL, d = NULL;
+  g_autoptr (GError) error = NULL;
+  CtAnalysisOptions options = { 0 };
+
+  if (!load_fixture_models (&m))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  a = ct_analysis_run (head_first, &options, &error);
+  g_assert_no_error (error);
+  b = ct_analysis_run (feet_first, &options, &error);
+  g_assert_no_error (error);
+  c = ct_analysis_run (mirrored, &options, &error);
+  g_assert_no_error (error);
+  d = ct_analysis_run (both, &options, &error);
+  g_assert_no_error (error);
+  g_test_message ("lungs %.1f ml, lesions %.1f ml, probability %g", a->lung_volume_ml, a->lesion_volume_ml,
+                  a->covid_probability);
+  compare_results (head_first, a, feet_first, b, TRUE, FALSE);
+  compare_results (head_first, a, mirrored, c, FALSE, TRUE);
+  compare_results (head_first, a, both, d, TRUE, TRUE);
+  models_clear (&m);
+}
+
+typedef struct
+{
+  GArray *fractions;
+  GPtrArray *stages;
+  const char *cancel_at; /* stage name, or NULL */
+} ProgressLog;
+
+static gboolean
+log_progress (double fraction, const char *stage, gpointer user_data)
+{
+  ProgressLog *log = user_data;
+
+  g_array_append_val (log->fractions, fraction);
+  g_ptr_array_add (log->stages, g_strdup (stage));
+  return log->cancel_at == NULL || g_strcmp0 (stage, log->cancel_at) != 0;
+}
+
+static void
+test_fixture_progress_and_cancel (void)
+{
+  Models m;
+  g_autoptr (CtVolume) v = make_chest (80, 70, 9, 2.0, 5.0, 4);
+  CtAnalysisOptions options = { 0 };
+  ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (double)), g_ptr_array_new_with_free_func (g_free), NULL };
+  gboolean saw_lungs = FALSE;
+
+  if (!load_fixture_models (&m))
+    {
+      g_array_unref (log.fractions);
+      g_ptr_array_unref (log.stages);
+      return;
+    }
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  options.progress = log_progress;
+  options.progress_data = &log;
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
+
+    g_assert_no_error (error);
+    /* stage starts, at least one report per network (the engine reports
+     * per batch of slices), and the end */
+    g_assert_cmpuint (log.fractions->len, >=, 6);
+    for (guint q = 1; q < log.fractions->len; q++)
+      g_assert_cmpfloat (g_array_index (log.fractions, double, q), >=, g_array_index (log.fractions, double, q - 1));
+    g_assert_cmpfloat (g_array_index (log.fractions, double, log.fractions->len - 1), ==, 1.0);
+    for (guint q = 0; q < log.stages->len; q++)
+      saw_lungs |= g_strcmp0 (g_ptr_array_index (log.stages, q), "lungs") == 0;
+    g_assert_true (saw_lungs);
+  }
+  /* Cancel inside the lung network, then at the start of the lesions. */
+  for (int t = 0; t < 2; t++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CtAnalysis) a = NULL;
+
+      log.cancel_at = t == 0 ? "lungs" : "lesions";
+      a = ct_analysis_run (v, &options, &error);
+      g_assert_null (a);
+      g_assert_error (error, CT_ERROR, CT_ERROR_CANCELLED);
+    }
+  g_array_unref (log.fractions);
+  g_ptr_array_unref (log.stages);
+  models_clear (&m);
+}
+
+/* Wrong model in the wrong slot: an error, not a crash. */
+static void
+test_fixture_wrong_models (void)
+{
+  Models m;
+  g_autoptr (CtVolume) v = make_chest (40, 40, 8, 2.0, 5.0, 5);
+  g_autoptr (GError) error = NULL;
+  CtAnalysisOptions options = { 0 };
+  CtAnalysis *a;
+
+  if (!load_fixture_models (&m))
+    return;
+  options.lungs = m.multitask;
+  options.multitask = m.lungs;
+  a = ct_analysis_run (v, &options, &error);
+  g_assert_null (a);
+  g_assert_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS);
+  models_clear (&m);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/pipeline/fixture/plumbing", test_fixture_plumbing);
+  g_test_add_func ("/pipeline/fixture/three-slices", test_fixture_three_slices);
+  g_test_add_func ("/pipeline/fixture/orientation-invariance", test_fixture_orientation_invariance);
+  g_test_add_func ("/pipeline/fixture/progress-and-cancel", test_fixture_progress_and_cancel);
+  g_test_add_func ("/pipeline/fixture/wrong-models", test_fixture_wrong_models);
+  return g_test_run ();
+}
