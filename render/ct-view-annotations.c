@@ -126,6 +126,6 @@ ct_draw_scale_bar (cairo_t *cr, double mm_per_widget_pixel,
   cairo_set_font_size (cr, font_size * 0.9);
   cairo_text_extents (cr, text, &extents);
   show_text_with_halo (cr, x_right - length_px / 2.0 - extents.x_advance / 2.0,
-                       y - tick - 3.0, text);
+                       y - tick - 5.0, text);
   cairo_restore (cr);
 }
