@@ -177,8 +177,8 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
   ph->z_arch = bz + ph->height * phantom_rng_range (rng, 0.78, 0.84);
 
   /* Ribs, spine. */
-  ph->rib_pitch = ph->height * phantom_rng_range (rng, 0.10, 0.125);
-  ph->rib_slope = ph->height * phantom_rng_range (rng, 0.40, 0.55);
+  ph->rib_pitch = ph->height * phantom_rng_range (rng, 0.10, 0.12);
+  ph->rib_slope = ph->height * phantom_rng_range (rng, 0.70, 0.85);
   ph->rib_height = ph->rib_pitch * phantom_rng_range (rng, 0.38, 0.48);
   ph->rib_thickness = phantom_rng_range (rng, 6, 9) * s;
   ph->rib_phase = phantom_rng_range (rng, 0, ph->rib_pitch);
@@ -202,12 +202,12 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
   /* Heart: anterior, left of the midline, on the left dome, long axis
    * pointing forward and to the left. */
   {
-    double angle = phantom_rng_range (rng, 25, 45) * PHANTOM_PI / 180.0;
-    ph->heart_axes[0] = 0.44 * ph->ca * phantom_rng_range (rng, 0.9, 1.1);
-    ph->heart_axes[1] = 0.40 * ph->cb * 2 * phantom_rng_range (rng, 0.45, 0.55);
+    double angle = phantom_rng_range (rng, 20, 40) * PHANTOM_PI / 180.0;
+    ph->heart_axes[0] = 0.50 * ph->ca * phantom_rng_range (rng, 0.9, 1.1);
+    ph->heart_axes[1] = 0.62 * ph->cb * phantom_rng_range (rng, 0.9, 1.1);
     ph->heart_axes[2] = ph->height * phantom_rng_range (rng, 0.17, 0.21);
-    ph->heart_c[0] = ph->mid_x + 0.18 * ph->ca;
-    ph->heart_c[1] = ph->cv - 0.22 * ph->cb;
+    ph->heart_c[0] = ph->mid_x + 0.14 * ph->ca;
+    ph->heart_c[1] = ph->cv - 0.28 * ph->cb;
     ph->heart_c[2] = bz + ph->dome_left + 0.55 * ph->heart_axes[2];
     ph->heart_cos = cos (angle);
     ph->heart_sin = sin (angle);
@@ -291,7 +291,7 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
   ph->hu_muscle = phantom_rng_range (rng, 35, 55);
   ph->hu_cortex = phantom_rng_range (rng, 700, 1000);
   ph->hu_marrow = phantom_rng_range (rng, 180, 300);
-  ph->hu_lung = phantom_rng_range (rng, -880, -820);
+  ph->hu_lung = phantom_rng_range (rng, -930, -865);
   ph->dependent_gain = phantom_rng_range (rng, 20, 110);
   ph->texture_hu = phantom_rng_range (rng, 8, 22);
   if (ph->contrast)
@@ -554,7 +554,11 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
   }
   /* Mediastinal fat: a central band and a margin around every tube. */
   {
-    double w = (8.0 + 10.0 * clampd (0.5 * (vn + 1.0), 0, 1)) * s;
+    /* Narrow in front (the anterior junction), wider in the middle and
+     * above the heart, where the great vessels and lymph nodes are. */
+    double depth_front = clampd (0.5 * (vn + 1.0), 0, 1);
+    double upper = smoothstep (0.45, 0.65, t);
+    double w = (8.0 + 10.0 * depth_front + upper * 16.0 * sin (PHANTOM_PI * depth_front)) * s;
     int mediastinum = fabs (u - ph->mid_x) < w;
     for (int tb = 0; tb < N_TUBES && !mediastinum; tb++)
       if (tube_depth (&ph->tubes[tb], u, v, z, NULL) < 3.5 * s)

@@ -294,11 +294,16 @@ phantom_vessels_index (PhantomVessels *vessels, double bucket_mm)
   return 1;
 }
 
+/* Share of a pixel covered by a tube at this distance from its axis: a
+ * ramp one pixel wide at the edge, and at most the tube's width over the
+ * pixel's when the tube is thinner than a pixel. */
 static inline float
 coverage (double radius, double distance, double pixel_mm)
 {
   double c = (radius - distance) / pixel_mm + 0.5;
-  return (float) (c < 0 ? 0 : c > 1 ? 1 : c);
+  double peak = 2.0 * radius / pixel_mm;
+  c = c < 0 ? 0 : c > 1 ? 1 : c;
+  return (float) (peak < 1.0 ? c * peak : c);
 }
 
 void

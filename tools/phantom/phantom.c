@@ -113,10 +113,14 @@ init_fields (Phantom *ph)
   box_max[1] = ph->by + 1.1 * ph->body_b;
   box_min[2] = fmin (ph->z_top - range, ph->z_base) - 10;
   box_max[2] = fmax (ph->z_top, ph->z_base + ph->height) + 10;
+  /* Detail finer than a pixel would only be averaged away: coarse grids
+   * get coarser fields, which keeps small test volumes quick. */
   return phantom_lattice_init (&ph->field_low, key + 1, box_min, box_max, 22.0)
          && phantom_lattice_init (&ph->field_mid, key + 2, box_min, box_max, 7.0)
-         && phantom_lattice_init (&ph->field_fine, key + 3, box_min, box_max, 2.5)
-         && phantom_lattice_init (&ph->field_texture, key + 4, box_min, box_max, 1.6);
+         && phantom_lattice_init (&ph->field_fine, key + 3, box_min, box_max,
+                                  fmax (2.5, 0.9 * ph->params.pixel_spacing_mm))
+         && phantom_lattice_init (&ph->field_texture, key + 4, box_min, box_max,
+                                  fmax (1.6, 0.75 * ph->params.pixel_spacing_mm));
 }
 
 /* Uniform random points in one lung (side 0: either) within the scanned
@@ -330,9 +334,9 @@ static int
 grow_vessels (Phantom *ph)
 {
   PhantomRng rng;
-  size_t n = (size_t) (2200 * (0.4 + 0.6 * ph->scale));
+  size_t n = (size_t) (4000 * (0.4 + 0.6 * ph->scale));
   float *xyz = malloc (n * 3 * sizeof (float));
-  double leaf = 0.55;
+  double leaf = 0.45;
   int ok = 1;
 
   phantom_rng_init (&rng, ph->params.seed, STREAM_VESSELS);
@@ -566,8 +570,8 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
           double v = acc[idx] + ph->noise_hu * gain * noise[idx];
           if (ph->padding_hu != 0 && x * x + y * y > ph->fov_radius * ph->fov_radius)
             v = ph->padding_hu;
-          else if (v < -1024)
-            v = -1024;
+          else if (v < -1300)
+            v = -1300;
           study->hu[out] = (float) v;
         }
   }
@@ -671,11 +675,13 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
   phantom_rng_init (&rng, p->seed, STREAM_IMAGE);
   {
     static const double intercepts[] = { -1024, -1024, -1024, -1000, 0, -2048, -8192 };
-    static const double paddings[] = { 0, 0, -3024, -2048, -1024, -2000 };
-    double noise_at_1mm = p->noise_hu >= 0 ? p->noise_hu : phantom_rng_range (&rng, 18, 70);
+    static const double paddings[] = { 0, -3024, -3024, -2048, -1024, -2000 };
+    /* Scanners tune dose and reconstruction to similar noise at any
+     * thickness: the real studies here show 33-50 HU in air. */
+    double noise = p->noise_hu >= 0 ? p->noise_hu : phantom_rng_range (&rng, 12, 55);
     ph->blur_mm = phantom_rng_range (&rng, 0.35, 0.7);
-    ph->noise_corr_px = fmax (0.45, phantom_rng_range (&rng, 0.45, 0.9) * 0.7 / p->pixel_spacing_mm);
-    ph->noise_hu = noise_at_1mm / sqrt (fmax (ph->thickness, 0.5));
+    ph->noise_corr_px = fmax (0.4, phantom_rng_range (&rng, 0.5, 0.75) * 0.7 / p->pixel_spacing_mm);
+    ph->noise_hu = noise;
     ph->rescale_intercept = intercepts[phantom_rng_int (&rng, 0, 6)];
     ph->padding_hu = paddings[phantom_rng_int (&rng, 0, 5)];
   }
