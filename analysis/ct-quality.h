@@ -6,9 +6,12 @@
  * - not chest: lung volume under 100 ml, or no axial slice with 20 cm2 of
  *   lung (an adult chest CT has slices with 200-300 cm2);
  * - lungs cut off: the most superior (or inferior) scanned slice holds at
- *   least 2 cm2 of lung and at least 1 % of the largest slice's lung area, so
- *   a few stray voxels do not raise it but a scan starting below the apices
- *   does;
+ *   least 20 mm2 of lung and at least 0.1 % of the largest slice's lung area.
+ *   The mask has already lost its small components (ct-lung-box.h), so what
+ *   remains on an end slice is lung running on past the scanned range; even
+ *   the tip of a costophrenic recess (a few cm2 above the cut) counts, as
+ *   basal, posterior disease is what COVID-19 pneumonia looks like. A
+ *   partial-volume fringe of a few voxels does not;
  * - thick slices: spacing along the slice axis over 5 mm;
  * - noisy: robust noise estimate in homogeneous soft tissue over 80 HU
  *   (routine chest CT with a soft-tissue kernel: 10-30 HU, 33 HU measured on
@@ -27,8 +30,8 @@ G_BEGIN_DECLS
 
 #define CT_QUALITY_MIN_LUNG_ML          100.0
 #define CT_QUALITY_MIN_MAX_AREA_MM2     2000.0
-#define CT_QUALITY_CUT_MIN_AREA_MM2     200.0
-#define CT_QUALITY_CUT_MIN_AREA_SHARE   0.01
+#define CT_QUALITY_CUT_MIN_AREA_MM2     20.0
+#define CT_QUALITY_CUT_MIN_AREA_SHARE   0.001
 #define CT_QUALITY_MAX_SLICE_SPACING_MM 5.0
 #define CT_QUALITY_NOISE_LIMIT_HU       80.0
 
