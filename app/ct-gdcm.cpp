@@ -21,9 +21,9 @@
 #include <gdcmUIDGenerator.h>
 #include <gdcmWriter.h>
 
+#include <cstdio>
 #include <cstring>
 #include <exception>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -236,6 +236,55 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
     read_enhanced_geometry (ds, h);
 }
 
+/* TRUE when the file meta group names Deflated Explicit VR Little Endian.
+ * GDCM 3.0.21 asserts (aborts) in ReadUpToTag on deflated data sets, so
+ * those are read whole instead. The meta group is plain explicit little
+ * endian at the start of the file: a byte search of its first kilobytes
+ * finds the UID. */
+bool
+is_deflated (const char *path)
+{
+  static const char uid[] = "1.2.840.10008.1.2.1.99";
+  char head[4096];
+  FILE *f = fopen (path, "rb");
+  size_t n;
+
+  if (f == nullptr)
+    return false;
+  n = fread (head, 1, sizeof head, f);
+  fclose (f);
+  for (size_t i = 0; i + sizeof uid - 1 <= n; i++)
+    if (memcmp (head + i, uid, sizeof uid - 1) == 0)
+      return true;
+  return false;
+}
+
+/* ReadUpToTag (pixel data) leaves the pixel data element out of the data
+ * set but reads (skips) over it: TRUE when its tag, (7fe0,0010) little or
+ * big endian, followed by a VR of OB/OW or by a length (implicit VR), occurs
+ * in the first @end bytes. The header is short, so the search stops soon
+ * for image files. */
+bool
+pixel_data_follows (const char *path, size_t end)
+{
+  static const char little[4] = { '\xe0', '\x7f', '\x10', '\x00' };
+  static const char big[4] = { '\x7f', '\xe0', '\x00', '\x10' };
+  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, nullptr);
+
+  if (file == nullptr)
+    return false;
+  const char *data = g_mapped_file_get_contents (file);
+  size_t length = MIN ((size_t) g_mapped_file_get_length (file), end);
+  for (size_t i = 0; data != nullptr && i + 8 <= length; i++)
+    {
+      if (data[i] != little[0] && data[i] != big[0])
+        continue;
+      if (memcmp (data + i, little, 4) == 0 || memcmp (data + i, big, 4) == 0)
+        return true;
+    }
+  return false;
+}
+
 void
 set_error_from_exception (GError **error, const char *path, const char *what)
 {
@@ -406,9 +455,9 @@ ct_gdcm_read_header (const char *path, GError **error)
       reader.SetFileName (path);
       /* Everything up to the pixel data, whose value is skipped but whose
        * presence is recorded. */
-      std::set<gdcm::Tag> skip;
-      skip.insert (kPixelData);
-      if (!reader.ReadUpToTag (gdcm::Tag (0x7fe0, 0x0011), skip))
+      bool deflated = is_deflated (path);
+      bool read_ok = deflated ? reader.Read () : reader.ReadUpToTag (kPixelData);
+      if (!read_ok)
         {
           if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
             g_set_error (error, CT_ERROR, CT_ERROR_IO, "%s: cannot be read", path);
@@ -418,6 +467,8 @@ ct_gdcm_read_header (const char *path, GError **error)
           return nullptr;
         }
       fill_header (reader.GetFile (), h);
+      if (!deflated)
+        h->has_pixel_data = pixel_data_follows (path, reader.GetStreamCurrentPosition () + 8);
       return h;
     }
   catch (const std::exception &e)

@@ -22,6 +22,29 @@ ct_nifti_is_nifti_path (const char *path)
 
 /* ---- Reading ------------------------------------------------------------ */
 
+gboolean
+ct_nifti_read_size (const char *path, int size[3], GError **error)
+{
+  nifti_image *nim;
+
+  g_return_val_if_fail (path != NULL && size != NULL, FALSE);
+
+  nifti_set_debug_level (0);
+  nim = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? nifti_image_read (path, 0) : NULL;
+  if (nim == NULL || nim->nx < 1 || nim->ny < 1 || nim->nz < 1)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+      if (nim != NULL)
+        nifti_image_free (nim);
+      return FALSE;
+    }
+  size[0] = nim->nx;
+  size[1] = nim->ny;
+  size[2] = nim->nz;
+  nifti_image_free (nim);
+  return TRUE;
+}
+
 static gboolean
 convert_to_float (const nifti_image *nim, gsize n, float *out)
 {

@@ -27,6 +27,9 @@ gboolean  ct_nifti_write_volume  (const CtVolume *volume, const char *path, GErr
 gboolean  ct_nifti_write_mask    (const CtVolume *geometry, const guint8 *mask,
                                   const char *path, GError **error);
 
+/* Reads only the header: the image size (columns, rows, slices). */
+gboolean  ct_nifti_read_size     (const char *path, int size[3], GError **error);
+
 /* TRUE when @path ends with ".nii" or ".nii.gz" (any case). */
 gboolean  ct_nifti_is_nifti_path (const char *path);
 

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+#include "ct-series-loader.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ct-error.h"
+#include "ct-nifti.h"
+#include "ct-series-geometry.h"
+#include "ct-study-scan.h"
+
+typedef struct
+{
+  const CtSeriesInfo *series;
+  CtVolume *volume;
+  int *first_plane;           /* [files]: index of the file's first plane */
+  int *slice_of_plane;        /* [planes]: k in the volume, or -1 when left out */
+} DecodeJob;
+
+static void
+rescale (float *values, gsize n, double slope, double intercept)
+{
+  if (slope == 1.0 && intercept == 0.0)
+    return;
+  for (gsize i = 0; i < n; i++)
+    values[i] = (float) (values[i] * slope + intercept);
+}
+
+static gboolean
+decode_file (guint index, gpointer data, GError **error)
+{
+  DecodeJob *job = data;
+  const CtGdcmHeader *h = g_ptr_array_index (job->series->headers, index);
+  CtVolume *v = job->volume;
+  const gsize frame_values = (gsize) v->nx * v->ny;
+  const int first = job->first_plane[index];
+  gboolean used = FALSE;
+
+  for (int f = 0; f < h->n_frames; f++)
+    used = used || job->slice_of_plane[first + f] >= 0;
+  if (!used)
+    return TRUE;
+
+  if (h->n_frames == 1)
+    {
+      float *slice = v->hu + (gsize) job->slice_of_plane[first] * frame_values;
+      if (!ct_gdcm_read_pixels (h->path, slice, frame_values, error))
+        return FALSE;
+      rescale (slice, frame_values, h->rescale_slope, h->rescale_intercept);
+      return TRUE;
+    }
+
+  {
+    g_autofree float *frames = g_try_new (float, frame_values * h->n_frames);
+    if (frames == NULL)
+      {
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: %d frames do not fit in memory",
+                     h->path, h->n_frames);
+        return FALSE;
+      }
+    if (!ct_gdcm_read_pixels (h->path, frames, frame_values * h->n_frames, error))
+      return FALSE;
+    for (int f = 0; f < h->n_frames; f++)
+      {
+        int k = job->slice_of_plane[first + f];
+        if (k < 0)
+          continue;
+        memcpy (v->hu + (gsize) k * frame_values, frames + (gsize) f * frame_values,
+                frame_values * sizeof (float));
+        rescale (v->hu + (gsize) k * frame_values, frame_values, h->rescale_slope, h->rescale_intercept);
+      }
+  }
+  return TRUE;
+}
+
+static CtVolume *
+load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
+            gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  GPtrArray *headers = series->headers;
+  g_autofree CtSlicePlane *planes = NULL;
+  g_autofree int *first_plane = NULL;
+  g_autofree int *slice_of_plane = NULL;
+  g_autoptr (CtSeriesGeometry) geometry = NULL;
+  g_autoptr (CtVolume) volume = NULL;
+  g_autoptr (GError) local = NULL;
+  guint n_planes = 0;
+  gboolean guessed_frame_step = FALSE;
+  DecodeJob job;
+
+  for (guint f = 0; f < headers->len; f++)
+    n_planes += (guint) ((const CtGdcmHeader *) g_ptr_array_index (headers, f))->n_frames;
+  planes = g_new0 (CtSlicePlane, MAX (n_planes, 1));
+  first_plane = g_new0 (int, MAX (headers->len, 1));
+  slice_of_plane = g_new (int, MAX (n_planes, 1));
+
+  {
+    guint p = 0;
+    for (guint f = 0; f < headers->len; f++)
+      {
+        const CtGdcmHeader *h = g_ptr_array_index (headers, f);
+        double normal[3] = { 0, 0, 1 };
+        double step = h->spacing_between_slices > 0 ? h->spacing_between_slices
+          : h->slice_thickness > 0 ? h->slice_thickness : 1.0;
+
+        if (h->has_orientation)
+          {
+            const double *o = h->orientation;
+            normal[0] = o[1] * o[5] - o[2] * o[4];
+            normal[1] = o[2] * o[3] - o[0] * o[5];
+            normal[2] = o[0] * o[4] - o[1] * o[3];
+          }
+        if (h->n_frames > 1 && h->frame_positions == NULL && h->spacing_between_slices <= 0)
+          guessed_frame_step = TRUE;
+
+        first_plane[f] = (int) p;
+        for (int fr = 0; fr < h->n_frames; fr++, p++)
+          {
+            CtSlicePlane *s = &planes[p];
+            s->rows = h->rows;
+            s->columns = h->columns;
+            s->has_orientation = h->has_orientation;
+            memcpy (s->orientation, h->orientation, sizeof s->orientation);
+            s->has_pixel_spacing = h->has_pixel_spacing;
+            memcpy (s->pixel_spacing, h->pixel_spacing, sizeof s->pixel_spacing);
+            s->slice_thickness = h->slice_thickness;
+            s->spacing_between_slices = h->spacing_between_slices;
+            s->instance_number = h->instance_number * 100000 + fr;
+            s->has_position = h->has_position;
+            if (h->frame_positions != NULL)
+              memcpy (s->position, h->frame_positions + 3 * fr, sizeof s->position);
+            else
+              for (int a = 0; a < 3; a++)
+                s->position[a] = h->position[a] + fr * step * normal[a];
+          }
+      }
+  }
+
+  geometry = ct_series_geometry_compute (planes, n_planes, &local);
+  if (geometry == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", series->path);
+      return NULL;
+    }
+
+  volume = ct_volume_new (geometry->columns, geometry->rows, (int) geometry->n_slices);
+  if (volume == NULL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %dx%dx%u volume does not fit in memory",
+                   series->path, geometry->columns, geometry->rows, geometry->n_slices);
+      return NULL;
+    }
+  memcpy (volume->origin, geometry->origin, sizeof volume->origin);
+  memcpy (volume->spacing, geometry->spacing, sizeof volume->spacing);
+  memcpy (volume->direction, geometry->direction, sizeof volume->direction);
+  for (guint i = 0; i < geometry->warnings->len; i++)
+    ct_volume_add_warning (volume, "%s", (const char *) g_ptr_array_index (geometry->warnings, i));
+  if (guessed_frame_step)
+    ct_volume_add_warning (volume, "Multi-frame image without frame positions: frames stacked at "
+                           "the slice thickness");
+
+  for (guint p = 0; p < n_planes; p++)
+    slice_of_plane[p] = -1;
+  for (guint k = 0; k < geometry->n_slices; k++)
+    slice_of_plane[geometry->order[k]] = (int) k;
+
+  job.series = series;
+  job.volume = volume;
+  job.first_plane = first_plane;
+  job.slice_of_plane = slice_of_plane;
+  if (!ct_series_workers_run (headers->len, n_threads, decode_file, &job,
+                              progress, progress_data, cancellable, error))
+    return NULL;
+
+  volume->path = g_strdup (series->path);
+  volume->patient_id = g_strdup (series->patient_id);
+  volume->patient_name = g_strdup (series->patient_name);
+  volume->study_uid = g_strdup (series->study_uid);
+  volume->series_uid = g_strdup (series->series_uid);
+  volume->study_date = g_strdup (series->study_date);
+  volume->series_description = g_strdup (series->series_description);
+  volume->modality = g_strdup ("CT");
+  return g_steal_pointer (&volume);
+}
+
+CtVolume *
+ct_series_load (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
+                gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (series != NULL, NULL);
+
+  if (series->kind == CT_SERIES_KIND_NIFTI)
+    {
+      CtVolume *volume = ct_nifti_load (series->path, error);
+      if (volume != NULL && progress != NULL)
+        progress (1.0, progress_data);
+      return volume;
+    }
+  g_return_val_if_fail (series->headers != NULL && series->headers->len > 0, NULL);
+  return load_dicom (series, n_threads, progress, progress_data, cancellable, error);
+}
+
+CtVolume *
+ct_series_load_path (const char *path, const char *series_uid, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (CtStudyScan) scan = NULL;
+  CtSeriesInfo *series;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  scan = ct_study_scan (path, cancellable, error);
+  if (scan == NULL)
+    return NULL;
+  series = ct_study_scan_find (scan, series_uid);
+  if (series != NULL)
+    return ct_series_load (series, 0, NULL, NULL, cancellable, error);
+
+  if (scan->series->len == 0 && scan->skipped->len > 0)
+    {
+      /* Say why the one file (or the first of them) is not a CT series. */
+      const CtSkippedFile *first = g_ptr_array_index (scan->skipped, 0);
+      g_set_error (error, CT_ERROR, first->code, "%s: %s", first->path, first->reason);
+    }
+  else if (series_uid != NULL)
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series %s", path, series_uid);
+  else if (scan->series->len > 1)
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s holds %u CT series: say which", path,
+                 scan->series->len);
+  else
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series found", path);
+  return NULL;
+}
