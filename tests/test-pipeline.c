@@ -18,9 +18,7 @@
 #include "ct-error.h"
 #include "ct-severity.h"
 
-#ifdef CT_TEST_HAVE_PHANTOM
 #include "phantom.h"
-#endif
 
 static char *
 source_path (const char *first, ...)
@@ -396,6 +394,198 @@ test_fixture_wrong_models (void)
   models_clear (&m);
 }
 
+/* ---- With the shipped weights ------------------------------------------ */
+
+static gboolean
+load_trained_models (Models *m)
+{
+  if (!load_models (m, "resources/models", "lungs.safetensors", "multitask-spatial.safetensors"))
+    {
+      g_test_skip ("the trained weights resources/models/lungs.safetensors and multitask-spatial.safetensors "
+                   "are not there yet (tools/train/ makes them)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static CtVolume *
+phantom_volume (const PhantomParams *params, PhantomStudy **study_out)
+{
+  char message[256] = "";
+  PhantomStudy *study = phantom_generate (params, message, sizeof message);
+  CtVolume *v;
+
+  if (study == NULL)
+    g_error ("phantom_generate: %s", message);
+  v = ct_volume_new (study->nx, study->ny, study->nz);
+  memcpy (v->spacing, study->spacing, sizeof v->spacing);
+  memcpy (v->origin, study->origin, sizeof v->origin);
+  memcpy (v->direction, study->direction, sizeof v->direction);
+  memcpy (v->hu, study->hu, ct_volume_n_voxels (v) * sizeof (float));
+  *study_out = study;
+  return v;
+}
+
+/* Test-sized studies: 256 x 256 at 1.5 mm, 60 slices of 5 mm. */
+static void
+test_phantom_params (PhantomParams *params, guint64 seed, PhantomClass klass, double severity)
+{
+  phantom_params_init (params);
+  params->seed = seed;
+  params->klass = klass;
+  params->nx = params->ny = 256;
+  params->pixel_spacing_mm = 1.5;
+  params->nz = 60;
+  params->slice_spacing_mm = 5.0;
+  params->severity_percent = severity;
+  params->threads = 2;
+}
+
+static double
+dice (const guint8 *a, const guint8 *b, gsize n)
+{
+  gsize both = 0, sum = 0;
+
+  for (gsize q = 0; q < n; q++)
+    {
+      gboolean x = a[q] != 0, y = b[q] != 0;
+      both += x && y;
+      sum += x + y;
+    }
+  return sum > 0 ? 2.0 * both / sum : 1.0;
+}
+
+static CtAnalysis *
+analyse (const Models *m, const CtVolume *v)
+{
+  CtAnalysisOptions options = { 0 };
+  g_autoptr (GError) error = NULL;
+  CtAnalysis *a;
+
+  options.lungs = m->lungs;
+  options.multitask = m->multitask;
+  a = ct_analysis_run (v, &options, &error);
+  g_assert_no_error (error);
+  check_result_shape (v, a);
+  return a;
+}
+
+/* Severity within 5 percentage points, lesion Dice >= 0.7, and COVID-19
+ * phantoms scored above normal ones. */
+static void
+test_trained_accuracy (void)
+{
+  static const struct { guint64 seed; PhantomClass klass; double severity; } cases[] = {
+    { 101, PHANTOM_CLASS_COVID, 8 },
+    { 102, PHANTOM_CLASS_COVID, 25 },
+    { 103, PHANTOM_CLASS_COVID, 50 },
+    { 104, PHANTOM_CLASS_NORMAL, -1 },
+    { 105, PHANTOM_CLASS_NORMAL, -1 },
+  };
+  double lowest_covid = 1, highest_normal = 0;
+  Models m;
+
+  if (!load_trained_models (&m))
+    return;
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      PhantomParams params;
+      PhantomStudy *study = NULL;
+      g_autoptr (CtVolume) v = NULL;
+      g_autoptr (CtAnalysis) a = NULL;
+      gsize n;
+      double lesion_dice, lung_dice;
+
+      test_phantom_params (&params, cases[c].seed, cases[c].klass, cases[c].severity);
+      v = phantom_volume (&params, &study);
+      n = ct_volume_n_voxels (v);
+      a = analyse (&m, v);
+      lesion_dice = dice (a->lesion_mask, study->lesions, n);
+      lung_dice = dice (a->lung_mask, study->lungs, n);
+      g_test_message ("%s seed %" G_GUINT64_FORMAT ": severity %.1f %% (truth %.1f %%), total %.1f %% (truth %.1f %%), "
+                      "lesion Dice %.3f, lung Dice %.3f, probability %.3f, %s, quality 0x%x, %.0f ms",
+                      phantom_class_name (study->klass), cases[c].seed, a->severity_percent, study->severity_percent,
+                      a->severity_total_percent, study->severity_total_percent, lesion_dice, lung_dice,
+                      a->covid_probability, ct_category_to_string (a->category), a->quality, a->timing_total_ms);
+      g_assert_true (a->has_probability);
+      g_assert_cmpfloat (fabs (a->severity_percent - study->severity_percent), <=, 5.0);
+      g_assert_cmpfloat (lung_dice, >=, 0.9);
+      if (cases[c].klass == PHANTOM_CLASS_COVID)
+        {
+          g_assert_cmpfloat (lesion_dice, >=, 0.7);
+          lowest_covid = MIN (lowest_covid, a->covid_probability);
+        }
+      else
+        {
+          g_assert_cmpint (a->category, ==, CT_CATEGORY_0);
+          highest_normal = MAX (highest_normal, a->covid_probability);
+        }
+      g_assert_false (a->quality & (CT_QUALITY_NOT_CHEST | CT_QUALITY_LUNGS_CUT_TOP | CT_QUALITY_LUNGS_CUT_BOTTOM));
+      phantom_study_free (study);
+    }
+  g_assert_cmpfloat (lowest_covid, >, highest_normal);
+  models_clear (&m);
+}
+
+/* The generator writes the same patient head first, feet first and with
+ * mirrored columns: the results must be the same. */
+static void
+test_trained_orientations (void)
+{
+  PhantomStudy *studies[3] = { NULL };
+  CtVolume *volumes[3] = { NULL };
+  CtAnalysis *results[3] = { NULL };
+  Models m;
+
+  if (!load_trained_models (&m))
+    return;
+  for (int variant = 0; variant < 3; variant++)
+    {
+      PhantomParams params;
+
+      test_phantom_params (&params, 111, PHANTOM_CLASS_COVID, 30);
+      params.feet_first = variant == 1;
+      params.mirror_columns = variant == 2;
+      volumes[variant] = phantom_volume (&params, &studies[variant]);
+      results[variant] = analyse (&m, volumes[variant]);
+      g_test_message ("variant %d: severity %.2f %%, probability %.4f", variant, results[variant]->severity_percent,
+                      results[variant]->covid_probability);
+    }
+  compare_results (volumes[0], results[0], volumes[1], results[1], TRUE, FALSE);
+  compare_results (volumes[0], results[0], volumes[2], results[2], FALSE, TRUE);
+  for (int variant = 0; variant < 3; variant++)
+    {
+      ct_analysis_free (results[variant]);
+      ct_volume_unref (volumes[variant]);
+      phantom_study_free (studies[variant]);
+    }
+  models_clear (&m);
+}
+
+/* Lungs running past the top of the scan: the flag, and its note. */
+static void
+test_trained_cut_off (void)
+{
+  PhantomParams params;
+  PhantomStudy *study = NULL;
+  g_autoptr (CtVolume) v = NULL;
+  g_autoptr (CtAnalysis) a = NULL;
+  Models m;
+
+  if (!load_trained_models (&m))
+    return;
+  test_phantom_params (&params, 121, PHANTOM_CLASS_COVID, 20);
+  params.cut = PHANTOM_CUT_TOP;
+  v = phantom_volume (&params, &study);
+  a = analyse (&m, v);
+  g_test_message ("quality 0x%x: %s", a->quality,
+                  a->quality_notes->len > 0 ? (const char *) g_ptr_array_index (a->quality_notes, 0) : "-");
+  g_assert_true (a->quality & CT_QUALITY_LUNGS_CUT_TOP);
+  g_assert_false (a->quality & CT_QUALITY_LUNGS_CUT_BOTTOM);
+  phantom_study_free (study);
+  models_clear (&m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -405,5 +595,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/fixture/orientation-invariance", test_fixture_orientation_invariance);
   g_test_add_func ("/pipeline/fixture/progress-and-cancel", test_fixture_progress_and_cancel);
   g_test_add_func ("/pipeline/fixture/wrong-models", test_fixture_wrong_models);
+  g_test_add_func ("/pipeline/trained/accuracy", test_trained_accuracy);
+  g_test_add_func ("/pipeline/trained/orientations", test_trained_orientations);
+  g_test_add_func ("/pipeline/trained/cut-off", test_trained_cut_off);
   return g_test_run ();
 }
