@@ -43,90 +43,220 @@ ct_conv_weights_clear (CtConvWeights *self)
   g_clear_pointer (&self->packed, g_free);
 }
 
+/* Per-thread scratch, in floats (every slot 8-byte aligned): B strips
+ * [NC/NR][KC][NR], tap offsets [KC] and identity offsets [KC] (ptrdiff_t, 2
+ * floats each), column offsets [NC], run tables [NC/NR][NR + 1], one C tile. */
+#define STRIPS (NC / CT_GEMM_NR)
+#define BPACK_FLOATS ((size_t) KC * NC)
+#define OFFSETS_FLOATS ((size_t) KC * 2)
+#define COLBASE_FLOATS ((size_t) NC)
+#define RUNS_FLOATS ((size_t) STRIPS * (CT_GEMM_NR + 2))
+#define TILE_FLOATS ((size_t) CT_GEMM_MR * CT_GEMM_NR)
+G_STATIC_ASSERT (sizeof (ptrdiff_t) <= 2 * sizeof (float));
+
 size_t
 ct_conv_scratch_floats_per_thread (void)
 {
-  /* B tile + column offsets (as ints, stored in float slots) + C tile, padded */
-  return (size_t) KC * NC + NC + CT_GEMM_MR * CT_GEMM_NR + 64;
+  return BPACK_FLOATS + 2 * OFFSETS_FLOATS + COLBASE_FLOATS + RUNS_FLOATS + TILE_FLOATS + 16;
 }
 
-/* Packs rows k0..k0+kc of B for columns j0..j0+nc into bpack[strip][kc][NR],
- * zero-filling the columns past nc. */
-static void
-pack_b (const CtConvWeights *wt, const CtConvInput *in, int k0, int kc, size_t j0, int nc,
-        const int *restrict colbase, float *restrict bpack)
+typedef struct
 {
-  size_t n_total = (size_t) in->nimg * in->h * in->w;
-  size_t wp = (size_t) in->w + 2;
-  size_t cstride = (size_t) in->nimg * (in->h + 2) * wp;
-  int k3 = 9 * wt->cin3;
+  float     *bpack;     /* [STRIPS][KC][NR] */
+  ptrdiff_t *koff;      /* [KC] offsets of the chunk's B rows from a strip's first column */
+  ptrdiff_t *ident;     /* [KC] p * NR: rows of a packed strip */
+  int       *colbase;   /* [NC] column -> offset in a zero-bordered channel plane set */
+  int       *runs;      /* [STRIPS][NR + 2]: n_runs, run starts..., ns */
+  float     *tile;      /* [MR][NR] */
+} ThreadScratch;
+
+static void
+thread_scratch (float *scratch, int tid, ThreadScratch *ts)
+{
+  float *base = scratch + (size_t) tid * ct_conv_scratch_floats_per_thread ();
+
+  ts->bpack = base;
+  base += BPACK_FLOATS;
+  ts->koff = (ptrdiff_t *) (gpointer) base;
+  base += OFFSETS_FLOATS;
+  ts->ident = (ptrdiff_t *) (gpointer) base;
+  base += OFFSETS_FLOATS;
+  ts->colbase = (int *) (gpointer) base;
+  base += COLBASE_FLOATS;
+  ts->runs = (int *) (gpointer) base;
+  base += RUNS_FLOATS;
+  ts->tile = base;
+  for (int p = 0; p < KC; p++)
+    ts->ident[p] = (ptrdiff_t) p * CT_GEMM_NR;
+}
+
+static inline void
+copy_floats (float *restrict dst, const float *restrict src, int n)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = src[i];
+}
+
+/* Geometry of the zero-bordered layout [c][nimg][h+2][w+2]. */
+typedef struct
+{
+  size_t n_total;   /* nimg * h * w */
+  size_t wp;        /* w + 2 */
+  size_t cstride;   /* nimg * (h + 2) * (w + 2) */
+} Geometry;
+
+/* Splits each strip of the tile into runs of columns that are contiguous in
+ * the bordered layout (one image row each). runs[s] = { n_runs, start_0, ...,
+ * start_{n-1}, ns }; one run of 24 = read in place. */
+static void
+find_runs (const int *colbase, int nc, int *runs_all)
+{
   int strips = (nc + CT_GEMM_NR - 1) / CT_GEMM_NR;
 
   for (int s = 0; s < strips; s++)
     {
       int first = s * CT_GEMM_NR;
       int ns = MIN (CT_GEMM_NR, nc - first);
-      gboolean contiguous = ns == CT_GEMM_NR
-                            && colbase[first + CT_GEMM_NR - 1] - colbase[first] == CT_GEMM_NR - 1;
-      float *restrict dst = bpack + (size_t) s * kc * CT_GEMM_NR;
+      int *runs = runs_all + s * (CT_GEMM_NR + 2);
+      int n_runs = 0;
 
-      for (int kk = k0; kk < k0 + kc; kk++, dst += CT_GEMM_NR)
+      runs[1 + n_runs++] = 0;
+      for (int jj = 1; jj < ns; jj++)
+        if (colbase[first + jj] != colbase[first + jj - 1] + 1)
+          runs[1 + n_runs++] = jj;
+      runs[1 + n_runs] = ns;
+      runs[0] = n_runs;
+    }
+}
+
+/* Offsets, from a strip's first column, of B rows k0..k0+kc (all 3x3 taps
+ * or all raw rows: chunks never straddle the boundary). */
+static void
+chunk_offsets (const CtConvWeights *wt, const Geometry *g, int k0, int kc, ptrdiff_t *koff)
+{
+  int k3 = 9 * wt->cin3;
+
+  for (int kk = k0; kk < k0 + kc; kk++)
+    {
+      if (kk < k3)
         {
-          const float *src;
-          if (kk < k3)
+          int ci = kk / 9, t = kk % 9;
+          koff[kk - k0] = (ptrdiff_t) (ci * g->cstride + (size_t) (t / 3) * g->wp + (size_t) (t % 3));
+        }
+      else
+        {
+          koff[kk - k0] = (ptrdiff_t) ((size_t) (kk - k3) * g->n_total);
+        }
+    }
+}
+
+/* Packs strip s (rows k0..k0+kc) run by run into dst [kc][NR], zero-filled
+ * past ns. */
+static void
+pack_strip (const CtConvInput *in, gboolean taps, const ptrdiff_t *koff, int kc,
+            const int *colbase, const int *runs, size_t j_first, float *dst)
+{
+  int n_runs = runs[0];
+  int ns = runs[1 + n_runs];
+
+  for (int kk = 0; kk < kc; kk++, dst += CT_GEMM_NR)
+    {
+      if (taps)
+        {
+          const float *src = in->padded + koff[kk];
+          for (int r = 0; r < n_runs; r++)
+            copy_floats (dst + runs[1 + r], src + colbase[runs[1 + r]],
+                         runs[2 + r] - runs[1 + r]);
+        }
+      else
+        {
+          copy_floats (dst, in->raw + koff[kk] + j_first, ns);
+        }
+      for (int jj = ns; jj < CT_GEMM_NR; jj++)
+        dst[jj] = 0.0f;
+    }
+}
+
+/* Where output element (m, column jj of the tile) lives. */
+static inline float *
+out_at (float *out, const CtConvEpilogue *ep, const Geometry *g, int m, size_t j, const int *colbase,
+        int jj)
+{
+  if (ep->padded_output)
+    return out + (size_t) m * g->cstride + (size_t) colbase[jj] + g->wp + 1;
+  return out + (size_t) m * g->n_total + j;
+}
+
+/* A tile that is partial (fewer than MR rows, fewer than NR columns, or
+ * columns spread over image rows of a bordered output) goes through ts->tile. */
+static void
+run_partial_tile (CtGemmMicroKernel kernel, int kc, const float *a, const float *b,
+                  const ptrdiff_t *offsets, int row0, int mr, size_t j, int first, int ns,
+                  const Geometry *g, gboolean accumulate, const CtConvEpilogue *ep,
+                  gboolean final, float *out, const int *colbase, float *tile)
+{
+  if (accumulate)
+    for (int r = 0; r < mr; r++)
+      for (int jj = 0; jj < ns; jj++)
+        tile[r * CT_GEMM_NR + jj] = *out_at (out, ep, g, row0 + r, j + (size_t) jj, colbase,
+                                             first + jj);
+  kernel (kc, a, b, offsets, tile, CT_GEMM_NR, accumulate, NULL);
+  for (int r = 0; r < mr; r++)
+    {
+      int m = row0 + r;
+      const float *t = tile + r * CT_GEMM_NR;
+      float scale = 1.0f, shift = 0.0f;
+      const float *res = NULL;
+
+      if (final)
+        {
+          scale = ep->scale != NULL ? ep->scale[m] : 1.0f;
+          shift = ep->scale != NULL ? ep->shift[m] : (ep->bias != NULL ? ep->bias[m] : 0.0f);
+          res = ep->residual != NULL ? ep->residual + (size_t) m * g->n_total + j : NULL;
+        }
+      for (int jj = 0; jj < ns; jj++)
+        {
+          float v = t[jj];
+          if (final)
             {
-              int ci = kk / 9, t = kk % 9;
-              src = in->padded + ci * cstride + (size_t) (t / 3) * wp + (size_t) (t % 3);
-              if (contiguous)
-                {
-                  memcpy (dst, src + colbase[first], CT_GEMM_NR * sizeof (float));
-                  continue;
-                }
-              for (int jj = 0; jj < ns; jj++)
-                dst[jj] = src[colbase[first + jj]];
+              v = v * scale + shift;
+              if (res != NULL)
+                v += res[jj];
+              if (ep->relu)
+                v = v > 0.0f ? v : 0.0f;
             }
-          else
-            {
-              src = in->raw + (size_t) (kk - k3) * n_total + j0 + (size_t) first;
-              memcpy (dst, src, (size_t) ns * sizeof (float));
-            }
-          for (int jj = ns; jj < CT_GEMM_NR; jj++)
-            dst[jj] = 0.0f;
+          *out_at (out, ep, g, m, j + (size_t) jj, colbase, first + jj) = v;
         }
     }
 }
 
 static void
-store_tile (const float *restrict tile, int mrow0, int mr, size_t j, int ns, size_t n_total,
-            const CtConvEpilogue *ep, gboolean final, float *restrict out)
+zero_borders (float *out, int planes, int h, int w, int n_threads)
 {
-  for (int r = 0; r < mr; r++)
+  size_t wp = (size_t) w + 2;
+
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+  for (int p = 0; p < planes; p++)
     {
-      int m = mrow0 + r;
-      const float *t = tile + r * CT_GEMM_NR;
-      float *o = out + (size_t) m * n_total + j;
-
-      if (!final)
+      float *o = out + (size_t) p * (h + 2) * wp;
+      memset (o, 0, wp * sizeof (float));
+      memset (o + (size_t) (h + 1) * wp, 0, wp * sizeof (float));
+      for (int y = 1; y <= h; y++)
         {
-          memcpy (o, t, (size_t) ns * sizeof (float));
-          continue;
+          o[(size_t) y * wp] = 0.0f;
+          o[(size_t) y * wp + wp - 1] = 0.0f;
         }
-      {
-        float scale = ep->scale != NULL ? ep->scale[m] : 1.0f;
-        float shift = ep->scale != NULL ? ep->shift[m] : (ep->bias != NULL ? ep->bias[m] : 0.0f);
-        const float *res = ep->residual != NULL ? ep->residual + (size_t) m * n_total + j : NULL;
-
-        for (int jj = 0; jj < ns; jj++)
-          {
-            float v = t[jj] * scale + shift;
-            if (res != NULL)
-              v += res[jj];
-            if (ep->relu)
-              v = v > 0.0f ? v : 0.0f;
-            o[jj] = v;
-          }
-      }
     }
+}
+
+static inline void
+fill_epilogue (CtGemmEpilogue *gep, const CtConvEpilogue *ep, int row0, size_t j, size_t n_total)
+{
+  gep->scale = ep->scale != NULL ? ep->scale + row0 : NULL;
+  gep->shift = ep->scale != NULL ? ep->shift + row0 : (ep->bias != NULL ? ep->bias + row0 : NULL);
+  gep->residual = ep->residual != NULL ? ep->residual + (size_t) row0 * n_total + j : NULL;
+  gep->ld_residual = n_total;
+  gep->relu = ep->relu;
 }
 
 void
@@ -134,15 +264,22 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
              const CtConvEpilogue *ep, float *out,
              float *scratch, int n_threads, CtGemmMicroKernel kernel)
 {
-  size_t n_total = (size_t) in->nimg * in->h * in->w;
-  int n_tiles = (int) ((n_total + NC - 1) / NC);
-  int panels = (wt->m + CT_GEMM_MR - 1) / CT_GEMM_MR;
-  int m_blocks = 1;
-  int tasks;
-  size_t per_thread = ct_conv_scratch_floats_per_thread ();
+  Geometry g;
+  int n_tiles, panels, m_blocks = 1, tasks;
+  int k3 = 9 * wt->cin3;
+  gboolean need_colbase = wt->cin3 > 0 || ep->padded_output;
+
+  g.n_total = (size_t) in->nimg * in->h * in->w;
+  g.wp = (size_t) in->w + 2;
+  g.cstride = (size_t) in->nimg * (in->h + 2) * g.wp;
+  n_tiles = (int) ((g.n_total + NC - 1) / NC);
+  panels = (wt->m + CT_GEMM_MR - 1) / CT_GEMM_MR;
+  g_assert (!(ep->padded_output && ep->residual != NULL));
 
   if (n_threads < 1)
     n_threads = 1;
+  if (ep->padded_output)
+    zero_borders (out, wt->m * in->nimg, in->h, in->w, n_threads);
   if (n_tiles < 2 * n_threads)
     m_blocks = MIN (panels, (2 * n_threads + n_tiles - 1) / n_tiles);
   tasks = n_tiles * m_blocks;
@@ -153,61 +290,128 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
       int tid = 0;
       int tile_index = task / m_blocks, mb = task % m_blocks;
       size_t j0 = (size_t) tile_index * NC;
-      int nc = (int) MIN ((size_t) NC, n_total - j0);
+      int nc = (int) MIN ((size_t) NC, g.n_total - j0);
       int p0 = (int) ((gint64) panels * mb / m_blocks);
       int p1 = (int) ((gint64) panels * (mb + 1) / m_blocks);
-      float *bpack, *tile;
-      int *colbase;
       int strips = (nc + CT_GEMM_NR - 1) / CT_GEMM_NR;
+      ThreadScratch ts;
 
 #ifdef _OPENMP
       tid = omp_get_thread_num ();
 #endif
-      bpack = scratch + (size_t) tid * per_thread;
-      colbase = (int *) (bpack + (size_t) KC * NC);
-      tile = (float *) ((((guintptr) (bpack + (size_t) KC * NC + NC)) + 63) & ~(guintptr) 63);
+      thread_scratch (scratch, tid, &ts);
 
-      if (wt->cin3 > 0)
+      if (need_colbase)
         {
           size_t hw = (size_t) in->h * in->w;
-          size_t wp = (size_t) in->w + 2;
-          size_t plane = (size_t) (in->h + 2) * wp;
+          size_t plane = (size_t) (in->h + 2) * g.wp;
+          size_t img = j0 / hw, rem = j0 % hw;
+          size_t y = rem / (size_t) in->w, x = rem % (size_t) in->w;
+
           for (int jj = 0; jj < nc; jj++)
             {
-              size_t j = j0 + (size_t) jj;
-              size_t img = j / hw, rem = j % hw;
-              size_t y = rem / (size_t) in->w, x = rem % (size_t) in->w;
-              colbase[jj] = (int) (img * plane + y * wp + x);
+              ts.colbase[jj] = (int) (img * plane + y * g.wp + x);
+              if (++x == (size_t) in->w)
+                {
+                  x = 0;
+                  if (++y == (size_t) in->h)
+                    {
+                      y = 0;
+                      img++;
+                    }
+                }
+            }
+          find_runs (ts.colbase, nc, ts.runs);
+        }
+      else
+        {
+          /* plain layout on both sides: every full strip is one run */
+          for (int s = 0; s < strips; s++)
+            {
+              int *runs = ts.runs + s * (CT_GEMM_NR + 2);
+              runs[0] = 1;
+              runs[1] = 0;
+              runs[2] = MIN (CT_GEMM_NR, nc - s * CT_GEMM_NR);
             }
         }
 
-      for (int k0 = 0; k0 < wt->k; k0 += KC)
+      for (int k0 = 0; k0 < wt->k;)
         {
-          int kc = MIN (KC, wt->k - k0);
+          gboolean taps = k0 < k3;
+          int kc = MIN (KC, (taps ? k3 : wt->k) - k0);
           gboolean final = k0 + kc >= wt->k;
 
-          pack_b (wt, in, k0, kc, j0, nc, colbase, bpack);
-          for (int p = p0; p < p1; p++)
+          chunk_offsets (wt, &g, k0, kc, ts.koff);
+          for (int s = 0; s < strips; s++)
             {
-              const float *a = wt->packed + ((size_t) p * wt->k + (size_t) k0) * CT_GEMM_MR;
-              int mr = MIN (CT_GEMM_MR, wt->m - p * CT_GEMM_MR);
+              const int *runs = ts.runs + s * (CT_GEMM_NR + 2);
+              int first = s * CT_GEMM_NR;
+              int ns = runs[1 + runs[0]];
+              gboolean in_place = runs[0] == 1 && ns == CT_GEMM_NR;
+              const float *b;
+              const ptrdiff_t *offsets;
 
-              for (int s = 0; s < strips; s++)
+              if (in_place)
                 {
-                  int ns = MIN (CT_GEMM_NR, nc - s * CT_GEMM_NR);
-                  size_t j = j0 + (size_t) s * CT_GEMM_NR;
+                  b = taps ? in->padded + ts.colbase[first] : in->raw + j0 + (size_t) first;
+                  offsets = ts.koff;
+                }
+              else
+                {
+                  float *dst = ts.bpack + (size_t) s * KC * CT_GEMM_NR;
+                  pack_strip (in, taps, ts.koff, kc, ts.colbase + first, runs, j0 + (size_t) first,
+                              dst);
+                  b = dst;
+                  offsets = ts.ident;
+                }
 
-                  if (k0 > 0)
+              for (int p = p0; p < p1; p++)
+                {
+                  const float *a = wt->packed + ((size_t) p * wt->k + (size_t) k0) * CT_GEMM_MR;
+                  int row0 = p * CT_GEMM_MR;
+                  int mr = MIN (CT_GEMM_MR, wt->m - row0);
+                  size_t j = j0 + (size_t) first;
+
+                  gboolean full = mr == CT_GEMM_MR && ns == CT_GEMM_NR;
+
+                  if (full && (runs[0] == 1 || !ep->padded_output))
                     {
-                      for (int r = 0; r < mr; r++)
-                        memcpy (tile + r * CT_GEMM_NR,
-                                out + (size_t) (p * CT_GEMM_MR + r) * n_total + j,
-                                (size_t) ns * sizeof (float));
+                      /* the tile's columns are contiguous in the output: fused store */
+                      CtGemmEpilogue gep;
+                      float *c = out_at (out, ep, &g, row0, j, ts.colbase, first);
+                      size_t ldc = ep->padded_output ? g.cstride : g.n_total;
+
+                      fill_epilogue (&gep, ep, row0, j, g.n_total);
+                      kernel (kc, a, b, offsets, c, ldc, k0 > 0, final ? &gep : NULL);
                     }
-                  kernel (kc, a, bpack + (size_t) s * kc * CT_GEMM_NR, tile, k0 > 0);
-                  store_tile (tile, p * CT_GEMM_MR, mr, j, ns, n_total, ep, final, out);
+                  else if (full)
+                    {
+                      /* bordered output, columns over several image rows: tile, then runs */
+                      CtGemmEpilogue gep;
+                      int n_runs = runs[0];
+
+                      fill_epilogue (&gep, ep, row0, j, g.n_total);
+                      if (k0 > 0)
+                        for (int r = 0; r < CT_GEMM_MR; r++)
+                          for (int q = 0; q < n_runs; q++)
+                            copy_floats (ts.tile + r * CT_GEMM_NR + runs[1 + q],
+                                         out_at (out, ep, &g, row0 + r, j, ts.colbase, first + runs[1 + q]),
+                                         runs[2 + q] - runs[1 + q]);
+                      kernel (kc, a, b, offsets, ts.tile, CT_GEMM_NR, k0 > 0, final ? &gep : NULL);
+                      for (int r = 0; r < CT_GEMM_MR; r++)
+                        for (int q = 0; q < n_runs; q++)
+                          copy_floats (out_at (out, ep, &g, row0 + r, j, ts.colbase, first + runs[1 + q]),
+                                       ts.tile + r * CT_GEMM_NR + runs[1 + q],
+                                       runs[2 + q] - runs[1 + q]);
+                    }
+                  else
+                    {
+                      run_partial_tile (kernel, kc, a, b, offsets, row0, mr, j, first, ns, &g,
+                                        k0 > 0, ep, final, out, ts.colbase, ts.tile);
+                    }
                 }
             }
+          k0 += kc;
         }
     }
 }

@@ -7,7 +7,9 @@
  * input happen before the zero padding, as in PyTorch) and cin_raw rows read
  * from a raw input [cin_raw][N] (a fused 1x1 shortcut, or a plain 1x1 conv).
  * The epilogue applies, per output channel, scale/shift (folded BatchNorm)
- * or a bias, then adds a residual [M][N], then ReLU, while the tile is hot. */
+ * or a bias, then adds a residual [M][N], then ReLU, while the tile is hot,
+ * and stores either plainly [M][N] or into the zero-bordered layout the next
+ * 3x3 convolution reads (so conv1 -> BN2 -> ReLU -> conv2 needs no copy). */
 #pragma once
 
 #include <glib.h>
@@ -30,8 +32,9 @@ typedef struct
   const float *scale;     /* [m] or NULL */
   const float *shift;     /* [m], with scale */
   const float *bias;      /* [m] or NULL; used when scale is NULL */
-  const float *residual;  /* [m][N] or NULL */
+  const float *residual;  /* [m][N] or NULL (not with padded_output) */
   gboolean     relu;
+  gboolean     padded_output; /* out is [m][nimg][h+2][w+2]; its zero border is written too */
 } CtConvEpilogue;
 
 typedef struct

@@ -28,8 +28,8 @@ typedef struct
   int                   hs[CT_NET_MAX_LEVELS + 1], ws[CT_NET_MAX_LEVELS + 1];
   float                *skips[CT_NET_MAX_LEVELS];
   float                *work[3];        /* ping-pong block outputs, max size */
-  float                *hidden;         /* conv1 outputs */
-  float                *padded;         /* zero-bordered conv inputs */
+  float                *padded;         /* zero-bordered conv1 inputs */
+  float                *padded2;        /* zero-bordered conv1 outputs = conv2 inputs */
   float                *scratch;        /* per-thread GEMM packing */
   int                   n_threads;
   CtGemmMicroKernel     kernel;
@@ -79,8 +79,8 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
     }
   for (int i = 0; i < 3; i++)
     plan->work[i] = g_new (float, max_tensor);
-  plan->hidden = g_new (float, max_tensor);
   plan->padded = g_new (float, max_padded);
+  plan->padded2 = g_new (float, max_padded);
   plan->scratch = g_new (float, ct_conv_scratch_floats_per_thread () * n_threads);
 }
 
@@ -91,31 +91,32 @@ plan_clear (Plan *plan)
     g_clear_pointer (&plan->skips[l], g_free);
   for (int i = 0; i < 3; i++)
     g_clear_pointer (&plan->work[i], g_free);
-  g_clear_pointer (&plan->hidden, g_free);
+  g_clear_pointer (&plan->padded2, g_free);
   g_clear_pointer (&plan->padded, g_free);
   g_clear_pointer (&plan->scratch, g_free);
 }
 
-/* x [in][N] -> out [out][N] at level resolution h x w; out != x. */
+/* x [in][N] -> out [out][N] at level resolution h x w; out != x.
+ * act(x) -> padded; conv1 (+BN2+ReLU) -> padded2 (bordered); conv2 (+ 1x1
+ * shortcut rows or + identity residual) -> out. */
 static void
 resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
 {
-  CtConvInput input = { plan->padded, NULL, plan->nimg, h, w };
-  CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE };
-  CtConvEpilogue ep2 = { NULL, NULL, NULL, NULL, FALSE };
+  CtConvInput input1 = { plan->padded, NULL, plan->nimg, h, w };
+  CtConvInput input2 = { plan->padded2, NULL, plan->nimg, h, w };
+  CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
+  CtConvEpilogue ep2 = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
   g_assert (out != x);
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
                  plan->n_threads);
-  ct_conv_run (&b->packed_conv1, &input, &ep1, plan->hidden, plan->scratch, plan->n_threads,
+  ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads,
                plan->kernel);
-  ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded,
-                 plan->n_threads);
   if (b->shortcut != NULL)
-    input.raw = x;
+    input2.raw = x;
   else
     ep2.residual = x;
-  ct_conv_run (&b->packed_conv2, &input, &ep2, out, plan->scratch, plan->n_threads, plan->kernel);
+  ct_conv_run (&b->packed_conv2, &input2, &ep2, out, plan->scratch, plan->n_threads, plan->kernel);
 }
 
 static float *
@@ -159,7 +160,7 @@ backbone (Plan *plan, const float *slices)
   const CtNetWeights *wt = plan->wt;
   int h = plan->hs[0], w = plan->ws[0];
   CtConvInput input = { plan->padded, NULL, plan->nimg, h, w };
-  CtConvEpilogue ep = { NULL, NULL, wt->init_bias, NULL, FALSE };
+  CtConvEpilogue ep = { NULL, NULL, wt->init_bias, NULL, FALSE, FALSE };
   float *x = plan->work[0];
   int c, L = s->n_levels;
 

@@ -3,25 +3,45 @@
 #include "ct-nn-gemm.h"
 
 void
-ct_f32_gemm_4x24_portable (int k, const float *restrict a, const float *restrict b,
-                           float *restrict c, int accumulate)
+ct_f32_gemm_4x24_portable (int k, const float *restrict a,
+                           const float *restrict b, const ptrdiff_t *restrict b_offsets,
+                           float *restrict c, size_t ldc, int accumulate,
+                           const CtGemmEpilogue *ep)
 {
   float acc[CT_GEMM_MR][CT_GEMM_NR];
 
   for (int r = 0; r < CT_GEMM_MR; r++)
     for (int j = 0; j < CT_GEMM_NR; j++)
-      acc[r][j] = accumulate ? c[r * CT_GEMM_NR + j] : 0.0f;
+      acc[r][j] = accumulate ? c[r * ldc + j] : 0.0f;
   for (int p = 0; p < k; p++)
     {
       const float *ap = a + (size_t) p * CT_GEMM_MR;
-      const float *bp = b + (size_t) p * CT_GEMM_NR;
+      const float *bp = b + b_offsets[p];
       for (int r = 0; r < CT_GEMM_MR; r++)
         for (int j = 0; j < CT_GEMM_NR; j++)
           acc[r][j] += ap[r] * bp[j];
     }
   for (int r = 0; r < CT_GEMM_MR; r++)
-    for (int j = 0; j < CT_GEMM_NR; j++)
-      c[r * CT_GEMM_NR + j] = acc[r][j];
+    {
+      float scale = 1.0f, shift = 0.0f;
+      const float *res = NULL;
+
+      if (ep != NULL)
+        {
+          scale = ep->scale != NULL ? ep->scale[r] : 1.0f;
+          shift = ep->shift != NULL ? ep->shift[r] : 0.0f;
+          res = ep->residual != NULL ? ep->residual + r * ep->ld_residual : NULL;
+        }
+      for (int j = 0; j < CT_GEMM_NR; j++)
+        {
+          float v = acc[r][j] * scale + shift;
+          if (res != NULL)
+            v += res[j];
+          if (ep != NULL && ep->relu)
+            v = v > 0.0f ? v : 0.0f;
+          c[r * ldc + j] = v;
+        }
+    }
 }
 
 static gboolean

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib.h>
+
 void
 ct_nn_act_pad (const float *src, int c, int nimg, int h, int w,
                const float *scale, const float *shift, int relu,
@@ -60,9 +62,9 @@ ct_nn_maxpool2x2_ceil (const float *src, int planes, int h, int w, float *dst, i
           for (int x = 0; x < ow; x++)
             {
               int x1 = 2 * x + 1 < w ? 2 * x + 1 : 2 * x;
-              float a = fmaxf (r0[2 * x], r0[x1]);
-              float b = fmaxf (r1[2 * x], r1[x1]);
-              out[(size_t) y * ow + x] = fmaxf (a, b);
+              float a = r0[2 * x] > r0[x1] ? r0[2 * x] : r0[x1];
+              float b = r1[2 * x] > r1[x1] ? r1[2 * x] : r1[x1];
+              out[(size_t) y * ow + x] = a > b ? a : b;
             }
         }
     }
@@ -85,33 +87,53 @@ source_index (int dst, int in_size, int out_size, int *i0, int *i1, float *lambd
     *lambda = 1.0f;
 }
 
+#define BILINEAR_TABLE 2048
+
 void
 ct_nn_bilinear_add (const float *src, int planes, int h, int w,
                     const float *skip, float *dst, int oh, int ow, int n_threads)
 {
-  /* index tables are small; recomputed per plane to keep the kernel allocation-free */
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (int p = 0; p < planes; p++)
     {
       const float *in = src + (size_t) p * h * w;
       const float *sk = skip + (size_t) p * oh * ow;
       float *out = dst + (size_t) p * oh * ow;
+      /* column taps, on the stack (no allocation); very wide rows recompute */
+      int xs0[BILINEAR_TABLE], xs1[BILINEAR_TABLE];
+      float lxs[BILINEAR_TABLE];
+      gboolean table = ow <= BILINEAR_TABLE;
 
+      if (table)
+        for (int x = 0; x < ow; x++)
+          source_index (x, w, ow, &xs0[x], &xs1[x], &lxs[x]);
       for (int y = 0; y < oh; y++)
         {
           int y0, y1;
           float ly;
+          const float *r0, *r1;
 
           source_index (y, h, oh, &y0, &y1, &ly);
+          r0 = in + (size_t) y0 * w;
+          r1 = in + (size_t) y1 * w;
           for (int x = 0; x < ow; x++)
             {
               int x0, x1;
               float lx;
               float v;
 
-              source_index (x, w, ow, &x0, &x1, &lx);
-              v = (1.0f - ly) * ((1.0f - lx) * in[y0 * w + x0] + lx * in[y0 * w + x1])
-                  + ly * ((1.0f - lx) * in[y1 * w + x0] + lx * in[y1 * w + x1]);
+              if (table)
+                {
+                  x0 = xs0[x];
+                  x1 = xs1[x];
+                  lx = lxs[x];
+                }
+              else
+                {
+                  source_index (x, w, ow, &x0, &x1, &lx);
+                }
+              v = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1])
+                  + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
               out[(size_t) y * ow + x] = v + sk[(size_t) y * ow + x];
             }
         }

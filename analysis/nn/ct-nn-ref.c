@@ -197,7 +197,10 @@ ct_nn_ref_pyramid_accumulate (float *acc, const int *levels, int n_levels,
               ct_nn_pyramid_bin (w, l, bw, &x0, &x1);
               for (int y = y0; y < y1; y++)
                 for (int x = x0; x < x1; x++)
-                  m = fmaxf (m, slice[(size_t) ch * channel_stride + (size_t) y * w + x]);
+                  {
+                    float v = slice[(size_t) ch * channel_stride + (size_t) y * w + x];
+                    m = v > m ? v : m;
+                  }
               for (int bd = 0; bd < l; bd++)
                 {
                   int d0, d1;
@@ -207,7 +210,7 @@ ct_nn_ref_pyramid_accumulate (float *acc, const int *levels, int n_levels,
                   if (d < d0 || d >= d1)
                     continue;
                   a = &level_acc[(((size_t) ch * l + bh) * l + bw) * l + bd];
-                  *a = fmaxf (*a, m);
+                  *a = m > *a ? m : *a;
                 }
             }
       level_acc += (size_t) c * l * l * l;
