@@ -69,6 +69,11 @@ typedef struct
   double timing_lungs_ms;
   double timing_lesions_ms;
   double timing_total_ms;
+
+  /* Extensions (after the fields above, which callers already use). */
+  double right_lung_volume_ml;
+  double left_lung_volume_ml;
+  double noise_hu;               /* robust soft-tissue noise estimate; NAN if unknown */
 } CtAnalysis;
 
 typedef struct

@@ -250,8 +250,9 @@ static char *
 classifier_size_note (int n_slices, const CtBox *box)
 {
   if (n_slices < CLASSIFIER_MIN_SIZE)
-    return g_strdup_printf (_("The study has %d slices; the COVID-19 classifier needs at least %d."), n_slices,
-                            CLASSIFIER_MIN_SIZE);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The study has %d slice; the COVID-19 classifier needs at least %d.",
+                                         "The study has %d slices; the COVID-19 classifier needs at least %d.", n_slices),
+                            n_slices, CLASSIFIER_MIN_SIZE);
   for (int a = 0; a < 3; a++)
     if (ct_box_size (box, a) < CLASSIFIER_MIN_SIZE)
       return g_strdup_printf (_("The lung region is %d x %d x %d voxels (slices x 2 mm rows x 2 mm columns); "
@@ -441,12 +442,15 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   result->severity_left_percent = severity.severity_left_percent;
   result->lung_volume_ml = severity.lung_volume_ml;
   result->lesion_volume_ml = severity.lesion_volume_ml;
+  result->right_lung_volume_ml = severity.lung_voxels[CT_LUNG_RIGHT] * ct_severity_voxel_volume_ml (volume);
+  result->left_lung_volume_ml = severity.lung_voxels[CT_LUNG_LEFT] * ct_severity_voxel_volume_ml (volume);
   result->category = ct_category_from_severity (severity.severity_percent);
   result->triage_score = ct_triage_score (result->covid_probability, result->has_probability,
                                           severity.severity_percent);
 
   ct_quality_measure_lungs (&r, result->lung_mask, &measures);
   measures.noise_hu = ct_quality_estimate_noise_hu (volume);
+  result->noise_hu = measures.noise_hu;
   result->quality = ct_quality_assess (&r, &measures, severity.lung_volume_ml, result->quality_notes);
 
   result->timing_total_ms = elapsed_ms (start);

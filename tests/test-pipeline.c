@@ -195,6 +195,8 @@ check_result_shape (const CtVolume *v, const CtAnalysis *a)
   g_assert_cmpfloat (a->timing_lungs_ms, >=, 0);
   g_assert_cmpfloat (a->timing_lesions_ms, >=, 0);
   g_assert_cmpfloat (a->timing_total_ms, >=, a->timing_lungs_ms);
+  g_assert_cmpfloat_with_epsilon (a->right_lung_volume_ml + a->left_lung_volume_ml, a->lung_volume_ml,
+                                  1e-6 * (1 + a->lung_volume_ml));
 }
 
 static void
@@ -371,6 +373,51 @@ test_fixture_progress_and_cancel (void)
     }
   g_array_unref (log.fractions);
   g_ptr_array_unref (log.stages);
+  models_clear (&m);
+}
+
+/* Odd inputs: one slice, a tiny matrix, coronal slices, anisotropic pixels. */
+static void
+test_fixture_odd_inputs (void)
+{
+  Models m;
+  CtAnalysisOptions options = { 0 };
+
+  if (!load_fixture_models (&m))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  for (int c = 0; c < 4; c++)
+    {
+      g_autoptr (CtVolume) v = NULL;
+      g_autoptr (CtAnalysis) a = NULL;
+      g_autoptr (GError) error = NULL;
+
+      switch (c)
+        {
+        case 0:
+          v = make_chest (96, 80, 1, 2.0, 5.0, 6);
+          break;
+        case 1:
+          v = make_chest (3, 2, 2, 0.7, 1.0, 7);
+          break;
+        case 2:
+          /* coronal: rows run superior -> inferior, slices anterior -> posterior */
+          v = make_chest (60, 50, 40, 2.0, 2.0, 8);
+          memcpy (v->direction, (double[9]) { 1, 0, 0, 0, 0, -1, 0, 1, 0 }, sizeof v->direction);
+          break;
+        default:
+          v = make_chest (70, 90, 9, 0.8, 2.5, 9);
+          v->spacing[1] = 1.3;
+          break;
+        }
+      a = ct_analysis_run (v, &options, &error);
+      g_assert_no_error (error);
+      check_result_shape (v, a);
+      if (c <= 1)
+        g_assert_false (a->has_probability);
+      g_test_message ("case %d: probability note: %s", c, a->probability_note ? a->probability_note : "-");
+    }
   models_clear (&m);
 }
 
@@ -595,6 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/fixture/orientation-invariance", test_fixture_orientation_invariance);
   g_test_add_func ("/pipeline/fixture/progress-and-cancel", test_fixture_progress_and_cancel);
   g_test_add_func ("/pipeline/fixture/wrong-models", test_fixture_wrong_models);
+  g_test_add_func ("/pipeline/fixture/odd-inputs", test_fixture_odd_inputs);
   g_test_add_func ("/pipeline/trained/accuracy", test_trained_accuracy);
   g_test_add_func ("/pipeline/trained/orientations", test_trained_orientations);
   g_test_add_func ("/pipeline/trained/cut-off", test_trained_cut_off);
