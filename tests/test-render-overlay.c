@@ -49,7 +49,9 @@ phantom_init (Phantom *p, const double direction[9])
           gsize n = index_of (i, j, k);
 
           p->volume->hu[n] = phantom_hu (i, j, k);
-          if (i >= 2 && i <= 10 && j >= 2 && j <= 16 && k >= 1 && k <= 4)
+          /* The right lung touches the volume border (i = 0, k = NZ - 1), where
+           * the outline must close. */
+          if (i <= 10 && j >= 2 && j <= 16 && k >= 1)
             p->lung[n] = 1;
           else if (i >= 13 && i <= 21 && j >= 2 && j <= 16 && k >= 1 && k <= 4)
             p->lung[n] = 2;
@@ -206,6 +208,47 @@ test_overlay_rejects_wrong_size_masks (void)
   phantom_clear (&p);
 }
 
+/* Masks set, cleared and set again between frames (results arriving while a
+ * study is shown): every view, including the sagittal one with its slab
+ * cache, follows at once. */
+static void
+test_overlay_masks_replaced (void)
+{
+  static const double head_first[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+  Phantom p;
+
+  phantom_init (&p, head_first);
+  for (int plane = 0; plane < CT_N_VIEW_PLANES; plane++)
+    {
+      g_autoptr (CtSliceRenderer) r = ct_slice_renderer_new (p.volume, plane);
+      const CtSliceGeometry *g = ct_slice_renderer_get_geometry (r);
+
+      ct_slice_renderer_set_lesion_colour (r, 1.0, 0.0, 0.0);
+      ct_slice_renderer_set_lung_colours (r, right_rgb, left_rgb);
+      for (int round = 0; round < 3; round++)
+        {
+          gboolean with_masks = round != 1;
+
+          if (with_masks)
+            g_assert_true (ct_slice_renderer_set_masks (r, p.lung, p.lesion, NX, NY, NZ));
+          else
+            g_assert_true (ct_slice_renderer_set_masks (r, NULL, NULL, 0, 0, 0));
+          for (int s = 0; s < g->n_slices; s++)
+            {
+              cairo_surface_t *surface;
+
+              ct_slice_renderer_set_slice (r, s);
+              surface = ct_slice_renderer_get_slice_surface (r);
+              for (int py = 0; py < g->height; py++)
+                for (int px = 0; px < g->width; px++)
+                  g_assert_true (close_colour (pixel_at (surface, px, py),
+                                               expected_pixel (&p, g, s, px, py, with_masks, 0.4)));
+            }
+        }
+    }
+  phantom_clear (&p);
+}
+
 static void
 test_overlay_pick_and_focus (void)
 {
@@ -308,6 +351,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/overlay/head-first", test_overlay_head_first);
   g_test_add_func ("/render/overlay/feet-first-mirrored", test_overlay_feet_first_mirrored);
   g_test_add_func ("/render/overlay/rejects-wrong-size-masks", test_overlay_rejects_wrong_size_masks);
+  g_test_add_func ("/render/overlay/masks-replaced", test_overlay_masks_replaced);
   g_test_add_func ("/render/overlay/pick-and-focus", test_overlay_pick_and_focus);
   g_test_add_func ("/render/overlay/draw-to-image", test_overlay_draw_to_image);
   return g_test_run ();

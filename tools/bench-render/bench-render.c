@@ -2,7 +2,9 @@
 /* bench-render: milliseconds per frame of CtSliceRenderer on a synthetic
  * 512 x 512 chest with lung and lesion masks, for the axial, coronal and
  * sagittal views:
- *   raster  - a new slice (scrolling): grey LUT + lesion fill + lung outline
+ *   raster  - the next slice (scrolling): grey LUT + lesion fill + lung outline
+ *   jump    - a slice far away (crosshair click in another view); for the
+ *             sagittal view this refills the 16-slice slab cache
  *   frame   - a new slice drawn into a widget-sized image surface, with the
  *             scaled paint, crosshair, orientation letters and scale bar
  *   redraw  - the same slice drawn again (pan, crosshair, pointer moves)
@@ -136,6 +138,18 @@ main (int argc, char **argv)
           ms[f] = (g_get_monotonic_time () - start) / 1000.0;
         }
       print_stats (name, "raster", ms, n_frames);
+
+      for (int f = 0; f < n_frames; f++)
+        {
+          gint64 start;
+
+          /* Steps of 37 slices (mod the range) never stay in one slab. */
+          ct_slice_renderer_set_slice (r, (f * 37) % g->n_slices);
+          start = g_get_monotonic_time ();
+          ct_slice_renderer_get_slice_surface (r);
+          ms[f] = (g_get_monotonic_time () - start) / 1000.0;
+        }
+      print_stats (name, "jump", ms, n_frames);
 
       for (int f = 0; f < n_frames; f++)
         {
