@@ -5,6 +5,7 @@
 
 #include <cairo-pdf.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "ct-error.h"
@@ -13,14 +14,6 @@
 #define PAGE_MARGIN_PT 40.0
 #define PANEL_SIZE_PT 252.0
 #define PNG_DPI 150.0
-
-/* ct_category_to_string () lives in the analysis pipeline, which may not be
- * linked yet; the names are fixed by the contract ("CT-0".."CT-4"). */
-static void
-format_category (CtCategory category, char *out, gsize size)
-{
-  g_snprintf (out, size, "CT-%d", (int) category);
-}
 
 static const CtAnalysis *
 usable_analysis (const CtVolume *volume, const CtAnalysis *analysis)
@@ -209,11 +202,66 @@ describe_quality (const CtAnalysis *analysis)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+static void
+add_row (GPtrArray *rows, const char *label, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+add_row (GPtrArray *rows, const char *label, const char *format, ...)
+{
+  g_autofree char *value = NULL;
+  va_list args;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_ptr_array_add (rows, g_strconcat (label, "\t", value, NULL));
+}
+
+char **
+ct_report_dup_result_rows (const CtReportInfo *info)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  const CtAnalysis *a;
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  a = info->analysis;
+  if (a == NULL)
+    add_row (rows, "Analysis", "not analysed");
+  else
+    {
+      g_autofree char *quality = describe_quality (a);
+
+      if (a->has_probability && !isnan (a->covid_probability))
+        add_row (rows, "COVID-19 probability", "%.1f %%", a->covid_probability * 100.0);
+      else
+        add_row (rows, "COVID-19 probability", "not available%s%s",
+                 a->probability_note ? ": " : "", a->probability_note ? a->probability_note : "");
+      add_row (rows, "Severity", "%.1f %% of the more affected lung", a->severity_percent);
+      add_row (rows, "Severity, both lungs", "%.1f %% (right %.1f %%, left %.1f %%)",
+               a->severity_total_percent, a->severity_right_percent, a->severity_left_percent);
+      add_row (rows, "CT category", "%s", ct_category_to_string (a->category));
+      if (a->right_lung_volume_ml > 0 || a->left_lung_volume_ml > 0)
+        add_row (rows, "Lung volume", "%.0f ml (right %.0f ml, left %.0f ml)",
+                 a->lung_volume_ml, a->right_lung_volume_ml, a->left_lung_volume_ml);
+      else
+        add_row (rows, "Lung volume", "%.0f ml", a->lung_volume_ml);
+      add_row (rows, "Lesion volume", "%.1f ml", a->lesion_volume_ml);
+      add_row (rows, "Triage score", "%.3f", a->triage_score);
+      add_row (rows, "Input quality", "%s", quality);
+      add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)",
+               a->timing_total_ms, a->timing_lungs_ms, a->timing_lesions_ms);
+    }
+  add_row (rows, "Model", "%s", info->model_name ? info->model_name : "unknown");
+  add_row (rows, "Weights SHA-256", "%s", info->model_sha256 ? info->model_sha256 : "unknown");
+  g_ptr_array_add (rows, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
+}
+
 static double
 draw_numbers (cairo_t *cr, const CtReportInfo *info, double y)
 {
-  const CtAnalysis *a = info->analysis;
-  char value[256];
+  g_auto (GStrv) rows = ct_report_dup_result_rows (info);
 
   set_font (cr, "sans-serif", TRUE, 12.0);
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
@@ -221,36 +269,24 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y)
   cairo_show_text (cr, "Results");
   y += 18.0;
 
-  if (a == NULL)
-    return show_row (cr, y, "Analysis", "not analysed");
+  for (guint n = 0; rows[n] != NULL; n++)
+    {
+      g_auto (GStrv) parts = g_strsplit (rows[n], "\t", 2);
 
-  if (a->has_probability && !isnan (a->covid_probability))
-    g_snprintf (value, sizeof value, "%.1f %%", a->covid_probability * 100.0);
-  else
-    g_snprintf (value, sizeof value, "not available%s%s",
-                a->probability_note ? ": " : "", a->probability_note ? a->probability_note : "");
-  y = show_row (cr, y, "COVID-19 probability", value);
-
-  g_snprintf (value, sizeof value, "%.1f %% of the more affected lung", a->severity_percent);
-  y = show_row (cr, y, "Severity", value);
-  g_snprintf (value, sizeof value, "%.1f %% (right %.1f %%, left %.1f %%)",
-              a->severity_total_percent, a->severity_right_percent, a->severity_left_percent);
-  y = show_row (cr, y, "Severity, both lungs", value);
-  format_category (a->category, value, sizeof value);
-  y = show_row (cr, y, "CT category", value);
-  g_snprintf (value, sizeof value, "%.0f ml", a->lung_volume_ml);
-  y = show_row (cr, y, "Lung volume", value);
-  g_snprintf (value, sizeof value, "%.1f ml", a->lesion_volume_ml);
-  y = show_row (cr, y, "Lesion volume", value);
-  g_snprintf (value, sizeof value, "%.3f", a->triage_score);
-  y = show_row (cr, y, "Triage score", value);
-  {
-    g_autofree char *quality = describe_quality (a);
-    y = show_row (cr, y, "Input quality", quality);
-  }
-  g_snprintf (value, sizeof value, "%.0f ms (lungs %.0f ms, lesions %.0f ms)",
-              a->timing_total_ms, a->timing_lungs_ms, a->timing_lesions_ms);
-  y = show_row (cr, y, "Analysis time", value);
+      if (g_str_equal (parts[0], "Weights SHA-256"))
+        {
+          /* 64 hex digits fit on one line only in a small monospace face. */
+          set_font (cr, "sans-serif", TRUE, 10.0);
+          cairo_move_to (cr, PAGE_MARGIN_PT, y);
+          cairo_show_text (cr, parts[0]);
+          set_font (cr, "monospace", FALSE, 7.5);
+          cairo_move_to (cr, PAGE_MARGIN_PT + 190.0, y);
+          cairo_show_text (cr, parts[1]);
+          y += 15.0;
+        }
+      else
+        y = show_row (cr, y, parts[0], parts[1] ? parts[1] : "");
+    }
   return y;
 }
 
@@ -310,14 +346,7 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
                          : "No analysis masks available for this study.");
 
   /* Numbers */
-  y = draw_numbers (cr, info, y + 18.0);
-  y = show_row (cr, y + 4.0, "Model", info->model_name ? info->model_name : "unknown");
-  set_font (cr, "sans-serif", TRUE, 10.0);
-  cairo_move_to (cr, PAGE_MARGIN_PT, y);
-  cairo_show_text (cr, "Weights SHA-256");
-  set_font (cr, "monospace", FALSE, 7.5);
-  cairo_move_to (cr, PAGE_MARGIN_PT + 190.0, y);
-  cairo_show_text (cr, info->model_sha256 ? info->model_sha256 : "unknown");
+  draw_numbers (cr, info, y + 18.0);
 
   /* The statement, boxed at the foot of the page */
   {

@@ -38,6 +38,11 @@ typedef struct
 /* Draws the page into cr, page units in points (for print or preview). */
 void     ct_report_draw_page (const CtReportInfo *info, cairo_t *cr);
 
+/* The results table of the page, one "label\tvalue" string per row
+ * (probability, severity, category, volumes, quality, timing, model and its
+ * SHA-256), NULL-terminated; free with g_strfreev (). */
+char   **ct_report_dup_result_rows (const CtReportInfo *info);
+
 /* Writes the page to path; fails with CT_ERROR_IO when it cannot. */
 gboolean ct_report_write     (const CtReportInfo *info, const char *path,
                               CtReportFormat format, GError **error);

@@ -121,6 +121,52 @@ test_report_key_slices (Fixture *f, gconstpointer data)
   g_assert_cmpint (coronal_slice, ==, NY / 2);
 }
 
+static void
+assert_has_row (char **rows, const char *row)
+{
+  if (!g_strv_contains ((const char *const *) rows, row))
+    {
+      g_autofree char *all = g_strjoinv ("\n", rows);
+      g_error ("row \"%s\" missing from:\n%s", row, all);
+    }
+}
+
+static void
+test_report_rows (Fixture *f, gconstpointer data)
+{
+  CtReportInfo info = fixture_info (f);
+  g_auto (GStrv) rows = NULL;
+  g_auto (GStrv) bare = NULL;
+
+  f->analysis.right_lung_volume_ml = 1800.0;
+  f->analysis.left_lung_volume_ml = 1650.0;
+  rows = ct_report_dup_result_rows (&info);
+  assert_has_row (rows, "COVID-19 probability\t87.0 %");
+  assert_has_row (rows, "Severity\t12.5 % of the more affected lung");
+  assert_has_row (rows, "Severity, both lungs\t6.1 % (right 12.5 %, left 0.0 %)");
+  assert_has_row (rows, "CT category\tCT-1");
+  assert_has_row (rows, "Lung volume\t3450 ml (right 1800 ml, left 1650 ml)");
+  assert_has_row (rows, "Lesion volume\t210.4 ml");
+  assert_has_row (rows, "Input quality\tslices thicker than 5 mm");
+  assert_has_row (rows, "Model\tmultitask-spatial.safetensors");
+  assert_has_row (rows, "Weights SHA-256\t0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+
+  /* No probability for a small study: the note instead of a number. */
+  f->analysis.has_probability = FALSE;
+  f->analysis.covid_probability = NAN;
+  f->analysis.probability_note = (char *) "study too small for the classifier";
+  g_strfreev (rows);
+  rows = ct_report_dup_result_rows (&info);
+  assert_has_row (rows, "COVID-19 probability\tnot available: study too small for the classifier");
+  f->analysis.probability_note = NULL;
+
+  info.analysis = NULL;
+  info.model_name = NULL;
+  bare = ct_report_dup_result_rows (&info);
+  assert_has_row (bare, "Analysis\tnot analysed");
+  assert_has_row (bare, "Model\tunknown");
+}
+
 static gboolean
 contains_bytes (const char *data, gsize length, const char *needle)
 {
@@ -154,7 +200,8 @@ test_report_pdf (Fixture *f, gconstpointer data)
 /* Counts pixels of the page that are the lesion overlay's orange-red, and
  * those that are not white. */
 static void
-count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, int *out_width, int *out_height)
+count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, gsize *out_statement_box,
+                  int *out_width, int *out_height)
 {
   cairo_surface_t *png = cairo_image_surface_create_from_png (path);
   const guint8 *data;
@@ -166,7 +213,7 @@ count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, int *out_
   stride = cairo_image_surface_get_stride (png);
   *out_width = cairo_image_surface_get_width (png);
   *out_height = cairo_image_surface_get_height (png);
-  *out_lesion = *out_ink = 0;
+  *out_lesion = *out_ink = *out_statement_box = 0;
   for (int y = 0; y < *out_height; y++)
     for (int x = 0; x < *out_width; x++)
       {
@@ -177,6 +224,9 @@ count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, int *out_
           (*out_ink)++;
         if (r > g + 60 && r > b + 60 && g < 150)
           (*out_lesion)++;
+        /* The pale red fill behind the "not a medical device" statement. */
+        if (r == 255 && ABS (g - 237) <= 1 && ABS (b - 230) <= 1)
+          (*out_statement_box)++;
       }
   cairo_surface_destroy (png);
 }
@@ -188,23 +238,26 @@ test_report_png (Fixture *f, gconstpointer data)
   g_autofree char *path = g_build_filename (f->dir, "report.png", NULL);
   g_autofree char *bare_path = g_build_filename (f->dir, "bare.png", NULL);
   g_autoptr (GError) error = NULL;
-  gsize lesion, ink, bare_lesion, bare_ink;
+  gsize lesion, ink, box, bare_lesion, bare_ink, bare_box;
   int width, height;
 
   g_assert_true (ct_report_write (&info, path, CT_REPORT_FORMAT_PNG, &error));
   g_assert_no_error (error);
-  count_png_pixels (path, &lesion, &ink, &width, &height);
+  count_png_pixels (path, &lesion, &ink, &box, &width, &height);
   g_assert_cmpint (width, ==, 1240);
   g_assert_cmpint (height, ==, 1754);
   g_assert_cmpuint (ink, >, (gsize) width * height / 20);
+  /* 515 x 42 pt at 150 dpi, less the text in it. */
+  g_assert_cmpuint (box, >, 50000);
 
   /* The same study without an analysis: no overlay colour on the page
    * other than the red frame of the statement, so far fewer orange pixels. */
   info.analysis = NULL;
   g_assert_true (ct_report_write (&info, bare_path, CT_REPORT_FORMAT_PNG, &error));
   g_assert_no_error (error);
-  count_png_pixels (bare_path, &bare_lesion, &bare_ink, &width, &height);
+  count_png_pixels (bare_path, &bare_lesion, &bare_ink, &bare_box, &width, &height);
   g_assert_cmpuint (lesion, >, bare_lesion + 500);
+  g_assert_cmpuint (bare_box, >, 50000);
 }
 
 static void
@@ -227,6 +280,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/render/report/key-slices", Fixture, NULL, fixture_set_up, test_report_key_slices, fixture_tear_down);
+  g_test_add ("/render/report/rows", Fixture, NULL, fixture_set_up, test_report_rows, fixture_tear_down);
   g_test_add ("/render/report/pdf", Fixture, NULL, fixture_set_up, test_report_pdf, fixture_tear_down);
   g_test_add ("/render/report/png", Fixture, NULL, fixture_set_up, test_report_png, fixture_tear_down);
   g_test_add ("/render/report/unwritable", Fixture, NULL, fixture_set_up, test_report_unwritable, fixture_tear_down);
