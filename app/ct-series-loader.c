@@ -6,7 +6,6 @@
 
 #include "ct-error.h"
 #include "ct-nifti.h"
-#include "ct-series-geometry.h"
 #include "ct-study-scan.h"
 
 typedef struct
@@ -73,26 +72,20 @@ decode_file (guint index, gpointer data, GError **error)
   return TRUE;
 }
 
-static CtVolume *
-load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
-            gpointer progress_data, GCancellable *cancellable, GError **error)
+/* One CtSlicePlane per frame of every file of @series, [*n_planes];
+ * @first_plane[f] gets file f's first plane. */
+static CtSlicePlane *
+build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane,
+              gboolean *guessed_frame_step)
 {
   GPtrArray *headers = series->headers;
-  g_autofree CtSlicePlane *planes = NULL;
-  g_autofree int *first_plane = NULL;
-  g_autofree int *slice_of_plane = NULL;
-  g_autoptr (CtSeriesGeometry) geometry = NULL;
-  g_autoptr (CtVolume) volume = NULL;
-  g_autoptr (GError) local = NULL;
+  CtSlicePlane *planes;
   guint n_planes = 0;
-  gboolean guessed_frame_step = FALSE;
-  DecodeJob job;
 
   for (guint f = 0; f < headers->len; f++)
     n_planes += (guint) ((const CtGdcmHeader *) g_ptr_array_index (headers, f))->n_frames;
   planes = g_new0 (CtSlicePlane, MAX (n_planes, 1));
-  first_plane = g_new0 (int, MAX (headers->len, 1));
-  slice_of_plane = g_new (int, MAX (n_planes, 1));
+  *guessed_frame_step = FALSE;
 
   {
     guint p = 0;
@@ -111,7 +104,7 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
             normal[2] = o[0] * o[4] - o[1] * o[3];
           }
         if (h->n_frames > 1 && h->frame_positions == NULL && h->spacing_between_slices <= 0)
-          guessed_frame_step = TRUE;
+          *guessed_frame_step = TRUE;
 
         first_plane[f] = (int) p;
         for (int fr = 0; fr < h->n_frames; fr++, p++)
@@ -135,6 +128,48 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
           }
       }
   }
+  *out_n_planes = n_planes;
+  return planes;
+}
+
+CtSeriesGeometry *
+ct_series_compute_geometry (const CtSeriesInfo *series, GError **error)
+{
+  g_autofree int *first_plane = NULL;
+  g_autofree CtSlicePlane *planes = NULL;
+  g_autoptr (GError) local = NULL;
+  CtSeriesGeometry *geometry;
+  gboolean guessed;
+  guint n_planes;
+
+  g_return_val_if_fail (series != NULL && series->kind == CT_SERIES_KIND_DICOM, NULL);
+
+  first_plane = g_new0 (int, MAX (series->headers->len, 1));
+  planes = build_planes (series, &n_planes, first_plane, &guessed);
+  geometry = ct_series_geometry_compute (planes, n_planes, &local);
+  if (geometry == NULL)
+    g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", series->path);
+  return geometry;
+}
+
+static CtVolume *
+load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
+            gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  GPtrArray *headers = series->headers;
+  g_autofree CtSlicePlane *planes = NULL;
+  g_autofree int *first_plane = NULL;
+  g_autofree int *slice_of_plane = NULL;
+  g_autoptr (CtSeriesGeometry) geometry = NULL;
+  g_autoptr (CtVolume) volume = NULL;
+  g_autoptr (GError) local = NULL;
+  guint n_planes = 0;
+  gboolean guessed_frame_step = FALSE;
+  DecodeJob job;
+
+  first_plane = g_new0 (int, MAX (headers->len, 1));
+  planes = build_planes (series, &n_planes, first_plane, &guessed_frame_step);
+  slice_of_plane = g_new (int, MAX (n_planes, 1));
 
   geometry = ct_series_geometry_compute (planes, n_planes, &local);
   if (geometry == NULL)

@@ -15,6 +15,7 @@
 
 #include <gio/gio.h>
 
+#include "ct-series-geometry.h"
 #include "ct-series-info.h"
 #include "ct-series-workers.h"
 #include "ct-volume.h"
@@ -29,6 +30,9 @@ CtVolume *ct_series_load      (const CtSeriesInfo  *series,
                                gpointer             progress_data,
                                GCancellable        *cancellable,
                                GError             **error);
+
+/* The geometry @series will have, from its headers alone (DICOM only). */
+CtSeriesGeometry *ct_series_compute_geometry (const CtSeriesInfo *series, GError **error);
 
 /* Scans @path and loads the series @series_uid there (the only one when
  * NULL; for NIfTI files the file's path also names it). Shaped as the job

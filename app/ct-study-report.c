@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+#include "ct-study-report.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+static const struct
+{
+  int flag;
+  const char *name;
+} quality_names[] = {
+  { CT_QUALITY_NOT_CHEST, "not_chest" },
+  { CT_QUALITY_LUNGS_CUT_TOP, "lungs_cut_top" },
+  { CT_QUALITY_LUNGS_CUT_BOTTOM, "lungs_cut_bottom" },
+  { CT_QUALITY_THICK_SLICES, "thick_slices" },
+  { CT_QUALITY_NOISY, "noisy" },
+};
+
+GStrv
+ct_study_report_quality_names (int flags)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (quality_names); i++)
+    if (flags & quality_names[i].flag)
+      g_strv_builder_add (builder, quality_names[i].name);
+  return g_strv_builder_end (builder);
+}
+
+/* ---- Ranking ------------------------------------------------------------ */
+
+typedef struct
+{
+  CtStudyResult *result;
+  guint input_index;
+} RankEntry;
+
+static int
+group_of (const CtStudyResult *r)
+{
+  if (r->error != NULL)
+    return 2;
+  return r->analysis == NULL ? 1 : 0;
+}
+
+static double
+key_value (const CtStudyResult *r, CtReportSort sort)
+{
+  const CtAnalysis *a = r->analysis;
+
+  if (sort == CT_REPORT_SORT_SEVERITY)
+    return a->severity_percent;
+  /* No probability (study too small): below every real one. */
+  return a->has_probability && isfinite (a->covid_probability) ? a->covid_probability : -1.0;
+}
+
+static int
+compare_desc (double a, double b)
+{
+  if (isnan (a))
+    a = -INFINITY;
+  if (isnan (b))
+    b = -INFINITY;
+  return (a < b) - (a > b);
+}
+
+static int
+compare_rank (gconstpointer pa, gconstpointer pb, gpointer data)
+{
+  const RankEntry *a = pa, *b = pb;
+  CtReportSort sort = GPOINTER_TO_INT (data);
+  CtReportSort other = sort == CT_REPORT_SORT_SEVERITY ? CT_REPORT_SORT_PROBABILITY : CT_REPORT_SORT_SEVERITY;
+  int ga = group_of (a->result), gb = group_of (b->result);
+  int c;
+
+  if (ga != gb)
+    return ga < gb ? -1 : 1;
+  if (ga == 0)
+    {
+      if ((c = compare_desc (key_value (a->result, sort), key_value (b->result, sort))) != 0)
+        return c;
+      if ((c = compare_desc (key_value (a->result, other), key_value (b->result, other))) != 0)
+        return c;
+      if ((c = g_strcmp0 (a->result->path, b->result->path)) != 0)
+        return c;
+    }
+  return a->input_index < b->input_index ? -1 : a->input_index > b->input_index;
+}
+
+void
+ct_study_report_rank (GPtrArray *results, CtReportSort sort)
+{
+  g_autofree RankEntry *entries = NULL;
+
+  g_return_if_fail (results != NULL);
+
+  entries = g_new (RankEntry, MAX (results->len, 1));
+  for (guint i = 0; i < results->len; i++)
+    {
+      entries[i].result = g_ptr_array_index (results, i);
+      entries[i].input_index = i;
+    }
+  g_qsort_with_data (entries, (gint) results->len, sizeof *entries, compare_rank, GINT_TO_POINTER (sort));
+  for (guint i = 0; i < results->len; i++)
+    {
+      entries[i].result->priority_rank = (int) i + 1;
+      results->pdata[i] = entries[i].result;
+    }
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_double (JsonBuilder *b, const char *name, gboolean present, double value)
+{
+  json_builder_set_member_name (b, name);
+  if (present && isfinite (value))
+    json_builder_add_double_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_strings (JsonBuilder *b, const char *name, GPtrArray *values)
+{
+  if (name != NULL)
+    json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; values != NULL && i < values->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (values, i));
+  json_builder_end_array (b);
+}
+
+static void
+add_result (JsonBuilder *b, const CtStudyResult *r)
+{
+  const CtAnalysis *a = r->analysis;
+  gboolean loaded = r->slices > 0;
+
+  json_builder_begin_object (b);
+  add_string (b, "path", r->path);
+  add_string (b, "study_uid", r->study_uid);
+  add_string (b, "series_uid", r->series_uid);
+  add_string (b, "patient_id", r->patient_id);
+  add_string (b, "modality", r->modality);
+  json_builder_set_member_name (b, "slices");
+  if (loaded)
+    json_builder_add_int_value (b, r->slices);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "rows");
+  if (loaded)
+    json_builder_add_int_value (b, r->rows);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "columns");
+  if (loaded)
+    json_builder_add_int_value (b, r->columns);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "spacing_mm");
+  if (loaded)
+    {
+      json_builder_begin_array (b);
+      for (int i = 0; i < 3; i++)
+        json_builder_add_double_value (b, r->spacing[i]);
+      json_builder_end_array (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  add_string (b, "status", r->error == NULL ? "ok" : "error");
+  add_string (b, "error", r->error);
+
+  add_double (b, "covid_probability", a != NULL && a->has_probability, a ? a->covid_probability : 0);
+  add_double (b, "severity_percent", a != NULL, a ? a->severity_percent : 0);
+  add_double (b, "severity_total_percent", a != NULL, a ? a->severity_total_percent : 0);
+  add_string (b, "ct_category", a != NULL ? ct_category_to_string (a->category) : NULL);
+  add_double (b, "lung_volume_ml", a != NULL, a ? a->lung_volume_ml : 0);
+  add_double (b, "lesion_volume_ml", a != NULL, a ? a->lesion_volume_ml : 0);
+  json_builder_set_member_name (b, "priority_rank");
+  json_builder_add_int_value (b, r->priority_rank);
+
+  json_builder_set_member_name (b, "model");
+  if (a != NULL && r->model_name != NULL)
+    {
+      json_builder_begin_object (b);
+      add_string (b, "name", r->model_name);
+      add_string (b, "sha256", r->model_sha256);
+      add_string (b, "lungs_name", r->lungs_model_name);
+      add_string (b, "lungs_sha256", r->lungs_model_sha256);
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
+
+  json_builder_set_member_name (b, "timing_ms");
+  json_builder_begin_object (b);
+  add_double (b, "load", loaded, r->load_ms);
+  add_double (b, "lungs", a != NULL, a ? a->timing_lungs_ms : 0);
+  add_double (b, "lesions", a != NULL, a ? a->timing_lesions_ms : 0);
+  add_double (b, "total", loaded, r->load_ms + (a ? a->timing_total_ms : 0));
+  json_builder_end_object (b);
+
+  /* Extensions beyond ARCHITECTURE.md's list; never removed or renamed. */
+  add_double (b, "severity_right_percent", a != NULL, a ? a->severity_right_percent : 0);
+  add_double (b, "severity_left_percent", a != NULL, a ? a->severity_left_percent : 0);
+  add_double (b, "triage_score", a != NULL, a ? a->triage_score : 0);
+  add_string (b, "probability_note", a != NULL ? a->probability_note : NULL);
+  json_builder_set_member_name (b, "quality_flags");
+  if (a != NULL)
+    {
+      g_auto (GStrv) names = ct_study_report_quality_names (a->quality);
+      json_builder_begin_array (b);
+      for (guint i = 0; names[i] != NULL; i++)
+        json_builder_add_string_value (b, names[i]);
+      json_builder_end_array (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "quality_notes");
+  if (a != NULL)
+    add_strings (b, NULL, a->quality_notes);
+  else
+    json_builder_add_null_value (b);
+  add_string (b, "analysis_note", r->analysis_note);
+  add_string (b, "series_description", r->description);
+  add_strings (b, "warnings", r->warnings);
+  add_string (b, "disclaimer", CT_DISCLAIMER);
+  json_builder_end_object (b);
+}
+
+char *
+ct_study_report_to_json (GPtrArray *results)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < results->len; i++)
+    add_result (b, g_ptr_array_index (results, i));
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+static void
+csv_field (GString *out, const char *value, gboolean last)
+{
+  if (value != NULL)
+    {
+      if (strpbrk (value, ",\"\n\r") != NULL)
+        {
+          g_string_append_c (out, '"');
+          for (const char *p = value; *p != '\0'; p++)
+            {
+              if (*p == '"')
+                g_string_append_c (out, '"');
+              g_string_append_c (out, *p);
+            }
+          g_string_append_c (out, '"');
+        }
+      else
+        g_string_append (out, value);
+    }
+  g_string_append (out, last ? "\n" : ",");
+}
+
+static char *
+format_number (gboolean present, double value, const char *format)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!present || !isfinite (value))
+    return NULL;
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, format, value));
+}
+
+char *
+ct_study_report_to_csv (GPtrArray *results)
+{
+  GString *out = g_string_new (
+    "priority_rank,path,study_uid,series_uid,patient_id,modality,slices,rows,columns,"
+    "spacing_x_mm,spacing_y_mm,spacing_z_mm,status,error,covid_probability,severity_percent,"
+    "severity_total_percent,severity_right_percent,severity_left_percent,ct_category,"
+    "lung_volume_ml,lesion_volume_ml,triage_score,quality_flags,model,model_sha256,"
+    "load_ms,lungs_ms,lesions_ms,total_ms,warnings,disclaimer\n");
+
+  for (guint i = 0; i < results->len; i++)
+    {
+      const CtStudyResult *r = g_ptr_array_index (results, i);
+      const CtAnalysis *a = r->analysis;
+      gboolean loaded = r->slices > 0;
+      g_autofree char *rank = g_strdup_printf ("%d", r->priority_rank);
+      g_autofree char *slices = loaded ? g_strdup_printf ("%d", r->slices) : NULL;
+      g_autofree char *rows = loaded ? g_strdup_printf ("%d", r->rows) : NULL;
+      g_autofree char *columns = loaded ? g_strdup_printf ("%d", r->columns) : NULL;
+      g_autofree char *sx = format_number (loaded, r->spacing[0], "%.6g");
+      g_autofree char *sy = format_number (loaded, r->spacing[1], "%.6g");
+      g_autofree char *sz = format_number (loaded, r->spacing[2], "%.6g");
+      g_autofree char *prob = format_number (a && a->has_probability, a ? a->covid_probability : 0, "%.4f");
+      g_autofree char *sev = format_number (a != NULL, a ? a->severity_percent : 0, "%.2f");
+      g_autofree char *sev_total = format_number (a != NULL, a ? a->severity_total_percent : 0, "%.2f");
+      g_autofree char *sev_right = format_number (a != NULL, a ? a->severity_right_percent : 0, "%.2f");
+      g_autofree char *sev_left = format_number (a != NULL, a ? a->severity_left_percent : 0, "%.2f");
+      g_autofree char *lung = format_number (a != NULL, a ? a->lung_volume_ml : 0, "%.1f");
+      g_autofree char *lesion = format_number (a != NULL, a ? a->lesion_volume_ml : 0, "%.1f");
+      g_autofree char *score = format_number (a != NULL, a ? a->triage_score : 0, "%.4f");
+      g_auto (GStrv) flags = a ? ct_study_report_quality_names (a->quality) : NULL;
+      g_autofree char *flag_text = flags ? g_strjoinv (";", flags) : NULL;
+      g_autofree char *load = format_number (loaded, r->load_ms, "%.1f");
+      g_autofree char *lungs_ms = format_number (a != NULL, a ? a->timing_lungs_ms : 0, "%.1f");
+      g_autofree char *lesions_ms = format_number (a != NULL, a ? a->timing_lesions_ms : 0, "%.1f");
+      g_autofree char *total = format_number (loaded, r->load_ms + (a ? a->timing_total_ms : 0), "%.1f");
+      g_autofree char *warnings = NULL;
+
+      g_ptr_array_add (r->warnings, NULL);
+      warnings = g_strjoinv ("; ", (char **) r->warnings->pdata);
+      g_ptr_array_remove_index (r->warnings, r->warnings->len - 1);
+
+      csv_field (out, rank, FALSE);
+      csv_field (out, r->path, FALSE);
+      csv_field (out, r->study_uid, FALSE);
+      csv_field (out, r->series_uid, FALSE);
+      csv_field (out, r->patient_id, FALSE);
+      csv_field (out, r->modality, FALSE);
+      csv_field (out, slices, FALSE);
+      csv_field (out, rows, FALSE);
+      csv_field (out, columns, FALSE);
+      csv_field (out, sx, FALSE);
+      csv_field (out, sy, FALSE);
+      csv_field (out, sz, FALSE);
+      csv_field (out, r->error == NULL ? "ok" : "error", FALSE);
+      csv_field (out, r->error, FALSE);
+      csv_field (out, prob, FALSE);
+      csv_field (out, sev, FALSE);
+      csv_field (out, sev_total, FALSE);
+      csv_field (out, sev_right, FALSE);
+      csv_field (out, sev_left, FALSE);
+      csv_field (out, a ? ct_category_to_string (a->category) : NULL, FALSE);
+      csv_field (out, lung, FALSE);
+      csv_field (out, lesion, FALSE);
+      csv_field (out, score, FALSE);
+      csv_field (out, flag_text, FALSE);
+      csv_field (out, a ? r->model_name : NULL, FALSE);
+      csv_field (out, a ? r->model_sha256 : NULL, FALSE);
+      csv_field (out, load, FALSE);
+      csv_field (out, lungs_ms, FALSE);
+      csv_field (out, lesions_ms, FALSE);
+      csv_field (out, total, FALSE);
+      csv_field (out, warnings, FALSE);
+      csv_field (out, CT_DISCLAIMER, TRUE);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- Table -------------------------------------------------------------- */
+
+char *
+ct_study_report_to_table (GPtrArray *results)
+{
+  GString *out = g_string_new (NULL);
+  gboolean any_note = FALSE;
+
+  g_string_append_printf (out, "%-4s %-16s %-15s %-20s %-8s %-8s %-5s %s\n",
+                          "rank", "patient", "size", "spacing mm", "COVID p", "severity", "CT", "study");
+  for (guint i = 0; i < results->len; i++)
+    {
+      const CtStudyResult *r = g_ptr_array_index (results, i);
+      const CtAnalysis *a = r->analysis;
+      g_autofree char *size = r->slices > 0 ? g_strdup_printf ("%dx%dx%d", r->columns, r->rows, r->slices)
+                                            : g_strdup ("-");
+      g_autofree char *spacing = r->slices > 0 ? g_strdup_printf ("%.3g x %.3g x %.3g", r->spacing[0],
+                                                                  r->spacing[1], r->spacing[2])
+                                               : g_strdup ("-");
+      g_autofree char *prob = a && a->has_probability ? g_strdup_printf ("%.2f", a->covid_probability)
+                                                      : g_strdup ("-");
+      g_autofree char *sev = a ? g_strdup_printf ("%.1f %%", a->severity_percent) : g_strdup ("-");
+
+      g_string_append_printf (out, "%-4d %-16.16s %-15s %-20s %-8s %-8s %-5s %s\n", r->priority_rank,
+                              r->patient_id ? r->patient_id : "-", size, spacing, prob, sev,
+                              a ? ct_category_to_string (a->category) : "-", r->path ? r->path : "-");
+      if (r->error != NULL)
+        g_string_append_printf (out, "     error: %s\n", r->error);
+      for (guint w = 0; w < r->warnings->len; w++)
+        g_string_append_printf (out, "     note: %s\n", (const char *) g_ptr_array_index (r->warnings, w));
+      for (guint q = 0; a != NULL && a->quality_notes != NULL && q < a->quality_notes->len; q++)
+        g_string_append_printf (out, "     quality: %s\n", (const char *) g_ptr_array_index (a->quality_notes, q));
+      if (a != NULL && a->probability_note != NULL)
+        g_string_append_printf (out, "     probability: %s\n", a->probability_note);
+      if (r->analysis_note != NULL && r->error == NULL)
+        any_note = TRUE;
+    }
+  if (any_note)
+    {
+      const CtStudyResult *first = NULL;
+      for (guint i = 0; i < results->len && first == NULL; i++)
+        if (((const CtStudyResult *) g_ptr_array_index (results, i))->analysis_note != NULL)
+          first = g_ptr_array_index (results, i);
+      g_string_append_printf (out, "\nNot analysed: %s\n", first->analysis_note);
+    }
+  g_string_append_printf (out, "\n%s\n", CT_DISCLAIMER);
+  return g_string_free (out, FALSE);
+}
