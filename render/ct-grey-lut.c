@@ -2,26 +2,43 @@
 #include "ct-grey-lut.h"
 
 #include <math.h>
+#include <string.h>
 
 void
 ct_grey_lut_init (CtGreyLut *self, double width, double level)
 {
-  double low = level - width / 2.0;
+  double low;
+  int ramp_first, ramp_last;
 
   g_return_if_fail (self != NULL);
 
+  if (!isfinite (level))
+    level = 0.0;
+  if (!isfinite (width))
+    width = 0.0;
+  low = level - width / 2.0;
+
   self->width = width;
   self->level = level;
-  for (int n = 0; n < CT_GREY_LUT_SIZE; n++)
-    {
-      double hu = (double) (n + CT_GREY_LUT_HU_MIN);
-      double grey;
 
-      if (width <= 1.0)
-        grey = hu >= level ? 255.0 : 0.0;
-      else
-        grey = round ((hu - low) / width * 255.0);
-      self->grey[n] = (guint8) CLAMP (grey, 0.0, 255.0);
+  /* Only the ramp needs arithmetic; below it is black, above it white. A
+   * right-drag rebuilds the table on every pointer motion. */
+  if (width <= 1.0)
+    {
+      ramp_first = ramp_last = (int) CLAMP (ceil (level), CT_GREY_LUT_HU_MIN, CT_GREY_LUT_HU_MAX + 1.0);
+    }
+  else
+    {
+      ramp_first = (int) CLAMP (floor (low), CT_GREY_LUT_HU_MIN, CT_GREY_LUT_HU_MAX + 1.0);
+      ramp_last = (int) CLAMP (ceil (low + width) + 1.0, CT_GREY_LUT_HU_MIN, CT_GREY_LUT_HU_MAX + 1.0);
+    }
+  memset (self->grey, 0, ramp_first - CT_GREY_LUT_HU_MIN);
+  memset (self->grey + (ramp_last - CT_GREY_LUT_HU_MIN), 255, CT_GREY_LUT_HU_MAX + 1 - ramp_last);
+  for (int hu = ramp_first; hu < ramp_last; hu++)
+    {
+      double grey = width <= 1.0 ? (hu >= level ? 255.0 : 0.0) : round ((hu - low) / width * 255.0);
+
+      self->grey[hu - CT_GREY_LUT_HU_MIN] = (guint8) CLAMP (grey, 0.0, 255.0);
     }
 }
 

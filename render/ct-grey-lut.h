@@ -8,7 +8,8 @@
  *
  * Mapping (linear ramp, saturating):
  *   grey = clamp (round ((hu - (level - width / 2)) / width * 255), 0, 255)
- * A width <= 1 HU becomes a threshold at level (hu >= level -> 255).
+ * A width <= 1 HU becomes a threshold at level (hu >= level -> 255); a
+ * non-finite level counts as 0 HU and a non-finite width as 0.
  */
 #pragma once
 

@@ -107,6 +107,26 @@ test_lut_float_input (void)
 }
 
 static void
+test_lut_any_window (void)
+{
+  /* Narrow, wide, off the int16 range, fractional: every entry checked. */
+  static const double windows[][2] = {
+    { 2, 0 }, { 7.5, -3.25 }, { 100000, 0 }, { 400, 40000 }, { 400, -40000 },
+    { 3000, 32000 }, { 3000, -32000 }, { 1500.5, -600.25 },
+  };
+  g_autofree CtGreyLut *lut = g_new (CtGreyLut, 1);
+
+  for (guint n = 0; n < G_N_ELEMENTS (windows); n++)
+    {
+      ct_grey_lut_init (lut, windows[n][0], windows[n][1]);
+      for (int hu = CT_GREY_LUT_HU_MIN; hu <= CT_GREY_LUT_HU_MAX; hu++)
+        if (ct_grey_lut_lookup_int (lut, hu) != expected_grey (hu, windows[n][0], windows[n][1]))
+          g_error ("window %g/%g, HU %d: %u, want %d", windows[n][0], windows[n][1], hu,
+                   ct_grey_lut_lookup_int (lut, hu), expected_grey (hu, windows[n][0], windows[n][1]));
+    }
+}
+
+static void
 test_lut_threshold_window (void)
 {
   CtGreyLut lut;
@@ -114,6 +134,15 @@ test_lut_threshold_window (void)
   ct_grey_lut_init (&lut, 0, -500);
   g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, -501), ==, 0);
   g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, -500), ==, 255);
+  ct_grey_lut_init (&lut, 1, -499.5);
+  g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, -500), ==, 0);
+  g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, -499), ==, 255);
+  g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, CT_GREY_LUT_HU_MAX), ==, 255);
+  g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, CT_GREY_LUT_HU_MIN), ==, 0);
+  /* Not a number: a defined table all the same (threshold at 0 HU). */
+  ct_grey_lut_init (&lut, NAN, NAN);
+  g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, -1), ==, 0);
+  g_assert_cmpuint (ct_grey_lut_lookup_int (&lut, 0), ==, 255);
 }
 
 int
@@ -124,6 +153,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/lut/lung-window-values", test_lut_lung_window_values);
   g_test_add_func ("/render/lut/mediastinum-and-bone", test_lut_mediastinum_and_bone);
   g_test_add_func ("/render/lut/float-input", test_lut_float_input);
+  g_test_add_func ("/render/lut/any-window", test_lut_any_window);
   g_test_add_func ("/render/lut/threshold-window", test_lut_threshold_window);
   return g_test_run ();
 }

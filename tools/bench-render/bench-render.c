@@ -8,6 +8,7 @@
  *   frame   - a new slice drawn into a widget-sized image surface, with the
  *             scaled paint, crosshair, orientation letters and scale bar
  *   redraw  - the same slice drawn again (pan, crosshair, pointer moves)
+ *   wl-drag - a new window/level (right-drag): LUT rebuild + raster + frame
  * Prints median and 95th percentile over --frames frames.
  *
  *   bench-render [--slices N] [--frames N] [--size PIXELS] [--no-overlays]
@@ -172,6 +173,17 @@ main (int argc, char **argv)
           ms[f] = (g_get_monotonic_time () - start) / 1000.0;
         }
       print_stats (name, "redraw", ms, n_frames);
+
+      for (int f = 0; f < n_frames; f++)
+        {
+          gint64 start = g_get_monotonic_time ();
+
+          ct_slice_renderer_set_window (r, 1500.0 + f, -600.0 + f % 50);
+          ct_slice_renderer_draw (r, cr, size, size, &layout);
+          cairo_surface_flush (target);
+          ms[f] = (g_get_monotonic_time () - start) / 1000.0;
+        }
+      print_stats (name, "wl-drag", ms, n_frames);
     }
 
   cairo_destroy (cr);
