@@ -211,6 +211,7 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   h->samples_per_pixel = get_us<0x0028, 0x0002> (ds, 1);
   h->bits_allocated = get_us<0x0028, 0x0100> (ds, 0);
   h->bits_stored = get_us<0x0028, 0x0101> (ds, h->bits_allocated);
+  h->high_bit = get_us<0x0028, 0x0102> (ds, h->bits_stored - 1);
   h->pixel_representation = get_us<0x0028, 0x0103> (ds, 0);
 
   double frames = 1;
@@ -262,17 +263,17 @@ is_deflated (const char *path)
 /* ReadUpToTag (pixel data) leaves the pixel data element out of the data
  * set but reads (skips) over it: TRUE when its tag, (7fe0,0010) little or
  * big endian, followed by a VR of OB/OW or by a length (implicit VR), occurs
- * in the first @end bytes. The header is short, so the search stops soon
- * for image files. */
-bool
-pixel_data_follows (const char *path, size_t end)
+ * in the first @end bytes: its offset, or -1. The header is short, so the
+ * search stops soon for image files. */
+gint64
+find_pixel_data (const char *path, size_t end)
 {
   static const char little[4] = { '\xe0', '\x7f', '\x10', '\x00' };
   static const char big[4] = { '\x7f', '\xe0', '\x00', '\x10' };
   g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, nullptr);
 
   if (file == nullptr)
-    return false;
+    return -1;
   const char *data = g_mapped_file_get_contents (file);
   size_t length = MIN ((size_t) g_mapped_file_get_length (file), end);
   for (size_t i = 0; data != nullptr && i + 8 <= length; i++)
@@ -280,9 +281,9 @@ pixel_data_follows (const char *path, size_t end)
       if (data[i] != little[0] && data[i] != big[0])
         continue;
       if (memcmp (data + i, little, 4) == 0 || memcmp (data + i, big, 4) == 0)
-        return true;
+        return (gint64) i;
     }
-  return false;
+  return -1;
 }
 
 void
@@ -390,6 +391,71 @@ syntax_to_gdcm (CtGdcmSyntax syntax)
 
 } /* namespace */
 
+/* Reads a native 16-bit single-frame pixel data element at the recorded
+ * offset. Returns FALSE (no error) when the file is not of that kind, so
+ * that the caller falls back to GDCM. */
+static gboolean
+read_native_pixels (const CtGdcmHeader *h, float *out, gsize n_values, gboolean *done, GError **error)
+{
+  const gsize n_bytes = n_values * 2;
+  const bool explicit_vr = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2.1") == 0;
+  const bool implicit_vr = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2") == 0;
+  unsigned char head[12];
+  guint32 length;
+  size_t head_size;
+
+  *done = FALSE;
+  if (G_BYTE_ORDER != G_LITTLE_ENDIAN || !(explicit_vr || implicit_vr) || h->pixel_data_offset < 0 ||
+      h->n_frames != 1 || h->samples_per_pixel != 1 || h->bits_allocated != 16 ||
+      (gsize) h->rows * h->columns != n_values)
+    return TRUE;
+
+  FILE *f = fopen (h->path, "rb");
+  if (f == nullptr)
+    return TRUE;
+  head_size = explicit_vr ? 12 : 8;
+  if (fseeko (f, (off_t) h->pixel_data_offset, SEEK_SET) != 0 || fread (head, 1, head_size, f) != head_size ||
+      memcmp (head, "\xe0\x7f\x10\x00", 4) != 0)
+    {
+      fclose (f);
+      return TRUE;
+    }
+  if (explicit_vr)
+    {
+      if (!((head[4] == 'O' && (head[5] == 'W' || head[5] == 'B')) && head[6] == 0 && head[7] == 0))
+        {
+          fclose (f);
+          return TRUE;
+        }
+      length = head[8] | (head[9] << 8) | (head[10] << 16) | ((guint32) head[11] << 24);
+    }
+  else
+    length = head[4] | (head[5] << 8) | (head[6] << 16) | ((guint32) head[7] << 24);
+  if (length == 0xffffffffu || length < n_bytes)
+    {
+      fclose (f);
+      return TRUE;
+    }
+
+  std::vector<guint16> raw (n_values);
+  size_t got = fread (raw.data (), 2, n_values, f);
+  fclose (f);
+  if (got != n_values)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: pixel data is truncated", h->path);
+      *done = TRUE;
+      return FALSE;
+    }
+  if (h->pixel_representation == 1)
+    convert_integers<int16_t> (reinterpret_cast<const char *> (raw.data ()), out, n_values,
+                               h->bits_stored, h->high_bit, true);
+  else
+    convert_integers<uint16_t> (reinterpret_cast<const char *> (raw.data ()), out, n_values,
+                                h->bits_stored, h->high_bit, false);
+  *done = TRUE;
+  return TRUE;
+}
+
 extern "C" {
 
 void
@@ -467,8 +533,12 @@ ct_gdcm_read_header (const char *path, GError **error)
           return nullptr;
         }
       fill_header (reader.GetFile (), h);
+      h->pixel_data_offset = -1;
       if (!deflated)
-        h->has_pixel_data = pixel_data_follows (path, reader.GetStreamCurrentPosition () + 8);
+        {
+          h->pixel_data_offset = find_pixel_data (path, reader.GetStreamCurrentPosition () + 8);
+          h->has_pixel_data = h->pixel_data_offset >= 0;
+        }
       return h;
     }
   catch (const std::exception &e)
@@ -592,6 +662,26 @@ ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **erro
       set_error_from_exception (error, path, "unknown exception");
     }
   return FALSE;
+}
+
+gboolean
+ct_gdcm_read_header_pixels (const CtGdcmHeader *header, float *out, gsize n_values, GError **error)
+{
+  g_return_val_if_fail (header != nullptr && out != nullptr, FALSE);
+
+  try
+    {
+      gboolean done = FALSE;
+      if (!read_native_pixels (header, out, n_values, &done, error))
+        return FALSE;
+      if (done)
+        return TRUE;
+    }
+  catch (...)
+    {
+      /* Fall through to GDCM. */
+    }
+  return ct_gdcm_read_pixels (header->path, out, n_values, error);
 }
 
 char **

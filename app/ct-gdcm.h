@@ -38,8 +38,9 @@ typedef struct
   int rows, columns;              /* 0 when absent */
   int n_frames;                   /* 1 for single-frame images */
   int samples_per_pixel;
-  int bits_allocated, bits_stored;
+  int bits_allocated, bits_stored, high_bit;
   int pixel_representation;       /* 0 unsigned, 1 two's complement */
+  gint64 pixel_data_offset;       /* file offset of the (7fe0,0010) tag, or -1 */
   char *photometric;
 
   gboolean has_position;
@@ -71,6 +72,13 @@ void          ct_gdcm_header_free         (CtGdcmHeader *header);
  * Undecodable data gives CT_ERROR_UNSUPPORTED_SYNTAX naming the file and the
  * transfer syntax. Only one sample per pixel is accepted. */
 gboolean      ct_gdcm_read_pixels         (const char *path, float *out, gsize n_values, GError **error);
+
+/* As ct_gdcm_read_pixels (), for the file @header was read from. Native
+ * (uncompressed little endian) 16-bit single-frame files are read straight
+ * from the file at the recorded pixel data offset, without GDCM's copies;
+ * everything else goes through GDCM. */
+gboolean      ct_gdcm_read_header_pixels  (const CtGdcmHeader *header, float *out, gsize n_values,
+                                           GError **error);
 
 /* Paths (absolute) of every image a DICOMDIR references; a NULL-terminated
  * array, empty when it references none. */

@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ct-error.h"
 #include "ct-nifti.h"
@@ -15,6 +17,23 @@ typedef struct
   int *first_plane;           /* [files]: index of the file's first plane */
   int *slice_of_plane;        /* [planes]: k in the volume, or -1 when left out */
 } DecodeJob;
+
+/* The voxel buffer is fresh, untouched memory: first writes fault in one
+ * page each, which for a 300-slice 512x512 volume (300 MB) costs more than
+ * decoding. Transparent huge pages cut the faults 512-fold where the kernel
+ * offers them (Debian's default: on madvise). */
+static void
+advise_huge_pages (float *data, gsize n_bytes)
+{
+#ifdef MADV_HUGEPAGE
+  const guintptr huge = 2 * 1024 * 1024;
+  guintptr start = ((guintptr) data + huge - 1) & ~(huge - 1);
+  guintptr end = ((guintptr) data + n_bytes) & ~(huge - 1);
+
+  if (end > start)
+    madvise ((void *) start, end - start, MADV_HUGEPAGE);
+#endif
+}
 
 static void
 rescale (float *values, gsize n, double slope, double intercept)
@@ -43,7 +62,7 @@ decode_file (guint index, gpointer data, GError **error)
   if (h->n_frames == 1)
     {
       float *slice = v->hu + (gsize) job->slice_of_plane[first] * frame_values;
-      if (!ct_gdcm_read_pixels (h->path, slice, frame_values, error))
+      if (!ct_gdcm_read_header_pixels (h, slice, frame_values, error))
         return FALSE;
       rescale (slice, frame_values, h->rescale_slope, h->rescale_intercept);
       return TRUE;
@@ -185,6 +204,7 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
                    series->path, geometry->columns, geometry->rows, geometry->n_slices);
       return NULL;
     }
+  advise_huge_pages (volume->hu, ct_volume_n_voxels (volume) * sizeof (float));
   memcpy (volume->origin, geometry->origin, sizeof volume->origin);
   memcpy (volume->spacing, geometry->spacing, sizeof volume->spacing);
   memcpy (volume->direction, geometry->direction, sizeof volume->direction);
