@@ -19,7 +19,8 @@ struct _CtSliceRenderer
 
   const guint8 *lung_mask;       /* borrowed, [nz][ny][nx], 1 right / 2 left */
   const guint8 *lesion_mask;     /* borrowed, [nz][ny][nx] */
-  gboolean show_overlays;
+  gboolean show_overlays;         /* master switch for both overlays */
+  gboolean show_lung_outline;
   gboolean show_annotations;
   double lesion_opacity;
   guint8 lesion_rgb[3];
@@ -82,6 +83,7 @@ ct_slice_renderer_new (CtVolume *volume, CtViewPlane plane)
   self->lut = ct_grey_lut_new (width, level);
 
   self->show_overlays = TRUE;
+  self->show_lung_outline = TRUE;
   self->show_annotations = TRUE;
   self->lesion_opacity = 0.4;
   self->lesion_rgb[0] = 255;     /* red-orange: stands out on lung grey */
@@ -241,6 +243,19 @@ ct_slice_renderer_get_show_overlays (CtSliceRenderer *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   return self->show_overlays;
+}
+
+void
+ct_slice_renderer_set_show_lung_outline (CtSliceRenderer *self, gboolean show)
+{
+  g_return_if_fail (self != NULL);
+
+  show = !!show;
+  if (show != self->show_lung_outline)
+    {
+      self->show_lung_outline = show;
+      self->stale = TRUE;
+    }
 }
 
 void
@@ -435,11 +450,23 @@ fill_slab (CtSliceRenderer *self, int first)
           gssize offset = row + px * self->stride_x;
           gsize at = ((gsize) py * g->width + px) * SLAB_DEPTH;
 
-          memcpy (self->slab_hu + at, v->hu + offset, depth * sizeof (float));
-          if (self->lesion_mask != NULL)
-            memcpy (self->slab_lesion + at, self->lesion_mask + offset, depth);
-          if (self->lung_mask != NULL)
-            memcpy (self->slab_lung + at, self->lung_mask + offset, depth);
+          /* Constant sizes let the compiler inline the copies. */
+          if (depth == SLAB_DEPTH)
+            {
+              memcpy (self->slab_hu + at, v->hu + offset, SLAB_DEPTH * sizeof (float));
+              if (self->lesion_mask != NULL)
+                memcpy (self->slab_lesion + at, self->lesion_mask + offset, SLAB_DEPTH);
+              if (self->lung_mask != NULL)
+                memcpy (self->slab_lung + at, self->lung_mask + offset, SLAB_DEPTH);
+            }
+          else
+            {
+              memcpy (self->slab_hu + at, v->hu + offset, depth * sizeof (float));
+              if (self->lesion_mask != NULL)
+                memcpy (self->slab_lesion + at, self->lesion_mask + offset, depth);
+              if (self->lung_mask != NULL)
+                memcpy (self->slab_lung + at, self->lung_mask + offset, depth);
+            }
         }
     }
   self->slab_first = first;
@@ -452,7 +479,7 @@ render_slice (CtSliceRenderer *self)
   const CtSliceGeometry *g = &self->geometry;
   const int width = g->width, height = g->height;
   const gboolean with_lesions = self->show_overlays && self->lesion_mask != NULL && self->lesion_opacity > 0.0;
-  const gboolean with_lungs = self->show_overlays && self->lung_mask != NULL;
+  const gboolean with_lungs = self->show_overlays && self->show_lung_outline && self->lung_mask != NULL;
   const guint alpha = (guint) lround (self->lesion_opacity * 256.0); /* 0..256 */
   guint lesion_premul[3];
   int pixel_ijk[3];

@@ -54,8 +54,11 @@ gboolean               ct_slice_renderer_set_masks          (CtSliceRenderer *se
 /* The masks of an analysis result; borrowed the same way. NULL clears. */
 gboolean               ct_slice_renderer_set_analysis       (CtSliceRenderer *self, const CtAnalysis *analysis);
 
+/* Master switch of both overlays (the `s` key). */
 void                   ct_slice_renderer_set_show_overlays  (CtSliceRenderer *self, gboolean show);
 gboolean               ct_slice_renderer_get_show_overlays  (CtSliceRenderer *self);
+/* The lung outline alone (on by default); lesions stay as they are. */
+void                   ct_slice_renderer_set_show_lung_outline (CtSliceRenderer *self, gboolean show);
 void                   ct_slice_renderer_set_lesion_opacity (CtSliceRenderer *self, double opacity); /* clamped to 0..1 */
 double                 ct_slice_renderer_get_lesion_opacity (CtSliceRenderer *self);
 void                   ct_slice_renderer_set_lesion_colour  (CtSliceRenderer *self, double red, double green, double blue);

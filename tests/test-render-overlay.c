@@ -193,6 +193,44 @@ test_overlay_feet_first_mirrored (void)
 }
 
 static void
+test_overlay_outline_toggle (void)
+{
+  static const double head_first[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+  Phantom p;
+
+  phantom_init (&p, head_first);
+  {
+    g_autoptr (CtSliceRenderer) r = ct_slice_renderer_new (p.volume, CT_VIEW_AXIAL);
+    const CtSliceGeometry *g = ct_slice_renderer_get_geometry (r);
+
+    ct_slice_renderer_set_lesion_colour (r, 1.0, 0.0, 0.0);
+    ct_slice_renderer_set_lung_colours (r, right_rgb, left_rgb);
+    ct_slice_renderer_set_masks (r, p.lung, p.lesion, NX, NY, NZ);
+    ct_slice_renderer_set_show_lung_outline (r, FALSE);
+    for (int s = 0; s < g->n_slices; s++)
+      {
+        cairo_surface_t *surface;
+
+        ct_slice_renderer_set_slice (r, s);
+        surface = ct_slice_renderer_get_slice_surface (r);
+        for (int py = 0; py < g->height; py++)
+          for (int px = 0; px < g->width; px++)
+            {
+              int ijk[3];
+              guint32 got = pixel_at (surface, px, py);
+
+              g_assert_true (ct_slice_geometry_pixel_to_voxel (g, s, px, py, ijk));
+              if (p.lesion[index_of (ijk[0], ijk[1], ijk[2])])
+                g_assert_true (close_colour (got, 0xb34d4d));  /* 40 % red over grey 128 */
+              else
+                g_assert_cmphex (got, ==, 0x808080);
+            }
+      }
+  }
+  phantom_clear (&p);
+}
+
+static void
 test_overlay_rejects_wrong_size_masks (void)
 {
   static const double head_first[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
@@ -350,6 +388,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/render/overlay/head-first", test_overlay_head_first);
   g_test_add_func ("/render/overlay/feet-first-mirrored", test_overlay_feet_first_mirrored);
+  g_test_add_func ("/render/overlay/outline-toggle", test_overlay_outline_toggle);
   g_test_add_func ("/render/overlay/rejects-wrong-size-masks", test_overlay_rejects_wrong_size_masks);
   g_test_add_func ("/render/overlay/masks-replaced", test_overlay_masks_replaced);
   g_test_add_func ("/render/overlay/pick-and-focus", test_overlay_pick_and_focus);
