@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* bench-nn: speed of the C engine on the paper's two networks (full width,
+ * seeded random weights unless --lungs/--multitask name files), with 1 and 2
+ * threads: ms per slice, effective GFLOPS (2 x MACs counted from the
+ * structure) and the share of this machine's sgemm peak measured in the same
+ * run with OpenBLAS. Not a test: it prints figures (docs/performance.md).
+ *
+ *   bench-nn [--threads 1,2] [--slices N] [--write-models DIR]
+ *            [--io-out DIR] [--lungs FILE] [--multitask FILE] [--study 300]
+ *
+ * --write-models DIR writes the random weights it uses (DIR/lungs.safetensors,
+ * DIR/multitask.safetensors) so that ONNX Runtime can run the same weights;
+ * --io-out DIR writes each network's input and our outputs as raw float32
+ * (DIR/<net>-input.f32, DIR/<net>-output.f32, DIR/multitask-study.txt) and
+ * the timings (DIR/ours.tsv: network, threads, ms per slice). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ct-model-private.h"
+#include "ct-model-random.h"
+#include "ct-nn-gemm.h"
+
+#ifdef HAVE_OPENBLAS
+#include <cblas.h>
+void openblas_set_num_threads (int num_threads);
+#endif
+
+static int opt_slices = 16;
+static char *opt_threads = NULL;
+static char *opt_write_models = NULL;
+static char *opt_io_out = NULL;
+static char *opt_lungs = NULL;
+static char *opt_multitask = NULL;
+static int opt_study = 300;
+static gboolean opt_reference = FALSE;
+
+static GOptionEntry entries[] = {
+  { "slices", 0, 0, G_OPTION_ARG_INT, &opt_slices, "Slices per timed run (default 16)", "N" },
+  { "threads", 0, 0, G_OPTION_ARG_STRING, &opt_threads, "Thread counts (default 1,2)", "LIST" },
+  { "write-models", 0, 0, G_OPTION_ARG_FILENAME, &opt_write_models, "Write the weights used", "DIR" },
+  { "io-out", 0, 0, G_OPTION_ARG_FILENAME, &opt_io_out, "Write inputs and outputs", "DIR" },
+  { "lungs", 0, 0, G_OPTION_ARG_FILENAME, &opt_lungs, "Lung weights (default: random)", "FILE" },
+  { "multitask", 0, 0, G_OPTION_ARG_FILENAME, &opt_multitask, "Multitask weights", "FILE" },
+  { "study", 0, 0, G_OPTION_ARG_INT, &opt_study, "Slices of the study estimate (300)", "N" },
+  { "reference", 0, 0, G_OPTION_ARG_NONE, &opt_reference, "Also time the naive path (slow)", NULL },
+  { NULL }
+};
+
+/* A smooth, deterministic input in [0, 1] with some structure. */
+static float *
+make_input (int n, int h, int w)
+{
+  float *x = g_new (float, (size_t) n * h * w);
+  for (int d = 0; d < n; d++)
+    for (int y = 0; y < h; y++)
+      for (int i = 0; i < w; i++)
+        {
+          double v = 0.5 + 0.25 * sin (0.11 * i + 0.07 * d) * cos (0.09 * y)
+                     + 0.2 * sin (0.031 * (i + 2 * y) + d);
+          x[((size_t) d * h + y) * w + i] = (float) CLAMP (v, 0.0, 1.0);
+        }
+  return x;
+}
+
+static CtModel *
+get_model (CtModelArchitecture arch, const char *path, const char *file_name)
+{
+  g_autoptr(GError) error = NULL;
+  CtModel *model;
+
+  if (path != NULL)
+    {
+      model = ct_model_load (path, &error);
+    }
+  else
+    {
+      CtNetStructure s;
+      g_autoptr(GBytes) bytes = NULL;
+
+      ct_net_structure_init_default (&s, arch);
+      bytes = ct_model_random_safetensors (&s, arch == CT_MODEL_LUNGS ? 1234 : 5678, FALSE);
+      if (opt_write_models != NULL)
+        {
+          g_autofree char *out = g_build_filename (opt_write_models, file_name, NULL);
+          g_mkdir_with_parents (opt_write_models, 0755);
+          if (!g_file_set_contents (out, g_bytes_get_data (bytes, NULL),
+                                    (gssize) g_bytes_get_size (bytes), &error))
+            g_error ("%s", error->message);
+        }
+      model = ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                        file_name, &error);
+    }
+  if (model == NULL)
+    g_error ("%s", error->message);
+  return model;
+}
+
+static double last_cpu_ms;
+
+static double
+cpu_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Wall-clock ms of one run; last_cpu_ms gets the process CPU time it used. */
+static double
+time_run (CtModel *model, CtModelEngine engine, const float *input, int n, int h, int w,
+          float *out, double *study, int threads)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean has = FALSE;
+  double c0 = cpu_seconds ();
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (!ct_model_run_engine (model, engine, input, n, h, w, out, study, &has, threads, NULL, NULL,
+                            &error))
+    g_error ("%s", error->message);
+  last_cpu_ms = (cpu_seconds () - c0) * 1000.0;
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+static double
+measure_sgemm_peak (int threads)
+{
+#ifdef HAVE_OPENBLAS
+  int n = 1536;
+  g_autofree float *a = g_new (float, (size_t) n * n);
+  g_autofree float *b = g_new (float, (size_t) n * n);
+  g_autofree float *c = g_new (float, (size_t) n * n);
+  double best = 1e30;
+
+  for (size_t i = 0; i < (size_t) n * n; i++)
+    {
+      a[i] = (float) ((i * 7 % 13) - 6) * 0.1f;
+      b[i] = (float) ((i * 5 % 11) - 5) * 0.1f;
+    }
+  openblas_set_num_threads (threads);
+  for (int rep = 0; rep < 4; rep++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+      best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
+    }
+  return 2.0 * n * n * (double) n / best / 1e9;
+#else
+  return NAN;
+#endif
+}
+
+static void
+write_raw (const char *name, const float *data, size_t n)
+{
+  g_autofree char *path = g_build_filename (opt_io_out, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (opt_io_out, 0755);
+  if (!g_file_set_contents (path, (const char *) data, (gssize) (n * sizeof (float)), &error))
+    g_error ("%s", error->message);
+}
+
+typedef struct
+{
+  const char          *label;
+  CtModelArchitecture  arch;
+  int                  h, w;
+  CtModel             *model;
+  double               ms_per_slice[8];
+} Case;
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("- benchmark the network engine");
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) thread_list = NULL;
+  Case cases[2] = {
+    { "lungs", CT_MODEL_LUNGS, 180, 180, NULL, { 0 } },
+    { "multitask", CT_MODEL_MULTITASK_SPATIAL, 150, 120, NULL, { 0 } },
+  };
+  int n_threads_list = 0;
+  int threads[8];
+  double peak[8];
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  thread_list = g_strsplit (opt_threads ? opt_threads : "1,2", ",", 8);
+  for (int i = 0; thread_list[i] != NULL && i < 8; i++)
+    threads[n_threads_list++] = MAX (1, atoi (thread_list[i]));
+
+  cases[0].model = get_model (CT_MODEL_LUNGS, opt_lungs, "lungs.safetensors");
+  cases[1].model = get_model (CT_MODEL_MULTITASK_SPATIAL, opt_multitask, "multitask.safetensors");
+
+  g_print ("micro-kernel: %s; CPUs: %u; slices per run: %d\n", ct_gemm_best_kernel_name (),
+           g_get_num_processors (), opt_slices);
+  for (int t = 0; t < n_threads_list; t++)
+    {
+      peak[t] = measure_sgemm_peak (threads[t]);
+      g_print ("OpenBLAS sgemm 1536^3, %d thread(s): %.1f GFLOPS\n", threads[t], peak[t]);
+    }
+
+  for (int c = 0; c < 2; c++)
+    {
+      Case *k = &cases[c];
+      int n = opt_slices;
+      g_autofree float *input = make_input (n, k->h, k->w);
+      g_autofree float *out = g_new (float, (size_t) n * k->h * k->w);
+      double macs = ct_net_structure_count_macs (&k->model->structure, k->h, k->w);
+      double study = NAN;
+
+      g_print ("\n%s network, %d x %d slices: %.3f GMAC per slice\n", k->label, k->h, k->w,
+               macs / 1e9);
+      for (int t = 0; t < n_threads_list; t++)
+        {
+          double best = 1e30, best_cpu = 1e30;
+          time_run (k->model, CT_MODEL_ENGINE_OPTIMIZED, input, n, k->h, k->w, out, &study, threads[t]);
+          for (int rep = 0; rep < 3; rep++)
+            {
+              best = MIN (best, time_run (k->model, CT_MODEL_ENGINE_OPTIMIZED, input, n, k->h, k->w,
+                                          out, &study, threads[t]));
+              best_cpu = MIN (best_cpu, last_cpu_ms);
+            }
+          k->ms_per_slice[t] = best / n;
+          g_print ("  %d thread(s): %7.2f ms/slice  %6.1f GFLOPS  %5.1f %% of sgemm peak"
+                   "  (CPU time %.2f ms/slice)\n",
+                   threads[t], best / n, 2.0 * macs * n / (best / 1000.0) / 1e9,
+                   100.0 * (2.0 * macs * n / (best / 1000.0) / 1e9) / peak[t], best_cpu / n);
+        }
+      if (opt_reference)
+        {
+          double ms = time_run (k->model, CT_MODEL_ENGINE_REFERENCE, input, 1, k->h, k->w, out,
+                                NULL, 1);
+          g_print ("  naive reference, 1 thread: %.1f ms/slice\n", ms);
+        }
+      if (opt_io_out != NULL)
+        {
+          g_autofree char *in_name = g_strdup_printf ("%s-input.f32", k->label);
+          g_autofree char *out_name = g_strdup_printf ("%s-output.f32", k->label);
+          size_t count = (size_t) n * k->h * k->w;
+
+          time_run (k->model, CT_MODEL_ENGINE_OPTIMIZED, input, n, k->h, k->w, out, &study,
+                    threads[n_threads_list - 1]);
+          write_raw (in_name, input, count);
+          write_raw (out_name, out, count);
+          if (k->arch == CT_MODEL_MULTITASK_SPATIAL)
+            {
+              g_autofree char *path = g_build_filename (opt_io_out, "multitask-study.txt", NULL);
+              g_autofree char *text = g_strdup_printf ("%.9f\n", study);
+              g_file_set_contents (path, text, -1, NULL);
+            }
+        }
+    }
+
+  if (opt_io_out != NULL)
+    {
+      g_autoptr(GString) tsv = g_string_new (NULL);
+      g_autofree char *path = g_build_filename (opt_io_out, "ours.tsv", NULL);
+      for (int c = 0; c < 2; c++)
+        for (int t = 0; t < n_threads_list; t++)
+          g_string_append_printf (tsv, "%s\t%d\t%.4f\n", cases[c].label, threads[t],
+                                  cases[c].ms_per_slice[t]);
+      g_file_set_contents (path, tsv->str, -1, NULL);
+    }
+
+  g_print ("\n%d-slice study estimate (lungs at 180x180 + multitask at 150x120):\n", opt_study);
+  for (int t = 0; t < n_threads_list; t++)
+    g_print ("  %d thread(s): %.1f s\n", threads[t],
+             opt_study * (cases[0].ms_per_slice[t] + cases[1].ms_per_slice[t]) / 1000.0);
+
+  ct_model_unref (cases[0].model);
+  ct_model_unref (cases[1].model);
+  return 0;
+}
