@@ -221,6 +221,14 @@ is_ct_sop_class (const char *uid)
          g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2.2") == 0;    /* Legacy Converted Enhanced CT */
 }
 
+/* Records @value in @code and passes @reason on: one line per refusal below. */
+static char *
+skip (int *code, int value, char *reason)
+{
+  *code = value;
+  return reason;
+}
+
 /* NULL when @h is a CT image this loader uses, else why not (owned), with
  * the matching CtError in @code. */
 static char *
@@ -230,28 +238,28 @@ reason_to_skip (const CtGdcmHeader *h, int *code)
   const char *modality = h->modality;
 
   if (h->is_dicomdir)
-    return (*code = CT_ERROR_NO_PIXEL_DATA, g_strdup ("DICOMDIR index"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("DICOMDIR index"));
   if (g_str_has_prefix (sop, "1.2.840.10008.5.1.4.1.1.88."))
-    return (*code = CT_ERROR_NO_PIXEL_DATA, g_strdup ("structured report (SR), not an image"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("structured report (SR), not an image"));
   if (g_strcmp0 (sop, "1.2.840.10008.5.1.4.1.1.66.4") == 0 || g_strcmp0 (modality, "SEG") == 0)
-    return (*code = CT_ERROR_NO_PIXEL_DATA, g_strdup ("segmentation object (SEG), not a CT image"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("segmentation object (SEG), not a CT image"));
   if (g_str_has_prefix (sop, "1.2.840.10008.5.1.4.1.1.481.") || (modality && g_str_has_prefix (modality, "RT")))
-    return (*code = CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("radiotherapy object (%s), not a CT image", modality ? modality : "RT"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("radiotherapy object (%s), not a CT image", modality ? modality : "RT"));
   if (modality != NULL && (strcmp (modality, "SR") == 0 || strcmp (modality, "KO") == 0 ||
                            strcmp (modality, "PR") == 0 || strcmp (modality, "DOC") == 0))
-    return (*code = CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("%s object, not an image", modality));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("%s object, not an image", modality));
   if (!h->has_pixel_data)
-    return (*code = CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("no pixel data (%s)", modality ? modality : "unknown object"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("no pixel data (%s)", modality ? modality : "unknown object"));
   if (modality == NULL && !is_ct_sop_class (h->sop_class_uid))
-    return (*code = CT_ERROR_NOT_CT, g_strdup ("no Modality and not a CT SOP class: not a CT series"));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup ("no Modality and not a CT SOP class: not a CT series"));
   if (modality != NULL && strcmp (modality, "CT") != 0)
-    return (*code = CT_ERROR_NOT_CT, g_strdup_printf ("%s is not a CT series", modality));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup_printf ("%s is not a CT series", modality));
   if (has_word (h->image_type, "LOCALIZER"))
-    return (*code = CT_ERROR_NOT_CT, g_strdup ("localizer (scout) image"));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup ("localizer (scout) image"));
   if (h->samples_per_pixel != 1)
-    return (*code = CT_ERROR_NOT_CT, g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
   if (h->rows <= 0 || h->columns <= 0)
-    return (*code = CT_ERROR_CORRUPT, g_strdup ("no image size (Rows/Columns)"));
+    return skip (code, CT_ERROR_CORRUPT, g_strdup ("no image size (Rows/Columns)"));
   return NULL;
 }
 

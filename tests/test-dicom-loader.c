@@ -148,6 +148,49 @@ test_missing_slice_warns (void)
   remove_tree (tmp);
 }
 
+/* A DICOMDIR (made by GDCM's gdcmgendir, from libgdcm-tools) leads to the
+ * same volume as the folder. */
+static void
+test_dicomdir (void)
+{
+  g_autofree char *gendir = g_find_program_in_path ("gdcmgendir");
+  g_autoptr (CtVolume) v = make_oblique_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = NULL, *series = NULL, *dicomdir = NULL;
+  g_autoptr (CtVolume) back = NULL;
+  const char *argv[] = { NULL, "-i", ".", "-o", "DICOMDIR", "-r", NULL };
+  int status = -1;
+
+  if (gendir == NULL)
+    {
+      g_test_skip ("gdcmgendir (libgdcm-tools) is not installed");
+      return;
+    }
+  tmp = g_dir_make_tmp ("ct-loader-XXXXXX", &error);
+  series = g_build_filename (tmp, "SER1", NULL);
+  dicomdir = g_build_filename (tmp, "DICOMDIR", NULL);
+  g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
+  /* DICOMDIR file IDs are at most 8 characters per component. */
+  for (int k = 0; k < v->nz; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("IM%05d.dcm", k);
+      g_autofree char *short_name = g_strdup_printf ("IM%05d", k);
+      g_autofree char *from = g_build_filename (series, name, NULL);
+      g_autofree char *to = g_build_filename (series, short_name, NULL);
+      g_assert_cmpint (g_rename (from, to), ==, 0);
+    }
+  argv[0] = gendir;
+  g_assert_true (g_spawn_sync (tmp, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (dicomdir, G_FILE_TEST_IS_REGULAR));
+
+  back = ct_series_load_path (dicomdir, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_same_volume (v, back, 1e-6);
+  remove_tree (tmp);
+}
+
 /* ---- Transfer syntaxes -------------------------------------------------- */
 
 #define TS_PREFIX "dicom-transfer-syntaxes/CTImage.dcm_"
@@ -527,6 +570,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/dicom-loader/round-trip/jpeg-ls", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG_LS_LOSSLESS), test_round_trip);
   g_test_add_data_func ("/dicom-loader/round-trip/jpeg2000", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG2000_LOSSLESS), test_round_trip);
   g_test_add_func ("/dicom-loader/missing-slice", test_missing_slice_warns);
+  g_test_add_func ("/dicom-loader/dicomdir", test_dicomdir);
   g_test_add_func ("/dicom-loader/transfer-syntaxes/lossless", test_transfer_syntaxes_lossless);
   g_test_add_func ("/dicom-loader/transfer-syntaxes/lossy", test_transfer_syntaxes_lossy);
   g_test_add_func ("/dicom-loader/transfer-syntaxes/undecodable", test_undecodable_error);
