@@ -31,6 +31,17 @@ tube_set (PhantomTube *tube, int n, const double (*points)[3], const double *rad
         tube->p[i][c] = points[i][c];
       tube->r[i] = radii[i];
     }
+  /* Bounding box with the reach tube_depth looks at (radius + 6 mm). */
+  for (int c = 0; c < 3; c++)
+    {
+      tube->box_min[c] = 1e30;
+      tube->box_max[c] = -1e30;
+      for (int i = 0; i < n; i++)
+        {
+          tube->box_min[c] = fmin (tube->box_min[c], points[i][c] - radii[i] - 6.0);
+          tube->box_max[c] = fmax (tube->box_max[c], points[i][c] + radii[i] + 6.0);
+        }
+    }
 }
 
 /* Distance from (x, y, z) to the tube's axis minus its local radius:
@@ -40,6 +51,13 @@ tube_depth (const PhantomTube *tube, double x, double y, double z, double *radiu
 {
   double best = 1e30, best_r = 0;
 
+  if (x < tube->box_min[0] || x > tube->box_max[0] || y < tube->box_min[1] || y > tube->box_max[1]
+      || z < tube->box_min[2] || z > tube->box_max[2])
+    {
+      if (radius_out)
+        *radius_out = 0;
+      return 1e30;
+    }
   for (int s = 0; s + 1 < tube->n; s++)
     {
       const double *a = tube->p[s], *b = tube->p[s + 1];
@@ -114,7 +132,7 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
 
   ph->body_a = phantom_rng_range (rng, 140, 185);
   ph->body_b = ph->body_a * phantom_rng_range (rng, 0.68, 0.82);
-  ph->body_exp = phantom_rng_range (rng, 2.1, 2.6);
+  ph->body_square = phantom_rng_range (rng, 0.15, 0.6);
   /* Shoulders widen the body by up to 12 % at the top: keep that in the field. */
   fit = fmin ((0.46 * fov_x) / (1.12 * ph->body_a), (0.44 * fov_y) / (ph->body_b + 18.0));
   s = fit < 1.0 ? fit : 1.0;
@@ -190,9 +208,9 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
 
   /* Lungs. */
   ph->mid_x = phantom_rng_range (rng, -6, 6) * s;
-  ph->t_apex = phantom_rng_range (rng, 0.58, 0.66);
+  ph->t_apex = phantom_rng_range (rng, 0.70, 0.78);
   ph->apex_x = 0.46 * ph->ca;
-  ph->apex_ra = 0.62 * ph->ca;
+  ph->apex_ra = 0.66 * ph->ca;
   ph->apex_y = ph->cv + 0.12 * ph->cb;
   ph->apex_rb = 1.05 * ph->cb;
   ph->fissure_right = phantom_rng_range (rng, 0.55, 0.65);
@@ -324,13 +342,16 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
   double shoulder = 1.0 + 0.12 * smoothstep (0.75, 1.15, t);
   double ba = ph->body_a * shoulder, bb = ph->body_b * (1.0 + 0.04 * smoothstep (0.75, 1.15, t));
   double r = sqrt (u * u + v * v);
-  double rb = pow (pow (fabs (u) / ba, ph->body_exp) + pow (fabs (v) / bb, ph->body_exp), 1.0 / ph->body_exp);
-  double d_skin, rr, rc, d_out;
+  double bu = u / ba, bv = v / bb;
+  double d_skin, rr, rc, d_out, rb;
   double vb_e;
   double canal_v = ph->vb_v + ph->vb_b + 9 * s;
   double vert = fmod (z - ph->vert_phase + 1e4 * ph->vert_pitch, ph->vert_pitch) / ph->vert_pitch;
   int disc = vert < 0.2;
 
+  /* A squarish ellipse: X^2 + Y^2 - c X^2 Y^2 = 1 (c = 0 is an ellipse). */
+  rb = fabs (bu) >= 1.0 || fabs (bv) >= 1.0
+       ? 2.0 : sqrt (bu * bu + bv * bv - ph->body_square * bu * bu * bv * bv);
   if (rb >= 1.0)
     {
       double y = v + ph->by, x = u + ph->bx;
@@ -558,7 +579,8 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
      * above the heart, where the great vessels and lymph nodes are. */
     double depth_front = clampd (0.5 * (vn + 1.0), 0, 1);
     double upper = smoothstep (0.45, 0.65, t);
-    double w = (8.0 + 10.0 * depth_front + upper * 16.0 * sin (PHANTOM_PI * depth_front)) * s;
+    double bulge = sin (PHANTOM_PI * clampd ((depth_front - 0.1) / 0.8, 0, 1));
+    double w = (7.0 + 10.0 * depth_front) * s + (0.06 + 0.18 * upper) * ph->ca * bulge;
     int mediastinum = fabs (u - ph->mid_x) < w;
     for (int tb = 0; tb < N_TUBES && !mediastinum; tb++)
       if (tube_depth (&ph->tubes[tb], u, v, z, NULL) < 3.5 * s)
@@ -587,7 +609,7 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
     if (t > ph->t_apex)
       {
         double f = (t - ph->t_apex) / (1.0 - ph->t_apex);
-        double scale = sqrt (fmax (0.0, 1.0 - f * f));
+        double scale = pow (fmax (0.0, 1.0 - f * f), 0.65);
         double du = (u - ph->mid_x - (right ? -ph->apex_x : ph->apex_x)) / (ph->apex_ra * scale + 1e-9);
         double dv = (v - ph->apex_y) / (ph->apex_rb * scale + 1e-9);
         if (du * du + dv * dv >= 1.0)

@@ -17,6 +17,7 @@ typedef struct
   int n;
   double p[PHANTOM_TUBE_MAX_POINTS][3];
   double r[PHANTOM_TUBE_MAX_POINTS];
+  double box_min[3], box_max[3];      /* mm, for quick rejection */
 } PhantomTube;
 
 enum
@@ -56,7 +57,7 @@ typedef struct
   double fov_cx, fov_cy, fov_radius;
 
   /* Body: a superellipse around (bx, by). */
-  double bx, by, body_a, body_b, body_exp;
+  double bx, by, body_a, body_b, body_square;
   double fat_mm, scale;
   /* Thoracic cavity: an ellipse around (bx, by + cv) inside the ribs. */
   double ca, cb, cv;

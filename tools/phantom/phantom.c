@@ -278,7 +278,7 @@ draw_lesions (Phantom *ph, PhantomRng *rng, char *error, size_t error_size, int 
   ph->side_bias[1] = phantom_rng_range (rng, -0.25, 0.25);
   ph->side_bias[2] = -ph->side_bias[1];
   ph->lesion_edge = 0.05;
-  ph->hu_ground_glass = phantom_rng_range (rng, -720, -520);
+  ph->hu_ground_glass = phantom_rng_range (rng, -680, -460);
   ph->hu_consolidation = phantom_rng_range (rng, -20, 45) + (ph->contrast ? 20 : 0);
   ph->crazy_paving = phantom_rng_uniform (rng) < 0.6;
   ph->paving_cell_mm = phantom_rng_range (rng, 6, 11);
@@ -478,6 +478,8 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
   int nx = p->nx, ny = p->ny;
   size_t plane = (size_t) nx * ny;
   double ps = p->pixel_spacing_mm;
+  /* Sub-slices 1.25 mm apart integrate the slice profile; at most 3 keep
+   * thick slices affordable (small vessels then alias a little). */
   int n_sub = (int) ceil (ph->thickness / 1.25 - 1e-9);
   float *acc = work, *vessel = work + plane, *airway = work + 2 * plane, *wall = work + 3 * plane;
   uint8_t *lung_votes = (uint8_t *) (work + 4 * plane);           /* [plane][3] */
@@ -487,6 +489,8 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
 
   if (n_sub < 1)
     n_sub = 1;
+  if (n_sub > 3)
+    n_sub = 3;
   memset (acc, 0, plane * sizeof (float));
   memset (lung_votes, 0, plane * 7);
 
