@@ -473,15 +473,18 @@ phantom_volume (const PhantomParams *params, PhantomStudy **study_out)
   return v;
 }
 
-/* Test-sized studies: 256 x 256 at 1.5 mm, 60 slices of 5 mm. */
+/* Test-sized studies: 176 x 176 pixels of 2 mm (352 mm field of view), 60
+ * slices of 5 mm. The networks' cost is set by the 2 mm grid, so finer
+ * pixels would only cost generation time; a full-width analysis of one such
+ * study takes about 30 s on 2 cores. */
 static void
 test_phantom_params (PhantomParams *params, guint64 seed, PhantomClass klass, double severity)
 {
   phantom_params_init (params);
   params->seed = seed;
   params->klass = klass;
-  params->nx = params->ny = 256;
-  params->pixel_spacing_mm = 1.5;
+  params->nx = params->ny = 176;
+  params->pixel_spacing_mm = 2.0;
   params->nz = 60;
   params->slice_spacing_mm = 5.0;
   params->severity_percent = severity;
@@ -574,33 +577,33 @@ test_trained_accuracy (void)
   models_clear (&m);
 }
 
-/* The generator writes the same patient head first, feet first and with
- * mirrored columns: the results must be the same. */
+/* The generator writes the same patient head first, and feet first with
+ * mirrored columns: the results must be the same. (Each flip alone is
+ * covered for any weights by /pipeline/fixture/orientation-invariance.) */
 static void
 test_trained_orientations (void)
 {
-  PhantomStudy *studies[3] = { NULL };
-  CtVolume *volumes[3] = { NULL };
-  CtAnalysis *results[3] = { NULL };
+  PhantomStudy *studies[2] = { NULL };
+  CtVolume *volumes[2] = { NULL };
+  CtAnalysis *results[2] = { NULL };
   Models m;
 
   if (!load_trained_models (&m))
     return;
-  for (int variant = 0; variant < 3; variant++)
+  for (int variant = 0; variant < 2; variant++)
     {
       PhantomParams params;
 
       test_phantom_params (&params, 111, PHANTOM_CLASS_COVID, 30);
       params.feet_first = variant == 1;
-      params.mirror_columns = variant == 2;
+      params.mirror_columns = variant == 1;
       volumes[variant] = phantom_volume (&params, &studies[variant]);
       results[variant] = analyse (&m, volumes[variant]);
       g_test_message ("variant %d: severity %.2f %%, probability %.4f", variant, results[variant]->severity_percent,
                       results[variant]->covid_probability);
     }
-  compare_results (volumes[0], results[0], volumes[1], results[1], TRUE, FALSE);
-  compare_results (volumes[0], results[0], volumes[2], results[2], FALSE, TRUE);
-  for (int variant = 0; variant < 3; variant++)
+  compare_results (volumes[0], results[0], volumes[1], results[1], TRUE, TRUE);
+  for (int variant = 0; variant < 2; variant++)
     {
       ct_analysis_free (results[variant]);
       ct_volume_unref (volumes[variant]);
