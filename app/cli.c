@@ -52,7 +52,8 @@ print_series (const CtSeriesInfo *s)
       g_print ("  patient %s, study date %s\n", s->patient_id ? s->patient_id : "-",
                s->study_date ? s->study_date : "-");
       g_print ("  study  %s\n  series %s\n", s->study_uid ? s->study_uid : "-", s->series_uid ? s->series_uid : "-");
-      g_print ("  %u files, %d images\n", s->headers->len, s->n_images);
+      g_print ("  %u files, %d images, %s\n", s->headers->len, s->n_images,
+               ((const CtGdcmHeader *) g_ptr_array_index (s->headers, 0))->transfer_syntax_name);
       if (g == NULL)
         {
           g_print ("  error: %s\n", error->message);

@@ -172,6 +172,50 @@ read_enhanced_geometry (const gdcm::DataSet &ds, CtGdcmHeader *h)
   memcpy (h->position, h->frame_positions, sizeof h->position);
 }
 
+/* A readable name for the transfer syntax @uid, or nullptr. */
+const char *
+syntax_name (const char *uid)
+{
+  static const struct
+  {
+    const char *uid, *name;
+  } names[] = {
+    { "1.2.840.10008.1.2", "Implicit VR Little Endian" },
+    { "1.2.840.10008.1.2.1", "Explicit VR Little Endian" },
+    { "1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian" },
+    { "1.2.840.10008.1.2.2", "Explicit VR Big Endian" },
+    { "1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)" },
+    { "1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)" },
+    { "1.2.840.10008.1.2.4.53", "JPEG Extended (Process 6 & 8)" },
+    { "1.2.840.10008.1.2.4.55", "JPEG Full Progression (Process 10 & 12)" },
+    { "1.2.840.10008.1.2.4.57", "JPEG Lossless (Process 14)" },
+    { "1.2.840.10008.1.2.4.70", "JPEG Lossless SV1 (Process 14)" },
+    { "1.2.840.10008.1.2.4.80", "JPEG-LS Lossless" },
+    { "1.2.840.10008.1.2.4.81", "JPEG-LS Near-Lossless" },
+    { "1.2.840.10008.1.2.4.90", "JPEG 2000 Lossless" },
+    { "1.2.840.10008.1.2.4.91", "JPEG 2000" },
+    { "1.2.840.10008.1.2.4.100", "MPEG-2 video" },
+    { "1.2.840.10008.1.2.4.102", "MPEG-4 video" },
+    { "1.2.840.10008.1.2.5", "RLE Lossless" },
+  };
+
+  for (const auto &n : names)
+    if (uid != nullptr && strcmp (uid, n.uid) == 0)
+      return n.name;
+  return nullptr;
+}
+
+/* "JPEG-LS Lossless (1.2.840.10008.1.2.4.80)", owned. */
+char *
+describe_syntax (const char *uid)
+{
+  const char *name = syntax_name (uid);
+
+  if (uid == nullptr)
+    return g_strdup ("an unknown transfer syntax");
+  return name != nullptr ? g_strdup_printf ("%s (%s)", name, uid) : g_strdup (uid);
+}
+
 void
 fill_header (const gdcm::File &file, CtGdcmHeader *h)
 {
@@ -183,8 +227,7 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   if (ts_uid.empty () && ts.IsValid ())
     ts_uid = gdcm::TransferSyntax::GetTSString (ts);
   h->transfer_syntax_uid = dup_or_null (ts_uid);
-  const char *ts_name = ts.IsValid () ? gdcm::TransferSyntax::GetTSString (ts) : nullptr;
-  h->transfer_syntax_name = g_strdup (ts_name != nullptr ? ts_name : "unknown transfer syntax");
+  h->transfer_syntax_name = describe_syntax (h->transfer_syntax_uid);
 
   std::string sop_class = get_string (ds, gdcm::Tag (0x0008, 0x0016));
   std::string media_class = get_string (meta, gdcm::Tag (0x0002, 0x0002));
@@ -571,9 +614,7 @@ ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **erro
         }
       const gdcm::Image &image = reader.GetImage ();
       const gdcm::TransferSyntax &ts = image.GetTransferSyntax ();
-      const char *ts_uid = ts.IsValid () ? gdcm::TransferSyntax::GetTSString (ts) : nullptr;
-      if (ts_uid == nullptr)
-        ts_uid = "unknown transfer syntax";
+      g_autofree char *ts_uid = describe_syntax (ts.IsValid () ? gdcm::TransferSyntax::GetTSString (ts) : nullptr);
 
       const unsigned int *dims = image.GetDimensions ();
       gsize frames = image.GetNumberOfDimensions () >= 3 ? dims[2] : 1;

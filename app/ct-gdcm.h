@@ -20,7 +20,7 @@ typedef struct
 {
   char *path;
   char *transfer_syntax_uid;      /* (0002,0010) */
-  char *transfer_syntax_name;     /* GDCM's readable name of it */
+  char *transfer_syntax_name;     /* e.g. "JPEG-LS Lossless (1.2.840.10008.1.2.4.80)" */
   char *sop_class_uid;            /* (0008,0016), else (0002,0002) */
   char *sop_instance_uid;
   char *modality;
