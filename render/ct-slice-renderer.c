@@ -36,12 +36,17 @@ struct _CtSliceRenderer
   /* Slab cache, used only when the slice axis is the voxel column axis i
    * (the sagittal view of an axial series). There every voxel of a slice
    * lies in its own cache line, and that line also holds the next 15
-   * columns; so SLAB_DEPTH slices are gathered in one sweep, laid out
-   * [py][px][t] for column slab_first + t: the gather copies whole lines
-   * into one sequential stream, and drawing a slice from it reads memory in
-   * order with a 64-byte step. */
+   * columns; so SLAB_DEPTH slices are gathered in one sweep into planes
+   * [t][py][px] for column slab_first + t, and drawing a slice from the
+   * slab reads contiguous memory. The slab is filled only when the user
+   * scrolls into a neighbouring column outside it; other slices are read
+   * from the volume directly. */
   gboolean use_slab;
   int slab_first;                /* first voxel column held, -1 = none */
+  int last_column;               /* column of the previous raster, -2 = none */
+  gsize slab_plane;              /* elements from one column's plane to the
+                                  * next: width * height + 64, so the planes
+                                  * do not all start in the same cache sets */
   float *slab_hu;
   guint8 *slab_lesion;           /* filled only when there is a lesion mask */
   guint8 *slab_lung;             /* filled only when there is a lung mask */
@@ -100,6 +105,8 @@ ct_slice_renderer_new (CtVolume *volume, CtViewPlane plane)
   self->lung_labels = g_malloc0 ((gsize) MAX (g->width, 1) * MAX (g->height, 1));
   self->use_slab = g->axis_slice == 0 && g->n_slices > 1;
   self->slab_first = -1;
+  self->last_column = -2;
+  self->slab_plane = (gsize) g->width * g->height + 64;
   self->stale = TRUE;
   return self;
 }
@@ -403,14 +410,23 @@ draw_lung_outline (CtSliceRenderer *self, guint8 *data, int row_stride)
 }
 
 /* Gathers columns [first, first + SLAB_DEPTH) of the view's voxels into the
- * slab, in view order. The inner loop over t reads one cache line. */
+ * slab, one plane per column in view order. Works on blocks of SLAB_BLOCK
+ * pixels of a row: the first column's pass pulls the block's cache lines
+ * into L1, the other columns' passes read them from there, and every pass
+ * writes SLAB_BLOCK contiguous values. */
+#define SLAB_BLOCK 64
+
 static void
 fill_slab (CtSliceRenderer *self, int first)
 {
   const CtSliceGeometry *g = &self->geometry;
   const CtVolume *v = self->volume;
-  const gsize plane = (gsize) g->width * g->height;
+  const gsize plane = self->slab_plane;
   const int depth = MIN (SLAB_DEPTH, v->nx - first);
+  const gssize stride_x = self->stride_x;
+  const float *restrict hu = v->hu;
+  const guint8 *restrict lesion = self->lesion_mask;
+  const guint8 *restrict lung = self->lung_mask;
   int corner[3];
   gssize base;
 
@@ -434,39 +450,46 @@ fill_slab (CtSliceRenderer *self, int first)
       if (py + 1 < g->height)
         for (int px = 0; px < g->width; px++)
           {
-            gssize next = row + self->stride_y + px * self->stride_x;
+            gssize next = row + self->stride_y + px * stride_x;
 
             /* SLAB_DEPTH floats usually straddle two cache lines. */
-            __builtin_prefetch (v->hu + next);
-            __builtin_prefetch (v->hu + next + depth - 1);
-            if (self->lesion_mask != NULL)
-              __builtin_prefetch (self->lesion_mask + next);
-            if (self->lung_mask != NULL)
-              __builtin_prefetch (self->lung_mask + next);
+            __builtin_prefetch (hu + next);
+            __builtin_prefetch (hu + next + depth - 1);
+            if (lesion != NULL)
+              __builtin_prefetch (lesion + next);
+            if (lung != NULL)
+              __builtin_prefetch (lung + next);
           }
 
-      for (int px = 0; px < g->width; px++)
+      for (int block = 0; block < g->width; block += SLAB_BLOCK)
         {
-          gssize offset = row + px * self->stride_x;
-          gsize at = ((gsize) py * g->width + px) * SLAB_DEPTH;
+          const int n = MIN (SLAB_BLOCK, g->width - block);
+          const gssize source = row + block * stride_x;
+          const gsize target = (gsize) py * g->width + block;
 
-          /* Constant sizes let the compiler inline the copies. */
-          if (depth == SLAB_DEPTH)
+          for (int t = 0; t < depth; t++)
             {
-              memcpy (self->slab_hu + at, v->hu + offset, SLAB_DEPTH * sizeof (float));
-              if (self->lesion_mask != NULL)
-                memcpy (self->slab_lesion + at, self->lesion_mask + offset, SLAB_DEPTH);
-              if (self->lung_mask != NULL)
-                memcpy (self->slab_lung + at, self->lung_mask + offset, SLAB_DEPTH);
+              float *restrict out = self->slab_hu + t * plane + target;
+
+              for (int b = 0; b < n; b++)
+                out[b] = hu[source + b * stride_x + t];
             }
-          else
-            {
-              memcpy (self->slab_hu + at, v->hu + offset, depth * sizeof (float));
-              if (self->lesion_mask != NULL)
-                memcpy (self->slab_lesion + at, self->lesion_mask + offset, depth);
-              if (self->lung_mask != NULL)
-                memcpy (self->slab_lung + at, self->lung_mask + offset, depth);
-            }
+          if (lesion != NULL)
+            for (int t = 0; t < depth; t++)
+              {
+                guint8 *restrict out = self->slab_lesion + t * plane + target;
+
+                for (int b = 0; b < n; b++)
+                  out[b] = lesion[source + b * stride_x + t];
+              }
+          if (lung != NULL)
+            for (int t = 0; t < depth; t++)
+              {
+                guint8 *restrict out = self->slab_lung + t * plane + target;
+
+                for (int b = 0; b < n; b++)
+                  out[b] = lung[source + b * stride_x + t];
+              }
         }
     }
   self->slab_first = first;
@@ -512,15 +535,26 @@ render_slice (CtSliceRenderer *self)
   if (self->use_slab)
     {
       int column = pixel_ijk[0];
+      gboolean in_slab = self->slab_first >= 0 && column >= self->slab_first
+                         && column < self->slab_first + SLAB_DEPTH;
 
-      if (self->slab_first < 0 || column < self->slab_first || column >= self->slab_first + SLAB_DEPTH)
-        fill_slab (self, column - column % SLAB_DEPTH);
-      base = column - self->slab_first;
-      hu = self->slab_hu;
-      lesion = self->lesion_mask != NULL ? self->slab_lesion : NULL;
-      lung = self->lung_mask != NULL ? self->slab_lung : NULL;
-      stride_x = SLAB_DEPTH;
-      stride_y = (gssize) width * SLAB_DEPTH;
+      /* Filling costs about two direct sweeps, so it pays only while the
+       * user scrolls; a jump (crosshair click) reads the volume directly. */
+      if (!in_slab && ABS (column - self->last_column) == 1)
+        {
+          fill_slab (self, column - column % SLAB_DEPTH);
+          in_slab = TRUE;
+        }
+      self->last_column = column;
+      if (in_slab)
+        {
+          base = (gssize) (column - self->slab_first) * (gssize) self->slab_plane;
+          hu = self->slab_hu;
+          lesion = self->lesion_mask != NULL ? self->slab_lesion : NULL;
+          lung = self->lung_mask != NULL ? self->slab_lung : NULL;
+          stride_x = 1;
+          stride_y = width;
+        }
     }
 
   for (int py = 0; py < height; py++)
