@@ -30,6 +30,7 @@ typedef enum
   CT_QUALITY_LUNGS_CUT_BOTTOM   = 1 << 2, /* lung reaches the last (most inferior) slice */
   CT_QUALITY_THICK_SLICES       = 1 << 3, /* slice spacing > 5 mm */
   CT_QUALITY_NOISY              = 1 << 4, /* noise in air/soft tissue far above usual */
+  CT_QUALITY_NOT_HU             = 1 << 5, /* almost no air: values do not look like HU */
 } CtQualityFlags;
 
 typedef enum

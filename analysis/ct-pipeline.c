@@ -450,6 +450,7 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
 
   ct_quality_measure_lungs (&r, result->lung_mask, &measures);
   measures.noise_hu = ct_quality_estimate_noise_hu (volume);
+  measures.air_share = ct_quality_air_share (volume);
   result->noise_hu = measures.noise_hu;
   result->quality = ct_quality_assess (&r, &measures, severity.lung_volume_ml, result->quality_notes);
 

@@ -62,6 +62,17 @@ ct_quality_estimate_noise_hu (const CtVolume *v)
   return 1.4826 * median_in_place ((float *) residuals->data, residuals->len) * sqrt (9.0 / 8.0);
 }
 
+double
+ct_quality_air_share (const CtVolume *v)
+{
+  gsize n = ct_volume_n_voxels (v), air = 0, sampled = 0;
+
+  /* A stride prime to the usual matrix sizes samples every row and slice. */
+  for (gsize q = 0; q < n; q += 7, sampled++)
+    air += v->hu[q] < CT_QUALITY_AIR_HU;
+  return sampled > 0 ? (double) air / sampled : 0.0;
+}
+
 void
 ct_quality_measure_lungs (const CtReorient *r, const guint8 *lung_mask, CtQualityMeasures *out)
 {
@@ -120,6 +131,14 @@ ct_quality_assess (const CtReorient *r, const CtQualityMeasures *m, double lung_
                                                      "the lung bases may be cut off, and severity covers only the scanned part."),
                                                    m->last_slice_area_mm2 / 100.0));
         }
+    }
+  if (m->air_share < CT_QUALITY_MIN_AIR_SHARE)
+    {
+      flags |= CT_QUALITY_NOT_HU;
+      g_ptr_array_add (notes, g_strdup_printf (_("Almost no voxel is below %.0f HU (%.2f %%), yet a chest CT holds air: "
+                                                 "the values may not be Hounsfield units (rescale slope and intercept "
+                                                 "not applied?)."),
+                                               CT_QUALITY_AIR_HU, 100.0 * m->air_share));
     }
   if (r->net_spacing[0] > CT_QUALITY_MAX_SLICE_SPACING_MM + 1e-6)
     {

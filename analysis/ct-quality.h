@@ -13,6 +13,10 @@
  *   basal, posterior disease is what COVID-19 pneumonia looks like. A
  *   partial-volume fringe of a few voxels does not;
  * - thick slices: spacing along the slice axis over 5 mm;
+ * - not HU: under 0.5 % of the voxels below -800 HU. Every chest CT holds
+ *   air (lungs, around the body); a volume without any was most likely
+ *   stored without its rescale slope and intercept applied, the classic
+ *   cause of empty lung masks;
  * - noisy: robust noise estimate in homogeneous soft tissue over 80 HU
  *   (routine chest CT with a soft-tissue kernel: 10-30 HU, 33 HU measured on
  *   ../shared/data/ct-series-20/chest_crop_1.5mm; low dose: 30-50; thin
@@ -34,6 +38,8 @@ G_BEGIN_DECLS
 #define CT_QUALITY_CUT_MIN_AREA_SHARE   0.001
 #define CT_QUALITY_MAX_SLICE_SPACING_MM 5.0
 #define CT_QUALITY_NOISE_LIMIT_HU       80.0
+#define CT_QUALITY_AIR_HU               (-800.0)
+#define CT_QUALITY_MIN_AIR_SHARE        0.005
 
 typedef struct
 {
@@ -41,6 +47,7 @@ typedef struct
   double first_slice_area_mm2;   /* most superior slice */
   double last_slice_area_mm2;    /* most inferior slice */
   double noise_hu;               /* NAN when too little soft tissue to tell */
+  double air_share;              /* share of voxels below CT_QUALITY_AIR_HU */
 } CtQualityMeasures;
 
 /* Robust noise: per-voxel residual from the 3x3 in-plane mean, over voxels
@@ -48,6 +55,8 @@ typedef struct
  * slices; sigma = 1.4826 * MAD * sqrt (9/8) for white noise. Correlated
  * noise reads lower, edges are outliers the median ignores. */
 double         ct_quality_estimate_noise_hu (const CtVolume *volume);
+/* Share of voxels below CT_QUALITY_AIR_HU (every 7th voxel sampled). */
+double         ct_quality_air_share         (const CtVolume *volume);
 /* Lung areas per network slice from a lung mask on the volume grid. */
 void           ct_quality_measure_lungs     (const CtReorient *reorient, const guint8 *lung_mask,
                                              CtQualityMeasures *out);

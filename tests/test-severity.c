@@ -212,7 +212,10 @@ make_lung_block (gboolean head_first, int first, int last, double slice_mm, guin
       int k = head_first ? s : v->nz - 1 - s;
       for (int j = 20; j < 140; j++)
         for (int i = 20; i < 180; i++)
-          mask[((gsize) k * v->ny + j) * v->nx + i] = 1;
+          {
+            mask[((gsize) k * v->ny + j) * v->nx + i] = 1;
+            v->hu[((gsize) k * v->ny + j) * v->nx + i] = -850;
+          }
     }
   *mask_out = mask;
   return v;
@@ -230,6 +233,7 @@ assess (const CtVolume *v, const guint8 *mask, GPtrArray *notes)
   ct_reorient_init_from_volume (&r, v);
   ct_quality_measure_lungs (&r, mask, &m);
   m.noise_hu = NAN;
+  m.air_share = ct_quality_air_share (v);
   return ct_quality_assess (&r, &m, lung * ct_severity_voxel_volume_ml (v), notes);
 }
 
@@ -280,6 +284,23 @@ test_quality_not_chest_and_thick (void)
   g_assert_cmpint (assess (v, mask, notes), ==, CT_QUALITY_NOT_CHEST);
   g_assert_cmpint (assess (thick, thick_mask, notes), ==, CT_QUALITY_THICK_SLICES);
   g_assert_cmpuint (notes->len, ==, 3);
+}
+
+/* Stored values without the rescale intercept (air at about 0, tissue at
+ * 1064) get the not-HU flag; the same volume in HU does not. */
+static void
+test_quality_not_hu (void)
+{
+  g_autofree guint8 *mask = NULL;
+  g_autoptr (CtVolume) v = make_lung_block (TRUE, 3, 26, 2.5, &mask);
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (assess (v, mask, notes), ==, 0);
+  for (gsize q = 0; q < ct_volume_n_voxels (v); q++)
+    v->hu[q] += 1024;
+  g_assert_cmpint (assess (v, mask, notes), ==, CT_QUALITY_NOT_HU);
+  g_assert_cmpuint (notes->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (notes, 0), "Hounsfield"));
 }
 
 /* Soft tissue with Gaussian noise of known sigma, plus air and bone edges. */
@@ -442,6 +463,7 @@ main (int argc, char **argv)
   g_test_add_func ("/severity/quality/cut-off", test_quality_cut_off);
   g_test_add_func ("/severity/quality/not-chest-and-thick", test_quality_not_chest_and_thick);
   g_test_add_func ("/severity/quality/noise", test_quality_noise);
+  g_test_add_func ("/severity/quality/not-hu", test_quality_not_hu);
   g_test_add_func ("/severity/phantom/kmeans-matches-truth", test_phantom_kmeans_matches_truth);
   g_test_add_func ("/severity/phantom/quality-flags", test_phantom_quality_flags);
   return g_test_run ();
