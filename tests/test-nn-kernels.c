@@ -234,13 +234,13 @@ check_conv (const ConvCase *cc, CtGemmMicroKernel kernel, int threads, GRand *ra
   size_t hw = (size_t) h * w, n = (size_t) nimg * hw;
   size_t wp = (size_t) w + 2, pplane = (size_t) (h + 2) * wp;
   g_autofree float *x3 = random_floats (rand, (size_t) cc->cin3 * n, -1, 1);
-  g_autofree float *xr = random_floats (rand, (size_t) cc->cin_raw * n + 1, -1, 1);
+  g_autofree float *xr = random_floats (rand, (size_t) cc->cin_raw * n + CT_CONV_INPUT_SLACK, -1, 1);
   g_autofree float *w3 = random_floats (rand, (size_t) cc->cout * cc->cin3 * 9 + 1, -0.5, 0.5);
   g_autofree float *w1 = random_floats (rand, (size_t) cc->cout * cc->cin_raw + 1, -0.5, 0.5);
   g_autofree float *bias = random_floats (rand, cc->cout, -0.5, 0.5);
   g_autofree float *scale = random_floats (rand, cc->cout, 0.5, 1.5);
   g_autofree float *residual = random_floats (rand, (size_t) cc->cout * n, -1, 1);
-  g_autofree float *padded = g_new0 (float, (size_t) MAX (cc->cin3, 1) * nimg * pplane);
+  g_autofree float *padded = g_new0 (float, (size_t) MAX (cc->cin3, 1) * nimg * pplane + CT_CONV_INPUT_SLACK);
   g_autofree float *want = g_new (float, (size_t) cc->cout * n);
   size_t out_size = cc->padded_output ? (size_t) cc->cout * nimg * pplane : (size_t) cc->cout * n;
   g_autofree float *out = random_floats (rand, out_size, 100, 200); /* garbage: all must be written */
@@ -347,6 +347,9 @@ test_conv (void)
     { 5, 61, 2, 4, 0, 6, 1, TRUE },
     { 3, 2, 5, 0, 11, 5, 0, FALSE },     /* pure 1x1 */
     { 40, 26, 1, 3, 0, 16, 1, TRUE },    /* wide rows: strips read in place */
+    { 6, 53, 3, 7, 5, 6, 2, FALSE },     /* row mode, narrow last strips, shortcut rows */
+    { 4, 19, 2, 30, 3, 10, 1, TRUE },    /* row mode, K chunks, partial M, bordered out */
+    { 3, 200, 1, 2, 0, 4, 0, FALSE },    /* rows wider than a tile */
   };
   CtGemmMicroKernel kernels[2] = { ct_f32_gemm_4x24_portable, NULL };
   int n_kernels = 1;

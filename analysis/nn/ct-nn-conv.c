@@ -259,20 +259,92 @@ fill_epilogue (CtGemmEpilogue *gep, const CtConvEpilogue *ep, int row0, size_t j
   gep->relu = ep->relu;
 }
 
+/* Strips lie within image rows ("row mode", read in place: no copy, the
+ * last strip of a row is narrower) when rows are wide enough for that to
+ * waste at most a quarter of the tile; otherwise strips run over the flat
+ * column index and those crossing rows are packed. */
+gboolean
+ct_conv_reads_rows_in_place (int w)
+{
+  int per_row = (w + CT_GEMM_NR - 1) / CT_GEMM_NR;
+  return 4 * w >= 3 * per_row * CT_GEMM_NR;
+}
+
+/* Row-mode strip narrower than NR, read in place: the kernel computes a full
+ * tile (its extra columns read the slack past the row) into ts_tile with
+ * scale/shift (and ReLU when there is no residual); the ns real columns are
+ * then stored, adding the residual and ReLU. */
+static void
+run_narrow_strip (CtGemmMicroKernel kernel, int kc, const float *a, const float *b,
+                  const ptrdiff_t *offsets, int row0, int mr, size_t j, int ns, float *first_out,
+                  size_t ldc, size_t n_total, gboolean accumulate, const CtConvEpilogue *ep,
+                  gboolean final, float *tile)
+{
+  CtGemmEpilogue gep = { NULL, NULL, NULL, 0, FALSE };
+  /* the vector epilogue reads MR scale/shift values: only with MR real rows */
+  gboolean fused = final && mr == CT_GEMM_MR;
+
+  if (fused)
+    {
+      gep.scale = ep->scale != NULL ? ep->scale + row0 : NULL;
+      gep.shift = ep->scale != NULL ? ep->shift + row0 : (ep->bias != NULL ? ep->bias + row0 : NULL);
+      gep.relu = ep->relu && ep->residual == NULL;
+    }
+  if (accumulate)
+    for (int r = 0; r < mr; r++)
+      memcpy (tile + r * CT_GEMM_NR, first_out + r * ldc, (size_t) ns * sizeof (float));
+  kernel (kc, a, b, offsets, tile, CT_GEMM_NR, accumulate, fused ? &gep : NULL);
+  for (int r = 0; r < mr; r++)
+    {
+      int m = row0 + r;
+      float *o = first_out + r * ldc;
+      const float *t = tile + r * CT_GEMM_NR;
+      const float *res = final && ep->residual != NULL ? ep->residual + (size_t) m * n_total + j : NULL;
+
+      if (final && !fused)
+        {
+          float scale = ep->scale != NULL ? ep->scale[m] : 1.0f;
+          float shift = ep->scale != NULL ? ep->shift[m] : (ep->bias != NULL ? ep->bias[m] : 0.0f);
+          for (int jj = 0; jj < ns; jj++)
+            {
+              float v = t[jj] * scale + shift + (res != NULL ? res[jj] : 0.0f);
+              o[jj] = ep->relu && v < 0.0f ? 0.0f : v;
+            }
+        }
+      else if (res != NULL)
+        {
+          for (int jj = 0; jj < ns; jj++)
+            {
+              float v = t[jj] + res[jj];
+              o[jj] = ep->relu && v < 0.0f ? 0.0f : v;
+            }
+        }
+      else
+        {
+          memcpy (o, t, (size_t) ns * sizeof (float));
+        }
+    }
+}
+
 void
 ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
              const CtConvEpilogue *ep, float *out,
              float *scratch, int n_threads, CtGemmMicroKernel kernel)
 {
   Geometry g;
-  int n_tiles, panels, m_blocks = 1, tasks;
   int k3 = 9 * wt->cin3;
-  gboolean need_colbase = wt->cin3 > 0 || ep->padded_output;
+  gboolean row_mode = ct_conv_reads_rows_in_place (in->w);
+  int strips_per_row = (in->w + CT_GEMM_NR - 1) / CT_GEMM_NR;
+  gint64 n_strips;
+  int n_tiles, panels, m_blocks = 1, tasks;
+  size_t plane = (size_t) (in->h + 2) * ((size_t) in->w + 2);
 
   g.n_total = (size_t) in->nimg * in->h * in->w;
   g.wp = (size_t) in->w + 2;
-  g.cstride = (size_t) in->nimg * (in->h + 2) * g.wp;
-  n_tiles = (int) ((g.n_total + NC - 1) / NC);
+  g.cstride = (size_t) in->nimg * plane;
+  n_strips = row_mode ? (gint64) in->nimg * in->h * strips_per_row
+                      : (gint64) ((g.n_total + CT_GEMM_NR - 1) / CT_GEMM_NR);
+  n_tiles = (int) ((n_strips + STRIPS - 1) / STRIPS);
   panels = (wt->m + CT_GEMM_MR - 1) / CT_GEMM_MR;
   g_assert (!(ep->padded_output && ep->residual != NULL));
 
@@ -289,11 +361,12 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
     {
       int tid = 0;
       int tile_index = task / m_blocks, mb = task % m_blocks;
-      size_t j0 = (size_t) tile_index * NC;
-      int nc = (int) MIN ((size_t) NC, g.n_total - j0);
+      gint64 s0 = (gint64) tile_index * STRIPS;
+      int strips = (int) MIN ((gint64) STRIPS, n_strips - s0);
       int p0 = (int) ((gint64) panels * mb / m_blocks);
       int p1 = (int) ((gint64) panels * (mb + 1) / m_blocks);
-      int strips = (nc + CT_GEMM_NR - 1) / CT_GEMM_NR;
+      size_t strip_j[STRIPS];
+      int strip_ns[STRIPS];
       ThreadScratch ts;
 
 #ifdef _OPENMP
@@ -301,13 +374,35 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
 #endif
       thread_scratch (scratch, tid, &ts);
 
-      if (need_colbase)
+      /* columns of each strip; colbase: bordered offset of each strip's
+       * first column (row mode) or of every column of the tile (flat mode) */
+      if (row_mode)
         {
+          for (int s = 0; s < strips; s++)
+            {
+              gint64 gs = s0 + s;
+              size_t row = (size_t) (gs / strips_per_row);
+              int x0 = (int) (gs % strips_per_row) * CT_GEMM_NR;
+              size_t img = row / (size_t) in->h, y = row % (size_t) in->h;
+
+              strip_j[s] = row * (size_t) in->w + (size_t) x0;
+              strip_ns[s] = MIN (CT_GEMM_NR, in->w - x0);
+              ts.colbase[s] = (int) (img * plane + y * g.wp + (size_t) x0);
+            }
+        }
+      else
+        {
+          size_t j0 = (size_t) s0 * CT_GEMM_NR;
+          int nc = (int) MIN ((size_t) STRIPS * CT_GEMM_NR, g.n_total - j0);
           size_t hw = (size_t) in->h * in->w;
-          size_t plane = (size_t) (in->h + 2) * g.wp;
           size_t img = j0 / hw, rem = j0 % hw;
           size_t y = rem / (size_t) in->w, x = rem % (size_t) in->w;
 
+          for (int s = 0; s < strips; s++)
+            {
+              strip_j[s] = j0 + (size_t) s * CT_GEMM_NR;
+              strip_ns[s] = MIN (CT_GEMM_NR, nc - s * CT_GEMM_NR);
+            }
           for (int jj = 0; jj < nc; jj++)
             {
               ts.colbase[jj] = (int) (img * plane + y * g.wp + x);
@@ -323,17 +418,6 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
             }
           find_runs (ts.colbase, nc, ts.runs);
         }
-      else
-        {
-          /* plain layout on both sides: every full strip is one run */
-          for (int s = 0; s < strips; s++)
-            {
-              int *runs = ts.runs + s * (CT_GEMM_NR + 2);
-              runs[0] = 1;
-              runs[1] = 0;
-              runs[2] = MIN (CT_GEMM_NR, nc - s * CT_GEMM_NR);
-            }
-        }
 
       for (int k0 = 0; k0 < wt->k;)
         {
@@ -344,23 +428,24 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
           chunk_offsets (wt, &g, k0, kc, ts.koff);
           for (int s = 0; s < strips; s++)
             {
-              const int *runs = ts.runs + s * (CT_GEMM_NR + 2);
-              int first = s * CT_GEMM_NR;
-              int ns = runs[1 + runs[0]];
-              gboolean in_place = runs[0] == 1 && ns == CT_GEMM_NR;
+              size_t j = strip_j[s];
+              int ns = strip_ns[s];
+              const int *runs = row_mode ? NULL : ts.runs + s * (CT_GEMM_NR + 2);
+              int first = s * CT_GEMM_NR; /* flat mode: the strip's first column in the tile */
+              gboolean in_place = row_mode || (runs[0] == 1 && ns == CT_GEMM_NR);
+              int base = row_mode ? ts.colbase[s] : ts.colbase[first];
               const float *b;
               const ptrdiff_t *offsets;
 
               if (in_place)
                 {
-                  b = taps ? in->padded + ts.colbase[first] : in->raw + j0 + (size_t) first;
+                  b = taps ? in->padded + base : in->raw + j;
                   offsets = ts.koff;
                 }
               else
                 {
                   float *dst = ts.bpack + (size_t) s * KC * CT_GEMM_NR;
-                  pack_strip (in, taps, ts.koff, kc, ts.colbase + first, runs, j0 + (size_t) first,
-                              dst);
+                  pack_strip (in, taps, ts.koff, kc, ts.colbase + first, runs, j, dst);
                   b = dst;
                   offsets = ts.ident;
                 }
@@ -370,21 +455,23 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
                   const float *a = wt->packed + ((size_t) p * wt->k + (size_t) k0) * CT_GEMM_MR;
                   int row0 = p * CT_GEMM_MR;
                   int mr = MIN (CT_GEMM_MR, wt->m - row0);
-                  size_t j = j0 + (size_t) first;
+                  size_t ldc = ep->padded_output ? g.cstride : g.n_total;
+                  float *c = ep->padded_output
+                             ? out + (size_t) row0 * g.cstride + (size_t) base + g.wp + 1
+                             : out + (size_t) row0 * g.n_total + j;
 
-                  gboolean full = mr == CT_GEMM_MR && ns == CT_GEMM_NR;
-
-                  if (full && (runs[0] == 1 || !ep->padded_output))
+                  if (in_place && mr == CT_GEMM_MR && ns == CT_GEMM_NR)
                     {
-                      /* the tile's columns are contiguous in the output: fused store */
                       CtGemmEpilogue gep;
-                      float *c = out_at (out, ep, &g, row0, j, ts.colbase, first);
-                      size_t ldc = ep->padded_output ? g.cstride : g.n_total;
-
                       fill_epilogue (&gep, ep, row0, j, g.n_total);
                       kernel (kc, a, b, offsets, c, ldc, k0 > 0, final ? &gep : NULL);
                     }
-                  else if (full)
+                  else if (row_mode)
+                    {
+                      run_narrow_strip (kernel, kc, a, b, offsets, row0, mr, j, ns, c, ldc,
+                                        g.n_total, k0 > 0, ep, final, ts.tile);
+                    }
+                  else if (mr == CT_GEMM_MR && ns == CT_GEMM_NR && ep->padded_output)
                     {
                       /* bordered output, columns over several image rows: tile, then runs */
                       CtGemmEpilogue gep;
@@ -403,6 +490,13 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
                           copy_floats (out_at (out, ep, &g, row0 + r, j, ts.colbase, first + runs[1 + q]),
                                        ts.tile + r * CT_GEMM_NR + runs[1 + q],
                                        runs[2 + q] - runs[1 + q]);
+                    }
+                  else if (mr == CT_GEMM_MR && ns == CT_GEMM_NR)
+                    {
+                      /* packed input, plain output: columns contiguous, fused store */
+                      CtGemmEpilogue gep;
+                      fill_epilogue (&gep, ep, row0, j, g.n_total);
+                      kernel (kc, a, b, offsets, c, ldc, k0 > 0, final ? &gep : NULL);
                     }
                   else
                     {

@@ -37,6 +37,11 @@ typedef struct
   gboolean     padded_output; /* out is [m][nimg][h+2][w+2]; its zero border is written too */
 } CtConvEpilogue;
 
+/* Inputs are read up to this many floats past their last element (a strip
+ * narrower than the micro-kernel is computed full width, extra columns
+ * discarded): allocate padded and raw inputs with this slack. */
+#define CT_CONV_INPUT_SLACK 32
+
 typedef struct
 {
   const float *padded;    /* [cin3][nimg][h+2][w+2] or NULL when cin3 = 0 */
@@ -52,6 +57,11 @@ void   ct_conv_weights_clear (CtConvWeights *self);
 
 /* Floats of scratch one thread needs; ct_conv_run takes n_threads of them. */
 size_t ct_conv_scratch_floats_per_thread (void);
+
+/* Whether rows of width w are read in place (strips within image rows);
+ * otherwise strips cross rows and are packed, and a bordered output costs a
+ * scatter: callers then prefer a plain output and a copy. */
+gboolean ct_conv_reads_rows_in_place (int w);
 
 void   ct_conv_run (const CtConvWeights *weights, const CtConvInput *input,
                     const CtConvEpilogue *epilogue, float *out,

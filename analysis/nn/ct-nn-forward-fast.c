@@ -28,6 +28,7 @@ typedef struct
   int                   hs[CT_NET_MAX_LEVELS + 1], ws[CT_NET_MAX_LEVELS + 1];
   float                *skips[CT_NET_MAX_LEVELS];
   float                *work[3];        /* ping-pong block outputs, max size */
+  float                *hidden;         /* conv1 outputs at narrow levels */
   float                *padded;         /* zero-bordered conv1 inputs */
   float                *padded2;        /* zero-bordered conv1 outputs = conv2 inputs */
   float                *scratch;        /* per-thread GEMM packing */
@@ -77,10 +78,13 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
       if (l < s->n_levels)
         plan->skips[l] = g_new (float, (size_t) s->down[l].channels[s->down[l].n - 1] * batch * plane);
     }
+  /* conv inputs (work buffers feed the fused 1x1 shortcut, skips do not)
+   * carry CT_CONV_INPUT_SLACK zeroed floats */
   for (int i = 0; i < 3; i++)
-    plan->work[i] = g_new (float, max_tensor);
-  plan->padded = g_new (float, max_padded);
-  plan->padded2 = g_new (float, max_padded);
+    plan->work[i] = g_new0 (float, max_tensor + CT_CONV_INPUT_SLACK);
+  plan->hidden = g_new (float, max_tensor);
+  plan->padded = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
+  plan->padded2 = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
   plan->scratch = g_new (float, ct_conv_scratch_floats_per_thread () * n_threads);
 }
 
@@ -92,6 +96,7 @@ plan_clear (Plan *plan)
   for (int i = 0; i < 3; i++)
     g_clear_pointer (&plan->work[i], g_free);
   g_clear_pointer (&plan->padded2, g_free);
+  g_clear_pointer (&plan->hidden, g_free);
   g_clear_pointer (&plan->padded, g_free);
   g_clear_pointer (&plan->scratch, g_free);
 }
@@ -110,8 +115,20 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   g_assert (out != x);
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
                  plan->n_threads);
-  ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads,
-               plan->kernel);
+  if (ct_conv_reads_rows_in_place (w))
+    {
+      ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads,
+                   plan->kernel);
+    }
+  else
+    {
+      /* narrow rows (deep levels): a plain output and a cheap copy beat a scatter */
+      ep1.padded_output = FALSE;
+      ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->hidden, plan->scratch, plan->n_threads,
+                   plan->kernel);
+      ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded2,
+                     plan->n_threads);
+    }
   if (b->shortcut != NULL)
     input2.raw = x;
   else
