@@ -150,3 +150,72 @@ ct_dicom_write_series (const CtVolume *volume, const char *directory,
     }
   return TRUE;
 }
+
+gboolean
+ct_dicom_write_multiframe (const CtVolume *volume, const char *path,
+                           const CtDicomWriteOptions *options, GError **error)
+{
+  CtDicomWriteOptions defaults;
+  CtGdcmSliceSpec spec = { 0 };
+  g_autofree char *study_uid = NULL, *series_uid = NULL, *frame_uid = NULL, *sop_uid = NULL;
+  g_autofree gint16 *pixels = NULL;
+  const double *d = volume->direction;
+  double normal[3];
+  gsize n;
+
+  g_return_val_if_fail (volume != NULL && volume->hu != NULL && path != NULL, FALSE);
+
+  if (options == NULL)
+    {
+      ct_dicom_write_options_init (&defaults);
+      options = &defaults;
+    }
+  normal[0] = d[1] * d[5] - d[2] * d[4];
+  normal[1] = d[2] * d[3] - d[0] * d[5];
+  normal[2] = d[0] * d[4] - d[1] * d[3];
+  if (fabs (normal[0] - d[6]) + fabs (normal[1] - d[7]) + fabs (normal[2] - d[8]) > 1e-6)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                   "%s: a legacy multi-frame image needs slices along the normal", path);
+      return FALSE;
+    }
+
+  n = ct_volume_n_voxels (volume);
+  pixels = g_new (gint16, n);
+  for (gsize i = 0; i < n; i++)
+    pixels[i] = hu_to_stored (volume->hu[i], options->rescale_intercept);
+  study_uid = volume->study_uid ? g_strdup (volume->study_uid) : ct_gdcm_generate_uid ();
+  series_uid = volume->series_uid ? g_strdup (volume->series_uid) : ct_gdcm_generate_uid ();
+  frame_uid = ct_gdcm_generate_uid ();
+  sop_uid = ct_gdcm_generate_uid ();
+  if (study_uid == NULL || series_uid == NULL || frame_uid == NULL || sop_uid == NULL)
+    {
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, "Cannot generate DICOM UIDs");
+      return FALSE;
+    }
+
+  spec.path = path;
+  spec.rows = volume->ny;
+  spec.columns = volume->nx;
+  spec.pixels = pixels;
+  spec.n_frames = volume->nz;
+  spec.spacing_between_slices = volume->spacing[2];
+  memcpy (spec.position, volume->origin, sizeof spec.position);
+  memcpy (spec.orientation, volume->direction, 6 * sizeof (double));
+  spec.pixel_spacing[0] = volume->spacing[1];
+  spec.pixel_spacing[1] = volume->spacing[0];
+  spec.slice_thickness = volume->spacing[2];
+  spec.rescale_slope = 1.0;
+  spec.rescale_intercept = options->rescale_intercept;
+  spec.instance_number = 1;
+  spec.study_uid = study_uid;
+  spec.series_uid = series_uid;
+  spec.sop_instance_uid = sop_uid;
+  spec.frame_of_reference_uid = frame_uid;
+  spec.patient_id = volume->patient_id ? volume->patient_id : "ANONYMOUS";
+  spec.patient_name = volume->patient_name;
+  spec.study_date = volume->study_date;
+  spec.series_description = options->series_description ? options->series_description : "ct-triage";
+  spec.syntax = syntax_to_gdcm (options->syntax);
+  return ct_gdcm_write_ct_slice (&spec, error);
+}

@@ -43,4 +43,12 @@ void     ct_dicom_write_options_init (CtDicomWriteOptions *options);
 gboolean ct_dicom_write_series       (const CtVolume *volume, const char *directory,
                                       const CtDicomWriteOptions *options, GError **error);
 
+/* Writes @volume as ONE legacy multi-frame CT image file at @path
+ * (NumberOfFrames = nz, SpacingBetweenSlices = spacing[2], frames stacked
+ * along the slice normal from ImagePositionPatient of frame 0). The slice
+ * direction must be the normal of the rows and columns (no tilt); only
+ * explicit little endian. For tests of multi-frame loading. */
+gboolean ct_dicom_write_multiframe   (const CtVolume *volume, const char *path,
+                                      const CtDicomWriteOptions *options, GError **error);
+
 G_END_DECLS

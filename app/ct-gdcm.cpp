@@ -814,7 +814,8 @@ ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error)
 
   try
     {
-      const gsize n_bytes = (gsize) spec->rows * spec->columns * sizeof (gint16);
+      const int frames = MAX (spec->n_frames, 1);
+      const gsize n_bytes = (gsize) spec->rows * spec->columns * frames * sizeof (gint16);
       gdcm::TransferSyntax ts = syntax_to_gdcm (spec->syntax);
       gdcm::DataElement pixel_data (kPixelData);
       pixel_data.SetVR (gdcm::VR::OW);
@@ -823,6 +824,12 @@ ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error)
       gdcm::Writer writer;
       gdcm::DataSet &ds = writer.GetFile ().GetDataSet ();
 
+      if (frames > 1 && spec->syntax != CT_GDCM_SYNTAX_EXPLICIT_LITTLE)
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX,
+                       "%s: multi-frame images are written uncompressed only", spec->path);
+          return FALSE;
+        }
       if (spec->syntax == CT_GDCM_SYNTAX_JPEG2000_LOSSLESS && MIN (spec->rows, spec->columns) < 16)
         {
           /* GDCM 3.0.21's JPEG 2000 encoder corrupts the heap on images of
@@ -883,6 +890,12 @@ ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error)
       insert_string (ds, gdcm::Tag (0x0028, 0x1053), gdcm::VR::DS, format_ds (&spec->rescale_slope, 1).c_str ());
       insert_string (ds, gdcm::Tag (0x0028, 0x1054), gdcm::VR::LO, "HU");
       insert_string (ds, gdcm::Tag (0x0028, 0x0004), gdcm::VR::CS, "MONOCHROME2");
+      if (frames > 1)
+        {
+          insert_string (ds, gdcm::Tag (0x0028, 0x0008), gdcm::VR::IS, std::to_string (frames).c_str ());
+          insert_string (ds, gdcm::Tag (0x0018, 0x0088), gdcm::VR::DS,
+                         format_ds (&spec->spacing_between_slices, 1).c_str ());
+        }
       insert_us<0x0028, 0x0002> (ds, 1);
       insert_us<0x0028, 0x0010> (ds, spec->rows);
       insert_us<0x0028, 0x0011> (ds, spec->columns);

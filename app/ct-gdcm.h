@@ -101,7 +101,11 @@ typedef struct
 {
   const char *path;
   int rows, columns;
-  const gint16 *pixels;             /* [rows][columns] stored values, signed */
+  const gint16 *pixels;             /* [frames][rows][columns] stored values, signed */
+  int n_frames;                     /* 0 or 1: a single-frame image; more: a legacy
+                                     * multi-frame CT image (NumberOfFrames, frames
+                                     * spacing_between_slices apart along the normal) */
+  double spacing_between_slices;    /* mm, written for multi-frame images */
   double position[3];               /* LPS mm of the first pixel's centre */
   double orientation[6];            /* row direction, column direction */
   double pixel_spacing[2];          /* [between rows, between columns] mm */

@@ -148,6 +148,63 @@ test_missing_slice_warns (void)
   remove_tree (tmp);
 }
 
+/* A legacy multi-frame CT file (NumberOfFrames, SpacingBetweenSlices) is
+ * read frame by frame into the same volume. */
+static void
+test_multiframe (void)
+{
+  g_autoptr (CtVolume) v = make_oblique_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-loader-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (tmp, "multiframe.dcm", NULL);
+  g_autoptr (CtVolume) back = NULL;
+
+  g_assert_true (ct_dicom_write_multiframe (v, path, NULL, &error));
+  g_assert_no_error (error);
+  back = ct_series_load_path (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_same_volume (v, back, 1e-6);
+  remove_tree (tmp);
+}
+
+/* Progress reaches 1 on the calling thread; a cancelled load stops with
+ * CT_ERROR_CANCELLED. */
+static void
+count_progress (double fraction, gpointer data)
+{
+  double *last = data;
+
+  g_assert_cmpfloat (fraction, >=, *last);
+  *last = fraction;
+}
+
+static void
+test_progress_and_cancel (void)
+{
+  g_autoptr (CtVolume) v = make_oblique_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-loader-XXXXXX", &error);
+  g_autoptr (CtStudyScan) scan = NULL;
+  g_autoptr (CtVolume) back = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  double last = 0;
+  CtVolume *none;
+
+  g_assert_true (ct_dicom_write_series (v, tmp, NULL, &error));
+  scan = ct_study_scan (tmp, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (scan->series->len, ==, 1);
+  back = ct_series_load (g_ptr_array_index (scan->series, 0), 2, count_progress, &last, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (last, ==, 1.0);
+
+  g_cancellable_cancel (cancellable);
+  none = ct_series_load (g_ptr_array_index (scan->series, 0), 2, NULL, NULL, cancellable, &error);
+  g_assert_null (none);
+  g_assert_error (error, CT_ERROR, CT_ERROR_CANCELLED);
+  remove_tree (tmp);
+}
+
 /* A DICOMDIR (made by GDCM's gdcmgendir, from libgdcm-tools) leads to the
  * same volume as the folder. */
 static void
@@ -571,6 +628,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/dicom-loader/round-trip/jpeg2000", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG2000_LOSSLESS), test_round_trip);
   g_test_add_func ("/dicom-loader/missing-slice", test_missing_slice_warns);
   g_test_add_func ("/dicom-loader/dicomdir", test_dicomdir);
+  g_test_add_func ("/dicom-loader/multiframe", test_multiframe);
+  g_test_add_func ("/dicom-loader/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/dicom-loader/transfer-syntaxes/lossless", test_transfer_syntaxes_lossless);
   g_test_add_func ("/dicom-loader/transfer-syntaxes/lossy", test_transfer_syntaxes_lossy);
   g_test_add_func ("/dicom-loader/transfer-syntaxes/undecodable", test_undecodable_error);
