@@ -15,6 +15,7 @@ static const struct
   { CT_QUALITY_LUNGS_CUT_BOTTOM, "lungs_cut_bottom" },
   { CT_QUALITY_THICK_SLICES, "thick_slices" },
   { CT_QUALITY_NOISY, "noisy" },
+  { CT_QUALITY_NOT_HU, "not_hu" },
 };
 
 GStrv
