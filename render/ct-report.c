@@ -14,6 +14,7 @@
 #define PAGE_MARGIN_PT 40.0
 #define PANEL_SIZE_PT 252.0
 #define PNG_DPI 150.0
+#define STATEMENT_BOX_TOP_PT (CT_REPORT_PAGE_HEIGHT_PT - PAGE_MARGIN_PT - 62.0)
 
 static const CtAnalysis *
 usable_analysis (const CtVolume *volume, const CtAnalysis *analysis)
@@ -252,6 +253,15 @@ ct_report_dup_result_rows (const CtReportInfo *info)
       add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)",
                a->timing_total_ms, a->timing_lungs_ms, a->timing_lesions_ms);
     }
+  if (info->volume != NULL && info->volume->warnings != NULL && info->volume->warnings->len > 0)
+    {
+      g_autoptr (GString) notes = g_string_new (NULL);
+
+      for (guint n = 0; n < info->volume->warnings->len; n++)
+        g_string_append_printf (notes, "%s%s", n > 0 ? "; " : "",
+                                (const char *) g_ptr_array_index (info->volume->warnings, n));
+      add_row (rows, "Loader notes", "%s", notes->str);
+    }
   add_row (rows, "Model", "%s", info->model_name ? info->model_name : "unknown");
   add_row (rows, "Weights SHA-256", "%s", info->model_sha256 ? info->model_sha256 : "unknown");
   g_ptr_array_add (rows, NULL);
@@ -259,7 +269,7 @@ ct_report_dup_result_rows (const CtReportInfo *info)
 }
 
 static double
-draw_numbers (cairo_t *cr, const CtReportInfo *info, double y)
+draw_numbers (cairo_t *cr, const CtReportInfo *info, double y, double y_limit)
 {
   g_auto (GStrv) rows = ct_report_dup_result_rows (info);
 
@@ -271,7 +281,17 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y)
 
   for (guint n = 0; rows[n] != NULL; n++)
     {
-      g_auto (GStrv) parts = g_strsplit (rows[n], "\t", 2);
+      g_auto (GStrv) parts = NULL;
+
+      /* Never run into the statement at the foot of the page. */
+      if (y > y_limit)
+        {
+          set_font (cr, "sans-serif", FALSE, 10.0);
+          cairo_move_to (cr, PAGE_MARGIN_PT, y);
+          cairo_show_text (cr, "(more rows left out for lack of space)");
+          break;
+        }
+      parts = g_strsplit (rows[n], "\t", 2);
 
       if (g_str_equal (parts[0], "Weights SHA-256"))
         {
@@ -346,11 +366,11 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
                          : "No analysis masks available for this study.");
 
   /* Numbers */
-  draw_numbers (cr, info, y + 18.0);
+  draw_numbers (cr, info, y + 18.0, STATEMENT_BOX_TOP_PT - 28.0);
 
   /* The statement, boxed at the foot of the page */
   {
-    const double box_top = CT_REPORT_PAGE_HEIGHT_PT - PAGE_MARGIN_PT - 62.0;
+    const double box_top = STATEMENT_BOX_TOP_PT;
 
     cairo_set_source_rgb (cr, 1.0, 0.93, 0.9);
     cairo_rectangle (cr, PAGE_MARGIN_PT, box_top, content_width, 42.0);

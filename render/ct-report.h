@@ -39,8 +39,9 @@ typedef struct
 void     ct_report_draw_page (const CtReportInfo *info, cairo_t *cr);
 
 /* The results table of the page, one "label\tvalue" string per row
- * (probability, severity, category, volumes, quality, timing, model and its
- * SHA-256), NULL-terminated; free with g_strfreev (). */
+ * (probability, severity, category, volumes, quality, timing, the loader's
+ * notes on the series, model and its SHA-256), NULL-terminated; free with
+ * g_strfreev (). */
 char   **ct_report_dup_result_rows (const CtReportInfo *info);
 
 /* Writes the page to path; fails with CT_ERROR_IO when it cannot. */

@@ -160,6 +160,12 @@ test_report_rows (Fixture *f, gconstpointer data)
   assert_has_row (rows, "COVID-19 probability\tnot available: study too small for the classifier");
   f->analysis.probability_note = NULL;
 
+  ct_volume_add_warning (f->volume, "gantry tilt of %.1f degrees", 12.0);
+  ct_volume_add_warning (f->volume, "%d duplicate slices removed", 2);
+  g_strfreev (rows);
+  rows = ct_report_dup_result_rows (&info);
+  assert_has_row (rows, "Loader notes\tgantry tilt of 12.0 degrees; 2 duplicate slices removed");
+
   info.analysis = NULL;
   info.model_name = NULL;
   bare = ct_report_dup_result_rows (&info);
