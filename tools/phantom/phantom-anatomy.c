@@ -133,29 +133,30 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
   ph->body_a = phantom_rng_range (rng, 140, 185);
   ph->body_b = ph->body_a * phantom_rng_range (rng, 0.68, 0.82);
   ph->body_square = phantom_rng_range (rng, 0.15, 0.6);
-  /* Shoulders widen the body by up to 12 % at the top: keep that in the field. */
-  fit = fmin ((0.46 * fov_x) / (1.12 * ph->body_a), (0.44 * fov_y) / (ph->body_b + 18.0));
+  /* Radiographers fit the field of view to the patient: the shoulders may
+   * touch its edge, the table stays in. */
+  fit = fmin ((0.49 * fov_x) / (1.04 * ph->body_a), (0.45 * fov_y) / (ph->body_b + 18.0));
   s = fit < 1.0 ? fit : 1.0;
   ph->scale = s;
   ph->body_a *= s;
   ph->body_b *= s;
   {
-    double slack_x = fmax (0.0, 0.46 * fov_x - 1.12 * ph->body_a);
-    double slack_y = fmax (0.0, 0.44 * fov_y - ph->body_b - 18.0 * s);
+    double slack_x = fmax (0.0, 0.49 * fov_x - 1.04 * ph->body_a);
+    double slack_y = fmax (0.0, 0.45 * fov_y - ph->body_b - 18.0 * s);
     ph->bx = ph->fov_cx + phantom_rng_range (rng, -0.5, 0.5) * fmin (slack_x, 30.0);
     ph->by = ph->fov_cy + phantom_rng_range (rng, -0.5, 0.6) * fmin (slack_y, 30.0);
   }
-  ph->fat_mm = phantom_rng_range (rng, 6, 28) * s;
+  ph->fat_mm = phantom_rng_range (rng, 5, 24) * s;
 
   /* Thoracic cavity inside fat, muscle and ribs; thicker wall at the back
    * (paraspinal muscles, spine). */
   {
-    double anterior_wall = ph->fat_mm + 14.0 * s;
+    double anterior_wall = ph->fat_mm + 12.0 * s;
     double posterior_wall = ph->fat_mm + phantom_rng_range (rng, 30, 40) * s;
     double front = -ph->body_b + anterior_wall, back = ph->body_b - posterior_wall;
     ph->cb = 0.5 * (back - front);
     ph->cv = 0.5 * (back + front);
-    ph->ca = ph->body_a - ph->fat_mm - phantom_rng_range (rng, 18, 26) * s;
+    ph->ca = ph->body_a - ph->fat_mm - phantom_rng_range (rng, 13, 19) * s;
   }
 
   /* Heights. */
@@ -309,7 +310,7 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
   ph->hu_muscle = phantom_rng_range (rng, 35, 55);
   ph->hu_cortex = phantom_rng_range (rng, 700, 1000);
   ph->hu_marrow = phantom_rng_range (rng, 180, 300);
-  ph->hu_lung = phantom_rng_range (rng, -930, -865);
+  ph->hu_lung = phantom_rng_range (rng, -905, -845);
   ph->dependent_gain = phantom_rng_range (rng, 20, 110);
   ph->texture_hu = phantom_rng_range (rng, 8, 22);
   if (ph->contrast)
@@ -339,7 +340,7 @@ static int
 sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomPoint *out)
 {
   double s = ph->scale;
-  double shoulder = 1.0 + 0.12 * smoothstep (0.75, 1.15, t);
+  double shoulder = 1.0 + 0.06 * smoothstep (0.75, 1.15, t);
   double ba = ph->body_a * shoulder, bb = ph->body_b * (1.0 + 0.04 * smoothstep (0.75, 1.15, t));
   double r = sqrt (u * u + v * v);
   double bu = u / ba, bv = v / bb;

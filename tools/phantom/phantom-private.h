@@ -82,6 +82,10 @@ typedef struct
   double hu_cortex, hu_marrow, hu_lung, hu_vessel, dependent_gain, texture_hu;
   /* Smooth random fields. */
   PhantomLattice field_low, field_mid, field_fine, field_texture;
+  /* Two fields whose common zero set is a web of random thin tubes: the
+   * small vessels below the trees' resolution. */
+  PhantomLattice field_micro[2];
+  double micro_width, micro_hu;
   /* Lesions. */
   int has_lesion_field;
   double lesion_threshold, consolidation_threshold, lesion_edge;

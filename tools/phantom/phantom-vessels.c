@@ -87,8 +87,8 @@ add_bronchus (GrowState *st, const double a[3], const double b[3], double radius
   side[1] = d[2] * up[0] - d[0] * up[2];
   side[2] = d[0] * up[1] - d[1] * up[0];
   norm = sqrt (side[0] * side[0] + side[1] * side[1] + side[2] * side[2]);
-  lumen = 0.8 * radius;
-  wall = fmax (0.25, 0.22 * lumen);
+  lumen = 0.7 * radius;
+  wall = fmax (0.3, 0.15 * lumen);
   offset = radius + lumen + wall + 0.3;
   for (int c = 0; c < 3; c++)
     {
@@ -133,7 +133,9 @@ grow (GrowState *st, const double start[3], float *points, uint32_t *order,
   for (int a = 0; a < 3; a++)
     c[a] /= (double) n;
 
-  radius = fmin (MAX_RADIUS_MM, st->leaf_radius * cbrt ((double) n));
+  /* Murray's law would give n^(1/3); real trees keep thicker branches
+   * further out (exponent about 2.7). */
+  radius = fmin (MAX_RADIUS_MM, st->leaf_radius * pow ((double) n, 1.0 / 2.7));
   if (n == 1)
     {
       if (!add_segment (st->vessels, start, c, radius, 0, st->kind))

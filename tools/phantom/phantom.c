@@ -97,6 +97,8 @@ phantom_clear (Phantom *ph)
   phantom_lattice_clear (&ph->field_mid);
   phantom_lattice_clear (&ph->field_fine);
   phantom_lattice_clear (&ph->field_texture);
+  phantom_lattice_clear (&ph->field_micro[0]);
+  phantom_lattice_clear (&ph->field_micro[1]);
   phantom_vessels_clear (&ph->vessels);
 }
 
@@ -120,7 +122,9 @@ init_fields (Phantom *ph)
          && phantom_lattice_init (&ph->field_fine, key + 3, box_min, box_max,
                                   fmax (2.5, 0.9 * ph->params.pixel_spacing_mm))
          && phantom_lattice_init (&ph->field_texture, key + 4, box_min, box_max,
-                                  fmax (1.6, 0.75 * ph->params.pixel_spacing_mm));
+                                  fmax (1.6, 0.75 * ph->params.pixel_spacing_mm))
+         && phantom_lattice_init (&ph->field_micro[0], key + 5, box_min, box_max, 7.0)
+         && phantom_lattice_init (&ph->field_micro[1], key + 6, box_min, box_max, 7.0);
 }
 
 /* Uniform random points in one lung (side 0: either) within the scanned
@@ -277,7 +281,7 @@ draw_lesions (Phantom *ph, PhantomRng *rng, char *error, size_t error_size, int 
   ph->side_bias[0] = 0;
   ph->side_bias[1] = phantom_rng_range (rng, -0.25, 0.25);
   ph->side_bias[2] = -ph->side_bias[1];
-  ph->lesion_edge = 0.05;
+  ph->lesion_edge = 0.1;
   ph->hu_ground_glass = phantom_rng_range (rng, -680, -460);
   ph->hu_consolidation = phantom_rng_range (rng, -20, 45) + (ph->contrast ? 20 : 0);
   ph->crazy_paving = phantom_rng_uniform (rng) < 0.6;
@@ -334,9 +338,9 @@ static int
 grow_vessels (Phantom *ph)
 {
   PhantomRng rng;
-  size_t n = (size_t) (4000 * (0.4 + 0.6 * ph->scale));
+  size_t n = (size_t) (9000 * (0.4 + 0.6 * ph->scale));
   float *xyz = malloc (n * 3 * sizeof (float));
-  double leaf = 0.45;
+  double leaf = 0.36;
   int ok = 1;
 
   phantom_rng_init (&rng, ph->params.seed, STREAM_VESSELS);
@@ -353,7 +357,7 @@ grow_vessels (Phantom *ph)
                               ph->heart_c[2] + 0.2 * ph->heart_axes[2] };
       size_t got = sample_lung_points (ph, &rng, side, n, xyz, NULL);
       ok = phantom_vessels_grow (&ph->vessels, artery_root, xyz, got, leaf, PHANTOM_SEGMENT_ARTERY,
-                                 0.9, phantom_hash (ph->key, 100 + side));
+                                 2.0, phantom_hash (ph->key, 100 + side));
       got = sample_lung_points (ph, &rng, side, n, xyz, NULL);
       ok = ok && phantom_vessels_grow (&ph->vessels, vein_root, xyz, got, leaf, PHANTOM_SEGMENT_VEIN,
                                        1e9, phantom_hash (ph->key, 200 + side));
@@ -388,7 +392,8 @@ lung_with_lesions (const Phantom *ph, double x, double y, double z, const Phanto
       double a = smooth01 ((f - ph->lesion_threshold) / (2 * ph->lesion_edge) + 0.5);
       if (a > 0)
         {
-          double ggo = ph->hu_ground_glass + 70 * phantom_lattice_sample (&ph->field_fine, x, y, z + 300);
+          double ggo = ph->hu_ground_glass + 70 * phantom_lattice_sample (&ph->field_fine, x, y, z + 300)
+                       + 60 * phantom_lattice_sample (&ph->field_mid, x, y, z + 300);
           double c = smooth01 ((f - ph->consolidation_threshold) / (2 * ph->lesion_edge) + 0.5);
           hu += a * (ggo - hu);
           if (ph->crazy_paving)
@@ -418,6 +423,24 @@ lung_with_lesions (const Phantom *ph, double x, double y, double z, const Phanto
         }
     }
   return hu;
+}
+
+/* Small vessels: thin random tubes where both micro fields are near zero,
+ * fading towards the pleura where real vessels get too thin to see. */
+static double
+add_microvessels (const Phantom *ph, double x, double y, double z, const PhantomPoint *pt, double hu)
+{
+  double a = phantom_lattice_sample (&ph->field_micro[0], x, y, z);
+  double b, r2, cover;
+
+  if (fabs (a) > 3.0 * ph->micro_width)
+    return hu;
+  b = phantom_lattice_sample (&ph->field_micro[1], x, y, z);
+  r2 = (a * a + b * b) / (ph->micro_width * ph->micro_width);
+  if (r2 > 9.0)
+    return hu;
+  cover = exp (-0.5 * r2) * clamp01 (pt->wall_mm / 12.0);
+  return hu + cover * fmax (0.0, ph->micro_hu - hu) * 0.8;
 }
 
 static void
@@ -513,6 +536,7 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
             if (pt.lung != PHANTOM_LUNG_NONE)
               {
                 hu = lung_with_lesions (ph, x, y, z, &pt, &lesion);
+                hu = add_microvessels (ph, x, y, z, &pt, hu);
                 if (vessel[idx] > 0 && ph->hu_vessel > hu)
                   hu += vessel[idx] * (ph->hu_vessel - hu);
                 if (wall[idx] > 0)
@@ -683,8 +707,11 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
     /* Scanners tune dose and reconstruction to similar noise at any
      * thickness: the real studies here show 33-50 HU in air. */
     double noise = p->noise_hu >= 0 ? p->noise_hu : phantom_rng_range (&rng, 12, 55);
-    ph->blur_mm = phantom_rng_range (&rng, 0.35, 0.7);
-    ph->noise_corr_px = fmax (0.4, phantom_rng_range (&rng, 0.5, 0.75) * 0.7 / p->pixel_spacing_mm);
+    ph->blur_mm = phantom_rng_range (&rng, 0.25, 0.5);
+    ph->noise_corr_px = fmax (0.4, phantom_rng_range (&rng, 0.4, 0.6) * 0.7 / p->pixel_spacing_mm);
+    ph->micro_width = phantom_rng_range (&rng, 0.05, 0.075);
+    /* Sub-voxel vessels never reach blood density: partial volume. */
+    ph->micro_hu = phantom_rng_range (&rng, -560, -380);
     ph->noise_hu = noise;
     ph->rescale_intercept = intercepts[phantom_rng_int (&rng, 0, 6)];
     ph->padding_hu = paddings[phantom_rng_int (&rng, 0, 5)];
