@@ -11,11 +11,15 @@
  * generator: accuracy on generated studies. Those tests skip with a message
  * while the weights are absent.
  */
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "ct-analysis.h"
 #include "ct-error.h"
+#include "ct-model-random.h"
+#include "ct-net-structure.h"
+#include "ct-safetensors.h"
 #include "ct-severity.h"
 
 #include "phantom.h"
@@ -441,6 +445,304 @@ test_fixture_wrong_models (void)
   models_clear (&m);
 }
 
+/* ---- Analytic networks --------------------------------------------------
+ *
+ * Weights chosen so that each network is a known function of its input:
+ * the init conv copies the windowed value x into channels 0 and 1, every
+ * ResBlock's convolutions are zero (so blocks with an identity shortcut
+ * pass their input and those with a 1x1 shortcut output zero: everything
+ * below full resolution is zero), and the head computes
+ *   logit = 2 - 4 relu ((HU - high) / 50) - 4 relu ((low - HU) / 50),
+ * positive inside the HU band [low - 25, high + 25] and negative outside.
+ * The lung network marks everything below -300 HU, the lesion network
+ * everything below -880 HU; the classifier's weights are zero (probability
+ * 0.5). The analytic patient has lungs of -700 HU and "lesions" of -950 HU
+ * inside them, so no partial-volume rim between lung and soft tissue falls
+ * in the lesion band, and the masks the pipeline returns can be compared
+ * with the known truth: a check of the crop, the paste back and the way
+ * back to every grid, that holds for no other reason. */
+
+static void
+write_float (const CtSafetensorsTensor *tensor, gint64 index, float value)
+{
+  g_assert_cmpint (tensor->dtype, ==, CT_SAFETENSORS_F32);
+  g_assert_cmpint (index, <, tensor->n_elements);
+  /* data points into our writable copy; it may be unaligned. */
+  memcpy ((guint8 *) tensor->data + index * sizeof (float), &value, sizeof value);
+}
+
+static CtModel *
+make_analytic_model (CtModelArchitecture architecture, const char *folder)
+{
+  const char *fixture = architecture == CT_MODEL_LUNGS ? "reduced-lungs.safetensors" : "reduced-multitask.safetensors";
+  g_autofree char *fixture_path = source_path ("tests/fixtures", fixture, NULL);
+  g_autofree char *fixture_bytes = NULL;
+  gsize fixture_size;
+  g_autoptr (CtSafetensors) fixture_file = NULL;
+  g_autoptr (GBytes) image = NULL;
+  g_autoptr (CtSafetensors) model_file = NULL;
+  g_autoptr (GPtrArray) names = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *bytes = NULL;
+  g_autofree char *path = NULL;
+  CtNetStructure structure;
+  const char *head = architecture == CT_MODEL_LUNGS ? "head" : "seg_head";
+  double low_hu = -1100; /* below the window: channel 1 stays zero */
+  double high_hu = architecture == CT_MODEL_LUNGS ? -300 : -880;
+  double slope = 1300.0 / 50.0; /* windowed units -> units of 50 HU */
+  double low = (low_hu + 1000) / 1300, high = (high_hu + 1000) / 1300;
+  gsize size;
+  char name[64];
+  CtModel *model;
+
+  /* The reduced fixture structure: small, with identity and 1x1 shortcuts. */
+  if (!g_file_get_contents (fixture_path, &fixture_bytes, &fixture_size, NULL))
+    return NULL;
+  fixture_file = ct_safetensors_parse ((const guint8 *) fixture_bytes, fixture_size, &error);
+  g_assert_no_error (error);
+  g_assert_true (ct_net_structure_parse (ct_safetensors_get_metadata (fixture_file), &structure, &error));
+  g_assert_cmpint (structure.init_channels, >=, 3);
+  g_assert_cmpint (structure.down[0].channels[0], ==, structure.init_channels);
+
+  image = ct_model_random_safetensors (&structure, 1, FALSE);
+  bytes = g_memdup2 (g_bytes_get_data (image, &size), g_bytes_get_size (image));
+  model_file = ct_safetensors_parse (bytes, size, &error);
+  g_assert_no_error (error);
+  names = ct_safetensors_get_names (model_file);
+  for (guint q = 0; q < names->len; q++)
+    {
+      const CtSafetensorsTensor *t = ct_safetensors_lookup (model_file, g_ptr_array_index (names, q));
+      gboolean variance = g_str_has_suffix (t->name, "running_var");
+
+      for (gint64 e = 0; e < t->n_elements; e++)
+        write_float (t, e, variance ? 1.0f : 0.0f);
+    }
+  /* init: channels 0 and 1 = x (centre tap of the 3x3 kernel) */
+  write_float (ct_safetensors_lookup (model_file, "backbone.init.weight"), 0 * 9 + 4, 1.0f);
+  write_float (ct_safetensors_lookup (model_file, "backbone.init.weight"), 1 * 9 + 4, 1.0f);
+  /* head BatchNorm: channel 0 = slope (x - high), 1 = slope (low - x), 2 = 2 */
+  g_snprintf (name, sizeof name, "%s.bn.weight", head);
+  write_float (ct_safetensors_lookup (model_file, name), 0, (float) slope);
+  write_float (ct_safetensors_lookup (model_file, name), 1, (float) -slope);
+  g_snprintf (name, sizeof name, "%s.bn.bias", head);
+  write_float (ct_safetensors_lookup (model_file, name), 0, (float) (-slope * high));
+  write_float (ct_safetensors_lookup (model_file, name), 1, (float) (slope * low));
+  write_float (ct_safetensors_lookup (model_file, name), 2, 2.0f);
+  g_snprintf (name, sizeof name, "%s.conv.weight", head);
+  write_float (ct_safetensors_lookup (model_file, name), 0, -4.0f);
+  write_float (ct_safetensors_lookup (model_file, name), 1, -4.0f);
+  write_float (ct_safetensors_lookup (model_file, name), 2, 1.0f);
+
+  path = g_build_filename (folder, architecture == CT_MODEL_LUNGS ? "analytic-lungs.safetensors"
+                                                                  : "analytic-multitask.safetensors", NULL);
+  g_assert_true (g_file_set_contents (path, (const char *) bytes, size, &error));
+  model = ct_model_load (path, &error);
+  g_assert_no_error (error);
+  return model;
+}
+
+static gboolean
+make_analytic_models (Models *m, char **folder_out)
+{
+  g_autoptr (GError) error = NULL;
+  char *folder = g_dir_make_tmp ("ct-pipeline-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  memset (m, 0, sizeof *m);
+  m->lungs = make_analytic_model (CT_MODEL_LUNGS, folder);
+  m->multitask = make_analytic_model (CT_MODEL_MULTITASK_SPATIAL, folder);
+  *folder_out = folder;
+  if (m->lungs == NULL || m->multitask == NULL)
+    {
+      models_clear (m);
+      g_test_skip ("tests/fixtures/reduced-*.safetensors are missing");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+remove_analytic_models (char *folder)
+{
+  g_autofree char *lungs = g_build_filename (folder, "analytic-lungs.safetensors", NULL);
+  g_autofree char *multitask = g_build_filename (folder, "analytic-multitask.safetensors", NULL);
+
+  g_remove (lungs);
+  g_remove (multitask);
+  g_rmdir (folder);
+  g_free (folder);
+}
+
+/* The analytic patient, in LPS mm around the origin: soft tissue (40 HU)
+ * everywhere, two lung ellipsoids of -700 HU (right at x = -70, left at
+ * x = +70; semi-axes 50 x 80 x 105 mm), a "lesion" of -950 HU in the
+ * posterior, inferior part of the right lung. shift_z moves the lungs up. */
+static int
+analytic_truth (const double p[3], double shift_z)
+{
+  double z = p[2] - shift_z;
+  double right = pow ((p[0] + 70) / 50, 2) + pow (p[1] / 80, 2) + pow (z / 105, 2);
+  double left = pow ((p[0] - 70) / 50, 2) + pow (p[1] / 80, 2) + pow (z / 105, 2);
+
+  if (right <= 1)
+    return p[1] > 20 && z < -10 ? 3 : 1;
+  if (left <= 1)
+    return 2;
+  return 0;
+}
+
+/* A volume on a grid whose volume axis a runs along sign[a] * LPS axis
+ * lps_axis[a], with the given spacing, centred on the origin; truth gets 0,
+ * 1 (right lung), 2 (left lung), 3 (right lung, lesion). */
+static CtVolume *
+make_analytic_chest (const int lps_axis[3], const int sign[3], const double spacing[3], double shift_z,
+                     guint32 seed, guint8 **truth_out)
+{
+  /* extent per LPS axis in mm: x 280, y 200, z 260 */
+  static const double extent[3] = { 280, 200, 260 };
+  int dims[3];
+  CtVolume *v;
+  guint8 *truth;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+
+  for (int a = 0; a < 3; a++)
+    dims[a] = (int) lround (extent[lps_axis[a]] / spacing[a]);
+  v = ct_volume_new (dims[0], dims[1], dims[2]);
+  truth = g_new0 (guint8, ct_volume_n_voxels (v));
+  memset (v->direction, 0, sizeof v->direction);
+  memset (v->origin, 0, sizeof v->origin);
+  for (int a = 0; a < 3; a++)
+    {
+      v->spacing[a] = spacing[a];
+      v->direction[3 * a + lps_axis[a]] = sign[a];
+      v->origin[lps_axis[a]] = -sign[a] * (dims[a] - 1) * spacing[a] / 2;
+    }
+  for (int k = 0; k < dims[2]; k++)
+    for (int j = 0; j < dims[1]; j++)
+      for (int i = 0; i < dims[0]; i++)
+        {
+          double p[3], u1 = g_rand_double (rand), u2 = g_rand_double (rand);
+          gsize q = ((gsize) k * dims[1] + j) * dims[0] + i;
+          int label;
+          double hu;
+
+          ct_volume_voxel_to_patient (v, i, j, k, p);
+          label = analytic_truth (p, shift_z);
+          hu = label == 0 ? 40 : label == 3 ? -950 : -700;
+          v->hu[q] = (float) (hu + 10 * sqrt (-2 * log (u1 + 1e-300)) * cos (2 * G_PI * u2));
+          truth[q] = (guint8) label;
+        }
+  *truth_out = truth;
+  return v;
+}
+
+static void
+check_analytic_result (const CtVolume *v, const guint8 *truth, const CtAnalysis *a)
+{
+  gsize n = ct_volume_n_voxels (v), lungs_both = 0, lungs_sum = 0, lesions_both = 0, lesions_sum = 0;
+  gsize wrong_side = 0, lung_truth = 0, lesion_truth = 0, right_truth = 0;
+  double lung_dice, lesion_dice, truth_severity;
+
+  check_result_shape (v, a);
+  for (gsize q = 0; q < n; q++)
+    {
+      gboolean lung = a->lung_mask[q] != 0, true_lung = truth[q] != 0;
+      gboolean lesion = a->lesion_mask[q] != 0, true_lesion = truth[q] == 3;
+
+      lungs_both += lung && true_lung;
+      lungs_sum += lung + true_lung;
+      lesions_both += lesion && true_lesion;
+      lesions_sum += lesion + true_lesion;
+      lung_truth += true_lung;
+      lesion_truth += true_lesion;
+      right_truth += truth[q] == 1 || truth[q] == 3;
+      if (lung && true_lung)
+        wrong_side += (a->lung_mask[q] == CT_LUNG_RIGHT) != (truth[q] == 1 || truth[q] == 3);
+    }
+  lung_dice = 2.0 * lungs_both / lungs_sum;
+  lesion_dice = 2.0 * lesions_both / lesions_sum;
+  truth_severity = 100.0 * lesion_truth / right_truth;
+  g_test_message ("grid %d x %d x %d: lung Dice %.3f, lesion Dice %.3f, severity %.2f %% (truth %.2f %%), "
+                  "%" G_GSIZE_FORMAT " voxels on the wrong side, quality 0x%x, %.0f ms",
+                  v->nx, v->ny, v->nz, lung_dice, lesion_dice, a->severity_percent, truth_severity, wrong_side,
+                  a->quality, a->timing_total_ms);
+  g_assert_cmpfloat (lung_dice, >=, 0.95);
+  g_assert_cmpfloat (lesion_dice, >=, 0.9);
+  g_assert_cmpfloat (fabs (a->severity_percent - truth_severity), <=, 2.0);
+  g_assert_cmpfloat (a->severity_right_percent, >, a->severity_left_percent);
+  g_assert_cmpuint (wrong_side, <=, lung_truth / 200);
+  g_assert_true (a->has_probability);
+  g_assert_cmpfloat_with_epsilon (a->covid_probability, 0.5, 1e-6);
+}
+
+/* Known masks come back on the original grid, for the usual head-first
+ * stack and for stacks with permuted and flipped axes (coronal, sagittal,
+ * feet first, mirrored) and anisotropic pixels. */
+static void
+test_analytic_masks (void)
+{
+  static const struct { int lps_axis[3]; int sign[3]; double spacing[3]; } grids[] = {
+    { { 0, 1, 2 }, { 1, 1, -1 }, { 1.6, 1.6, 5.0 } },   /* axial, head first */
+    { { 0, 1, 2 }, { -1, 1, 1 }, { 2.1, 2.1, 5.0 } },   /* feet first, mirrored */
+    { { 0, 2, 1 }, { 1, -1, 1 }, { 1.8, 2.4, 5.0 } },   /* coronal slices */
+    { { 1, 2, 0 }, { -1, -1, 1 }, { 1.8, 2.2, 5.0 } },  /* sagittal, flipped rows */
+  };
+  Models m;
+  g_autofree char *folder = NULL;
+  CtAnalysisOptions options = { 0 };
+
+  if (!make_analytic_models (&m, &folder))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  for (guint g = 0; g < G_N_ELEMENTS (grids); g++)
+    {
+      g_autofree guint8 *truth = NULL;
+      g_autoptr (CtVolume) v = make_analytic_chest (grids[g].lps_axis, grids[g].sign, grids[g].spacing, 0, 10 + g,
+                                                    &truth);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
+
+      g_assert_no_error (error);
+      check_analytic_result (v, truth, a);
+      g_assert_cmpint (a->quality, ==, 0);
+    }
+  models_clear (&m);
+  remove_analytic_models (g_steal_pointer (&folder));
+}
+
+/* Lungs shifted up past the first slice: the pipeline raises the cut-top
+ * flag (head first and feet first), and not the cut-bottom one. */
+static void
+test_analytic_cut_top (void)
+{
+  Models m;
+  g_autofree char *folder = NULL;
+  CtAnalysisOptions options = { 0 };
+
+  if (!make_analytic_models (&m, &folder))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  for (int feet_first = 0; feet_first <= 1; feet_first++)
+    {
+      static const int lps_axis[3] = { 0, 1, 2 };
+      const int sign[3] = { 1, 1, feet_first ? 1 : -1 };
+      static const double spacing[3] = { 2.2, 2.2, 5.0 };
+      g_autofree guint8 *truth = NULL;
+      g_autoptr (CtVolume) v = make_analytic_chest (lps_axis, sign, spacing, 60, 20, &truth);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("feet first %d: quality 0x%x: %s", feet_first, a->quality,
+                      a->quality_notes->len ? (const char *) g_ptr_array_index (a->quality_notes, 0) : "-");
+      g_assert_cmpint (a->quality, ==, CT_QUALITY_LUNGS_CUT_TOP);
+    }
+  models_clear (&m);
+  remove_analytic_models (g_steal_pointer (&folder));
+}
+
 /* ---- With the shipped weights ------------------------------------------ */
 
 static gboolean
@@ -646,6 +948,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/fixture/progress-and-cancel", test_fixture_progress_and_cancel);
   g_test_add_func ("/pipeline/fixture/wrong-models", test_fixture_wrong_models);
   g_test_add_func ("/pipeline/fixture/odd-inputs", test_fixture_odd_inputs);
+  g_test_add_func ("/pipeline/analytic/masks", test_analytic_masks);
+  g_test_add_func ("/pipeline/analytic/cut-top", test_analytic_cut_top);
   g_test_add_func ("/pipeline/trained/accuracy", test_trained_accuracy);
   g_test_add_func ("/pipeline/trained/orientations", test_trained_orientations);
   g_test_add_func ("/pipeline/trained/cut-off", test_trained_cut_off);
