@@ -11,6 +11,7 @@
 #include "ct-nn-gemm.h"
 #include "ct-nn-ops.h"
 #include "ct-nn-ref.h"
+#include "ct-nn-winograd.h"
 
 #define ATOL 1e-5
 #define RTOL 1e-5
@@ -227,6 +228,8 @@ typedef struct
   gboolean padded_output;
 } ConvCase;
 
+static gboolean use_winograd; /* check_conv runs ct_winograd_run (3x3 rows only) */
+
 static void
 check_conv (const ConvCase *cc, CtGemmMicroKernel kernel, int threads, GRand *rand)
 {
@@ -245,7 +248,9 @@ check_conv (const ConvCase *cc, CtGemmMicroKernel kernel, int threads, GRand *ra
   size_t out_size = cc->padded_output ? (size_t) cc->cout * nimg * pplane : (size_t) cc->cout * n;
   g_autofree float *out = random_floats (rand, out_size, 100, 200); /* garbage: all must be written */
   g_autofree float *got = g_new (float, (size_t) cc->cout * n);
-  g_autofree float *scratch = g_new (float, ct_conv_scratch_floats_per_thread () * threads);
+  g_autofree float *scratch = g_new (float, MAX (ct_conv_scratch_floats_per_thread (),
+                                                  ct_winograd_scratch_floats_per_thread (MAX (cc->cin3, cc->cout)))
+                                             * threads);
   g_autofree char *what = g_strdup_printf ("conv %dx%d nimg=%d cin3=%d raw=%d cout=%d ep=%d padded=%d threads=%d %s",
                                            h, w, nimg, cc->cin3, cc->cin_raw, cc->cout, cc->epilogue,
                                            cc->padded_output, threads,
@@ -302,9 +307,21 @@ check_conv (const ConvCase *cc, CtGemmMicroKernel kernel, int threads, GRand *ra
           }
     }
 
-  ct_conv_weights_pack (&weights, cc->cout, w3, cc->cin3, w1, cc->cin_raw);
-  ct_conv_run (&weights, &input, &ep, out, scratch, threads, kernel);
-  ct_conv_weights_clear (&weights);
+  if (use_winograd)
+    {
+      CtWinogradWeights wino;
+      g_assert_cmpint (cc->cin_raw, ==, 0);
+      input.raw = NULL;
+      ct_winograd_weights_pack (&wino, cc->cout, w3, cc->cin3);
+      ct_winograd_run (&wino, &input, &ep, out, scratch, threads, kernel);
+      ct_winograd_weights_clear (&wino);
+    }
+  else
+    {
+      ct_conv_weights_pack (&weights, cc->cout, w3, cc->cin3, w1, cc->cin_raw);
+      ct_conv_run (&weights, &input, &ep, out, scratch, threads, kernel);
+      ct_conv_weights_clear (&weights);
+    }
 
   if (cc->padded_output)
     {
@@ -362,6 +379,32 @@ test_conv (void)
     for (int k = 0; k < n_kernels; k++)
       for (int threads = 1; threads <= 2; threads++)
         check_conv (&cases[i], kernels[k], threads, rand);
+}
+
+static void
+test_winograd (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31);
+  static const ConvCase cases[] = {
+    { 1, 1, 1, 3, 0, 4, 0, FALSE },
+    { 7, 5, 2, 16, 0, 5, 1, TRUE },      /* odd sizes: partial tiles */
+    { 33, 17, 1, 17, 0, 12, 2, FALSE },  /* residual */
+    { 12, 12, 3, 32, 0, 16, 1, FALSE },
+    { 3, 3, 8, 20, 0, 9, 0, TRUE },
+  };
+  CtGemmMicroKernel kernels[2] = { ct_f32_gemm_4x24_portable, NULL };
+  int n_kernels = 1;
+
+#if defined(__x86_64__) || defined(__i386__)
+  if (have_avx2 ())
+    kernels[n_kernels++] = ct_f32_gemm_4x24_avx2;
+#endif
+  use_winograd = TRUE;
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (int k = 0; k < n_kernels; k++)
+      for (int threads = 1; threads <= 2; threads++)
+        check_conv (&cases[i], kernels[k], threads, rand);
+  use_winograd = FALSE;
 }
 
 static void
@@ -462,6 +505,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/kernels/bilinear-pytorch", test_bilinear_pytorch);
   g_test_add_func ("/nn/kernels/gemm-avx2-vs-portable", test_gemm_kernels);
   g_test_add_func ("/nn/kernels/conv-vs-reference", test_conv);
+  g_test_add_func ("/nn/kernels/winograd-vs-reference", test_winograd);
   g_test_add_func ("/nn/kernels/act-pad", test_act_pad);
   g_test_add_func ("/nn/kernels/pool-and-upsample", test_ops_random);
   g_test_add_func ("/nn/kernels/head", test_head);

@@ -78,7 +78,8 @@ compare (const char *what, const float *got, const float *want, size_t n, double
 static void
 test_full_width (gconstpointer data)
 {
-  CtModelArchitecture arch = GPOINTER_TO_INT (data);
+  CtModelArchitecture arch = GPOINTER_TO_INT (data) & 0xff;
+  gboolean winograd = (GPOINTER_TO_INT (data) & 0x100) != 0;
   gboolean lungs = arch == CT_MODEL_LUNGS;
   CtNetStructure s;
   g_autoptr(GBytes) bytes = NULL;
@@ -97,7 +98,11 @@ test_full_width (gconstpointer data)
   ct_net_structure_init_default (&s, arch);
   g_assert_cmpint (s.n_levels, ==, 6);
   bytes = ct_model_random_safetensors (&s, 2026, FALSE);
+  /* the Winograd convolution (off by default) on every conv with >= 16 inputs */
+  if (winograd)
+    g_setenv ("CT_NN_WINOGRAD_MIN_CHANNELS", "16", TRUE);
   model = model_from_bytes (bytes, &error);
+  g_unsetenv ("CT_NN_WINOGRAD_MIN_CHANNELS");
   g_assert_no_error (error);
 
   g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_REFERENCE, input, n, h, w, ref,
@@ -394,6 +399,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/nn/model/full-width/lungs", GINT_TO_POINTER (CT_MODEL_LUNGS), test_full_width);
   g_test_add_data_func ("/nn/model/full-width/multitask",
                         GINT_TO_POINTER (CT_MODEL_MULTITASK_SPATIAL), test_full_width);
+  g_test_add_data_func ("/nn/model/full-width/lungs-winograd",
+                        GINT_TO_POINTER (CT_MODEL_LUNGS | 0x100), test_full_width);
   g_test_add_func ("/nn/model/float16", test_half);
   g_test_add_func ("/nn/model/batching", test_batching);
   g_test_add_func ("/nn/model/progress-and-cancel", test_progress_and_cancel);

@@ -6,6 +6,7 @@
 #include "ct-model.h"
 #include "ct-net-structure.h"
 #include "ct-nn-conv.h"
+#include "ct-nn-winograd.h"
 
 G_BEGIN_DECLS
 
@@ -27,9 +28,15 @@ typedef struct
   CtBatchNorm bn2;          /* [out] */
   float      *conv2;        /* [out][out][3][3] */
   float      *shortcut;     /* [out][in] 1x1, NULL when in == out */
-  /* optimized path: packed GEMM operands */
-  CtConvWeights packed_conv1;   /* K = 9 * in, epilogue bn2 + relu */
-  CtConvWeights packed_conv2;   /* K = 9 * out (+ in with the shortcut) */
+  /* optimized path: a conv whose input has at least the Winograd threshold
+   * of channels runs by Winograd, any other by the packed GEMM (only the
+   * form used is packed) */
+  gboolean          winograd1, winograd2;
+  CtConvWeights     packed_conv1;     /* K = 9 * in, epilogue bn2 + relu */
+  CtConvWeights     packed_conv2;     /* K = 9 * out (+ in with the shortcut) */
+  CtWinogradWeights wino_conv1;
+  CtWinogradWeights wino_conv2;       /* 3x3 part only ... */
+  CtConvWeights     packed_shortcut;  /* ... and then the 1x1 shortcut (K = in) */
 } CtResBlock;
 
 typedef struct
@@ -95,6 +102,13 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
                                   gboolean *out_has_probability, int n_threads,
                                   CtModelProgressFunc progress, gpointer user_data,
                                   GError **error);
+
+/* Input channels from which a 3x3 convolution runs by Winograd F(2x2,3x3):
+ * by default never, because with scalar transforms it measured slower than
+ * the direct GEMM at every width of these networks (docs/performance.md);
+ * the environment variable CT_NN_WINOGRAD_MIN_CHANNELS overrides it when
+ * the model is loaded (experiments, tests). */
+#define CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS G_MAXINT
 
 /* Slices per batch of the optimized path (bounds memory). */
 #define CT_NN_BATCH_SLICES 8

@@ -121,6 +121,18 @@ take_batch_norm (Loader *loader, CtBatchNorm *bn, int n, const char *prefix)
     }
 }
 
+static int
+winograd_min_channels (void)
+{
+  const char *text = g_getenv ("CT_NN_WINOGRAD_MIN_CHANNELS");
+  gint64 v;
+
+  if (text == NULL)
+    return CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS;
+  v = g_ascii_strtoll (text, NULL, 10);
+  return v >= 1 && v <= G_MAXINT ? (int) v : CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS;
+}
+
 static void
 take_resblock (Loader *loader, CtResBlock *b, int in, int out, const char *prefix)
 {
@@ -140,9 +152,23 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, const char *prefi
     b->shortcut = take (loader, 4, shortcut_shape, "%s.shortcut.weight", prefix);
   if (loader->error != NULL)
     return;
-  ct_conv_weights_pack (&b->packed_conv1, out, b->conv1, in, NULL, 0);
-  ct_conv_weights_pack (&b->packed_conv2, out, b->conv2, out, b->shortcut,
-                        b->shortcut != NULL ? in : 0);
+  b->winograd1 = in >= winograd_min_channels ();
+  b->winograd2 = out >= winograd_min_channels ();
+  if (b->winograd1)
+    ct_winograd_weights_pack (&b->wino_conv1, out, b->conv1, in);
+  else
+    ct_conv_weights_pack (&b->packed_conv1, out, b->conv1, in, NULL, 0);
+  if (b->winograd2)
+    {
+      ct_winograd_weights_pack (&b->wino_conv2, out, b->conv2, out);
+      if (b->shortcut != NULL)
+        ct_conv_weights_pack (&b->packed_shortcut, out, NULL, 0, b->shortcut, in);
+    }
+  else
+    {
+      ct_conv_weights_pack (&b->packed_conv2, out, b->conv2, out, b->shortcut,
+                            b->shortcut != NULL ? in : 0);
+    }
 }
 
 static void
@@ -150,6 +176,9 @@ resblock_clear (CtResBlock *b)
 {
   ct_conv_weights_clear (&b->packed_conv1);
   ct_conv_weights_clear (&b->packed_conv2);
+  ct_conv_weights_clear (&b->packed_shortcut);
+  ct_winograd_weights_clear (&b->wino_conv1);
+  ct_winograd_weights_clear (&b->wino_conv2);
 }
 
 static void

@@ -230,8 +230,8 @@ run_partial_tile (CtGemmMicroKernel kernel, int kc, const float *a, const float 
     }
 }
 
-static void
-zero_borders (float *out, int planes, int h, int w, int n_threads)
+void
+ct_conv_zero_borders (float *out, int planes, int h, int w, int n_threads)
 {
   size_t wp = (size_t) w + 2;
 
@@ -351,7 +351,7 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
   if (n_threads < 1)
     n_threads = 1;
   if (ep->padded_output)
-    zero_borders (out, wt->m * in->nimg, in->h, in->w, n_threads);
+    ct_conv_zero_borders (out, wt->m * in->nimg, in->h, in->w, n_threads);
   if (n_tiles < 2 * n_threads)
     m_blocks = MIN (panels, (2 * n_threads + n_tiles - 1) / n_tiles);
   tasks = n_tiles * m_blocks;

@@ -63,6 +63,9 @@ size_t ct_conv_scratch_floats_per_thread (void);
  * scatter: callers then prefer a plain output and a copy. */
 gboolean ct_conv_reads_rows_in_place (int w);
 
+/* Zeroes the one-pixel border of `planes` planes [h+2][w+2]. */
+void   ct_conv_zero_borders (float *out, int planes, int h, int w, int n_threads);
+
 void   ct_conv_run (const CtConvWeights *weights, const CtConvInput *input,
                     const CtConvEpilogue *epilogue, float *out,
                     float *scratch, int n_threads, CtGemmMicroKernel kernel);

@@ -85,7 +85,14 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
   plan->hidden = g_new (float, max_tensor);
   plan->padded = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
   plan->padded2 = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
-  plan->scratch = g_new (float, ct_conv_scratch_floats_per_thread () * n_threads);
+  {
+    int widest = 0;
+    for (int l = 0; l < s->n_levels; l++)
+      widest = MAX (widest, MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l])));
+    widest = MAX (widest, path_max_channels (&s->bridge));
+    plan->scratch = g_new (float, MAX (ct_conv_scratch_floats_per_thread (),
+                                       ct_winograd_scratch_floats_per_thread (widest)) * n_threads);
+  }
 }
 
 static void
@@ -103,7 +110,7 @@ plan_clear (Plan *plan)
 
 /* x [in][N] -> out [out][N] at level resolution h x w; out != x.
  * act(x) -> padded; conv1 (+BN2+ReLU) -> padded2 (bordered); conv2 (+ 1x1
- * shortcut rows or + identity residual) -> out. */
+ * shortcut or + identity residual) -> out. */
 static void
 resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
 {
@@ -115,7 +122,12 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   g_assert (out != x);
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
                  plan->n_threads);
-  if (ct_conv_reads_rows_in_place (w))
+  if (b->winograd1)
+    {
+      ct_winograd_run (&b->wino_conv1, &input1, &ep1, plan->padded2, plan->scratch,
+                       plan->n_threads, plan->kernel);
+    }
+  else if (ct_conv_reads_rows_in_place (w))
     {
       ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads,
                    plan->kernel);
@@ -128,6 +140,25 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
                    plan->kernel);
       ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded2,
                      plan->n_threads);
+    }
+
+  if (b->winograd2)
+    {
+      if (b->shortcut != NULL)
+        {
+          CtConvInput raw = { NULL, x, plan->nimg, h, w };
+          CtConvEpilogue plain = { NULL, NULL, NULL, NULL, FALSE, FALSE };
+          ct_conv_run (&b->packed_shortcut, &raw, &plain, out, plan->scratch, plan->n_threads,
+                       plan->kernel);
+          ep2.residual = out; /* read before written, element by element */
+        }
+      else
+        {
+          ep2.residual = x;
+        }
+      ct_winograd_run (&b->wino_conv2, &input2, &ep2, out, plan->scratch, plan->n_threads,
+                       plan->kernel);
+      return;
     }
   if (b->shortcut != NULL)
     input2.raw = x;
