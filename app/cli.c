@@ -159,6 +159,19 @@ run_info (int argc, char **argv)
 
 /* ---- analyze ------------------------------------------------------------ */
 
+/* --verbose: the loader's progress on standard error, in whole percent. */
+static void
+print_load_progress (double fraction, gpointer data)
+{
+  int *last_percent = data;
+  int percent = (int) (fraction * 100);
+
+  if (percent == *last_percent)
+    return;
+  *last_percent = percent;
+  g_printerr ("\r  %3d %%%s", percent, percent == 100 ? "\n" : "");
+}
+
 typedef struct
 {
   CtModel *lungs;
@@ -377,7 +390,11 @@ run_analyze (int argc, char **argv)
           r->modality = g_strdup (s->modality);
           if (verbose)
             g_printerr ("loading %s (%s)\n", s->path, s->series_description ? s->series_description : "");
-          volume = ct_series_load (s, n_threads, NULL, NULL, NULL, &error);
+          {
+            int last_percent = -1;
+            volume = ct_series_load (s, n_threads, verbose ? print_load_progress : NULL, &last_percent,
+                                     NULL, &error);
+          }
           if (volume == NULL)
             {
               ct_study_result_set_error (r, error->message);
