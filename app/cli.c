@@ -19,6 +19,7 @@
 
 #include "ct-analysis.h"
 #include "ct-error.h"
+#include "ct-job-queue.h"
 #include "ct-model.h"
 #include "ct-nifti.h"
 #include "ct-series-loader.h"
@@ -179,19 +180,6 @@ typedef struct
   int n_threads;
 } Analyzer;
 
-static char *
-default_model_dir (void)
-{
-  const char *env = g_getenv ("CT_TRIAGE_MODEL_DIR");
-  g_autofree char *source = g_build_filename (CT_TRIAGE_SOURCE_DIR, "resources", "models", NULL);
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  if (g_file_test (source, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&source);
-  return g_build_filename (CT_TRIAGE_PKGDATADIR, "models", NULL);
-}
-
 /* Loads both networks from @dir. */
 static gboolean
 analyzer_load (Analyzer *self, const char *dir, GError **error)
@@ -321,7 +309,7 @@ run_analyze (int argc, char **argv)
     {
       gboolean explicit_dir = model_dir != NULL;
       if (!explicit_dir)
-        model_dir = default_model_dir ();
+        model_dir = ct_job_queue_find_model_dir ();
       if (!analyzer_load (&analyzer, model_dir, &error))
         {
           if (explicit_dir)
