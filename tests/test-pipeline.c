@@ -577,10 +577,22 @@ remove_analytic_models (char *folder)
  * everywhere, two lung ellipsoids of -700 HU (right at x = -70, left at
  * x = +70; semi-axes 50 x 80 x 105 mm), a "lesion" of -950 HU in the
  * posterior, inferior part of the right lung. shift_z moves the lungs up. */
+enum
+{
+  ANALYTIC_NO_LUNGS = 1 << 0, /* soft tissue only */
+  ANALYTIC_GAS = 1 << 1,      /* a 24 ml gas pocket below the right base (label 4) */
+};
+
 static int
-analytic_truth (const double p[3], double shift_z)
+analytic_truth (const double p[3], double shift_z, int options)
 {
   double z = p[2] - shift_z;
+
+  /* Bowel gas: a sphere of 18 mm radius 17 mm under the right lung's base. */
+  if ((options & ANALYTIC_GAS) && pow (p[0] + 70, 2) + pow (p[1] - 10, 2) + pow (p[2] + 140, 2) <= 18 * 18)
+    return 4;
+  if (options & ANALYTIC_NO_LUNGS)
+    return 0;
   double right = pow ((p[0] + 70) / 50, 2) + pow (p[1] / 80, 2) + pow (z / 105, 2);
   double left = pow ((p[0] - 70) / 50, 2) + pow (p[1] / 80, 2) + pow (z / 105, 2);
 
@@ -596,10 +608,10 @@ analytic_truth (const double p[3], double shift_z)
  * 1 (right lung), 2 (left lung), 3 (right lung, lesion). */
 static CtVolume *
 make_analytic_chest (const int lps_axis[3], const int sign[3], const double spacing[3], double shift_z,
-                     guint32 seed, guint8 **truth_out)
+                     int options, guint32 seed, guint8 **truth_out)
 {
-  /* extent per LPS axis in mm: x 280, y 200, z 260 */
-  static const double extent[3] = { 280, 200, 260 };
+  /* extent per LPS axis in mm: x 280, y 200, z 300 */
+  static const double extent[3] = { 280, 200, 300 };
   int dims[3];
   CtVolume *v;
   guint8 *truth;
@@ -627,7 +639,7 @@ make_analytic_chest (const int lps_axis[3], const int sign[3], const double spac
           double hu;
 
           ct_volume_voxel_to_patient (v, i, j, k, p);
-          label = analytic_truth (p, shift_z);
+          label = analytic_truth (p, shift_z, options);
           hu = label == 0 ? 40 : label == 3 ? -950 : -700;
           v->hu[q] = (float) (hu + 10 * sqrt (-2 * log (u1 + 1e-300)) * cos (2 * G_PI * u2));
           truth[q] = (guint8) label;
@@ -646,7 +658,7 @@ check_analytic_result (const CtVolume *v, const guint8 *truth, const CtAnalysis 
   check_result_shape (v, a);
   for (gsize q = 0; q < n; q++)
     {
-      gboolean lung = a->lung_mask[q] != 0, true_lung = truth[q] != 0;
+      gboolean lung = a->lung_mask[q] != 0, true_lung = truth[q] != 0 && truth[q] != 4;
       gboolean lesion = a->lesion_mask[q] != 0, true_lesion = truth[q] == 3;
 
       lungs_both += lung && true_lung;
@@ -698,7 +710,7 @@ test_analytic_masks (void)
   for (guint g = 0; g < G_N_ELEMENTS (grids); g++)
     {
       g_autofree guint8 *truth = NULL;
-      g_autoptr (CtVolume) v = make_analytic_chest (grids[g].lps_axis, grids[g].sign, grids[g].spacing, 0, 10 + g,
+      g_autoptr (CtVolume) v = make_analytic_chest (grids[g].lps_axis, grids[g].sign, grids[g].spacing, 0, 0, 10 + g,
                                                     &truth);
       g_autoptr (GError) error = NULL;
       g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
@@ -730,7 +742,7 @@ test_analytic_cut_top (void)
       const int sign[3] = { 1, 1, feet_first ? 1 : -1 };
       static const double spacing[3] = { 2.2, 2.2, 5.0 };
       g_autofree guint8 *truth = NULL;
-      g_autoptr (CtVolume) v = make_analytic_chest (lps_axis, sign, spacing, 60, 20, &truth);
+      g_autoptr (CtVolume) v = make_analytic_chest (lps_axis, sign, spacing, 60, 0, 20, &truth);
       g_autoptr (GError) error = NULL;
       g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
 
@@ -739,6 +751,62 @@ test_analytic_cut_top (void)
                       a->quality_notes->len ? (const char *) g_ptr_array_index (a->quality_notes, 0) : "-");
       g_assert_cmpint (a->quality, ==, CT_QUALITY_LUNGS_CUT_TOP);
     }
+  models_clear (&m);
+  remove_analytic_models (g_steal_pointer (&folder));
+}
+
+/* Gas under the diaphragm is not lung: a pocket separate from the lungs is
+ * dropped by the component rule, and the masks stay as without it. Without
+ * lungs the pocket is the largest component and is kept, but 24 ml of
+ * "lung" flags the study as not a chest CT. */
+static void
+test_analytic_gas_and_no_lungs (void)
+{
+  static const int lps_axis[3] = { 0, 1, 2 };
+  static const int sign[3] = { 1, 1, -1 };
+  static const double spacing[3] = { 2.2, 2.2, 5.0 };
+  Models m;
+  g_autofree char *folder = NULL;
+  CtAnalysisOptions options = { 0 };
+
+  if (!make_analytic_models (&m, &folder))
+    return;
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  {
+    g_autofree guint8 *truth = NULL;
+    g_autoptr (CtVolume) v = make_analytic_chest (lps_axis, sign, spacing, 0, ANALYTIC_GAS, 30, &truth);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
+    gsize gas = 0, gas_as_lung = 0;
+
+    g_assert_no_error (error);
+    for (gsize q = 0; q < ct_volume_n_voxels (v); q++)
+      if (truth[q] == 4)
+        {
+          gas++;
+          gas_as_lung += a->lung_mask[q] != 0;
+        }
+    g_test_message ("gas pocket: %" G_GSIZE_FORMAT " voxels, %" G_GSIZE_FORMAT " counted as lung", gas, gas_as_lung);
+    g_assert_cmpuint (gas, >, 100);
+    g_assert_cmpuint (gas_as_lung, ==, 0);
+    check_analytic_result (v, truth, a);
+    g_assert_cmpint (a->quality, ==, 0);
+  }
+  {
+    g_autofree guint8 *truth = NULL;
+    g_autoptr (CtVolume) v = make_analytic_chest (lps_axis, sign, spacing, 0, ANALYTIC_NO_LUNGS | ANALYTIC_GAS, 31,
+                                                  &truth);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
+
+    g_assert_no_error (error);
+    check_result_shape (v, a);
+    g_test_message ("no lungs: %.1f ml of \"lung\", quality 0x%x, note: %s", a->lung_volume_ml, a->quality,
+                    a->probability_note ? a->probability_note : "-");
+    g_assert_true (a->quality & CT_QUALITY_NOT_CHEST);
+    g_assert_cmpfloat (a->lung_volume_ml, <, 100);
+  }
   models_clear (&m);
   remove_analytic_models (g_steal_pointer (&folder));
 }
@@ -950,6 +1018,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/fixture/odd-inputs", test_fixture_odd_inputs);
   g_test_add_func ("/pipeline/analytic/masks", test_analytic_masks);
   g_test_add_func ("/pipeline/analytic/cut-top", test_analytic_cut_top);
+  g_test_add_func ("/pipeline/analytic/gas-and-no-lungs", test_analytic_gas_and_no_lungs);
   g_test_add_func ("/pipeline/trained/accuracy", test_trained_accuracy);
   g_test_add_func ("/pipeline/trained/orientations", test_trained_orientations);
   g_test_add_func ("/pipeline/trained/cut-off", test_trained_cut_off);
