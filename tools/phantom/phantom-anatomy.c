@@ -92,6 +92,14 @@ tube_depth (const PhantomTube *tube, double x, double y, double z, double *radiu
   return best;
 }
 
+/* The rib cage narrows towards the first ribs: the cavity's semi-axes
+ * shrink by up to `amount` over the upper half of the lungs. */
+static double
+cavity_taper (double t, double amount)
+{
+  return 1.0 - amount * smoothstep (0.45, 1.05, t);
+}
+
 /* Height of the diaphragm under (u, v), relative to the body centre. */
 static double
 diaphragm_z (const Phantom *ph, double u, double v)
@@ -209,9 +217,9 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
 
   /* Lungs. */
   ph->mid_x = phantom_rng_range (rng, -6, 6) * s;
-  ph->t_apex = phantom_rng_range (rng, 0.70, 0.78);
-  ph->apex_x = 0.46 * ph->ca;
-  ph->apex_ra = 0.66 * ph->ca;
+  ph->t_apex = phantom_rng_range (rng, 0.66, 0.74);
+  ph->apex_x = 0.50 * ph->ca;
+  ph->apex_ra = 0.54 * ph->ca;
   ph->apex_y = ph->cv + 0.12 * ph->cb;
   ph->apex_rb = 1.05 * ph->cb;
   ph->fissure_right = phantom_rng_range (rng, 0.55, 0.65);
@@ -413,7 +421,10 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
 
   /* Cavity. */
   rr = sqrt (u * u + (v - ph->cv) * (v - ph->cv));
-  rc = sqrt ((u / ph->ca) * (u / ph->ca) + ((v - ph->cv) / ph->cb) * ((v - ph->cv) / ph->cb));
+  {
+    double ca = ph->ca * cavity_taper (t, 0.32), cb = ph->cb * cavity_taper (t, 0.15);
+    rc = sqrt ((u / ca) * (u / ca) + ((v - ph->cv) / cb) * ((v - ph->cv) / cb));
+  }
   if (rc < 1.0)
     return 1;
   d_out = rr - (rc > 1e-9 ? rr / rc : 0);
@@ -610,8 +621,9 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
     if (t > ph->t_apex)
       {
         double f = (t - ph->t_apex) / (1.0 - ph->t_apex);
-        double scale = pow (fmax (0.0, 1.0 - f * f), 0.65);
-        double du = (u - ph->mid_x - (right ? -ph->apex_x : ph->apex_x)) / (ph->apex_ra * scale + 1e-9);
+        double scale = sqrt (fmax (0.0, 1.0 - f * f));
+        double apex_x = ph->apex_x * cavity_taper (t, 0.32);
+        double du = (u - ph->mid_x - (right ? -apex_x : apex_x)) / (ph->apex_ra * scale + 1e-9);
         double dv = (v - ph->apex_y) / (ph->apex_rb * scale + 1e-9);
         if (du * du + dv * dv >= 1.0)
           {
@@ -623,7 +635,8 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
     out->lobe = point_lobe (ph, out->lung, vn, z, x, y);
     {
       double rr = sqrt (u * u + (v - ph->cv) * (v - ph->cv));
-      double rc = sqrt ((u / ph->ca) * (u / ph->ca) + ((v - ph->cv) / ph->cb) * ((v - ph->cv) / ph->cb));
+      double ca = ph->ca * cavity_taper (t, 0.32), cb = ph->cb * cavity_taper (t, 0.15);
+      double rc = sqrt ((u / ca) * (u / ca) + ((v - ph->cv) / cb) * ((v - ph->cv) / cb));
       double d_in = rc > 1e-9 ? rr / rc - rr : ph->ca;
       out->wall_mm = fmin (d_in, z - zd);
     }
