@@ -2,9 +2,11 @@
 /* ct-nn-forward-fast.c: the optimized forward pass. Slices are processed in
  * batches of at most CT_NN_BATCH_SLICES in channel-major layout
  * [C][slices][H][W], so that the deep, low-resolution levels still give the
- * GEMM enough columns. Every buffer is planned and allocated once per call
- * (per input size), before the first batch; peak memory does not grow with
- * the number of slices. Fusions (see ct-nn-conv.h):
+ * GEMM enough columns. With at least two slices per thread, each thread runs
+ * whole batches with a plan of its own ("teams"; no synchronisation inside a
+ * batch); otherwise the threads share every layer. Every buffer is planned
+ * and allocated once per call (per input size), before the first batch;
+ * peak memory does not grow with the number of slices (one plan per thread). Fusions (see ct-nn-conv.h):
  *  - BN1 + ReLU of a block input: applied while writing the zero-bordered
  *    copy conv1 reads (padding after the activation, as in PyTorch);
  *  - BN2 + ReLU after conv1: conv1's epilogue;
@@ -119,7 +121,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
   CtConvEpilogue ep2 = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
-  g_assert (out != x);
+  /* out != x: conv2 reads x (residual or shortcut) while writing out */
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
                  plan->n_threads);
   if (b->winograd1)
@@ -170,10 +172,10 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
 static float *
 other_work (Plan *plan, const float *a, const float *b)
 {
+  /* three buffers, at most two excluded: never NULL */
   for (int i = 0; i < 3; i++)
     if (plan->work[i] != a && plan->work[i] != b)
       return plan->work[i];
-  g_assert_not_reached ();
   return NULL;
 }
 
@@ -243,6 +245,35 @@ backbone (Plan *plan, const float *slices)
   return x;
 }
 
+/* One batch of plan->nimg slices starting at slice d0: outputs, and the
+ * pyramid accumulated when non-NULL. No GLib calls: may run inside an OpenMP
+ * region (slice-parallel mode). */
+static void
+run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
+{
+  const CtNetStructure *s = plan->s;
+  const CtNetWeights *wt = plan->wt;
+  int h = plan->hs[0], w = plan->ws[0];
+  size_t plane = (size_t) h * w;
+  float *f = backbone (plan, input + (size_t) d0 * plane);
+
+  if (s->architecture == CT_MODEL_MULTITASK_SPATIAL)
+    {
+      float *g = other_work (plan, f, NULL);
+
+      if (pyramid != NULL)
+        for (int i = 0; i < plan->nimg; i++)
+          ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
+                                        f + (size_t) i * plane, s->top_channels,
+                                        plane * plan->nimg, h, w, d0 + i, n);
+      resblock (plan, &wt->seg_block, f, g, h, w);
+      f = g;
+    }
+  ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,
+                      wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
+                      plan->n_threads);
+}
+
 gboolean
 ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
                          float *out_probability, double *out_study_probability,
@@ -251,57 +282,63 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
 {
   const CtNetStructure *s = &self->structure;
   const CtNetWeights *wt = &self->weights;
-  gboolean multitask = s->architecture == CT_MODEL_MULTITASK_SPATIAL;
-  gboolean classify = multitask && n >= 8 && h >= 8 && w >= 8;
-  size_t plane = (size_t) h * w;
-  g_autofree float *pyramid = NULL;
+  gboolean classify = s->architecture == CT_MODEL_MULTITASK_SPATIAL && n >= 8 && h >= 8 && w >= 8;
+  /* With enough slices every thread runs whole batches of its own (no
+   * synchronisation inside a batch, which also tolerates a busy machine);
+   * otherwise all threads share each layer. */
+  int teams = n >= 2 * n_threads ? n_threads : 1;
+  int batch = MIN (CT_NN_BATCH_SLICES, (n + teams - 1) / teams);
+  g_autofree Plan *plans = NULL;
+  g_autofree float *pyramids = NULL;
   gboolean ok = TRUE;
-  Plan plan;
 
   if (n == 0)
     return TRUE;
-  plan_init (&plan, s, wt, MIN (n, CT_NN_BATCH_SLICES), h, w, n_threads);
+  plans = g_new0 (Plan, teams);
+  for (int t = 0; t < teams; t++)
+    plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);
   if (classify)
     {
-      pyramid = g_new (float, s->n_features);
-      ct_nn_ref_pyramid_init (pyramid, s->n_features);
+      pyramids = g_new (float, (size_t) s->n_features * teams);
+      ct_nn_ref_pyramid_init (pyramids, (size_t) s->n_features * teams);
     }
 
-  for (int d0 = 0; d0 < n && ok; d0 += plan.batch)
+  /* rounds of `teams` batches; progress and cancellation between rounds,
+   * from the calling thread */
+  for (int d0 = 0; d0 < n && ok; d0 += teams * batch)
     {
-      float *f;
+      int done = MIN (n, d0 + teams * batch);
 
-      plan.nimg = MIN (plan.batch, n - d0);
-      f = backbone (&plan, input + (size_t) d0 * plane);
-      if (multitask)
+#pragma omp parallel for num_threads(teams) schedule(static, 1) if(teams > 1)
+      for (int t = 0; t < teams; t++)
         {
-          float *g = other_work (&plan, f, NULL);
-
-          if (classify)
-            for (int i = 0; i < plan.nimg; i++)
-              ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                            f + (size_t) i * plane, s->top_channels,
-                                            plane * plan.nimg, h, w, d0 + i, n);
-          resblock (&plan, &wt->seg_block, f, g, h, w);
-          f = g;
+          int start = d0 + t * batch;
+          if (start < n)
+            {
+              plans[t].nimg = MIN (batch, n - start);
+              run_batch (&plans[t], input, start, n, out_probability,
+                         classify ? pyramids + (size_t) t * s->n_features : NULL);
+            }
         }
-      ct_nn_head_sigmoid (f, s->top_channels, plane * plan.nimg, wt->head_bn.scale,
-                          wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
-                          plan.n_threads);
-      if (progress != NULL && !progress (d0 + plan.nimg, n, user_data))
+      if (progress != NULL && !progress (done, n, user_data))
         {
           g_set_error (error, CT_ERROR, CT_ERROR_CANCELLED, "Cancelled");
           ok = FALSE;
         }
     }
-  plan_clear (&plan);
+  for (int t = 0; t < teams; t++)
+    plan_clear (&plans[t]);
 
   if (ok && classify)
     {
       g_autofree float *hidden = g_new (float, s->fc_hidden);
       float logit;
 
-      ct_nn_ref_linear (pyramid, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden,
+      /* max is exact and associative: merge the teams' pyramids */
+      for (int t = 1; t < teams; t++)
+        for (int i = 0; i < s->n_features; i++)
+          pyramids[i] = MAX (pyramids[i], pyramids[(size_t) t * s->n_features + i]);
+      ct_nn_ref_linear (pyramids, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden,
                         hidden);
       ct_nn_ref_relu (hidden, s->fc_hidden);
       ct_nn_ref_linear (hidden, s->fc_hidden, wt->fc2_weight, NULL, 1, &logit);
