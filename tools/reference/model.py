@@ -100,6 +100,9 @@ class Backbone(nn.Module):
         self.bridge = _path(bridge)
         self.up = nn.ModuleList([_path(c) for c in up])
         self.out_channels = up[0][-1]
+        # ONNX export traces shapes: resize unconditionally there (a resize
+        # to the same size is an exact copy, so results do not change).
+        self.always_resize = False
 
     def forward(self, x):
         x = self.init(x)
@@ -110,7 +113,7 @@ class Backbone(nn.Module):
             x = F.max_pool2d(x, 2, ceil_mode=True)
         x = self.bridge(x)
         for level, skip in zip(reversed(self.up), reversed(skips)):
-            if x.shape[2:] != skip.shape[2:]:
+            if self.always_resize or x.shape[2:] != skip.shape[2:]:
                 x = F.interpolate(x, size=skip.shape[2:], mode="bilinear", align_corners=False)
             x = level(x + skip)
         return x
