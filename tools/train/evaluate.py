@@ -1,0 +1,266 @@
+# SPDX-License-Identifier: MIT
+"""Evaluate the shipped weights; prints Markdown tables and writes JSON.
+
+Usage:
+  OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/train/evaluate.py --cache DIR \
+      [--parts phantom-lungs,phantom-multitask,medseg,real-lungs] [--threads 1] \
+      [--json docs/model-card-metrics.json]
+
+Parts:
+- phantom-lungs: lung Dice (threshold from the weights) on 6 evenly spaced
+  slices of every held-out phantom (CACHE/test).
+- phantom-multitask: every held-out phantom cropped to the box of its TRUE
+  lung mask, at most --max-slices evenly spaced slices; study probability ->
+  ROC AUC COVID-19 vs each other class and vs all; lesion Dice (pooled and
+  mean per COVID-19 study); severity (more-affected lung, lesions inside the
+  true lung masks on those slices) -> Spearman with the generator's severity
+  and mean absolute error in percentage points.
+- medseg: the held-out MedSeg slices (common.medseg_split) -> lesion Dice of
+  the model (raw, and inside a classical lung mask) and of the -750..-400 HU
+  threshold baseline inside the same classical lung mask, against the
+  radiologists' masks (ground glass + consolidation).
+- real-lungs: the axial slices of covid-ny-sbu and lungmask-slices, HU from
+  DICOM, resampled to 2 mm -> Dice of the lung network vs the classical
+  segmentation below (no expert lung masks exist here).
+
+Classical lung segmentation (2 mm slice): body = largest component of
+HU > -500 with holes filled; candidates = HU < -400 inside the body; drop
+components touching the image border and those under 8 cm^2 (trachea,
+bowel gas); closing with a 3-pixel disk and hole filling per component.
+"""
+
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from model import load_safetensors_model  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def disk(r):
+    y, x = np.mgrid[-r:r + 1, -r:r + 1]
+    return (x * x + y * y) <= r * r
+
+
+def classical_lungs(hu):
+    from scipy import ndimage as ndi
+    body = hu > -500
+    lab, n = ndi.label(body)
+    if n == 0:
+        return np.zeros_like(body)
+    sizes = ndi.sum(body, lab, range(1, n + 1))
+    body = ndi.binary_fill_holes(lab == (1 + int(np.argmax(sizes))))
+    cand = (hu < -400) & body
+    lab, n = ndi.label(cand)
+    out = np.zeros_like(cand)
+    min_px = 800.0 / (2.0 * 2.0)   # 8 cm^2 at 2 mm
+    for i in range(1, n + 1):
+        comp = lab == i
+        if comp.sum() < min_px:
+            continue
+        if comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any():
+            continue
+        comp = ndi.binary_closing(comp, structure=disk(3), iterations=1)
+        out |= ndi.binary_fill_holes(comp)
+    return out
+
+
+def lungs_prob(model, hu_stack, chunk=4):
+    x = torch.from_numpy(common.window(hu_stack.astype(np.float32)))
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), chunk):
+            out.append(torch.sigmoid(model(x[i:i + chunk, None]))[:, 0])
+    return torch.cat(out).numpy()
+
+
+def multitask_run(model, hu_stack, chunk=8):
+    x = torch.from_numpy(common.window(hu_stack.astype(np.float32)))
+    feats, probs = [], []
+    with torch.no_grad():
+        for i in range(0, len(x), chunk):
+            f = model.backbone(x[i:i + chunk, None])
+            probs.append(torch.sigmoid(model.seg_head(f)[:, 0]))
+            feats.append(f)
+        f = torch.cat(feats).permute(1, 2, 3, 0)
+        p = None
+        if min(f.shape[1:]) >= 8:
+            p = float(torch.sigmoid(model.cls_head(f[None]))[0])
+    return torch.cat(probs).numpy(), p
+
+
+def pooled(pairs):
+    inter = sum(2 * (p & t).sum() for p, t in pairs)
+    tot = sum(p.sum() + t.sum() for p, t in pairs)
+    return float(inter / tot) if tot else float("nan")
+
+
+def phantom_lungs(args, res):
+    model, meta = load_safetensors_model(args.lungs)
+    thr = float(meta["threshold"])
+    pairs, per = [], []
+    for path in common.study_paths(args.cache, "test"):
+        s = common.load_study(path)
+        zs = np.linspace(0, len(s["hu"]) - 1, 6).round().astype(int)
+        pred = lungs_prob(model, s["hu"][zs]) >= thr
+        truth = s["lungs"][zs] > 0
+        pairs.append((pred, truth))
+        per.append(common.dice(pred, truth))
+    res["phantom_lungs"] = {"studies": len(per), "slices_per_study": 6,
+                            "dice_pooled": pooled(pairs), "dice_mean": float(np.nanmean(per)),
+                            "dice_min": float(np.nanmin(per))}
+
+
+def phantom_multitask(args, res):
+    model, meta = load_safetensors_model(args.multitask)
+    thr = float(meta["threshold"])
+    rows = []
+    pairs = []
+    for path in common.study_paths(args.cache, "test"):
+        s = common.load_study(path)
+        (z0, y0, x0), (z1, y1, x1) = common.lung_box(s["lungs"])
+        zs = np.arange(z0, z1)
+        if len(zs) > args.max_slices:
+            zs = np.linspace(z0, z1 - 1, args.max_slices).round().astype(int)
+        hu = s["hu"][zs, y0:y1, x0:x1]
+        prob, p = multitask_run(model, hu)
+        pred = prob >= thr
+        lungs = s["lungs"][zs, y0:y1, x0:x1]
+        truth = s["lesions"][zs, y0:y1, x0:x1] > 0
+        sev = 0.0
+        for side in (1, 2):
+            n = (lungs == side).sum()
+            if n:
+                sev = max(sev, float((pred & (lungs == side)).sum()) / n)
+        row = {"study": os.path.basename(path), "label": int(s["label"]), "p": p,
+               "severity_true": float(s["severity"]), "severity_pred": sev}
+        if int(s["label"]) == 1:
+            row["dice"] = common.dice(pred, truth)
+            pairs.append((pred, truth))
+        rows.append(row)
+    scores = {c: [r["p"] for r in rows if r["label"] == c and r["p"] is not None] for c in range(4)}
+    auc = {name: common.roc_auc(scores[1], scores[c])
+           for c, name in ((0, "normal"), (2, "bacterial"), (3, "nodules"))}
+    auc["all_others"] = common.roc_auc(scores[1], scores[0] + scores[2] + scores[3])
+    cov = [r for r in rows if r["label"] == 1]
+    res["phantom_multitask"] = {
+        "studies": {n: len(scores[c]) for c, n in enumerate(("normal", "covid", "bacterial", "nodules"))},
+        "max_slices": args.max_slices, "threshold": thr,
+        "auc_covid_vs": auc,
+        "lesion_dice_pooled": pooled(pairs),
+        "lesion_dice_mean": float(np.nanmean([r["dice"] for r in cov])),
+        "severity_spearman": common.spearman([r["severity_true"] for r in cov],
+                                             [r["severity_pred"] for r in cov]),
+        "severity_mae_pp": float(np.mean([abs(r["severity_true"] - r["severity_pred"]) * 100
+                                          for r in cov])),
+        "severity_pred_non_covid_mean_pct": float(np.mean([r["severity_pred"] * 100 for r in rows
+                                                           if r["label"] != 1])),
+        "rows": rows,
+    }
+
+
+def medseg(args, res):
+    model, meta = load_safetensors_model(args.multitask)
+    thr = float(meta["threshold"])
+    _, held = common.medseg_split()
+    items = common.load_medseg(held)
+    raw, inl, base, per = [], [], [], []
+    for i, hu, les, _ in items:
+        prob, _ = multitask_run(model, hu[None])
+        pred = prob[0] >= thr
+        truth = les > 0
+        lung = classical_lungs(hu)
+        b = (hu >= -750) & (hu <= -400) & lung
+        raw.append((pred, truth))
+        inl.append((pred & lung, truth))
+        base.append((b, truth))
+        per.append({"id": i, "model": common.dice(pred, truth),
+                    "model_in_lung": common.dice(pred & lung, truth),
+                    "threshold_baseline": common.dice(b, truth),
+                    "lesion_fraction_of_slice": float(truth.mean())})
+    res["medseg_held_out"] = {
+        "ids": held, "threshold": thr,
+        "model_dice_pooled": pooled(raw), "model_in_lung_dice_pooled": pooled(inl),
+        "baseline_dice_pooled": pooled(base),
+        "model_dice_mean": float(np.nanmean([p["model"] for p in per])),
+        "baseline_dice_mean": float(np.nanmean([p["threshold_baseline"] for p in per])),
+        "per_slice": per}
+
+
+def read_dicom_2mm(path):
+    import pydicom
+    d = pydicom.dcmread(path)
+    hu = d.pixel_array.astype(np.float32) * float(d.RescaleSlope) + float(d.RescaleIntercept)
+    iop = [round(float(v)) for v in d.ImageOrientationPatient]
+    if iop[:3] == [-1, 0, 0]:
+        hu = hu[:, ::-1]
+    if iop[3:] == [0, -1, 0]:
+        hu = hu[::-1]
+    sp = [float(v) for v in d.PixelSpacing]   # row spacing, column spacing
+    return common.resample_inplane(hu[None], (sp[0], sp[1]))[0]
+
+
+def real_lungs(args, res):
+    model, meta = load_safetensors_model(args.lungs)
+    thr = float(meta["threshold"])
+    out = {}
+    for name, pattern in (("covid-ny-sbu", "covid-ny-sbu/*/axial/*.dcm"),
+                          ("lungmask-slices", "lungmask-slices/*.dcm")):
+        per, pairs = [], []
+        for f in sorted(glob.glob(os.path.join(common.DATA, pattern))):
+            hu = read_dicom_2mm(f)
+            pred = lungs_prob(model, hu[None])[0] >= thr
+            ref = classical_lungs(hu)
+            pairs.append((pred, ref))
+            per.append({"file": os.path.relpath(f, common.DATA), "dice": common.dice(pred, ref),
+                        "pred_ml_per_cm": float(pred.sum() * 0.04), "ref_ml_per_cm": float(ref.sum() * 0.04)})
+        out[name] = {"slices": len(per), "dice_pooled": pooled(pairs),
+                     "dice_mean": float(np.nanmean([p["dice"] for p in per])) if per else None,
+                     "dice_min": float(np.nanmin([p["dice"] for p in per])) if per else None,
+                     "per_slice": per}
+    res["real_lungs_vs_classical"] = out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    root = os.path.dirname(os.path.dirname(HERE))
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--lungs", default=os.path.join(root, "resources", "models", "lungs.safetensors"))
+    ap.add_argument("--multitask", default=os.path.join(root, "resources", "models",
+                                                        "multitask-spatial.safetensors"))
+    ap.add_argument("--parts", default="phantom-lungs,phantom-multitask,medseg,real-lungs")
+    ap.add_argument("--max-slices", type=int, default=24)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--json", help="merge results into this JSON file")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    res = {}
+    fns = {"phantom-lungs": phantom_lungs, "phantom-multitask": phantom_multitask,
+           "medseg": medseg, "real-lungs": real_lungs}
+    for part in args.parts.split(","):
+        t = time.time()
+        fns[part](args, res)
+        print(f"# {part}: {time.time() - t:.0f} s", flush=True)
+    for k, v in res.items():
+        slim = {a: b for a, b in v.items() if a not in ("rows", "per_slice")} if isinstance(v, dict) else v
+        print(k, json.dumps(slim, indent=1, default=float))
+    if args.json:
+        old = {}
+        if os.path.exists(args.json):
+            old = json.load(open(args.json))
+        old.update(res)
+        with open(args.json, "w") as f:
+            json.dump(old, f, indent=1, default=float)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,553 @@
+# SPDX-License-Identifier: MIT
+"""Train the lung and the multitask network on the phantom cache (gen_data.py)
+plus the MedSeg training slices, with a wall-clock schedule.
+
+Usage (CPU, 2 threads; `--device cuda` runs unchanged on a GPU):
+  /usr/bin/python3 tools/train/train.py lungs --cache DIR --minutes 10 \
+      --out tools/train/runs/lungs
+  /usr/bin/python3 tools/train/train.py multitask --cache DIR --minutes 45 \
+      --out tools/train/runs/multitask
+Then export.py writes resources/models/*.safetensors from the best checkpoint.
+
+The schedule is defined in fractions of the time budget so that a faster
+machine runs more steps of the same recipe (see docs/model-card.md).
+"""
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from model import build  # noqa: E402
+
+PAD_HU = -1000.0
+CHANNELS_LAST = True   # faster convolution backward with Debian's torch 1.13 on CPU
+
+
+def to_fmt(x):
+    return x.contiguous(memory_format=torch.channels_last) if CHANNELS_LAST and x.dim() == 4 else x
+
+
+def to_fmt_model(model):
+    if CHANNELS_LAST:
+        model.to(memory_format=torch.channels_last)
+
+
+def log(fh, **kw):
+    kw["time"] = time.strftime("%H:%M:%S")
+    line = json.dumps(kw)
+    print(line, flush=True)
+    fh.write(line + "\n")
+    fh.flush()
+
+
+def crop2d(img, y0, x0, h, w, fill):
+    """img [..., H, W] -> [..., h, w] starting at (y0, x0), padding with fill."""
+    out = np.full(img.shape[:-2] + (h, w), fill, img.dtype)
+    H, W = img.shape[-2:]
+    sy0, sx0 = max(y0, 0), max(x0, 0)
+    sy1, sx1 = min(y0 + h, H), min(x0 + w, W)
+    if sy1 > sy0 and sx1 > sx0:
+        out[..., sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = img[..., sy0:sy1, sx0:sx1]
+    return out
+
+
+def augment_hu(hu, rng):
+    """Scanner variation: small HU offset and gain, extra noise."""
+    hu = hu * rng.uniform(0.95, 1.05) + rng.uniform(-30, 30)
+    if rng.random() < 0.5:
+        hu = hu + rng.normal(0, rng.uniform(5, 25), hu.shape).astype(np.float32)
+    return hu
+
+
+# ------------------------------------------------------------------ studies
+
+class StudyPool:
+    """Phantom studies held in memory (float16 HU), loaded once."""
+
+    def __init__(self, cache, split):
+        self.cache, self.split = cache, split
+        self.paths, self.studies, self.by_class = [], [], {}
+        for p in common.study_paths(cache, split):
+            self._add(p)
+
+    def _add(self, path):
+        s = common.load_study(path)
+        s["box"] = common.lung_box(s["lungs"])
+        if s["box"] is None:
+            return
+        s["lesion_slices"] = np.nonzero(s["lesions"].reshape(len(s["lesions"]), -1).any(1))[0]
+        self.paths.append(path)
+        self.by_class.setdefault(int(s["label"]), []).append(len(self.studies))
+        self.studies.append(s)
+
+    def pick(self, rng, covid, label=None):
+        if label is not None:
+            idx = self.by_class.get(label, [])
+        elif covid:
+            idx = self.by_class.get(1, [])
+        else:
+            idx = [i for c, v in self.by_class.items() if c != 1 for i in v]
+        if not idx:
+            return None
+        return self.studies[idx[rng.integers(len(idx))]]
+
+    def refresh(self):
+        """Add studies that appeared in the cache since (generation runs in
+        parallel with the first minutes of training)."""
+        known = set(self.paths)
+        new = [p for p in common.study_paths(self.cache, self.split) if p not in known]
+        for p in new:
+            self._add(p)
+
+
+def multitask_crop(s, rng, d, h, w):
+    """A training crop [d,h,w] of one study inside its lung box: slices at a
+    random stride covering up to the whole lung range; for COVID-19 studies
+    the crop always contains a lesion voxel."""
+    (z0, y0, x0), (z1, y1, x1) = s["box"]
+    nz = z1 - z0
+    stride = int(rng.integers(1, max(1, nz // d) + 1))
+    span = stride * (d - 1) + 1
+    anchor = None
+    if int(s["label"]) == 1 and len(s["lesion_slices"]):
+        zl = int(s["lesion_slices"][rng.integers(len(s["lesion_slices"]))])
+        ys, xs = np.nonzero(s["lesions"][zl])
+        k = rng.integers(len(ys))
+        anchor = (zl, int(ys[k]), int(xs[k]))
+    if anchor is not None:
+        lo = max(z0 - stride * 2, anchor[0] - span + 1)
+        hi = min(anchor[0], z1 - 1)
+        start = int(rng.integers(lo, max(lo, hi) + 1))
+        # keep the anchor slice on the stride grid
+        start = anchor[0] - ((anchor[0] - start) // stride) * stride
+    else:
+        start = z0 + int(rng.integers(0, max(1, nz - span + 1)))
+    zi = np.clip(start + stride * np.arange(d), 0, len(s["hu"]) - 1)
+
+    def offset(a0, a1, n, a_anchor):
+        size = a1 - a0
+        if size <= n:
+            return a0 - (n - size) // 2 + int(rng.integers(-4, 5))
+        lo_, hi_ = a0, a1 - n
+        if a_anchor is not None:
+            lo_, hi_ = max(lo_, a_anchor - n + 8), min(hi_, a_anchor - 8)
+            if hi_ < lo_:
+                lo_, hi_ = a0, a1 - n
+        return int(rng.integers(lo_, hi_ + 1))
+    oy = offset(y0, y1, h, None if anchor is None else anchor[1])
+    ox = offset(x0, x1, w, None if anchor is None else anchor[2])
+    hu = crop2d(s["hu"][zi].astype(np.float32), oy, ox, h, w, PAD_HU)
+    les = crop2d(s["lesions"][zi], oy, ox, h, w, 0)
+    return hu, les
+
+
+def medseg_crop(item, rng, h, w):
+    _, hu, les, _ = item
+    H, W = hu.shape
+    oy = int(rng.integers(min(0, H - h), max(0, H - h) + 1))
+    ox = int(rng.integers(min(0, W - w), max(0, W - w) + 1))
+    return crop2d(hu, oy, ox, h, w, PAD_HU), crop2d(les, oy, ox, h, w, 0)
+
+
+def soft_dice_loss(prob, target):
+    inter = (prob * target).sum()
+    return 1.0 - (2.0 * inter + 1.0) / (prob.sum() + target.sum() + 1.0)
+
+
+# --------------------------------------------------------- BN re-estimation
+
+def reestimate_bn(model, batches, forward):
+    """Replace BN running statistics by their exact average over `batches`
+    (cumulative moving average, momentum None), no gradient."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    with torch.no_grad():
+        for b in batches:
+            forward(model, b)
+    for m, mom in zip(bns, saved):
+        m.momentum = mom
+    model.eval()
+
+
+# ----------------------------------------------------------------- multitask
+
+def seg_batch(pool, medseg, rng, args):
+    """2-D lesion batch: phantom slices (half COVID-19 with a lesion in the
+    crop, a quarter COVID-19 anywhere in the lungs, a quarter normal) and
+    MedSeg slices, all cropped to height x width on the 2 mm grid."""
+    xs, ys = [], []
+    for i in range(args.seg_batch):
+        r = rng.random()
+        s = pool.pick(rng, covid=r < 0.75, label=None if r < 0.75 else 0)
+        if s is None:
+            s = pool.pick(rng, covid=True)
+        if r < 0.5 or int(s["label"]) != 1:
+            hu, les = multitask_crop(s, rng, 1, args.height, args.width)
+        else:
+            saved = s["lesion_slices"]
+            s["lesion_slices"] = np.array([], int)
+            hu, les = multitask_crop(s, rng, 1, args.height, args.width)
+            s["lesion_slices"] = saved
+        xs.append(augment_hu(hu[0], rng))
+        ys.append(les[0])
+    for _ in range(args.medseg_slices if medseg else 0):
+        hu, les = medseg_crop(medseg[rng.integers(len(medseg))], rng, args.height, args.width)
+        xs.append(augment_hu(hu, rng))
+        ys.append(les)
+    x = torch.from_numpy(common.window(np.stack(xs)))[:, None]
+    y = torch.from_numpy(np.stack(ys).astype(np.float32))[:, None]
+    return x, y
+
+
+def seg_forward(model, x):
+    return model.seg_head(model.backbone(x))
+
+
+def multitask_infer(model, hu_stack, device, chunk=16, keep_features=False):
+    """Full lung-box stack [D,H,W] HU -> (lesion prob [D,H,W], study prob or
+    None[, features [C,H,W,D]])."""
+    x = torch.from_numpy(common.window(hu_stack.astype(np.float32))).to(device)
+    feats, probs = [], []
+    with torch.no_grad():
+        for i in range(0, len(x), chunk):
+            f = model.backbone(to_fmt(x[i:i + chunk, None]))
+            probs.append(torch.sigmoid(model.seg_head(f)[:, 0]).cpu())
+            feats.append(f.contiguous())
+        f = torch.cat(feats).permute(1, 2, 3, 0)
+        p = None
+        if min(f.shape[1:]) >= 8:
+            p = float(torch.sigmoid(model.cls_head(f[None]))[0])
+    out = (torch.cat(probs).numpy(), p)
+    return out + (f.half().cpu(),) if keep_features else out
+
+
+def validate_seg(model, val, medseg_val, device, thresholds=(0.2, 0.3, 0.4, 0.5), cls=False,
+                 max_slices=8):
+    model.eval()
+    scores, labels = [], []
+    dsum = {t: [0, 0] for t in thresholds}
+    for s in val:
+        (z0, y0, x0), (z1, y1, x1) = s["box"]
+        if int(s["label"]) != 1 and not cls:
+            continue
+        zs = np.arange(z0, z1)
+        if not cls and len(zs) > max_slices:   # cheap check: evenly spaced slices
+            zs = np.round(np.linspace(z0, z1 - 1, max_slices)).astype(int)
+        prob, p = multitask_infer(model, s["hu"][zs, y0:y1, x0:x1], device)
+        if p is not None:
+            scores.append(p)
+            labels.append(int(s["label"]) == 1)
+        if int(s["label"]) == 1:
+            truth = s["lesions"][zs, y0:y1, x0:x1] > 0
+            for t in thresholds:
+                pred = prob >= t
+                dsum[t][0] += 2 * (pred & truth).sum()
+                dsum[t][1] += pred.sum() + truth.sum()
+    ms = {t: [0, 0] for t in thresholds}
+    for _, hu, les, _ in medseg_val:
+        prob, _ = multitask_infer(model, hu[None], device)
+        for t in thresholds:
+            pred = prob[0] >= t
+            ms[t][0] += 2 * (pred & (les > 0)).sum()
+            ms[t][1] += pred.sum() + (les > 0).sum()
+    out = {"dice": {str(t): round(float(v[0] / max(v[1], 1)), 4) for t, v in dsum.items()},
+           "medseg_dice": {str(t): round(float(v[0] / max(v[1], 1)), 4) for t, v in ms.items()}}
+    if cls:
+        out["auc"] = common.roc_auc([a for a, l in zip(scores, labels) if l],
+                                    [a for a, l in zip(scores, labels) if not l])
+    return out
+
+
+def train_seg(args):
+    """Phase 1: backbone + segmentation head on 2-D slices."""
+    device = args.device
+    rng = np.random.default_rng(args.seed)
+    torch.manual_seed(args.seed)
+    pool = StudyPool(args.cache, "train")
+    val = StudyPool(args.cache, "val").studies
+    tr_ids, va_ids = common.medseg_split()
+    medseg = common.load_medseg(tr_ids) if args.medseg_slices else []
+    medseg_val = common.load_medseg(va_ids)
+    model = build("multitask-spatial").to(device)
+    to_fmt_model(model)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    os.makedirs(args.out, exist_ok=True)
+    fh = open(os.path.join(args.out, "log.jsonl"), "a")
+    log(fh, event="start", phase="seg", args=vars(args), train_studies=len(pool.studies),
+        val_studies=len(val), medseg_train=len(medseg), medseg_val=len(medseg_val))
+    budget = args.minutes * 60.0
+    t0 = time.time()
+    step, best, last_val, run = 0, None, t0, None
+    while time.time() - t0 < budget:
+        frac = (time.time() - t0) / budget
+        lr = args.lr if frac < args.low_lr else args.lr3
+        if step < args.warmup:
+            lr = lr * (step + 1) / args.warmup
+        for g in opt.param_groups:
+            g["lr"] = lr
+        model.train()
+        x, y = seg_batch(pool, medseg, rng, args)
+        logit = seg_forward(model, to_fmt(x.to(device)))
+        y = y.to(device)
+        loss = (F.binary_cross_entropy_with_logits(logit, y)
+                + soft_dice_loss(torch.sigmoid(logit), y))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        if step % 10 == 0:
+            log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
+        if step % 200 == 0:
+            pool.refresh()
+        last = time.time() - t0 >= budget
+        if time.time() - last_val >= args.val_minutes * 60 or last:
+            last_val = time.time()
+            cand = copy.deepcopy(model)
+            reestimate_bn(cand, [seg_batch(pool, medseg, rng, args)[0] for _ in range(args.bn_batches)],
+                          lambda m, bb: seg_forward(m, to_fmt(bb.to(device))))
+            metrics = validate_seg(cand, val, medseg_val, device)
+            score = max(metrics["dice"].values()) + 0.5 * max(metrics["medseg_dice"].values())
+            log(fh, event="val", step=step, score=round(score, 4), **metrics)
+            torch.save(cand.state_dict(), os.path.join(args.out, "seg-last.pt"))
+            if best is None or score > best:
+                best = score
+                torch.save(cand.state_dict(), os.path.join(args.out, "seg-best.pt"))
+                with open(os.path.join(args.out, "seg-best.json"), "w") as f:
+                    json.dump(dict(step=step, score=score, **metrics), f, indent=1)
+                log(fh, event="best", step=step, score=round(score, 4))
+            del cand
+    log(fh, event="end", phase="seg", steps=step, seconds=round(time.time() - t0, 1))
+
+
+def study_features(model, s, device, max_slices):
+    (z0, y0, x0), (z1, y1, x1) = s["box"]
+    zs = np.arange(z0, z1)
+    if len(zs) > max_slices:
+        zs = np.round(np.linspace(z0, z1 - 1, max_slices)).astype(int)
+    _, _, f = multitask_infer(model, s["hu"][zs, y0:y1, x0:x1], device, keep_features=True)
+    return f
+
+
+def train_cls(args):
+    """Phase 2: the classifier on the frozen backbone's top feature map,
+    computed once per study over its whole lung box."""
+    device = args.device
+    rng = np.random.default_rng(args.seed + 7)
+    torch.manual_seed(args.seed + 7)
+    fh = open(os.path.join(args.out, "log.jsonl"), "a")
+    model = build("multitask-spatial").to(device)
+    model.load_state_dict(torch.load(args.init or os.path.join(args.out, "seg-best.pt"),
+                                     map_location=device))
+    to_fmt_model(model)
+    model.eval()
+    t0 = time.time()
+    train = StudyPool(args.cache, "train").studies
+    val = StudyPool(args.cache, "val").studies
+    ftr = [(study_features(model, s, device, args.max_slices), float(int(s["label"]) == 1))
+           for s in train]
+    fva = [(study_features(model, s, device, args.max_slices), float(int(s["label"]) == 1))
+           for s in val]
+    log(fh, event="start", phase="cls", train_studies=len(ftr), val_studies=len(fva),
+        feature_seconds=round(time.time() - t0, 1))
+    head = model.cls_head
+    for p in head.parameters():
+        if p.dim() > 1:
+            torch.nn.init.kaiming_uniform_(p, a=5 ** 0.5)
+    opt = torch.optim.Adam(head.parameters(), lr=args.cls_lr, weight_decay=1e-4)
+
+    def augment(f):
+        c, h, w, d = f.shape
+        stride = int(rng.integers(1, 3)) if d >= 16 else 1
+        f = f[..., int(rng.integers(0, stride))::stride]
+        hh, ww = int(h * rng.uniform(0.85, 1.0)), int(w * rng.uniform(0.85, 1.0))
+        oy, ox = int(rng.integers(0, h - hh + 1)), int(rng.integers(0, w - ww + 1))
+        return f[:, oy:oy + hh, ox:ox + ww].float()
+
+    def evaluate():
+        head.eval()
+        with torch.no_grad():
+            sc = [float(torch.sigmoid(head(f.float()[None]))[0]) for f, _ in fva]
+        pos = [a for a, (_, l) in zip(sc, fva) if l]
+        neg = [a for a, (_, l) in zip(sc, fva) if not l]
+        bce = float(np.mean([-np.log(max(a if l else 1 - a, 1e-6)) for a, (_, l) in zip(sc, fva)]))
+        return common.roc_auc(pos, neg), bce
+
+    best, step, run = None, 0, None
+    budget = args.cls_minutes * 60.0
+    t1 = time.time()
+    while time.time() - t1 < budget:
+        frac = (time.time() - t1) / budget
+        lr = args.cls_lr * (0.3 if frac >= args.low_lr else 1.0)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        head.train()
+        idx = rng.integers(len(ftr), size=args.cls_batch)
+        logits = torch.cat([head(augment(ftr[i][0])[None]) for i in idx])
+        target = torch.tensor([ftr[i][1] for i in idx])
+        loss = F.binary_cross_entropy_with_logits(logits, target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        if step % 25 == 0:
+            auc, vbce = evaluate()
+            score = auc - 0.05 * vbce
+            log(fh, phase="cls", step=step, lr=lr, loss=round(run, 4), val_auc=round(auc, 4),
+                val_bce=round(vbce, 4))
+            if best is None or score > best:
+                best = score
+                torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
+                log(fh, event="best", phase="cls", step=step, val_auc=round(auc, 4))
+    log(fh, event="end", phase="cls", steps=step, seconds=round(time.time() - t1, 1))
+
+
+# --------------------------------------------------------------------- lungs
+
+def lungs_batch(pool, rng, args):
+    xs, ys = [], []
+    for _ in range(args.batch):
+        s = pool.studies[rng.integers(len(pool.studies))]
+        (z0, _, _), (z1, _, _) = s["box"]
+        # mostly slices through the lungs, some above / below them
+        if rng.random() < 0.85:
+            z = int(rng.integers(z0, z1))
+        else:
+            z = int(rng.integers(0, len(s["hu"])))
+        hu, lungs = s["hu"][z].astype(np.float32), s["lungs"][z]
+        H, W = hu.shape
+        oy = int(rng.integers(min(0, H - args.size), max(0, H - args.size) + 1))
+        ox = int(rng.integers(min(0, W - args.size), max(0, W - args.size) + 1))
+        xs.append(augment_hu(crop2d(hu, oy, ox, args.size, args.size, PAD_HU), rng))
+        ys.append(crop2d(lungs, oy, ox, args.size, args.size, 0) > 0)
+    return (torch.from_numpy(common.window(np.stack(xs)))[:, None],
+            torch.from_numpy(np.stack(ys).astype(np.float32))[:, None])
+
+
+def lungs_infer(model, hu_stack, device, chunk=8):
+    x = torch.from_numpy(common.window(hu_stack.astype(np.float32)))
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), chunk):
+            out.append(torch.sigmoid(model(to_fmt(x[i:i + chunk, None].to(device))))[:, 0].cpu())
+    return torch.cat(out).numpy()
+
+
+def validate_lungs(model, val, device, rng):
+    model.eval()
+    inter, tot = 0, 0
+    for s in val:
+        zs = np.linspace(0, len(s["hu"]) - 1, 6).astype(int)
+        prob = lungs_infer(model, s["hu"][zs], device)
+        truth = s["lungs"][zs] > 0
+        inter += 2 * ((prob >= 0.5) & truth).sum()
+        tot += (prob >= 0.5).sum() + truth.sum()
+    return {"lung_dice": float(inter / max(tot, 1))}
+
+
+def train_lungs(args):
+    device = args.device
+    rng = np.random.default_rng(args.seed)
+    torch.manual_seed(args.seed)
+    pool = StudyPool(args.cache, "train")
+    val = StudyPool(args.cache, "val").studies
+    model = build("lungs").to(device)
+    to_fmt_model(model)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    os.makedirs(args.out, exist_ok=True)
+    fh = open(os.path.join(args.out, "log.jsonl"), "a")
+    log(fh, event="start", args=vars(args), train_studies=len(pool.studies), val_studies=len(val))
+    budget = args.minutes * 60.0
+    t0 = time.time()
+    step, run, best, last_val = 0, None, None, t0
+    while time.time() - t0 < budget:
+        frac = (time.time() - t0) / budget
+        lr = args.lr * (0.1 if frac >= args.low_lr else 1.0)
+        if step < args.warmup:
+            lr = lr * (step + 1) / args.warmup
+        for g in opt.param_groups:
+            g["lr"] = lr
+        model.train()
+        x, y = lungs_batch(pool, rng, args)
+        logit = model(to_fmt(x.to(device)))
+        y = y.to(device)
+        loss = F.binary_cross_entropy_with_logits(logit, y) + soft_dice_loss(torch.sigmoid(logit), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        if step % 10 == 0:
+            log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
+        if step % 100 == 0:
+            pool.refresh()
+        last = time.time() - t0 >= budget
+        if time.time() - last_val >= args.val_minutes * 60 or last:
+            last_val = time.time()
+            cand = copy.deepcopy(model)
+            reestimate_bn(cand, [lungs_batch(pool, rng, args)[0] for _ in range(args.bn_batches)],
+                          lambda m, bb: m(to_fmt(bb.to(device))))
+            metrics = validate_lungs(cand, val, device, rng)
+            log(fh, event="val", step=step, **metrics)
+            torch.save(cand.state_dict(), os.path.join(args.out, "last.pt"))
+            if best is None or metrics["lung_dice"] > best:
+                best = metrics["lung_dice"]
+                torch.save(cand.state_dict(), os.path.join(args.out, "best.pt"))
+                with open(os.path.join(args.out, "best.json"), "w") as f:
+                    json.dump(dict(step=step, **metrics), f, indent=1)
+                log(fh, event="best", step=step, lung_dice=round(best, 4))
+            del cand
+    log(fh, event="end", steps=step, seconds=round(time.time() - t0, 1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("network", choices=("lungs", "seg", "cls"),
+                    help="lungs: lung network; seg: multitask backbone + lesion head "
+                         "(phase 1); cls: its classifier on frozen features (phase 2)")
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--minutes", type=float, default=45)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", help="multitask: start from this state_dict")
+    ap.add_argument("--val-minutes", type=float, default=6)
+    ap.add_argument("--bn-batches", type=int, default=12)
+    ap.add_argument("--warmup", type=int, default=30)
+    # multitask
+    ap.add_argument("--seg-batch", type=int, default=6, help="phantom slices per step")
+    ap.add_argument("--max-slices", type=int, default=48, help="cls: slices per study")
+    ap.add_argument("--cls-minutes", type=float, default=8)
+    ap.add_argument("--cls-lr", type=float, default=3e-4)
+    ap.add_argument("--cls-batch", type=int, default=8)
+    ap.add_argument("--height", type=int, default=96)
+    ap.add_argument("--width", type=int, default=128)
+    ap.add_argument("--medseg-slices", type=int, default=2, help="MedSeg slices per step")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr3", type=float, default=1e-4, help="LR after --low-lr")
+    ap.add_argument("--low-lr", type=float, default=0.8, help="fraction where the LR drops")
+    # lungs
+    ap.add_argument("--batch", type=int, default=6)
+    ap.add_argument("--size", type=int, default=160)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    {"lungs": train_lungs, "seg": train_seg, "cls": train_cls}[args.network](args)
+
+
+if __name__ == "__main__":
+    main()
