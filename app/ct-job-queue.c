@@ -6,6 +6,12 @@
 
 #include <glib/gi18n-lib.h>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "ct-analysis.h"
 #include "ct-error.h"
 #include "ct-job-queue.h"
@@ -16,6 +22,9 @@
 /* Progress is posted to the main loop only when it moved by this much (or the
  * stage changed): per slice for studies up to 500 slices. */
 #define PROGRESS_STEP 0.002
+
+/* Scheduling niceness of the analysing thread and its OpenMP team. */
+#define JOB_NICENESS 10
 
 struct _CtJobQueue
 {
@@ -201,6 +210,12 @@ job_run (GTask        *task,
   CtAnalysisOptions options = { 0 };
   CtAnalysis *analysis;
 
+#ifdef __linux__
+  /* Below the GUI thread: the OpenMP team this thread starts inherits the
+   * niceness, so scrolling stays smooth while every core analyses. Linux
+   * applies it to this thread only. Failure only costs smoothness. */
+  (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), JOB_NICENESS);
+#endif
   job_post (job, CT_STUDY_STATUS_LOADING, NULL, 0.0, "loading");
   volume = job->load_func (job->path, job->series_uid, cancellable, &error);
   if (volume == NULL)

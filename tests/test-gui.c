@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: MIT */
+/* The workstation under a display (Xvfb in build-aux/test): opens a folder
+ * of generated phantom studies through the real window, waits for the
+ * background analysis, checks the triage order (against ct-triage-cli when
+ * it is built and the shipped models are present, else against the numbers
+ * shown), steps slices with key events, toggles overlays with key events,
+ * renders the views and the window to PNG files and checks their pixels:
+ * not blank, lesion colour exactly where the lesion mask is.
+ *
+ * Frame times while scrolling with overlays are printed, not checked. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
+
+#include "ct-application.h"
+#include "ct-nifti.h"
+#include "ct-slice-renderer.h"
+#include "ct-window.h"
+#include "phantom.h"
+
+#define N_STUDIES 3
+#define ANALYSIS_TIMEOUT_S 540
+
+typedef struct
+{
+  char *path;
+  PhantomStudy *phantom;
+} Study;
+
+static struct
+{
+  char *folder;
+  Study studies[N_STUDIES];
+  CtApplication *application;
+  CtWindow *window;
+  gboolean shipped_models;
+  char *screenshot_dir;
+  GSettings *settings;
+} fixture;
+
+static void
+iterate_until (gboolean (*done) (gpointer), gpointer data, double timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Lets pending layout and drawing happen. */
+static void
+settle (void)
+{
+  gint64 end = g_get_monotonic_time () + 150 * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static CtVolume *
+volume_from_phantom (const PhantomStudy *p,
+                     int                 index)
+{
+  CtVolume *volume = ct_volume_new (p->nx, p->ny, p->nz);
+
+  memcpy (volume->spacing, p->spacing, sizeof volume->spacing);
+  memcpy (volume->origin, p->origin, sizeof volume->origin);
+  memcpy (volume->direction, p->direction, sizeof volume->direction);
+  memcpy (volume->hu, p->hu, ct_volume_n_voxels (volume) * sizeof (float));
+  volume->series_description = g_strdup_printf ("Phantom %d (%s)", index, phantom_class_name (p->klass));
+  return volume;
+}
+
+static void
+write_studies (void)
+{
+  /* Distinct classes and severities, so both orders are informative. */
+  static const struct { int klass; double severity; int feet_first; } specs[N_STUDIES] = {
+    { PHANTOM_CLASS_COVID, 12.0, 0 },
+    { PHANTOM_CLASS_NORMAL, 0.0, 1 },
+    { PHANTOM_CLASS_COVID, 45.0, 0 },
+  };
+
+  fixture.folder = g_dir_make_tmp ("ct-triage-gui-XXXXXX", NULL);
+  g_assert_nonnull (fixture.folder);
+  for (int s = 0; s < N_STUDIES; s++)
+    {
+      PhantomParams params;
+      char message[256] = "";
+      g_autoptr(CtVolume) volume = NULL;
+      g_autoptr(GError) error = NULL;
+
+      phantom_params_init (&params);
+      params.seed = 1000 + s;
+      params.klass = specs[s].klass;
+      params.severity_percent = specs[s].severity;
+      params.feet_first = specs[s].feet_first;
+      params.nx = params.ny = 128;
+      params.nz = 32;
+      params.pixel_spacing_mm = 2.6;
+      params.slice_spacing_mm = 8.0;
+      fixture.studies[s].phantom = phantom_generate (&params, message, sizeof message);
+      g_assert_nonnull (fixture.studies[s].phantom);
+      fixture.studies[s].path = g_strdup_printf ("%s/study-%d.nii.gz", fixture.folder, s);
+      volume = volume_from_phantom (fixture.studies[s].phantom, s);
+      ct_nifti_write_volume (volume, fixture.studies[s].path, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static const Study *
+study_for_item (CtStudyItem *item)
+{
+  for (int s = 0; s < N_STUDIES; s++)
+    if (g_str_equal (fixture.studies[s].path, ct_study_item_get_path (item)))
+      return &fixture.studies[s];
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static gboolean
+all_finished (gpointer data)
+{
+  GListModel *studies = ct_window_get_studies (fixture.window);
+  guint n = g_list_model_get_n_items (studies);
+
+  if (n < N_STUDIES)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CtStudyItem) item = g_list_model_get_item (studies, i);
+
+      if (!ct_study_item_is_finished (item))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+has_volume_shown (gpointer data)
+{
+  CtSliceView *view = data;
+
+  return ct_slice_view_get_n_slices (view) > 0 && gtk_widget_get_mapped (GTK_WIDGET (view));
+}
+
+/* Sends a key press to the first key controller of widget, as GTK does for
+ * a real key event that reaches it. */
+static gboolean
+press_key (GtkWidget *widget,
+           guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        {
+          g_signal_emit_by_name (controller, "key-pressed", keyval, 0, (GdkModifierType) 0, &handled);
+          break;
+        }
+    }
+  settle ();
+  return handled;
+}
+
+/* The widget as it is drawn on screen, through the window's renderer. */
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  g_assert_cmpint (width, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+typedef struct
+{
+  int width, height;
+  guint8 *bgra; /* cairo ARGB32 byte order on little endian: B G R A */
+} Pixels;
+
+static Pixels
+download (GdkTexture *texture,
+          const char *save_as)
+{
+  Pixels pixels = { gdk_texture_get_width (texture), gdk_texture_get_height (texture), NULL };
+  g_autofree char *path = g_build_filename (fixture.screenshot_dir, save_as, NULL);
+
+  pixels.bgra = g_malloc ((gsize) pixels.width * pixels.height * 4);
+  gdk_texture_download (texture, pixels.bgra, (gsize) pixels.width * 4);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  return pixels;
+}
+
+static const guint8 *
+pixel_at (const Pixels *p, int x, int y)
+{
+  return p->bgra + ((gsize) y * p->width + x) * 4;
+}
+
+static gboolean
+is_tinted (const guint8 *bgra)
+{
+  /* Grey CT pixels have B = G = R; the lesion fill (255, 64, 32) blended
+   * over grey keeps red far above green and blue, unlike the yellow
+   * orientation letters (255, 217, 51). */
+  return bgra[2] > bgra[1] + 50 && bgra[2] > bgra[0] + 50;
+}
+
+static void
+test_open_and_scroll (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
+  CtJobQueue *queue = ct_application_get_queue (fixture.application);
+  CtFrameStats stats;
+  gboolean busy_while_scrolling;
+  gint64 start;
+  int n_slices, n_steps = 0;
+
+
+  ct_window_open (fixture.window, &folder, 1);
+  iterate_until (has_volume_shown, axial, 120);
+  g_assert_cmpint (g_list_model_get_n_items (ct_window_get_studies (fixture.window)), ==, N_STUDIES);
+  n_slices = ct_slice_view_get_n_slices (axial);
+  g_assert_cmpint (n_slices, ==, 32);
+
+  /* Scroll through every slice twice while the queue analyses the rest,
+   * waiting for each frame to be drawn. */
+  gtk_widget_grab_focus (GTK_WIDGET (axial));
+  settle ();
+  ct_slice_view_get_frame_stats (axial, &stats);
+  busy_while_scrolling = ct_job_queue_get_busy (queue);
+  ct_slice_view_reset_frame_stats (axial);
+  start = g_get_monotonic_time ();
+  for (int pass = 0; pass < 2; pass++)
+    for (int s = 0; s < n_slices; s++)
+      {
+        int target = pass == 0 ? s : n_slices - 1 - s;
+        gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+        guint draws_before;
+
+        if (target == ct_slice_view_get_slice (axial))
+          continue;
+        ct_slice_view_get_frame_stats (axial, &stats);
+        draws_before = stats.n_draws;
+        ct_slice_view_set_slice (axial, target);
+        n_steps++;
+        do
+          {
+            g_main_context_iteration (NULL, TRUE);
+            ct_slice_view_get_frame_stats (axial, &stats);
+          }
+        while (stats.n_draws == draws_before && g_get_monotonic_time () < deadline);
+        g_assert_cmpuint (stats.n_draws, >, draws_before);
+      }
+  ct_slice_view_get_frame_stats (axial, &stats);
+  g_test_message ("frame times while scrolling %d slices of %dx%d (%s, analysis %s): draw %.2f ms mean, "
+                  "%.2f ms worst; frame interval %.1f ms mean, %.1f ms worst over %u frames; %.1f slices/s",
+                  n_steps, gtk_widget_get_width (GTK_WIDGET (axial)), gtk_widget_get_height (GTK_WIDGET (axial)),
+                  g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default renderer",
+                  busy_while_scrolling ? "running" : "idle",
+                  stats.draw_mean_ms, stats.draw_max_ms, stats.frame_interval_mean_ms,
+                  stats.frame_interval_max_ms, stats.n_frames,
+                  n_steps / ((g_get_monotonic_time () - start) / 1e6));
+  g_assert_cmpuint (stats.n_draws, >=, (guint) n_steps);
+}
+
+/* The order of the command line for the same folder, as study paths. */
+static GPtrArray *
+cli_order (const char *sort_key)
+{
+  g_autofree char *cli = g_build_filename (CT_TRIAGE_BUILD_DIR, "app", "ct-triage-cli", NULL);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *argv[] = { cli, "analyze", fixture.folder, "--json", "--sort", sort_key, NULL };
+  GPtrArray *paths;
+  JsonArray *array;
+  int status;
+
+  if (!g_file_test (cli, G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (paths, g_strdup (json_object_get_string_member (json_array_get_object_element (array, i), "path")));
+  return paths;
+}
+
+static void
+check_order (CtStudySortKey key)
+{
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  GListModel *sorted = ct_study_list_get_sorted_model (list);
+  g_autoptr(GPtrArray) expected = NULL;
+  double previous = INFINITY;
+
+  for (guint i = 0; i < g_list_model_get_n_items (sorted); i++)
+    {
+      g_autoptr(CtStudyItem) item = g_list_model_get_item (sorted, i);
+      double value = key == CT_STUDY_SORT_PROBABILITY ? ct_study_item_get_probability (item)
+                                                      : ct_study_item_get_severity (item);
+
+      g_test_message ("%u: %s status %d probability %.4f severity %.2f %s", i, ct_study_item_get_path (item),
+                      ct_study_item_get_status (item), ct_study_item_get_probability (item),
+                      ct_study_item_get_severity (item),
+                      ct_study_item_get_error (item) != NULL ? ct_study_item_get_error (item) : "");
+      if (ct_study_item_get_status (item) != CT_STUDY_STATUS_DONE)
+        {
+          /* Failed studies say why. */
+          g_assert_nonnull (ct_study_item_get_error (item));
+          g_assert_cmpstr (ct_study_item_get_error (item), !=, "");
+          previous = -INFINITY;
+          continue;
+        }
+      if (!isnan (value))
+        {
+          g_assert_cmpfloat (value, <=, previous);
+          previous = value;
+        }
+    }
+
+  if (!fixture.shipped_models)
+    {
+      g_test_message ("order checked against the numbers shown only: the shipped models are absent, "
+                      "so the command line would use other weights than this test");
+      return;
+    }
+  expected = cli_order (key == CT_STUDY_SORT_PROBABILITY ? "probability" : "severity");
+  if (expected == NULL)
+    {
+      g_test_message ("app/ct-triage-cli is not built: order checked against the numbers shown only");
+      return;
+    }
+  g_assert_cmpuint (expected->len, ==, g_list_model_get_n_items (sorted));
+  for (guint i = 0; i < expected->len; i++)
+    {
+      g_autoptr(CtStudyItem) item = g_list_model_get_item (sorted, i);
+
+      g_assert_cmpstr (ct_study_item_get_path (item), ==, g_ptr_array_index (expected, i));
+    }
+}
+
+static void
+test_analysis_order (void)
+{
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  g_autoptr(CtStudyItem) selected = NULL;
+
+  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  g_assert_true (all_finished (NULL));
+  settle ();
+
+  selected = g_object_ref (ct_study_list_get_selected (list));
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.sort-key", "s", "probability");
+  settle ();
+  check_order (CT_STUDY_SORT_PROBABILITY);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.sort-key", "s", "severity");
+  settle ();
+  g_assert_cmpint (ct_study_list_get_sort_key (list), ==, CT_STUDY_SORT_SEVERITY);
+  check_order (CT_STUDY_SORT_SEVERITY);
+  /* Re-sorting kept the selection on the same study. */
+  g_assert_true (ct_study_list_get_selected (list) == selected);
+}
+
+static void
+test_slice_keys (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+  int before_coronal = ct_slice_view_get_slice (coronal);
+  int start;
+
+  ct_slice_view_set_slice (axial, 10);
+  start = ct_slice_view_get_slice (axial);
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Down));
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Down));
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Down));
+  g_assert_cmpint (ct_slice_view_get_slice (axial), ==, start + 3);
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Up));
+  g_assert_cmpint (ct_slice_view_get_slice (axial), ==, start + 2);
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Page_Down));
+  g_assert_cmpint (ct_slice_view_get_slice (axial), ==, start + 12);
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Home));
+  g_assert_cmpint (ct_slice_view_get_slice (axial), ==, 0);
+  /* Keys for slices do not move the other views. */
+  g_assert_cmpint (ct_slice_view_get_slice (coronal), ==, before_coronal);
+  /* A letter the view does not use reaches the window. */
+  g_assert_false (press_key (GTK_WIDGET (axial), GDK_KEY_x));
+}
+
+/* The most lesioned axial slice of the phantom, in the view's slice order. */
+static int
+most_lesioned_slice (CtSliceView     *view,
+                     const CtVolume  *volume,
+                     const guint8    *lesion,
+                     CtSliceGeometry *geometry)
+{
+  int best = 0, best_count = -1;
+
+  ct_slice_geometry_init (geometry, volume, CT_VIEW_AXIAL);
+  for (int s = 0; s < geometry->n_slices; s++)
+    {
+      int count = 0, ijk[3];
+
+      for (int y = 0; y < geometry->height; y++)
+        for (int x = 0; x < geometry->width; x++)
+          if (ct_slice_geometry_pixel_to_voxel (geometry, s, x, y, ijk)
+              && lesion[((gsize) ijk[2] * volume->ny + ijk[1]) * volume->nx + ijk[0]])
+            count++;
+      if (count > best_count)
+        {
+          best = s;
+          best_count = count;
+        }
+    }
+  return best;
+}
+
+static void
+test_overlays_screenshot (void)
+{
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtStudyItem *item = NULL;
+  GListModel *studies = ct_window_get_studies (fixture.window);
+  const Study *study = NULL;
+  CtAnalysis *truth;
+  CtSliceGeometry geometry;
+  CtSliceLayout layout;
+  CtVolume *volume;
+  g_autoptr(GdkTexture) with_overlays = NULL;
+  g_autoptr(GdkTexture) without_overlays = NULL;
+  g_autoptr(GdkTexture) whole_window = NULL;
+  Pixels on, off, window_pixels;
+  int slice, lesion_pixels = 0, lesion_tinted = 0, far_pixels = 0, far_tinted = 0;
+  double grey_sum = 0, grey_sq = 0;
+  gsize n_voxels;
+
+  /* The phantom with the most severe lesions. */
+  for (guint i = 0; i < g_list_model_get_n_items (studies); i++)
+    {
+      g_autoptr(CtStudyItem) candidate = g_list_model_get_item (studies, i);
+
+      if (study == NULL || study_for_item (candidate)->phantom->severity_percent > study->phantom->severity_percent)
+        {
+          study = study_for_item (candidate);
+          item = candidate;
+        }
+    }
+  g_assert_nonnull (item);
+  ct_study_list_select (list, item);
+  settle ();
+  volume = ct_study_item_get_volume (item);
+  g_assert_nonnull (volume);
+  g_assert_true (ct_slice_view_get_study (axial) == item);
+
+  /* Show the phantom's true masks through the item, as an analysis result
+   * would be shown: then the expected pixels are known exactly. */
+  n_voxels = ct_volume_n_voxels (volume);
+  truth = g_new0 (CtAnalysis, 1);
+  truth->nx = volume->nx;
+  truth->ny = volume->ny;
+  truth->nz = volume->nz;
+  truth->lung_mask = g_memdup2 (study->phantom->lungs, n_voxels);
+  truth->lesion_mask = g_memdup2 (study->phantom->lesions, n_voxels);
+  truth->severity_percent = study->phantom->severity_percent;
+  truth->category = ct_category_from_severity (truth->severity_percent);
+  truth->has_probability = FALSE;
+  truth->covid_probability = NAN;
+  ct_study_item_take_analysis (item, truth);
+  settle ();
+
+  slice = most_lesioned_slice (axial, volume, study->phantom->lesions, &geometry);
+  ct_slice_view_set_slice (axial, slice);
+
+  /* a/d change the opacity by 0.1 (through the slider and GSettings). */
+  g_settings_set_boolean (fixture.settings, "show-overlays", TRUE);
+  g_settings_set_double (fixture.settings, "lesion-opacity", 0.5);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_d));
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (fixture.settings, "lesion-opacity"), 0.6, 1e-9);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_a));
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_a));
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (fixture.settings, "lesion-opacity"), 0.4, 1e-9);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_d));
+  settle ();
+
+  with_overlays = render_widget (GTK_WIDGET (axial));
+  on = download (with_overlays, "axial-overlays.png");
+  /* s hides the overlays. */
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_s));
+  g_assert_false (g_settings_get_boolean (fixture.settings, "show-overlays"));
+  without_overlays = render_widget (GTK_WIDGET (axial));
+  off = download (without_overlays, "axial-plain.png");
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_s));
+  g_assert_true (g_settings_get_boolean (fixture.settings, "show-overlays"));
+
+  g_assert_cmpint (on.width, ==, gtk_widget_get_width (GTK_WIDGET (axial)));
+  ct_slice_layout_fit (&layout, &geometry, on.width, on.height, 1.0, 0.0, 0.0);
+  for (int y = 0; y < geometry.height; y++)
+    for (int x = 0; x < geometry.width; x++)
+      {
+        int ijk[3], neighbour[3];
+        double wx, wy;
+        gboolean near_mask = FALSE;
+        gsize n;
+
+        if (!ct_slice_geometry_pixel_to_voxel (&geometry, slice, x, y, ijk))
+          continue;
+        ct_slice_layout_view_to_widget (&layout, x + 0.5, y + 0.5, &wx, &wy);
+        if (wx < 0 || wy < 0 || wx >= on.width || wy >= on.height)
+          continue;
+        n = ((gsize) ijk[2] * volume->ny + ijk[1]) * volume->nx + ijk[0];
+        grey_sum += pixel_at (&off, wx, wy)[1];
+        grey_sq += pixel_at (&off, wx, wy)[1] * (double) pixel_at (&off, wx, wy)[1];
+        g_assert_false (is_tinted (pixel_at (&off, wx, wy)));
+        if (study->phantom->lesions[n])
+          {
+            gboolean interior = TRUE;
+
+            /* The lung outline is drawn over the lung's edge voxels. */
+            for (int dy = -1; dy <= 1 && interior; dy++)
+              for (int dx = -1; dx <= 1 && interior; dx++)
+                interior = ct_slice_geometry_pixel_to_voxel (&geometry, slice, x + dx, y + dy, neighbour)
+                           && study->phantom->lungs[((gsize) neighbour[2] * volume->ny + neighbour[1]) * volume->nx
+                                                    + neighbour[0]];
+            if (interior)
+              {
+                lesion_pixels++;
+                lesion_tinted += is_tinted (pixel_at (&on, wx, wy));
+              }
+            continue;
+          }
+        for (int dy = -2; dy <= 2 && !near_mask; dy++)
+          for (int dx = -2; dx <= 2 && !near_mask; dx++)
+            if (ct_slice_geometry_pixel_to_voxel (&geometry, slice, x + dx, y + dy, neighbour))
+              {
+                gsize m = ((gsize) neighbour[2] * volume->ny + neighbour[1]) * volume->nx + neighbour[0];
+
+                near_mask = study->phantom->lungs[m] || study->phantom->lesions[m];
+              }
+        if (!near_mask)
+          {
+            far_pixels++;
+            far_tinted += is_tinted (pixel_at (&on, wx, wy));
+          }
+      }
+  g_test_message ("slice %d: %d lesion voxels inside the lungs, %d tinted; %d voxels away from the masks, %d tinted",
+                  slice, lesion_pixels, lesion_tinted, far_pixels, far_tinted);
+  g_assert_cmpint (lesion_pixels, >, 20);
+  g_assert_cmpint (lesion_tinted, >=, lesion_pixels * 95 / 100);
+  g_assert_cmpint (far_pixels, >, 1000);
+  g_assert_cmpint (far_tinted, <=, far_pixels / 100);
+  /* Not blank: the slice has real contrast (air, tissue, lungs). */
+  {
+    int count = geometry.width * geometry.height;
+    double mean = grey_sum / count;
+    double sd = sqrt (MAX (0.0, grey_sq / count - mean * mean));
+
+    g_test_message ("grey mean %.1f, SD %.1f", mean, sd);
+    g_assert_cmpfloat (sd, >, 20.0);
+  }
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.show-sagittal", NULL);
+  settle ();
+  whole_window = render_widget (GTK_WIDGET (fixture.window));
+  window_pixels = download (whole_window, "main-window.png");
+  g_assert_cmpint (window_pixels.width, >, 800);
+  g_free (on.bgra);
+  g_free (off.bgra);
+  g_free (window_pixels.bgra);
+}
+
+static void
+test_window_keys (void)
+{
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+  double width, level;
+
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_2));
+  ct_slice_view_get_window (coronal, &width, &level);
+  g_assert_cmpfloat (width, ==, 400);
+  g_assert_cmpfloat (level, ==, 40);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_3));
+  ct_slice_view_get_window (coronal, &width, &level);
+  g_assert_cmpfloat (width, ==, 2000);
+  g_assert_cmpfloat (level, ==, 400);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_1));
+  ct_slice_view_get_window (coronal, &width, &level);
+  g_assert_cmpfloat (width, ==, 1500);
+  g_assert_cmpfloat (level, ==, -600);
+}
+
+static gboolean
+queue_idle (gpointer data)
+{
+  return !ct_job_queue_get_busy (ct_application_get_queue (fixture.application));
+}
+
+static void
+test_close_cancels (void)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
+  GListModel *studies = ct_window_get_studies (fixture.window);
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n_before = g_list_model_get_n_items (studies);
+  gint64 start;
+
+  /* Open the folder again: three more studies queued. */
+  ct_window_open (fixture.window, &folder, 1);
+  while (g_list_model_get_n_items (studies) < n_before + N_STUDIES)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = n_before; i < n_before + N_STUDIES; i++)
+    g_ptr_array_add (added, g_list_model_get_item (studies, i));
+  g_assert_false (queue_idle (NULL));
+
+  start = g_get_monotonic_time ();
+  gtk_window_close (GTK_WINDOW (fixture.window));
+  fixture.window = NULL;
+  iterate_until (queue_idle, NULL, 60);
+  g_assert_true (queue_idle (NULL));
+  g_test_message ("queue stopped %.0f ms after the window closed", (g_get_monotonic_time () - start) / 1000.0);
+  for (guint i = 0; i < added->len; i++)
+    g_assert_true (ct_study_item_is_finished (added->pdata[i]));
+  /* At least the waiting ones were cancelled, not analysed. */
+  g_assert_cmpint (ct_study_item_get_status (added->pdata[added->len - 1]), ==, CT_STUDY_STATUS_CANCELLED);
+}
+
+static void
+skip_without_display (void)
+{
+  g_test_skip ("no display: run under xvfb-run (build-aux/test does)");
+}
+
+static gboolean
+window_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (fixture.window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *schema_dir = g_build_filename (CT_TRIAGE_BUILD_DIR, "resources", NULL);
+  g_autofree char *shipped = g_build_filename (CT_TRIAGE_SOURCE_DIR, "resources", "models",
+                                               "multitask-spatial.safetensors", NULL);
+  GTestDBus *bus;
+  g_autofree char *display = NULL;
+  int status;
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  /* Xvfb has no GPU: GL through llvmpipe paces frames at ~200 ms there, the
+   * cairo renderer at the display's 60 Hz. GSK_RENDERER=gl measures GL. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_message ("no display: run under xvfb-run (build-aux/test does)");
+      g_test_add_func ("/gui/needs-display", skip_without_display);
+      return g_test_run ();
+    }
+
+  /* GtkApplication wants a session bus: a private one. */
+  display = g_strdup (g_getenv ("DISPLAY"));
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+  /* g_test_dbus_up () unsets DISPLAY so that no X11 bus is autolaunched. */
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+  gtk_init ();
+
+  fixture.screenshot_dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                             "screenshots", NULL);
+  g_mkdir_with_parents (fixture.screenshot_dir, 0755);
+  fixture.settings = g_settings_new (APPLICATION_ID);
+  fixture.shipped_models = g_file_test (shipped, G_FILE_TEST_EXISTS);
+  write_studies ();
+
+  fixture.application = ct_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (fixture.application), NULL, NULL));
+  if (!fixture.shipped_models)
+    {
+      /* The reduced random-weights fixtures: the plumbing, not accuracy. */
+      g_autofree char *lungs_path = g_build_filename (CT_TRIAGE_SOURCE_DIR, "tests", "fixtures", "reduced-lungs.safetensors", NULL);
+      g_autofree char *multitask_path = g_build_filename (CT_TRIAGE_SOURCE_DIR, "tests", "fixtures", "reduced-multitask.safetensors", NULL);
+      g_autoptr(CtModel) lungs = ct_model_load (lungs_path, NULL);
+      g_autoptr(CtModel) multitask = ct_model_load (multitask_path, NULL);
+
+      if (lungs != NULL && multitask != NULL)
+        ct_job_queue_set_models (ct_application_get_queue (fixture.application), lungs, multitask);
+      g_test_message ("shipped models absent: using %s", lungs != NULL ? "the reduced test fixtures" : "no models");
+    }
+  fixture.window = ct_window_new (GTK_APPLICATION (fixture.application),
+                                  ct_application_get_queue (fixture.application));
+  gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1600, 960);
+  gtk_window_present (GTK_WINDOW (fixture.window));
+  iterate_until (window_mapped, NULL, 30);
+
+  g_test_add_func ("/gui/open-and-scroll", test_open_and_scroll);
+  g_test_add_func ("/gui/analysis-order", test_analysis_order);
+  g_test_add_func ("/gui/slice-keys", test_slice_keys);
+  g_test_add_func ("/gui/overlays-screenshot", test_overlays_screenshot);
+  g_test_add_func ("/gui/window-keys", test_window_keys);
+  g_test_add_func ("/gui/close-cancels", test_close_cancels);
+  status = g_test_run ();
+
+  for (int s = 0; s < N_STUDIES; s++)
+    {
+      g_unlink (fixture.studies[s].path);
+      g_free (fixture.studies[s].path);
+      phantom_study_free (fixture.studies[s].phantom);
+    }
+  g_rmdir (fixture.folder);
+  g_free (fixture.folder);
+  g_clear_object (&fixture.settings);
+  g_clear_object (&fixture.application);
+  /* Neither g_test_dbus_down () nor an unref (which calls it): both wait
+   * for GTK's bus connection to go, and GTK keeps it until exit. */
+  g_test_dbus_stop (bus);
+  return status;
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/* The study item and the job queue: order, progress, results equal to a
+ * direct ct_analysis_run () call, load errors, cancellation of queued and
+ * running studies, and disposal cancelling the running one. Uses the
+ * reduced-width random-weights fixtures (tests/fixtures/) and synthetic
+ * volumes made in memory, so it needs no data. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct-analysis.h"
+#include "ct-error.h"
+#include "ct-job-queue.h"
+
+typedef struct
+{
+  CtModel *lungs;
+  CtModel *multitask;
+} Models;
+
+static gboolean
+load_fixture_models (Models *m)
+{
+  const char *source_dir = g_getenv ("CT_TRIAGE_SOURCE_DIR");
+  g_autofree char *lungs = NULL;
+  g_autofree char *multitask = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memset (m, 0, sizeof *m);
+  lungs = g_build_filename (source_dir, "tests", "fixtures", "reduced-lungs.safetensors", NULL);
+  multitask = g_build_filename (source_dir, "tests", "fixtures", "reduced-multitask.safetensors", NULL);
+  if (!g_file_test (lungs, G_FILE_TEST_EXISTS) || !g_file_test (multitask, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/fixtures/reduced-*.safetensors are missing");
+      return FALSE;
+    }
+  m->lungs = ct_model_load (lungs, &error);
+  g_assert_no_error (error);
+  m->multitask = ct_model_load (multitask, &error);
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+static void
+models_clear (Models *m)
+{
+  g_clear_pointer (&m->lungs, ct_model_unref);
+  g_clear_pointer (&m->multitask, ct_model_unref);
+}
+
+/* A chest-like volume: air outside, soft tissue body, two dark lungs with a
+ * denser blob whose size depends on the seed in the path ("study-N"). */
+static CtVolume *
+make_volume (int seed)
+{
+  CtVolume *volume = ct_volume_new (48, 40, 10);
+
+  ct_volume_set_identity_geometry (volume, 4.0, 4.0, 5.0);
+  for (int k = 0; k < volume->nz; k++)
+    for (int j = 0; j < volume->ny; j++)
+      for (int i = 0; i < volume->nx; i++)
+        {
+          double bx = (i - 24) / 21.0, by = (j - 20) / 16.0;
+          double lx = abs (i - 24) - 10, ly = (j - 20) / 10.0;
+          float hu = -1000;
+
+          if (bx * bx + by * by < 1)
+            hu = 40;
+          if ((lx / 7.0) * (lx / 7.0) + ly * ly < 1)
+            hu = -850;
+          if (hypot (i - 14, j - 20) < 1 + seed)
+            hu = -300;
+          volume->hu[((gsize) k * volume->ny + j) * volume->nx + i] = hu;
+        }
+  volume->series_description = g_strdup_printf ("synthetic %d", seed);
+  volume->study_date = g_strdup ("20201231");
+  return volume;
+}
+
+/* CtJobLoadFunc. "study-N": a synthetic volume; "broken": an error; "slow":
+ * waits until cancelled (at most 20 s). */
+static CtVolume *
+load_test_volume (const char   *path,
+                  const char   *series_uid,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  if (g_str_has_prefix (path, "study-"))
+    return make_volume (atoi (path + strlen ("study-")));
+  if (g_str_equal (path, "slow"))
+    {
+      for (int i = 0; i < 2000 && !g_cancellable_is_cancelled (cancellable); i++)
+        g_usleep (10000);
+      g_set_error (error, CT_ERROR, CT_ERROR_CANCELLED, "cancelled while loading");
+      return NULL;
+    }
+  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s is not a CT", path);
+  return NULL;
+}
+
+static void
+on_finished (CtJobQueue  *queue,
+             CtStudyItem *item,
+             GPtrArray   *finished)
+{
+  g_ptr_array_add (finished, g_object_ref (item));
+}
+
+static void
+on_progress (CtStudyItem *item,
+             GParamSpec  *pspec,
+             guint       *n_updates)
+{
+  (*n_updates)++;
+}
+
+static void
+wait_until_idle (CtJobQueue *queue)
+{
+  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+
+  while (ct_job_queue_get_busy (queue) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (ct_job_queue_get_busy (queue));
+  /* Late progress updates still queued on the main context. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+test_analyse_in_order (void)
+{
+  Models m;
+  g_autoptr(CtJobQueue) queue = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n_progress = 0;
+
+  if (!load_fixture_models (&m))
+    return;
+  queue = ct_job_queue_new (NULL, load_test_volume);
+  ct_job_queue_set_models (queue, m.lungs, m.multitask);
+  g_signal_connect (queue, "study-finished", G_CALLBACK (on_finished), finished);
+
+  for (int s = 0; s < 3; s++)
+    {
+      g_autofree char *path = g_strdup_printf ("study-%d", s * 3);
+      CtStudyItem *item = ct_study_item_new (path, NULL);
+
+      g_ptr_array_add (items, item);
+      g_signal_connect (item, "notify::progress", G_CALLBACK (on_progress), &n_progress);
+      ct_job_queue_add (queue, item);
+    }
+  g_assert_true (ct_job_queue_get_busy (queue));
+  g_assert_cmpuint (ct_job_queue_get_n_pending (queue), ==, 3);
+  /* One at a time: only the first has started. */
+  g_assert_cmpint (ct_study_item_get_status (items->pdata[1]), ==, CT_STUDY_STATUS_QUEUED);
+
+  wait_until_idle (queue);
+  g_assert_cmpuint (finished->len, ==, 3);
+  g_assert_cmpuint (n_progress, >, 3);
+  for (guint s = 0; s < 3; s++)
+    {
+      CtStudyItem *item = items->pdata[s];
+      const CtAnalysis *analysis = ct_study_item_get_analysis (item);
+      g_autoptr(CtVolume) volume = make_volume (s * 3);
+      CtAnalysisOptions options = { .lungs = m.lungs, .multitask = m.multitask };
+      g_autoptr(CtAnalysis) direct = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (finished->pdata[s] == item);
+      g_assert_cmpint (ct_study_item_get_status (item), ==, CT_STUDY_STATUS_DONE);
+      g_assert_cmpfloat (ct_study_item_get_progress (item), ==, 1.0);
+      g_assert_nonnull (analysis);
+      g_assert_nonnull (ct_study_item_get_volume (item));
+      g_assert_cmpint (ct_study_item_get_slices (item), ==, 10);
+      g_assert_cmpstr (ct_study_item_get_date (item), ==, "2020-12-31");
+      g_assert_cmpstr (ct_study_item_get_category (item), ==, ct_category_to_string (analysis->category));
+
+      /* The same entry point as the command line: identical numbers. */
+      direct = ct_analysis_run (volume, &options, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (direct->severity_percent, ==, analysis->severity_percent);
+      g_assert_cmpfloat (direct->lesion_volume_ml, ==, analysis->lesion_volume_ml);
+      g_assert_cmpint (direct->has_probability, ==, analysis->has_probability);
+      if (direct->has_probability)
+        g_assert_cmpfloat (direct->covid_probability, ==, analysis->covid_probability);
+      g_assert_cmpmem (direct->lesion_mask, (gsize) 48 * 40 * 10, analysis->lesion_mask, (gsize) 48 * 40 * 10);
+    }
+  models_clear (&m);
+}
+
+static void
+test_load_error (void)
+{
+  g_autoptr(CtJobQueue) queue = ct_job_queue_new ("/nonexistent", load_test_volume);
+  g_autoptr(CtStudyItem) broken = ct_study_item_new ("broken", NULL);
+  g_autoptr(CtStudyItem) no_models = ct_study_item_new ("study-1", NULL);
+
+  ct_job_queue_add (queue, broken);
+  ct_job_queue_add (queue, no_models);
+  wait_until_idle (queue);
+
+  g_assert_cmpint (ct_study_item_get_status (broken), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_cmpstr (ct_study_item_get_error (broken), ==, "broken is not a CT");
+  g_assert_true (isnan (ct_study_item_get_probability (broken)));
+  /* Loaded, but the models are missing: the volume is there to look at and
+   * the error says which file. */
+  g_assert_cmpint (ct_study_item_get_status (no_models), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_nonnull (ct_study_item_get_volume (no_models));
+  g_assert_nonnull (strstr (ct_study_item_get_error (no_models), "/nonexistent"));
+}
+
+static void
+test_cancel (void)
+{
+  Models m;
+  g_autoptr(CtJobQueue) queue = NULL;
+  g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
+  g_autoptr(CtStudyItem) queued = ct_study_item_new ("study-2", NULL);
+  g_autoptr(CtStudyItem) last = ct_study_item_new ("study-4", NULL);
+
+  if (!load_fixture_models (&m))
+    return;
+  queue = ct_job_queue_new (NULL, load_test_volume);
+  ct_job_queue_set_models (queue, m.lungs, m.multitask);
+  ct_job_queue_add (queue, slow);
+  ct_job_queue_add (queue, queued);
+  ct_job_queue_add (queue, last);
+
+  ct_job_queue_cancel (queue, queued);
+  g_assert_cmpint (ct_study_item_get_status (queued), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_cmpuint (ct_job_queue_get_n_pending (queue), ==, 2);
+  ct_job_queue_cancel (queue, slow);
+  wait_until_idle (queue);
+
+  g_assert_cmpint (ct_study_item_get_status (slow), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_cmpint (ct_study_item_get_status (last), ==, CT_STUDY_STATUS_DONE);
+  /* Cancelled and failed studies sort last. */
+  g_assert_cmpint (ct_study_item_compare_priority (last, slow, CT_STUDY_SORT_PROBABILITY), <, 0);
+  models_clear (&m);
+}
+
+static void
+test_dispose_cancels (void)
+{
+  CtJobQueue *queue = ct_job_queue_new (NULL, load_test_volume);
+  g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
+  gint64 start = g_get_monotonic_time ();
+
+  ct_job_queue_add (queue, slow);
+  while (ct_study_item_get_status (slow) == CT_STUDY_STATUS_QUEUED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_finalize_object (queue);
+  while (!ct_study_item_is_finished (slow))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (ct_study_item_get_status (slow), ==, CT_STUDY_STATUS_CANCELLED);
+  /* Well before the 20 s the slow loader would take uncancelled. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+}
+
+static CtAnalysis *
+fake_analysis (double probability,
+               double severity)
+{
+  CtAnalysis *analysis = g_new0 (CtAnalysis, 1);
+
+  analysis->has_probability = !isnan (probability);
+  analysis->covid_probability = probability;
+  analysis->severity_percent = severity;
+  analysis->category = ct_category_from_severity (severity);
+  return analysis;
+}
+
+static void
+test_priority_order (void)
+{
+  g_autoptr(CtStudyItem) a = ct_study_item_new ("a", NULL);
+  g_autoptr(CtStudyItem) b = ct_study_item_new ("b", NULL);
+  g_autoptr(CtStudyItem) c = ct_study_item_new ("c", NULL);
+  g_autoptr(CtStudyItem) waiting = ct_study_item_new ("d", NULL);
+  g_autoptr(GError) error = g_error_new_literal (CT_ERROR, CT_ERROR_CORRUPT, "bad");
+  g_autoptr(CtStudyItem) failed = ct_study_item_new ("e", NULL);
+
+  ct_study_item_take_analysis (a, fake_analysis (0.9, 10.0));
+  ct_study_item_take_analysis (b, fake_analysis (0.2, 60.0));
+  ct_study_item_take_analysis (c, fake_analysis (NAN, 30.0));
+  ct_study_item_set_error (failed, error);
+
+  g_assert_cmpint (ct_study_item_compare_priority (a, b, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_item_compare_priority (b, a, CT_STUDY_SORT_SEVERITY), <, 0);
+  /* No probability ranks below any probability, but by severity it counts. */
+  g_assert_cmpint (ct_study_item_compare_priority (b, c, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_item_compare_priority (c, a, CT_STUDY_SORT_SEVERITY), <, 0);
+  /* Done, then waiting, then failed. */
+  g_assert_cmpint (ct_study_item_compare_priority (c, waiting, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_item_compare_priority (waiting, failed, CT_STUDY_SORT_SEVERITY), <, 0);
+  g_assert_cmpint (ct_study_item_compare_priority (a, a, CT_STUDY_SORT_SEVERITY), ==, 0);
+  g_assert_cmpstr (ct_study_item_get_category (b), ==, "CT-3");
+  g_assert_cmpint (ct_study_item_get_status (failed), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_cmpstr (ct_study_item_get_error (failed), ==, "bad");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/study-item/priority-order", test_priority_order);
+  g_test_add_func ("/job-queue/analyse-in-order", test_analyse_in_order);
+  g_test_add_func ("/job-queue/load-error", test_load_error);
+  g_test_add_func ("/job-queue/cancel", test_cancel);
+  g_test_add_func ("/job-queue/dispose-cancels", test_dispose_cancels);
+  return g_test_run ();
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-slice-view.h: one axial, coronal or sagittal view of a study, drawn by
+ * render/'s CtSliceRenderer. Scroll or Up/Down/Page keys step slices,
+ * Ctrl+scroll zooms, left drag pans, a left click emits "voxel-activated"
+ * (crosshair linking), right drag changes window/level ("window-changed"),
+ * the pointer emits "hover" with the voxel and HU under it. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ct-study-item.h"
+#include "ct-slice-geometry.h"
+
+G_BEGIN_DECLS
+
+#define CT_TYPE_SLICE_VIEW (ct_slice_view_get_type ())
+G_DECLARE_FINAL_TYPE (CtSliceView, ct_slice_view, CT, SLICE_VIEW, GtkWidget)
+
+GtkWidget   *ct_slice_view_new                (CtViewPlane plane);
+CtViewPlane  ct_slice_view_get_plane          (CtSliceView *self);
+/* Shows the item's volume (when loaded) and its masks (when analysed);
+ * follows the item as its results arrive. NULL clears. */
+void         ct_slice_view_set_study          (CtSliceView *self,
+                                               CtStudyItem *item);
+CtStudyItem *ct_slice_view_get_study          (CtSliceView *self);
+
+void         ct_slice_view_set_window         (CtSliceView *self,
+                                               double       width,
+                                               double       level);
+void         ct_slice_view_get_window         (CtSliceView *self,
+                                               double      *out_width,
+                                               double      *out_level);
+void         ct_slice_view_set_show_overlays  (CtSliceView *self,
+                                               gboolean     show);
+void         ct_slice_view_set_lesion_opacity (CtSliceView *self,
+                                               double       opacity);
+/* Moves to the slice through ijk (continuous voxel) and puts the crosshair
+ * there. */
+void         ct_slice_view_focus_voxel        (CtSliceView  *self,
+                                               const double  ijk[3]);
+void         ct_slice_view_set_slice          (CtSliceView *self,
+                                               int          slice);
+int          ct_slice_view_get_slice          (CtSliceView *self);
+int          ct_slice_view_get_n_slices       (CtSliceView *self);
+void         ct_slice_view_step               (CtSliceView *self,
+                                               int          delta);
+void         ct_slice_view_reset_zoom         (CtSliceView *self);
+
+/* Frame statistics since the last reset: snapshots drawn, mean and worst
+ * time spent drawing one (ms), and the mean and worst interval between
+ * frames of the frame clock while the slice kept changing (ms). */
+typedef struct
+{
+  guint n_draws;
+  double draw_mean_ms;
+  double draw_max_ms;
+  guint n_frames;
+  double frame_interval_mean_ms;
+  double frame_interval_max_ms;
+} CtFrameStats;
+
+void         ct_slice_view_get_frame_stats    (CtSliceView  *self,
+                                               CtFrameStats *out_stats);
+void         ct_slice_view_reset_frame_stats  (CtSliceView *self);
+
+G_END_DECLS

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <math.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "ct-study-list.h"
+
+typedef enum
+{
+  COLUMN_PATIENT,
+  COLUMN_DATE,
+  COLUMN_DESCRIPTION,
+  COLUMN_SLICES,
+  COLUMN_STATUS,
+  COLUMN_PROBABILITY,
+  COLUMN_SEVERITY,
+  COLUMN_CANCEL,
+  N_COLUMNS
+} Column;
+
+struct _CtStudyList
+{
+  GtkWidget parent_instance;
+
+  GtkWidget *scrolled;
+  GtkWidget *column_view;
+  GtkSortListModel *sorted;
+  GtkCustomSorter *sorter;
+  GtkSingleSelection *selection;
+  CtStudySortKey sort_key;
+};
+
+G_DEFINE_FINAL_TYPE (CtStudyList, ct_study_list, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_SORT_KEY,
+  PROP_SELECTED_ITEM,
+  N_PROPS
+};
+
+enum
+{
+  CANCEL_REQUESTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static int
+compare_items (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  CtStudyList *self = user_data;
+
+  return ct_study_item_compare_priority ((CtStudyItem *) a, (CtStudyItem *) b, self->sort_key);
+}
+
+static const char *
+status_text (CtStudyItem *item)
+{
+  switch (ct_study_item_get_status (item))
+    {
+    case CT_STUDY_STATUS_QUEUED: return _("Waiting");
+    case CT_STUDY_STATUS_LOADING: return _("Loading");
+    case CT_STUDY_STATUS_ANALYSING: return _("Analysing");
+    case CT_STUDY_STATUS_DONE: return _("Done");
+    case CT_STUDY_STATUS_FAILED: return _("Failed");
+    case CT_STUDY_STATUS_CANCELLED: return _("Cancelled");
+    default: return "";
+    }
+}
+
+/* Fills one cell from its item. */
+static void
+refresh_cell (GtkWidget   *cell,
+              CtStudyItem *item)
+{
+  Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column"));
+  g_autofree char *text = NULL;
+
+  switch (column)
+    {
+    case COLUMN_PATIENT:
+      {
+        GtkWidget *patient = gtk_widget_get_first_child (cell);
+        GtkWidget *series = gtk_widget_get_next_sibling (patient);
+        const char *description = ct_study_item_get_description (item);
+        g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
+
+        gtk_label_set_text (GTK_LABEL (patient), ct_study_item_get_patient (item) != NULL
+                                                 ? ct_study_item_get_patient (item) : _("anonymised"));
+        gtk_label_set_text (GTK_LABEL (series), description != NULL ? description : basename);
+        gtk_widget_set_tooltip_text (cell, ct_study_item_get_path (item));
+      }
+      break;
+    case COLUMN_DATE:
+      gtk_label_set_text (GTK_LABEL (cell), ct_study_item_get_date (item) != NULL
+                                            ? ct_study_item_get_date (item) : "");
+      break;
+    case COLUMN_DESCRIPTION:
+      {
+        const char *description = ct_study_item_get_description (item);
+        g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
+
+        gtk_label_set_text (GTK_LABEL (cell), description != NULL ? description : basename);
+        gtk_widget_set_tooltip_text (cell, ct_study_item_get_path (item));
+      }
+      break;
+    case COLUMN_SLICES:
+      text = ct_study_item_get_slices (item) > 0
+             ? g_strdup_printf ("%d", ct_study_item_get_slices (item)) : g_strdup ("");
+      gtk_label_set_text (GTK_LABEL (cell), text);
+      break;
+    case COLUMN_STATUS:
+      {
+        GtkWidget *label = gtk_widget_get_first_child (cell);
+        GtkWidget *bar = gtk_widget_get_next_sibling (label);
+        CtStudyStatus status = ct_study_item_get_status (item);
+        const char *error = ct_study_item_get_error (item);
+        gboolean running = status == CT_STUDY_STATUS_LOADING || status == CT_STUDY_STATUS_ANALYSING;
+
+        if (status == CT_STUDY_STATUS_FAILED && error != NULL)
+          text = g_strdup_printf ("%s: %s", _("Failed"), error);
+        else if (running && ct_study_item_get_stage (item) != NULL)
+          text = g_strdup_printf ("%s (%s)", status_text (item), ct_study_item_get_stage (item));
+        else
+          text = g_strdup (status_text (item));
+        gtk_label_set_text (GTK_LABEL (label), text);
+        gtk_widget_set_tooltip_text (cell, error != NULL ? error : text);
+        if (status == CT_STUDY_STATUS_FAILED)
+          gtk_widget_add_css_class (label, "study-error");
+        else
+          gtk_widget_remove_css_class (label, "study-error");
+        gtk_widget_set_visible (bar, running);
+        gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (bar), ct_study_item_get_progress (item));
+      }
+      break;
+    case COLUMN_PROBABILITY:
+      {
+        double probability = ct_study_item_get_probability (item);
+
+        if (!isnan (probability))
+          text = g_strdup_printf ("%.0f %%", probability * 100.0);
+        else if (ct_study_item_get_status (item) == CT_STUDY_STATUS_DONE)
+          text = g_strdup (C_("probability", "n/a"));
+        else
+          text = g_strdup ("");
+        gtk_label_set_text (GTK_LABEL (cell), text);
+      }
+      break;
+    case COLUMN_SEVERITY:
+      {
+        GtkWidget *label = gtk_widget_get_first_child (cell);
+        GtkWidget *badge = gtk_widget_get_next_sibling (label);
+        double severity = ct_study_item_get_severity (item);
+        const char *category = ct_study_item_get_category (item);
+        static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4" };
+
+        text = !isnan (severity) ? g_strdup_printf ("%.1f %%", severity) : g_strdup ("");
+        gtk_label_set_text (GTK_LABEL (label), text);
+        for (guint i = 0; i < G_N_ELEMENTS (badge_classes); i++)
+          gtk_widget_remove_css_class (badge, badge_classes[i]);
+        gtk_widget_set_visible (badge, category != NULL);
+        if (category != NULL)
+          {
+            g_autofree char *css_class = g_ascii_strdown (category, -1);
+
+            gtk_label_set_text (GTK_LABEL (badge), category);
+            gtk_widget_add_css_class (badge, css_class);
+          }
+      }
+      break;
+    case COLUMN_CANCEL:
+      gtk_widget_set_sensitive (cell, !ct_study_item_is_finished (item));
+      break;
+    case N_COLUMNS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_item_notify (CtStudyItem *item,
+                GParamSpec  *pspec,
+                GtkWidget   *cell)
+{
+  refresh_cell (cell, item);
+}
+
+static void
+on_cancel_clicked (GtkButton   *button,
+                   CtStudyList *self)
+{
+  CtStudyItem *item = g_object_get_data (G_OBJECT (button), "item");
+
+  if (item != NULL)
+    g_signal_emit (self, signals[CANCEL_REQUESTED], 0, item);
+}
+
+static void
+setup_cell (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            CtStudyList              *self)
+{
+  Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "column"));
+  GtkWidget *cell;
+
+  switch (column)
+    {
+    case COLUMN_STATUS:
+      cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      {
+        GtkWidget *label = gtk_label_new (NULL);
+        GtkWidget *bar = gtk_progress_bar_new ();
+
+        gtk_label_set_xalign (GTK_LABEL (label), 0);
+        gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+        gtk_label_set_width_chars (GTK_LABEL (label), 14);
+        gtk_box_append (GTK_BOX (cell), label);
+        gtk_box_append (GTK_BOX (cell), bar);
+      }
+      break;
+    case COLUMN_PATIENT:
+      cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      {
+        GtkWidget *patient = gtk_label_new (NULL);
+        GtkWidget *series = gtk_label_new (NULL);
+
+        gtk_label_set_xalign (GTK_LABEL (patient), 0);
+        gtk_label_set_ellipsize (GTK_LABEL (patient), PANGO_ELLIPSIZE_END);
+        gtk_label_set_xalign (GTK_LABEL (series), 0);
+        gtk_label_set_ellipsize (GTK_LABEL (series), PANGO_ELLIPSIZE_MIDDLE);
+        gtk_widget_add_css_class (series, "dim-label");
+        gtk_widget_add_css_class (series, "caption");
+        gtk_box_append (GTK_BOX (cell), patient);
+        gtk_box_append (GTK_BOX (cell), series);
+      }
+      break;
+    case COLUMN_SEVERITY:
+      cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      {
+        GtkWidget *label = gtk_label_new (NULL);
+        GtkWidget *badge = gtk_label_new (NULL);
+
+        gtk_label_set_xalign (GTK_LABEL (label), 1);
+        gtk_label_set_width_chars (GTK_LABEL (label), 7);
+        gtk_widget_add_css_class (badge, "category-badge");
+        gtk_box_append (GTK_BOX (cell), label);
+        gtk_box_append (GTK_BOX (cell), badge);
+      }
+      break;
+    case COLUMN_CANCEL:
+      cell = gtk_button_new_from_icon_name ("process-stop-symbolic");
+      gtk_widget_add_css_class (cell, "flat");
+      gtk_widget_set_tooltip_text (cell, _("Cancel the analysis of this study"));
+      g_signal_connect (cell, "clicked", G_CALLBACK (on_cancel_clicked), self);
+      break;
+    case COLUMN_SLICES:
+    case COLUMN_PROBABILITY:
+      cell = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (cell), 1);
+      break;
+    case COLUMN_DATE:
+    case COLUMN_DESCRIPTION:
+    case N_COLUMNS:
+    default:
+      cell = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (cell), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (cell), PANGO_ELLIPSIZE_END);
+      break;
+    }
+  g_object_set_data (G_OBJECT (cell), "column", GINT_TO_POINTER (column));
+  gtk_list_item_set_child (list_item, cell);
+}
+
+static void
+bind_cell (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           CtStudyList              *self)
+{
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+  CtStudyItem *item = gtk_list_item_get_item (list_item);
+  gulong handler;
+
+  g_object_set_data (G_OBJECT (cell), "item", item);
+  handler = g_signal_connect_object (item, "notify", G_CALLBACK (on_item_notify), cell, 0);
+  g_object_set_data (G_OBJECT (cell), "handler", GSIZE_TO_POINTER (handler));
+  refresh_cell (cell, item);
+}
+
+static void
+unbind_cell (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             CtStudyList              *self)
+{
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+  CtStudyItem *item = gtk_list_item_get_item (list_item);
+  gulong handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (cell), "handler"));
+
+  if (item != NULL && handler != 0)
+    g_signal_handler_disconnect (item, handler);
+  g_object_set_data (G_OBJECT (cell), "handler", NULL);
+  g_object_set_data (G_OBJECT (cell), "item", NULL);
+}
+
+static void
+add_column (CtStudyList *self,
+            Column       column,
+            const char  *title,
+            gboolean     expand,
+            int          fixed_width)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *view_column;
+
+  g_object_set_data (G_OBJECT (factory), "column", GINT_TO_POINTER (column));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), self);
+  view_column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_expand (view_column, expand);
+  if (fixed_width > 0)
+    gtk_column_view_column_set_fixed_width (view_column, fixed_width);
+  gtk_column_view_column_set_resizable (view_column, TRUE);
+  gtk_column_view_append_column (GTK_COLUMN_VIEW (self->column_view), view_column);
+  g_object_unref (view_column);
+}
+
+static void
+on_selection_changed (GObject     *selection,
+                      GParamSpec  *pspec,
+                      CtStudyList *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_ITEM]);
+}
+
+static void
+ct_study_list_dispose (GObject *object)
+{
+  CtStudyList *self = CT_STUDY_LIST (object);
+
+  g_clear_pointer (&self->scrolled, gtk_widget_unparent);
+  g_clear_object (&self->selection);
+
+  G_OBJECT_CLASS (ct_study_list_parent_class)->dispose (object);
+}
+
+static void
+ct_study_list_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CtStudyList *self = CT_STUDY_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_SORT_KEY:
+      g_value_set_enum (value, self->sort_key);
+      break;
+    case PROP_SELECTED_ITEM:
+      g_value_set_object (value, ct_study_list_get_selected (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ct_study_list_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  CtStudyList *self = CT_STUDY_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_SORT_KEY:
+      ct_study_list_set_sort_key (self, g_value_get_enum (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ct_study_list_class_init (CtStudyListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ct_study_list_dispose;
+  object_class->get_property = ct_study_list_get_property;
+  object_class->set_property = ct_study_list_set_property;
+
+  properties[PROP_SORT_KEY] =
+    g_param_spec_enum ("sort-key", NULL, NULL, CT_TYPE_STUDY_SORT_KEY, CT_STUDY_SORT_PROBABILITY,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SELECTED_ITEM] =
+    g_param_spec_object ("selected-item", NULL, NULL, CT_TYPE_STUDY_ITEM,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CANCEL_REQUESTED] =
+    g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY_ITEM);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ctstudylist");
+}
+
+static void
+ct_study_list_init (CtStudyList *self)
+{
+  self->scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled),
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
+}
+
+GtkWidget *
+ct_study_list_new (GListModel *studies)
+{
+  CtStudyList *self;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (studies), NULL);
+
+  self = g_object_new (CT_TYPE_STUDY_LIST, NULL);
+  self->sorter = gtk_custom_sorter_new (compare_items, self, NULL);
+  self->sorted = gtk_sort_list_model_new (g_object_ref (studies), GTK_SORTER (self->sorter));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->sorted));
+  gtk_single_selection_set_autoselect (self->selection, TRUE);
+  g_signal_connect (self->selection, "notify::selected-item",
+                    G_CALLBACK (on_selection_changed), self);
+
+  self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
+  gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), FALSE);
+  gtk_widget_add_css_class (self->column_view, "data-table");
+  add_column (self, COLUMN_PATIENT, _("Patient / series"), TRUE, 130);
+  add_column (self, COLUMN_DATE, _("Date"), FALSE, -1);
+  add_column (self, COLUMN_SLICES, _("Slices"), FALSE, -1);
+  add_column (self, COLUMN_STATUS, _("Status"), TRUE, 110);
+  add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, -1);
+  add_column (self, COLUMN_SEVERITY, _("Severity"), FALSE, 128);
+  add_column (self, COLUMN_CANCEL, "", FALSE, -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), self->column_view);
+  return GTK_WIDGET (self);
+}
+
+GListModel *
+ct_study_list_get_sorted_model (CtStudyList *self)
+{
+  g_return_val_if_fail (CT_IS_STUDY_LIST (self), NULL);
+  return G_LIST_MODEL (self->sorted);
+}
+
+void
+ct_study_list_set_sort_key (CtStudyList   *self,
+                            CtStudySortKey key)
+{
+  g_return_if_fail (CT_IS_STUDY_LIST (self));
+
+  if (self->sort_key == key)
+    return;
+  self->sort_key = key;
+  ct_study_list_resort (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT_KEY]);
+}
+
+CtStudySortKey
+ct_study_list_get_sort_key (CtStudyList *self)
+{
+  g_return_val_if_fail (CT_IS_STUDY_LIST (self), CT_STUDY_SORT_PROBABILITY);
+  return self->sort_key;
+}
+
+void
+ct_study_list_resort (CtStudyList *self)
+{
+  g_return_if_fail (CT_IS_STUDY_LIST (self));
+
+  /* GtkSingleSelection finds its selected item again among the re-sorted
+   * ones, so the selection follows the study to its new row. */
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+CtStudyItem *
+ct_study_list_get_selected (CtStudyList *self)
+{
+  g_return_val_if_fail (CT_IS_STUDY_LIST (self), NULL);
+  return self->selection != NULL ? gtk_single_selection_get_selected_item (self->selection) : NULL;
+}
+
+void
+ct_study_list_select (CtStudyList *self,
+                      CtStudyItem *item)
+{
+  guint n;
+
+  g_return_if_fail (CT_IS_STUDY_LIST (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CtStudyItem) candidate = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
+
+      if (candidate == item)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return;
+        }
+    }
+}

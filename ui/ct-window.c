@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "ct-results-panel.h"
+#include "ct-study-source.h"
+#include "ct-window.h"
+
+#define MAX_RECENT_FOLDERS 8
+#define OPACITY_STEP 0.1
+
+struct _CtWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  CtJobQueue *queue;
+  GSettings *settings;
+  GListStore *studies;
+  GCancellable *discovery_cancellable;
+
+  /* Template children. */
+  GtkWidget *list_box;
+  GtkWidget *views_box;
+  GtkLabel *pointer_label;
+  CtResultsPanel *results_panel;
+  GtkAdjustment *opacity_adjustment;
+  GtkDropDown *preset_dropdown;
+  GMenu *recent_submenu;
+
+  CtStudyList *study_list;
+  CtSliceView *views[CT_N_VIEW_PLANES];
+  GtkLabel *view_captions[CT_N_VIEW_PLANES];
+  GtkWidget *view_frames[CT_N_VIEW_PLANES];
+
+  double window_width, window_level;
+  gboolean show_overlays;
+};
+
+G_DEFINE_FINAL_TYPE (CtWindow, ct_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static const char *
+preset_settings_key (int preset)
+{
+  static const char *const keys[] = { "lung-window", "mediastinum-window", "bone-window" };
+
+  return keys[CLAMP (preset, 0, 2)];
+}
+
+static void
+ct_window_apply_window (CtWindow *self,
+                        double    width,
+                        double    level)
+{
+  self->window_width = width;
+  self->window_level = level;
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    ct_slice_view_set_window (self->views[p], width, level);
+}
+
+static void
+ct_window_apply_preset (CtWindow *self,
+                        int       preset)
+{
+  double width, level;
+
+  g_settings_get (self->settings, preset_settings_key (preset), "(dd)", &width, &level);
+  ct_window_apply_window (self, width, level);
+  if ((int) gtk_drop_down_get_selected (self->preset_dropdown) != preset)
+    gtk_drop_down_set_selected (self->preset_dropdown, preset);
+}
+
+static void
+ct_window_update_captions (CtWindow *self)
+{
+  static const char *plane_titles[] = { N_("Axial"), N_("Coronal"), N_("Sagittal") };
+
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    {
+      int n = ct_slice_view_get_n_slices (self->views[p]);
+      g_autofree char *text = n > 0
+        ? g_strdup_printf ("%s  %d / %d", _(plane_titles[p]), ct_slice_view_get_slice (self->views[p]) + 1, n)
+        : g_strdup (_(plane_titles[p]));
+
+      gtk_label_set_text (self->view_captions[p], text);
+    }
+}
+
+static void
+on_view_slice_changed (CtSliceView *view,
+                       GParamSpec  *pspec,
+                       CtWindow    *self)
+{
+  ct_window_update_captions (self);
+}
+
+static void
+on_view_voxel_activated (CtSliceView *view,
+                         double       i,
+                         double       j,
+                         double       k,
+                         CtWindow    *self)
+{
+  double ijk[3] = { i, j, k };
+
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    if (self->views[p] != view)
+      ct_slice_view_focus_voxel (self->views[p], ijk);
+}
+
+static void
+on_view_window_changed (CtSliceView *view,
+                        double       width,
+                        double       level,
+                        CtWindow    *self)
+{
+  ct_window_apply_window (self, width, level);
+}
+
+static void
+on_view_hover (CtSliceView *view,
+               gboolean     inside,
+               int          i,
+               int          j,
+               int          k,
+               double       hu,
+               CtWindow    *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!inside)
+    text = g_strdup_printf (_("W %.0f  L %.0f"), self->window_width, self->window_level);
+  else
+    text = g_strdup_printf (_("Voxel (%d, %d, %d)   %.0f HU   W %.0f  L %.0f"),
+                            i, j, k, hu, self->window_width, self->window_level);
+  gtk_label_set_text (self->pointer_label, text);
+}
+
+static void
+on_selected_study_changed (CtStudyList *list,
+                           GParamSpec  *pspec,
+                           CtWindow    *self)
+{
+  CtStudyItem *item = ct_study_list_get_selected (list);
+
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    ct_slice_view_set_study (self->views[p], item);
+  ct_results_panel_set_study (self->results_panel, item);
+  ct_window_update_captions (self);
+}
+
+static void
+on_study_finished (CtJobQueue  *queue,
+                   CtStudyItem *item,
+                   CtWindow    *self)
+{
+  ct_study_list_resort (self->study_list);
+  ct_results_panel_set_model (self->results_panel, ct_job_queue_get_multitask (queue));
+  /* A study selected before its volume arrived shows it now. */
+  ct_window_update_captions (self);
+}
+
+static void
+on_study_item_status (CtStudyItem *item,
+                      GParamSpec  *pspec,
+                      CtWindow    *self)
+{
+  if (item == ct_study_list_get_selected (self->study_list))
+    ct_window_update_captions (self);
+}
+
+static void
+on_cancel_requested (CtStudyList *list,
+                     CtStudyItem *item,
+                     CtWindow    *self)
+{
+  ct_job_queue_cancel (self->queue, item);
+}
+
+static void
+ct_window_remember_folder (CtWindow   *self,
+                           const char *path)
+{
+  g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-folders");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) recent = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; old[i] != NULL && n < MAX_RECENT_FOLDERS; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-folders", (const char *const *) recent);
+}
+
+static void
+ct_window_update_recent_menu (CtWindow *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-folders");
+
+  g_menu_remove_all (self->recent_submenu);
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) menu_item = g_menu_item_new (recent[i], NULL);
+
+      g_menu_item_set_action_and_target (menu_item, "win.open-recent", "s", recent[i]);
+      g_menu_append_item (self->recent_submenu, menu_item);
+    }
+}
+
+static void
+on_recent_changed (GSettings  *settings,
+                   const char *key,
+                   CtWindow   *self)
+{
+  ct_window_update_recent_menu (self);
+}
+
+/* Discovery runs on a worker thread: scanning a folder reads every DICOM
+ * header. */
+static void
+discover_in_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GPtrArray *paths = task_data;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GString) errors = g_string_new (NULL);
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) found = ct_study_source_discover (g_ptr_array_index (paths, i),
+                                                             cancellable, &error);
+
+      if (found == NULL)
+        {
+          g_string_append_printf (errors, "%s%s", errors->len > 0 ? "\n" : "", error->message);
+          continue;
+        }
+      for (guint j = 0; j < found->len; j++)
+        g_ptr_array_add (items, g_object_ref (g_ptr_array_index (found, j)));
+    }
+  if (items->len == 0 && errors->len > 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s", errors->str);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+ct_window_show_error (CtWindow   *self,
+                      const char *primary,
+                      const char *secondary)
+{
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s", primary);
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+discover_done (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CtWindow *self = CT_WINDOW (source_object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (items == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ct_window_show_error (self, _("No studies could be opened"), error->message);
+      return;
+    }
+  if (items->len == 0)
+    {
+      ct_window_show_error (self, _("No studies found"),
+                            _("The folder holds no CT series that CT Triage can read."));
+      return;
+    }
+  for (guint i = 0; i < items->len; i++)
+    {
+      CtStudyItem *item = g_ptr_array_index (items, i);
+
+      g_signal_connect_object (item, "notify::status", G_CALLBACK (on_study_item_status), self, 0);
+      g_list_store_append (self->studies, item);
+      ct_job_queue_add (self->queue, item);
+    }
+  if (ct_study_list_get_selected (self->study_list) == NULL)
+    ct_study_list_select (self->study_list, g_ptr_array_index (items, 0));
+}
+
+void
+ct_window_open (CtWindow *self,
+                GFile   **files,
+                int       n_files)
+{
+  g_autoptr(GTask) task = NULL;
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_if_fail (CT_IS_WINDOW (self));
+
+  for (int i = 0; i < n_files; i++)
+    {
+      char *path = g_file_get_path (files[i]);
+
+      if (path == NULL)
+        continue;
+      g_ptr_array_add (paths, path);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        ct_window_remember_folder (self, path);
+    }
+  task = g_task_new (self, self->discovery_cancellable, discover_done, NULL);
+  g_task_set_source_tag (task, ct_window_open);
+  g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, discover_in_thread);
+}
+
+static void
+on_file_chooser_response (GtkNativeDialog *chooser,
+                          int              response,
+                          CtWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (folder != NULL)
+        ct_window_open (self, &folder, 1);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+action_open (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  CtWindow *self = user_data;
+  /* GtkFileDialog needs GTK 4.10; Debian 12 has 4.8. */
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("Open a Folder of Studies"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), _("_Cancel"));
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+action_open_recent (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  CtWindow *self = user_data;
+  g_autoptr(GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+
+  ct_window_open (self, &folder, 1);
+}
+
+static void
+action_window_preset (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  ct_window_apply_preset (CT_WINDOW (user_data), g_variant_get_int32 (parameter) - 1);
+}
+
+static void
+action_opacity (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  CtWindow *self = user_data;
+  double step = g_str_equal (g_action_get_name (G_ACTION (action)), "opacity-up") ? OPACITY_STEP : -OPACITY_STEP;
+
+  gtk_adjustment_set_value (self->opacity_adjustment,
+                            gtk_adjustment_get_value (self->opacity_adjustment) + step);
+}
+
+static void
+action_cancel_selected (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  CtWindow *self = user_data;
+  CtStudyItem *item = ct_study_list_get_selected (self->study_list);
+
+  if (item != NULL)
+    ct_job_queue_cancel (self->queue, item);
+}
+
+static void
+action_toggle_sort (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  CtWindow *self = user_data;
+
+  g_settings_set_enum (self->settings, "sort-key",
+                       ct_study_list_get_sort_key (self->study_list) == CT_STUDY_SORT_PROBABILITY
+                       ? CT_STUDY_SORT_SEVERITY : CT_STUDY_SORT_PROBABILITY);
+}
+
+static void
+action_show_sagittal (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CtWindow *self = user_data;
+
+  ct_window_set_show_sagittal (self, !gtk_widget_get_visible (self->view_frames[CT_VIEW_SAGITTAL]));
+}
+
+static void
+on_sort_key_changed (GSettings  *settings,
+                     const char *key,
+                     CtWindow   *self)
+{
+  ct_study_list_set_sort_key (self->study_list, g_settings_get_enum (settings, "sort-key"));
+}
+
+static void
+on_overlays_changed (GSettings  *settings,
+                     const char *key,
+                     CtWindow   *self)
+{
+  self->show_overlays = g_settings_get_boolean (settings, "show-overlays");
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    ct_slice_view_set_show_overlays (self->views[p], self->show_overlays);
+}
+
+static void
+on_opacity_changed (GtkAdjustment *adjustment,
+                    CtWindow      *self)
+{
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    ct_slice_view_set_lesion_opacity (self->views[p], gtk_adjustment_get_value (adjustment));
+}
+
+static void
+on_preset_selected (GtkDropDown *dropdown,
+                    GParamSpec  *pspec,
+                    CtWindow    *self)
+{
+  guint selected = gtk_drop_down_get_selected (dropdown);
+
+  if (selected != GTK_INVALID_LIST_POSITION)
+    ct_window_apply_preset (self, selected);
+}
+
+/* Keys that act on every view, wherever the focus is (the views handle the
+ * slice keys themselves). */
+static gboolean
+on_window_key_pressed (GtkEventControllerKey *controller,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       CtWindow              *self)
+{
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_1:
+    case GDK_KEY_2:
+    case GDK_KEY_3:
+      ct_window_apply_preset (self, keyval - GDK_KEY_1);
+      return TRUE;
+    case GDK_KEY_s:
+      g_settings_set_boolean (self->settings, "show-overlays", !self->show_overlays);
+      return TRUE;
+    case GDK_KEY_a:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.opacity-down", NULL);
+      return TRUE;
+    case GDK_KEY_d:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.opacity-up", NULL);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         CtWindow      *self)
+{
+  GSList *list;
+  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  list = g_value_get_boxed (value);
+  for (GSList *l = list; l != NULL; l = l->next)
+    g_ptr_array_add (files, l->data);
+  if (files->len == 0)
+    return FALSE;
+  ct_window_open (self, (GFile **) files->pdata, files->len);
+  return TRUE;
+}
+
+static gboolean
+ct_window_close_request (GtkWindow *window)
+{
+  CtWindow *self = CT_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  if (width > 0 && height > 0 && !gtk_window_is_maximized (window))
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  /* The application keeps running (held by the queue) until the cancelled
+   * job has returned. */
+  g_cancellable_cancel (self->discovery_cancellable);
+  ct_job_queue_cancel_all (self->queue);
+  return GTK_WINDOW_CLASS (ct_window_parent_class)->close_request (window);
+}
+
+static void
+ct_window_dispose (GObject *object)
+{
+  CtWindow *self = CT_WINDOW (object);
+
+  if (self->discovery_cancellable != NULL)
+    g_cancellable_cancel (self->discovery_cancellable);
+  if (self->queue != NULL)
+    g_signal_handlers_disconnect_by_data (self->queue, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CT_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (ct_window_parent_class)->dispose (object);
+}
+
+static void
+ct_window_finalize (GObject *object)
+{
+  CtWindow *self = CT_WINDOW (object);
+
+  g_clear_object (&self->queue);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->studies);
+  g_clear_object (&self->discovery_cancellable);
+
+  G_OBJECT_CLASS (ct_window_parent_class)->finalize (object);
+}
+
+static void
+ct_window_class_init (CtWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ct_window_dispose;
+  object_class->finalize = ct_window_finalize;
+  window_class->close_request = ct_window_close_request;
+
+  g_type_ensure (CT_TYPE_RESULTS_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/cttriage/CtTriage/ct-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, views_box);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, pointer_label);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, results_panel);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, opacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, preset_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, recent_submenu);
+}
+
+static const GActionEntry window_actions[] = {
+  { "open", action_open, NULL, NULL, NULL, { 0 } },
+  { "open-recent", action_open_recent, "s", NULL, NULL, { 0 } },
+  { "window-preset", action_window_preset, "i", NULL, NULL, { 0 } },
+  { "opacity-up", action_opacity, NULL, NULL, NULL, { 0 } },
+  { "opacity-down", action_opacity, NULL, NULL, NULL, { 0 } },
+  { "cancel-selected", action_cancel_selected, NULL, NULL, NULL, { 0 } },
+  { "toggle-sort", action_toggle_sort, NULL, NULL, NULL, { 0 } },
+  { "show-sagittal", action_show_sagittal, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+ct_window_init (CtWindow *self)
+{
+  GtkEventController *controller;
+  GtkDropTarget *drop_target;
+  g_autoptr(GAction) sort_action = NULL;
+  g_autoptr(GAction) overlays_action = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  self->studies = g_list_store_new (CT_TYPE_STUDY_ITEM);
+  self->discovery_cancellable = g_cancellable_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+
+  self->study_list = CT_STUDY_LIST (ct_study_list_new (G_LIST_MODEL (self->studies)));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->study_list), TRUE);
+  gtk_box_append (GTK_BOX (self->list_box), GTK_WIDGET (self->study_list));
+  g_signal_connect (self->study_list, "notify::selected-item",
+                    G_CALLBACK (on_selected_study_changed), self);
+  g_signal_connect (self->study_list, "cancel-requested", G_CALLBACK (on_cancel_requested), self);
+
+  for (int p = 0; p < CT_N_VIEW_PLANES; p++)
+    {
+      GtkWidget *frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      GtkWidget *caption = gtk_label_new (NULL);
+
+      gtk_label_set_xalign (GTK_LABEL (caption), 0);
+      gtk_widget_add_css_class (caption, "view-caption");
+      self->views[p] = CT_SLICE_VIEW (ct_slice_view_new (p));
+      self->view_captions[p] = GTK_LABEL (caption);
+      self->view_frames[p] = frame;
+      gtk_box_append (GTK_BOX (frame), caption);
+      gtk_box_append (GTK_BOX (frame), GTK_WIDGET (self->views[p]));
+      gtk_box_append (GTK_BOX (self->views_box), frame);
+      g_signal_connect (self->views[p], "notify::slice", G_CALLBACK (on_view_slice_changed), self);
+      g_signal_connect (self->views[p], "voxel-activated", G_CALLBACK (on_view_voxel_activated), self);
+      g_signal_connect (self->views[p], "window-changed", G_CALLBACK (on_view_window_changed), self);
+      g_signal_connect (self->views[p], "hover", G_CALLBACK (on_view_hover), self);
+    }
+  gtk_widget_set_visible (self->view_frames[CT_VIEW_SAGITTAL], FALSE);
+  ct_window_update_captions (self);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions,
+                                   G_N_ELEMENTS (window_actions), self);
+  sort_action = g_settings_create_action (self->settings, "sort-key");
+  g_action_map_add_action (G_ACTION_MAP (self), sort_action);
+  overlays_action = g_settings_create_action (self->settings, "show-overlays");
+  g_action_map_add_action (G_ACTION_MAP (self), overlays_action);
+
+  g_signal_connect (self->settings, "changed::sort-key", G_CALLBACK (on_sort_key_changed), self);
+  g_signal_connect (self->settings, "changed::show-overlays", G_CALLBACK (on_overlays_changed), self);
+  g_signal_connect (self->settings, "changed::recent-folders", G_CALLBACK (on_recent_changed), self);
+  on_sort_key_changed (self->settings, "sort-key", self);
+  on_overlays_changed (self->settings, "show-overlays", self);
+  ct_window_update_recent_menu (self);
+
+  g_settings_bind (self->settings, "lesion-opacity", self->opacity_adjustment, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect (self->opacity_adjustment, "value-changed", G_CALLBACK (on_opacity_changed), self);
+  on_opacity_changed (self->opacity_adjustment, self);
+  g_signal_connect (self->preset_dropdown, "notify::selected", G_CALLBACK (on_preset_selected), self);
+  ct_window_apply_preset (self, 0);
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_window_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop_target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+}
+
+CtWindow *
+ct_window_new (GtkApplication *application,
+               CtJobQueue     *queue)
+{
+  CtWindow *self;
+
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (CT_IS_JOB_QUEUE (queue), NULL);
+
+  self = g_object_new (CT_TYPE_WINDOW, "application", application, NULL);
+  self->queue = g_object_ref (queue);
+  g_signal_connect (queue, "study-finished", G_CALLBACK (on_study_finished), self);
+  ct_results_panel_set_model (self->results_panel, ct_job_queue_get_multitask (queue));
+  return self;
+}
+
+CtStudyList *
+ct_window_get_study_list (CtWindow *self)
+{
+  g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
+  return self->study_list;
+}
+
+CtSliceView *
+ct_window_get_view (CtWindow   *self,
+                    CtViewPlane plane)
+{
+  g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (plane < CT_N_VIEW_PLANES, NULL);
+  return self->views[plane];
+}
+
+GListModel *
+ct_window_get_studies (CtWindow *self)
+{
+  g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->studies);
+}
+
+void
+ct_window_set_show_sagittal (CtWindow *self,
+                             gboolean  show)
+{
+  g_return_if_fail (CT_IS_WINDOW (self));
+  gtk_widget_set_visible (self->view_frames[CT_VIEW_SAGITTAL], show);
+}
