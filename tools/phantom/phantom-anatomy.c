@@ -339,6 +339,12 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
 
   /* Table under the patient. */
   ph->has_table = phantom_rng_uniform (rng) < 0.85;
+  ph->has_arms = phantom_rng_uniform (rng) < 0.5;
+  ph->arm_gap = phantom_rng_range (rng, 3, 25) * s;
+  ph->arm_a = phantom_rng_range (rng, 38, 50) * s;
+  ph->arm_b = phantom_rng_range (rng, 42, 55) * s;
+  ph->arm_v = phantom_rng_range (rng, -0.1, 0.25) * ph->body_b;
+  ph->scapula_t0 = phantom_rng_range (rng, 0.5, 0.6);
   ph->table_y = ph->by + ph->body_b + phantom_rng_range (rng, 1, 12) * s;
 }
 
@@ -365,6 +371,21 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
     {
       double y = v + ph->by, x = u + ph->bx;
       out->hu = -1000;
+      if (ph->has_arms)
+        {
+          double ax = fabs (u) - (ba + ph->arm_gap + ph->arm_a);
+          double av = v - ph->arm_v;
+          double e = sqrt ((ax / ph->arm_a) * (ax / ph->arm_a) + (av / ph->arm_b) * (av / ph->arm_b));
+          if (e < 1.0)
+            {
+              double bone = sqrt ((ax + 0.1 * ph->arm_a) * (ax + 0.1 * ph->arm_a) + av * av);
+              if (bone < 11 * s)
+                out->hu = bone > 8 * s ? ph->hu_cortex : ph->hu_marrow * 0.6;
+              else
+                out->hu = e > 1.0 - 10 * s / ph->arm_a ? ph->hu_fat : ph->hu_muscle;
+              return 0;
+            }
+        }
       if (ph->has_table)
         {
           double ys = ph->table_y - 0.0009 * (x - ph->bx) * (x - ph->bx);
@@ -467,6 +488,16 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
             out->hu = q > 0.62 ? ph->hu_cortex : ph->hu_marrow;
           return 0;
         }
+    }
+
+  /* Scapulae: thin plates in the muscles behind the upper ribs, lateral
+   * to the paraspinal muscles. */
+  if (t > ph->scapula_t0 && t < 1.1 && v > ph->cv + 0.2 * ph->cb
+      && fabs (u) > ph->vb_a + 35 * s && fabs (u) < 0.95 * ph->body_a
+      && fabs (d_out - 14 * s - 5 * s * (fabs (u) / ph->body_a)) < 2.2 * s)
+    {
+      out->hu = ph->hu_cortex * 0.75;
+      return 0;
     }
 
   /* Chest-wall muscles with some fat between them. */

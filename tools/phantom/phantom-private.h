@@ -104,6 +104,11 @@ typedef struct
   double blur_mm, noise_hu, noise_corr_px, padding_hu;
   double rescale_intercept;
   int has_table;
+  /* Arms along the body (arms down), when drawn. */
+  int has_arms;
+  double arm_gap, arm_a, arm_b, arm_v;
+  /* Scapulae: plates behind the upper ribs. */
+  double scapula_t0;
   double table_y;
 } Phantom;
 
