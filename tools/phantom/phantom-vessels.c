@@ -53,13 +53,19 @@ add_segment (PhantomVessels *vessels, const double a[3], const double b[3],
 
 typedef struct
 {
+  float key;
+  uint32_t index;
+} KeyedIndex;
+
+typedef struct
+{
   PhantomVessels *vessels;
   double leaf_radius;
   double bronchus_min_radius;
   PhantomSegmentKind kind;
   uint64_t key;
   uint64_t counter;
-  float *projection;          /* scratch, one per point */
+  KeyedIndex *scratch;        /* one per point */
   int ok;
 } GrowState;
 
@@ -99,19 +105,16 @@ add_bronchus (GrowState *st, const double a[3], const double b[3], double radius
     st->ok = 0;
 }
 
-static float *sort_keys;
-
 static int
-compare_by_key (const void *pa, const void *pb)
+compare_keyed (const void *pa, const void *pb)
 {
-  /* Sorting indices by projection; ties broken by index for determinism. */
-  uint32_t a = *(const uint32_t *) pa, b = *(const uint32_t *) pb;
-  float ka = sort_keys[a], kb = sort_keys[b];
-  if (ka < kb)
+  /* By projection; ties broken by index so that the order is total. */
+  const KeyedIndex *a = pa, *b = pb;
+  if (a->key < b->key)
     return -1;
-  if (ka > kb)
+  if (a->key > b->key)
     return 1;
-  return (a > b) - (a < b);
+  return (a->index > b->index) - (a->index < b->index);
 }
 
 static void
@@ -185,11 +188,13 @@ grow (GrowState *st, const double start[3], float *points, uint32_t *order,
     for (size_t i = lo; i < hi; i++)
       {
         const float *p = &points[3 * order[i]];
-        st->projection[order[i]] = (float) ((p[0] - c[0]) * axis[0] + (p[1] - c[1]) * axis[1]
-                                            + (p[2] - c[2]) * axis[2]);
+        st->scratch[i - lo].key = (float) ((p[0] - c[0]) * axis[0] + (p[1] - c[1]) * axis[1]
+                                           + (p[2] - c[2]) * axis[2]);
+        st->scratch[i - lo].index = order[i];
       }
-    sort_keys = st->projection;
-    qsort (order + lo, n, sizeof *order, compare_by_key);
+    qsort (st->scratch, n, sizeof *st->scratch, compare_keyed);
+    for (size_t i = lo; i < hi; i++)
+      order[i] = st->scratch[i - lo].index;
 
     /* Uneven splits give the asymmetric branching of real trees. */
     mid = lo + (size_t) (n * (0.3 + 0.4 * phantom_hash_uniform (st->key, st->counter++)));
@@ -214,18 +219,18 @@ phantom_vessels_grow (PhantomVessels *vessels, const double root[3],
   if (n_points == 0)
     return 1;
   order = malloc (n_points * sizeof *order);
-  st.projection = malloc (n_points * sizeof (float));
-  if (order == NULL || st.projection == NULL)
+  st.scratch = malloc (n_points * sizeof *st.scratch);
+  if (order == NULL || st.scratch == NULL)
     {
       free (order);
-      free (st.projection);
+      free (st.scratch);
       return 0;
     }
   for (size_t i = 0; i < n_points; i++)
     order[i] = (uint32_t) i;
   grow (&st, root, points, order, 0, n_points, 0);
   free (order);
-  free (st.projection);
+  free (st.scratch);
   return st.ok;
 }
 

@@ -783,11 +783,12 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
   {
     size_t plane = (size_t) p->nx * p->ny;
     size_t work_bytes = plane * (4 * sizeof (float) + 7);
+    int n_threads = 1;
 #ifdef _OPENMP
-    if (p->threads > 0)
-      omp_set_num_threads (p->threads);
+    n_threads = p->threads > 0 ? p->threads : omp_get_max_threads ();
 #endif
-#pragma omp parallel
+    (void) n_threads;   /* unused without OpenMP */
+#pragma omp parallel num_threads(n_threads)
     {
       float *work = malloc (work_bytes);
 #pragma omp for schedule(dynamic, 1)
