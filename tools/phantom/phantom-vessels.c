@@ -316,7 +316,8 @@ coverage (double radius, double distance, double pixel_mm)
 void
 phantom_vessels_rasterize (const PhantomVessels *vessels, double z,
                            double x0, double y0, double pixel_mm, int nx, int ny,
-                           float *vessel, float *airway, float *airway_wall)
+                           float *vessel, float *airway, float *airway_wall,
+                           double hilar_radius_mm, float *hilar)
 {
   int b;
 
@@ -377,10 +378,11 @@ phantom_vessels_rasterize (const PhantomVessels *vessels, double z,
             q[1] = p[1] - t * d[1];
             q[2] = p[2] - t * d[2];
             dist = sqrt (q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+            float outer;
             if (s->kind == PHANTOM_SEGMENT_BRONCHUS)
               {
                 float lumen = coverage (s->radius, dist, pixel_mm);
-                float outer = coverage (s->radius + s->wall, dist, pixel_mm);
+                outer = coverage (s->radius + s->wall, dist, pixel_mm);
                 if (lumen > airway[idx])
                   airway[idx] = lumen;
                 if (outer > airway_wall[idx])
@@ -388,10 +390,12 @@ phantom_vessels_rasterize (const PhantomVessels *vessels, double z,
               }
             else
               {
-                float c = coverage (s->radius, dist, pixel_mm);
-                if (c > vessel[idx])
-                  vessel[idx] = c;
+                outer = coverage (s->radius, dist, pixel_mm);
+                if (outer > vessel[idx])
+                  vessel[idx] = outer;
               }
+            if (hilar != NULL && s->radius + s->wall >= hilar_radius_mm && outer > hilar[idx])
+              hilar[idx] = outer;
           }
     }
 }

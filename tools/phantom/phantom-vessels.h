@@ -54,7 +54,10 @@ int  phantom_vessels_index    (PhantomVessels *vessels, double bucket_mm);
 /* Coverage (0..1) of the plane at z (mm) sampled on a grid of nx x ny
  * pixels, pixel (i, j) at (x0 + i * pixel_mm, y0 + j * pixel_mm). Each
  * output holds the maximum over segments: vessel lumen, bronchial lumen,
- * and bronchial wall (outer radius). Outputs must be zeroed by the caller. */
+ * bronchial wall (outer radius), and the outer coverage of segments at
+ * least hilar_radius_mm thick (the hilar vessels and bronchi that lung
+ * masks leave out). Outputs must be zeroed by the caller. */
 void phantom_vessels_rasterize (const PhantomVessels *vessels, double z,
                                 double x0, double y0, double pixel_mm, int nx, int ny,
-                                float *vessel, float *airway, float *airway_wall);
+                                float *vessel, float *airway, float *airway_wall,
+                                double hilar_radius_mm, float *hilar);

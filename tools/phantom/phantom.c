@@ -505,7 +505,8 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
    * thick slices affordable (small vessels then alias a little). */
   int n_sub = (int) ceil (ph->thickness / 1.25 - 1e-9);
   float *acc = work, *vessel = work + plane, *airway = work + 2 * plane, *wall = work + 3 * plane;
-  uint8_t *lung_votes = (uint8_t *) (work + 4 * plane);           /* [plane][3] */
+  float *hilar = work + 4 * plane;
+  uint8_t *lung_votes = (uint8_t *) (work + 5 * plane);           /* [plane][3] */
   uint8_t *lesion_votes = lung_votes + 3 * plane;                  /* [plane][4] */
   int k_out = study->feet_first ? p->nz - 1 - k : k;
   double zc = ph->z_top - k * p->slice_spacing_mm;
@@ -520,8 +521,11 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
   for (int sub = 0; sub < n_sub; sub++)
     {
       double z = zc + ph->thickness * ((sub + 0.5) / n_sub - 0.5);
-      memset (vessel, 0, 3 * plane * sizeof (float));
-      phantom_vessels_rasterize (&ph->vessels, z, ph->x0, ph->y0, ps, nx, ny, vessel, airway, wall);
+      memset (vessel, 0, 4 * plane * sizeof (float));
+      /* Vessels and bronchi 5 mm or more across the radius are hilar: in the
+       * image, not in the lung mask. */
+      phantom_vessels_rasterize (&ph->vessels, z, ph->x0, ph->y0, ps, nx, ny, vessel, airway, wall,
+                                 5.0 * ph->scale, hilar);
       for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++)
           {
@@ -543,6 +547,11 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
                   hu += wall[idx] * (fmax (hu, 40.0) - hu);
                 if (airway[idx] > 0)
                   hu += airway[idx] * (-990.0 - hu);
+                if (hilar[idx] >= 0.5)
+                  {
+                    pt.lung = PHANTOM_LUNG_NONE;
+                    lesion = PHANTOM_LESION_NONE;
+                  }
               }
             acc[idx] += (float) hu;
             lung_votes[3 * idx + pt.lung]++;
@@ -782,7 +791,7 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
 
   {
     size_t plane = (size_t) p->nx * p->ny;
-    size_t work_bytes = plane * (4 * sizeof (float) + 7);
+    size_t work_bytes = plane * (5 * sizeof (float) + 7);
     int n_threads = 1;
 #ifdef _OPENMP
     n_threads = p->threads > 0 ? p->threads : omp_get_max_threads ();
