@@ -9,17 +9,24 @@
 
 #include "ct-application.h"
 
-/* Run from the build folder (uninstalled), use the schema compiled there. */
+/* Run from the build folder (uninstalled), use the schema and the
+ * translations compiled there. */
 static void
-use_build_schemas_when_uninstalled (void)
+use_build_folder_when_uninstalled (void)
 {
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *exe_dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
   g_autofree char *schema_dir = g_build_filename (CT_TRIAGE_BUILD_DIR, "resources", NULL);
+  g_autofree char *locale_dir = g_build_filename (CT_TRIAGE_BUILD_DIR, "po", NULL);
 
-  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL && exe_dir != NULL
-      && g_str_equal (exe_dir, CT_TRIAGE_BUILD_DIR))
+  if (exe_dir == NULL || !g_str_equal (exe_dir, CT_TRIAGE_BUILD_DIR))
+    {
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      return;
+    }
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
     g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
 }
 
 int
@@ -28,9 +35,8 @@ main (int   argc,
 {
   g_autoptr(CtApplication) application = NULL;
 
-  use_build_schemas_when_uninstalled ();
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  use_build_folder_when_uninstalled ();
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

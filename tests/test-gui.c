@@ -384,6 +384,23 @@ test_analysis_order (void)
   check_order (CT_STUDY_SORT_SEVERITY);
   /* Re-sorting kept the selection on the same study. */
   g_assert_true (ct_study_list_get_selected (list) == selected);
+
+  /* The window as the analysis left it (models' own masks), for the README
+   * when the shipped models are present. */
+  {
+    g_autoptr(CtStudyItem) first = g_list_model_get_item (ct_study_list_get_sorted_model (list), 0);
+    g_autoptr(GdkTexture) texture = NULL;
+    Pixels pixels;
+
+    ct_study_list_select (list, first);
+    settle ();
+    texture = render_widget (GTK_WIDGET (fixture.window));
+    pixels = download (texture, fixture.shipped_models ? "main-window-analysed.png"
+                                                       : "main-window-analysed-test-weights.png");
+    g_free (pixels.bgra);
+    ct_study_list_select (list, selected);
+    settle ();
+  }
 }
 
 static void
