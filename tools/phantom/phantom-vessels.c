@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RADIUS_MM 11.0
+#define MAX_RADIUS_MM 7.5
 
 void
 phantom_vessels_init (PhantomVessels *vessels)
@@ -136,9 +136,8 @@ grow (GrowState *st, const double start[3], float *points, uint32_t *order,
   for (int a = 0; a < 3; a++)
     c[a] /= (double) n;
 
-  /* Murray's law would give n^(1/3); real trees keep thicker branches
-   * further out (exponent about 2.7). */
-  radius = fmin (MAX_RADIUS_MM, st->leaf_radius * pow ((double) n, 1.0 / 2.7));
+  /* Murray's law: radius^3 proportional to the territory. */
+  radius = fmin (MAX_RADIUS_MM, st->leaf_radius * cbrt ((double) n));
   if (n == 1)
     {
       if (!add_segment (st->vessels, start, c, radius, 0, st->kind))

@@ -282,7 +282,7 @@ draw_lesions (Phantom *ph, PhantomRng *rng, char *error, size_t error_size, int 
   ph->side_bias[1] = phantom_rng_range (rng, -0.25, 0.25);
   ph->side_bias[2] = -ph->side_bias[1];
   ph->lesion_edge = 0.1;
-  ph->hu_ground_glass = phantom_rng_range (rng, -680, -460);
+  ph->hu_ground_glass = phantom_rng_range (rng, -700, -500);
   ph->hu_consolidation = phantom_rng_range (rng, -20, 45) + (ph->contrast ? 20 : 0);
   ph->crazy_paving = phantom_rng_uniform (rng) < 0.6;
   ph->paving_cell_mm = phantom_rng_range (rng, 6, 11);
@@ -340,7 +340,7 @@ grow_vessels (Phantom *ph)
   PhantomRng rng;
   size_t n = (size_t) (9000 * (0.4 + 0.6 * ph->scale));
   float *xyz = malloc (n * 3 * sizeof (float));
-  double leaf = 0.36;
+  double leaf = 0.35;
   int ok = 1;
 
   phantom_rng_init (&rng, ph->params.seed, STREAM_VESSELS);
@@ -357,7 +357,7 @@ grow_vessels (Phantom *ph)
                               ph->heart_c[2] + 0.2 * ph->heart_axes[2] };
       size_t got = sample_lung_points (ph, &rng, side, n, xyz, NULL);
       ok = phantom_vessels_grow (&ph->vessels, artery_root, xyz, got, leaf, PHANTOM_SEGMENT_ARTERY,
-                                 2.0, phantom_hash (ph->key, 100 + side));
+                                 3.0, phantom_hash (ph->key, 100 + side));
       got = sample_lung_points (ph, &rng, side, n, xyz, NULL);
       ok = ok && phantom_vessels_grow (&ph->vessels, vein_root, xyz, got, leaf, PHANTOM_SEGMENT_VEIN,
                                        1e9, phantom_hash (ph->key, 200 + side));
@@ -522,10 +522,10 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
     {
       double z = zc + ph->thickness * ((sub + 0.5) / n_sub - 0.5);
       memset (vessel, 0, 4 * plane * sizeof (float));
-      /* Vessels and bronchi 5 mm or more across the radius are hilar: in the
+      /* Vessels and bronchi 4 mm or more in radius are hilar: in the
        * image, not in the lung mask. */
       phantom_vessels_rasterize (&ph->vessels, z, ph->x0, ph->y0, ps, nx, ny, vessel, airway, wall,
-                                 5.0 * ph->scale, hilar);
+                                 4.0 * ph->scale, hilar);
       for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++)
           {
