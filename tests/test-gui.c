@@ -23,7 +23,7 @@
 #include "ct-window.h"
 #include "phantom.h"
 
-#define N_STUDIES 3
+#define N_STUDIES 4
 #define ANALYSIS_TIMEOUT_S 540
 
 typedef struct
@@ -80,10 +80,13 @@ static void
 write_studies (void)
 {
   /* Distinct classes and severities, so both orders are informative. */
-  static const struct { int klass; double severity; int feet_first; } specs[N_STUDIES] = {
-    { PHANTOM_CLASS_COVID, 12.0, 0 },
-    { PHANTOM_CLASS_NORMAL, 0.0, 1 },
-    { PHANTOM_CLASS_COVID, 45.0, 0 },
+  /* The first, analysed first, has full 512 x 512 slices: it is the one
+   * scrolled while the others wait or are analysed. */
+  static const struct { int klass; double severity; int feet_first, n, nz; double pixel_mm, slice_mm; } specs[N_STUDIES] = {
+    { PHANTOM_CLASS_COVID, 25.0, 0, 512, 40, 0.68, 8.0 },
+    { PHANTOM_CLASS_COVID, 12.0, 0, 128, 32, 2.6, 8.0 },
+    { PHANTOM_CLASS_NORMAL, 0.0, 1, 128, 32, 2.6, 8.0 },
+    { PHANTOM_CLASS_COVID, 45.0, 0, 128, 32, 2.6, 8.0 },
   };
 
   fixture.folder = g_dir_make_tmp ("ct-triage-gui-XXXXXX", NULL);
@@ -100,10 +103,10 @@ write_studies (void)
       params.klass = specs[s].klass;
       params.severity_percent = specs[s].severity;
       params.feet_first = specs[s].feet_first;
-      params.nx = params.ny = 128;
-      params.nz = 32;
-      params.pixel_spacing_mm = 2.6;
-      params.slice_spacing_mm = 8.0;
+      params.nx = params.ny = specs[s].n;
+      params.nz = specs[s].nz;
+      params.pixel_spacing_mm = specs[s].pixel_mm;
+      params.slice_spacing_mm = specs[s].slice_mm;
       fixture.studies[s].phantom = phantom_generate (&params, message, sizeof message);
       g_assert_nonnull (fixture.studies[s].phantom);
       fixture.studies[s].path = g_strdup_printf ("%s/study-%d.nii.gz", fixture.folder, s);
@@ -225,31 +228,23 @@ is_tinted (const guint8 *bgra)
   return bgra[2] > bgra[1] + 50 && bgra[2] > bgra[0] + 50;
 }
 
+/* Steps the view through every slice and back, waiting for each frame to
+ * be drawn, and prints the frame statistics. */
 static void
-test_open_and_scroll (void)
+scroll_and_measure (CtSliceView *view,
+                    const char  *situation)
 {
-  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
-  g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
   CtJobQueue *queue = ct_application_get_queue (fixture.application);
+  CtStudyItem *item = ct_slice_view_get_study (view);
+  int n_slices = ct_slice_view_get_n_slices (view);
+  gboolean busy = ct_job_queue_get_busy (queue);
   CtFrameStats stats;
-  gboolean busy_while_scrolling;
   gint64 start;
-  int n_slices, n_steps = 0;
+  int n_steps = 0;
 
-
-  ct_window_open (fixture.window, &folder, 1);
-  iterate_until (has_volume_shown, axial, 120);
-  g_assert_cmpint (g_list_model_get_n_items (ct_window_get_studies (fixture.window)), ==, N_STUDIES);
-  n_slices = ct_slice_view_get_n_slices (axial);
-  g_assert_cmpint (n_slices, ==, 32);
-
-  /* Scroll through every slice twice while the queue analyses the rest,
-   * waiting for each frame to be drawn. */
-  gtk_widget_grab_focus (GTK_WIDGET (axial));
+  gtk_widget_grab_focus (GTK_WIDGET (view));
   settle ();
-  ct_slice_view_get_frame_stats (axial, &stats);
-  busy_while_scrolling = ct_job_queue_get_busy (queue);
-  ct_slice_view_reset_frame_stats (axial);
+  ct_slice_view_reset_frame_stats (view);
   start = g_get_monotonic_time ();
   for (int pass = 0; pass < 2; pass++)
     for (int s = 0; s < n_slices; s++)
@@ -258,30 +253,61 @@ test_open_and_scroll (void)
         gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
         guint draws_before;
 
-        if (target == ct_slice_view_get_slice (axial))
+        if (target == ct_slice_view_get_slice (view))
           continue;
-        ct_slice_view_get_frame_stats (axial, &stats);
+        ct_slice_view_get_frame_stats (view, &stats);
         draws_before = stats.n_draws;
-        ct_slice_view_set_slice (axial, target);
+        ct_slice_view_set_slice (view, target);
         n_steps++;
         do
           {
             g_main_context_iteration (NULL, TRUE);
-            ct_slice_view_get_frame_stats (axial, &stats);
+            ct_slice_view_get_frame_stats (view, &stats);
           }
         while (stats.n_draws == draws_before && g_get_monotonic_time () < deadline);
         g_assert_cmpuint (stats.n_draws, >, draws_before);
       }
-  ct_slice_view_get_frame_stats (axial, &stats);
-  g_test_message ("frame times while scrolling %d slices of %dx%d (%s, analysis %s): draw %.2f ms mean, "
-                  "%.2f ms worst; frame interval %.1f ms mean, %.1f ms worst over %u frames; %.1f slices/s",
-                  n_steps, gtk_widget_get_width (GTK_WIDGET (axial)), gtk_widget_get_height (GTK_WIDGET (axial)),
-                  g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default renderer",
-                  busy_while_scrolling ? "running" : "idle",
+  ct_slice_view_get_frame_stats (view, &stats);
+  g_test_message ("frame times, %s: %d steps over %dx%d slices in a %dx%d view (%s renderer, queue %s, "
+                  "overlays %s): draw %.2f ms mean, %.2f ms worst; frame interval %.1f ms mean, "
+                  "%.1f ms worst over %u frames; %.1f slices/s",
+                  situation, n_steps, ct_study_item_get_volume (item)->nx, ct_study_item_get_volume (item)->ny,
+                  gtk_widget_get_width (GTK_WIDGET (view)), gtk_widget_get_height (GTK_WIDGET (view)),
+                  g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default",
+                  busy ? "analysing" : "idle",
+                  ct_study_item_get_analysis (item) != NULL ? "on" : "none yet",
                   stats.draw_mean_ms, stats.draw_max_ms, stats.frame_interval_mean_ms,
                   stats.frame_interval_max_ms, stats.n_frames,
                   n_steps / ((g_get_monotonic_time () - start) / 1e6));
   g_assert_cmpuint (stats.n_draws, >=, (guint) n_steps);
+}
+
+static gboolean
+study_finished (gpointer data)
+{
+  return ct_study_item_is_finished (data);
+}
+
+static void
+test_open_and_scroll (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
+  CtStudyItem *first;
+
+  ct_window_open (fixture.window, &folder, 1);
+  iterate_until (has_volume_shown, axial, 120);
+  g_assert_cmpint (g_list_model_get_n_items (ct_window_get_studies (fixture.window)), ==, N_STUDIES);
+  first = ct_slice_view_get_study (axial);
+  g_assert_cmpint (ct_slice_view_get_n_slices (axial), ==, 40);
+  g_assert_cmpint (ct_study_item_get_slices (first), ==, 40);
+
+  /* While this study itself is analysed, then with its overlays while the
+   * others are. */
+  scroll_and_measure (axial, "512x512 study being analysed");
+  iterate_until (study_finished, first, ANALYSIS_TIMEOUT_S);
+  g_assert_true (ct_slice_view_get_study (axial) == first);
+  scroll_and_measure (axial, "512x512 study analysed, next ones running");
 }
 
 /* The order of the command line for the same folder, as study paths. */
