@@ -38,6 +38,7 @@ struct _CtJobQueue
   GMainContext *main_context;
 
   GQueue pending;            /* CtStudyItem*, owned */
+  GHashTable *previews;      /* CtStudyItem* (owned) -> GCancellable* of its preview load */
   CtStudyItem *running_item; /* owned, NULL when idle */
   GCancellable *running_cancellable;
 };
@@ -70,6 +71,7 @@ typedef struct
   char *series_uid;
   char *model_dir;
   CtJobLoadFunc load_func;
+  CtVolume *volume;           /* already loaded for viewing, or NULL */
   CtModel *lungs;             /* referenced, or NULL: the worker loads them */
   CtModel *multitask;
   gboolean models_loaded_here;
@@ -88,6 +90,7 @@ job_free (Job *job)
   g_free (job->path);
   g_free (job->series_uid);
   g_free (job->model_dir);
+  g_clear_pointer (&job->volume, ct_volume_unref);
   g_clear_pointer (&job->lungs, ct_model_unref);
   g_clear_pointer (&job->multitask, ct_model_unref);
   g_clear_object (&job->cancellable);
@@ -216,12 +219,17 @@ job_run (GTask        *task,
    * applies it to this thread only. Failure only costs smoothness. */
   (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), JOB_NICENESS);
 #endif
-  job_post (job, CT_STUDY_STATUS_LOADING, NULL, 0.0, "loading");
-  volume = job->load_func (job->path, job->series_uid, cancellable, &error);
-  if (volume == NULL)
+  if (job->volume != NULL)
+    volume = ct_volume_ref (job->volume);
+  else
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      job_post (job, CT_STUDY_STATUS_LOADING, NULL, 0.0, "loading");
+      volume = job->load_func (job->path, job->series_uid, cancellable, &error);
+      if (volume == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
     }
   job_post (job, CT_STUDY_STATUS_ANALYSING, volume, 0.0, "models");
 
@@ -310,6 +318,8 @@ ct_job_queue_start_next (CtJobQueue *self)
   job->series_uid = g_strdup (ct_study_item_get_series_uid (item));
   job->model_dir = g_strdup (self->model_dir);
   job->load_func = self->load_func;
+  if (ct_study_item_get_volume (item) != NULL)
+    job->volume = ct_volume_ref (ct_study_item_get_volume (item));
   job->lungs = self->lungs != NULL ? ct_model_ref (self->lungs) : NULL;
   job->multitask = self->multitask != NULL ? ct_model_ref (self->multitask) : NULL;
   job->n_threads = self->n_threads;
@@ -335,6 +345,16 @@ ct_job_queue_dispose (GObject *object)
   CtJobQueue *self = CT_JOB_QUEUE (object);
 
   ct_job_queue_cancel_all (self);
+  if (self->previews != NULL)
+    {
+      GHashTableIter iter;
+      gpointer cancellable;
+
+      g_hash_table_iter_init (&iter, self->previews);
+      while (g_hash_table_iter_next (&iter, NULL, &cancellable))
+        g_cancellable_cancel (cancellable);
+      g_clear_pointer (&self->previews, g_hash_table_unref);
+    }
   g_clear_object (&self->running_item);
   g_clear_object (&self->running_cancellable);
 
@@ -396,6 +416,7 @@ static void
 ct_job_queue_init (CtJobQueue *self)
 {
   g_queue_init (&self->pending);
+  self->previews = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   self->main_context = g_main_context_ref_thread_default ();
 }
 
@@ -517,6 +538,91 @@ ct_job_queue_get_n_pending (CtJobQueue *self)
 {
   g_return_val_if_fail (CT_IS_JOB_QUEUE (self), 0);
   return g_queue_get_length (&self->pending) + (self->running_item != NULL ? 1 : 0);
+}
+
+/* A load for viewing only: what the worker needs, copied. */
+typedef struct
+{
+  GWeakRef queue;
+  CtStudyItem *item;
+  char *path;
+  char *series_uid;
+  CtJobLoadFunc load_func;
+} Preview;
+
+static void
+preview_free (Preview *preview)
+{
+  g_weak_ref_clear (&preview->queue);
+  g_clear_object (&preview->item);
+  g_free (preview->path);
+  g_free (preview->series_uid);
+  g_free (preview);
+}
+
+static void
+preview_run (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Preview *preview = task_data;
+  GError *error = NULL;
+  CtVolume *volume = preview->load_func (preview->path, preview->series_uid, cancellable, &error);
+
+  if (volume == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, volume, (GDestroyNotify) ct_volume_unref);
+}
+
+static void
+preview_done (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Preview *preview = g_task_get_task_data (G_TASK (result));
+  g_autoptr(CtJobQueue) self = g_weak_ref_get (&preview->queue);
+  g_autoptr(CtVolume) volume = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* A failed preview says nothing: the study's own job reports why. */
+  if (volume != NULL && ct_study_item_get_volume (preview->item) == NULL)
+    ct_study_item_set_volume (preview->item, volume);
+  if (self != NULL && self->previews != NULL)
+    g_hash_table_remove (self->previews, preview->item);
+}
+
+void
+ct_job_queue_preview (CtJobQueue  *self,
+                      CtStudyItem *item)
+{
+  g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable;
+  Preview *preview;
+
+  g_return_if_fail (CT_IS_JOB_QUEUE (self));
+  g_return_if_fail (CT_IS_STUDY_ITEM (item));
+
+  /* Loaded, being loaded for viewing, or being loaded by its own job. */
+  if (ct_study_item_get_volume (item) != NULL
+      || g_hash_table_contains (self->previews, item)
+      || (item == self->running_item && ct_study_item_get_status (item) == CT_STUDY_STATUS_LOADING))
+    return;
+
+  cancellable = g_cancellable_new ();
+  g_hash_table_insert (self->previews, g_object_ref (item), cancellable);
+  preview = g_new0 (Preview, 1);
+  g_weak_ref_init (&preview->queue, self);
+  preview->item = g_object_ref (item);
+  preview->path = g_strdup (ct_study_item_get_path (item));
+  preview->series_uid = g_strdup (ct_study_item_get_series_uid (item));
+  preview->load_func = self->load_func;
+
+  task = g_task_new (NULL, cancellable, preview_done, NULL);
+  g_task_set_source_tag (task, ct_job_queue_preview);
+  g_task_set_name (task, "[ct-triage] load study for viewing");
+  g_task_set_task_data (task, preview, (GDestroyNotify) preview_free);
+  g_task_run_in_thread (task, preview_run);
 }
 
 static gboolean

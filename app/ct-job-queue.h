@@ -40,6 +40,11 @@ void        ct_job_queue_set_n_threads   (CtJobQueue *self,
                                           int         n_threads);
 void        ct_job_queue_add             (CtJobQueue  *self,
                                           CtStudyItem *item);
+/* Loads a study's volume now, on its own worker thread and without
+ * analysing it, so that it can be looked at before its turn or after its
+ * volume was dropped to save memory. Its job later reuses the volume. */
+void        ct_job_queue_preview         (CtJobQueue  *self,
+                                          CtStudyItem *item);
 /* Cancels a queued or running study (no-op for finished ones). */
 void        ct_job_queue_cancel          (CtJobQueue  *self,
                                           CtStudyItem *item);

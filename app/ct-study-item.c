@@ -58,6 +58,7 @@ enum
   PROP_CATEGORY,
   PROP_ERROR,
   PROP_FINISHED,
+  PROP_HAS_VOLUME,
   N_PROPS
 };
 
@@ -105,6 +106,7 @@ ct_study_item_get_property (GObject    *object,
     case PROP_CATEGORY: g_value_set_string (value, ct_study_item_get_category (self)); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     case PROP_FINISHED: g_value_set_boolean (value, ct_study_item_is_finished (self)); break;
+    case PROP_HAS_VOLUME: g_value_set_boolean (value, self->volume != NULL); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -156,6 +158,8 @@ ct_study_item_class_init (CtStudyItemClass *klass)
   properties[PROP_CATEGORY] = g_param_spec_string ("category", NULL, NULL, NULL, ro);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, ro);
   properties[PROP_FINISHED] = g_param_spec_boolean ("finished", NULL, NULL, FALSE, ro);
+  /* Notified whenever the volume is set, replaced or dropped. */
+  properties[PROP_HAS_VOLUME] = g_param_spec_boolean ("has-volume", NULL, NULL, FALSE, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -382,14 +386,19 @@ ct_study_item_set_volume (CtStudyItem *self,
 {
   g_return_if_fail (CT_IS_STUDY_ITEM (self));
 
+  if (volume == self->volume)
+    return;
   if (volume != NULL)
     ct_volume_ref (volume);
   g_clear_pointer (&self->volume, ct_volume_unref);
   self->volume = volume;
+  g_object_freeze_notify (G_OBJECT (self));
   if (volume != NULL)
     ct_study_item_set_info (self,
                             volume->patient_name != NULL ? volume->patient_name : volume->patient_id,
                             volume->study_date, volume->series_description, volume->nz);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_VOLUME]);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void

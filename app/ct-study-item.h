@@ -68,7 +68,8 @@ void              ct_study_item_set_status        (CtStudyItem  *self,
 void              ct_study_item_set_progress      (CtStudyItem *self,
                                                    double       fraction,
                                                    const char  *stage);
-/* Takes a reference; fills patient, date, description, slices from it. */
+/* Takes a reference; fills patient, date, description, slices from it.
+ * NULL drops the volume (to save memory; the analysis stays). */
 void              ct_study_item_set_volume        (CtStudyItem *self,
                                                    CtVolume    *volume);
 /* Takes ownership; status becomes DONE. */

@@ -77,6 +77,8 @@ make_volume (int seed)
   return volume;
 }
 
+static gint n_loads;
+
 /* CtJobLoadFunc. "study-N": a synthetic volume; "broken": an error; "slow":
  * waits until cancelled (at most 20 s). */
 static CtVolume *
@@ -85,6 +87,7 @@ load_test_volume (const char   *path,
                   GCancellable *cancellable,
                   GError      **error)
 {
+  g_atomic_int_inc (&n_loads);
   if (g_str_has_prefix (path, "study-"))
     return make_volume (atoi (path + strlen ("study-")));
   if (g_str_equal (path, "slow"))
@@ -259,6 +262,60 @@ test_dispose_cancels (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
+static gboolean
+has_volume (CtStudyItem *item)
+{
+  return ct_study_item_get_volume (item) != NULL;
+}
+
+static void
+test_preview (void)
+{
+  Models m;
+  g_autoptr(CtJobQueue) queue = NULL;
+  g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
+  g_autoptr(CtStudyItem) later = ct_study_item_new ("study-5", NULL);
+  guint n_volume_notifies = 0;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  if (!load_fixture_models (&m))
+    return;
+  queue = ct_job_queue_new (NULL, load_test_volume);
+  ct_job_queue_set_models (queue, m.lungs, m.multitask);
+  g_signal_connect (later, "notify::has-volume", G_CALLBACK (on_progress), &n_volume_notifies);
+  g_atomic_int_set (&n_loads, 0);
+
+  /* The queue is stuck on the slow study; the later one can be looked at
+   * all the same. */
+  ct_job_queue_add (queue, slow);
+  ct_job_queue_add (queue, later);
+  ct_job_queue_preview (queue, later);
+  ct_job_queue_preview (queue, later);
+  while (!has_volume (later) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_volume (later));
+  g_assert_cmpuint (n_volume_notifies, ==, 1);
+  g_assert_cmpint (ct_study_item_get_status (later), ==, CT_STUDY_STATUS_QUEUED);
+  g_assert_cmpint (ct_study_item_get_slices (later), ==, 10);
+
+  /* Its job uses the volume already there: two loads in all (slow, later). */
+  ct_job_queue_cancel (queue, slow);
+  wait_until_idle (queue);
+  g_assert_cmpint (ct_study_item_get_status (later), ==, CT_STUDY_STATUS_DONE);
+  g_assert_cmpint (g_atomic_int_get (&n_loads), ==, 2);
+
+  /* Dropped to save memory, the analysis stays and a preview reloads it. */
+  ct_study_item_set_volume (later, NULL);
+  g_assert_false (has_volume (later));
+  g_assert_nonnull (ct_study_item_get_analysis (later));
+  ct_job_queue_preview (queue, later);
+  while (!has_volume (later) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_volume (later));
+  g_assert_cmpint (ct_study_item_get_status (later), ==, CT_STUDY_STATUS_DONE);
+  models_clear (&m);
+}
+
 static CtAnalysis *
 fake_analysis (double probability,
                double severity)
@@ -312,5 +369,6 @@ main (int   argc,
   g_test_add_func ("/job-queue/load-error", test_load_error);
   g_test_add_func ("/job-queue/cancel", test_cancel);
   g_test_add_func ("/job-queue/dispose-cancels", test_dispose_cancels);
+  g_test_add_func ("/job-queue/preview", test_preview);
   return g_test_run ();
 }

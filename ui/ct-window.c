@@ -8,6 +8,9 @@
 #include "ct-window.h"
 
 #define MAX_RECENT_FOLDERS 8
+/* Volumes kept in memory besides those being analysed: the studies looked
+ * at last (a 300-slice 512 x 512 study is 300 MB of float HU). */
+#define MAX_KEPT_VOLUMES 3
 #define OPACITY_STEP 0.1
 
 struct _CtWindow
@@ -35,6 +38,7 @@ struct _CtWindow
 
   double window_width, window_level;
   gboolean show_overlays;
+  GQueue viewed;             /* CtStudyItem*, owned; most recent first */
 };
 
 G_DEFINE_FINAL_TYPE (CtWindow, ct_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -136,12 +140,56 @@ on_view_hover (CtSliceView *view,
   gtk_label_set_text (self->pointer_label, text);
 }
 
+/* Drops the volumes of studies neither being analysed nor among the last
+ * ones looked at; their analysis (masks, numbers) stays. */
+static void
+ct_window_trim_volumes (CtWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->studies));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CtStudyItem) item = g_list_model_get_item (G_LIST_MODEL (self->studies), i);
+      CtStudyStatus status = ct_study_item_get_status (item);
+
+      if (ct_study_item_get_volume (item) != NULL
+          && status != CT_STUDY_STATUS_LOADING && status != CT_STUDY_STATUS_ANALYSING
+          && g_queue_find (&self->viewed, item) == NULL)
+        ct_study_item_set_volume (item, NULL);
+    }
+}
+
+static void
+ct_window_remember_viewed (CtWindow    *self,
+                           CtStudyItem *item)
+{
+  GList *link = g_queue_find (&self->viewed, item);
+
+  if (link != NULL)
+    {
+      g_queue_unlink (&self->viewed, link);
+      g_queue_push_head_link (&self->viewed, link);
+      return;
+    }
+  g_queue_push_head (&self->viewed, g_object_ref (item));
+  while (g_queue_get_length (&self->viewed) > MAX_KEPT_VOLUMES)
+    g_object_unref (g_queue_pop_tail (&self->viewed));
+}
+
 static void
 on_selected_study_changed (CtStudyList *list,
                            GParamSpec  *pspec,
                            CtWindow    *self)
 {
   CtStudyItem *item = ct_study_list_get_selected (list);
+
+  if (item != NULL)
+    {
+      ct_window_remember_viewed (self, item);
+      ct_window_trim_volumes (self);
+      /* Look at any study at once, not only after its turn came. */
+      ct_job_queue_preview (self->queue, item);
+    }
 
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
     ct_slice_view_set_study (self->views[p], item);
@@ -155,6 +203,7 @@ on_study_finished (CtJobQueue  *queue,
                    CtWindow    *self)
 {
   ct_study_list_resort (self->study_list);
+  ct_window_trim_volumes (self);
   ct_results_panel_set_model (self->results_panel, ct_job_queue_get_multitask (queue));
   /* A study selected before its volume arrived shows it now. */
   ct_window_update_captions (self);
@@ -552,6 +601,7 @@ ct_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->studies);
   g_clear_object (&self->discovery_cancellable);
+  g_queue_clear_full (&self->viewed, g_object_unref);
 
   G_OBJECT_CLASS (ct_window_parent_class)->finalize (object);
 }
