@@ -714,10 +714,11 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
     static const double intercepts[] = { -1024, -1024, -1024, -1000, 0, -2048, -8192 };
     static const double paddings[] = { 0, -3024, -3024, -2048, -1024, -2000 };
     /* Scanners tune dose and reconstruction to similar noise at any
-     * thickness: the real studies here show 33-50 HU in air. */
-    double noise = p->noise_hu >= 0 ? p->noise_hu : phantom_rng_range (&rng, 12, 55);
+     * thickness. In the real covid-ny-sbu slices, flat soft-tissue patches
+     * show 8-30 HU with a neighbour correlation of 0.3-0.7. */
+    double noise = p->noise_hu >= 0 ? p->noise_hu : phantom_rng_range (&rng, 8, 32);
     ph->blur_mm = phantom_rng_range (&rng, 0.25, 0.5);
-    ph->noise_corr_px = fmax (0.4, phantom_rng_range (&rng, 0.4, 0.6) * 0.7 / p->pixel_spacing_mm);
+    ph->noise_corr_px = fmax (0.35, phantom_rng_range (&rng, 0.55, 0.85) / p->pixel_spacing_mm);
     ph->micro_width = phantom_rng_range (&rng, 0.05, 0.075);
     /* Sub-voxel vessels never reach blood density: partial volume. */
     ph->micro_hu = phantom_rng_range (&rng, -560, -380);

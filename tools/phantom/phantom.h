@@ -72,7 +72,7 @@ typedef struct
   int feet_first;                /* slice 0 is the most inferior one */
   int mirror_columns;            /* columns run patient left -> right */
   int cut;                       /* PHANTOM_CUT_* bits; 0: lungs wholly inside */
-  double noise_hu;               /* SD in HU of the image noise; < 0: drawn (12-55) */
+  double noise_hu;               /* SD in HU of the image noise; < 0: drawn (8-32) */
   int contrast;                  /* intravenous contrast: 1 yes, 0 no, -1 drawn */
   int threads;                   /* OpenMP threads when built with OpenMP; 0: default */
 } PhantomParams;
