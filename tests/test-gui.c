@@ -666,6 +666,32 @@ test_window_keys (void)
   g_assert_cmpfloat (level, ==, -600);
 }
 
+static void
+test_shortcuts_and_about (void)
+{
+  GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fixture.window));
+  GtkWindow *about = NULL;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  /* GtkApplication loaded resources/gtk/help-overlay.ui. */
+  g_assert_nonnull (shortcuts);
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (shortcuts));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.application), "about", NULL);
+  settle ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_ABOUT_DIALOG (window))
+        about = window;
+    }
+  g_assert_nonnull (about);
+  g_assert_nonnull (strstr (gtk_about_dialog_get_comments (GTK_ABOUT_DIALOG (about)), "certified medical device"));
+  gtk_window_destroy (about);
+  settle ();
+}
+
 static gboolean
 queue_idle (gpointer data)
 {
@@ -780,6 +806,7 @@ main (int   argc,
   g_test_add_func ("/gui/slice-keys", test_slice_keys);
   g_test_add_func ("/gui/overlays-screenshot", test_overlays_screenshot);
   g_test_add_func ("/gui/window-keys", test_window_keys);
+  g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);
   status = g_test_run ();
 
