@@ -440,7 +440,7 @@ add_microvessels (const Phantom *ph, double x, double y, double z, const Phantom
   if (r2 > 9.0)
     return hu;
   cover = exp (-0.5 * r2) * clamp01 (pt->wall_mm / 12.0);
-  return hu + cover * fmax (0.0, ph->micro_hu - hu) * 0.8;
+  return hu + cover * fmax (0.0, ph->micro_hu - hu) * 0.5;
 }
 
 static void
@@ -719,7 +719,7 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
     double noise = p->noise_hu >= 0 ? p->noise_hu : phantom_rng_range (&rng, 8, 32);
     ph->blur_mm = phantom_rng_range (&rng, 0.25, 0.5);
     ph->noise_corr_px = fmax (0.35, phantom_rng_range (&rng, 0.55, 0.85) / p->pixel_spacing_mm);
-    ph->micro_width = phantom_rng_range (&rng, 0.05, 0.075);
+    ph->micro_width = phantom_rng_range (&rng, 0.04, 0.06);
     /* Sub-voxel vessels never reach blood density: partial volume. */
     ph->micro_hu = phantom_rng_range (&rng, -560, -380);
     ph->noise_hu = noise;
