@@ -305,6 +305,11 @@ test_open_and_scroll (void)
   iterate_until (has_volume_shown, axial, 120);
   g_assert_cmpint (g_list_model_get_n_items (ct_window_get_studies (fixture.window)), ==, N_STUDIES);
   first = ct_slice_view_get_study (axial);
+  {
+    g_auto(GStrv) recent = g_settings_get_strv (fixture.settings, "recent-folders");
+
+    g_assert_cmpstr (recent[0], ==, fixture.folder);
+  }
   g_assert_cmpint (ct_slice_view_get_n_slices (axial), ==, 40);
   g_assert_cmpint (ct_study_item_get_slices (first), ==, 40);
 
@@ -460,6 +465,21 @@ test_slice_keys (void)
   g_assert_cmpint (ct_slice_view_get_slice (coronal), ==, before_coronal);
   /* A letter the view does not use reaches the window. */
   g_assert_false (press_key (GTK_WIDGET (axial), GDK_KEY_x));
+
+  /* A click in one view (its voxel-activated signal) moves the others to
+   * the slices through that voxel. */
+  {
+    CtVolume *volume = ct_study_item_get_volume (ct_slice_view_get_study (axial));
+    CtSliceGeometry coronal_geometry;
+    double ijk[3] = { volume->nx / 2, volume->ny / 3, volume->nz / 2 };
+    int expected;
+
+    ct_slice_geometry_init (&coronal_geometry, volume, CT_VIEW_CORONAL);
+    g_assert_true (ct_slice_geometry_voxel_to_view (&coronal_geometry, ijk, NULL, NULL, &expected));
+    g_signal_emit_by_name (axial, "voxel-activated", ijk[0], ijk[1], ijk[2]);
+    settle ();
+    g_assert_cmpint (ct_slice_view_get_slice (coronal), ==, expected);
+  }
 }
 
 /* The most lesioned axial slice of the phantom, in the view's slice order. */
@@ -692,6 +712,46 @@ test_shortcuts_and_about (void)
   settle ();
 }
 
+static void
+test_real_dicom (void)
+{
+  const char *data = g_getenv ("CT_TRIAGE_TEST_DATA");
+  g_autofree char *folder_path = data != NULL ? g_build_filename (data, "ct-series-20", "dicom", NULL) : NULL;
+  g_autoptr(GFile) folder = NULL;
+  GListModel *studies = ct_window_get_studies (fixture.window);
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  guint n_before = g_list_model_get_n_items (studies);
+  g_autoptr(CtStudyItem) item = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  Pixels pixels;
+
+  if (folder_path == NULL || !g_file_test (folder_path, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("CT_TRIAGE_TEST_DATA/ct-series-20/dicom is absent");
+      return;
+    }
+  folder = g_file_new_for_path (folder_path);
+  ct_window_open (fixture.window, &folder, 1);
+  while (g_list_model_get_n_items (studies) == n_before)
+    g_main_context_iteration (NULL, TRUE);
+  item = g_list_model_get_item (studies, n_before);
+  ct_study_list_select (ct_window_get_study_list (fixture.window), item);
+  iterate_until (item_has_volume, item, 120);
+  settle ();
+  /* The real 20-slice Siemens series through discovery, GDCM and the views. */
+  g_assert_cmpint (ct_study_item_get_slices (item), ==, 20);
+  g_assert_cmpint (ct_study_item_get_volume (item)->nx, ==, 512);
+  g_assert_true (ct_slice_view_get_study (axial) == item);
+  g_assert_cmpint (ct_slice_view_get_n_slices (axial), ==, 20);
+  texture = render_widget (GTK_WIDGET (fixture.window));
+  pixels = download (texture, "real-dicom.png");
+  g_free (pixels.bgra);
+  iterate_until (study_finished, item, ANALYSIS_TIMEOUT_S);
+  g_test_message ("ct-series-20: %s %s", ct_study_item_get_category (item) != NULL ? ct_study_item_get_category (item) : "",
+                  ct_study_item_get_error (item) != NULL ? ct_study_item_get_error (item) : "");
+  g_assert_true (ct_study_item_is_finished (item));
+}
+
 static gboolean
 queue_idle (gpointer data)
 {
@@ -807,6 +867,7 @@ main (int   argc,
   g_test_add_func ("/gui/overlays-screenshot", test_overlays_screenshot);
   g_test_add_func ("/gui/window-keys", test_window_keys);
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
+  g_test_add_func ("/gui/real-dicom", test_real_dicom);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);
   status = g_test_run ();
 

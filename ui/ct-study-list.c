@@ -127,12 +127,19 @@ refresh_cell (GtkWidget   *cell,
 
         if (status == CT_STUDY_STATUS_FAILED && error != NULL)
           text = g_strdup_printf ("%s: %s", _("Failed"), error);
-        else if (running && ct_study_item_get_stage (item) != NULL)
-          text = g_strdup_printf ("%s (%s)", status_text (item), ct_study_item_get_stage (item));
+        else if (status == CT_STUDY_STATUS_ANALYSING)
+          text = g_strdup_printf ("%s %.0f %%", status_text (item), 100.0 * ct_study_item_get_progress (item));
         else
           text = g_strdup (status_text (item));
         gtk_label_set_text (GTK_LABEL (label), text);
-        gtk_widget_set_tooltip_text (cell, error != NULL ? error : text);
+        if (error == NULL && running && ct_study_item_get_stage (item) != NULL)
+          {
+            g_autofree char *tooltip = g_strdup_printf ("%s (%s)", text, ct_study_item_get_stage (item));
+
+            gtk_widget_set_tooltip_text (cell, tooltip);
+          }
+        else
+          gtk_widget_set_tooltip_text (cell, error != NULL ? error : text);
         if (status == CT_STUDY_STATUS_FAILED)
           gtk_widget_add_css_class (label, "study-error");
         else
@@ -444,7 +451,7 @@ ct_study_list_new (GListModel *studies)
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), FALSE);
   gtk_widget_add_css_class (self->column_view, "data-table");
   add_column (self, COLUMN_PATIENT, _("Patient / series"), TRUE, 130);
-  add_column (self, COLUMN_DATE, _("Date"), FALSE, -1);
+  add_column (self, COLUMN_DATE, _("Date"), FALSE, 96);
   add_column (self, COLUMN_SLICES, _("Slices"), FALSE, -1);
   add_column (self, COLUMN_STATUS, _("Status"), TRUE, 110);
   add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, -1);
