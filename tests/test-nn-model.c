@@ -154,7 +154,8 @@ test_half (void)
   compare ("float16 lungs", fast, ref, G_N_ELEMENTS (ref), 1e-5);
 }
 
-/* Batching must not change results: 11 slices at once (8 + 3) equal 11 single runs. */
+/* Batching must not change results: 11 slices at once (batches of 4, 4, 3
+ * over two threads) equal 11 single runs. */
 static void
 test_batching (void)
 {

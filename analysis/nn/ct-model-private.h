@@ -110,7 +110,8 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
  * the model is loaded (experiments, tests). */
 #define CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS G_MAXINT
 
-/* Slices per batch of the optimized path (bounds memory). */
-#define CT_NN_BATCH_SLICES 8
+/* Slices per batch of the optimized path: bounds memory, and 4 measured
+ * ~5 % faster than 8 at 180 x 180 (level-0 tensors stay in L3). */
+#define CT_NN_BATCH_SLICES 4
 
 G_END_DECLS
