@@ -686,6 +686,49 @@ test_window_keys (void)
   g_assert_cmpfloat (level, ==, -600);
 }
 
+/* Emits a drag on the widget's drag gesture for mouse button. */
+static void
+drag (GtkWidget *widget,
+      guint      button,
+      double     dx,
+      double     dy)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_DRAG (controller)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == button)
+        {
+          g_signal_emit_by_name (controller, "drag-begin", 100.0, 100.0);
+          g_signal_emit_by_name (controller, "drag-update", dx, dy);
+          settle ();
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_right_drag_window (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+  double width, level;
+
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_1));
+  /* 4 HU per pixel: right widens, down raises the level; every view follows. */
+  drag (GTK_WIDGET (axial), GDK_BUTTON_SECONDARY, 50, -25);
+  ct_slice_view_get_window (coronal, &width, &level);
+  g_assert_cmpfloat (width, ==, 1500 + 200);
+  g_assert_cmpfloat (level, ==, -600 - 100);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_1));
+  ct_slice_view_get_window (coronal, &width, &level);
+  g_assert_cmpfloat (width, ==, 1500);
+}
+
 static void
 test_shortcuts_and_about (void)
 {
@@ -866,6 +909,7 @@ main (int   argc,
   g_test_add_func ("/gui/slice-keys", test_slice_keys);
   g_test_add_func ("/gui/overlays-screenshot", test_overlays_screenshot);
   g_test_add_func ("/gui/window-keys", test_window_keys);
+  g_test_add_func ("/gui/right-drag-window", test_right_drag_window);
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/real-dicom", test_real_dicom);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ct-error.h"
 #include "ct-results-panel.h"
 #include "ct-study-source.h"
 #include "ct-window.h"
@@ -325,7 +326,8 @@ discover_done (GObject      *source_object,
 
   if (items == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED))
         ct_window_show_error (self, _("No studies could be opened"), error->message);
       return;
     }
