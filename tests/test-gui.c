@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
@@ -39,6 +40,7 @@ static struct
   CtApplication *application;
   CtWindow *window;
   gboolean shipped_models;
+  char *model_dir;           /* the models of both the window and the command line */
   char *screenshot_dir;
   GSettings *settings;
 } fixture;
@@ -321,7 +323,8 @@ test_open_and_scroll (void)
   scroll_and_measure (axial, "512x512 study analysed, next ones running");
 }
 
-/* The order of the command line for the same folder, as study paths. */
+/* The command line's JSON for the same folder and models, in its order
+ * (JsonObject*). */
 static GPtrArray *
 cli_order (const char *sort_key)
 {
@@ -329,7 +332,8 @@ cli_order (const char *sort_key)
   g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  const char *argv[] = { cli, "analyze", fixture.folder, "--json", "--sort", sort_key, NULL };
+  const char *argv[] = { cli, "analyze", fixture.folder, "--json", "--sort", sort_key,
+                         "--model", fixture.model_dir, NULL };
   GPtrArray *paths;
   JsonArray *array;
   int status;
@@ -341,9 +345,9 @@ cli_order (const char *sort_key)
   json_parser_load_from_data (parser, out, -1, &error);
   g_assert_no_error (error);
   array = json_node_get_array (json_parser_get_root (parser));
-  paths = g_ptr_array_new_with_free_func (g_free);
+  paths = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   for (guint i = 0; i < json_array_get_length (array); i++)
-    g_ptr_array_add (paths, g_strdup (json_object_get_string_member (json_array_get_object_element (array, i), "path")));
+    g_ptr_array_add (paths, json_object_ref (json_array_get_object_element (array, i)));
   return paths;
 }
 
@@ -380,12 +384,6 @@ check_order (CtStudySortKey key)
         }
     }
 
-  if (!fixture.shipped_models)
-    {
-      g_test_message ("order checked against the numbers shown only: the shipped models are absent, "
-                      "so the command line would use other weights than this test");
-      return;
-    }
   expected = cli_order (key == CT_STUDY_SORT_PROBABILITY ? "probability" : "severity");
   if (expected == NULL)
     {
@@ -397,8 +395,19 @@ check_order (CtStudySortKey key)
     {
       g_autoptr(CtStudyItem) item = g_list_model_get_item (sorted, i);
 
-      g_assert_cmpstr (ct_study_item_get_path (item), ==, g_ptr_array_index (expected, i));
+      JsonObject *cli = g_ptr_array_index (expected, i);
+
+      g_assert_cmpstr (ct_study_item_get_path (item), ==, json_object_get_string_member (cli, "path"));
+      /* The same entry point: the same numbers (up to the JSON's digits). */
+      if (!json_object_get_null_member (cli, "severity_percent"))
+        g_assert_cmpfloat_with_epsilon (ct_study_item_get_severity (item),
+                                        json_object_get_double_member (cli, "severity_percent"), 1e-6);
+      if (!json_object_get_null_member (cli, "covid_probability"))
+        g_assert_cmpfloat_with_epsilon (ct_study_item_get_probability (item),
+                                        json_object_get_double_member (cli, "covid_probability"), 1e-6);
     }
+  g_test_message ("the list order and numbers equal ct-triage-cli analyze --sort %s",
+                  key == CT_STUDY_SORT_PROBABILITY ? "probability" : "severity");
 }
 
 static void
@@ -886,18 +895,42 @@ main (int   argc,
 
   fixture.application = ct_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (fixture.application), NULL, NULL));
-  if (!fixture.shipped_models)
-    {
-      /* The reduced random-weights fixtures: the plumbing, not accuracy. */
-      g_autofree char *lungs_path = g_build_filename (CT_TRIAGE_SOURCE_DIR, "tests", "fixtures", "reduced-lungs.safetensors", NULL);
-      g_autofree char *multitask_path = g_build_filename (CT_TRIAGE_SOURCE_DIR, "tests", "fixtures", "reduced-multitask.safetensors", NULL);
-      g_autoptr(CtModel) lungs = ct_model_load (lungs_path, NULL);
-      g_autoptr(CtModel) multitask = ct_model_load (multitask_path, NULL);
+  {
+    g_autofree char *lungs_path = NULL;
+    g_autofree char *multitask_path = NULL;
+    g_autoptr(CtModel) lungs = NULL;
+    g_autoptr(CtModel) multitask = NULL;
+    g_autoptr(GError) error = NULL;
 
-      if (lungs != NULL && multitask != NULL)
-        ct_job_queue_set_models (ct_application_get_queue (fixture.application), lungs, multitask);
-      g_test_message ("shipped models absent: using %s", lungs != NULL ? "the reduced test fixtures" : "no models");
-    }
+    if (fixture.shipped_models)
+      fixture.model_dir = g_build_filename (CT_TRIAGE_SOURCE_DIR, "resources", "models", NULL);
+    else
+      {
+        /* The reduced random-weights fixtures under the shipped names, so
+         * that the command line (--model DIR) uses them too: the plumbing
+         * and the order are checked, not accuracy. */
+        g_autofree char *fixtures = g_build_filename (CT_TRIAGE_SOURCE_DIR, "tests", "fixtures", NULL);
+        g_autofree char *lungs_target = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
+        g_autofree char *multitask_target = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
+
+        fixture.model_dir = g_dir_make_tmp ("ct-triage-gui-models-XXXXXX", NULL);
+        lungs_path = g_build_filename (fixture.model_dir, "lungs.safetensors", NULL);
+        multitask_path = g_build_filename (fixture.model_dir, "multitask-spatial.safetensors", NULL);
+        g_assert_cmpint (symlink (lungs_target, lungs_path), ==, 0);
+        g_assert_cmpint (symlink (multitask_target, multitask_path), ==, 0);
+        g_clear_pointer (&lungs_path, g_free);
+        g_clear_pointer (&multitask_path, g_free);
+      }
+    lungs_path = g_build_filename (fixture.model_dir, "lungs.safetensors", NULL);
+    multitask_path = g_build_filename (fixture.model_dir, "multitask-spatial.safetensors", NULL);
+    lungs = ct_model_load (lungs_path, &error);
+    g_assert_no_error (error);
+    multitask = ct_model_load (multitask_path, &error);
+    g_assert_no_error (error);
+    ct_job_queue_set_models (ct_application_get_queue (fixture.application), lungs, multitask);
+    g_test_message ("models: %s (%s)", fixture.model_dir,
+                    fixture.shipped_models ? "shipped" : "reduced random-weight test fixtures");
+  }
   fixture.window = ct_window_new (GTK_APPLICATION (fixture.application),
                                   ct_application_get_queue (fixture.application));
   gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1600, 960);
@@ -923,6 +956,16 @@ main (int   argc,
     }
   g_rmdir (fixture.folder);
   g_free (fixture.folder);
+  if (!fixture.shipped_models)
+    {
+      g_autofree char *lungs_link = g_build_filename (fixture.model_dir, "lungs.safetensors", NULL);
+      g_autofree char *multitask_link = g_build_filename (fixture.model_dir, "multitask-spatial.safetensors", NULL);
+
+      g_unlink (lungs_link);
+      g_unlink (multitask_link);
+      g_rmdir (fixture.model_dir);
+    }
+  g_free (fixture.model_dir);
   g_clear_object (&fixture.settings);
   g_clear_object (&fixture.application);
   /* Neither g_test_dbus_down () nor an unref (which calls it): both wait
