@@ -406,7 +406,8 @@ ct_job_queue_class_init (CtJobQueueClass *klass)
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* Emitted on the main thread once a study's result or error is set. */
+  /* Emitted on the main thread once a study's result or error is set,
+   * also for a waiting study that was cancelled. */
   signals[STUDY_FINISHED] =
     g_signal_new ("study-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY_ITEM);
@@ -507,6 +508,7 @@ ct_job_queue_cancel (CtJobQueue  *self,
 
       g_queue_delete_link (&self->pending, link);
       ct_study_item_set_error (item, error);
+      g_signal_emit (self, signals[STUDY_FINISHED], 0, item);
       g_object_unref (item);
       if (!ct_job_queue_get_busy (self))
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);

@@ -222,6 +222,7 @@ test_cancel (void)
   g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
   g_autoptr(CtStudyItem) queued = ct_study_item_new ("study-2", NULL);
   g_autoptr(CtStudyItem) last = ct_study_item_new ("study-4", NULL);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (!load_fixture_models (&m))
     return;
@@ -231,8 +232,12 @@ test_cancel (void)
   ct_job_queue_add (queue, queued);
   ct_job_queue_add (queue, last);
 
+  g_signal_connect (queue, "study-finished", G_CALLBACK (on_finished), finished);
   ct_job_queue_cancel (queue, queued);
   g_assert_cmpint (ct_study_item_get_status (queued), ==, CT_STUDY_STATUS_CANCELLED);
+  /* The list re-sorts on this signal: it comes for waiting studies too. */
+  g_assert_cmpuint (finished->len, ==, 1);
+  g_assert_true (finished->pdata[0] == queued);
   g_assert_cmpuint (ct_job_queue_get_n_pending (queue), ==, 2);
   ct_job_queue_cancel (queue, slow);
   wait_until_idle (queue);
