@@ -40,8 +40,9 @@ const nets = [
 function readOurs() {
   const ours = {};
   for (const line of fs.readFileSync(path.join(dir, 'ours.tsv'), 'utf8').trim().split('\n')) {
-    const [net, threads, ms] = line.split('\t');
+    const [net, threads, ms, cpu] = line.split('\t');
     ours[`${net}/${threads}`] = parseFloat(ms);
+    ours[`${net}/${threads}/cpu`] = parseFloat(cpu);
   }
   return ours;
 }
@@ -65,13 +66,17 @@ async function timeOrt(net, threads, feeds) {
   });
   let out = await session.run(feeds); // warm-up
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let rep = 0; rep < 3; rep++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     out = await session.run(feeds);
     best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
   }
   await session.release();
-  return { best, out };
+  return { best, bestCpu, out };
 }
 
 async function main() {
@@ -113,9 +118,10 @@ async function main() {
   for (let round = 1; round <= rounds; round++) {
     for (const net of nets) {
       for (const threads of [1, 2]) {
-        const { best } = await timeOrt(net, threads, feedsOf[net.name]);
+        const { best, bestCpu } = await timeOrt(net, threads, feedsOf[net.name]);
         const key = `${net.name}/${threads}`;
         ortBest[key] = Math.min(ortBest[key] ?? Infinity, best / slicesOf[net.name]);
+        ortBest[`${key}/cpu`] = Math.min(ortBest[`${key}/cpu`] ?? Infinity, bestCpu / slicesOf[net.name]);
       }
     }
     if (round < rounds || bench) {
@@ -129,8 +135,10 @@ async function main() {
     for (const threads of [1, 2]) {
       const key = `${net.name}/${threads}`;
       const ratio = oursBest[key] / ortBest[key];
-      console.log(`  ${net.name} ${net.h}x${net.w}, ${threads} thread(s): ONNX Runtime ${ortBest[key].toFixed(2)} ms/slice, ours ${oursBest[key].toFixed(2)} ms/slice, ratio ours/ORT ${ratio.toFixed(2)}`);
-      summary.push({ net: net.name, threads, ortMs: ortBest[key], oursMs: oursBest[key], ratio });
+      const cpuRatio = oursBest[`${key}/cpu`] / ortBest[`${key}/cpu`];
+      console.log(`  ${net.name} ${net.h}x${net.w}, ${threads} thread(s): ONNX Runtime ${ortBest[key].toFixed(2)} ms/slice, ours ${oursBest[key].toFixed(2)} ms/slice, ratio ours/ORT ${ratio.toFixed(2)}`
+        + `  (process CPU time per slice: ORT ${ortBest[`${key}/cpu`].toFixed(2)} ms, ours ${oursBest[`${key}/cpu`].toFixed(2)} ms, ratio ${cpuRatio.toFixed(2)})`);
+      summary.push({ net: net.name, threads, ortMs: ortBest[key], oursMs: oursBest[key], ratio, cpuRatio });
     }
   }
   for (const threads of [1, 2]) {
