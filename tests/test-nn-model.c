@@ -393,6 +393,36 @@ test_extra_tensors (void)
     }
 }
 
+/* The MAC count the benchmark reports, checked by hand on a tiny structure:
+ * init 2, down "2,3", bridge "3,3", up "3,2", lungs head, 3 x 5 slice.
+ *   init conv      15 px x 9 x 1 x 2                        =  270
+ *   down 2->3      15 x (9*2*3 + 9*3*3 + 2*3 shortcut)      = 2115
+ *   bridge 3->3    (2 x 3 px after ceil pooling) x (81 + 81) =  972
+ *   up 3->2        15 x (9*3*2 + 9*2*2 + 3*2)               = 1440
+ *   head 1x1       15 x 2                                   =   30 */
+static void
+test_mac_count (void)
+{
+  g_autoptr(GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  CtNetStructure s;
+
+  g_hash_table_insert (md, (char *) "architecture", (char *) "lungs");
+  g_hash_table_insert (md, (char *) "init_channels", (char *) "2");
+  g_hash_table_insert (md, (char *) "down_channels", (char *) "2,3");
+  g_hash_table_insert (md, (char *) "bridge_channels", (char *) "3,3");
+  g_hash_table_insert (md, (char *) "up_channels", (char *) "3,2");
+  g_assert_true (ct_net_structure_parse (md, &s, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (ct_net_structure_count_macs (&s, 3, 5), ==, 4827.0);
+
+  /* the paper's multitask network at a 150 x 120 crop: ~0.45 GMAC per slice (PAPER.md) */
+  ct_net_structure_init_default (&s, CT_MODEL_MULTITASK_SPATIAL);
+  g_assert_cmpfloat (ct_net_structure_count_macs (&s, 150, 120) / 1e9, >, 0.44);
+  g_assert_cmpfloat (ct_net_structure_count_macs (&s, 150, 120) / 1e9, <, 0.48);
+  g_assert_cmpint (s.n_features, ==, 4680);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -403,6 +433,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/nn/model/full-width/lungs-winograd",
                         GINT_TO_POINTER (CT_MODEL_LUNGS | 0x100), test_full_width);
   g_test_add_func ("/nn/model/float16", test_half);
+  g_test_add_func ("/nn/model/mac-count", test_mac_count);
   g_test_add_func ("/nn/model/batching", test_batching);
   g_test_add_func ("/nn/model/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/nn/model/bad-weights", test_bad_weights);
