@@ -303,9 +303,20 @@ test_open_and_scroll (void)
   g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
   CtStudyItem *first;
 
+  /* Before anything is open, the list says how to open studies. */
+  settle ();
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ct_window_get_study_list (fixture.window))));
+  {
+    g_autoptr(GdkTexture) texture = render_widget (GTK_WIDGET (fixture.window));
+    Pixels pixels = download (texture, "empty-window.png");
+
+    g_free (pixels.bgra);
+  }
+
   ct_window_open (fixture.window, &folder, 1);
   iterate_until (has_volume_shown, axial, 120);
   g_assert_cmpint (g_list_model_get_n_items (ct_window_get_studies (fixture.window)), ==, N_STUDIES);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ct_window_get_study_list (fixture.window))));
   first = ct_slice_view_get_study (axial);
   {
     g_auto(GStrv) recent = g_settings_get_strv (fixture.settings, "recent-folders");
@@ -848,7 +859,7 @@ skip_without_display (void)
 static gboolean
 window_mapped (gpointer data)
 {
-  return gtk_widget_get_mapped (GTK_WIDGET (fixture.window));
+  return gtk_widget_get_mapped (GTK_WIDGET (fixture.window)) && gtk_widget_get_width (GTK_WIDGET (fixture.window)) > 0;
 }
 
 int

@@ -25,6 +25,9 @@ struct _CtWindow
 
   /* Template children. */
   GtkWidget *list_box;
+  GtkWidget *empty_label;
+  GtkSpinner *discovery_spinner;
+  guint n_discoveries;       /* folder scans running */
   GtkWidget *views_box;
   GtkLabel *pointer_label;
   CtResultsPanel *results_panel;
@@ -228,6 +231,17 @@ on_cancel_requested (CtStudyList *list,
 }
 
 static void
+on_studies_changed (GListModel *studies,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    CtWindow   *self)
+{
+  gtk_widget_set_visible (self->empty_label, g_list_model_get_n_items (studies) == 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->study_list), g_list_model_get_n_items (studies) > 0);
+}
+
+static void
 ct_window_remember_folder (CtWindow   *self,
                            const char *path)
 {
@@ -324,6 +338,9 @@ discover_done (GObject      *source_object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) items = g_task_propagate_pointer (G_TASK (result), &error);
 
+  if (--self->n_discoveries == 0)
+    gtk_spinner_stop (self->discovery_spinner);
+
   if (items == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
@@ -369,6 +386,8 @@ ct_window_open (CtWindow *self,
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
         ct_window_remember_folder (self, path);
     }
+  self->n_discoveries++;
+  gtk_spinner_start (self->discovery_spinner);
   task = g_task_new (self, self->discovery_cancellable, discover_done, NULL);
   g_task_set_source_tag (task, ct_window_open);
   g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
@@ -622,6 +641,8 @@ ct_window_class_init (CtWindowClass *klass)
   g_type_ensure (CT_TYPE_RESULTS_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cttriage/CtTriage/ct-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CtWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, discovery_spinner);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, views_box);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, pointer_label);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, results_panel);
@@ -665,6 +686,8 @@ ct_window_init (CtWindow *self)
   g_signal_connect (self->study_list, "notify::selected-item",
                     G_CALLBACK (on_selected_study_changed), self);
   g_signal_connect (self->study_list, "cancel-requested", G_CALLBACK (on_cancel_requested), self);
+  g_signal_connect (self->studies, "items-changed", G_CALLBACK (on_studies_changed), self);
+  on_studies_changed (G_LIST_MODEL (self->studies), 0, 0, 0, self);
 
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
     {
