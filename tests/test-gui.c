@@ -750,6 +750,37 @@ test_right_drag_window (void)
 }
 
 static void
+test_zoom_at_pointer (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  int width = gtk_widget_get_width (GTK_WIDGET (axial));
+  int height = gtk_widget_get_height (GTK_WIDGET (axial));
+  double x = width * 0.3, y = height * 0.55;
+  double before[2], after[2], centre_before[2], centre_after[2];
+  CtSliceLayout layout;
+
+  ct_slice_view_reset_zoom (axial);
+  g_assert_true (ct_slice_view_get_layout (axial, &layout));
+  ct_slice_layout_widget_to_view (&layout, x, y, &before[0], &before[1]);
+  ct_slice_layout_widget_to_view (&layout, width / 2.0, height / 2.0, &centre_before[0], &centre_before[1]);
+
+  /* The slice point under the pointer stays there; the rest moves. */
+  ct_slice_view_zoom_at (axial, 2.5, x, y);
+  g_assert_cmpfloat (ct_slice_view_get_zoom (axial), ==, 2.5);
+  g_assert_true (ct_slice_view_get_layout (axial, &layout));
+  ct_slice_layout_widget_to_view (&layout, x, y, &after[0], &after[1]);
+  ct_slice_layout_widget_to_view (&layout, width / 2.0, height / 2.0, &centre_after[0], &centre_after[1]);
+  g_assert_cmpfloat_with_epsilon (after[0], before[0], 1e-6);
+  g_assert_cmpfloat_with_epsilon (after[1], before[1], 1e-6);
+  g_assert_cmpfloat (fabs (centre_after[0] - centre_before[0]), >, 1.0);
+
+  ct_slice_view_zoom_at (axial, 100, x, y);
+  g_assert_cmpfloat (ct_slice_view_get_zoom (axial), ==, 16);
+  g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_r));
+  g_assert_cmpfloat (ct_slice_view_get_zoom (axial), ==, 1.0);
+}
+
+static void
 test_shortcuts_and_about (void)
 {
   GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fixture.window));
@@ -954,6 +985,7 @@ main (int   argc,
   g_test_add_func ("/gui/overlays-screenshot", test_overlays_screenshot);
   g_test_add_func ("/gui/window-keys", test_window_keys);
   g_test_add_func ("/gui/right-drag-window", test_right_drag_window);
+  g_test_add_func ("/gui/zoom-at-pointer", test_zoom_at_pointer);
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/real-dicom", test_real_dicom);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);

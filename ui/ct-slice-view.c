@@ -35,6 +35,8 @@ struct _CtSliceView
 
   double zoom;               /* 1 = fit */
   double pan_x, pan_y;       /* widget pixels */
+  double pointer_x, pointer_y; /* last pointer position, widget pixels */
+  gboolean has_pointer;
   CtSliceLayout layout;      /* of the last snapshot */
 
   /* Left drag (pan) and right drag (window/level) state. */
@@ -223,6 +225,9 @@ on_motion (GtkEventControllerMotion *controller,
            double                    y,
            CtSliceView              *self)
 {
+  self->pointer_x = x;
+  self->pointer_y = y;
+  self->has_pointer = TRUE;
   ct_slice_view_emit_hover (self, x, y);
 }
 
@@ -230,6 +235,7 @@ static void
 on_leave (GtkEventControllerMotion *controller,
           CtSliceView              *self)
 {
+  self->has_pointer = FALSE;
   g_signal_emit (self, signals[HOVER], 0, FALSE, 0, 0, 0, 0.0);
 }
 
@@ -243,8 +249,12 @@ on_scroll (GtkEventControllerScroll *controller,
 
   if (state & GDK_CONTROL_MASK)
     {
-      self->zoom = CLAMP (self->zoom * pow (1.15, -dy), ZOOM_MIN, ZOOM_MAX);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
+      if (self->has_pointer)
+        ct_slice_view_zoom_at (self, self->zoom * pow (1.15, -dy), self->pointer_x, self->pointer_y);
+      else
+        ct_slice_view_zoom_at (self, self->zoom * pow (1.15, -dy),
+                               gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+                               gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
       return TRUE;
     }
   /* Smooth scrolling delivers fractions: step once per sign. */
@@ -667,6 +677,50 @@ ct_slice_view_step (CtSliceView *self,
   n = ct_slice_view_get_n_slices (self);
   if (n > 0)
     ct_slice_view_set_slice (self, CLAMP (ct_slice_view_get_slice (self) + delta, 0, n - 1));
+}
+
+void
+ct_slice_view_zoom_at (CtSliceView *self,
+                       double       zoom,
+                       double       x,
+                       double       y)
+{
+  double centre_x, centre_y, ratio;
+
+  g_return_if_fail (CT_IS_SLICE_VIEW (self));
+
+  zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  ratio = zoom / self->zoom;
+  /* ct_slice_layout_fit () centres the slice and adds the pan: keeping
+   * widget x fixed for the point under it gives
+   * pan' = (x - W / 2) - (x - W / 2 - pan) * zoom' / zoom. */
+  centre_x = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+  centre_y = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+  self->pan_x = (x - centre_x) - (x - centre_x - self->pan_x) * ratio;
+  self->pan_y = (y - centre_y) - (y - centre_y - self->pan_y) * ratio;
+  self->zoom = zoom;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+ct_slice_view_get_zoom (CtSliceView *self)
+{
+  g_return_val_if_fail (CT_IS_SLICE_VIEW (self), 1.0);
+  return self->zoom;
+}
+
+gboolean
+ct_slice_view_get_layout (CtSliceView   *self,
+                          CtSliceLayout *out_layout)
+{
+  g_return_val_if_fail (CT_IS_SLICE_VIEW (self), FALSE);
+  g_return_val_if_fail (out_layout != NULL, FALSE);
+
+  if (self->renderer == NULL)
+    return FALSE;
+  ct_slice_view_update_layout (self);
+  *out_layout = self->layout;
+  return TRUE;
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "ct-study-item.h"
 #include "ct-slice-geometry.h"
+#include "ct-slice-layout.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,17 @@ int          ct_slice_view_get_slice          (CtSliceView *self);
 int          ct_slice_view_get_n_slices       (CtSliceView *self);
 void         ct_slice_view_step               (CtSliceView *self,
                                                int          delta);
+/* Zooms to zoom (1 = fit; clamped to 0.5..16) keeping the point under
+ * widget (x, y) in place, as Ctrl+scroll does at the pointer. */
+void         ct_slice_view_zoom_at            (CtSliceView *self,
+                                               double       zoom,
+                                               double       x,
+                                               double       y);
+double       ct_slice_view_get_zoom           (CtSliceView *self);
+/* Where the slice is drawn at the current size, zoom and pan; FALSE when
+ * no volume is shown. */
+gboolean     ct_slice_view_get_layout         (CtSliceView   *self,
+                                               CtSliceLayout *out_layout);
 void         ct_slice_view_reset_zoom         (CtSliceView *self);
 
 /* Frame statistics since the last reset: snapshots drawn, mean and worst
