@@ -749,6 +749,77 @@ test_right_drag_window (void)
   g_assert_cmpfloat (width, ==, 1500);
 }
 
+typedef struct
+{
+  gboolean inside;
+  int ijk[3];
+  double hu;
+  guint n;
+} Hover;
+
+static void
+on_hover (CtSliceView *view,
+          gboolean     inside,
+          int          i,
+          int          j,
+          int          k,
+          double       hu,
+          Hover       *hover)
+{
+  *hover = (Hover) { inside, { i, j, k }, hu, hover->n + 1 };
+}
+
+static void
+move_pointer (GtkWidget *widget,
+              double     x,
+              double     y)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
+        {
+          g_signal_emit_by_name (controller, "motion", x, y);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_hu_under_pointer (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtVolume *volume = ct_study_item_get_volume (ct_slice_view_get_study (axial));
+  Hover hover = { 0 };
+  gulong handler = g_signal_connect (axial, "hover", G_CALLBACK (on_hover), &hover);
+  CtSliceLayout layout;
+  CtSliceGeometry geometry;
+  double x, y;
+  int expected[3];
+
+  /* The centre of slice pixel (40, 60): the HU shown is that voxel's. */
+  ct_slice_geometry_init (&geometry, volume, CT_VIEW_AXIAL);
+  g_assert_true (ct_slice_view_get_layout (axial, &layout));
+  ct_slice_layout_view_to_widget (&layout, 40.5, 60.5, &x, &y);
+  move_pointer (GTK_WIDGET (axial), x, y);
+  g_assert_cmpuint (hover.n, ==, 1);
+  g_assert_true (hover.inside);
+  g_assert_true (ct_slice_geometry_pixel_to_voxel (&geometry, ct_slice_view_get_slice (axial), 40, 60, expected));
+  g_assert_cmpint (hover.ijk[0], ==, expected[0]);
+  g_assert_cmpint (hover.ijk[1], ==, expected[1]);
+  g_assert_cmpint (hover.ijk[2], ==, expected[2]);
+  g_assert_cmpfloat (hover.hu, ==, ct_volume_get (volume, expected[0], expected[1], expected[2]));
+
+  /* Outside the slice (above it in a tall view): nothing to show. */
+  move_pointer (GTK_WIDGET (axial), 2, 2);
+  g_assert_false (hover.inside);
+  g_signal_handler_disconnect (axial, handler);
+}
+
 static void
 test_zoom_at_pointer (void)
 {
@@ -985,6 +1056,7 @@ main (int   argc,
   g_test_add_func ("/gui/overlays-screenshot", test_overlays_screenshot);
   g_test_add_func ("/gui/window-keys", test_window_keys);
   g_test_add_func ("/gui/right-drag-window", test_right_drag_window);
+  g_test_add_func ("/gui/hu-under-pointer", test_hu_under_pointer);
   g_test_add_func ("/gui/zoom-at-pointer", test_zoom_at_pointer);
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/real-dicom", test_real_dicom);
