@@ -158,9 +158,29 @@ def make_reduced(out):
                        "tolerance_prob": "1e-4", "tolerance_study": "1e-5"})
 
 
-def make_trained(out, models_dir):
-    gen = torch.Generator().manual_seed(SEED + 1)
-    x = smooth_input(gen, 8, 96, 80)
+def phantom_input(npz):
+    """8 x 96 x 80 windowed crop of a phantom study (tools/train cache .npz)
+    around the middle of its lung box (values rounded to float16-exact)."""
+    z = np.load(npz)
+    hu, lungs = z["hu"].astype(np.float32), z["lungs"]
+    idx = np.argwhere(lungs > 0)
+    c = ((idx.min(0) + idx.max(0)) // 2).astype(int)
+    zs = slice(max(0, c[0] - 4), max(0, c[0] - 4) + 8)
+    y0 = int(np.clip(c[1] - 48, 0, hu.shape[1] - 96))
+    x0 = int(np.clip(c[2] - 40 - 20, 0, hu.shape[2] - 80))   # right lung side
+    crop = hu[zs, y0:y0 + 96, x0:x0 + 80]
+    x = np.clip((crop + 1000.0) / 1300.0, 0.0, 1.0).astype(np.float16).astype(np.float32)
+    return torch.from_numpy(x)
+
+
+def make_trained(out, models_dir, phantom=None):
+    if phantom:
+        x = phantom_input(phantom)
+        source = f"phantom crop ({os.path.basename(phantom)}), float16-exact values"
+    else:
+        gen = torch.Generator().manual_seed(SEED + 1)
+        x = smooth_input(gen, 8, 96, 80).half().float()
+        source = "seeded smooth noise, float16-exact values"
     io = {"input_8x96x80": x}
     for arch, fname in (("lungs", "lungs.safetensors"),
                         ("multitask-spatial", "multitask-spatial.safetensors")):
@@ -174,9 +194,9 @@ def make_trained(out, models_dir):
     print("trained fixture:")
     for k, v in io.items():
         describe(k, v)
-    write_safetensors(os.path.join(out, "trained-io.safetensors"),
-                      {k: v.numpy().astype(np.float32) for k, v in io.items()},
-                      {"seed": str(SEED + 1),
+    tensors = {k: v.numpy().astype(np.float32) for k, v in io.items()}
+    write_safetensors(os.path.join(out, "trained-io.safetensors"), tensors,
+                      {"seed": str(SEED + 1), "input": source,
                        "weights": "resources/models/lungs.safetensors, "
                                   "resources/models/multitask-spatial.safetensors",
                        "note": "outputs computed in float64 from the float16 weights",
@@ -188,11 +208,12 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap.add_argument("--out", default=os.path.join(root, "tests", "fixtures"))
     ap.add_argument("--trained", action="store_true")
+    ap.add_argument("--phantom", help="with --trained: a tools/train cache .npz for the input")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(SEED)
     if args.trained:
-        make_trained(args.out, os.path.join(root, "resources", "models"))
+        make_trained(args.out, os.path.join(root, "resources", "models"), args.phantom)
     else:
         make_reduced(args.out)
 

@@ -15,7 +15,8 @@ Parts:
   mean per COVID-19 study); severity (more-affected lung, lesions inside the
   true lung masks on those slices) -> Spearman with the generator's severity
   and mean absolute error in percentage points.
-- medseg: the held-out MedSeg slices (common.medseg_split) -> lesion Dice of
+- medseg: the held-out MedSeg slices (tight crops around the lungs: the
+  classical lung mask drops the body and border rules, see classical_lungs) (common.medseg_split) -> lesion Dice of
   the model (raw, and inside a classical lung mask) and of the -750..-400 HU
   threshold baseline inside the same classical lung mask, against the
   radiologists' masks (ground glass + consolidation).
@@ -51,9 +52,15 @@ def disk(r):
     return (x * x + y * y) <= r * r
 
 
-def classical_lungs(hu):
+def classical_lungs(hu, cropped=False):
+    """cropped: the image is a tight crop around the lungs (MedSeg), lungs may
+    touch its border: no body and border rules; instead components whose
+    median is below -1150 HU (outside air, saturated black in the 8-bit
+    lung window) are dropped."""
     from scipy import ndimage as ndi
     body = hu > -500
+    if cropped:
+        body = np.ones_like(body)
     lab, n = ndi.label(body)
     if n == 0:
         return np.zeros_like(body)
@@ -67,7 +74,10 @@ def classical_lungs(hu):
         comp = lab == i
         if comp.sum() < min_px:
             continue
-        if comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any():
+        if cropped:
+            if np.median(hu[comp]) < -1150:
+                continue
+        elif comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any():
             continue
         comp = ndi.binary_closing(comp, structure=disk(3), iterations=1)
         out |= ndi.binary_fill_holes(comp)
@@ -178,7 +188,7 @@ def medseg(args, res):
         prob, _ = multitask_run(model, hu[None])
         pred = prob[0] >= thr
         truth = les > 0
-        lung = classical_lungs(hu)
+        lung = classical_lungs(hu, cropped=True)
         b = (hu >= -750) & (hu <= -400) & lung
         raw.append((pred, truth))
         inl.append((pred & lung, truth))
@@ -223,7 +233,14 @@ def real_lungs(args, res):
             pairs.append((pred, ref))
             per.append({"file": os.path.relpath(f, common.DATA), "dice": common.dice(pred, ref),
                         "pred_ml_per_cm": float(pred.sum() * 0.04), "ref_ml_per_cm": float(ref.sum() * 0.04)})
+        with_lungs = [p for p in per if p["ref_ml_per_cm"] > 0]
+        without = [p for p in per if p["ref_ml_per_cm"] == 0]
         out[name] = {"slices": len(per), "dice_pooled": pooled(pairs),
+                     "slices_with_lungs": len(with_lungs),
+                     "dice_mean_slices_with_lungs": float(np.mean([p["dice"] for p in with_lungs]))
+                     if with_lungs else None,
+                     "predicted_cm2_on_slices_without_lungs": [round(p["pred_ml_per_cm"], 1)
+                                                               for p in without],
                      "dice_mean": float(np.nanmean([p["dice"] for p in per])) if per else None,
                      "dice_min": float(np.nanmin([p["dice"] for p in per])) if per else None,
                      "per_slice": per}
@@ -250,9 +267,12 @@ def main():
         t = time.time()
         fns[part](args, res)
         print(f"# {part}: {time.time() - t:.0f} s", flush=True)
+    def slim(v):
+        if isinstance(v, dict):
+            return {a: slim(b) for a, b in v.items() if a not in ("rows", "per_slice")}
+        return v
     for k, v in res.items():
-        slim = {a: b for a, b in v.items() if a not in ("rows", "per_slice")} if isinstance(v, dict) else v
-        print(k, json.dumps(slim, indent=1, default=float))
+        print(k, json.dumps(slim(v), indent=1, default=float))
     if args.json:
         old = {}
         if os.path.exists(args.json):

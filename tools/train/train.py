@@ -429,6 +429,16 @@ def lungs_batch(pool, rng, args):
         else:
             z = int(rng.integers(0, len(s["hu"])))
         hu, lungs = s["hu"][z].astype(np.float32), s["lungs"][z]
+        if rng.random() < args.zoom_p:
+            # larger patients: zoom the slice about its centre by 1.0-1.5
+            # (real bodies often fill the field of view; phantoms rarely do)
+            zf = rng.uniform(1.0, 1.5)
+            H0, W0 = hu.shape
+            t = torch.from_numpy(np.stack([hu, lungs.astype(np.float32)]))[:, None]
+            t = F.interpolate(t, scale_factor=zf, mode="bilinear", align_corners=False)[:, 0].numpy()
+            oy, ox = (t.shape[1] - H0) // 2, (t.shape[2] - W0) // 2
+            hu = t[0, oy:oy + H0, ox:ox + W0]
+            lungs = (t[1, oy:oy + H0, ox:ox + W0] > 0.5).astype(np.uint8)
         H, W = hu.shape
         oy = int(rng.integers(min(0, H - args.size), max(0, H - args.size) + 1))
         ox = int(rng.integers(min(0, W - args.size), max(0, W - args.size) + 1))
@@ -466,6 +476,8 @@ def train_lungs(args):
     pool = StudyPool(args.cache, "train")
     val = StudyPool(args.cache, "val").studies
     model = build("lungs").to(device)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location=device))
     to_fmt_model(model)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
@@ -525,7 +537,8 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--init", help="multitask: start from this state_dict")
+    ap.add_argument("--init", help="start from this state_dict (lungs: continue a run; "
+                                   "cls: the segmentation checkpoint)")
     ap.add_argument("--val-minutes", type=float, default=6)
     ap.add_argument("--bn-batches", type=int, default=12)
     ap.add_argument("--warmup", type=int, default=30)
@@ -544,6 +557,7 @@ def main():
     # lungs
     ap.add_argument("--batch", type=int, default=6)
     ap.add_argument("--size", type=int, default=160)
+    ap.add_argument("--zoom-p", type=float, default=0.0, help="lungs: share of zoomed slices")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     {"lungs": train_lungs, "seg": train_seg, "cls": train_cls}[args.network](args)
