@@ -76,6 +76,16 @@ status_text (CtStudyItem *item)
     }
 }
 
+/* A tooltip replaced while shown is redrawn (and GTK 4.8 may warn), so
+ * only real changes are set: cells refresh on every progress step. */
+static void
+set_tooltip_if_changed (GtkWidget  *widget,
+                        const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
 /* Fills one cell from its item. */
 static void
 refresh_cell (GtkWidget   *cell,
@@ -96,7 +106,7 @@ refresh_cell (GtkWidget   *cell,
         gtk_label_set_text (GTK_LABEL (patient), ct_study_item_get_patient (item) != NULL
                                                  ? ct_study_item_get_patient (item) : _("anonymised"));
         gtk_label_set_text (GTK_LABEL (series), description != NULL ? description : basename);
-        gtk_widget_set_tooltip_text (cell, ct_study_item_get_path (item));
+        set_tooltip_if_changed (cell, ct_study_item_get_path (item));
       }
       break;
     case COLUMN_DATE:
@@ -109,7 +119,7 @@ refresh_cell (GtkWidget   *cell,
         g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
 
         gtk_label_set_text (GTK_LABEL (cell), description != NULL ? description : basename);
-        gtk_widget_set_tooltip_text (cell, ct_study_item_get_path (item));
+        set_tooltip_if_changed (cell, ct_study_item_get_path (item));
       }
       break;
     case COLUMN_SLICES:
@@ -132,14 +142,18 @@ refresh_cell (GtkWidget   *cell,
         else
           text = g_strdup (status_text (item));
         gtk_label_set_text (GTK_LABEL (label), text);
-        if (error == NULL && running && ct_study_item_get_stage (item) != NULL)
-          {
-            g_autofree char *tooltip = g_strdup_printf ("%s (%s)", text, ct_study_item_get_stage (item));
+        /* The tooltip changes with the stage, not with every percent. */
+        {
+          g_autofree char *tooltip = NULL;
 
-            gtk_widget_set_tooltip_text (cell, tooltip);
-          }
-        else
-          gtk_widget_set_tooltip_text (cell, error != NULL ? error : text);
+          if (error != NULL)
+            tooltip = g_strdup (error);
+          else if (running && ct_study_item_get_stage (item) != NULL)
+            tooltip = g_strdup_printf ("%s (%s)", status_text (item), ct_study_item_get_stage (item));
+          else
+            tooltip = g_strdup (status_text (item));
+          set_tooltip_if_changed (cell, tooltip);
+        }
         if (status == CT_STUDY_STATUS_FAILED)
           gtk_widget_add_css_class (label, "study-error");
         else
@@ -228,7 +242,7 @@ setup_cell (GtkSignalListItemFactory *factory,
 
         gtk_label_set_xalign (GTK_LABEL (label), 0);
         gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-        gtk_label_set_width_chars (GTK_LABEL (label), 14);
+        gtk_label_set_width_chars (GTK_LABEL (label), 8);
         gtk_box_append (GTK_BOX (cell), label);
         gtk_box_append (GTK_BOX (cell), bar);
       }
@@ -450,12 +464,14 @@ ct_study_list_new (GListModel *studies)
   self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), FALSE);
   gtk_widget_add_css_class (self->column_view, "data-table");
-  add_column (self, COLUMN_PATIENT, _("Patient / series"), TRUE, 130);
+  /* Fixed widths but the first, so that the CT badge and the stop button
+   * stay in sight in a 560 px wide list; the patient column gives way. */
+  add_column (self, COLUMN_PATIENT, _("Patient / series"), TRUE, -1);
   add_column (self, COLUMN_DATE, _("Date"), FALSE, 96);
-  add_column (self, COLUMN_SLICES, _("Slices"), FALSE, -1);
-  add_column (self, COLUMN_STATUS, _("Status"), TRUE, 110);
-  add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, -1);
-  add_column (self, COLUMN_SEVERITY, _("Severity"), FALSE, 128);
+  add_column (self, COLUMN_SLICES, _("Slices"), FALSE, 52);
+  add_column (self, COLUMN_STATUS, _("Status"), FALSE, 96);
+  add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, 78);
+  add_column (self, COLUMN_SEVERITY, _("Severity"), FALSE, 112);
   add_column (self, COLUMN_CANCEL, "", FALSE, -1);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), self->column_view);
   return GTK_WIDGET (self);
