@@ -467,11 +467,11 @@ ct_study_list_new (GListModel *studies)
   /* Fixed widths but the first, so that the CT badge and the stop button
    * stay in sight in a 560 px wide list; the patient column gives way. */
   add_column (self, COLUMN_PATIENT, _("Patient / series"), TRUE, -1);
-  add_column (self, COLUMN_DATE, _("Date"), FALSE, 96);
+  add_column (self, COLUMN_DATE, _("Date"), FALSE, 92);
   add_column (self, COLUMN_SLICES, _("Slices"), FALSE, 52);
   add_column (self, COLUMN_STATUS, _("Status"), FALSE, 96);
-  add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, 78);
-  add_column (self, COLUMN_SEVERITY, _("Severity"), FALSE, 112);
+  add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, 76);
+  add_column (self, COLUMN_SEVERITY, _("Severity"), FALSE, 122);
   add_column (self, COLUMN_CANCEL, "", FALSE, -1);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), self->column_view);
   return GTK_WIDGET (self);
