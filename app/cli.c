@@ -4,7 +4,8 @@
  *
  *   ct-triage-cli info PATH... [--verbose]
  *   ct-triage-cli analyze PATH... [--json | --csv] [--sort probability|severity]
- *       [--model DIR] [--threads N] [--masks-out DIR] [--no-cache] [--no-analysis]
+ *       [--model DIR] [--threads N] [--masks-out DIR] [--report DIR] [--no-cache]
+ *       [--no-analysis]
  *
  * Exit codes: 0 every study fine, 1 some study failed (the others are still
  * reported), 2 bad usage. */
@@ -22,6 +23,8 @@
 #include "ct-job-queue.h"
 #include "ct-model.h"
 #include "ct-nifti.h"
+#include "ct-report.h"
+#include "ct-results-cache.h"
 #include "ct-series-loader.h"
 #include "ct-study-report.h"
 #include "ct-study-scan.h"
@@ -194,6 +197,43 @@ analyzer_load (Analyzer *self, const char *dir, GError **error)
   return self->multitask != NULL;
 }
 
+/* The analysis of @series from the results cache, when it holds one for
+ * these files and these weights; a cache that cannot be read is reported and
+ * then ignored. Returns the input fingerprint for storing the result. */
+static char *
+analyzer_lookup_cache (Analyzer *self, CtResultsCache *cache, const CtSeriesInfo *series,
+                       CtStudyResult *result)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_autofree char *fingerprint = ct_results_cache_fingerprint_series (series, &error);
+
+  if (fingerprint == NULL)
+    {
+      g_printerr ("ct-triage-cli: warning: %s\n", error->message);
+      return NULL;
+    }
+  result->analysis = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (self->lungs),
+                                              ct_model_get_sha256 (self->multitask), &error);
+  if (error != NULL)
+    g_printerr ("ct-triage-cli: warning: %s; analysing anyway\n", error->message);
+  if (result->analysis != NULL)
+    {
+      result->cached = TRUE;
+      result->cache_ms = (g_get_monotonic_time () - start) / 1000.0;
+    }
+  return g_steal_pointer (&fingerprint);
+}
+
+static void
+set_model_fields (Analyzer *self, CtStudyResult *result)
+{
+  result->model_name = g_strdup (ct_model_get_name (self->multitask));
+  result->model_sha256 = g_strdup (ct_model_get_sha256 (self->multitask));
+  result->lungs_model_name = g_strdup (ct_model_get_name (self->lungs));
+  result->lungs_model_sha256 = g_strdup (ct_model_get_sha256 (self->lungs));
+}
+
 /* The one analysis call: fills @result's analysis and model fields. */
 static gboolean
 analyze_volume (Analyzer *self, const CtVolume *volume, CtStudyResult *result, GError **error)
@@ -204,13 +244,7 @@ analyze_volume (Analyzer *self, const CtVolume *volume, CtStudyResult *result, G
   options.multitask = self->multitask;
   options.n_threads = self->n_threads;
   result->analysis = ct_analysis_run (volume, &options, error);
-  if (result->analysis == NULL)
-    return FALSE;
-  result->model_name = g_strdup (ct_model_get_name (self->multitask));
-  result->model_sha256 = g_strdup (ct_model_get_sha256 (self->multitask));
-  result->lungs_model_name = g_strdup (ct_model_get_name (self->lungs));
-  result->lungs_model_sha256 = g_strdup (ct_model_get_sha256 (self->lungs));
-  return TRUE;
+  return result->analysis != NULL;
 }
 
 /* The file name stem of a study's masks: its SeriesInstanceUID, or for a
@@ -253,6 +287,27 @@ write_masks (const char *dir, const CtVolume *volume, const CtAnalysis *analysis
          ct_nifti_write_mask (volume, analysis->lesion_mask, lesions, error);
 }
 
+/* --report: <stem>.pdf, the one-page summary of render/ct-report.h. */
+static gboolean
+write_report (const char *dir, const CtVolume *volume, const CtStudyResult *result, GError **error)
+{
+  g_autofree char *stem = mask_stem (volume);
+  g_autofree char *name = g_strconcat (stem, ".pdf", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  CtReportInfo info = { 0 };
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create %s", dir);
+      return FALSE;
+    }
+  info.volume = volume;
+  info.analysis = result->analysis;
+  info.model_name = result->model_name;
+  info.model_sha256 = result->model_sha256;
+  return ct_report_write (&info, path, CT_REPORT_FORMAT_PDF, error);
+}
+
 static int
 run_analyze (int argc, char **argv)
 {
@@ -260,6 +315,8 @@ run_analyze (int argc, char **argv)
   g_autofree char *sort = NULL;
   g_autofree char *model_dir = NULL;
   g_autofree char *masks_out = NULL;
+  g_autofree char *report_dir = NULL;
+  g_autoptr (CtResultsCache) cache = NULL;
   int n_threads = 0;
   g_auto (GStrv) paths = NULL;
   const GOptionEntry entries[] = {
@@ -271,7 +328,10 @@ run_analyze (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Threads (0 = all cores)", "N" },
     { "masks-out", 0, 0, G_OPTION_ARG_FILENAME, &masks_out,
       "Write <series_uid>_lungs.nii.gz and _lesions.nii.gz here", "DIR" },
-    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Do not use cached results (there is no cache yet)", NULL },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
+      "Write a one-page <series_uid>.pdf report per study here", "DIR" },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
+      "Analyse again even when the results cache holds these files analysed by these models", NULL },
     { "no-analysis", 0, 0, G_OPTION_ARG_NONE, &no_analysis, "Only load: list studies with their geometry", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Progress and skipped files on standard error", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL },
@@ -301,6 +361,8 @@ run_analyze (int argc, char **argv)
     return usage_error (context, "--threads must be 0 or more");
   if (masks_out != NULL && no_analysis)
     return usage_error (context, "--masks-out needs the analysis (drop --no-analysis)");
+  if (report_dir != NULL && no_analysis)
+    return usage_error (context, "--report needs the analysis (drop --no-analysis)");
   analyzer.n_threads = n_threads;
 
   if (no_analysis)
@@ -324,6 +386,15 @@ run_analyze (int argc, char **argv)
           g_clear_error (&error);
           g_clear_pointer (&analyzer.lungs, ct_model_unref);
           g_clear_pointer (&analyzer.multitask, ct_model_unref);
+        }
+    }
+  if (analyzer.multitask != NULL && !no_cache)
+    {
+      cache = ct_results_cache_open (NULL, &error);
+      if (cache == NULL)
+        {
+          g_printerr ("ct-triage-cli: warning: %s; analysing without the cache\n", error->message);
+          g_clear_error (&error);
         }
     }
 
@@ -397,15 +468,34 @@ run_analyze (int argc, char **argv)
               r->analysis_note = g_strdup (analysis_note);
               continue;
             }
-          if (verbose)
-            g_printerr ("analysing %s\n", s->path);
-          if (!analyze_volume (&analyzer, volume, r, &error))
+          {
+            g_autofree char *fingerprint = NULL;
+
+            if (cache != NULL)
+              fingerprint = analyzer_lookup_cache (&analyzer, cache, s, r);
+            if (verbose)
+              g_printerr (r->cached ? "cached result for %s\n" : "analysing %s\n", s->path);
+            if (!r->cached && !analyze_volume (&analyzer, volume, r, &error))
+              {
+                ct_study_result_set_error (r, error->message);
+                g_clear_error (&error);
+                continue;
+              }
+            set_model_fields (&analyzer, r);
+            if (!r->cached && fingerprint != NULL
+                && !ct_results_cache_store (cache, fingerprint, ct_model_get_sha256 (analyzer.lungs),
+                                            ct_model_get_sha256 (analyzer.multitask), r->analysis, &error))
+              {
+                g_printerr ("ct-triage-cli: warning: %s\n", error->message);
+                g_clear_error (&error);
+              }
+          }
+          if (masks_out != NULL && !write_masks (masks_out, volume, r->analysis, &error))
             {
               ct_study_result_set_error (r, error->message);
               g_clear_error (&error);
-              continue;
             }
-          if (masks_out != NULL && !write_masks (masks_out, volume, r->analysis, &error))
+          if (report_dir != NULL && !write_report (report_dir, volume, r, &error))
             {
               ct_study_result_set_error (r, error->message);
               g_clear_error (&error);
@@ -447,7 +537,8 @@ main (int argc, char **argv)
                "Commands:\n"
                "  info PATH...      list the CT studies found, and skipped files with reasons\n"
                "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
-               "                    --model, --threads, --masks-out, --no-cache, --no-analysis)\n\n"
+               "                    --model, --threads, --masks-out, --report, --no-cache,\n"
+               "                    --no-analysis)\n\n"
                "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n",
                CT_DISCLAIMER);
       return argc < 2 ? EXIT_USAGE : 0;

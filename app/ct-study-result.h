@@ -26,6 +26,8 @@ typedef struct
   double load_ms;
   GPtrArray *warnings;           /* char*: the loader's notes */
   int priority_rank;             /* 1 = first; set by ct_study_report_rank () */
+  gboolean cached;               /* the analysis came from the results cache */
+  double cache_ms;               /* time to look it up (with the input fingerprint) */
 } CtStudyResult;
 
 CtStudyResult *ct_study_result_new             (const char *path);
