@@ -396,6 +396,8 @@ run_analyze (int argc, char **argv)
           g_printerr ("ct-triage-cli: warning: %s; analysing without the cache\n", error->message);
           g_clear_error (&error);
         }
+      else if (ct_results_cache_get_recovery_note (cache) != NULL)
+        g_printerr ("ct-triage-cli: warning: %s\n", ct_results_cache_get_recovery_note (cache));
     }
 
   for (guint p = 0; paths[p] != NULL; p++)

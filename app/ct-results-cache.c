@@ -28,6 +28,7 @@ struct _CtResultsCache
 {
   sqlite3 *db;
   char *path;
+  char *recovery_note;       /* what open () did about a damaged file, or NULL */
 };
 
 /* Column order of the results table; SELECT and INSERT use it. */
@@ -172,6 +173,7 @@ ct_results_cache_open (const char *dir, GError **error)
   g_autofree char *default_dir = NULL;
   g_autofree char *path = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *recovery_note = NULL;
   CtResultsCache *self;
   sqlite3 *db;
   int code = SQLITE_OK;
@@ -195,7 +197,8 @@ ct_results_cache_open (const char *dir, GError **error)
       g_autofree char *wal = g_strconcat (path, "-wal", NULL);
       g_autofree char *shm = g_strconcat (path, "-shm", NULL);
 
-      g_warning ("%s; moved aside to %s, starting an empty cache", local_error->message, aside);
+      recovery_note = g_strdup_printf ("%s; moved aside to %s, starting an empty cache",
+                                       local_error->message, aside);
       if (g_rename (path, aside) != 0)
         g_remove (path);
       g_remove (wal);
@@ -212,6 +215,7 @@ ct_results_cache_open (const char *dir, GError **error)
   self = g_new0 (CtResultsCache, 1);
   self->db = db;
   self->path = g_steal_pointer (&path);
+  self->recovery_note = g_steal_pointer (&recovery_note);
   return self;
 }
 
@@ -222,6 +226,7 @@ ct_results_cache_close (CtResultsCache *self)
     return;
   sqlite3_close (self->db);
   g_free (self->path);
+  g_free (self->recovery_note);
   g_free (self);
 }
 
@@ -230,6 +235,13 @@ ct_results_cache_get_path (CtResultsCache *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->path;
+}
+
+const char *
+ct_results_cache_get_recovery_note (CtResultsCache *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->recovery_note;
 }
 
 /* ---- input fingerprint ---------------------------------------------------- */

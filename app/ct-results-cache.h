@@ -12,8 +12,9 @@
  * The file is $CT_TRIAGE_CACHE_DIR/results.sqlite, else
  * g_get_user_cache_dir ()/ct-triage/results.sqlite. WAL journal and a busy
  * timeout let the GUI and command lines use it at once. A file that is not a
- * database (or is damaged) is moved aside to results.sqlite.corrupt with a
- * g_warning () and a new one is started. Every failure is a GError that
+ * database (or is damaged) is moved aside to results.sqlite.corrupt and a
+ * new one is started; ct_results_cache_get_recovery_note () then says so, for
+ * the caller to show as a warning. Every failure is a GError that
  * callers report as a warning before analysing anyway: the cache never stops
  * an analysis.
  *
@@ -39,6 +40,8 @@ CtResultsCache *ct_results_cache_open                 (const char *dir,
                                                        GError    **error);
 void            ct_results_cache_close                (CtResultsCache *self);
 const char     *ct_results_cache_get_path             (CtResultsCache *self);
+/* Set when open () replaced a damaged file: one line for a warning. */
+const char     *ct_results_cache_get_recovery_note    (CtResultsCache *self);
 
 /* The input fingerprint of a discovered series (stat only, no reading). */
 char           *ct_results_cache_fingerprint_series   (const CtSeriesInfo *series,

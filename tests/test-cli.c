@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-triage-cli as a user runs it: exit codes, the JSON contract of
  * ARCHITECTURE.md (parsed with json-glib), CSV, info, and with the reduced
- * fixture networks the analysis fields and --masks-out. */
+ * fixture networks the analysis fields, --masks-out, --report and the results
+ * cache (a second run is cached with identical numbers; --no-cache, a changed
+ * file and a damaged cache file analyse again). */
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <utime.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -295,6 +298,187 @@ test_analysis_and_masks (void)
   remove_tree (tmp);
 }
 
+/* The fields that must not change between a run and its cached repeat. */
+static const char *const result_fields[] = {
+  "series_uid", "covid_probability", "severity_percent", "severity_total_percent", "ct_category",
+  "lung_volume_ml", "lesion_volume_ml", "severity_right_percent", "severity_left_percent",
+  "triage_score", "probability_note", "quality_flags", "model",
+};
+
+/* Runs analyze on @studies with the fixture models; the objects by series
+ * UID in @by_uid (borrowed from @parser). */
+static void
+run_cached_analysis (const char *studies, const char *models, const char *extra, JsonParser *parser,
+                     GHashTable *by_uid)
+{
+  g_autofree char *out = NULL;
+  const char *args[] = { "analyze", studies, "--json", "--model", models, "--threads", "2", extra, NULL };
+  JsonArray *array;
+
+  g_assert_cmpint (run_cli (args, &out), ==, 0);
+  array = parse_array (out, parser);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_hash_table_remove_all (by_uid);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *o = json_array_get_object_element (array, i);
+      check_contract_fields (o);
+      g_assert_true (json_object_has_member (o, "cached"));
+      g_assert_false (json_object_get_null_member (o, "severity_percent"));
+      g_hash_table_insert (by_uid, (gpointer) json_object_get_string_member (o, "series_uid"), o);
+    }
+}
+
+static gboolean
+is_cached (GHashTable *by_uid, const char *uid)
+{
+  JsonObject *o = g_hash_table_lookup (by_uid, uid);
+
+  g_assert_nonnull (o);
+  return json_object_get_boolean_member (o, "cached");
+}
+
+static void
+assert_same_results (JsonObject *a, JsonObject *b)
+{
+  JsonObject *ta = json_object_get_object_member (a, "timing_ms");
+  JsonObject *tb = json_object_get_object_member (b, "timing_ms");
+
+  for (guint f = 0; f < G_N_ELEMENTS (result_fields); f++)
+    if (!json_node_equal (json_object_get_member (a, result_fields[f]),
+                          json_object_get_member (b, result_fields[f])))
+      g_error ("%s differs between the analysis and its cached repeat", result_fields[f]);
+  /* The cached result keeps the original analysis' timing. */
+  for (guint f = 0; f < 3; f++)
+    {
+      const char *name = (const char *[]) { "lungs", "lesions", "analysis" }[f];
+      g_assert_cmpfloat (json_object_get_double_member (ta, name), ==, json_object_get_double_member (tb, name));
+    }
+}
+
+static void
+test_cache_and_report (void)
+{
+  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
+  g_autofree char *lungs_src = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
+  g_autofree char *multitask_src = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
+  g_autofree char *saved_cache_dir = g_strdup (g_getenv ("CT_TRIAGE_CACHE_DIR"));
+  g_autoptr (CtVolume) va = make_volume (96, 80, 12);
+  g_autoptr (CtVolume) vb = make_volume (80, 72, 10);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = NULL, *studies = NULL, *dir_a = NULL, *dir_b = NULL, *models = NULL;
+  g_autofree char *lungs = NULL, *multitask = NULL, *cache = NULL, *reports = NULL, *cache_file = NULL;
+  g_autoptr (JsonParser) first_parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GHashTable) first = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) later = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *uid_a = NULL, *uid_b = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!g_file_test (lungs_src, G_FILE_TEST_EXISTS) || !g_file_test (multitask_src, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
+      return;
+    }
+  tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
+  studies = g_build_filename (tmp, "studies", NULL);
+  dir_a = g_build_filename (studies, "a", NULL);
+  dir_b = g_build_filename (studies, "b", NULL);
+  models = g_build_filename (tmp, "models", NULL);
+  cache = g_build_filename (tmp, "cache", NULL);
+  cache_file = g_build_filename (cache, "results.sqlite", NULL);
+  reports = g_build_filename (tmp, "reports", NULL);
+  lungs = g_build_filename (models, "lungs.safetensors", NULL);
+  multitask = g_build_filename (models, "multitask-spatial.safetensors", NULL);
+  g_assert_cmpint (g_mkdir (models, 0755), ==, 0);
+  g_assert_cmpint (symlink (lungs_src, lungs), ==, 0);
+  g_assert_cmpint (symlink (multitask_src, multitask), ==, 0);
+  g_assert_true (ct_dicom_write_series (va, dir_a, NULL, &error));
+  g_assert_true (ct_dicom_write_series (vb, dir_b, NULL, &error));
+  g_assert_no_error (error);
+  g_setenv ("CT_TRIAGE_CACHE_DIR", cache, TRUE);
+
+  /* First run: analysed, stored, one report per study. */
+  {
+    g_autofree char *report_option = g_strconcat ("--report=", reports, NULL);
+    run_cached_analysis (studies, models, report_option, first_parser, first);
+  }
+  g_assert_true (g_file_test (cache_file, G_FILE_TEST_IS_REGULAR));
+  g_hash_table_iter_init (&iter, first);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *name = g_strconcat (key, ".pdf", NULL);
+      g_autofree char *path = g_build_filename (reports, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      g_assert_false (is_cached (first, key));
+      g_assert_true (json_object_get_null_member (json_object_get_object_member (value, "timing_ms"), "cache"));
+      g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (length, >, 1000);
+      g_assert_true (g_str_has_prefix (contents, "%PDF"));
+      if (uid_a == NULL)
+        uid_a = g_strdup (key);
+      else
+        uid_b = g_strdup (key);
+    }
+  g_assert_nonnull (uid_b);
+
+  /* Second run: both from the cache, the same numbers, the original timing. */
+  run_cached_analysis (studies, models, NULL, parser, later);
+  g_hash_table_iter_init (&iter, later);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_assert_true (is_cached (later, key));
+      g_assert_false (json_object_get_null_member (json_object_get_object_member (value, "timing_ms"), "cache"));
+      assert_same_results (g_hash_table_lookup (first, key), value);
+    }
+
+  /* --no-cache: analysed again. */
+  run_cached_analysis (studies, models, "--no-cache", parser, later);
+  g_assert_false (is_cached (later, uid_a));
+  g_assert_false (is_cached (later, uid_b));
+
+  /* One file of one series rewritten: only that series is analysed again. */
+  {
+    const char *dir = json_object_get_string_member (g_hash_table_lookup (first, uid_a), "path");
+    g_autofree char *slice = g_build_filename (dir, "IM00003.dcm", NULL);
+    struct utimbuf times = { .actime = time (NULL), .modtime = time (NULL) + 120 };
+
+    g_assert_cmpint (g_utime (slice, &times), ==, 0);
+    run_cached_analysis (studies, models, NULL, parser, later);
+    g_assert_false (is_cached (later, uid_a));
+    g_assert_true (is_cached (later, uid_b));
+  }
+
+  /* A damaged cache file: a warning, the analysis goes on, a new cache. */
+  {
+    g_autofree char *garbage = g_strnfill (4096, '#');
+    g_autofree char *wal = g_strconcat (cache_file, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (cache_file, "-shm", NULL);
+    g_autofree char *aside = g_strconcat (cache_file, ".corrupt", NULL);
+
+    g_remove (wal);
+    g_remove (shm);
+    g_assert_true (g_file_set_contents (cache_file, garbage, -1, &error));
+    run_cached_analysis (studies, models, NULL, parser, later);
+    g_assert_false (is_cached (later, uid_a));
+    g_assert_false (is_cached (later, uid_b));
+    g_assert_true (g_file_test (aside, G_FILE_TEST_IS_REGULAR));
+    run_cached_analysis (studies, models, NULL, parser, later);
+    g_assert_true (is_cached (later, uid_a));
+    g_assert_true (is_cached (later, uid_b));
+  }
+
+  if (saved_cache_dir != NULL)
+    g_setenv ("CT_TRIAGE_CACHE_DIR", saved_cache_dir, TRUE);
+  else
+    g_unsetenv ("CT_TRIAGE_CACHE_DIR");
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -303,5 +487,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/no-analysis-json", test_no_analysis_json);
   g_test_add_func ("/cli/csv-and-info", test_csv_and_info);
   g_test_add_func ("/cli/analysis-and-masks", test_analysis_and_masks);
+  g_test_add_func ("/cli/cache-and-report", test_cache_and_report);
   return g_test_run ();
 }
