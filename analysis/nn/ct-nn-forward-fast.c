@@ -19,7 +19,42 @@
 #include "ct-nn-ref.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Per-layer timing (CT_NN_PROFILE=1 in the environment, read once per
+ * call): every step of a batch is timed with the monotonic clock and summed
+ * by its position in the batch's sequence of steps (the same sequence for
+ * every batch); the table goes to stderr at the end of the call. The clock
+ * is the process CPU time (all threads, spinning included), which a machine
+ * loaded by other jobs distorts far less than wall time. Only with a single
+ * team (one thread, or threads sharing each layer); costs nothing when off. Used by tools/bench-nn (docs/performance.md). */
+#define PROFILE_MAX_STEPS 256
+
+typedef struct
+{
+  char   name[48];
+  double seconds;
+  double macs;        /* multiply-accumulates of the step, per batch */
+} ProfileStep;
+
+typedef struct
+{
+  ProfileStep steps[PROFILE_MAX_STEPS];
+  int         n_steps;
+  int         cursor;   /* position in the current batch */
+  double      t_last;
+} Profile;
+
+static double
+profile_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 typedef struct
 {
@@ -36,7 +71,45 @@ typedef struct
   float                *scratch;        /* per-thread GEMM packing */
   int                   n_threads;
   CtGemmMicroKernel     kernel;
+  Profile              *profile;        /* NULL unless CT_NN_PROFILE is set */
 } Plan;
+
+/* Closes the step that began at the previous mark (or at batch start). */
+static void
+profile_mark (Plan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
+              double macs)
+{
+  Profile *pr = plan->profile;
+  double now;
+  ProfileStep *st;
+
+  if (pr == NULL)
+    return;
+  now = profile_now ();
+  if (pr->cursor >= PROFILE_MAX_STEPS)
+    return;
+  st = &pr->steps[pr->cursor];
+  if (pr->cursor == pr->n_steps)
+    {
+      snprintf (st->name, sizeof st->name, "L%d %-12s %4d->%-4d %3dx%-3d", level, what, c_in,
+                c_out, h, w);
+      pr->n_steps++;
+    }
+  st->seconds += now - pr->t_last;
+  st->macs += macs * plan->nimg;
+  pr->cursor++;
+  pr->t_last = now;
+}
+
+static void
+profile_begin_batch (Plan *plan)
+{
+  if (plan->profile != NULL)
+    {
+      plan->profile->cursor = 0;
+      plan->profile->t_last = profile_now ();
+    }
+}
 
 static int
 path_max_channels (const CtChannelPath *p)
@@ -113,6 +186,15 @@ plan_clear (Plan *plan)
 /* x [in][N] -> out [out][N] at level resolution h x w; out != x.
  * act(x) -> padded; conv1 (+BN2+ReLU) -> padded2 (bordered); conv2 (+ 1x1
  * shortcut or + identity residual) -> out. */
+static int
+level_of (const Plan *plan, int h)
+{
+  for (int l = 0; l <= plan->s->n_levels; l++)
+    if (plan->hs[l] == h)
+      return l;
+  return -1;
+}
+
 static void
 resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
 {
@@ -122,8 +204,12 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   CtConvEpilogue ep2 = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
   /* out != x: conv2 reads x (residual or shortcut) while writing out */
+  int level = plan->profile != NULL ? level_of (plan, h) : 0;
+  double plane = (double) h * w;
+
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
                  plan->n_threads);
+  profile_mark (plan, "bn-relu-pad", level, b->in, b->in, h, w, 0.0);
   if (b->winograd1)
     {
       ct_winograd_run (&b->wino_conv1, &input1, &ep1, plan->padded2, plan->scratch,
@@ -143,6 +229,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
       ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded2,
                      plan->n_threads);
     }
+  profile_mark (plan, "conv1", level, b->in, b->out, h, w, 9.0 * b->in * b->out * plane);
 
   if (b->winograd2)
     {
@@ -160,6 +247,8 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
         }
       ct_winograd_run (&b->wino_conv2, &input2, &ep2, out, plan->scratch, plan->n_threads,
                        plan->kernel);
+      profile_mark (plan, "conv2 (wino)", level, b->out, b->out, h, w,
+                    (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
       return;
     }
   if (b->shortcut != NULL)
@@ -167,6 +256,8 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   else
     ep2.residual = x;
   ct_conv_run (&b->packed_conv2, &input2, &ep2, out, plan->scratch, plan->n_threads, plan->kernel);
+  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1" : "conv2+res", level, b->out, b->out, h, w,
+                (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
 static float *
@@ -216,6 +307,7 @@ backbone (Plan *plan, const float *slices)
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
   ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
+  profile_mark (plan, "init conv", 0, 1, s->init_channels, h, w, 9.0 * s->init_channels * h * w);
 
   for (int l = 0; l < L; l++)
     {
@@ -223,6 +315,7 @@ backbone (Plan *plan, const float *slices)
       run_path (plan, &wt->down[l], &s->down[l], x, plan->skips[l], plan->hs[l], plan->ws[l]);
       ct_nn_maxpool2x2_ceil (plan->skips[l], c * plan->nimg, plan->hs[l], plan->ws[l], x,
                              plan->n_threads);
+      profile_mark (plan, "maxpool", l, c, c, plan->hs[l], plan->ws[l], 0.0);
     }
   {
     float *y = other_work (plan, x, NULL);
@@ -237,6 +330,7 @@ backbone (Plan *plan, const float *slices)
 
       ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], plan->skips[l],
                           u, plan->hs[l], plan->ws[l], plan->n_threads);
+      profile_mark (plan, "upsample+add", l, c, c, plan->hs[l], plan->ws[l], 0.0);
       y = other_work (plan, u, NULL);
       run_path (plan, &wt->up[l], &s->up[l], u, y, plan->hs[l], plan->ws[l]);
       x = y;
@@ -255,7 +349,10 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
   const CtNetWeights *wt = plan->wt;
   int h = plan->hs[0], w = plan->ws[0];
   size_t plane = (size_t) h * w;
-  float *f = backbone (plan, input + (size_t) d0 * plane);
+  float *f;
+
+  profile_begin_batch (plan);
+  f = backbone (plan, input + (size_t) d0 * plane);
 
   if (s->architecture == CT_MODEL_MULTITASK_SPATIAL)
     {
@@ -266,12 +363,36 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
           ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
                                         f + (size_t) i * plane, s->top_channels,
                                         plane * plan->nimg, h, w, d0 + i, n);
+      profile_mark (plan, "pyramid pool", 0, s->top_channels, s->top_channels, h, w, 0.0);
       resblock (plan, &wt->seg_block, f, g, h, w);
       f = g;
     }
   ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,
                       wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
                       plan->n_threads);
+  profile_mark (plan, "head+sigmoid", 0, s->top_channels, 1, h, w, 0.0);
+}
+
+static void
+profile_print (const Profile *pr, const char *arch, int n, int h, int w, int n_threads)
+{
+  double total = 0.0;
+
+  for (int i = 0; i < pr->n_steps; i++)
+    total += pr->steps[i].seconds;
+  fprintf (stderr, "per-layer profile (%s, %d slices of %d x %d, %d thread(s)): %.2f CPU ms/slice\n",
+           arch, n, h, w, n_threads, 1000.0 * total / n);
+  fprintf (stderr, "  %-44s %9s %6s %7s\n", "step", "CPU ms", "share", "GFLOPS");
+  for (int i = 0; i < pr->n_steps; i++)
+    {
+      const ProfileStep *st = &pr->steps[i];
+      fprintf (stderr, "  %-44s %9.3f %5.1f%% ", st->name, 1000.0 * st->seconds / n,
+               100.0 * st->seconds / total);
+      if (st->macs > 0.0)
+        fprintf (stderr, "%7.1f\n", 2.0 * st->macs / st->seconds / 1e9);
+      else
+        fprintf (stderr, "%7s\n", "-");
+    }
 }
 
 gboolean
@@ -287,16 +408,25 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
    * synchronisation inside a batch, which also tolerates a busy machine);
    * otherwise all threads share each layer. */
   int teams = n >= 2 * n_threads ? n_threads : 1;
-  int batch = MIN (CT_NN_BATCH_SLICES, (n + teams - 1) / teams);
+  int batch;
   g_autofree Plan *plans = NULL;
+  g_autofree Profile *profile = NULL;
   g_autofree float *pyramids = NULL;
   gboolean ok = TRUE;
 
   if (n == 0)
     return TRUE;
+  if (g_getenv ("CT_NN_PROFILE") != NULL && atoi (g_getenv ("CT_NN_PROFILE")) > 0)
+    {
+      /* one team: the steps of one batch follow each other on one clock */
+      profile = g_new0 (Profile, 1);
+      teams = 1;
+    }
+  batch = MIN (CT_NN_BATCH_SLICES, (n + teams - 1) / teams);
   plans = g_new0 (Plan, teams);
   for (int t = 0; t < teams; t++)
     plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);
+  plans[0].profile = profile;
   if (classify)
     {
       pyramids = g_new (float, (size_t) s->n_features * teams);
@@ -328,6 +458,9 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
     }
   for (int t = 0; t < teams; t++)
     plan_clear (&plans[t]);
+  if (profile != NULL)
+    profile_print (profile, s->architecture == CT_MODEL_MULTITASK_SPATIAL ? "multitask" : "lungs",
+                   n, h, w, n_threads);
 
   if (ok && classify)
     {
