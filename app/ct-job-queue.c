@@ -15,6 +15,7 @@
 #include "ct-analysis.h"
 #include "ct-error.h"
 #include "ct-job-queue.h"
+#include "ct-results-cache.h"
 
 #define LUNGS_MODEL_FILE "lungs.safetensors"
 #define MULTITASK_MODEL_FILE "multitask-spatial.safetensors"
@@ -35,6 +36,7 @@ struct _CtJobQueue
   CtModel *lungs;
   CtModel *multitask;
   int n_threads;
+  gboolean use_cache;
   GMainContext *main_context;
 
   GQueue pending;            /* CtStudyItem*, owned */
@@ -76,6 +78,7 @@ typedef struct
   CtModel *multitask;
   gboolean models_loaded_here;
   int n_threads;
+  gboolean use_cache;
   GCancellable *cancellable;
   GMainContext *main_context;
   double last_posted;
@@ -201,6 +204,42 @@ job_load_models (Job     *job,
   return TRUE;
 }
 
+/* The analysis from the results cache, or NULL (then *out_cache and
+ * *out_fingerprint, when set, are where to store the new one). Cache trouble
+ * is logged and never fails the job. */
+static CtAnalysis *
+job_cache_lookup (Job             *job,
+                  GCancellable    *cancellable,
+                  CtResultsCache **out_cache,
+                  char           **out_fingerprint)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CtResultsCache) cache = NULL;
+  g_autofree char *fingerprint = NULL;
+  CtAnalysis *analysis;
+
+  if (job->path == NULL || !g_file_test (job->path, G_FILE_TEST_EXISTS))
+    return NULL;
+  fingerprint = ct_results_cache_fingerprint_path (job->path, job->series_uid, cancellable, &error);
+  if (fingerprint != NULL)
+    cache = ct_results_cache_open (NULL, &error);
+  if (cache == NULL)
+    {
+      if (!g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED))
+        g_message ("%s; analysing without it", error->message);
+      return NULL;
+    }
+  if (ct_results_cache_get_recovery_note (cache) != NULL)
+    g_message ("%s", ct_results_cache_get_recovery_note (cache));
+  analysis = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (job->lungs),
+                                      ct_model_get_sha256 (job->multitask), &error);
+  if (error != NULL)
+    g_message ("%s; analysing anyway", error->message);
+  *out_cache = g_steal_pointer (&cache);
+  *out_fingerprint = g_steal_pointer (&fingerprint);
+  return analysis;
+}
+
 static void
 job_run (GTask        *task,
          gpointer      source_object,
@@ -210,6 +249,8 @@ job_run (GTask        *task,
   Job *job = task_data;
   g_autoptr(CtVolume) volume = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(CtResultsCache) cache = NULL;
+  g_autofree char *fingerprint = NULL;
   CtAnalysisOptions options = { 0 };
   CtAnalysis *analysis;
 
@@ -244,6 +285,18 @@ job_run (GTask        *task,
       return;
     }
 
+  /* The volume is loaded for viewing either way; the cache saves the
+   * analysis. */
+  if (job->use_cache)
+    {
+      analysis = job_cache_lookup (job, cancellable, &cache, &fingerprint);
+      if (analysis != NULL)
+        {
+          g_task_return_pointer (task, analysis, (GDestroyNotify) ct_analysis_free);
+          return;
+        }
+    }
+
   options.lungs = job->lungs;
   options.multitask = job->multitask;
   options.n_threads = job->n_threads;
@@ -255,6 +308,10 @@ job_run (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  if (cache != NULL
+      && !ct_results_cache_store (cache, fingerprint, ct_model_get_sha256 (job->lungs),
+                                  ct_model_get_sha256 (job->multitask), analysis, &error))
+    g_message ("%s", error->message);
   g_task_return_pointer (task, analysis, (GDestroyNotify) ct_analysis_free);
 }
 
@@ -323,6 +380,7 @@ ct_job_queue_start_next (CtJobQueue *self)
   job->lungs = self->lungs != NULL ? ct_model_ref (self->lungs) : NULL;
   job->multitask = self->multitask != NULL ? ct_model_ref (self->multitask) : NULL;
   job->n_threads = self->n_threads;
+  job->use_cache = self->use_cache;
   job->cancellable = g_object_ref (self->running_cancellable);
   job->main_context = g_main_context_ref (self->main_context);
   job->last_posted = -1.0;
@@ -419,6 +477,7 @@ ct_job_queue_init (CtJobQueue *self)
   g_queue_init (&self->pending);
   self->previews = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   self->main_context = g_main_context_ref_thread_default ();
+  self->use_cache = TRUE;
 }
 
 CtJobQueue *
@@ -464,6 +523,14 @@ ct_job_queue_set_n_threads (CtJobQueue *self,
 {
   g_return_if_fail (CT_IS_JOB_QUEUE (self));
   self->n_threads = MAX (n_threads, 0);
+}
+
+void
+ct_job_queue_set_use_cache (CtJobQueue *self,
+                            gboolean    use_cache)
+{
+  g_return_if_fail (CT_IS_JOB_QUEUE (self));
+  self->use_cache = use_cache;
 }
 
 void

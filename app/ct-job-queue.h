@@ -38,6 +38,11 @@ void        ct_job_queue_set_models      (CtJobQueue *self,
 CtModel    *ct_job_queue_get_multitask   (CtJobQueue *self);
 void        ct_job_queue_set_n_threads   (CtJobQueue *self,
                                           int         n_threads);
+/* Whether jobs take a study's analysis from the results cache
+ * (ct-results-cache.h) when it holds one for the same files and weights, and
+ * store new ones there; default TRUE. For jobs started afterwards. */
+void        ct_job_queue_set_use_cache   (CtJobQueue *self,
+                                          gboolean    use_cache);
 void        ct_job_queue_add             (CtJobQueue  *self,
                                           CtStudyItem *item);
 /* Loads a study's volume now, on its own worker thread and without

@@ -2,7 +2,8 @@
 /* The results cache (app/ct-results-cache.h): a stored analysis comes back
  * field for field with identical masks; another file state or other weights
  * miss; a damaged cache file is moved aside with a warning and a damaged
- * entry is dropped. The command line's use of it is in test-cli.c. */
+ * entry is dropped; the job queue takes a stored analysis instead of running
+ * one. The command line's use of it is in test-cli.c. */
 #include <math.h>
 #include <string.h>
 #include <utime.h>
@@ -12,7 +13,9 @@
 
 #include "ct-dicom-writer.h"
 #include "ct-error.h"
+#include "ct-job-queue.h"
 #include "ct-results-cache.h"
+#include "ct-series-loader.h"
 #include "ct-study-scan.h"
 
 #define LUNGS_SHA "1111111111111111111111111111111111111111111111111111111111111111"
@@ -321,6 +324,114 @@ test_default_dir (void)
   g_assert_cmpstr (fallback, ==, expected);
 }
 
+/* Runs one new study item for @series through @queue; its analysis, owned
+ * by the returned item. */
+static CtStudyItem *
+analyse_in_queue (CtJobQueue *queue, const char *series)
+{
+  CtStudyItem *item = ct_study_item_new (series, NULL);
+  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+
+  ct_job_queue_add (queue, item);
+  while (ct_job_queue_get_busy (queue) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpstr (ct_study_item_get_error (item), ==, NULL);
+  g_assert_cmpint (ct_study_item_get_status (item), ==, CT_STUDY_STATUS_DONE);
+  g_assert_nonnull (ct_study_item_get_analysis (item));
+  /* Loaded for viewing also when the analysis came from the cache. */
+  g_assert_nonnull (ct_study_item_get_volume (item));
+  return item;
+}
+
+/* The job queue stores what it analyses and takes it back the next time:
+ * the same analysis, with the original run's timing; not so when told not
+ * to use the cache. */
+static void
+test_job_queue (void)
+{
+  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
+  g_autofree char *lungs_path = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
+  g_autofree char *multitask_path = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("CT_TRIAGE_CACHE_DIR"));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = NULL, *series = NULL, *cache_dir = NULL, *fingerprint = NULL;
+  g_autoptr (CtModel) lungs = NULL;
+  g_autoptr (CtModel) multitask = NULL;
+  g_autoptr (CtVolume) v = ct_volume_new (72, 64, 10);
+  g_autoptr (CtJobQueue) queue = NULL;
+  g_autoptr (CtStudyItem) first = NULL;
+  g_autoptr (CtStudyItem) again = NULL;
+  g_autoptr (CtStudyItem) uncached = NULL;
+  g_autoptr (CtResultsCache) cache = NULL;
+  g_autoptr (CtAnalysis) stored = NULL;
+
+  if (!g_file_test (lungs_path, G_FILE_TEST_EXISTS) || !g_file_test (multitask_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
+      return;
+    }
+  lungs = ct_model_load (lungs_path, &error);
+  g_assert_no_error (error);
+  multitask = ct_model_load (multitask_path, &error);
+  g_assert_no_error (error);
+  tmp = g_dir_make_tmp ("ct-cache-XXXXXX", &error);
+  series = g_build_filename (tmp, "series", NULL);
+  cache_dir = g_build_filename (tmp, "cache", NULL);
+  g_setenv ("CT_TRIAGE_CACHE_DIR", cache_dir, TRUE);
+
+  /* Body of water, two air "lungs", air around. */
+  ct_volume_set_identity_geometry (v, 2.0, 2.0, 3.0);
+  for (int k = 0; k < v->nz; k++)
+    for (int j = 0; j < v->ny; j++)
+      for (int i = 0; i < v->nx; i++)
+        {
+          double x = (i - v->nx / 2.0) / (v->nx * 0.45), y = (j - v->ny / 2.0) / (v->ny * 0.35);
+          double lx = fabs (x) - 0.45;
+          float hu = x * x + y * y < 1 ? 40 : -1000;
+          if (lx * lx / 0.09 + y * y / 0.49 < 1 && k > 0 && k < v->nz - 1)
+            hu = -850 + (float) ((i * 7 + j * 3 + k) % 50);
+          v->hu[((gsize) k * v->ny + j) * v->nx + i] = hu;
+        }
+  g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
+  g_assert_no_error (error);
+
+  queue = ct_job_queue_new (NULL, ct_series_load_path);
+  ct_job_queue_set_models (queue, lungs, multitask);
+  first = analyse_in_queue (queue, series);
+
+  /* Stored under the files' fingerprint and both models. */
+  fingerprint = ct_results_cache_fingerprint_path (series, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cache = ct_results_cache_open (NULL, &error);
+  g_assert_no_error (error);
+  stored = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (lungs),
+                                    ct_model_get_sha256 (multitask), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+  assert_same_analysis (ct_study_item_get_analysis (first), stored);
+
+  /* A second time: from the cache (the first run's timing, to the bit). */
+  again = analyse_in_queue (queue, series);
+  assert_same_analysis (ct_study_item_get_analysis (first), ct_study_item_get_analysis (again));
+
+  /* Without the cache: analysed again (the same numbers, its own timing). */
+  ct_job_queue_set_use_cache (queue, FALSE);
+  uncached = analyse_in_queue (queue, series);
+  g_assert_cmpfloat (ct_study_item_get_analysis (uncached)->severity_percent, ==,
+                     ct_study_item_get_analysis (first)->severity_percent);
+  g_assert_cmpfloat (ct_study_item_get_analysis (uncached)->timing_total_ms, !=,
+                     ct_study_item_get_analysis (first)->timing_total_ms);
+
+  if (saved != NULL)
+    g_setenv ("CT_TRIAGE_CACHE_DIR", saved, TRUE);
+  else
+    g_unsetenv ("CT_TRIAGE_CACHE_DIR");
+  g_clear_object (&queue);
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -330,5 +441,6 @@ main (int argc, char **argv)
   g_test_add_func ("/results-cache/round-trip", test_round_trip);
   g_test_add_func ("/results-cache/fingerprint", test_fingerprint);
   g_test_add_func ("/results-cache/damaged", test_damaged);
+  g_test_add_func ("/results-cache/job-queue", test_job_queue);
   return g_test_run ();
 }
