@@ -20,7 +20,7 @@
 #define SCHEMA_VERSION 1
 /* How long a writer of another process may hold the lock before we give
  * up on the cache for this call (and analyse anyway). */
-#define BUSY_TIMEOUT_MS 10000
+#define BUSY_TIMEOUT_MS 5000
 /* Masks are mostly zero: the fastest level already shrinks them ~100x. */
 #define MASK_COMPRESSION_LEVEL 1
 

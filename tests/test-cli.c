@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "ct-dicom-writer.h"
 #include "ct-nifti.h"
@@ -470,6 +471,21 @@ test_cache_and_report (void)
     run_cached_analysis (studies, models, NULL, parser, later);
     g_assert_true (is_cached (later, uid_a));
     g_assert_true (is_cached (later, uid_b));
+  }
+
+  /* Locked by another process for longer than the busy timeout (5 s): a
+   * warning, and both studies are analysed anyway. */
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (cache_file, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;"
+                                   " DELETE FROM results WHERE 0;", NULL, NULL, NULL), ==, SQLITE_OK);
+    run_cached_analysis (studies, models, NULL, parser, later);
+    g_assert_false (is_cached (later, uid_a));
+    g_assert_false (is_cached (later, uid_b));
+    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close (db);
   }
 
   if (saved_cache_dir != NULL)
