@@ -202,7 +202,7 @@ analyzer_load (Analyzer *self, const char *dir, GError **error)
  * then ignored. Returns the input fingerprint for storing the result. */
 static char *
 analyzer_lookup_cache (Analyzer *self, CtResultsCache *cache, const CtSeriesInfo *series,
-                       CtStudyResult *result)
+                       const CtVolume *volume, CtStudyResult *result)
 {
   g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
@@ -217,6 +217,14 @@ analyzer_lookup_cache (Analyzer *self, CtResultsCache *cache, const CtSeriesInfo
                                               ct_model_get_sha256 (self->multitask), &error);
   if (error != NULL)
     g_printerr ("ct-triage-cli: warning: %s; analysing anyway\n", error->message);
+  if (result->analysis != NULL
+      && (result->analysis->nx != volume->nx || result->analysis->ny != volume->ny
+          || result->analysis->nz != volume->nz))
+    {
+      g_printerr ("ct-triage-cli: warning: the cached result of %s is not on its grid; analysing again\n",
+                  series->path);
+      g_clear_pointer (&result->analysis, ct_analysis_free);
+    }
   if (result->analysis != NULL)
     {
       result->cached = TRUE;
@@ -474,7 +482,7 @@ run_analyze (int argc, char **argv)
             g_autofree char *fingerprint = NULL;
 
             if (cache != NULL)
-              fingerprint = analyzer_lookup_cache (&analyzer, cache, s, r);
+              fingerprint = analyzer_lookup_cache (&analyzer, cache, s, volume, r);
             if (verbose)
               g_printerr (r->cached ? "cached result for %s\n" : "analysing %s\n", s->path);
             if (!r->cached && !analyze_volume (&analyzer, volume, r, &error))

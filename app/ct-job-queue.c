@@ -209,6 +209,7 @@ job_load_models (Job     *job,
  * is logged and never fails the job. */
 static CtAnalysis *
 job_cache_lookup (Job             *job,
+                  const CtVolume  *volume,
                   GCancellable    *cancellable,
                   CtResultsCache **out_cache,
                   char           **out_fingerprint)
@@ -235,6 +236,8 @@ job_cache_lookup (Job             *job,
                                       ct_model_get_sha256 (job->multitask), &error);
   if (error != NULL)
     g_message ("%s; analysing anyway", error->message);
+  if (analysis != NULL && (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz))
+    g_clear_pointer (&analysis, ct_analysis_free);
   *out_cache = g_steal_pointer (&cache);
   *out_fingerprint = g_steal_pointer (&fingerprint);
   return analysis;
@@ -289,7 +292,7 @@ job_run (GTask        *task,
    * analysis. */
   if (job->use_cache)
     {
-      analysis = job_cache_lookup (job, cancellable, &cache, &fingerprint);
+      analysis = job_cache_lookup (job, volume, cancellable, &cache, &fingerprint);
       if (analysis != NULL)
         {
           g_task_return_pointer (task, analysis, (GDestroyNotify) ct_analysis_free);

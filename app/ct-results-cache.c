@@ -280,6 +280,9 @@ ct_results_cache_fingerprint_series (const CtSeriesInfo *series, GError **error)
 
   g_return_val_if_fail (series != NULL, NULL);
 
+  /* Another release may load or analyse differently with the same weights. */
+  g_checksum_update (checksum, (const guchar *) "ct-triage " PACKAGE_VERSION "\n", -1);
+
   if (series->kind == CT_SERIES_KIND_NIFTI)
     {
       g_checksum_update (checksum, (const guchar *) "nifti\n", -1);

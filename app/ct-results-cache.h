@@ -5,9 +5,10 @@
  * An entry is keyed by a fingerprint of the input and the SHA-256 of both
  * models' weights: a changed, added or removed file of the series, or other
  * weights, never return an old result. The input fingerprint (SHA-256, hex)
- * covers the SeriesInstanceUID and the sorted list of the series' files with
- * their sizes and modification times (for NIfTI: the file's absolute path,
- * size and modification time).
+ * covers the program version, the SeriesInstanceUID and the sorted list of
+ * the series' files with their absolute paths, sizes and modification times
+ * (for NIfTI: the file's). A development build that changes the pipeline
+ * without a new version must be run with the cache off.
  *
  * The file is $CT_TRIAGE_CACHE_DIR/results.sqlite, else
  * g_get_user_cache_dir ()/ct-triage/results.sqlite. WAL journal and a busy
