@@ -2,10 +2,7 @@
 /* ct-nn-conv.c: packed-GEMM convolution driver (see ct-nn-conv.h).
  * Blocking: K in chunks of KC rows, N in tiles of NC columns (a B tile of
  * KC x NC floats stays in L2), M in panels of MR rows (an A panel chunk stays
- * in L1). A is packed chunk-major, [chunk][panel][kc][MR], in the order the
- * driver reads it: the panels of one K chunk are one contiguous stream
- * (with panel-major [panel][K][MR] every kernel call of a deep level started
- * a new cold 4 KiB stream K * MR floats away from the previous one). OpenMP tasks are (N tile, M block) pairs; each thread packs its own
+ * in L1). OpenMP tasks are (N tile, M block) pairs; each thread packs its own
  * B tile into its slice of the caller's scratch: nothing is allocated here. */
 #include "ct-nn-conv.h"
 
@@ -16,23 +13,6 @@
 
 #define KC 256
 #define NC (CT_GEMM_NR * 8)
-
-/* Rows in the K chunk starting at k0: chunks never straddle the boundary
- * between 3x3 taps and raw rows. */
-static inline int
-chunk_rows (const CtConvWeights *wt, int k0)
-{
-  int k3 = 9 * wt->cin3;
-  return MIN (KC, (k0 < k3 ? k3 : wt->k) - k0);
-}
-
-/* Start of panel p's rows k0..k0+kc in the chunk-major packed A. */
-static inline const float *
-packed_panel (const CtConvWeights *wt, int p, int k0, int kc)
-{
-  int panels = (wt->m + CT_GEMM_MR - 1) / CT_GEMM_MR;
-  return wt->packed + ((size_t) panels * k0 + (size_t) p * kc) * CT_GEMM_MR;
-}
 
 void
 ct_conv_weights_pack (CtConvWeights *self, int m,
@@ -46,18 +26,14 @@ ct_conv_weights_pack (CtConvWeights *self, int m,
   self->cin_raw = cin_raw;
   self->k = 9 * cin3 + cin_raw;
   self->packed = g_new0 (float, (size_t) panels * self->k * CT_GEMM_MR);
-  for (int k0 = 0; k0 < self->k; k0 += chunk_rows (self, k0))
+  for (int row = 0; row < m; row++)
     {
-      int kc = chunk_rows (self, k0);
-      for (int row = 0; row < m; row++)
-        {
-          float *panel = (float *) packed_panel (self, row / CT_GEMM_MR, k0, kc);
-          int r = row % CT_GEMM_MR;
-          for (int kk = k0; kk < k0 + kc; kk++)
-            panel[(size_t) (kk - k0) * CT_GEMM_MR + r] =
-              kk < 9 * cin3 ? w3x3[(size_t) row * 9 * cin3 + kk]
-                            : w1x1[(size_t) row * cin_raw + (kk - 9 * cin3)];
-        }
+      float *panel = self->packed + (size_t) (row / CT_GEMM_MR) * self->k * CT_GEMM_MR;
+      int r = row % CT_GEMM_MR;
+      for (int kk = 0; kk < 9 * cin3; kk++)
+        panel[(size_t) kk * CT_GEMM_MR + r] = w3x3[(size_t) row * 9 * cin3 + kk];
+      for (int c = 0; c < cin_raw; c++)
+        panel[(size_t) (9 * cin3 + c) * CT_GEMM_MR + r] = w1x1[(size_t) row * cin_raw + c];
     }
 }
 
@@ -446,7 +422,7 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
       for (int k0 = 0; k0 < wt->k;)
         {
           gboolean taps = k0 < k3;
-          int kc = chunk_rows (wt, k0);
+          int kc = MIN (KC, (taps ? k3 : wt->k) - k0);
           gboolean final = k0 + kc >= wt->k;
 
           chunk_offsets (wt, &g, k0, kc, ts.koff);
@@ -476,7 +452,7 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
 
               for (int p = p0; p < p1; p++)
                 {
-                  const float *a = packed_panel (wt, p, k0, kc);
+                  const float *a = wt->packed + ((size_t) p * wt->k + (size_t) k0) * CT_GEMM_MR;
                   int row0 = p * CT_GEMM_MR;
                   int mr = MIN (CT_GEMM_MR, wt->m - row0);
                   size_t ldc = ep->padded_output ? g.cstride : g.n_total;
