@@ -422,6 +422,14 @@ ct_study_report_to_table (GPtrArray *results)
           first = g_ptr_array_index (results, i);
       g_string_append_printf (out, "\nNot analysed: %s\n", first->analysis_note);
     }
+  {
+    guint n_cached = 0;
+    for (guint i = 0; i < results->len; i++)
+      n_cached += ((const CtStudyResult *) g_ptr_array_index (results, i))->cached ? 1 : 0;
+    if (n_cached > 0)
+      g_string_append_printf (out, "\n%u of %u from the results cache (the same files and weights analysed "
+                              "before; --no-cache analyses again)\n", n_cached, results->len);
+  }
   g_string_append_printf (out, "\n%s\n", CT_DISCLAIMER);
   return g_string_free (out, FALSE);
 }

@@ -437,6 +437,15 @@ test_cache_and_report (void)
       assert_same_results (g_hash_table_lookup (first, key), value);
     }
 
+  /* The table says so too. */
+  {
+    g_autofree char *out = NULL;
+    const char *args[] = { "analyze", studies, "--model", models, "--threads", "2", NULL };
+
+    g_assert_cmpint (run_cli (args, &out), ==, 0);
+    g_assert_nonnull (strstr (out, "2 of 2 from the results cache"));
+  }
+
   /* --no-cache: analysed again. */
   run_cached_analysis (studies, models, "--no-cache", parser, later);
   g_assert_false (is_cached (later, uid_a));
