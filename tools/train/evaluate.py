@@ -20,6 +20,9 @@ Parts:
   the model (raw, and inside a classical lung mask) and of the -750..-400 HU
   threshold baseline inside the same classical lung mask, against the
   radiologists' masks (ground glass + consolidation).
+- real-lesions: covid-ny-sbu axial slices through both networks (lung box of
+  the predicted lungs, single slice); no expert masks: lesion share of lung
+  only, overlays with --overlays.
 - real-lungs: the axial slices of covid-ny-sbu and lungmask-slices, HU from
   DICOM, resampled to 2 mm -> Dice of the lung network vs the classical
   segmentation below (no expert lung masks exist here).
@@ -247,6 +250,40 @@ def real_lungs(args, res):
     res["real_lungs_vs_classical"] = out
 
 
+def real_lesions(args, res):
+    """covid-ny-sbu axial slices: lung network -> lung box -> lesion head;
+    no expert masks exist: reports the lesion share of the predicted lungs
+    (and writes overlays with --overlays DIR for a visual check)."""
+    lungs_model, lmeta = load_safetensors_model(args.lungs)
+    mt, mmeta = load_safetensors_model(args.multitask)
+    lthr, mthr = float(lmeta["threshold"]), float(mmeta["threshold"])
+    rows = []
+    for f in sorted(glob.glob(os.path.join(common.DATA, "covid-ny-sbu/*/axial/*.dcm"))):
+        hu = read_dicom_2mm(f)
+        lung = lungs_prob(lungs_model, hu[None])[0] >= lthr
+        les = np.zeros_like(lung)
+        if lung.sum() > 50:
+            ys, xs = np.nonzero(lung)
+            y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            prob, _ = multitask_run(mt, hu[None, y0:y1, x0:x1])
+            les[y0:y1, x0:x1] = prob[0] >= mthr
+        share = float((les & lung).sum() / max(lung.sum(), 1))
+        rows.append({"file": os.path.relpath(f, common.DATA), "lung_cm2": float(lung.sum() * 0.04),
+                     "lesion_share_of_lung_pct": round(100 * share, 1)})
+        if args.overlays:
+            from PIL import Image
+            os.makedirs(args.overlays, exist_ok=True)
+            a = np.clip((hu + 1350) / 1500, 0, 1) * 255
+            rgb = np.stack([a, a, a], -1)
+            edge = lung & ~np.roll(lung, 1, 0) | lung & ~np.roll(lung, 1, 1)
+            rgb[edge] = (0, 255, 0)
+            rgb[les & lung, 0] = 255
+            name = rows[-1]["file"].replace("/", "_").replace(".dcm", ".png")
+            Image.fromarray(np.concatenate([np.stack([a, a, a], -1), rgb], 1).astype(np.uint8)).save(
+                os.path.join(args.overlays, name))
+    res["real_lesions_covid_ny_sbu"] = {"threshold": mthr, "per_slice": rows}
+
+
 def main():
     ap = argparse.ArgumentParser()
     root = os.path.dirname(os.path.dirname(HERE))
@@ -258,11 +295,12 @@ def main():
     ap.add_argument("--max-slices", type=int, default=24)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", help="merge results into this JSON file")
+    ap.add_argument("--overlays", help="real-lesions: write overlay PNGs here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     res = {}
     fns = {"phantom-lungs": phantom_lungs, "phantom-multitask": phantom_multitask,
-           "medseg": medseg, "real-lungs": real_lungs}
+           "medseg": medseg, "real-lungs": real_lungs, "real-lesions": real_lesions}
     for part in args.parts.split(","):
         t = time.time()
         fns[part](args, res)

@@ -364,9 +364,21 @@ def train_cls(args):
     log(fh, event="start", phase="cls", train_studies=len(ftr), val_studies=len(fva),
         feature_seconds=round(time.time() - t0, 1))
     head = model.cls_head
-    for p in head.parameters():
-        if p.dim() > 1:
-            torch.nn.init.kaiming_uniform_(p, a=5 ** 0.5)
+    # Start fc1 on standardised inputs: the pooled backbone features are
+    # unnormalised (their scale varies by channel), so fold their mean and
+    # standard deviation over the training studies into fc1's initial
+    # weights and bias (no extra layer: the structure stays the paper's).
+    from model import pyramid_max_pool3d
+    with torch.no_grad():
+        pooled = torch.cat([pyramid_max_pool3d(f.float()[None], head.levels) for f, _ in ftr])
+        mean, std = pooled.mean(0), pooled.std(0).clamp_min(1e-3)
+        torch.nn.init.kaiming_uniform_(head.fc1.weight, a=5 ** 0.5)
+        head.fc1.weight.div_(std[None, :])
+        head.fc1.bias.copy_(-(head.fc1.weight @ mean))
+        torch.nn.init.kaiming_uniform_(head.fc2.weight, a=5 ** 0.5)
+        head.fc2.weight.mul_(0.1)
+    log(fh, event="feature_stats", mean_of_means=float(mean.mean()), mean_of_std=float(std.mean()),
+        max_std=float(std.max()))
     opt = torch.optim.Adam(head.parameters(), lr=args.cls_lr, weight_decay=1e-4)
 
     def augment(f):
