@@ -583,7 +583,12 @@ ct_results_cache_store (CtResultsCache   *self,
   bind_double (stmt, i++, a->lesion_volume_ml);
   bind_double (stmt, i++, a->triage_score);
   sqlite3_bind_int (stmt, i++, (int) a->quality);
-  sqlite3_bind_blob (stmt, i++, g_variant_get_data (notes), (int) g_variant_get_size (notes), SQLITE_TRANSIENT);
+  /* An empty list serialises to zero bytes with a NULL data pointer, which
+   * sqlite3_bind_blob stores as SQL NULL: bind an empty blob instead. */
+  if (g_variant_get_size (notes) == 0)
+    sqlite3_bind_zeroblob (stmt, i++, 0);
+  else
+    sqlite3_bind_blob (stmt, i++, g_variant_get_data (notes), (int) g_variant_get_size (notes), SQLITE_TRANSIENT);
   bind_double (stmt, i++, a->timing_lungs_ms);
   bind_double (stmt, i++, a->timing_lesions_ms);
   bind_double (stmt, i++, a->timing_total_ms);

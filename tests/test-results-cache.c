@@ -135,6 +135,11 @@ test_round_trip (void)
   g_autoptr (CtAnalysis) other = NULL;
   g_autofree char *file = NULL;
 
+  /* A study without quality notes (the usual case): the empty list must
+   * store and come back empty, not fail a NOT NULL constraint. */
+  g_ptr_array_set_size (without_probability->quality_notes, 0);
+  without_probability->quality = 0;
+
   {
     g_autoptr (CtResultsCache) cache = ct_results_cache_open (tmp, &error);
     g_assert_no_error (error);
