@@ -183,6 +183,7 @@ describe_quality (const CtAnalysis *analysis)
     { CT_QUALITY_LUNGS_CUT_BOTTOM, "lungs cut at the bottom" },
     { CT_QUALITY_THICK_SLICES, "slices thicker than 5 mm" },
     { CT_QUALITY_NOISY, "unusually noisy" },
+    { CT_QUALITY_NOT_HU, "values do not look like Hounsfield units" },
   };
   g_autoptr (GString) text = g_string_new (NULL);
 
