@@ -102,6 +102,46 @@ ct_lung_box_keep_lungs (guint8 *mask, int n, int h, int w)
   return kept;
 }
 
+gsize
+ct_lung_box_add_attached_lesions (guint8 *lungs, const guint8 *lesions, int n, int h, int w, double min_inside_share)
+{
+  gsize total = (gsize) n * h * w, added = 0;
+  g_autofree guint32 *labels = g_new (guint32, total);
+  g_autoptr (GArray) components = label_components (lesions, n, h, w, labels);
+  g_autofree gsize *inside = NULL;
+
+  if (components->len == 0)
+    return 0;
+  inside = g_new0 (gsize, components->len + 1);
+  for (gsize v = 0; v < total; v++)
+    if (labels[v] != 0 && lungs[v] != 0)
+      inside[labels[v]]++;
+  for (gsize v = 0; v < total; v++)
+    if (labels[v] != 0 && lungs[v] == 0 && inside[labels[v]] > 0
+        && inside[labels[v]] >= min_inside_share * g_array_index (components, Component, labels[v] - 1).voxels)
+      {
+        lungs[v] = 1;
+        added++;
+      }
+  return added;
+}
+
+gsize
+ct_lung_box_drop_small_components (guint8 *mask, int n, int h, int w, gsize min_voxels)
+{
+  gsize total = (gsize) n * h * w, dropped = 0;
+  g_autofree guint32 *labels = g_new (guint32, total);
+  g_autoptr (GArray) components = label_components (mask, n, h, w, labels);
+
+  for (gsize v = 0; v < total; v++)
+    if (labels[v] != 0 && g_array_index (components, Component, labels[v] - 1).voxels < min_voxels)
+      {
+        mask[v] = 0;
+        dropped++;
+      }
+  return dropped;
+}
+
 gboolean
 ct_lung_box_compute (const guint8 *mask, int n, int h, int w, CtBox *out)
 {

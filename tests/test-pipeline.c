@@ -890,11 +890,10 @@ analyse (const Models *m, const CtVolume *v)
   return a;
 }
 
-/* Severity within 5 percentage points, lesion Dice >= 0.7, and COVID-19
- * phantoms scored above normal ones. Lesion and lung Dice, the ranking and
- * the absence of false flags fail the test; the severity margin and CT-0
- * for normal phantoms, which the weights of 27 Nov 06:31 miss, mark it
- * incomplete with the measured numbers. */
+/* Severity within 5 percentage points, lesion Dice >= 0.7, lung Dice >= 0.9,
+ * CT-0 for normal phantoms, COVID-19 phantoms scored above normal ones and no
+ * false flags. (The CT-0 floor was measured on validation-seed phantoms, not
+ * on these: ct-category.h.) */
 static void
 test_trained_accuracy (void)
 {
@@ -906,11 +905,12 @@ test_trained_accuracy (void)
     { 105, PHANTOM_CLASS_NORMAL, -1 },
   };
   double lowest_covid = 1, highest_normal = 0;
-  g_autoptr (GString) unmet = g_string_new (NULL);
   Models m;
 
   if (!load_trained_models (&m))
     return;
+  /* Measure every case before failing, so the log shows all the numbers. */
+  g_test_set_nonfatal_assertions ();
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
       PhantomParams params;
@@ -932,11 +932,7 @@ test_trained_accuracy (void)
                       a->severity_total_percent, study->severity_total_percent, lesion_dice, lung_dice,
                       a->covid_probability, ct_category_to_string (a->category), a->quality, a->timing_total_ms);
       g_assert_true (a->has_probability);
-      /* Model accuracy the shipped weights do not reach yet: recorded, and
-       * the test marked incomplete (TAP TODO) with the numbers, not hidden. */
-      if (fabs (a->severity_percent - study->severity_percent) > 5.0)
-        g_string_append_printf (unmet, "seed %" G_GUINT64_FORMAT ": severity %.1f %% vs truth %.1f %%; ", cases[c].seed,
-                                a->severity_percent, study->severity_percent);
+      g_assert_cmpfloat (fabs (a->severity_percent - study->severity_percent), <=, 5.0);
       g_assert_cmpfloat (lung_dice, >=, 0.9);
       if (cases[c].klass == PHANTOM_CLASS_COVID)
         {
@@ -945,9 +941,7 @@ test_trained_accuracy (void)
         }
       else
         {
-          if (a->category != CT_CATEGORY_0)
-            g_string_append_printf (unmet, "normal seed %" G_GUINT64_FORMAT ": %s (false lesions %.2f %% of a lung); ",
-                                    cases[c].seed, ct_category_to_string (a->category), a->severity_percent);
+          g_assert_cmpint (a->category, ==, CT_CATEGORY_0);
           highest_normal = MAX (highest_normal, a->covid_probability);
         }
       /* No false alarms: a cut-off flag only where the true lungs do reach
@@ -961,8 +955,6 @@ test_trained_accuracy (void)
     }
   g_assert_cmpfloat (lowest_covid, >, highest_normal);
   models_clear (&m);
-  if (unmet->len > 0)
-    g_test_incomplete (unmet->str);
 }
 
 /* The generator writes the same patient head first, and feet first with
