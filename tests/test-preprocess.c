@@ -381,6 +381,60 @@ test_lung_box_keep_lungs (void)
   g_assert_cmpint (ct_box_size (&box, 2), ==, 33);
 }
 
+/* Consolidation the lung network left out: a lesion blob mostly inside the
+ * lung joins it (all its voxels, also those outside); a blob mostly outside
+ * (body wall, bowel) and a blob not touching the lung at all do not. */
+static void
+test_lung_box_attached_lesions (void)
+{
+  const int n = 10, h = 20, w = 30;
+  gsize total = (gsize) n * h * w;
+  g_autofree guint8 *lungs = g_new0 (guint8, total);
+  g_autofree guint8 *lesions = g_new0 (guint8, total);
+  g_autofree guint8 *before = NULL;
+
+  fill_box (lungs, h, w, 0, 10, 2, 18, 2, 12);    /* lung: 10 x 16 x 10 = 1600 */
+  /* blob A: columns 8..13, 4 of 6 columns inside the lung -> 2/3 inside */
+  fill_box (lesions, h, w, 2, 5, 4, 8, 8, 14);    /* 3 x 4 x 6 = 72, 24 outside */
+  /* blob B: columns 10..19, 2 of 10 inside -> 1/5 inside */
+  fill_box (lesions, h, w, 6, 8, 10, 12, 10, 20); /* 2 x 2 x 10 = 40 */
+  /* blob C: far from the lung */
+  fill_box (lesions, h, w, 2, 4, 2, 4, 24, 28);   /* 2 x 2 x 4 = 16 */
+  before = g_memdup2 (lungs, total);
+
+  g_assert_cmpuint (ct_lung_box_add_attached_lesions (lungs, lesions, n, h, w, 0.5), ==, 24);
+  g_assert_cmpuint (count (lungs, total), ==, 1600 + 24);
+  for (gsize q = 0; q < total; q++)
+    {
+      gsize c = q % w, r = q / w % h, sl = q / ((gsize) w * h);
+      gboolean in_a = sl >= 2 && sl < 5 && r >= 4 && r < 8 && c >= 8 && c < 14;
+      g_assert_cmpint (lungs[q], ==, before[q] || in_a ? 1 : 0);
+    }
+  /* A stricter share keeps blob A out too; a share of 0.1 takes B as well. */
+  memcpy (lungs, before, total);
+  g_assert_cmpuint (ct_lung_box_add_attached_lesions (lungs, lesions, n, h, w, 0.7), ==, 0);
+  g_assert_cmpuint (ct_lung_box_add_attached_lesions (lungs, lesions, n, h, w, 0.1), ==, 24 + 32);
+}
+
+/* Components under the minimum go, the rest stay untouched. */
+static void
+test_lung_box_drop_small (void)
+{
+  const int n = 6, h = 10, w = 10;
+  gsize total = (gsize) n * h * w;
+  g_autofree guint8 *mask = g_new0 (guint8, total);
+
+  fill_box (mask, h, w, 0, 2, 0, 2, 0, 2);   /* 8 voxels */
+  fill_box (mask, h, w, 3, 6, 4, 8, 4, 8);   /* 48 voxels */
+  mask[(2 * h + 9) * w + 9] = 1;             /* 1 voxel */
+  g_assert_cmpuint (ct_lung_box_drop_small_components (mask, n, h, w, 8), ==, 1);
+  g_assert_cmpuint (count (mask, total), ==, 56);
+  g_assert_cmpuint (ct_lung_box_drop_small_components (mask, n, h, w, 9), ==, 8);
+  g_assert_cmpuint (count (mask, total), ==, 48);
+  g_assert_cmpuint (ct_lung_box_drop_small_components (mask, n, h, w, 1), ==, 0);
+  g_assert_cmpuint (count (mask, total), ==, 48);
+}
+
 /* Diagonal contact joins (26-connectivity); an empty mask has no box. */
 static void
 test_lung_box_edges (void)
@@ -416,5 +470,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/window", test_window);
   g_test_add_func ("/preprocess/lung-box/keep-lungs", test_lung_box_keep_lungs);
   g_test_add_func ("/preprocess/lung-box/edges", test_lung_box_edges);
+  g_test_add_func ("/preprocess/lung-box/attached-lesions", test_lung_box_attached_lesions);
+  g_test_add_func ("/preprocess/lung-box/drop-small", test_lung_box_drop_small);
   return g_test_run ();
 }
