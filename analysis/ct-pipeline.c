@@ -183,8 +183,8 @@ try_alloc_floats (gsize n, gboolean zero, GError **error)
   float *p = zero ? g_try_malloc0_n (n, sizeof (float)) : g_try_malloc_n (n, sizeof (float));
 
   if (p == NULL)
-    g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the analysis (%" G_GSIZE_FORMAT " MB)"),
-                 n * sizeof (float) >> 20);
+    g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the analysis (%lu MB)"),
+                 (unsigned long) (n * sizeof (float) >> 20));
   return p;
 }
 
@@ -476,8 +476,8 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   result->lesion_mask = g_try_malloc (n_voxels);
   if (result->lung_mask == NULL || result->lesion_mask == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the masks (%" G_GSIZE_FORMAT " MB)"),
-                   (2 * n_voxels) >> 20);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the masks (%lu MB)"),
+                   (unsigned long) ((2 * n_voxels) >> 20));
       return NULL;
     }
   write_masks (&r, rows_up, cols_up, lung_probability, lesion_probability, &settings, n_threads,
