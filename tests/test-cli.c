@@ -16,6 +16,7 @@
 
 #include "ct-dicom-writer.h"
 #include "ct-nifti.h"
+#include "test-util.h"
 
 static const char *const contract_fields[] = {
   "path", "study_uid", "series_uid", "patient_id", "modality", "slices", "rows", "columns",
@@ -84,22 +85,6 @@ make_volume (int nx, int ny, int nz)
   return v;
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (path);
-      else
-        g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 static void
 test_usage (void)
@@ -195,7 +180,7 @@ test_no_analysis_json (void)
   g_assert_cmpint (run_cli (args_one, &out), ==, 0);
   array = parse_array (out, parser);
   g_assert_cmpuint (json_array_get_length (array), ==, 1);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 static void
@@ -225,7 +210,7 @@ test_csv_and_info (void)
   g_assert_cmpint (run_cli (info_args, &out), ==, 0);
   g_assert_nonnull (strstr (out, "32 x 30 x 5 voxels, spacing 1.5 x 1.5 x 2.5 mm"));
   g_assert_nonnull (strstr (out, "notes.txt: not a DICOM file"));
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* With the reduced fixture networks (random weights: the numbers mean
@@ -296,7 +281,7 @@ test_analysis_and_masks (void)
     for (int a = 0; a < 3; a++)
       g_assert_cmpfloat_with_epsilon (mask->origin[a], v->origin[a], 1e-4);
   }
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* The fields that must not change between a run and its cached repeat. */
@@ -501,7 +486,7 @@ test_cache_and_report (void)
     g_setenv ("CT_TRIAGE_CACHE_DIR", saved_cache_dir, TRUE);
   else
     g_unsetenv ("CT_TRIAGE_CACHE_DIR");
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 int

@@ -14,6 +14,7 @@
 #include "ct-nifti.h"
 #include "ct-series-loader.h"
 #include "ct-study-scan.h"
+#include "test-util.h"
 
 static char *
 data_path (const char *relative)
@@ -33,22 +34,6 @@ data_path (const char *relative)
       return;                                                                  \
     }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 /* ---- Round trip through the writer ------------------------------------- */
 
@@ -123,7 +108,7 @@ test_round_trip (gconstpointer data)
   g_assert_cmpstr (back->patient_id, ==, "ROUND-TRIP");
   g_assert_cmpstr (back->modality, ==, "CT");
   g_assert_cmpuint (back->warnings->len, ==, 0);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* A gantry-tilted stack: slices step along the normal and 0.4 mm per
@@ -151,7 +136,7 @@ test_tilt_round_trip (void)
   check_same_volume (v, back, 1e-6);
   g_assert_cmpuint (back->warnings->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (back->warnings, 0), "tilt"));
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* A stack written from head to feet (slice step against the normal, as
@@ -184,7 +169,7 @@ test_reversed_stack (void)
         for (int i = 0; i < v->nx; i++)
           g_assert_cmpfloat (ct_volume_get (back, i, j, v->nz - 1 - k), ==, ct_volume_get (v, i, j, k));
     }
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* Files left out of the middle of a written series come back as a warning
@@ -206,7 +191,7 @@ test_missing_slice_warns (void)
   g_assert_cmpfloat_with_epsilon (back->spacing[2], v->spacing[2], 1e-6);
   g_assert_cmpuint (back->warnings->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (back->warnings, 0), "missing"));
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* A legacy multi-frame CT file (NumberOfFrames, SpacingBetweenSlices) is
@@ -225,7 +210,7 @@ test_multiframe (void)
   back = ct_series_load_path (path, NULL, NULL, &error);
   g_assert_no_error (error);
   check_same_volume (v, back, 1e-6);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* Progress reaches 1 on the calling thread; a cancelled load stops with
@@ -263,7 +248,7 @@ test_progress_and_cancel (void)
   none = ct_series_load (g_ptr_array_index (scan->series, 0), 2, NULL, NULL, cancellable, &error);
   g_assert_null (none);
   g_assert_error (error, CT_ERROR, CT_ERROR_CANCELLED);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* A DICOMDIR (made by GDCM's gdcmgendir, from libgdcm-tools) leads to the
@@ -306,7 +291,7 @@ test_dicomdir (void)
   back = ct_series_load_path (dicomdir, NULL, NULL, &error);
   g_assert_no_error (error);
   check_same_volume (v, back, 1e-6);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* ---- Transfer syntaxes -------------------------------------------------- */
@@ -423,7 +408,7 @@ test_undecodable_error (void)
   g_assert_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX);
   g_assert_nonnull (strstr (error->message, bad));
   g_assert_nonnull (strstr (error->message, "1.2.840.10008.1.2.4.80"));
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 static void

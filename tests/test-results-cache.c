@@ -17,27 +17,12 @@
 #include "ct-results-cache.h"
 #include "ct-series-loader.h"
 #include "ct-study-scan.h"
+#include "test-util.h"
 
 #define LUNGS_SHA "1111111111111111111111111111111111111111111111111111111111111111"
 #define MULTITASK_SHA "2222222222222222222222222222222222222222222222222222222222222222"
 #define OTHER_SHA "3333333333333333333333333333333333333333333333333333333333333333"
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (path);
-      else
-        g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 /* An analysis with every field set to something recognisable and seeded
  * random masks (lung labels 0/1/2, lesions 0/1). */
@@ -185,7 +170,7 @@ test_round_trip (void)
     g_assert_no_error (error);
     assert_same_analysis (other, got);
   }
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 static char *
@@ -256,7 +241,7 @@ test_fingerprint (void)
   /* A missing series under the path is an error, not a fingerprint. */
   g_assert_null (ct_results_cache_fingerprint_path (series, "1.2.3.no.such.series", NULL, &error));
   g_assert_error (error, CT_ERROR, CT_ERROR_NO_STUDIES);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* A file that is not a database is moved aside with a note; the new
@@ -307,7 +292,7 @@ test_damaged (void)
     g_assert_null (none);
     g_assert_error (error, CT_ERROR, CT_ERROR_IO);
   }
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 /* CT_TRIAGE_CACHE_DIR names the folder; otherwise the user cache folder. */
@@ -434,7 +419,7 @@ test_job_queue (void)
   else
     g_unsetenv ("CT_TRIAGE_CACHE_DIR");
   g_clear_object (&queue);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 int

@@ -11,6 +11,7 @@
 #include "ct-error.h"
 #include "ct-gdcm.h"
 #include "ct-nifti.h"
+#include "test-util.h"
 
 /* A small oblique, feet-first volume whose voxel values encode their index,
  * so that any reordering shows. */
@@ -103,19 +104,6 @@ check_series_files (const char *dir, const CtVolume *v, double intercept, const 
   g_assert_cmpint (n_files, ==, v->nz);
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 static void
 test_dicom_writer_syntax (gconstpointer data)
@@ -140,7 +128,7 @@ test_dicom_writer_syntax (gconstpointer data)
   g_assert_true (ct_dicom_write_series (v, dir, &options, &error));
   g_assert_no_error (error);
   check_series_files (dir, v, options.rescale_intercept, uids[syntax]);
-  remove_tree (dir);
+  test_util_remove_tree (dir);
   g_rmdir (tmp);
 }
 
@@ -158,7 +146,7 @@ test_dicom_writer_j2k_small (void)
   options.syntax = CT_DICOM_SYNTAX_JPEG2000_LOSSLESS;
   g_assert_false (ct_dicom_write_series (v, tmp, &options, &error));
   g_assert_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 static void
@@ -185,7 +173,7 @@ test_dicom_writer_shuffles_names (void)
     }
   /* Seed 7 gives a permutation that is not the identity. */
   g_assert_cmpint (in_order, <, v->nz);
-  remove_tree (tmp);
+  test_util_remove_tree (tmp);
 }
 
 static void
