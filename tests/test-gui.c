@@ -23,6 +23,7 @@
 #include "ct-slice-renderer.h"
 #include "ct-window.h"
 #include "phantom.h"
+#include "ct-phantom-volume.h"
 
 #define N_STUDIES 4
 #define ANALYSIS_TIMEOUT_S 540
@@ -68,12 +69,8 @@ static CtVolume *
 volume_from_phantom (const PhantomStudy *p,
                      int                 index)
 {
-  CtVolume *volume = ct_volume_new (p->nx, p->ny, p->nz);
+  CtVolume *volume = ct_phantom_volume_new (p);
 
-  memcpy (volume->spacing, p->spacing, sizeof volume->spacing);
-  memcpy (volume->origin, p->origin, sizeof volume->origin);
-  memcpy (volume->direction, p->direction, sizeof volume->direction);
-  memcpy (volume->hu, p->hu, ct_volume_n_voxels (volume) * sizeof (float));
   volume->series_description = g_strdup_printf ("Phantom %d (%s)", index, phantom_class_name (p->klass));
   return volume;
 }

@@ -12,6 +12,7 @@
 #include "ct-series-loader.h"
 #include "ct-volume.h"
 #include "phantom.h"
+#include "ct-phantom-volume.h"
 
 static PhantomStudy *
 make_study (guint64 seed, int feet_first, int mirror)
@@ -41,11 +42,7 @@ make_study (guint64 seed, int feet_first, int mirror)
 static CtVolume *
 volume_of (const PhantomStudy *s)
 {
-  CtVolume *v = ct_volume_new (s->nx, s->ny, s->nz);
-  memcpy (v->hu, s->hu, ct_volume_n_voxels (v) * sizeof (float));
-  memcpy (v->spacing, s->spacing, sizeof v->spacing);
-  memcpy (v->origin, s->origin, sizeof v->origin);
-  memcpy (v->direction, s->direction, sizeof v->direction);
+  CtVolume *v = ct_phantom_volume_new (s);
   v->modality = g_strdup ("CT");
   return v;
 }

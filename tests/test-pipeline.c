@@ -23,6 +23,7 @@
 #include "ct-severity.h"
 
 #include "phantom.h"
+#include "ct-phantom-volume.h"
 
 static char *
 source_path (const char *first, ...)
@@ -830,17 +831,11 @@ phantom_volume (const PhantomParams *params, PhantomStudy **study_out)
 {
   char message[256] = "";
   PhantomStudy *study = phantom_generate (params, message, sizeof message);
-  CtVolume *v;
 
   if (study == NULL)
     g_error ("phantom_generate: %s", message);
-  v = ct_volume_new (study->nx, study->ny, study->nz);
-  memcpy (v->spacing, study->spacing, sizeof v->spacing);
-  memcpy (v->origin, study->origin, sizeof v->origin);
-  memcpy (v->direction, study->direction, sizeof v->direction);
-  memcpy (v->hu, study->hu, ct_volume_n_voxels (v) * sizeof (float));
   *study_out = study;
-  return v;
+  return ct_phantom_volume_new (study);
 }
 
 /* Test-sized studies: 176 x 176 pixels of 2 mm (352 mm field of view), 60

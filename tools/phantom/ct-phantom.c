@@ -16,6 +16,7 @@
 #include "ct-nifti.h"
 #include "ct-volume.h"
 #include "phantom.h"
+#include "ct-phantom-volume.h"
 
 /* A DICOM UID under the 2.25 (UUID) root, derived from the seed so that a
  * study written twice gets the same UIDs. */
@@ -36,7 +37,7 @@ uid_from_seed (guint64 seed, const char *what)
 static CtVolume *
 volume_from_study (const PhantomStudy *study, GError **error)
 {
-  g_autoptr (CtVolume) volume = ct_volume_new (study->nx, study->ny, study->nz);
+  g_autoptr (CtVolume) volume = ct_phantom_volume_new (study);
 
   if (volume == NULL)
     {
@@ -44,10 +45,6 @@ volume_from_study (const PhantomStudy *study, GError **error)
                    study->nx, study->ny, study->nz);
       return NULL;
     }
-  memcpy (volume->hu, study->hu, ct_volume_n_voxels (volume) * sizeof (float));
-  memcpy (volume->spacing, study->spacing, sizeof volume->spacing);
-  memcpy (volume->origin, study->origin, sizeof volume->origin);
-  memcpy (volume->direction, study->direction, sizeof volume->direction);
   volume->patient_id = g_strdup_printf ("PHANTOM-%" G_GUINT64_FORMAT, study->seed);
   /* The name does not give the class away: the demo is a triage exercise. */
   volume->patient_name = g_strdup_printf ("Phantom^%" G_GUINT64_FORMAT, study->seed);
