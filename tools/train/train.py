@@ -163,6 +163,17 @@ def soft_dice_loss(prob, target):
     return 1.0 - (2.0 * inter + 1.0) / (prob.sum() + target.sum() + 1.0)
 
 
+def bce_dice_step(opt, logit, target):
+    """One optimiser step on BCE + soft Dice (both segmentation networks);
+    returns the loss as a float."""
+    loss = (F.binary_cross_entropy_with_logits(logit, target)
+            + soft_dice_loss(torch.sigmoid(logit), target))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return float(loss)
+
+
 # --------------------------------------------------------- BN re-estimation
 
 def reestimate_bn(model, batches, forward):
@@ -301,14 +312,9 @@ def train_seg(args):
         model.train()
         x, y = seg_batch(pool, medseg, rng, args)
         logit = seg_forward(model, to_fmt(x.to(device)))
-        y = y.to(device)
-        loss = (F.binary_cross_entropy_with_logits(logit, y)
-                + soft_dice_loss(torch.sigmoid(logit), y))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        loss = bce_dice_step(opt, logit, y.to(device))
         step += 1
-        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        run = loss if run is None else 0.95 * run + 0.05 * loss
         if step % 10 == 0:
             log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
         if step % 200 == 0:
@@ -508,13 +514,9 @@ def train_lungs(args):
         model.train()
         x, y = lungs_batch(pool, rng, args)
         logit = model(to_fmt(x.to(device)))
-        y = y.to(device)
-        loss = F.binary_cross_entropy_with_logits(logit, y) + soft_dice_loss(torch.sigmoid(logit), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        loss = bce_dice_step(opt, logit, y.to(device))
         step += 1
-        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        run = loss if run is None else 0.95 * run + 0.05 * loss
         if step % 10 == 0:
             log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
         if step % 100 == 0:
