@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ct-nn-c8.h"
 #include "ct-nn-conv.h"
 #include "ct-nn-gemm.h"
 #include "ct-nn-ops.h"
@@ -495,6 +496,234 @@ test_head (void)
   assert_close ("head", got, want, n, 1e-6, 1e-6);
 }
 
+/* ---- level 0 in the pixel-major 8-channel layout (ct-nn-c8.h) ------------ */
+
+/* planes [8][nimg][h][w] -> C8 zero-bordered [nimg][h+2][w+2][8] */
+static float *
+c8_bordered (const float *planes, int nimg, int h, int w)
+{
+  size_t n = (size_t) nimg * h * w;
+  g_autofree float *c8 = g_new (float, n * CT_C8);
+  float *bordered = g_new0 (float, (size_t) nimg * (h + 2) * (w + 2) * CT_C8);
+
+  ct_c8_from_planes (planes, nimg, h, w, c8);
+  for (int i = 0; i < nimg; i++)
+    for (int y = 0; y < h; y++)
+      memcpy (bordered + (((size_t) i * (h + 2) + y + 1) * (w + 2) + 1) * CT_C8,
+              c8 + ((size_t) i * h + y) * w * CT_C8, sizeof (float) * w * CT_C8);
+  return bordered;
+}
+
+/* C8 zero-bordered -> planes, asserting that the border is zero */
+static void
+c8_unborder (const float *bordered, int nimg, int h, int w, float *planes)
+{
+  size_t n = (size_t) nimg * h * w;
+  g_autofree float *c8 = g_new (float, n * CT_C8);
+
+  for (int i = 0; i < nimg; i++)
+    for (int y = 0; y < h + 2; y++)
+      for (int x = 0; x < w + 2; x++)
+        for (int c = 0; c < CT_C8; c++)
+          {
+            float v = bordered[(((size_t) i * (h + 2) + y) * (w + 2) + x) * CT_C8 + c];
+            if (y == 0 || x == 0 || y == h + 1 || x == w + 1)
+              g_assert_cmpfloat (v, ==, 0.0f);
+            else
+              c8[(((size_t) i * h + y - 1) * w + x - 1) * CT_C8 + c] = v;
+          }
+  ct_c8_to_planes (c8, nimg, h, w, planes);
+}
+
+static const int c8_sizes[][3] = { /* h, w, nimg */
+  { 1, 1, 1 }, { 7, 5, 2 }, { 33, 17, 1 }, { 13, 26, 3 }, { 4, 12, 1 }, { 9, 29, 2 },
+};
+
+/* conv3x3 8 -> 8, both row kernels, both epilogue forms, 1 and 2 threads,
+ * against ct_nn_ref_conv2d image by image */
+static void
+test_c8_conv (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (21);
+  gboolean kernels[2] = { FALSE, have_avx2 () };
+
+  for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
+    for (int form = 0; form < 2; form++)
+      for (int k = 0; k < (kernels[1] ? 2 : 1); k++)
+        for (int threads = 1; threads <= 2; threads++)
+          {
+            int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
+            size_t hw = (size_t) h * w, n = (size_t) nimg * hw;
+            size_t bordered_n = (size_t) nimg * (h + 2) * (w + 2) * CT_C8;
+            g_autofree float *x = random_floats (rand, CT_C8 * n, -1, 1);
+            g_autofree float *weight = random_floats (rand, CT_C8 * CT_C8 * 9, -0.5, 0.5);
+            g_autofree float *scale = random_floats (rand, CT_C8, 0.5, 1.5);
+            g_autofree float *shift = random_floats (rand, CT_C8, -0.5, 0.5);
+            g_autofree float *residual = random_floats (rand, CT_C8 * n, -1, 1);
+            g_autofree float *residual_c8 = g_new (float, CT_C8 * n);
+            g_autofree float *padded = c8_bordered (x, nimg, h, w);
+            g_autofree float *out = random_floats (rand, bordered_n, 100, 200); /* all written */
+            g_autofree float *want = g_new (float, CT_C8 * n);
+            g_autofree float *got = g_new (float, CT_C8 * n);
+            g_autofree char *what = g_strdup_printf ("c8 conv %dx%d nimg=%d form=%d %s threads=%d",
+                                                     h, w, nimg, form, k ? "avx2" : "portable",
+                                                     threads);
+            CtC8ConvWeights packed;
+            CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, FALSE };
+
+            for (int i = 0; i < nimg; i++)
+              {
+                g_autofree float *img = g_new (float, CT_C8 * hw);
+                g_autofree float *o = g_new (float, CT_C8 * hw);
+                for (int c = 0; c < CT_C8; c++)
+                  memcpy (img + c * hw, x + ((size_t) c * nimg + i) * hw, sizeof (float) * hw);
+                ct_nn_ref_conv2d (img, CT_C8, h, w, weight, NULL, CT_C8, 3, o);
+                for (int c = 0; c < CT_C8; c++)
+                  for (size_t p = 0; p < hw; p++)
+                    {
+                      size_t at = ((size_t) c * nimg + i) * hw + p;
+                      float v = o[c * hw + p];
+                      /* form 0: BN2 + ReLU into a bordered output (conv1);
+                       * form 1: bias + residual, plain output (conv2) */
+                      want[at] = form == 0 ? MAX (v * scale[c] + shift[c], 0.0f)
+                                           : v + shift[c] + residual[at];
+                    }
+              }
+            ct_c8_from_planes (residual, nimg, h, w, residual_c8);
+            if (form == 0)
+              {
+                ep.scale = scale;
+                ep.shift = shift;
+                ep.relu = TRUE;
+                ep.padded_output = TRUE;
+              }
+            else
+              {
+                ep.bias = shift;
+                ep.residual = residual_c8;
+              }
+            ct_c8_conv_weights_pack (&packed, weight);
+            ct_c8_conv3x3 (&packed, padded, nimg, h, w, &ep, out, k == 1, threads);
+            ct_c8_conv_weights_clear (&packed);
+            if (form == 0)
+              c8_unborder (out, nimg, h, w, got);
+            else
+              ct_c8_to_planes (out, nimg, h, w, got);
+            assert_close (what, got, want, CT_C8 * n, 2e-5, 2e-5);
+          }
+}
+
+/* act_pad, init conv, pooling to planes, upsample + add from planes, head:
+ * each against its channel-major counterpart */
+static void
+test_c8_ops (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (22);
+
+  for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
+    {
+      int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
+      int oh = (h + 1) / 2, ow = (w + 1) / 2;
+      size_t hw = (size_t) h * w, n = (size_t) nimg * hw, on = (size_t) nimg * oh * ow;
+      size_t pplane = (size_t) (h + 2) * (w + 2);
+      g_autofree float *x = random_floats (rand, CT_C8 * n, -2, 2);
+      g_autofree float *x_c8 = g_new (float, CT_C8 * n);
+      g_autofree float *scale = random_floats (rand, CT_C8, 0.5, 1.5);
+      g_autofree float *shift = random_floats (rand, CT_C8, -0.5, 0.5);
+      g_autofree float *weight = random_floats (rand, CT_C8, -1, 1);
+      g_autofree float *want = g_new (float, CT_C8 * nimg * pplane + CT_C8 * n);
+      g_autofree float *got = g_new (float, CT_C8 * nimg * pplane + CT_C8 * n);
+      g_autofree float *tmp = g_new (float, CT_C8 * nimg * pplane + CT_C8 * n);
+      g_autofree float *slices = random_floats (rand, n, -1, 1);
+      g_autofree float *padded1 = g_new0 (float, (size_t) nimg * pplane);
+      g_autofree float *init_w = random_floats (rand, CT_C8 * 9, -0.5, 0.5);
+      g_autofree float *init_b = random_floats (rand, CT_C8, -0.5, 0.5);
+      g_autofree float *low = random_floats (rand, CT_C8 * on, -1, 1);
+      g_autofree char *what = NULL;
+
+      ct_c8_from_planes (x, nimg, h, w, x_c8);
+
+      /* act_pad: bordered C8 of relu(x * scale + shift) */
+      ct_nn_act_pad (x, CT_C8, nimg, h, w, scale, shift, TRUE, want, 1);
+      ct_c8_act_pad (x_c8, nimg, h, w, scale, shift, TRUE, tmp, 2);
+      c8_unborder (tmp, nimg, h, w, got);
+      for (int c = 0; c < CT_C8; c++) /* want is bordered planes: take interiors */
+        for (int i = 0; i < nimg; i++)
+          for (int y = 0; y < h; y++)
+            memmove (want + ((size_t) c * nimg + i) * hw + (size_t) y * w,
+                     want + ((size_t) c * nimg + i) * pplane + (size_t) (y + 1) * (w + 2) + 1,
+                     sizeof (float) * w);
+      what = g_strdup_printf ("c8 act_pad %dx%d", h, w);
+      assert_close (what, got, want, CT_C8 * n, 0, 0);
+      g_clear_pointer (&what, g_free);
+
+      /* init conv 1 -> 8 with bias */
+      ct_nn_act_pad (slices, 1, nimg, h, w, NULL, NULL, FALSE, padded1, 1);
+      for (int i = 0; i < nimg; i++)
+        {
+          g_autofree float *o = g_new (float, CT_C8 * hw);
+          ct_nn_ref_conv2d (slices + i * hw, 1, h, w, init_w, init_b, CT_C8, 3, o);
+          for (int c = 0; c < CT_C8; c++)
+            memcpy (want + ((size_t) c * nimg + i) * hw, o + c * hw, sizeof (float) * hw);
+        }
+      ct_c8_init_conv (padded1, nimg, h, w, init_w, init_b, tmp, 2);
+      ct_c8_to_planes (tmp, nimg, h, w, got);
+      what = g_strdup_printf ("c8 init conv %dx%d", h, w);
+      assert_close (what, got, want, CT_C8 * n, 1e-6, 1e-6);
+      g_clear_pointer (&what, g_free);
+
+      /* max pooling C8 -> planes */
+      ct_nn_ref_maxpool2x2_ceil (x, CT_C8 * nimg, h, w, want);
+      ct_c8_maxpool_to_planes (x_c8, nimg, h, w, got, 2);
+      what = g_strdup_printf ("c8 maxpool %dx%d", h, w);
+      assert_close (what, got, want, CT_C8 * on, 0, 0);
+      g_clear_pointer (&what, g_free);
+
+      /* upsample planes (oh x ow) -> h x w, + skip (x) */
+      ct_nn_bilinear_add (low, CT_C8 * nimg, oh, ow, x, want, h, w, 1);
+      ct_c8_bilinear_add (low, nimg, oh, ow, x_c8, tmp, h, w, 2);
+      ct_c8_to_planes (tmp, nimg, h, w, got);
+      what = g_strdup_printf ("c8 bilinear_add %dx%d", h, w);
+      assert_close (what, got, want, CT_C8 * n, 0, 0);
+      g_clear_pointer (&what, g_free);
+
+      /* head */
+      ct_nn_head_sigmoid (x, CT_C8, n, scale, shift, weight, want, 1);
+      ct_c8_head_sigmoid (x_c8, n, scale, shift, weight, got, 2);
+      what = g_strdup_printf ("c8 head %dx%d", h, w);
+      assert_close (what, got, want, n, 0, 0);
+      g_clear_pointer (&what, g_free);
+
+      /* pyramid pooling, slice by slice of a depth-(nimg + 2) block (the
+       * last slices are absent: bins along depth that they would fill keep
+       * -inf in both); levels 1, 2 and 3 need h, w >= 3 */
+      if (h >= 3 && w >= 3)
+        {
+          static const int levels[] = { 1, 2, 3 };
+          size_t nf = ct_nn_pyramid_n_features (CT_C8, levels, 3);
+          g_autofree float *acc_ref = g_new (float, nf);
+          g_autofree float *acc_c8 = g_new (float, nf);
+
+          ct_nn_ref_pyramid_init (acc_ref, nf);
+          ct_nn_ref_pyramid_init (acc_c8, nf);
+          for (int i = 0; i < nimg; i++)
+            {
+              ct_nn_ref_pyramid_accumulate (acc_ref, levels, 3, x + (size_t) i * hw, CT_C8, n, h,
+                                            w, i, nimg + 2);
+              ct_c8_pyramid_accumulate (acc_c8, levels, 3, x_c8 + (size_t) i * hw * CT_C8, h, w,
+                                        i, nimg + 2);
+            }
+          for (size_t f = 0; f < nf; f++) /* -inf == -inf, but inf - inf is NaN */
+            {
+              acc_ref[f] = isinf (acc_ref[f]) ? -1e30f : acc_ref[f];
+              acc_c8[f] = isinf (acc_c8[f]) ? -1e30f : acc_c8[f];
+            }
+          what = g_strdup_printf ("c8 pyramid %dx%d", h, w);
+          assert_close (what, acc_c8, acc_ref, nf, 0, 0);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -509,5 +738,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/kernels/act-pad", test_act_pad);
   g_test_add_func ("/nn/kernels/pool-and-upsample", test_ops_random);
   g_test_add_func ("/nn/kernels/head", test_head);
+  g_test_add_func ("/nn/kernels/c8-conv-vs-reference", test_c8_conv);
+  g_test_add_func ("/nn/kernels/c8-ops-vs-planes", test_c8_ops);
   return g_test_run ();
 }

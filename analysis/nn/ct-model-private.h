@@ -5,6 +5,7 @@
 
 #include "ct-model.h"
 #include "ct-net-structure.h"
+#include "ct-nn-c8.h"
 #include "ct-nn-conv.h"
 #include "ct-nn-winograd.h"
 
@@ -37,6 +38,8 @@ typedef struct
   CtWinogradWeights wino_conv1;
   CtWinogradWeights wino_conv2;       /* 3x3 part only ... */
   CtConvWeights     packed_shortcut;  /* ... and then the 1x1 shortcut (K = in) */
+  /* 8 -> 8 blocks (level 0): also packed for the pixel-major path (ct-nn-c8.h) */
+  CtC8ConvWeights   c8_conv1, c8_conv2;
 } CtResBlock;
 
 typedef struct

@@ -152,6 +152,11 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, const char *prefi
     b->shortcut = take (loader, 4, shortcut_shape, "%s.shortcut.weight", prefix);
   if (loader->error != NULL)
     return;
+  if (in == CT_C8 && out == CT_C8)
+    {
+      ct_c8_conv_weights_pack (&b->c8_conv1, b->conv1);
+      ct_c8_conv_weights_pack (&b->c8_conv2, b->conv2);
+    }
   b->winograd1 = in >= winograd_min_channels ();
   b->winograd2 = out >= winograd_min_channels ();
   if (b->winograd1)
@@ -179,6 +184,8 @@ resblock_clear (CtResBlock *b)
   ct_conv_weights_clear (&b->packed_shortcut);
   ct_winograd_weights_clear (&b->wino_conv1);
   ct_winograd_weights_clear (&b->wino_conv2);
+  ct_c8_conv_weights_clear (&b->c8_conv1);
+  ct_c8_conv_weights_clear (&b->c8_conv2);
 }
 
 static void

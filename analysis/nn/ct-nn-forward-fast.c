@@ -11,7 +11,12 @@
  *    copy conv1 reads (padding after the activation, as in PyTorch);
  *  - BN2 + ReLU after conv1: conv1's epilogue;
  *  - the 1x1 shortcut: extra K rows of conv2's GEMM; the identity residual:
- *    conv2's epilogue. */
+ *    conv2's epilogue.
+ * Level 0, where every tensor has 8 channels in the paper's structure, runs
+ * in the pixel-major layout of ct-nn-c8.h (direct 3x3 convolutions, 2-3x
+ * faster there than the GEMM on channel planes); level 1 and below stay
+ * channel-major. CT_NN_LEVEL0_PLANES=1 in the environment keeps level 0
+ * channel-major too (side-by-side measurements, tests). */
 #include "ct-model-private.h"
 
 #include "ct-error.h"
@@ -71,6 +76,8 @@ typedef struct
   float                *scratch;        /* per-thread GEMM packing */
   int                   n_threads;
   CtGemmMicroKernel     kernel;
+  gboolean              c8;             /* level 0 pixel-major (ct-nn-c8.h) */
+  gboolean              c8_avx2;        /* its AVX2 row kernel */
   Profile              *profile;        /* NULL unless CT_NN_PROFILE is set */
 } Plan;
 
@@ -120,10 +127,36 @@ path_max_channels (const CtChannelPath *p)
   return m;
 }
 
+static gboolean
+path_all (const CtChannelPath *p, int channels)
+{
+  for (int i = 0; i < p->n; i++)
+    if (p->channels[i] != channels)
+      return FALSE;
+  return TRUE;
+}
+
+/* Whether every level-0 tensor has CT_C8 channels: the init conv, both
+ * paths, what comes up from level 1 and the top (= the seg block). */
+static gboolean
+level0_is_c8 (const CtNetStructure *s)
+{
+  int from_below;
+
+  if (s->n_levels < 1)
+    return FALSE;
+  from_below = s->n_levels > 1 ? s->up[1].channels[s->up[1].n - 1]
+                               : s->bridge.channels[s->bridge.n - 1];
+  return s->init_channels == CT_C8 && path_all (&s->down[0], CT_C8)
+         && path_all (&s->up[0], CT_C8) && from_below == CT_C8 && s->top_channels == CT_C8;
+}
+
 static void
 plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batch, int h, int w,
            int n_threads)
 {
+  const char *planes_env = g_getenv ("CT_NN_LEVEL0_PLANES");
+
   size_t max_tensor = 0, max_padded = 0;
 
   memset (plan, 0, sizeof *plan);
@@ -132,6 +165,11 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
   plan->batch = batch;
   plan->n_threads = n_threads;
   plan->kernel = ct_gemm_best_kernel ();
+  plan->c8 = level0_is_c8 (s) && w <= CT_C8_MAX_WIDTH
+             && !(planes_env != NULL && atoi (planes_env) > 0);
+#if defined(__x86_64__) || defined(__i386__)
+  plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours CT_NN_PORTABLE */
+#endif
   plan->hs[0] = h;
   plan->ws[0] = w;
   for (int l = 0; l < s->n_levels; l++)
@@ -260,6 +298,27 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
                 (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
+/* The same block at level 0 in the pixel-major layout: act(x) -> padded,
+ * conv1 (+BN2+ReLU) -> padded2, conv2 + identity residual x -> out. */
+static void
+resblock_c8 (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
+{
+  CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
+  CtConvEpilogue ep2 = { NULL, NULL, NULL, x, FALSE, FALSE };
+  double plane = (double) h * w;
+
+  g_assert (b->shortcut == NULL && b->c8_conv1.packed != NULL);
+  ct_c8_act_pad (x, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
+                 plan->n_threads);
+  profile_mark (plan, "bn-relu-pad c8", 0, b->in, b->in, h, w, 0.0);
+  ct_c8_conv3x3 (&b->c8_conv1, plan->padded, plan->nimg, h, w, &ep1, plan->padded2,
+                 plan->c8_avx2, plan->n_threads);
+  profile_mark (plan, "conv1 c8", 0, b->in, b->out, h, w, 9.0 * b->in * b->out * plane);
+  ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, plan->nimg, h, w, &ep2, out, plan->c8_avx2,
+                 plan->n_threads);
+  profile_mark (plan, "conv2+res c8", 0, b->out, b->out, h, w, 9.0 * b->out * b->out * plane);
+}
+
 static float *
 other_work (Plan *plan, const float *a, const float *b)
 {
@@ -274,7 +333,7 @@ other_work (Plan *plan, const float *a, const float *b)
  * x unless the path is empty, then x is copied). */
 static void
 run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
-          float *final, int h, int w)
+          float *final, int level, int h, int w)
 {
   const float *cur = x;
 
@@ -287,7 +346,10 @@ run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, cons
   for (int i = 0; i < path->n_blocks; i++)
     {
       float *dst = i == path->n_blocks - 1 ? final : other_work (plan, cur, final);
-      resblock (plan, &path->blocks[i], cur, dst, h, w);
+      if (level == 0 && plan->c8)
+        resblock_c8 (plan, &path->blocks[i], cur, dst, h, w);
+      else
+        resblock (plan, &path->blocks[i], cur, dst, h, w);
       cur = dst;
     }
 }
@@ -306,20 +368,28 @@ backbone (Plan *plan, const float *slices)
   int c, L = s->n_levels;
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
-  ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
+  if (plan->c8)
+    ct_c8_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
+                     plan->n_threads);
+  else
+    ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
   profile_mark (plan, "init conv", 0, 1, s->init_channels, h, w, 9.0 * s->init_channels * h * w);
 
   for (int l = 0; l < L; l++)
     {
       c = s->down[l].channels[s->down[l].n - 1];
-      run_path (plan, &wt->down[l], &s->down[l], x, plan->skips[l], plan->hs[l], plan->ws[l]);
-      ct_nn_maxpool2x2_ceil (plan->skips[l], c * plan->nimg, plan->hs[l], plan->ws[l], x,
-                             plan->n_threads);
+      run_path (plan, &wt->down[l], &s->down[l], x, plan->skips[l], l, plan->hs[l], plan->ws[l]);
+      if (l == 0 && plan->c8)
+        ct_c8_maxpool_to_planes (plan->skips[0], plan->nimg, plan->hs[0], plan->ws[0], x,
+                                 plan->n_threads);
+      else
+        ct_nn_maxpool2x2_ceil (plan->skips[l], c * plan->nimg, plan->hs[l], plan->ws[l], x,
+                               plan->n_threads);
       profile_mark (plan, "maxpool", l, c, c, plan->hs[l], plan->ws[l], 0.0);
     }
   {
     float *y = other_work (plan, x, NULL);
-    run_path (plan, &wt->bridge, &s->bridge, x, y, plan->hs[L], plan->ws[L]);
+    run_path (plan, &wt->bridge, &s->bridge, x, y, L, plan->hs[L], plan->ws[L]);
     x = y;
   }
   c = s->bridge.channels[s->bridge.n - 1];
@@ -328,11 +398,15 @@ backbone (Plan *plan, const float *slices)
       float *u = other_work (plan, x, NULL);
       float *y;
 
-      ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], plan->skips[l],
-                          u, plan->hs[l], plan->ws[l], plan->n_threads);
+      if (l == 0 && plan->c8)
+        ct_c8_bilinear_add (x, plan->nimg, plan->hs[1], plan->ws[1], plan->skips[0], u,
+                            plan->hs[0], plan->ws[0], plan->n_threads);
+      else
+        ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], plan->skips[l],
+                            u, plan->hs[l], plan->ws[l], plan->n_threads);
       profile_mark (plan, "upsample+add", l, c, c, plan->hs[l], plan->ws[l], 0.0);
       y = other_work (plan, u, NULL);
-      run_path (plan, &wt->up[l], &s->up[l], u, y, plan->hs[l], plan->ws[l]);
+      run_path (plan, &wt->up[l], &s->up[l], u, y, l, plan->hs[l], plan->ws[l]);
       x = y;
       c = s->up[l].channels[s->up[l].n - 1];
     }
@@ -360,16 +434,29 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
 
       if (pyramid != NULL)
         for (int i = 0; i < plan->nimg; i++)
-          ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                        f + (size_t) i * plane, s->top_channels,
-                                        plane * plan->nimg, h, w, d0 + i, n);
+          {
+            if (plan->c8)
+              ct_c8_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
+                                        f + (size_t) i * plane * CT_C8, h, w, d0 + i, n);
+            else
+              ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
+                                            f + (size_t) i * plane, s->top_channels,
+                                            plane * plan->nimg, h, w, d0 + i, n);
+          }
       profile_mark (plan, "pyramid pool", 0, s->top_channels, s->top_channels, h, w, 0.0);
-      resblock (plan, &wt->seg_block, f, g, h, w);
+      if (plan->c8)
+        resblock_c8 (plan, &wt->seg_block, f, g, h, w);
+      else
+        resblock (plan, &wt->seg_block, f, g, h, w);
       f = g;
     }
-  ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,
-                      wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
-                      plan->n_threads);
+  if (plan->c8)
+    ct_c8_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
+                        wt->head_conv, out_probability + (size_t) d0 * plane, plan->n_threads);
+  else
+    ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,
+                        wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
+                        plan->n_threads);
   profile_mark (plan, "head+sigmoid", 0, s->top_channels, 1, h, w, 0.0);
 }
 
@@ -393,6 +480,17 @@ profile_print (const Profile *pr, const char *arch, int n, int h, int w, int n_t
       else
         fprintf (stderr, "%7s\n", "-");
     }
+}
+
+/* CT_NN_BATCH_SLICES, or CT_NN_BATCH (1..64) from the environment for
+ * side-by-side measurements. */
+static int
+batch_slices (void)
+{
+  const char *text = g_getenv ("CT_NN_BATCH");
+  int v = text != NULL ? atoi (text) : 0;
+
+  return v >= 1 && v <= 64 ? v : CT_NN_BATCH_SLICES;
 }
 
 gboolean
@@ -422,7 +520,7 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
       profile = g_new0 (Profile, 1);
       teams = 1;
     }
-  batch = MIN (CT_NN_BATCH_SLICES, (n + teams - 1) / teams);
+  batch = MIN (batch_slices (), (n + teams - 1) / teams);
   plans = g_new0 (Plan, teams);
   for (int t = 0; t < teams; t++)
     plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);

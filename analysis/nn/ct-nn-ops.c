@@ -70,8 +70,8 @@ ct_nn_maxpool2x2_ceil (const float *src, int planes, int h, int w, float *dst, i
     }
 }
 
-static void
-source_index (int dst, int in_size, int out_size, int *i0, int *i1, float *lambda)
+void
+ct_nn_bilinear_source (int dst, int in_size, int out_size, int *i0, int *i1, float *lambda)
 {
   float scale = (float) in_size / (float) out_size;
   float src = scale * ((float) dst + 0.5f) - 0.5f;
@@ -106,14 +106,14 @@ ct_nn_bilinear_add (const float *src, int planes, int h, int w,
 
       if (table)
         for (int x = 0; x < ow; x++)
-          source_index (x, w, ow, &xs0[x], &xs1[x], &lxs[x]);
+          ct_nn_bilinear_source (x, w, ow, &xs0[x], &xs1[x], &lxs[x]);
       for (int y = 0; y < oh; y++)
         {
           int y0, y1;
           float ly;
           const float *r0, *r1;
 
-          source_index (y, h, oh, &y0, &y1, &ly);
+          ct_nn_bilinear_source (y, h, oh, &y0, &y1, &ly);
           r0 = in + (size_t) y0 * w;
           r1 = in + (size_t) y1 * w;
           for (int x = 0; x < ow; x++)
@@ -130,7 +130,7 @@ ct_nn_bilinear_add (const float *src, int planes, int h, int w,
                 }
               else
                 {
-                  source_index (x, w, ow, &x0, &x1, &lx);
+                  ct_nn_bilinear_source (x, w, ow, &x0, &x1, &lx);
                 }
               v = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1])
                   + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);

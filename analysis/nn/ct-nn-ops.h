@@ -17,6 +17,10 @@ void ct_nn_act_pad (const float *src, int c, int nimg, int h, int w,
 void ct_nn_maxpool2x2_ceil (const float *src, int planes, int h, int w, float *dst,
                             int n_threads);
 
+/* The two source indices and the weight of i1 for output index dst when
+ * resizing in_size -> out_size (PyTorch, align_corners=False). */
+void ct_nn_bilinear_source (int dst, int in_size, int out_size, int *i0, int *i1, float *lambda);
+
 /* dst[p][oh][ow] = bilinear(src[p][h][w] -> oh x ow) + skip[p][oh][ow]. */
 void ct_nn_bilinear_add (const float *src, int planes, int h, int w,
                          const float *skip, float *dst, int oh, int ow, int n_threads);

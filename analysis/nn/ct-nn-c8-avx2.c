@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-c8-avx2.c: the AVX2/FMA row kernel of the level-0 convolution
+ * 8 -> 8 (ct-nn-c8.h), compiled for those extensions through a target
+ * attribute and called only when the CPU has them.
+ *
+ * A block of P output pixels keeps P accumulators of 8 output channels
+ * (P = 12: 12 + 1 weight vector + 1 broadcast = 14 of the 16 ymm
+ * registers). Per tap (3 x 3) and input channel: one load of the 8 weights
+ * [co], P broadcasts of the input value, P FMAs. The input is read from 3
+ * contiguous bordered rows; nothing is packed. Rows whose width is not a
+ * multiple of 12 end with blocks of 4 and then single pixels. Measured
+ * alone (4 slices of 180 x 180, best of 50): 73-74 GFLOPS on one Zen 3
+ * core against 55-65 for the channel-major GEMM. */
+#include "ct-nn-c8.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+
+#include <immintrin.h>
+
+#define AVX2 __attribute__ ((target ("avx2,fma")))
+
+AVX2 static inline __attribute__ ((always_inline)) void
+conv_block (const float *in, size_t in_row_stride, const float *packed, __m256 vscale,
+            __m256 vshift, const float *residual, int relu, float *out, const int P)
+{
+  __m256 acc[12];
+
+  for (int p = 0; p < P; p++)
+    acc[p] = _mm256_setzero_ps ();
+  for (int t = 0; t < 9; t++)
+    {
+      const float *src = in + (size_t) (t / 3) * in_row_stride + (size_t) (t % 3) * CT_C8;
+      const float *wt = packed + t * CT_C8 * CT_C8;
+      for (int ci = 0; ci < CT_C8; ci++)
+        {
+          __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
+#pragma GCC unroll 12
+          for (int p = 0; p < P; p++)
+            acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
+        }
+    }
+#pragma GCC unroll 12
+  for (int p = 0; p < P; p++)
+    {
+      __m256 v = _mm256_fmadd_ps (acc[p], vscale, vshift);
+      if (residual != NULL)
+        v = _mm256_add_ps (v, _mm256_loadu_ps (residual + p * CT_C8));
+      if (relu)
+        v = _mm256_max_ps (v, _mm256_setzero_ps ());
+      _mm256_storeu_ps (out + p * CT_C8, v);
+    }
+}
+
+AVX2 void
+ct_c8_conv_row_avx2 (const float *in_row, size_t in_row_stride, int w, const float *packed,
+                     const float *scale, const float *shift, const float *residual_row, int relu,
+                     float *out_row)
+{
+  __m256 vscale = scale != NULL ? _mm256_loadu_ps (scale) : _mm256_set1_ps (1.0f);
+  __m256 vshift = shift != NULL ? _mm256_loadu_ps (shift) : _mm256_setzero_ps ();
+  int x = 0;
+
+  for (; x + 12 <= w; x += 12)
+    conv_block (in_row + (size_t) x * CT_C8, in_row_stride, packed, vscale, vshift,
+                residual_row != NULL ? residual_row + (size_t) x * CT_C8 : NULL, relu,
+                out_row + (size_t) x * CT_C8, 12);
+  for (; x + 4 <= w; x += 4)
+    conv_block (in_row + (size_t) x * CT_C8, in_row_stride, packed, vscale, vshift,
+                residual_row != NULL ? residual_row + (size_t) x * CT_C8 : NULL, relu,
+                out_row + (size_t) x * CT_C8, 4);
+  for (; x < w; x++)
+    conv_block (in_row + (size_t) x * CT_C8, in_row_stride, packed, vscale, vshift,
+                residual_row != NULL ? residual_row + (size_t) x * CT_C8 : NULL, relu,
+                out_row + (size_t) x * CT_C8, 1);
+}
+
+#endif

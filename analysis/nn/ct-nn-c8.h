@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-c8.h: level 0 of the optimized path in a pixel-major layout.
+ *
+ * Level 0 of both networks (full resolution: 180 x 180 for the lungs,
+ * the lung box for the multitask network) has exactly 8 channels in every
+ * tensor (init conv, both ResBlock paths, the seg block, the head). In the
+ * channel-major layout of the rest of the engine [C][nimg][H][W] its 3x3
+ * convolutions read 24 row streams (8 channel planes x 3 rows) per output
+ * strip and ran at 24-32 GFLOPS inside the network, a quarter of the
+ * engine's time (docs/performance.md). Here level-0 tensors are stored
+ * "C8": [nimg][H][W][8], 8 channels interleaved per pixel (NHWC with C = 8),
+ * or zero-bordered [nimg][H+2][W+2][8]. A 3x3 convolution 8 -> 8 is then a
+ * direct convolution: 12 output pixels x 8 output channels in registers,
+ * per tap and input channel one vector of 8 weights times 12 broadcast
+ * inputs, reading only 3 contiguous input rows.
+ *
+ * Conversions happen inside steps that pass over the data anyway: the init
+ * conv writes C8, max pooling 0 -> 1 reads C8 and writes planes, the
+ * upsample + add 1 -> 0 reads planes and writes C8, the head reads C8.
+ * Every kernel here has a channel-major reference (ct-nn-ref.h, ct-nn-ops.h)
+ * and is tested against it (tests/test-nn-kernels.c). No allocation. */
+#pragma once
+
+#include <glib.h>
+
+#include "ct-nn-conv.h"
+
+G_BEGIN_DECLS
+
+#define CT_C8 8
+/* Widest level-0 row ct_c8_bilinear_add takes (its tables are on the
+ * stack); wider inputs keep level 0 channel-major. 2048 at 2 mm = 4 m. */
+#define CT_C8_MAX_WIDTH 2048
+
+/* A 3x3 convolution 8 -> 8 packed as [9 taps][8 ci][8 co]. */
+typedef struct
+{
+  float *packed;
+} CtC8ConvWeights;
+
+/* w3x3: [8 co][8 ci][3][3] (PyTorch layout). */
+void ct_c8_conv_weights_pack  (CtC8ConvWeights *self, const float *w3x3);
+void ct_c8_conv_weights_clear (CtC8ConvWeights *self);
+
+/* out = epilogue(conv3x3(padded)): padded is C8 zero-bordered; the epilogue
+ * is that of ct-nn-conv.h, per output channel (scale/shift or bias, then
+ * + residual (C8 plain) when non-NULL, then ReLU), and out is C8 plain, or
+ * C8 zero-bordered (border written) with padded_output. avx2 selects the
+ * AVX2/FMA row kernel (only when the CPU has it); otherwise portable C. */
+void ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, int nimg, int h, int w,
+                    const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads);
+
+/* The row kernels behind ct_c8_conv3x3: output row y of image i, pixels
+ * [0, w). in_row points at bordered row y (the top tap row) of image i.
+ * Exposed for the kernel tests. */
+typedef void (*CtC8RowKernel) (const float *in_row, size_t in_row_stride, int w,
+                               const float *packed, const float *scale, const float *shift,
+                               const float *residual_row, int relu, float *out_row);
+void ct_c8_conv_row_portable (const float *in_row, size_t in_row_stride, int w,
+                              const float *packed, const float *scale, const float *shift,
+                              const float *residual_row, int relu, float *out_row);
+#if defined(__x86_64__) || defined(__i386__)
+void ct_c8_conv_row_avx2 (const float *in_row, size_t in_row_stride, int w,
+                          const float *packed, const float *scale, const float *shift,
+                          const float *residual_row, int relu, float *out_row);
+#endif
+
+/* dst C8 zero-bordered = act(src C8 plain), act(x) = relu(x * scale[c] +
+ * shift[c]) with scale (relu only when relu != 0), x without. */
+void ct_c8_act_pad (const float *src, int nimg, int h, int w, const float *scale,
+                    const float *shift, int relu, float *dst, int n_threads);
+
+/* The init conv 1 -> 8 with bias: padded1 is the input slices zero-bordered
+ * [nimg][h+2][w+2]; weight [8][1][3][3], bias [8]; out C8 plain. */
+void ct_c8_init_conv (const float *padded1, int nimg, int h, int w, const float *weight,
+                      const float *bias, float *out, int n_threads);
+
+/* 2x2 ceil-mode max pooling of src C8 plain [nimg][h][w][8] into planes
+ * dst [8][nimg][ceil(h/2)][ceil(w/2)] (level 1's layout). */
+void ct_c8_maxpool_to_planes (const float *src, int nimg, int h, int w, float *dst,
+                              int n_threads);
+
+/* dst C8 plain [nimg][oh][ow][8] = bilinear(src planes [8][nimg][h][w] ->
+ * oh x ow, PyTorch align_corners=False) + skip C8 plain; ow <= CT_C8_MAX_WIDTH. */
+void ct_c8_bilinear_add (const float *src, int nimg, int h, int w, const float *skip,
+                         float *dst, int oh, int ow, int n_threads);
+
+/* out[p] = sigmoid(sum_c weight[c] * relu(x[p][c] * scale[c] + shift[c]))
+ * for the n pixels of x C8 plain. */
+void ct_c8_head_sigmoid (const float *x, size_t n, const float *scale, const float *shift,
+                         const float *weight, float *out, int n_threads);
+
+/* ct_nn_ref_pyramid_accumulate (ct-nn-ref.h) for one slice in C8
+ * [h][w][8] (8 channels): the same features in the same order. */
+void ct_c8_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice,
+                               int h, int w, int d, int depth);
+
+/* Layout conversions (C8 plain <-> planes [8][nimg][h][w]), used for the
+ * pyramid pooling (which reads planes) and by the tests. */
+void ct_c8_from_planes (const float *planes, int nimg, int h, int w, float *dst);
+void ct_c8_to_planes   (const float *src, int nimg, int h, int w, float *planes);
+
+G_END_DECLS
