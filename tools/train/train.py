@@ -163,11 +163,13 @@ def soft_dice_loss(prob, target):
     return 1.0 - (2.0 * inter + 1.0) / (prob.sum() + target.sum() + 1.0)
 
 
-def bce_dice_step(opt, logit, target):
-    """One optimiser step on BCE + soft Dice (both segmentation networks);
-    returns the loss as a float."""
-    loss = (F.binary_cross_entropy_with_logits(logit, target)
-            + soft_dice_loss(torch.sigmoid(logit), target))
+def bce_dice_step(opt, logit, target, dice=True):
+    """One optimiser step on BCE + soft Dice (both segmentation networks;
+    dice=False: BCE alone, the paper's loss, for the ablation); returns the
+    loss as a float."""
+    loss = F.binary_cross_entropy_with_logits(logit, target)
+    if dice:
+        loss = loss + soft_dice_loss(torch.sigmoid(logit), target)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
@@ -196,16 +198,18 @@ def reestimate_bn(model, batches, forward):
 # ----------------------------------------------------------------- multitask
 
 def seg_batch(pool, medseg, rng, args):
-    """2-D lesion batch: phantom slices (half COVID-19 with a lesion in the
-    crop, a quarter COVID-19 anywhere in the lungs, a quarter normal) and
-    MedSeg slices, all cropped to height x width on the 2 mm grid."""
+    """2-D lesion batch: phantom slices (by default half COVID-19 with a
+    lesion in the crop (--anchored-share), a quarter COVID-19 anywhere in the
+    lungs, a quarter normal) and MedSeg slices, all cropped to height x width
+    on the 2 mm grid."""
     xs, ys = [], []
+    anchored = args.anchored_share
     for i in range(args.seg_batch):
         r = rng.random()
         s = pool.pick(rng, covid=r < 0.75, label=None if r < 0.75 else 0)
         if s is None:
             s = pool.pick(rng, covid=True)
-        if r < 0.5 or int(s["label"]) != 1:
+        if r < anchored or int(s["label"]) != 1:
             hu, les = multitask_crop(s, rng, 1, args.height, args.width)
         else:
             saved = s["lesion_slices"]
@@ -302,8 +306,9 @@ def train_seg(args):
     budget = args.minutes * 60.0
     t0 = time.time()
     step, best, last_val, run = 0, None, t0, None
-    while time.time() - t0 < budget:
-        frac = (time.time() - t0) / budget
+    while time.time() - t0 < budget and (args.max_steps <= 0 or step < args.max_steps):
+        # with --max-steps the schedule follows steps, not the clock (ablations)
+        frac = step / args.max_steps if args.max_steps > 0 else (time.time() - t0) / budget
         lr = args.lr if frac < args.low_lr else args.lr3
         if step < args.warmup:
             lr = lr * (step + 1) / args.warmup
@@ -312,16 +317,21 @@ def train_seg(args):
         model.train()
         x, y = seg_batch(pool, medseg, rng, args)
         logit = seg_forward(model, to_fmt(x.to(device)))
-        loss = bce_dice_step(opt, logit, y.to(device))
+        loss = bce_dice_step(opt, logit, y.to(device), dice=not args.no_dice)
         step += 1
         run = loss if run is None else 0.95 * run + 0.05 * loss
         if step % 10 == 0:
             log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
         if step % 200 == 0:
             pool.refresh()
-        last = time.time() - t0 >= budget
+        last = time.time() - t0 >= budget or (args.max_steps > 0 and step >= args.max_steps)
         if time.time() - last_val >= args.val_minutes * 60 or last:
             last_val = time.time()
+            if args.raw_bn_too:
+                # ablation of BN re-estimation: the same weights with the
+                # running statistics training left behind
+                raw = validate_seg(model, val, medseg_val, device)
+                log(fh, event="val-raw-bn", step=step, **raw)
             cand = copy.deepcopy(model)
             reestimate_bn(cand, [seg_batch(pool, medseg, rng, args)[0] for _ in range(args.bn_batches)],
                           lambda m, bb: seg_forward(m, to_fmt(bb.to(device))))
@@ -566,6 +576,14 @@ def main():
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--medseg-slices", type=int, default=2, help="MedSeg slices per step")
     ap.add_argument("--lr", type=float, default=1e-3)
+    # seg ablations (docs/model-card.md, "What each change buys")
+    ap.add_argument("--max-steps", type=int, default=0,
+                    help="seg: stop after this many steps (0: the clock decides)")
+    ap.add_argument("--no-dice", action="store_true", help="seg: BCE alone, no Dice term")
+    ap.add_argument("--anchored-share", type=float, default=0.5,
+                    help="seg: share of crops that must contain a lesion")
+    ap.add_argument("--raw-bn-too", action="store_true",
+                    help="seg: also validate with the running BN statistics")
     ap.add_argument("--lr3", type=float, default=1e-4, help="LR after --low-lr")
     ap.add_argument("--low-lr", type=float, default=0.8, help="fraction where the LR drops")
     # lungs
