@@ -106,12 +106,14 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
                                   CtModelProgressFunc progress, gpointer user_data,
                                   GError **error);
 
-/* Input channels from which a 3x3 convolution runs by Winograd F(2x2,3x3):
- * by default never, because with scalar transforms it measured slower than
- * the direct GEMM at every width of these networks (docs/performance.md);
- * the environment variable CT_NN_WINOGRAD_MIN_CHANNELS overrides it when
- * the model is loaded (experiments, tests). */
-#define CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS G_MAXINT
+/* Channels (input for conv1, output for conv2) from which a 3x3
+ * convolution outside the bridge runs by Winograd F(2x2,3x3): with scalar
+ * transforms it pays only where the transforms are cheap against the GEMM,
+ * at 128 and 256 channels (levels 4-5: -18 to -40 % there; measured slower
+ * at 16-64 channels and in the bridge; docs/performance.md). The
+ * environment variable CT_NN_WINOGRAD_MIN_CHANNELS overrides it when the
+ * model is loaded (experiments, tests). */
+#define CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS 128
 
 /* Slices per batch of the optimized path: bounds memory, and 4 measured
  * ~5 % faster than 8 at 180 x 180 (level-0 tensors stay in L3). */

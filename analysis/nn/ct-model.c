@@ -133,8 +133,12 @@ winograd_min_channels (void)
   return v >= 1 && v <= G_MAXINT ? (int) v : CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS;
 }
 
+/* allow_winograd: FALSE for the bridge, whose 3 x 3 (lungs) or 3 x 2
+ * (multitask) planes leave Winograd's 2 x 2 tiles half empty: measured
+ * slower there (docs/performance.md). */
 static void
-take_resblock (Loader *loader, CtResBlock *b, int in, int out, const char *prefix)
+take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_winograd,
+               const char *prefix)
 {
   g_autofree char *bn1 = g_strdup_printf ("%s.bn1", prefix);
   g_autofree char *bn2 = g_strdup_printf ("%s.bn2", prefix);
@@ -157,8 +161,8 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, const char *prefi
       ct_c8_conv_weights_pack (&b->c8_conv1, b->conv1);
       ct_c8_conv_weights_pack (&b->c8_conv2, b->conv2);
     }
-  b->winograd1 = in >= winograd_min_channels ();
-  b->winograd2 = out >= winograd_min_channels ();
+  b->winograd1 = allow_winograd && in >= winograd_min_channels ();
+  b->winograd2 = allow_winograd && out >= winograd_min_channels ();
   if (b->winograd1)
     ct_winograd_weights_pack (&b->wino_conv1, out, b->conv1, in);
   else
@@ -189,14 +193,16 @@ resblock_clear (CtResBlock *b)
 }
 
 static void
-take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, const char *prefix)
+take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, gboolean allow_winograd,
+           const char *prefix)
 {
   path->n_blocks = channels->n - 1;
   path->blocks = g_new0 (CtResBlock, path->n_blocks);
   for (int i = 0; i < path->n_blocks; i++)
     {
       g_autofree char *p = g_strdup_printf ("%s.%d", prefix, i);
-      take_resblock (loader, &path->blocks[i], channels->channels[i], channels->channels[i + 1], p);
+      take_resblock (loader, &path->blocks[i], channels->channels[i], channels->channels[i + 1],
+                     allow_winograd, p);
     }
 }
 
@@ -224,10 +230,10 @@ take_weights (Loader *loader, const CtNetStructure *s, CtNetWeights *w)
     {
       g_autofree char *down = g_strdup_printf ("backbone.down.%d", l);
       g_autofree char *up = g_strdup_printf ("backbone.up.%d", l);
-      take_path (loader, &w->down[l], &s->down[l], down);
-      take_path (loader, &w->up[l], &s->up[l], up);
+      take_path (loader, &w->down[l], &s->down[l], TRUE, down);
+      take_path (loader, &w->up[l], &s->up[l], TRUE, up);
     }
-  take_path (loader, &w->bridge, &s->bridge, "backbone.bridge");
+  take_path (loader, &w->bridge, &s->bridge, FALSE, "backbone.bridge");
 
   if (s->architecture == CT_MODEL_LUNGS)
     {
@@ -240,7 +246,8 @@ take_weights (Loader *loader, const CtNetStructure *s, CtNetWeights *w)
       int fc1_bias[1] = { s->fc_hidden };
       int fc2_shape[2] = { 1, s->fc_hidden };
 
-      take_resblock (loader, &w->seg_block, s->top_channels, s->top_channels, "seg_head.block");
+      take_resblock (loader, &w->seg_block, s->top_channels, s->top_channels, TRUE,
+                     "seg_head.block");
       take_batch_norm (loader, &w->head_bn, s->top_channels, "seg_head.bn");
       w->head_conv = take (loader, 4, head_shape, "seg_head.conv.weight");
       w->fc1_weight = take (loader, 2, fc1_shape, "cls_head.fc1.weight");
