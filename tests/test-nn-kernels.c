@@ -498,196 +498,234 @@ test_head (void)
 
 /* ---- level 0 in the pixel-major 8-channel layout (ct-nn-c8.h) ------------ */
 
-/* planes [8][nimg][h][w] -> C8 zero-bordered [nimg][h+2][w+2][8] */
+/* planes [8 * blocks][nimg][h][w] -> blocked zero-bordered
+ * [blocks][nimg][h+2][w+2][8] */
 static float *
-c8_bordered (const float *planes, int nimg, int h, int w)
+c8_bordered (const float *planes, int blocks, int nimg, int h, int w)
 {
   size_t n = (size_t) nimg * h * w;
-  g_autofree float *c8 = g_new (float, n * CT_C8);
-  float *bordered = g_new0 (float, (size_t) nimg * (h + 2) * (w + 2) * CT_C8);
+  g_autofree float *c8 = g_new (float, n * CT_C8 * blocks);
+  float *bordered = g_new0 (float, (size_t) blocks * nimg * (h + 2) * (w + 2) * CT_C8);
 
-  ct_c8_from_planes (planes, nimg, h, w, c8);
-  for (int i = 0; i < nimg; i++)
+  ct_c8_from_planes (planes, blocks, nimg, h, w, c8);
+  for (int bi = 0; bi < blocks * nimg; bi++)
     for (int y = 0; y < h; y++)
-      memcpy (bordered + (((size_t) i * (h + 2) + y + 1) * (w + 2) + 1) * CT_C8,
-              c8 + ((size_t) i * h + y) * w * CT_C8, sizeof (float) * w * CT_C8);
+      memcpy (bordered + (((size_t) bi * (h + 2) + y + 1) * (w + 2) + 1) * CT_C8,
+              c8 + ((size_t) bi * h + y) * w * CT_C8, sizeof (float) * w * CT_C8);
   return bordered;
 }
 
-/* C8 zero-bordered -> planes, asserting that the border is zero */
+/* blocked zero-bordered -> planes, asserting that the border is zero */
 static void
-c8_unborder (const float *bordered, int nimg, int h, int w, float *planes)
+c8_unborder (const float *bordered, int blocks, int nimg, int h, int w, float *planes)
 {
   size_t n = (size_t) nimg * h * w;
-  g_autofree float *c8 = g_new (float, n * CT_C8);
+  g_autofree float *c8 = g_new (float, n * CT_C8 * blocks);
 
-  for (int i = 0; i < nimg; i++)
+  for (int bi = 0; bi < blocks * nimg; bi++)
     for (int y = 0; y < h + 2; y++)
       for (int x = 0; x < w + 2; x++)
         for (int c = 0; c < CT_C8; c++)
           {
-            float v = bordered[(((size_t) i * (h + 2) + y) * (w + 2) + x) * CT_C8 + c];
+            float v = bordered[(((size_t) bi * (h + 2) + y) * (w + 2) + x) * CT_C8 + c];
             if (y == 0 || x == 0 || y == h + 1 || x == w + 1)
               g_assert_cmpfloat (v, ==, 0.0f);
             else
-              c8[(((size_t) i * h + y - 1) * w + x - 1) * CT_C8 + c] = v;
+              c8[(((size_t) bi * h + y - 1) * w + x - 1) * CT_C8 + c] = v;
           }
-  ct_c8_to_planes (c8, nimg, h, w, planes);
+  ct_c8_to_planes (c8, blocks, nimg, h, w, planes);
 }
 
 static const int c8_sizes[][3] = { /* h, w, nimg */
   { 1, 1, 1 }, { 7, 5, 2 }, { 33, 17, 1 }, { 13, 26, 3 }, { 4, 12, 1 }, { 9, 29, 2 },
 };
 
-/* conv3x3 8 -> 8, both row kernels, both epilogue forms, 1 and 2 threads,
- * against ct_nn_ref_conv2d image by image */
+/* Blocked conv3x3 (+ 1x1 shortcut), both row kernels, both epilogue forms,
+ * 1 and 2 threads, against ct_nn_ref_conv2d image by image. */
 static void
 test_c8_conv (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (21);
-  gboolean kernels[2] = { FALSE, have_avx2 () };
+  gboolean avx2 = have_avx2 ();
+  static const int channels[][3] = { /* cin, cout, cin_raw */
+    { 8, 8, 0 }, { 8, 16, 0 }, { 16, 16, 8 }, { 16, 8, 16 }, { 24, 16, 0 },
+  };
 
   for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
-    for (int form = 0; form < 2; form++)
-      for (int k = 0; k < (kernels[1] ? 2 : 1); k++)
-        for (int threads = 1; threads <= 2; threads++)
-          {
-            int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
-            size_t hw = (size_t) h * w, n = (size_t) nimg * hw;
-            size_t bordered_n = (size_t) nimg * (h + 2) * (w + 2) * CT_C8;
-            g_autofree float *x = random_floats (rand, CT_C8 * n, -1, 1);
-            g_autofree float *weight = random_floats (rand, CT_C8 * CT_C8 * 9, -0.5, 0.5);
-            g_autofree float *scale = random_floats (rand, CT_C8, 0.5, 1.5);
-            g_autofree float *shift = random_floats (rand, CT_C8, -0.5, 0.5);
-            g_autofree float *residual = random_floats (rand, CT_C8 * n, -1, 1);
-            g_autofree float *residual_c8 = g_new (float, CT_C8 * n);
-            g_autofree float *padded = c8_bordered (x, nimg, h, w);
-            g_autofree float *out = random_floats (rand, bordered_n, 100, 200); /* all written */
-            g_autofree float *want = g_new (float, CT_C8 * n);
-            g_autofree float *got = g_new (float, CT_C8 * n);
-            g_autofree char *what = g_strdup_printf ("c8 conv %dx%d nimg=%d form=%d %s threads=%d",
-                                                     h, w, nimg, form, k ? "avx2" : "portable",
-                                                     threads);
-            CtC8ConvWeights packed;
-            CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, FALSE };
+    for (size_t ch = 0; ch < G_N_ELEMENTS (channels); ch++)
+      for (int form = 0; form < 2; form++)
+        for (int k = 0; k < (avx2 ? 2 : 1); k++)
+          for (int threads = 1; threads <= 2; threads++)
+            {
+              int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
+              int cin = channels[ch][0], cout = channels[ch][1];
+              /* the shortcut only with the plain output (conv2) */
+              int craw = form == 1 ? channels[ch][2] : 0;
+              int ib = cin / CT_C8, ob = cout / CT_C8, rb = craw / CT_C8;
+              size_t hw = (size_t) h * w, n = (size_t) nimg * hw;
+              size_t bordered_n = (size_t) ob * nimg * (h + 2) * (w + 2) * CT_C8;
+              g_autofree float *x = random_floats (rand, cin * n, -1, 1);
+              g_autofree float *xr = random_floats (rand, craw * n + 1, -1, 1);
+              g_autofree float *xr_c8 = g_new (float, craw * n + 1);
+              g_autofree float *weight = random_floats (rand, (size_t) cout * cin * 9, -0.5, 0.5);
+              g_autofree float *w1 = random_floats (rand, (size_t) cout * craw + 1, -0.5, 0.5);
+              g_autofree float *scale = random_floats (rand, cout, 0.5, 1.5);
+              g_autofree float *shift = random_floats (rand, cout, -0.5, 0.5);
+              g_autofree float *residual = random_floats (rand, cout * n, -1, 1);
+              g_autofree float *residual_c8 = g_new (float, cout * n);
+              g_autofree float *padded = c8_bordered (x, ib, nimg, h, w);
+              g_autofree float *out = random_floats (rand, bordered_n, 100, 200); /* all written */
+              g_autofree float *want = g_new (float, cout * n);
+              g_autofree float *got = g_new (float, cout * n);
+              g_autofree char *what = g_strdup_printf ("c8 conv %dx%d nimg=%d %d->%d raw=%d form=%d %s threads=%d",
+                                                       h, w, nimg, cin, cout, craw, form,
+                                                       k ? "avx2" : "portable", threads);
+              CtC8ConvWeights packed;
+              CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
-            for (int i = 0; i < nimg; i++)
-              {
-                g_autofree float *img = g_new (float, CT_C8 * hw);
-                g_autofree float *o = g_new (float, CT_C8 * hw);
-                for (int c = 0; c < CT_C8; c++)
-                  memcpy (img + c * hw, x + ((size_t) c * nimg + i) * hw, sizeof (float) * hw);
-                ct_nn_ref_conv2d (img, CT_C8, h, w, weight, NULL, CT_C8, 3, o);
-                for (int c = 0; c < CT_C8; c++)
-                  for (size_t p = 0; p < hw; p++)
-                    {
-                      size_t at = ((size_t) c * nimg + i) * hw + p;
-                      float v = o[c * hw + p];
-                      /* form 0: BN2 + ReLU into a bordered output (conv1);
-                       * form 1: bias + residual, plain output (conv2) */
-                      want[at] = form == 0 ? MAX (v * scale[c] + shift[c], 0.0f)
-                                           : v + shift[c] + residual[at];
-                    }
-              }
-            ct_c8_from_planes (residual, nimg, h, w, residual_c8);
-            if (form == 0)
-              {
-                ep.scale = scale;
-                ep.shift = shift;
-                ep.relu = TRUE;
-                ep.padded_output = TRUE;
-              }
-            else
-              {
-                ep.bias = shift;
-                ep.residual = residual_c8;
-              }
-            ct_c8_conv_weights_pack (&packed, weight);
-            ct_c8_conv3x3 (&packed, padded, nimg, h, w, &ep, out, k == 1, threads);
-            ct_c8_conv_weights_clear (&packed);
-            if (form == 0)
-              c8_unborder (out, nimg, h, w, got);
-            else
-              ct_c8_to_planes (out, nimg, h, w, got);
-            assert_close (what, got, want, CT_C8 * n, 2e-5, 2e-5);
-          }
+              for (int i = 0; i < nimg; i++)
+                {
+                  g_autofree float *img = g_new (float, cin * hw);
+                  g_autofree float *imgr = g_new (float, MAX (craw, 1) * hw);
+                  g_autofree float *o = g_new (float, cout * hw);
+                  g_autofree float *o1 = g_new0 (float, cout * hw);
+                  for (int c = 0; c < cin; c++)
+                    memcpy (img + c * hw, x + ((size_t) c * nimg + i) * hw, sizeof (float) * hw);
+                  for (int c = 0; c < craw; c++)
+                    memcpy (imgr + c * hw, xr + ((size_t) c * nimg + i) * hw, sizeof (float) * hw);
+                  ct_nn_ref_conv2d (img, cin, h, w, weight, NULL, cout, 3, o);
+                  if (craw > 0)
+                    ct_nn_ref_conv2d (imgr, craw, h, w, w1, NULL, cout, 1, o1);
+                  for (int c = 0; c < cout; c++)
+                    for (size_t p = 0; p < hw; p++)
+                      {
+                        size_t at = ((size_t) c * nimg + i) * hw + p;
+                        float v = o[c * hw + p] + o1[c * hw + p];
+                        /* form 0: BN2 + ReLU into a bordered output (conv1);
+                         * form 1: bias + residual or shortcut, plain output (conv2) */
+                        want[at] = form == 0 ? MAX (v * scale[c] + shift[c], 0.0f)
+                                             : v + shift[c] + (craw > 0 ? 0.0f : residual[at]);
+                      }
+                }
+              ct_c8_from_planes (residual, ob, nimg, h, w, residual_c8);
+              if (craw > 0)
+                ct_c8_from_planes (xr, rb, nimg, h, w, xr_c8);
+              if (form == 0)
+                {
+                  ep.scale = scale;
+                  ep.shift = shift;
+                  ep.relu = TRUE;
+                  ep.padded_output = TRUE;
+                }
+              else
+                {
+                  ep.bias = shift;
+                  ep.residual = craw > 0 ? NULL : residual_c8;
+                }
+              ct_c8_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL, craw);
+              ct_c8_conv3x3 (&packed, padded, craw > 0 ? xr_c8 : NULL, nimg, h, w, &ep, out,
+                             k == 1, threads);
+              ct_c8_conv_weights_clear (&packed);
+              if (form == 0)
+                c8_unborder (out, ob, nimg, h, w, got);
+              else
+                ct_c8_to_planes (out, ob, nimg, h, w, got);
+              assert_close (what, got, want, cout * n, 2e-5, 2e-5);
+            }
 }
 
-/* act_pad, init conv, pooling to planes, upsample + add from planes, head:
- * each against its channel-major counterpart */
+/* act_pad, init conv, pooling (to planes and blocked), upsample + add (from
+ * planes and blocked), head, pyramid: each against its channel-major
+ * counterpart, with 1 and 2 blocks where the operation takes blocks. */
 static void
 test_c8_ops (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (22);
 
   for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
+    for (int blocks = 1; blocks <= 2; blocks++)
     {
       int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
+      int c = CT_C8 * blocks;
       int oh = (h + 1) / 2, ow = (w + 1) / 2;
       size_t hw = (size_t) h * w, n = (size_t) nimg * hw, on = (size_t) nimg * oh * ow;
       size_t pplane = (size_t) (h + 2) * (w + 2);
-      g_autofree float *x = random_floats (rand, CT_C8 * n, -2, 2);
-      g_autofree float *x_c8 = g_new (float, CT_C8 * n);
-      g_autofree float *scale = random_floats (rand, CT_C8, 0.5, 1.5);
-      g_autofree float *shift = random_floats (rand, CT_C8, -0.5, 0.5);
+      g_autofree float *x = random_floats (rand, c * n, -2, 2);
+      g_autofree float *x_c8 = g_new (float, c * n);
+      g_autofree float *scale = random_floats (rand, c, 0.5, 1.5);
+      g_autofree float *shift = random_floats (rand, c, -0.5, 0.5);
       g_autofree float *weight = random_floats (rand, CT_C8, -1, 1);
-      g_autofree float *want = g_new (float, CT_C8 * nimg * pplane + CT_C8 * n);
-      g_autofree float *got = g_new (float, CT_C8 * nimg * pplane + CT_C8 * n);
-      g_autofree float *tmp = g_new (float, CT_C8 * nimg * pplane + CT_C8 * n);
+      g_autofree float *want = g_new (float, c * nimg * pplane + c * n);
+      g_autofree float *got = g_new (float, c * nimg * pplane + c * n);
+      g_autofree float *tmp = g_new (float, c * nimg * pplane + c * n);
       g_autofree float *slices = random_floats (rand, n, -1, 1);
       g_autofree float *padded1 = g_new0 (float, (size_t) nimg * pplane);
       g_autofree float *init_w = random_floats (rand, CT_C8 * 9, -0.5, 0.5);
       g_autofree float *init_b = random_floats (rand, CT_C8, -0.5, 0.5);
-      g_autofree float *low = random_floats (rand, CT_C8 * on, -1, 1);
+      g_autofree float *low = random_floats (rand, c * on, -1, 1);
+      g_autofree float *low_c8 = g_new (float, c * on);
       g_autofree char *what = NULL;
 
-      ct_c8_from_planes (x, nimg, h, w, x_c8);
+      ct_c8_from_planes (x, blocks, nimg, h, w, x_c8);
+      ct_c8_from_planes (low, blocks, nimg, oh, ow, low_c8);
 
-      /* act_pad: bordered C8 of relu(x * scale + shift) */
-      ct_nn_act_pad (x, CT_C8, nimg, h, w, scale, shift, TRUE, want, 1);
-      ct_c8_act_pad (x_c8, nimg, h, w, scale, shift, TRUE, tmp, 2);
-      c8_unborder (tmp, nimg, h, w, got);
-      for (int c = 0; c < CT_C8; c++) /* want is bordered planes: take interiors */
+      /* act_pad: bordered blocked relu(x * scale + shift) */
+      ct_nn_act_pad (x, c, nimg, h, w, scale, shift, TRUE, want, 1);
+      ct_c8_act_pad (x_c8, blocks, nimg, h, w, scale, shift, TRUE, tmp, 2);
+      c8_unborder (tmp, blocks, nimg, h, w, got);
+      for (int ch = 0; ch < c; ch++) /* want is bordered planes: take interiors */
         for (int i = 0; i < nimg; i++)
           for (int y = 0; y < h; y++)
-            memmove (want + ((size_t) c * nimg + i) * hw + (size_t) y * w,
-                     want + ((size_t) c * nimg + i) * pplane + (size_t) (y + 1) * (w + 2) + 1,
+            memmove (want + ((size_t) ch * nimg + i) * hw + (size_t) y * w,
+                     want + ((size_t) ch * nimg + i) * pplane + (size_t) (y + 1) * (w + 2) + 1,
                      sizeof (float) * w);
-      what = g_strdup_printf ("c8 act_pad %dx%d", h, w);
-      assert_close (what, got, want, CT_C8 * n, 0, 0);
+      what = g_strdup_printf ("c8 act_pad %dx%d blocks=%d", h, w, blocks);
+      assert_close (what, got, want, c * n, 0, 0);
       g_clear_pointer (&what, g_free);
 
-      /* init conv 1 -> 8 with bias */
+      /* max pooling blocked -> planes, and blocked -> blocked */
+      ct_nn_ref_maxpool2x2_ceil (x, c * nimg, h, w, want);
+      ct_c8_maxpool_to_planes (x_c8, blocks, nimg, h, w, got, 2);
+      what = g_strdup_printf ("c8 maxpool to planes %dx%d blocks=%d", h, w, blocks);
+      assert_close (what, got, want, c * on, 0, 0);
+      g_clear_pointer (&what, g_free);
+      ct_c8_maxpool (x_c8, blocks, nimg, h, w, tmp, 2);
+      ct_c8_to_planes (tmp, blocks, nimg, oh, ow, got);
+      what = g_strdup_printf ("c8 maxpool %dx%d blocks=%d", h, w, blocks);
+      assert_close (what, got, want, c * on, 0, 0);
+      g_clear_pointer (&what, g_free);
+
+      /* upsample (oh x ow) -> h x w, + skip (x), from planes and from blocked */
+      ct_nn_bilinear_add (low, c * nimg, oh, ow, x, want, h, w, 1);
+      ct_c8_bilinear_add (low, blocks, nimg, oh, ow, x_c8, tmp, h, w, 2);
+      ct_c8_to_planes (tmp, blocks, nimg, h, w, got);
+      what = g_strdup_printf ("c8 bilinear_add %dx%d blocks=%d", h, w, blocks);
+      assert_close (what, got, want, c * n, 0, 0);
+      g_clear_pointer (&what, g_free);
+      ct_c8_bilinear_add_from_c8 (low_c8, blocks, nimg, oh, ow, x_c8, tmp, h, w, 2);
+      ct_c8_to_planes (tmp, blocks, nimg, h, w, got);
+      what = g_strdup_printf ("c8 bilinear_add_from_c8 %dx%d blocks=%d", h, w, blocks);
+      assert_close (what, got, want, c * n, 0, 0);
+      g_clear_pointer (&what, g_free);
+
+      if (blocks > 1)
+        continue;
+
+      /* level 0 only (8 channels): init conv 1 -> 8 with bias, head, pyramid */
       ct_nn_act_pad (slices, 1, nimg, h, w, NULL, NULL, FALSE, padded1, 1);
       for (int i = 0; i < nimg; i++)
         {
           g_autofree float *o = g_new (float, CT_C8 * hw);
           ct_nn_ref_conv2d (slices + i * hw, 1, h, w, init_w, init_b, CT_C8, 3, o);
-          for (int c = 0; c < CT_C8; c++)
-            memcpy (want + ((size_t) c * nimg + i) * hw, o + c * hw, sizeof (float) * hw);
+          for (int ch = 0; ch < CT_C8; ch++)
+            memcpy (want + ((size_t) ch * nimg + i) * hw, o + ch * hw, sizeof (float) * hw);
         }
       ct_c8_init_conv (padded1, nimg, h, w, init_w, init_b, tmp, 2);
-      ct_c8_to_planes (tmp, nimg, h, w, got);
+      ct_c8_to_planes (tmp, 1, nimg, h, w, got);
       what = g_strdup_printf ("c8 init conv %dx%d", h, w);
       assert_close (what, got, want, CT_C8 * n, 1e-6, 1e-6);
       g_clear_pointer (&what, g_free);
 
-      /* max pooling C8 -> planes */
-      ct_nn_ref_maxpool2x2_ceil (x, CT_C8 * nimg, h, w, want);
-      ct_c8_maxpool_to_planes (x_c8, nimg, h, w, got, 2);
-      what = g_strdup_printf ("c8 maxpool %dx%d", h, w);
-      assert_close (what, got, want, CT_C8 * on, 0, 0);
-      g_clear_pointer (&what, g_free);
-
-      /* upsample planes (oh x ow) -> h x w, + skip (x) */
-      ct_nn_bilinear_add (low, CT_C8 * nimg, oh, ow, x, want, h, w, 1);
-      ct_c8_bilinear_add (low, nimg, oh, ow, x_c8, tmp, h, w, 2);
-      ct_c8_to_planes (tmp, nimg, h, w, got);
-      what = g_strdup_printf ("c8 bilinear_add %dx%d", h, w);
-      assert_close (what, got, want, CT_C8 * n, 0, 0);
-      g_clear_pointer (&what, g_free);
-
-      /* head */
       ct_nn_head_sigmoid (x, CT_C8, n, scale, shift, weight, want, 1);
       ct_c8_head_sigmoid (x_c8, n, scale, shift, weight, got, 2);
       what = g_strdup_printf ("c8 head %dx%d", h, w);

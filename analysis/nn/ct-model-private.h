@@ -38,7 +38,9 @@ typedef struct
   CtWinogradWeights wino_conv1;
   CtWinogradWeights wino_conv2;       /* 3x3 part only ... */
   CtConvWeights     packed_shortcut;  /* ... and then the 1x1 shortcut (K = in) */
-  /* 8 -> 8 blocks (level 0): also packed for the pixel-major path (ct-nn-c8.h) */
+  /* blocks of up to CT_C8_MAX_CHANNELS channels in multiples of 8: also
+   * packed for the blocked pixel-major layout (ct-nn-c8.h); conv2 with the
+   * shortcut */
   CtC8ConvWeights   c8_conv1, c8_conv2;
 } CtResBlock;
 
@@ -118,5 +120,12 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
 /* Slices per batch of the optimized path: bounds memory, and 4 measured
  * ~5 % faster than 8 at 180 x 180 (level-0 tensors stay in L3). */
 #define CT_NN_BATCH_SLICES 4
+
+/* Levels from the top that run in the blocked pixel-major layout of
+ * ct-nn-c8.h when their channel counts allow (multiples of 8, at most
+ * CT_C8_MAX_CHANNELS; level 0 exactly 8); CT_NN_BLOCKED_LEVELS in the
+ * environment overrides it (0: all channel-major). Chosen by measurement
+ * (docs/performance.md). */
+#define CT_NN_BLOCKED_LEVELS 2
 
 G_END_DECLS

@@ -156,10 +156,10 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     b->shortcut = take (loader, 4, shortcut_shape, "%s.shortcut.weight", prefix);
   if (loader->error != NULL)
     return;
-  if (in == CT_C8 && out == CT_C8)
+  if (in % CT_C8 == 0 && out % CT_C8 == 0 && MAX (in, out) <= CT_C8_MAX_CHANNELS)
     {
-      ct_c8_conv_weights_pack (&b->c8_conv1, b->conv1);
-      ct_c8_conv_weights_pack (&b->c8_conv2, b->conv2);
+      ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
+      ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
     }
   b->winograd1 = allow_winograd && in >= winograd_min_channels ();
   b->winograd2 = allow_winograd && out >= winograd_min_channels ();

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-avx2.c: the AVX2/FMA row kernel of the level-0 convolution
- * 8 -> 8 (ct-nn-c8.h), compiled for those extensions through a target
- * attribute and called only when the CPU has them.
+/* ct-nn-c8-avx2.c: the AVX2/FMA row kernel of the blocked 3x3 convolution
+ * (ct-nn-c8.h), compiled for those extensions through a target attribute
+ * and called only when the CPU has them.
  *
  * A block of P output pixels keeps P accumulators of 8 output channels
  * (P = 12: 12 + 1 weight vector + 1 broadcast = 14 of the 16 ymm
- * registers). Per tap (3 x 3) and input channel: one load of the 8 weights
+ * registers). Per input block, tap (3 x 3) and input channel: one load of the 8 weights
  * [co], P broadcasts of the input value, P FMAs. The input is read from 3
  * contiguous bordered rows; nothing is packed. Rows whose width is not a
  * multiple of 12 end with blocks of 4 and then single pixels. Measured
@@ -20,17 +20,31 @@
 #define AVX2 __attribute__ ((target ("avx2,fma")))
 
 AVX2 static inline __attribute__ ((always_inline)) void
-conv_block (const float *in, size_t in_row_stride, const float *packed, __m256 vscale,
-            __m256 vshift, const float *residual, int relu, float *out, const int P)
+conv_block (const CtC8Row *row, size_t x, __m256 vscale, __m256 vshift, float *out, const int P)
 {
   __m256 acc[12];
 
   for (int p = 0; p < P; p++)
     acc[p] = _mm256_setzero_ps ();
-  for (int t = 0; t < 9; t++)
+  for (int ib = 0; ib < row->cin_blocks; ib++)
+    for (int t = 0; t < 9; t++)
+      {
+        const float *src = row->in_row + (size_t) ib * row->in_block_stride
+                           + (size_t) (t / 3) * row->in_row_stride + (x + (size_t) (t % 3)) * CT_C8;
+        const float *wt = row->w3 + ((size_t) ib * 9 + t) * CT_C8 * CT_C8;
+        for (int ci = 0; ci < CT_C8; ci++)
+          {
+            __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
+#pragma GCC unroll 12
+            for (int p = 0; p < P; p++)
+              acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
+          }
+      }
+  /* the fused 1x1 shortcut: one tap on the raw input */
+  for (int rb = 0; rb < row->raw_blocks; rb++)
     {
-      const float *src = in + (size_t) (t / 3) * in_row_stride + (size_t) (t % 3) * CT_C8;
-      const float *wt = packed + t * CT_C8 * CT_C8;
+      const float *src = row->raw_row + (size_t) rb * row->raw_block_stride + x * CT_C8;
+      const float *wt = row->w1 + (size_t) rb * CT_C8 * CT_C8;
       for (int ci = 0; ci < CT_C8; ci++)
         {
           __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
@@ -43,35 +57,27 @@ conv_block (const float *in, size_t in_row_stride, const float *packed, __m256 v
   for (int p = 0; p < P; p++)
     {
       __m256 v = _mm256_fmadd_ps (acc[p], vscale, vshift);
-      if (residual != NULL)
-        v = _mm256_add_ps (v, _mm256_loadu_ps (residual + p * CT_C8));
-      if (relu)
+      if (row->residual_row != NULL)
+        v = _mm256_add_ps (v, _mm256_loadu_ps (row->residual_row + (x + (size_t) p) * CT_C8));
+      if (row->relu)
         v = _mm256_max_ps (v, _mm256_setzero_ps ());
       _mm256_storeu_ps (out + p * CT_C8, v);
     }
 }
 
 AVX2 void
-ct_c8_conv_row_avx2 (const float *in_row, size_t in_row_stride, int w, const float *packed,
-                     const float *scale, const float *shift, const float *residual_row, int relu,
-                     float *out_row)
+ct_c8_conv_row_avx2 (const CtC8Row *row, int w, float *out_row)
 {
-  __m256 vscale = scale != NULL ? _mm256_loadu_ps (scale) : _mm256_set1_ps (1.0f);
-  __m256 vshift = shift != NULL ? _mm256_loadu_ps (shift) : _mm256_setzero_ps ();
+  __m256 vscale = row->scale != NULL ? _mm256_loadu_ps (row->scale) : _mm256_set1_ps (1.0f);
+  __m256 vshift = row->shift != NULL ? _mm256_loadu_ps (row->shift) : _mm256_setzero_ps ();
   int x = 0;
 
   for (; x + 12 <= w; x += 12)
-    conv_block (in_row + (size_t) x * CT_C8, in_row_stride, packed, vscale, vshift,
-                residual_row != NULL ? residual_row + (size_t) x * CT_C8 : NULL, relu,
-                out_row + (size_t) x * CT_C8, 12);
+    conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_C8, 12);
   for (; x + 4 <= w; x += 4)
-    conv_block (in_row + (size_t) x * CT_C8, in_row_stride, packed, vscale, vshift,
-                residual_row != NULL ? residual_row + (size_t) x * CT_C8 : NULL, relu,
-                out_row + (size_t) x * CT_C8, 4);
+    conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_C8, 4);
   for (; x < w; x++)
-    conv_block (in_row + (size_t) x * CT_C8, in_row_stride, packed, vscale, vshift,
-                residual_row != NULL ? residual_row + (size_t) x * CT_C8 : NULL, relu,
-                out_row + (size_t) x * CT_C8, 1);
+    conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_C8, 1);
 }
 
 #endif

@@ -10,59 +10,88 @@
 #include "ct-nn-ref.h"
 
 void
-ct_c8_conv_weights_pack (CtC8ConvWeights *self, const float *w3x3)
+ct_c8_conv_weights_pack (CtC8ConvWeights *self, int cout, const float *w3x3, int cin,
+                         const float *w1x1, int cin_raw)
 {
-  self->packed = g_new (float, 9 * CT_C8 * CT_C8);
-  for (int co = 0; co < CT_C8; co++)
-    for (int ci = 0; ci < CT_C8; ci++)
+  g_assert (cout % CT_C8 == 0 && cin % CT_C8 == 0 && cin_raw % CT_C8 == 0);
+  self->cin_blocks = cin / CT_C8;
+  self->cout_blocks = cout / CT_C8;
+  self->raw_blocks = w1x1 != NULL ? cin_raw / CT_C8 : 0;
+  self->packed3 = g_new (float, (size_t) cout * cin * 9);
+  self->packed1 = self->raw_blocks > 0 ? g_new (float, (size_t) cout * cin_raw) : NULL;
+  for (int co = 0; co < cout; co++)
+    for (int ci = 0; ci < cin; ci++)
       for (int t = 0; t < 9; t++)
-        self->packed[(t * CT_C8 + ci) * CT_C8 + co] = w3x3[(co * CT_C8 + ci) * 9 + t];
+        {
+          int ob = co / CT_C8, ib = ci / CT_C8;
+          size_t at = ((((size_t) ob * self->cin_blocks + ib) * 9 + t) * CT_C8 + ci % CT_C8) * CT_C8
+                      + co % CT_C8;
+          self->packed3[at] = w3x3[((size_t) co * cin + ci) * 9 + t];
+        }
+  for (int co = 0; co < cout && self->packed1 != NULL; co++)
+    for (int ci = 0; ci < cin_raw; ci++)
+      {
+        int ob = co / CT_C8, rb = ci / CT_C8;
+        size_t at = (((size_t) ob * self->raw_blocks + rb) * CT_C8 + ci % CT_C8) * CT_C8 + co % CT_C8;
+        self->packed1[at] = w1x1[(size_t) co * cin_raw + ci];
+      }
 }
 
 void
 ct_c8_conv_weights_clear (CtC8ConvWeights *self)
 {
-  g_clear_pointer (&self->packed, g_free);
+  g_clear_pointer (&self->packed3, g_free);
+  g_clear_pointer (&self->packed1, g_free);
 }
 
-/* One output pixel, all 8 channels: acc[co] = sum over taps and input
- * channels; then the epilogue. */
+/* One output pixel at a time, the 8 channels of the output block: sums
+ * over input blocks, taps and channels, then the shortcut, then the
+ * epilogue. */
 void
-ct_c8_conv_row_portable (const float *in_row, size_t in_row_stride, int w, const float *packed,
-                         const float *scale, const float *shift, const float *residual_row,
-                         int relu, float *out_row)
+ct_c8_conv_row_portable (const CtC8Row *row, int w, float *out_row)
 {
   for (int x = 0; x < w; x++)
     {
       float acc[CT_C8] = { 0 };
 
-      for (int t = 0; t < 9; t++)
+      for (int ib = 0; ib < row->cin_blocks; ib++)
+        for (int t = 0; t < 9; t++)
+          {
+            const float *px = row->in_row + (size_t) ib * row->in_block_stride
+                              + (size_t) (t / 3) * row->in_row_stride + (size_t) (x + t % 3) * CT_C8;
+            const float *wt = row->w3 + ((size_t) ib * 9 + t) * CT_C8 * CT_C8;
+            for (int ci = 0; ci < CT_C8; ci++)
+              for (int co = 0; co < CT_C8; co++)
+                acc[co] += px[ci] * wt[ci * CT_C8 + co];
+          }
+      for (int rb = 0; rb < row->raw_blocks; rb++)
         {
-          const float *px = in_row + (size_t) (t / 3) * in_row_stride + (size_t) (x + t % 3) * CT_C8;
-          const float *wt = packed + t * CT_C8 * CT_C8;
+          const float *px = row->raw_row + (size_t) rb * row->raw_block_stride + (size_t) x * CT_C8;
+          const float *wt = row->w1 + (size_t) rb * CT_C8 * CT_C8;
           for (int ci = 0; ci < CT_C8; ci++)
             for (int co = 0; co < CT_C8; co++)
               acc[co] += px[ci] * wt[ci * CT_C8 + co];
         }
       for (int co = 0; co < CT_C8; co++)
         {
-          float v = acc[co] * (scale != NULL ? scale[co] : 1.0f) + (shift != NULL ? shift[co] : 0.0f);
-          if (residual_row != NULL)
-            v += residual_row[(size_t) x * CT_C8 + co];
-          if (relu)
+          float v = acc[co] * (row->scale != NULL ? row->scale[co] : 1.0f)
+                    + (row->shift != NULL ? row->shift[co] : 0.0f);
+          if (row->residual_row != NULL)
+            v += row->residual_row[(size_t) x * CT_C8 + co];
+          if (row->relu)
             v = v > 0.0f ? v : 0.0f;
           out_row[(size_t) x * CT_C8 + co] = v;
         }
     }
 }
 
-/* Zeroes the one-pixel border of nimg C8 planes [h+2][w+2][8]. */
+/* Zeroes the one-pixel border of `planes` C8 planes [h+2][w+2][8]. */
 static void
-zero_border (float *out, int nimg, int h, int w)
+zero_border (float *out, int planes, int h, int w)
 {
   size_t row = ((size_t) w + 2) * CT_C8;
 
-  for (int i = 0; i < nimg; i++)
+  for (int i = 0; i < planes; i++)
     {
       float *o = out + (size_t) i * (h + 2) * row;
       memset (o, 0, row * sizeof (float));
@@ -76,14 +105,15 @@ zero_border (float *out, int nimg, int h, int w)
 }
 
 void
-ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, int nimg, int h, int w,
-               const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads)
+ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, const float *raw, int nimg,
+               int h, int w, const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads)
 {
   CtC8RowKernel row_kernel = ct_c8_conv_row_portable;
   size_t in_row = ((size_t) w + 2) * CT_C8, in_plane = (size_t) (h + 2) * in_row;
-  const float *scale = ep->scale;
+  size_t in_block = (size_t) nimg * in_plane;
+  size_t plain_row = (size_t) w * CT_C8, plain_block = (size_t) nimg * h * plain_row;
   const float *shift = ep->scale != NULL ? ep->shift : ep->bias;
-  int rows = nimg * h;
+  int rows = nimg * h, tasks = weights->cout_blocks * rows;
 
 #if defined(__x86_64__) || defined(__i386__)
   if (avx2)
@@ -92,53 +122,74 @@ ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, int nimg, in
   (void) avx2;
 #endif
   g_assert (!(ep->padded_output && ep->residual != NULL));
+  g_assert (weights->raw_blocks == 0 || raw != NULL);
   if (ep->padded_output)
-    zero_border (out, nimg, h, w);
+    zero_border (out, weights->cout_blocks * nimg, h, w);
 
+  /* tasks: (output block, image row); consecutive tasks share input rows */
 #pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
-  for (int r = 0; r < rows; r++)
+  for (int task = 0; task < tasks; task++)
     {
+      int ob = task / rows, r = task % rows;
       int i = r / h, y = r % h;
-      const float *src = padded + (size_t) i * in_plane + (size_t) y * in_row;
-      const float *res = ep->residual != NULL
-                         ? ep->residual + ((size_t) i * h + y) * (size_t) w * CT_C8 : NULL;
+      size_t plain_at = (size_t) ob * plain_block + ((size_t) i * h + y) * plain_row;
+      CtC8Row row = {
+        .in_row = padded + (size_t) i * in_plane + (size_t) y * in_row,
+        .in_row_stride = in_row,
+        .in_block_stride = in_block,
+        .cin_blocks = weights->cin_blocks,
+        .raw_row = raw != NULL ? raw + ((size_t) i * h + y) * plain_row : NULL,
+        .raw_block_stride = plain_block,
+        .raw_blocks = weights->raw_blocks,
+        .w3 = weights->packed3 + (size_t) ob * weights->cin_blocks * 9 * CT_C8 * CT_C8,
+        .w1 = weights->packed1 != NULL
+              ? weights->packed1 + (size_t) ob * weights->raw_blocks * CT_C8 * CT_C8 : NULL,
+        .scale = ep->scale != NULL ? ep->scale + ob * CT_C8 : NULL,
+        .shift = shift != NULL ? shift + ob * CT_C8 : NULL,
+        .residual_row = ep->residual != NULL ? ep->residual + plain_at : NULL,
+        .relu = ep->relu,
+      };
       float *dst = ep->padded_output
-                   ? out + (size_t) i * in_plane + (size_t) (y + 1) * in_row + CT_C8
-                   : out + ((size_t) i * h + y) * (size_t) w * CT_C8;
+                   ? out + (size_t) ob * in_block + (size_t) i * in_plane + (size_t) (y + 1) * in_row
+                     + CT_C8
+                   : out + plain_at;
 
-      row_kernel (src, in_row, w, weights->packed, scale, shift, res, ep->relu, dst);
+      row_kernel (&row, w, dst);
     }
 }
 
 void
-ct_c8_act_pad (const float *src, int nimg, int h, int w, const float *scale, const float *shift,
-               int relu, float *dst, int n_threads)
+ct_c8_act_pad (const float *src, int blocks, int nimg, int h, int w, const float *scale,
+               const float *shift, int relu, float *dst, int n_threads)
 {
   size_t row = ((size_t) w + 2) * CT_C8;
-  int rows = nimg * h;
+  int rows = blocks * nimg * h;
 
-  zero_border (dst, nimg, h, w);
+  zero_border (dst, blocks * nimg, h, w);
+  /* rows of all blocks and images: r = (block * nimg + image) * h + y */
 #pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
-      int i = r / h, y = r % h;
-      const float *in = src + ((size_t) i * h + y) * (size_t) w * CT_C8;
-      float *o = dst + ((size_t) i * (h + 2) + y + 1) * row + CT_C8;
+      int plane = r / h, y = r % h, b = plane / nimg;
+      const float *in = src + ((size_t) plane * h + y) * (size_t) w * CT_C8;
+      float *o = dst + ((size_t) plane * (h + 2) + y + 1) * row + CT_C8;
       size_t n = (size_t) w * CT_C8;
+      const float *sc = scale != NULL ? scale + b * CT_C8 : NULL;
+      const float *sh = scale != NULL ? shift + b * CT_C8 : NULL;
 
-      if (scale == NULL && !relu)
+      if (sc == NULL && !relu)
         {
           memcpy (o, in, n * sizeof (float));
           continue;
         }
       /* channel index = element index mod 8; branch-free inner loops so
        * that the compiler vectorises them */
-      if (scale != NULL && relu)
+      if (sc != NULL && relu)
         {
           for (size_t k = 0; k < n; k += CT_C8)
             for (int c = 0; c < CT_C8; c++)
               {
-                float v = in[k + c] * scale[c] + shift[c];
+                float v = in[k + c] * sc[c] + sh[c];
                 o[k + c] = v > 0.0f ? v : 0.0f;
               }
         }
@@ -147,7 +198,7 @@ ct_c8_act_pad (const float *src, int nimg, int h, int w, const float *scale, con
           for (size_t k = 0; k < n; k += CT_C8)
             for (int c = 0; c < CT_C8; c++)
               {
-                float v = scale != NULL ? in[k + c] * scale[c] + shift[c] : in[k + c];
+                float v = sc != NULL ? in[k + c] * sc[c] + sh[c] : in[k + c];
                 o[k + c] = relu && v < 0.0f ? 0.0f : v;
               }
         }
@@ -189,43 +240,77 @@ ct_c8_init_conv (const float *padded1, int nimg, int h, int w, const float *weig
     }
 }
 
+/* 2x2 ceil-mode max of the 8 channels of output pixel (y, x) of one C8
+ * plane [h][w][8]. */
+static inline void
+pool_pixel (const float *plane, int h, int w, int y, int x, float *m)
+{
+  const float *r0 = plane + (size_t) 2 * y * w * CT_C8;
+  const float *r1 = 2 * y + 1 < h ? r0 + (size_t) w * CT_C8 : r0;
+  size_t x0 = (size_t) 2 * x * CT_C8;
+  size_t x1 = 2 * x + 1 < w ? x0 + CT_C8 : x0;
+
+  for (int c = 0; c < CT_C8; c++)
+    {
+      float a = r0[x0 + c] > r0[x1 + c] ? r0[x0 + c] : r0[x1 + c];
+      float b = r1[x0 + c] > r1[x1 + c] ? r1[x0 + c] : r1[x1 + c];
+      m[c] = a > b ? a : b;
+    }
+}
+
 void
-ct_c8_maxpool_to_planes (const float *src, int nimg, int h, int w, float *dst, int n_threads)
+ct_c8_maxpool_to_planes (const float *src, int blocks, int nimg, int h, int w, float *dst,
+                         int n_threads)
 {
   int oh = (h + 1) / 2, ow = (w + 1) / 2;
   size_t oplane = (size_t) oh * ow, cstride = (size_t) nimg * oplane;
-  int rows = nimg * oh;
+  int rows = blocks * nimg * oh;
 
 #pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
-      int i = r / oh, y = r % oh;
-      const float *r0 = src + ((size_t) i * h + 2 * y) * (size_t) w * CT_C8;
-      const float *r1 = 2 * y + 1 < h ? r0 + (size_t) w * CT_C8 : r0;
-      float *o = dst + (size_t) i * oplane + (size_t) y * ow;
+      int plane = r / oh, y = r % oh, b = plane / nimg, i = plane % nimg;
+      const float *in = src + (size_t) plane * h * w * CT_C8;
+      float *o = dst + (size_t) b * CT_C8 * cstride + (size_t) i * oplane + (size_t) y * ow;
 
       for (int x = 0; x < ow; x++)
         {
-          size_t x0 = (size_t) 2 * x * CT_C8;
-          size_t x1 = 2 * x + 1 < w ? x0 + CT_C8 : x0;
+          float m[CT_C8];
+          pool_pixel (in, h, w, y, x, m);
           for (int c = 0; c < CT_C8; c++)
-            {
-              float a = r0[x0 + c] > r0[x1 + c] ? r0[x0 + c] : r0[x1 + c];
-              float b = r1[x0 + c] > r1[x1 + c] ? r1[x0 + c] : r1[x1 + c];
-              o[(size_t) c * cstride + x] = a > b ? a : b;
-            }
+            o[(size_t) c * cstride + x] = m[c];
         }
+    }
+}
+
+void
+ct_c8_maxpool (const float *src, int blocks, int nimg, int h, int w, float *dst, int n_threads)
+{
+  int oh = (h + 1) / 2, ow = (w + 1) / 2;
+  int rows = blocks * nimg * oh;
+
+#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+  for (int r = 0; r < rows; r++)
+    {
+      int plane = r / oh, y = r % oh;
+      const float *in = src + (size_t) plane * h * w * CT_C8;
+      float *o = dst + ((size_t) plane * oh + y) * ow * CT_C8;
+
+      for (int x = 0; x < ow; x++)
+        pool_pixel (in, h, w, y, x, o + (size_t) x * CT_C8);
     }
 }
 
 #define TABLE CT_C8_MAX_WIDTH
 
-void
-ct_c8_bilinear_add (const float *src, int nimg, int h, int w, const float *skip, float *dst,
-                    int oh, int ow, int n_threads)
+/* src_planes: [8 * blocks][nimg][h][w]; src_c8: blocked plain (exactly one
+ * is non-NULL). */
+static void
+bilinear_add (const float *src_planes, const float *src_c8, int blocks, int nimg, int h, int w,
+              const float *skip, float *dst, int oh, int ow, int n_threads)
 {
   size_t plane = (size_t) h * w, cstride = (size_t) nimg * plane;
-  int rows = nimg * oh;
+  int rows = blocks * nimg * oh;
   /* column taps once per call (shared, read-only) */
   int xs0[TABLE], xs1[TABLE];
   float lxs[TABLE];
@@ -237,33 +322,65 @@ ct_c8_bilinear_add (const float *src, int nimg, int h, int w, const float *skip,
 #pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
-      int i = r / oh, y = r % oh;
+      int bi = r / oh, y = r % oh, b = bi / nimg, i = bi % nimg;
       int y0, y1;
       float ly;
-      const float *sk = skip + ((size_t) i * oh + y) * (size_t) ow * CT_C8;
-      float *o = dst + ((size_t) i * oh + y) * (size_t) ow * CT_C8;
-      float rows_c[CT_C8][TABLE];
+      const float *sk = skip + ((size_t) bi * oh + y) * (size_t) ow * CT_C8;
+      float *o = dst + ((size_t) bi * oh + y) * (size_t) ow * CT_C8;
 
       ct_nn_bilinear_source (y, h, oh, &y0, &y1, &ly);
-
-      /* each channel's output row into rows_c (contiguous reads of the
-       * source rows), then one interleaving pass with the skip */
-      for (int c = 0; c < CT_C8; c++)
+      if (src_planes != NULL)
         {
-          const float *p0 = src + (size_t) c * cstride + (size_t) i * plane + (size_t) y0 * w;
-          const float *p1 = src + (size_t) c * cstride + (size_t) i * plane + (size_t) y1 * w;
+          float rows_c[CT_C8][TABLE];
+
+          /* each channel's output row into rows_c (contiguous reads of the
+           * source rows), then one interleaving pass with the skip */
+          for (int c = 0; c < CT_C8; c++)
+            {
+              const float *base = src_planes + (size_t) (b * CT_C8 + c) * cstride + (size_t) i * plane;
+              const float *p0 = base + (size_t) y0 * w, *p1 = base + (size_t) y1 * w;
+              for (int x = 0; x < ow; x++)
+                {
+                  float lx = lxs[x];
+                  /* the same expression, in the same order, as ct_nn_bilinear_add */
+                  rows_c[c][x] = (1.0f - ly) * ((1.0f - lx) * p0[xs0[x]] + lx * p0[xs1[x]])
+                                 + ly * ((1.0f - lx) * p1[xs0[x]] + lx * p1[xs1[x]]);
+                }
+            }
+          for (int x = 0; x < ow; x++)
+            for (int c = 0; c < CT_C8; c++)
+              o[(size_t) x * CT_C8 + c] = rows_c[c][x] + sk[(size_t) x * CT_C8 + c];
+        }
+      else
+        {
+          const float *base = src_c8 + (size_t) bi * plane * CT_C8;
+          const float *p0 = base + (size_t) y0 * w * CT_C8, *p1 = base + (size_t) y1 * w * CT_C8;
           for (int x = 0; x < ow; x++)
             {
               float lx = lxs[x];
-              /* the same expression, in the same order, as ct_nn_bilinear_add */
-              rows_c[c][x] = (1.0f - ly) * ((1.0f - lx) * p0[xs0[x]] + lx * p0[xs1[x]])
-                             + ly * ((1.0f - lx) * p1[xs0[x]] + lx * p1[xs1[x]]);
+              const float *a0 = p0 + (size_t) xs0[x] * CT_C8, *a1 = p0 + (size_t) xs1[x] * CT_C8;
+              const float *c0 = p1 + (size_t) xs0[x] * CT_C8, *c1 = p1 + (size_t) xs1[x] * CT_C8;
+              for (int c = 0; c < CT_C8; c++)
+                o[(size_t) x * CT_C8 + c] = (1.0f - ly) * ((1.0f - lx) * a0[c] + lx * a1[c])
+                                            + ly * ((1.0f - lx) * c0[c] + lx * c1[c])
+                                            + sk[(size_t) x * CT_C8 + c];
             }
         }
-      for (int x = 0; x < ow; x++)
-        for (int c = 0; c < CT_C8; c++)
-          o[(size_t) x * CT_C8 + c] = rows_c[c][x] + sk[(size_t) x * CT_C8 + c];
     }
+}
+
+void
+ct_c8_bilinear_add (const float *src, int blocks, int nimg, int h, int w, const float *skip,
+                    float *dst, int oh, int ow, int n_threads)
+{
+  bilinear_add (src, NULL, blocks, nimg, h, w, skip, dst, oh, ow, n_threads);
+}
+
+void
+ct_c8_bilinear_add_from_c8 (const float *src, int blocks, int nimg, int h, int w,
+                            const float *skip, float *dst, int oh, int ow, int n_threads)
+{
+  bilinear_add (NULL, src, blocks, nimg, h, w, skip, dst, oh, ow, n_threads);
 }
 
 void
@@ -332,22 +449,24 @@ ct_c8_pyramid_accumulate (float *acc, const int *levels, int n_levels, const flo
 }
 
 void
-ct_c8_from_planes (const float *planes, int nimg, int h, int w, float *dst)
+ct_c8_from_planes (const float *planes, int blocks, int nimg, int h, int w, float *dst)
 {
   size_t n = (size_t) nimg * h * w;
 
-  for (size_t p = 0; p < n; p++)
-    for (int c = 0; c < CT_C8; c++)
-      dst[p * CT_C8 + c] = planes[(size_t) c * n + p];
+  for (int b = 0; b < blocks; b++)
+    for (size_t p = 0; p < n; p++)
+      for (int c = 0; c < CT_C8; c++)
+        dst[((size_t) b * n + p) * CT_C8 + c] = planes[(size_t) (b * CT_C8 + c) * n + p];
 }
 
 void
-ct_c8_to_planes (const float *src, int nimg, int h, int w, float *planes)
+ct_c8_to_planes (const float *src, int blocks, int nimg, int h, int w, float *planes)
 {
   size_t n = (size_t) nimg * h * w;
 
   /* one sequential read, 8 sequential write streams */
-  for (size_t p = 0; p < n; p++)
-    for (int c = 0; c < CT_C8; c++)
-      planes[(size_t) c * n + p] = src[p * CT_C8 + c];
+  for (int b = 0; b < blocks; b++)
+    for (size_t p = 0; p < n; p++)
+      for (int c = 0; c < CT_C8; c++)
+        planes[(size_t) (b * CT_C8 + c) * n + p] = src[((size_t) b * n + p) * CT_C8 + c];
 }

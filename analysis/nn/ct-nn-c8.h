@@ -31,43 +31,70 @@ G_BEGIN_DECLS
 /* Widest level-0 row ct_c8_bilinear_add takes (its tables are on the
  * stack); wider inputs keep level 0 channel-major. 2048 at 2 mm = 4 m. */
 #define CT_C8_MAX_WIDTH 2048
+/* Widest block whose convolutions are packed for this layout (levels 0-3
+ * of the paper's structure; the deeper levels have too few pixels per row
+ * for 12-pixel row blocks). */
+#define CT_C8_MAX_CHANNELS 64
 
-/* A 3x3 convolution 8 -> 8 packed as [9 taps][8 ci][8 co]. */
+/* Levels with more than 8 channels use the same layout per block of 8
+ * channels, blocks outermost: [blocks][nimg][H][W][8] (zero-bordered:
+ * [blocks][nimg][H+2][W+2][8]); with one block it is the layout above.
+ *
+ * A 3x3 convolution cin -> cout (multiples of 8) plus an optional fused 1x1
+ * shortcut from a raw input (cin_raw, a multiple of 8), packed per output
+ * block: 3x3 [ob][ib][9 taps][8 ci][8 co], 1x1 [ob][rb][8 ci][8 co]. */
 typedef struct
 {
-  float *packed;
+  int    cin_blocks, cout_blocks, raw_blocks;
+  float *packed3;
+  float *packed1;   /* NULL without a shortcut */
 } CtC8ConvWeights;
 
-/* w3x3: [8 co][8 ci][3][3] (PyTorch layout). */
-void ct_c8_conv_weights_pack  (CtC8ConvWeights *self, const float *w3x3);
+/* w3x3: [cout][cin][3][3], w1x1: [cout][cin_raw] or NULL (PyTorch layouts);
+ * channel counts multiples of 8. */
+void ct_c8_conv_weights_pack  (CtC8ConvWeights *self, int cout, const float *w3x3, int cin,
+                               const float *w1x1, int cin_raw);
 void ct_c8_conv_weights_clear (CtC8ConvWeights *self);
 
-/* out = epilogue(conv3x3(padded)): padded is C8 zero-bordered; the epilogue
- * is that of ct-nn-conv.h, per output channel (scale/shift or bias, then
- * + residual (C8 plain) when non-NULL, then ReLU), and out is C8 plain, or
- * C8 zero-bordered (border written) with padded_output. avx2 selects the
- * AVX2/FMA row kernel (only when the CPU has it); otherwise portable C. */
-void ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, int nimg, int h, int w,
-                    const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads);
+/* out = epilogue(conv3x3(padded) + conv1x1(raw)): padded is blocked
+ * zero-bordered, raw blocked plain (or NULL without a shortcut); the
+ * epilogue is that of ct-nn-conv.h, per output channel (scale/shift or
+ * bias, then + residual (blocked plain) when non-NULL, then ReLU); out is
+ * blocked plain, or blocked zero-bordered (border written) with
+ * padded_output. avx2 selects the AVX2/FMA row kernel (only when the CPU
+ * has it); otherwise portable C. */
+void ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, const float *raw,
+                    int nimg, int h, int w, const CtConvEpilogue *ep, float *out, gboolean avx2,
+                    int n_threads);
 
-/* The row kernels behind ct_c8_conv3x3: output row y of image i, pixels
- * [0, w). in_row points at bordered row y (the top tap row) of image i.
- * Exposed for the kernel tests. */
-typedef void (*CtC8RowKernel) (const float *in_row, size_t in_row_stride, int w,
-                               const float *packed, const float *scale, const float *shift,
-                               const float *residual_row, int relu, float *out_row);
-void ct_c8_conv_row_portable (const float *in_row, size_t in_row_stride, int w,
-                              const float *packed, const float *scale, const float *shift,
-                              const float *residual_row, int relu, float *out_row);
+/* The row kernels behind ct_c8_conv3x3: one output block (8 channels) of
+ * output row y of one image, pixels [0, w). in_row points at bordered row y
+ * (the top tap row) of the image in input block 0, raw_row at row y of the
+ * image in raw block 0; w3 and w1 at the output block's packed weights;
+ * scale/shift at its 8 channels (either may be NULL). Exposed for the
+ * kernel tests. */
+typedef struct
+{
+  const float *in_row;
+  size_t       in_row_stride, in_block_stride;
+  int          cin_blocks;
+  const float *raw_row;
+  size_t       raw_block_stride;
+  int          raw_blocks;
+  const float *w3, *w1;
+  const float *scale, *shift, *residual_row;
+  int          relu;
+} CtC8Row;
+
+typedef void (*CtC8RowKernel) (const CtC8Row *row, int w, float *out_row);
+void ct_c8_conv_row_portable (const CtC8Row *row, int w, float *out_row);
 #if defined(__x86_64__) || defined(__i386__)
-void ct_c8_conv_row_avx2 (const float *in_row, size_t in_row_stride, int w,
-                          const float *packed, const float *scale, const float *shift,
-                          const float *residual_row, int relu, float *out_row);
+void ct_c8_conv_row_avx2 (const CtC8Row *row, int w, float *out_row);
 #endif
 
-/* dst C8 zero-bordered = act(src C8 plain), act(x) = relu(x * scale[c] +
- * shift[c]) with scale (relu only when relu != 0), x without. */
-void ct_c8_act_pad (const float *src, int nimg, int h, int w, const float *scale,
+/* dst blocked zero-bordered = act(src blocked plain), act(x) = relu(x *
+ * scale[c] + shift[c]) with scale (relu only when relu != 0), x without. */
+void ct_c8_act_pad (const float *src, int blocks, int nimg, int h, int w, const float *scale,
                     const float *shift, int relu, float *dst, int n_threads);
 
 /* The init conv 1 -> 8 with bias: padded1 is the input slices zero-bordered
@@ -75,15 +102,21 @@ void ct_c8_act_pad (const float *src, int nimg, int h, int w, const float *scale
 void ct_c8_init_conv (const float *padded1, int nimg, int h, int w, const float *weight,
                       const float *bias, float *out, int n_threads);
 
-/* 2x2 ceil-mode max pooling of src C8 plain [nimg][h][w][8] into planes
- * dst [8][nimg][ceil(h/2)][ceil(w/2)] (level 1's layout). */
-void ct_c8_maxpool_to_planes (const float *src, int nimg, int h, int w, float *dst,
+/* 2x2 ceil-mode max pooling of src blocked plain [blocks][nimg][h][w][8]
+ * into planes dst [8 * blocks][nimg][ceil(h/2)][ceil(w/2)] (the next level
+ * channel-major), or into blocked plain (the next level blocked). */
+void ct_c8_maxpool_to_planes (const float *src, int blocks, int nimg, int h, int w, float *dst,
                               int n_threads);
+void ct_c8_maxpool (const float *src, int blocks, int nimg, int h, int w, float *dst,
+                    int n_threads);
 
-/* dst C8 plain [nimg][oh][ow][8] = bilinear(src planes [8][nimg][h][w] ->
- * oh x ow, PyTorch align_corners=False) + skip C8 plain; ow <= CT_C8_MAX_WIDTH. */
-void ct_c8_bilinear_add (const float *src, int nimg, int h, int w, const float *skip,
+/* dst blocked plain [blocks][nimg][oh][ow][8] = bilinear(src -> oh x ow,
+ * PyTorch align_corners=False) + skip blocked plain, with src planes
+ * [8 * blocks][nimg][h][w] or (_from_c8) blocked plain; ow <= CT_C8_MAX_WIDTH. */
+void ct_c8_bilinear_add (const float *src, int blocks, int nimg, int h, int w, const float *skip,
                          float *dst, int oh, int ow, int n_threads);
+void ct_c8_bilinear_add_from_c8 (const float *src, int blocks, int nimg, int h, int w,
+                                 const float *skip, float *dst, int oh, int ow, int n_threads);
 
 /* out[p] = sigmoid(sum_c weight[c] * relu(x[p][c] * scale[c] + shift[c]))
  * for the n pixels of x C8 plain. */
@@ -95,9 +128,9 @@ void ct_c8_head_sigmoid (const float *x, size_t n, const float *scale, const flo
 void ct_c8_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice,
                                int h, int w, int d, int depth);
 
-/* Layout conversions (C8 plain <-> planes [8][nimg][h][w]), used for the
- * pyramid pooling (which reads planes) and by the tests. */
-void ct_c8_from_planes (const float *planes, int nimg, int h, int w, float *dst);
-void ct_c8_to_planes   (const float *src, int nimg, int h, int w, float *planes);
+/* Layout conversions (blocked plain <-> planes [8 * blocks][nimg][h][w]),
+ * for the tests. */
+void ct_c8_from_planes (const float *planes, int blocks, int nimg, int h, int w, float *dst);
+void ct_c8_to_planes   (const float *src, int blocks, int nimg, int h, int w, float *planes);
 
 G_END_DECLS

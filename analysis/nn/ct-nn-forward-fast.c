@@ -12,11 +12,12 @@
  *  - BN2 + ReLU after conv1: conv1's epilogue;
  *  - the 1x1 shortcut: extra K rows of conv2's GEMM; the identity residual:
  *    conv2's epilogue.
- * Level 0, where every tensor has 8 channels in the paper's structure, runs
- * in the pixel-major layout of ct-nn-c8.h (direct 3x3 convolutions, 2-3x
- * faster there than the GEMM on channel planes); level 1 and below stay
- * channel-major. CT_NN_LEVEL0_PLANES=1 in the environment keeps level 0
- * channel-major too (side-by-side measurements, tests). */
+ * The top CT_NN_BLOCKED_LEVELS levels (full resolution: 8 and 16 channels
+ * in the paper's structure) run in the blocked pixel-major layout of
+ * ct-nn-c8.h (direct 3x3 convolutions, about twice as fast there as the
+ * GEMM on channel planes); the levels below stay channel-major.
+ * CT_NN_BLOCKED_LEVELS=N in the environment overrides the count (0: all
+ * channel-major; side-by-side measurements, tests). */
 #include "ct-model-private.h"
 
 #include "ct-error.h"
@@ -76,7 +77,7 @@ typedef struct
   float                *scratch;        /* per-thread GEMM packing */
   int                   n_threads;
   CtGemmMicroKernel     kernel;
-  gboolean              c8;             /* level 0 pixel-major (ct-nn-c8.h) */
+  int                   blocked_levels; /* levels 0.. in the layout of ct-nn-c8.h */
   gboolean              c8_avx2;        /* its AVX2 row kernel */
   Profile              *profile;        /* NULL unless CT_NN_PROFILE is set */
 } Plan;
@@ -136,26 +137,45 @@ path_all (const CtChannelPath *p, int channels)
   return TRUE;
 }
 
-/* Whether every level-0 tensor has CT_C8 channels: the init conv, both
- * paths, what comes up from level 1 and the top (= the seg block). */
 static gboolean
-level0_is_c8 (const CtNetStructure *s)
+path_blockable (const CtChannelPath *p)
 {
-  int from_below;
+  for (int i = 0; i < p->n; i++)
+    if (p->channels[i] % CT_C8 != 0 || p->channels[i] > CT_C8_MAX_CHANNELS)
+      return FALSE;
+  return TRUE;
+}
 
-  if (s->n_levels < 1)
-    return FALSE;
-  from_below = s->n_levels > 1 ? s->up[1].channels[s->up[1].n - 1]
-                               : s->bridge.channels[s->bridge.n - 1];
-  return s->init_channels == CT_C8 && path_all (&s->down[0], CT_C8)
-         && path_all (&s->up[0], CT_C8) && from_below == CT_C8 && s->top_channels == CT_C8;
+/* How many levels from the top can run blocked: every tensor of the level
+ * a multiple of 8 channels (at most CT_C8_MAX_CHANNELS), rows at most
+ * CT_C8_MAX_WIDTH; level 0 exactly 8 channels everywhere (the init conv,
+ * the head, the pyramid and the seg block are written for 8). */
+static int
+count_blocked_levels (const CtNetStructure *s, int w)
+{
+  int n = 0;
+
+  for (int l = 0; l < s->n_levels; l++, w = (w + 1) / 2)
+    {
+      int from_below = l + 1 < s->n_levels ? s->up[l + 1].channels[s->up[l + 1].n - 1]
+                                           : s->bridge.channels[s->bridge.n - 1];
+      gboolean ok = path_blockable (&s->down[l]) && path_blockable (&s->up[l])
+                    && from_below % CT_C8 == 0 && w <= CT_C8_MAX_WIDTH;
+      if (l == 0)
+        ok = ok && s->init_channels == CT_C8 && path_all (&s->down[0], CT_C8)
+             && path_all (&s->up[0], CT_C8) && from_below == CT_C8 && s->top_channels == CT_C8;
+      if (!ok)
+        break;
+      n++;
+    }
+  return n;
 }
 
 static void
 plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batch, int h, int w,
            int n_threads)
 {
-  const char *planes_env = g_getenv ("CT_NN_LEVEL0_PLANES");
+  const char *blocked_env = g_getenv ("CT_NN_BLOCKED_LEVELS");
 
   size_t max_tensor = 0, max_padded = 0;
 
@@ -165,8 +185,9 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
   plan->batch = batch;
   plan->n_threads = n_threads;
   plan->kernel = ct_gemm_best_kernel ();
-  plan->c8 = level0_is_c8 (s) && w <= CT_C8_MAX_WIDTH
-             && !(planes_env != NULL && atoi (planes_env) > 0);
+  plan->blocked_levels = MIN (count_blocked_levels (s, w),
+                              blocked_env != NULL ? MAX (atoi (blocked_env), 0)
+                                                  : CT_NN_BLOCKED_LEVELS);
 #if defined(__x86_64__) || defined(__i386__)
   plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours CT_NN_PORTABLE */
 #endif
@@ -298,25 +319,28 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
                 (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
-/* The same block at level 0 in the pixel-major layout: act(x) -> padded,
- * conv1 (+BN2+ReLU) -> padded2, conv2 + identity residual x -> out. */
+/* The same block in the blocked pixel-major layout: act(x) -> padded,
+ * conv1 (+BN2+ReLU) -> padded2, conv2 + (1x1 shortcut of x, or identity
+ * residual x) -> out. */
 static void
-resblock_c8 (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
+resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, int level, int h,
+                  int w)
 {
   CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
-  CtConvEpilogue ep2 = { NULL, NULL, NULL, x, FALSE, FALSE };
+  CtConvEpilogue ep2 = { NULL, NULL, NULL, b->shortcut != NULL ? NULL : x, FALSE, FALSE };
   double plane = (double) h * w;
 
-  g_assert (b->shortcut == NULL && b->c8_conv1.packed != NULL);
-  ct_c8_act_pad (x, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
-                 plan->n_threads);
-  profile_mark (plan, "bn-relu-pad c8", 0, b->in, b->in, h, w, 0.0);
-  ct_c8_conv3x3 (&b->c8_conv1, plan->padded, plan->nimg, h, w, &ep1, plan->padded2,
+  g_assert (b->c8_conv1.packed3 != NULL);
+  ct_c8_act_pad (x, b->in / CT_C8, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
+                 plan->padded, plan->n_threads);
+  profile_mark (plan, "bn-relu-pad c8", level, b->in, b->in, h, w, 0.0);
+  ct_c8_conv3x3 (&b->c8_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
                  plan->c8_avx2, plan->n_threads);
-  profile_mark (plan, "conv1 c8", 0, b->in, b->out, h, w, 9.0 * b->in * b->out * plane);
-  ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, plan->nimg, h, w, &ep2, out, plan->c8_avx2,
-                 plan->n_threads);
-  profile_mark (plan, "conv2+res c8", 0, b->out, b->out, h, w, 9.0 * b->out * b->out * plane);
+  profile_mark (plan, "conv1 c8", level, b->in, b->out, h, w, 9.0 * b->in * b->out * plane);
+  ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
+                 &ep2, out, plan->c8_avx2, plan->n_threads);
+  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 c8" : "conv2+res c8", level, b->out,
+                b->out, h, w, (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
 static float *
@@ -346,8 +370,8 @@ run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, cons
   for (int i = 0; i < path->n_blocks; i++)
     {
       float *dst = i == path->n_blocks - 1 ? final : other_work (plan, cur, final);
-      if (level == 0 && plan->c8)
-        resblock_c8 (plan, &path->blocks[i], cur, dst, h, w);
+      if (level < plan->blocked_levels)
+        resblock_blocked (plan, &path->blocks[i], cur, dst, level, h, w);
       else
         resblock (plan, &path->blocks[i], cur, dst, h, w);
       cur = dst;
@@ -368,7 +392,7 @@ backbone (Plan *plan, const float *slices)
   int c, L = s->n_levels;
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
-  if (plan->c8)
+  if (plan->blocked_levels > 0)
     ct_c8_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
                      plan->n_threads);
   else
@@ -379,9 +403,12 @@ backbone (Plan *plan, const float *slices)
     {
       c = s->down[l].channels[s->down[l].n - 1];
       run_path (plan, &wt->down[l], &s->down[l], x, plan->skips[l], l, plan->hs[l], plan->ws[l]);
-      if (l == 0 && plan->c8)
-        ct_c8_maxpool_to_planes (plan->skips[0], plan->nimg, plan->hs[0], plan->ws[0], x,
-                                 plan->n_threads);
+      if (l + 1 < plan->blocked_levels)
+        ct_c8_maxpool (plan->skips[l], c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x,
+                       plan->n_threads);
+      else if (l < plan->blocked_levels)
+        ct_c8_maxpool_to_planes (plan->skips[l], c / CT_C8, plan->nimg, plan->hs[l],
+                                 plan->ws[l], x, plan->n_threads);
       else
         ct_nn_maxpool2x2_ceil (plan->skips[l], c * plan->nimg, plan->hs[l], plan->ws[l], x,
                                plan->n_threads);
@@ -398,9 +425,12 @@ backbone (Plan *plan, const float *slices)
       float *u = other_work (plan, x, NULL);
       float *y;
 
-      if (l == 0 && plan->c8)
-        ct_c8_bilinear_add (x, plan->nimg, plan->hs[1], plan->ws[1], plan->skips[0], u,
-                            plan->hs[0], plan->ws[0], plan->n_threads);
+      if (l + 1 < plan->blocked_levels)
+        ct_c8_bilinear_add_from_c8 (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1],
+                                    plan->skips[l], u, plan->hs[l], plan->ws[l], plan->n_threads);
+      else if (l < plan->blocked_levels)
+        ct_c8_bilinear_add (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1],
+                            plan->skips[l], u, plan->hs[l], plan->ws[l], plan->n_threads);
       else
         ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], plan->skips[l],
                             u, plan->hs[l], plan->ws[l], plan->n_threads);
@@ -435,7 +465,7 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
       if (pyramid != NULL)
         for (int i = 0; i < plan->nimg; i++)
           {
-            if (plan->c8)
+            if (plan->blocked_levels > 0)
               ct_c8_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
                                         f + (size_t) i * plane * CT_C8, h, w, d0 + i, n);
             else
@@ -444,13 +474,13 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
                                             plane * plan->nimg, h, w, d0 + i, n);
           }
       profile_mark (plan, "pyramid pool", 0, s->top_channels, s->top_channels, h, w, 0.0);
-      if (plan->c8)
-        resblock_c8 (plan, &wt->seg_block, f, g, h, w);
+      if (plan->blocked_levels > 0)
+        resblock_blocked (plan, &wt->seg_block, f, g, 0, h, w);
       else
         resblock (plan, &wt->seg_block, f, g, h, w);
       f = g;
     }
-  if (plan->c8)
+  if (plan->blocked_levels > 0)
     ct_c8_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
                         wt->head_conv, out_probability + (size_t) d0 * plane, plan->n_threads);
   else
