@@ -534,8 +534,9 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
   gboolean classify = s->architecture == CT_MODEL_MULTITASK_SPATIAL && n >= 8 && h >= 8 && w >= 8;
   /* With enough slices every thread runs whole batches of its own (no
    * synchronisation inside a batch, which also tolerates a busy machine);
-   * otherwise all threads share each layer. */
-  int teams = n >= 2 * n_threads ? n_threads : 1;
+   * otherwise, or with CT_NN_SHARED_LAYERS set (measurements), all threads
+   * share each layer. */
+  int teams = n >= 2 * n_threads && g_getenv ("CT_NN_SHARED_LAYERS") == NULL ? n_threads : 1;
   int batch;
   g_autofree Plan *plans = NULL;
   g_autofree Profile *profile = NULL;
