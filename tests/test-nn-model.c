@@ -207,7 +207,9 @@ test_progress_and_cancel (void)
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(CtModel) model = NULL;
   g_autoptr(GError) error = NULL;
-  int n = 10, h = 9, w = 9;
+  /* enough slices for several batches of the optimized path (progress and
+   * cancellation come between batches) */
+  int n = 40, h = 9, w = 9;
   g_autofree float *input = smooth_input (n, h, w, 8);
   g_autofree float *out = g_new (float, n * h * w);
   double study = 0;

@@ -117,9 +117,15 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
  * model is loaded (experiments, tests). */
 #define CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS 128
 
-/* Slices per batch of the optimized path: bounds memory, and 4 measured
- * ~5 % faster than 8 at 180 x 180 (level-0 tensors stay in L3). */
-#define CT_NN_BATCH_SLICES 4
+/* Slices per batch of the optimized path (bounds memory): the levels from
+ * CT_NN_DEEP_FROM_LEVEL down run on the whole batch, the levels above it by
+ * sub-batches of CT_NN_TOP_BATCH_SLICES (their tensors, up to 1 MB per slice
+ * and channel group, stay small); CT_NN_BATCH, CT_NN_TOP_BATCH and
+ * CT_NN_DEEP_FROM in the environment override them (measurements). Chosen
+ * by measurement (docs/performance.md). */
+#define CT_NN_BATCH_SLICES 16
+#define CT_NN_TOP_BATCH_SLICES 4
+#define CT_NN_DEEP_FROM_LEVEL 2
 
 /* Levels from the top that run in the blocked pixel-major layout of
  * ct-nn-c8.h when their channel counts allow (multiples of 8, at most

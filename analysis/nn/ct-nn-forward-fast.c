@@ -37,7 +37,7 @@
  * is the process CPU time (all threads, spinning included), which a machine
  * loaded by other jobs distorts far less than wall time. Only with a single
  * team (one thread, or threads sharing each layer); costs nothing when off. Used by tools/bench-nn (docs/performance.md). */
-#define PROFILE_MAX_STEPS 256
+#define PROFILE_MAX_STEPS 1024
 
 typedef struct
 {
@@ -67,9 +67,14 @@ typedef struct
   const CtNetStructure *s;
   const CtNetWeights   *wt;
   int                   batch;          /* slices per batch (capacity) */
-  int                   nimg;           /* slices in the current batch */
+  int                   sub;            /* slices per sub-batch above deep_from */
+  int                   deep_from;      /* first level that runs on the whole batch */
+  int                   n_batch;        /* slices in the current batch */
+  int                   nimg;           /* slices in the current (sub-)batch */
   int                   hs[CT_NET_MAX_LEVELS + 1], ws[CT_NET_MAX_LEVELS + 1];
-  float                *skips[CT_NET_MAX_LEVELS];
+  float                *skips[CT_NET_MAX_LEVELS]; /* whole batch; above deep_from by sub-batch */
+  float                *deep_in;        /* level deep_from's input, whole batch */
+  float                *deep_out;       /* level deep_from's decoder output, whole batch */
   float                *work[3];        /* ping-pong block outputs, max size */
   float                *hidden;         /* conv1 outputs at narrow levels */
   float                *padded;         /* zero-bordered conv1 inputs */
@@ -171,6 +176,15 @@ count_blocked_levels (const CtNetStructure *s, int w)
   return n;
 }
 
+static int
+env_int (const char *name, int lo, int hi, int fallback)
+{
+  const char *text = g_getenv (name);
+  int v = text != NULL ? atoi (text) : lo - 1;
+
+  return v >= lo && v <= hi ? v : fallback;
+}
+
 static void
 plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batch, int h, int w,
            int n_threads)
@@ -183,6 +197,7 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
   plan->s = s;
   plan->wt = wt;
   plan->batch = batch;
+  plan->sub = MIN (batch, env_int ("CT_NN_TOP_BATCH", 1, 64, CT_NN_TOP_BATCH_SLICES));
   plan->n_threads = n_threads;
   plan->kernel = ct_gemm_best_kernel ();
   plan->blocked_levels = MIN (count_blocked_levels (s, w),
@@ -191,6 +206,9 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
 #if defined(__x86_64__) || defined(__i386__)
   plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours CT_NN_PORTABLE */
 #endif
+  /* the whole-batch levels are channel-major (below the blocked ones) */
+  plan->deep_from = env_int ("CT_NN_DEEP_FROM", 0, CT_NET_MAX_LEVELS, CT_NN_DEEP_FROM_LEVEL);
+  plan->deep_from = CLAMP (plan->deep_from, MAX (plan->blocked_levels, 1), s->n_levels);
   plan->hs[0] = h;
   plan->ws[0] = w;
   for (int l = 0; l < s->n_levels; l++)
@@ -205,10 +223,12 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
       size_t plane = (size_t) plan->hs[l] * plan->ws[l];
       size_t padded_plane = (size_t) (plan->hs[l] + 2) * (plan->ws[l] + 2);
 
+      int cap = l < plan->deep_from ? plan->sub : batch;
+
       if (l == 0)
         c = MAX (c, s->init_channels);
-      max_tensor = MAX (max_tensor, (size_t) c * batch * plane);
-      max_padded = MAX (max_padded, (size_t) c * batch * padded_plane);
+      max_tensor = MAX (max_tensor, (size_t) c * cap * plane);
+      max_padded = MAX (max_padded, (size_t) c * cap * padded_plane);
       if (l < s->n_levels)
         plan->skips[l] = g_new (float, (size_t) s->down[l].channels[s->down[l].n - 1] * batch * plane);
     }
@@ -217,6 +237,16 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
   for (int i = 0; i < 3; i++)
     plan->work[i] = g_new0 (float, max_tensor + CT_CONV_INPUT_SLACK);
   plan->hidden = g_new (float, max_tensor);
+  {
+    int T = plan->deep_from;
+    size_t plane = (size_t) plan->hs[T] * plan->ws[T];
+    int c_in = T < s->n_levels ? s->down[T].channels[0] : s->bridge.channels[0];
+    int c_out = T < s->n_levels ? s->up[T].channels[s->up[T].n - 1]
+                                : s->bridge.channels[s->bridge.n - 1];
+    /* deep_in feeds a fused 1x1 shortcut: slack */
+    plan->deep_in = g_new0 (float, (size_t) c_in * batch * plane + CT_CONV_INPUT_SLACK);
+    plan->deep_out = g_new (float, (size_t) c_out * batch * plane);
+  }
   plan->padded = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
   plan->padded2 = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
   {
@@ -238,6 +268,8 @@ plan_clear (Plan *plan)
     g_clear_pointer (&plan->work[i], g_free);
   g_clear_pointer (&plan->padded2, g_free);
   g_clear_pointer (&plan->hidden, g_free);
+  g_clear_pointer (&plan->deep_in, g_free);
+  g_clear_pointer (&plan->deep_out, g_free);
   g_clear_pointer (&plan->padded, g_free);
   g_clear_pointer (&plan->scratch, g_free);
 }
@@ -378,18 +410,75 @@ run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, cons
     }
 }
 
-/* Backbone on plan->nimg slices [nimg][h][w]; returns the buffer holding the
- * top features [top][nimg][h][w] (one of plan->work). */
+/* Sub-batch sb's part of skips[l] above deep_from ([c][sub][h][w] each);
+ * the whole buffer below. */
 static float *
-backbone (Plan *plan, const float *slices)
+skip_of (Plan *plan, int l, int sb)
+{
+  if (l >= plan->deep_from)
+    return plan->skips[l];
+  return plan->skips[l] + (size_t) sb * plan->sub * plan->s->down[l].channels[plan->s->down[l].n - 1]
+                          * plan->hs[l] * plan->ws[l];
+}
+
+/* src [c][count][plane] -> slices [first, first + count) of dst [c][total][plane],
+ * or back (to_slices FALSE). */
+static void
+move_slices (float *packed, int c, int count, size_t plane, float *whole, int first, int total,
+             gboolean to_whole)
+{
+  for (int ch = 0; ch < c; ch++)
+    {
+      float *a = packed + (size_t) ch * count * plane;
+      float *b = whole + ((size_t) ch * total + first) * plane;
+      if (to_whole)
+        memcpy (b, a, sizeof (float) * count * plane);
+      else
+        memcpy (a, b, sizeof (float) * count * plane);
+    }
+}
+
+static void
+pool (Plan *plan, int l, const float *skip, int c, float *x)
+{
+  if (l + 1 < plan->blocked_levels)
+    ct_c8_maxpool (skip, c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
+  else if (l < plan->blocked_levels)
+    ct_c8_maxpool_to_planes (skip, c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x,
+                             plan->n_threads);
+  else
+    ct_nn_maxpool2x2_ceil (skip, c * plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
+  profile_mark (plan, "maxpool", l, c, c, plan->hs[l], plan->ws[l], 0.0);
+}
+
+/* x (level l + 1, c channels) upsampled + skip -> u (level l) */
+static void
+upsample_add (Plan *plan, int l, const float *x, int c, const float *skip, float *u)
+{
+  if (l + 1 < plan->blocked_levels)
+    ct_c8_bilinear_add_from_c8 (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
+                                u, plan->hs[l], plan->ws[l], plan->n_threads);
+  else if (l < plan->blocked_levels)
+    ct_c8_bilinear_add (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
+                        plan->hs[l], plan->ws[l], plan->n_threads);
+  else
+    ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
+                        plan->hs[l], plan->ws[l], plan->n_threads);
+  profile_mark (plan, "upsample+add", l, c, c, plan->hs[l], plan->ws[l], 0.0);
+}
+
+/* The levels above deep_from for sub-batch sb (plan->nimg slices [nimg][h][w]):
+ * init conv and down paths; the input of level deep_from is scattered into
+ * plan->deep_in at the sub-batch's slices. */
+static void
+encode_top (Plan *plan, const float *slices, int sb)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
-  int h = plan->hs[0], w = plan->ws[0];
+  int h = plan->hs[0], w = plan->ws[0], T = plan->deep_from;
   CtConvInput input = { plan->padded, NULL, plan->nimg, h, w };
   CtConvEpilogue ep = { NULL, NULL, wt->init_bias, NULL, FALSE, FALSE };
   float *x = plan->work[0];
-  int c, L = s->n_levels;
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
   if (plan->blocked_levels > 0)
@@ -399,20 +488,36 @@ backbone (Plan *plan, const float *slices)
     ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
   profile_mark (plan, "init conv", 0, 1, s->init_channels, h, w, 9.0 * s->init_channels * h * w);
 
-  for (int l = 0; l < L; l++)
+  for (int l = 0; l < T; l++)
     {
+      int c = s->down[l].channels[s->down[l].n - 1];
+      float *skip = skip_of (plan, l, sb);
+
+      run_path (plan, &wt->down[l], &s->down[l], x, skip, l, plan->hs[l], plan->ws[l]);
+      pool (plan, l, skip, c, x);
+    }
+  move_slices (x, s->down[T - 1].channels[s->down[T - 1].n - 1], plan->nimg,
+               (size_t) plan->hs[T] * plan->ws[T], plan->deep_in, sb * plan->sub, plan->n_batch,
+               TRUE);
+}
+
+/* Levels deep_from and below on the whole batch (plan->nimg = n_batch), from
+ * plan->deep_in; the decoder output of level deep_from goes to plan->deep_out. */
+static void
+run_deep (Plan *plan)
+{
+  const CtNetStructure *s = plan->s;
+  const CtNetWeights *wt = plan->wt;
+  int L = s->n_levels, T = plan->deep_from, c;
+  float *x = plan->deep_in;
+
+  for (int l = T; l < L; l++)
+    {
+      float *next = other_work (plan, NULL, NULL);
       c = s->down[l].channels[s->down[l].n - 1];
       run_path (plan, &wt->down[l], &s->down[l], x, plan->skips[l], l, plan->hs[l], plan->ws[l]);
-      if (l + 1 < plan->blocked_levels)
-        ct_c8_maxpool (plan->skips[l], c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x,
-                       plan->n_threads);
-      else if (l < plan->blocked_levels)
-        ct_c8_maxpool_to_planes (plan->skips[l], c / CT_C8, plan->nimg, plan->hs[l],
-                                 plan->ws[l], x, plan->n_threads);
-      else
-        ct_nn_maxpool2x2_ceil (plan->skips[l], c * plan->nimg, plan->hs[l], plan->ws[l], x,
-                               plan->n_threads);
-      profile_mark (plan, "maxpool", l, c, c, plan->hs[l], plan->ws[l], 0.0);
+      pool (plan, l, plan->skips[l], c, next);
+      x = next;
     }
   {
     float *y = other_work (plan, x, NULL);
@@ -420,21 +525,40 @@ backbone (Plan *plan, const float *slices)
     x = y;
   }
   c = s->bridge.channels[s->bridge.n - 1];
-  for (int l = L - 1; l >= 0; l--)
+  for (int l = L - 1; l >= T; l--)
     {
       float *u = other_work (plan, x, NULL);
       float *y;
 
-      if (l + 1 < plan->blocked_levels)
-        ct_c8_bilinear_add_from_c8 (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1],
-                                    plan->skips[l], u, plan->hs[l], plan->ws[l], plan->n_threads);
-      else if (l < plan->blocked_levels)
-        ct_c8_bilinear_add (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1],
-                            plan->skips[l], u, plan->hs[l], plan->ws[l], plan->n_threads);
-      else
-        ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], plan->skips[l],
-                            u, plan->hs[l], plan->ws[l], plan->n_threads);
-      profile_mark (plan, "upsample+add", l, c, c, plan->hs[l], plan->ws[l], 0.0);
+      upsample_add (plan, l, x, c, plan->skips[l], u);
+      y = other_work (plan, u, NULL);
+      run_path (plan, &wt->up[l], &s->up[l], u, y, l, plan->hs[l], plan->ws[l]);
+      x = y;
+      c = s->up[l].channels[s->up[l].n - 1];
+    }
+  memcpy (plan->deep_out, x,
+          sizeof (float) * c * plan->nimg * plan->hs[T] * plan->ws[T]);
+}
+
+/* The decoder above deep_from for sub-batch sb; returns the buffer holding
+ * the top features (one of plan->work). */
+static float *
+decode_top (Plan *plan, int sb)
+{
+  const CtNetStructure *s = plan->s;
+  const CtNetWeights *wt = plan->wt;
+  int L = s->n_levels, T = plan->deep_from;
+  int c = T < L ? s->up[T].channels[s->up[T].n - 1] : s->bridge.channels[s->bridge.n - 1];
+  float *x = plan->work[0];
+
+  move_slices (x, c, plan->nimg, (size_t) plan->hs[T] * plan->ws[T], plan->deep_out,
+               sb * plan->sub, plan->n_batch, FALSE);
+  for (int l = T - 1; l >= 0; l--)
+    {
+      float *u = other_work (plan, x, NULL);
+      float *y;
+
+      upsample_add (plan, l, x, c, skip_of (plan, l, sb), u);
       y = other_work (plan, u, NULL);
       run_path (plan, &wt->up[l], &s->up[l], u, y, l, plan->hs[l], plan->ws[l]);
       x = y;
@@ -443,20 +567,14 @@ backbone (Plan *plan, const float *slices)
   return x;
 }
 
-/* One batch of plan->nimg slices starting at slice d0: outputs, and the
- * pyramid accumulated when non-NULL. No GLib calls: may run inside an OpenMP
- * region (slice-parallel mode). */
+/* Heads for the plan->nimg slices of a sub-batch starting at slice d0 */
 static void
-run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
+finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyramid)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
   int h = plan->hs[0], w = plan->ws[0];
   size_t plane = (size_t) h * w;
-  float *f;
-
-  profile_begin_batch (plan);
-  f = backbone (plan, input + (size_t) d0 * plane);
 
   if (s->architecture == CT_MODEL_MULTITASK_SPATIAL)
     {
@@ -488,6 +606,37 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
                         wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
                         plan->n_threads);
   profile_mark (plan, "head+sigmoid", 0, s->top_channels, 1, h, w, 0.0);
+}
+
+/* One batch of plan->n_batch slices starting at slice d0: the levels above
+ * deep_from by sub-batches of plan->sub slices (their large tensors stay
+ * small), the deep levels on the whole batch (their weights, up to 9.4 MB
+ * per convolution in the bridge, are read once per batch), then the top
+ * decoder and heads by sub-batches again. Outputs, and the pyramid
+ * accumulated when non-NULL. No GLib calls: may run inside an OpenMP region
+ * (slice-parallel mode). */
+static void
+run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
+{
+  size_t plane = (size_t) plan->hs[0] * plan->ws[0];
+  int n_sub = (plan->n_batch + plan->sub - 1) / plan->sub;
+
+  profile_begin_batch (plan);
+  for (int sb = 0; sb < n_sub; sb++)
+    {
+      plan->nimg = MIN (plan->sub, plan->n_batch - sb * plan->sub);
+      encode_top (plan, input + (size_t) (d0 + sb * plan->sub) * plane, sb);
+    }
+  plan->nimg = plan->n_batch;
+  run_deep (plan);
+  for (int sb = 0; sb < n_sub; sb++)
+    {
+      float *f;
+
+      plan->nimg = MIN (plan->sub, plan->n_batch - sb * plan->sub);
+      f = decode_top (plan, sb);
+      finish (plan, f, d0 + sb * plan->sub, n, out_probability, pyramid);
+    }
 }
 
 static void
@@ -574,7 +723,7 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
           int start = d0 + t * batch;
           if (start < n)
             {
-              plans[t].nimg = MIN (batch, n - start);
+              plans[t].n_batch = MIN (batch, n - start);
               run_batch (&plans[t], input, start, n, out_probability,
                          classify ? pyramids + (size_t) t * s->n_features : NULL);
             }
