@@ -125,13 +125,13 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
  * by measurement (docs/performance.md). */
 #define CT_NN_BATCH_SLICES 16
 #define CT_NN_TOP_BATCH_SLICES 4
-#define CT_NN_DEEP_FROM_LEVEL 2
+#define CT_NN_DEEP_FROM_LEVEL 3
 
 /* Levels from the top that run in the blocked pixel-major layout of
  * ct-nn-c8.h when their channel counts allow (multiples of 8, at most
  * CT_C8_MAX_CHANNELS; level 0 exactly 8); CT_NN_BLOCKED_LEVELS in the
  * environment overrides it (0: all channel-major). Chosen by measurement
  * (docs/performance.md). */
-#define CT_NN_BLOCKED_LEVELS 2
+#define CT_NN_BLOCKED_LEVELS 3
 
 G_END_DECLS
