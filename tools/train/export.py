@@ -36,6 +36,13 @@ def main():
     model.load_state_dict(state)
     data = (f"synthetic phantoms (tools/phantom, {args.phantoms} studies) + "
             f"{args.medseg_slices} MedSeg slices; not for clinical use")
+    if args.medseg_slices > 0:
+        note = (f"trained on synthetic data and {args.medseg_slices} real slices; "
+                "not for clinical use")
+        license_text = "MIT (weights); MedSeg slices used for training are non-commercial use only"
+    else:
+        note = "trained on synthetic data only; not for clinical use"
+        license_text = "MIT (weights)"
     meta = {
         "architecture": args.architecture,
         "format_version": "1",
@@ -43,10 +50,10 @@ def main():
         "hu_window": "-1000,300",
         "threshold": args.threshold,
         "training_data": data,
-        "license": "MIT (weights); MedSeg slices used for training are non-commercial use only",
+        "license": license_text,
         "schedule": args.schedule,
         "trained_by": "tools/train (ct-triage)",
-        "note": "trained on synthetic data and a few real slices; not for clinical use",
+        "note": note,
     }
     meta.update(paper_structure(args.architecture))
     write_safetensors(args.out, export_state(model), meta, dtype="F16")
