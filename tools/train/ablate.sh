@@ -25,3 +25,7 @@ run no-lesion-crops --anchored-share 0   # crops anywhere in the lungs
 run recipe-seed2 --seed 2 --raw-bn-too   # run-to-run spread of the recipe
 run no-medseg --medseg-slices 0  # phantoms only
 run no-lr-drop --low-lr 1.0      # no lower learning rate at the end
+# second seeds of the changes that looked largest or smallest at seed 1
+run no-dice-seed2 --no-dice --seed 2
+run no-lesion-crops-seed2 --anchored-share 0 --seed 2
+run no-lr-drop-seed2 --low-lr 1.0 --seed 2

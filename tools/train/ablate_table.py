@@ -22,9 +22,13 @@ CHANGES = {
     "no-lesion-crops": "crops anywhere in the lungs (none forced onto a lesion)",
     "no-medseg": "phantoms only (no MedSeg slices)",
     "no-lr-drop": "no lower learning rate for the last 20 %",
+    "no-dice-seed2": "BCE alone, seed 2",
+    "no-lesion-crops-seed2": "crops anywhere in the lungs, seed 2",
+    "no-lr-drop-seed2": "no lower learning rate, seed 2",
 }
 ORDER = ["recipe", "recipe/raw-bn", "recipe-seed2", "recipe-seed2/raw-bn", "no-dice",
-         "no-lesion-crops", "no-medseg", "no-lr-drop"]
+         "no-dice-seed2", "no-lesion-crops", "no-lesion-crops-seed2", "no-medseg", "no-lr-drop",
+         "no-lr-drop-seed2"]
 
 
 def last_events(path):
