@@ -76,14 +76,47 @@ status_text (CtStudyItem *item)
     }
 }
 
-/* A tooltip replaced while shown is redrawn (and GTK 4.8 may warn), so
- * only real changes are set: cells refresh on every progress step. */
-static void
-set_tooltip_if_changed (GtkWidget  *widget,
-                        const char *text)
+/* The tooltips of cells that change while a study runs (path, status and
+ * stage) are computed when GTK asks for them, never set from the progress
+ * updates: with GTK 4.8, a tooltip text replaced while its tooltip is shown
+ * was read after being freed (a CI run of the GUI tests failed on the
+ * "Failed to set text from markup" warning with garbage text, with the
+ * pointer over a row that was being analysed). */
+static gboolean
+on_query_tooltip (GtkWidget  *cell,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard_mode,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
 {
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
-    gtk_widget_set_tooltip_text (widget, text);
+  CtStudyItem *item = g_object_get_data (G_OBJECT (cell), "item");
+  Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column"));
+  g_autofree char *text = NULL;
+
+  if (item == NULL)
+    return FALSE;
+  if (column == COLUMN_STATUS)
+    {
+      const char *error = ct_study_item_get_error (item);
+      CtStudyStatus status = ct_study_item_get_status (item);
+      gboolean running = status == CT_STUDY_STATUS_LOADING || status == CT_STUDY_STATUS_ANALYSING;
+
+      if (error != NULL)
+        text = g_strdup (error);
+      else if (running && ct_study_item_get_stage (item) != NULL)
+        text = g_strdup_printf ("%s (%s)", status_text (item), ct_study_item_get_stage (item));
+      else
+        text = g_strdup (status_text (item));
+    }
+  else
+    {
+      text = g_strdup (ct_study_item_get_path (item));
+    }
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 /* Fills one cell from its item. */
@@ -106,7 +139,6 @@ refresh_cell (GtkWidget   *cell,
         gtk_label_set_text (GTK_LABEL (patient), ct_study_item_get_patient (item) != NULL
                                                  ? ct_study_item_get_patient (item) : _("anonymised"));
         gtk_label_set_text (GTK_LABEL (series), description != NULL ? description : basename);
-        set_tooltip_if_changed (cell, ct_study_item_get_path (item));
       }
       break;
     case COLUMN_DATE:
@@ -119,7 +151,6 @@ refresh_cell (GtkWidget   *cell,
         g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
 
         gtk_label_set_text (GTK_LABEL (cell), description != NULL ? description : basename);
-        set_tooltip_if_changed (cell, ct_study_item_get_path (item));
       }
       break;
     case COLUMN_SLICES:
@@ -142,18 +173,6 @@ refresh_cell (GtkWidget   *cell,
         else
           text = g_strdup (status_text (item));
         gtk_label_set_text (GTK_LABEL (label), text);
-        /* The tooltip changes with the stage, not with every percent. */
-        {
-          g_autofree char *tooltip = NULL;
-
-          if (error != NULL)
-            tooltip = g_strdup (error);
-          else if (running && ct_study_item_get_stage (item) != NULL)
-            tooltip = g_strdup_printf ("%s (%s)", status_text (item), ct_study_item_get_stage (item));
-          else
-            tooltip = g_strdup (status_text (item));
-          set_tooltip_if_changed (cell, tooltip);
-        }
         if (status == CT_STUDY_STATUS_FAILED)
           gtk_widget_add_css_class (label, "study-error");
         else
@@ -297,6 +316,11 @@ setup_cell (GtkSignalListItemFactory *factory,
       break;
     }
   g_object_set_data (G_OBJECT (cell), "column", GINT_TO_POINTER (column));
+  if (column == COLUMN_STATUS || column == COLUMN_PATIENT || column == COLUMN_DESCRIPTION)
+    {
+      gtk_widget_set_has_tooltip (cell, TRUE);
+      g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+    }
   gtk_list_item_set_child (list_item, cell);
 }
 
