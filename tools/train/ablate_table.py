@@ -3,6 +3,8 @@
 
 Usage: /usr/bin/python3 tools/train/ablate_table.py OUT
 
+and, when OUT has them (ABLATE_JOINT=1), phased against joint training.
+
 Per run, from the validation at its last step: lesion Dice on the 12
 validation phantoms (8 evenly spaced slices each) and on the 10 held-out
 MedSeg slices, at the shipped threshold 0.4 and at the best of 0.2-0.5.
@@ -69,5 +71,31 @@ def main():
               f"{max(d.values()):.3f} | {m['0.4']:.3f} | {max(m.values()):.3f} |")
 
 
+def joint_table(out):
+    """Phased (segmentation, then classifier) against joint training."""
+    rows = []
+    for name in ("phased", "joint"):
+        log = os.path.join(out, name, "log.jsonl")
+        if not os.path.isfile(log):
+            return
+        seg_steps, dice, auc = None, None, None
+        with open(log) as f:
+            for line in f:
+                e = json.loads(line)
+                if e.get("event") == "val":
+                    dice, seg_steps = e, e["step"]
+                    auc = e.get("auc", auc)
+                elif e.get("phase") == "cls" and "val_auc" in e and "event" not in e:
+                    auc = e["val_auc"]      # phased: the classifier's last validation
+        rows.append((name, seg_steps, dice, auc))
+    print()
+    print("| run | backbone steps | phantom Dice @0.4 | MedSeg Dice @0.4 | validation AUC (last) |")
+    print("|---|---|---|---|---|")
+    for name, steps, e, auc in rows:
+        print(f"| {name} | {steps} | {e['dice']['0.4']:.3f} | {e['medseg_dice']['0.4']:.3f} | "
+              f"{auc:.3f} |")
+
+
 if __name__ == "__main__":
     main()
+    joint_table(sys.argv[1])

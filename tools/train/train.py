@@ -286,21 +286,40 @@ def validate_seg(model, val, medseg_val, device, thresholds=(0.2, 0.3, 0.4, 0.5)
     return out
 
 
-def train_seg(args):
-    """Phase 1: backbone + segmentation head on 2-D slices."""
-    device = args.device
+def multitask_setup(args, medseg_train):
+    """What phase 1 and joint training share: seeded generator, training and
+    validation phantoms, MedSeg slices (training ones only when asked), a
+    fresh multitask model, Adam, the log file."""
     rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
     pool = StudyPool(args.cache, "train")
     val = StudyPool(args.cache, "val").studies
     tr_ids, va_ids = common.medseg_split()
-    medseg = common.load_medseg(tr_ids) if args.medseg_slices else []
+    medseg = common.load_medseg(tr_ids) if medseg_train else []
     medseg_val = common.load_medseg(va_ids)
-    model = build("multitask-spatial").to(device)
+    model = build("multitask-spatial").to(args.device)
     to_fmt_model(model)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
     fh = open(os.path.join(args.out, "log.jsonl"), "a")
+    return rng, pool, val, medseg, medseg_val, model, opt, fh
+
+
+def set_lr(opt, args, step, frac):
+    """--lr, --lr3 after --low-lr of the schedule, linear warm-up over
+    --warmup steps; returns the rate."""
+    lr = args.lr if frac < args.low_lr else args.lr3
+    if step < args.warmup:
+        lr = lr * (step + 1) / args.warmup
+    for g in opt.param_groups:
+        g["lr"] = lr
+    return lr
+
+
+def train_seg(args):
+    """Phase 1: backbone + segmentation head on 2-D slices."""
+    device = args.device
+    rng, pool, val, medseg, medseg_val, model, opt, fh = multitask_setup(args, args.medseg_slices > 0)
     log(fh, event="start", phase="seg", args=vars(args), train_studies=len(pool.studies),
         val_studies=len(val), medseg_train=len(medseg), medseg_val=len(medseg_val))
     budget = args.minutes * 60.0
@@ -309,11 +328,7 @@ def train_seg(args):
     while time.time() - t0 < budget and (args.max_steps <= 0 or step < args.max_steps):
         # with --max-steps the schedule follows steps, not the clock (ablations)
         frac = step / args.max_steps if args.max_steps > 0 else (time.time() - t0) / budget
-        lr = args.lr if frac < args.low_lr else args.lr3
-        if step < args.warmup:
-            lr = lr * (step + 1) / args.warmup
-        for g in opt.param_groups:
-            g["lr"] = lr
+        lr = set_lr(opt, args, step, frac)
         model.train()
         x, y = seg_batch(pool, medseg, rng, args)
         logit = seg_forward(model, to_fmt(x.to(device)))
@@ -444,6 +459,57 @@ def train_cls(args):
     log(fh, event="end", phase="cls", steps=step, seconds=round(time.time() - t1, 1))
 
 
+def train_joint(args):
+    """The paper's joint multitask training, for the ablation of the 2-D
+    phase: per step one COVID-19 and one other study, a crop of --depth
+    slices of each through the backbone; lesion loss (BCE + soft Dice) on the
+    COVID-19 and normal crops, classification BCE (weight 0.1, as in the
+    paper) on both; then BN re-estimation and one validation of lesion Dice
+    and classifier AUC (the same as phase 1 + phase 2 report)."""
+    device = args.device
+    rng, pool, val, _, medseg_val, model, opt, fh = multitask_setup(args, False)
+    log(fh, event="start", phase="joint", args=vars(args), train_studies=len(pool.studies))
+    budget = args.minutes * 60.0
+    t0 = time.time()
+    step, run = 0, None
+
+    def crop(s):
+        hu, les = multitask_crop(s, rng, args.depth, args.height, args.width)
+        x = torch.from_numpy(common.window(augment_hu(hu, rng)))[:, None]
+        return x, torch.from_numpy((les > 0).astype(np.float32))[:, None]
+
+    while time.time() - t0 < budget:
+        lr = set_lr(opt, args, step, (time.time() - t0) / budget)
+        model.train()
+        seg_losses, cls_logits, cls_targets = [], [], []
+        for covid in (True, False):
+            s = pool.pick(rng, covid=covid)
+            x, y = crop(s)
+            f = model.backbone(to_fmt(x.to(device)))            # [d, C, h, w]
+            if covid or int(s["label"]) == 0:
+                logit = model.seg_head(f)
+                seg_losses.append(F.binary_cross_entropy_with_logits(logit, y.to(device))
+                                  + soft_dice_loss(torch.sigmoid(logit), y.to(device)))
+            cls_logits.append(model.cls_head(f.permute(1, 2, 3, 0)[None].contiguous()))
+            cls_targets.append(1.0 if covid else 0.0)
+        loss = (torch.stack(seg_losses).mean()
+                + 0.1 * F.binary_cross_entropy_with_logits(torch.cat(cls_logits),
+                                                           torch.tensor(cls_targets, device=device)))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        if step % 10 == 0:
+            log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
+    reestimate_bn(model, [crop(pool.pick(rng, covid=bool(i % 2)))[0] for i in range(args.bn_batches)],
+                  lambda m, bb: m.backbone(to_fmt(bb.to(device))))
+    metrics = validate_seg(model, val, medseg_val, device, cls=True)
+    log(fh, event="val", step=step, **metrics)
+    torch.save(model.state_dict(), os.path.join(args.out, "joint-last.pt"))
+    log(fh, event="end", phase="joint", steps=step, seconds=round(time.time() - t0, 1))
+
+
 # --------------------------------------------------------------------- lungs
 
 def lungs_batch(pool, rng, args):
@@ -552,9 +618,10 @@ def train_lungs(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("network", choices=("lungs", "seg", "cls"),
+    ap.add_argument("network", choices=("lungs", "seg", "cls", "joint"),
                     help="lungs: lung network; seg: multitask backbone + lesion head "
-                         "(phase 1); cls: its classifier on frozen features (phase 2)")
+                         "(phase 1); cls: its classifier on frozen features (phase 2); "
+                         "joint: both together as in the paper (ablation)")
     ap.add_argument("--cache", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=45)
@@ -577,6 +644,7 @@ def main():
     ap.add_argument("--medseg-slices", type=int, default=2, help="MedSeg slices per step")
     ap.add_argument("--lr", type=float, default=1e-3)
     # seg ablations (docs/model-card.md, "What each change buys")
+    ap.add_argument("--depth", type=int, default=16, help="joint: slices per crop")
     ap.add_argument("--max-steps", type=int, default=0,
                     help="seg: stop after this many steps (0: the clock decides)")
     ap.add_argument("--no-dice", action="store_true", help="seg: BCE alone, no Dice term")
@@ -592,7 +660,8 @@ def main():
     ap.add_argument("--zoom-p", type=float, default=0.0, help="lungs: share of zoomed slices")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    {"lungs": train_lungs, "seg": train_seg, "cls": train_cls}[args.network](args)
+    {"lungs": train_lungs, "seg": train_seg, "cls": train_cls,
+     "joint": train_joint}[args.network](args)
 
 
 if __name__ == "__main__":
