@@ -163,6 +163,14 @@ def soft_dice_loss(prob, target):
     return 1.0 - (2.0 * inter + 1.0) / (prob.sum() + target.sum() + 1.0)
 
 
+def optimiser_step(opt, loss):
+    """zero_grad, backward, step; returns the loss as a float."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return float(loss)
+
+
 def bce_dice_step(opt, logit, target, dice=True):
     """One optimiser step on BCE + soft Dice (both segmentation networks;
     dice=False: BCE alone, the paper's loss, for the ablation); returns the
@@ -170,10 +178,7 @@ def bce_dice_step(opt, logit, target, dice=True):
     loss = F.binary_cross_entropy_with_logits(logit, target)
     if dice:
         loss = loss + soft_dice_loss(torch.sigmoid(logit), target)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-    return float(loss)
+    return optimiser_step(opt, loss)
 
 
 # --------------------------------------------------------- BN re-estimation
@@ -441,12 +446,9 @@ def train_cls(args):
         idx = rng.integers(len(ftr), size=args.cls_batch)
         logits = torch.cat([head(augment(ftr[i][0])[None]) for i in idx])
         target = torch.tensor([ftr[i][1] for i in idx])
-        loss = F.binary_cross_entropy_with_logits(logits, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        loss = optimiser_step(opt, F.binary_cross_entropy_with_logits(logits, target))
         step += 1
-        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        run = loss if run is None else 0.95 * run + 0.05 * loss
         if step % 25 == 0:
             auc, vbce = evaluate()
             score = auc - 0.05 * vbce
@@ -495,11 +497,9 @@ def train_joint(args):
         loss = (torch.stack(seg_losses).mean()
                 + 0.1 * F.binary_cross_entropy_with_logits(torch.cat(cls_logits),
                                                            torch.tensor(cls_targets, device=device)))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        loss = optimiser_step(opt, loss)
         step += 1
-        run = float(loss) if run is None else 0.95 * run + 0.05 * float(loss)
+        run = loss if run is None else 0.95 * run + 0.05 * loss
         if step % 10 == 0:
             log(fh, step=step, lr=lr, loss=round(run, 4), elapsed=round(time.time() - t0, 1))
     reestimate_bn(model, [crop(pool.pick(rng, covid=bool(i % 2)))[0] for i in range(args.bn_batches)],
