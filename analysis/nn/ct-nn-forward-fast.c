@@ -666,10 +666,7 @@ profile_print (const Profile *pr, const char *arch, int n, int h, int w, int n_t
 static int
 batch_slices (void)
 {
-  const char *text = g_getenv ("CT_NN_BATCH");
-  int v = text != NULL ? atoi (text) : 0;
-
-  return v >= 1 && v <= 64 ? v : CT_NN_BATCH_SLICES;
+  return env_int ("CT_NN_BATCH", 1, 64, CT_NN_BATCH_SLICES);
 }
 
 gboolean
