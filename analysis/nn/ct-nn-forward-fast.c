@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-nn-forward-fast.c: the optimized forward pass. Slices are processed in
- * batches of at most CT_NN_BATCH_SLICES in channel-major layout
- * [C][slices][H][W], so that the deep, low-resolution levels still give the
- * GEMM enough columns. With at least two slices per thread, each thread runs
+ * batches of at most CT_NN_BATCH_SLICES; the deep levels (from
+ * CT_NN_DEEP_FROM_LEVEL) run on the whole batch in channel-major layout
+ * [C][slices][H][W], so that their low resolution still gives the GEMM
+ * enough columns, the levels above by sub-batches of CT_NN_TOP_BATCH_SLICES
+ * (see run_batch). With at least two slices per thread, each thread runs
  * whole batches with a plan of its own ("teams"; no synchronisation inside a
  * batch); otherwise the threads share every layer. Every buffer is planned
  * and allocated once per call (per input size), before the first batch;
