@@ -323,11 +323,10 @@ ct_results_cache_fingerprint_path (const char   *path,
   scan = ct_study_scan (path, cancellable, error);
   if (scan == NULL)
     return NULL;
-  series = ct_study_scan_find (scan, series_uid);
+  series = ct_study_scan_find_or_explain (scan, path, series_uid, error);
   if (series == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "Results cache: %s: series %s not found", path,
-                   series_uid ? series_uid : "(the only one)");
+      g_prefix_error (error, "Results cache: ");
       return NULL;
     }
   return ct_results_cache_fingerprint_series (series, error);

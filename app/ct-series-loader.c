@@ -266,22 +266,8 @@ ct_series_load_path (const char *path, const char *series_uid, GCancellable *can
   scan = ct_study_scan (path, cancellable, error);
   if (scan == NULL)
     return NULL;
-  series = ct_study_scan_find (scan, series_uid);
-  if (series != NULL)
-    return ct_series_load (series, 0, NULL, NULL, cancellable, error);
-
-  if (scan->series->len == 0 && scan->skipped->len > 0)
-    {
-      /* Say why the one file (or the first of them) is not a CT series. */
-      const CtSkippedFile *first = g_ptr_array_index (scan->skipped, 0);
-      g_set_error (error, CT_ERROR, first->code, "%s: %s", first->path, first->reason);
-    }
-  else if (series_uid != NULL)
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series %s", path, series_uid);
-  else if (scan->series->len > 1)
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s holds %u CT series: say which", path,
-                 scan->series->len);
-  else
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series found", path);
-  return NULL;
+  series = ct_study_scan_find_or_explain (scan, path, series_uid, error);
+  if (series == NULL)
+    return NULL;
+  return ct_series_load (series, 0, NULL, NULL, cancellable, error);
 }

@@ -519,3 +519,27 @@ ct_study_scan_find (CtStudyScan *self, const char *series_uid)
     }
   return NULL;
 }
+
+CtSeriesInfo *
+ct_study_scan_find_or_explain (CtStudyScan *self, const char *path, const char *series_uid,
+                               GError **error)
+{
+  CtSeriesInfo *series = ct_study_scan_find (self, series_uid);
+
+  if (series != NULL)
+    return series;
+  if (self->series->len == 0 && self->skipped->len > 0)
+    {
+      /* Say why the one file (or the first of them) is not a CT series. */
+      const CtSkippedFile *first = g_ptr_array_index (self->skipped, 0);
+      g_set_error (error, CT_ERROR, first->code, "%s: %s", first->path, first->reason);
+    }
+  else if (series_uid != NULL)
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series %s", path, series_uid);
+  else if (self->series->len > 1)
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s holds %u CT series: say which", path,
+                 self->series->len);
+  else
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series found", path);
+  return NULL;
+}

@@ -48,6 +48,12 @@ void         ct_study_scan_free  (CtStudyScan *self);
  * there is one; else NULL. Borrowed. */
 CtSeriesInfo *ct_study_scan_find (CtStudyScan *self, const char *series_uid);
 
+/* ct_study_scan_find, or NULL with an error saying why, naming @path (the
+ * folder or file that was scanned): why its one file is not a CT series, no
+ * series @series_uid, or several series when @series_uid is NULL. */
+CtSeriesInfo *ct_study_scan_find_or_explain (CtStudyScan *self, const char *path,
+                                             const char *series_uid, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtStudyScan, ct_study_scan_free)
 
 G_END_DECLS
