@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ct-nn-c8.h"
+#include "ct-nn-c8-winograd.h"
 #include "ct-nn-conv.h"
 #include "ct-nn-gemm.h"
 #include "ct-nn-ops.h"
@@ -540,15 +541,17 @@ static const int c8_sizes[][3] = { /* h, w, nimg */
   { 1, 1, 1 }, { 7, 5, 2 }, { 33, 17, 1 }, { 13, 26, 3 }, { 4, 12, 1 }, { 9, 29, 2 },
 };
 
-/* Blocked conv3x3 (+ 1x1 shortcut), both row kernels, both epilogue forms,
- * 1 and 2 threads, against ct_nn_ref_conv2d image by image. */
+/* Blocked conv3x3 (+ 1x1 shortcut), direct (row kernels) or Winograd
+ * (tile kernels), both kernels, both epilogue forms, 1 and 2 threads,
+ * against ct_nn_ref_conv2d image by image. */
 static void
-test_c8_conv (void)
+check_c8_conv (gboolean winograd)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (21);
   gboolean avx2 = have_avx2 ();
   static const int channels[][3] = { /* cin, cout, cin_raw */
     { 8, 8, 0 }, { 8, 16, 0 }, { 16, 16, 8 }, { 16, 8, 16 }, { 24, 16, 0 },
+    { 64, 64, 32 }, /* Winograd: several tile blocks per call (48 tiles each at 64 channels) */
   };
 
   for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
@@ -577,8 +580,9 @@ test_c8_conv (void)
               g_autofree float *out = random_floats (rand, bordered_n, 100, 200); /* all written */
               g_autofree float *want = g_new (float, cout * n);
               g_autofree float *got = g_new (float, cout * n);
-              g_autofree char *what = g_strdup_printf ("c8 conv %dx%d nimg=%d %d->%d raw=%d form=%d %s threads=%d",
-                                                       h, w, nimg, cin, cout, craw, form,
+              g_autofree char *what = g_strdup_printf ("c8 %s %dx%d nimg=%d %d->%d raw=%d form=%d %s threads=%d",
+                                                       winograd ? "winograd" : "conv", h, w, nimg,
+                                                       cin, cout, craw, form,
                                                        k ? "avx2" : "portable", threads);
               CtC8ConvWeights packed;
               CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, FALSE };
@@ -622,16 +626,44 @@ test_c8_conv (void)
                   ep.bias = shift;
                   ep.residual = craw > 0 ? NULL : residual_c8;
                 }
-              ct_c8_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL, craw);
-              ct_c8_conv3x3 (&packed, padded, craw > 0 ? xr_c8 : NULL, nimg, h, w, &ep, out,
-                             k == 1, threads);
-              ct_c8_conv_weights_clear (&packed);
+              if (winograd)
+                {
+                  CtC8WinogradWeights wino;
+                  g_autofree float *scratch =
+                    g_new (float, ct_c8_winograd_scratch_floats_per_thread (cin) * threads);
+
+                  ct_c8_winograd_weights_pack (&wino, cout, weight, cin, craw > 0 ? w1 : NULL,
+                                               craw);
+                  ct_c8_winograd_conv3x3 (&wino, padded, craw > 0 ? xr_c8 : NULL, nimg, h, w,
+                                          &ep, out, k == 1, scratch, threads);
+                  ct_c8_winograd_weights_clear (&wino);
+                }
+              else
+                {
+                  ct_c8_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL,
+                                           craw);
+                  ct_c8_conv3x3 (&packed, padded, craw > 0 ? xr_c8 : NULL, nimg, h, w, &ep, out,
+                                 k == 1, threads);
+                  ct_c8_conv_weights_clear (&packed);
+                }
               if (form == 0)
                 c8_unborder (out, ob, nimg, h, w, got);
               else
                 ct_c8_to_planes (out, ob, nimg, h, w, got);
               assert_close (what, got, want, cout * n, 2e-5, 2e-5);
             }
+}
+
+static void
+test_c8_conv (void)
+{
+  check_c8_conv (FALSE);
+}
+
+static void
+test_c8_winograd (void)
+{
+  check_c8_conv (TRUE);
 }
 
 /* act_pad, init conv, pooling (to planes and blocked), upsample + add (from
@@ -777,6 +809,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/kernels/pool-and-upsample", test_ops_random);
   g_test_add_func ("/nn/kernels/head", test_head);
   g_test_add_func ("/nn/kernels/c8-conv-vs-reference", test_c8_conv);
+  g_test_add_func ("/nn/kernels/c8-winograd-vs-reference", test_c8_winograd);
   g_test_add_func ("/nn/kernels/c8-ops-vs-planes", test_c8_ops);
   return g_test_run ();
 }

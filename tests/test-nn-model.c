@@ -75,11 +75,24 @@ compare (const char *what, const float *got, const float *want, size_t n, double
   g_assert_cmpfloat (worst, <=, tol);
 }
 
+/* Engine configurations the full-width tests run (all against the naive
+ * reference path): the default (blocked layout at every level but the
+ * bridge, Winograd there from 16 channels, direct at 8), the blocked layout
+ * with direct convolutions only, and the channel-major layout everywhere
+ * with and without its Winograd (the fallback for planes too wide to block). */
+typedef enum
+{
+  ENGINE_DEFAULT,
+  ENGINE_BLOCKED_DIRECT,
+  ENGINE_PLANES,
+  ENGINE_PLANES_WINOGRAD,
+} EngineConfig;
+
 static void
 test_full_width (gconstpointer data)
 {
   CtModelArchitecture arch = GPOINTER_TO_INT (data) & 0xff;
-  gboolean winograd = (GPOINTER_TO_INT (data) & 0x100) != 0;
+  EngineConfig config = GPOINTER_TO_INT (data) >> 8;
   gboolean lungs = arch == CT_MODEL_LUNGS;
   CtNetStructure s;
   g_autoptr(GBytes) bytes = NULL;
@@ -94,24 +107,34 @@ test_full_width (gconstpointer data)
   g_autofree float *fast = g_new (float, count);
   double study_ref = NAN, study_fast = NAN;
   gboolean has_ref = FALSE, has_fast = FALSE;
+  static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd" };
+  g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
+                                           names[config]);
 
   ct_net_structure_init_default (&s, arch);
   g_assert_cmpint (s.n_levels, ==, 6);
   bytes = ct_model_random_safetensors (&s, 2026, FALSE);
-  /* Winograd on every conv with >= 16 channels outside the bridge, or on
-   * none (the default, >= 128, runs in the parity tests of trained weights) */
-  g_setenv ("CT_NN_WINOGRAD_MIN_CHANNELS", winograd ? "16" : "1000000", TRUE);
+  /* the Winograd thresholds are read when the weights are packed, the
+   * layout when the engine plans a call */
+  g_setenv ("CT_NN_WINOGRAD_MIN_CHANNELS", config == ENGINE_PLANES_WINOGRAD ? "16" : "1000000",
+            TRUE);
+  if (config == ENGINE_BLOCKED_DIRECT)
+    g_setenv ("CT_NN_C8_WINOGRAD_MIN_CHANNELS", "1000000", TRUE);
   model = model_from_bytes (bytes, &error);
   g_unsetenv ("CT_NN_WINOGRAD_MIN_CHANNELS");
+  g_unsetenv ("CT_NN_C8_WINOGRAD_MIN_CHANNELS");
   g_assert_no_error (error);
 
   g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_REFERENCE, input, n, h, w, ref,
                                       &study_ref, &has_ref, 1, NULL, NULL, &error));
   g_assert_no_error (error);
+  if (config == ENGINE_PLANES || config == ENGINE_PLANES_WINOGRAD)
+    g_setenv ("CT_NN_BLOCKED_LEVELS", "0", TRUE);
   g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_OPTIMIZED, input, n, h, w, fast,
                                       &study_fast, &has_fast, 2, NULL, NULL, &error));
+  g_unsetenv ("CT_NN_BLOCKED_LEVELS");
   g_assert_no_error (error);
-  compare (lungs ? "full-width lungs" : "full-width lesions", fast, ref, count, 1e-4);
+  compare (what, fast, ref, count, 1e-4);
   if (!lungs)
     {
       g_assert_true (has_ref);
@@ -429,11 +452,17 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/nn/model/full-width/lungs", GINT_TO_POINTER (CT_MODEL_LUNGS), test_full_width);
-  g_test_add_data_func ("/nn/model/full-width/multitask",
-                        GINT_TO_POINTER (CT_MODEL_MULTITASK_SPATIAL), test_full_width);
-  g_test_add_data_func ("/nn/model/full-width/lungs-winograd",
-                        GINT_TO_POINTER (CT_MODEL_LUNGS | 0x100), test_full_width);
+  {
+    static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd" };
+    for (int c = ENGINE_DEFAULT; c <= ENGINE_PLANES_WINOGRAD; c++)
+      for (int a = 0; a < 2; a++)
+        {
+          CtModelArchitecture arch = a == 0 ? CT_MODEL_LUNGS : CT_MODEL_MULTITASK_SPATIAL;
+          g_autofree char *path = g_strdup_printf ("/nn/model/full-width/%s%s",
+                                                   a == 0 ? "lungs" : "multitask", configs[c]);
+          g_test_add_data_func (path, GINT_TO_POINTER (arch | (c << 8)), test_full_width);
+        }
+  }
   g_test_add_func ("/nn/model/float16", test_half);
   g_test_add_func ("/nn/model/mac-count", test_mac_count);
   g_test_add_func ("/nn/model/batching", test_batching);

@@ -8,6 +8,7 @@
 #include "ct-nn-c8.h"
 #include "ct-nn-conv.h"
 #include "ct-nn-winograd.h"
+#include "ct-nn-c8-winograd.h"
 
 G_BEGIN_DECLS
 
@@ -40,8 +41,10 @@ typedef struct
   CtConvWeights     packed_shortcut;  /* ... and then the 1x1 shortcut (K = in) */
   /* blocks of up to CT_C8_MAX_CHANNELS channels in multiples of 8: also
    * packed for the blocked pixel-major layout (ct-nn-c8.h); conv2 with the
-   * shortcut */
-  CtC8ConvWeights   c8_conv1, c8_conv2;
+   * shortcut; each conv either direct or by Winograd (ct-nn-c8-winograd.h),
+   * the other form left empty */
+  CtC8ConvWeights     c8_conv1, c8_conv2;
+  CtC8WinogradWeights c8_wino1, c8_wino2;
 } CtResBlock;
 
 typedef struct
@@ -132,6 +135,8 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
  * CT_C8_MAX_CHANNELS; level 0 exactly 8); CT_NN_BLOCKED_LEVELS in the
  * environment overrides it (0: all channel-major). Chosen by measurement
  * (docs/performance.md). */
-#define CT_NN_BLOCKED_LEVELS 3
+#define CT_NN_BLOCKED_LEVELS CT_NET_MAX_LEVELS
+/* Input channels from which a blocked convolution runs by Winograd. */
+#define CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS 16
 
 G_END_DECLS

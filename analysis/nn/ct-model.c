@@ -133,6 +133,23 @@ winograd_min_channels (void)
   return v >= 1 && v <= G_MAXINT ? (int) v : CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS;
 }
 
+/* The blocked layout's Winograd (ct-nn-c8-winograd.h) from this many input
+ * channels; CT_NN_C8_WINOGRAD_MIN_CHANNELS overrides it (a value above
+ * CT_C8_MAX_CHANNELS: direct everywhere). At 8 channels the direct row
+ * kernel is faster (tools/bench-nn/bench-conv: Winograd 1.25-1.36x its
+ * time), from 16 channels Winograd (0.45-0.85x). */
+static int
+c8_winograd_min_channels (void)
+{
+  const char *text = g_getenv ("CT_NN_C8_WINOGRAD_MIN_CHANNELS");
+  gint64 v;
+
+  if (text == NULL)
+    return CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS;
+  v = g_ascii_strtoll (text, NULL, 10);
+  return v >= 1 && v <= G_MAXINT ? (int) v : CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS;
+}
+
 /* allow_winograd: FALSE for the bridge, whose 3 x 3 (lungs) or 3 x 2
  * (multitask) planes leave Winograd's 2 x 2 tiles half empty: measured
  * slower there (docs/performance.md). */
@@ -158,8 +175,17 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     return;
   if (in % CT_C8 == 0 && out % CT_C8 == 0 && MAX (in, out) <= CT_C8_MAX_CHANNELS)
     {
-      ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
-      ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
+      /* blocked layout: each conv in the one form it runs in */
+      int wino_from = c8_winograd_min_channels ();
+
+      if (in >= wino_from)
+        ct_c8_winograd_weights_pack (&b->c8_wino1, out, b->conv1, in, NULL, 0);
+      else
+        ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
+      if (out >= wino_from)
+        ct_c8_winograd_weights_pack (&b->c8_wino2, out, b->conv2, out, b->shortcut, in);
+      else
+        ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
     }
   b->winograd1 = allow_winograd && in >= winograd_min_channels ();
   b->winograd2 = allow_winograd && out >= winograd_min_channels ();
@@ -190,6 +216,8 @@ resblock_clear (CtResBlock *b)
   ct_winograd_weights_clear (&b->wino_conv2);
   ct_c8_conv_weights_clear (&b->c8_conv1);
   ct_c8_conv_weights_clear (&b->c8_conv2);
+  ct_c8_winograd_weights_clear (&b->c8_wino1);
+  ct_c8_winograd_weights_clear (&b->c8_wino2);
 }
 
 static void

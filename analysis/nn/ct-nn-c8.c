@@ -85,9 +85,8 @@ ct_c8_conv_row_portable (const CtC8Row *row, int w, float *out_row)
     }
 }
 
-/* Zeroes the one-pixel border of `planes` C8 planes [h+2][w+2][8]. */
-static void
-zero_border (float *out, int planes, int h, int w)
+void
+ct_c8_zero_border (float *out, int planes, int h, int w)
 {
   size_t row = ((size_t) w + 2) * CT_C8;
 
@@ -124,7 +123,7 @@ ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, const float 
   g_assert (!(ep->padded_output && ep->residual != NULL));
   g_assert (weights->raw_blocks == 0 || raw != NULL);
   if (ep->padded_output)
-    zero_border (out, weights->cout_blocks * nimg, h, w);
+    ct_c8_zero_border (out, weights->cout_blocks * nimg, h, w);
 
   /* tasks: (output block, image row); consecutive tasks share input rows */
 #pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
@@ -134,14 +133,17 @@ ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, const float 
       int i = r / h, y = r % h;
       size_t plain_at = (size_t) ob * plain_block + ((size_t) i * h + y) * plain_row;
       CtC8Row row = {
-        .in_row = padded + (size_t) i * in_plane + (size_t) y * in_row,
+        /* a 1x1-only layer (cin_blocks 0, ct-nn-c8-winograd.h) has no 3x3 input */
+        .in_row = weights->cin_blocks > 0 ? padded + (size_t) i * in_plane + (size_t) y * in_row
+                                          : NULL,
         .in_row_stride = in_row,
         .in_block_stride = in_block,
         .cin_blocks = weights->cin_blocks,
         .raw_row = raw != NULL ? raw + ((size_t) i * h + y) * plain_row : NULL,
         .raw_block_stride = plain_block,
         .raw_blocks = weights->raw_blocks,
-        .w3 = weights->packed3 + (size_t) ob * weights->cin_blocks * 9 * CT_C8 * CT_C8,
+        .w3 = weights->cin_blocks > 0
+              ? weights->packed3 + (size_t) ob * weights->cin_blocks * 9 * CT_C8 * CT_C8 : NULL,
         .w1 = weights->packed1 != NULL
               ? weights->packed1 + (size_t) ob * weights->raw_blocks * CT_C8 * CT_C8 : NULL,
         .scale = ep->scale != NULL ? ep->scale + ob * CT_C8 : NULL,
@@ -165,7 +167,7 @@ ct_c8_act_pad (const float *src, int blocks, int nimg, int h, int w, const float
   size_t row = ((size_t) w + 2) * CT_C8;
   int rows = blocks * nimg * h;
 
-  zero_border (dst, blocks * nimg, h, w);
+  ct_c8_zero_border (dst, blocks * nimg, h, w);
   /* rows of all blocks and images: r = (block * nimg + image) * h + y */
 #pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
   for (int r = 0; r < rows; r++)

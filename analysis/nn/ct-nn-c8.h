@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8.h: level 0 of the optimized path in a pixel-major layout.
+/* ct-nn-c8.h: the blocked pixel-major layout of the optimized path (every
+ * level but the bridge; it began with level 0, whose case is described here).
  *
  * Level 0 of both networks (full resolution: 180 x 180 for the lungs,
  * the lung box for the multitask network) has exactly 8 channels in every
@@ -31,10 +32,13 @@ G_BEGIN_DECLS
 /* Widest level-0 row ct_c8_bilinear_add takes (its tables are on the
  * stack); wider inputs keep level 0 channel-major. 2048 at 2 mm = 4 m. */
 #define CT_C8_MAX_WIDTH 2048
-/* Widest block whose convolutions are packed for this layout (levels 0-3
- * of the paper's structure; the deeper levels have too few pixels per row
- * for 12-pixel row blocks). */
-#define CT_C8_MAX_CHANNELS 64
+/* Widest block whose convolutions are packed for this layout (levels 0-5
+ * of the paper's structure; the bridge stays channel-major). From 16
+ * channels they run by Winograd (ct-nn-c8-winograd.h), whose tiles run
+ * across rows and images, so narrow deep levels lose nothing to short rows
+ * (the direct row kernel, 12 pixels per block, did: level 3 was 1.65x slower
+ * with it than channel-major). */
+#define CT_C8_MAX_CHANNELS 256
 
 /* Levels with more than 8 channels use the same layout per block of 8
  * channels, blocks outermost: [blocks][nimg][H][W][8] (zero-bordered:
@@ -127,6 +131,9 @@ void ct_c8_head_sigmoid (const float *x, size_t n, const float *scale, const flo
  * [h][w][8] (8 channels): the same features in the same order. */
 void ct_c8_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice,
                                int h, int w, int d, int depth);
+
+/* Zeroes the one-pixel border of `planes` blocked planes [h+2][w+2][8]. */
+void ct_c8_zero_border (float *out, int planes, int h, int w);
 
 /* Layout conversions (blocked plain <-> planes [8 * blocks][nimg][h][w]),
  * for the tests. */

@@ -14,12 +14,16 @@
  *  - BN2 + ReLU after conv1: conv1's epilogue;
  *  - the 1x1 shortcut: extra K rows of conv2's GEMM; the identity residual:
  *    conv2's epilogue.
- * The top CT_NN_BLOCKED_LEVELS levels (full resolution: 8 and 16 channels
- * in the paper's structure) run in the blocked pixel-major layout of
- * ct-nn-c8.h (direct 3x3 convolutions, about twice as fast there as the
- * GEMM on channel planes); the levels below stay channel-major.
- * CT_NN_BLOCKED_LEVELS=N in the environment overrides the count (0: all
- * channel-major; side-by-side measurements, tests). */
+ * Every level whose tensors allow it (multiples of 8 channels, at most
+ * CT_C8_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
+ * blocked pixel-major layout of ct-nn-c8.h, its 3x3 convolutions direct at
+ * 8 input channels and by Winograd F(2x2, 3x3) from 16
+ * (ct-nn-c8-winograd.h); the bridge (512 channels at 3 x 2 or 3 x 3) stays
+ * channel-major, on the GEMM. Moving a level between a sub-batch and the
+ * whole batch is the same copy in either layout (per channel block of 8
+ * instead of per channel). CT_NN_BLOCKED_LEVELS=N in the environment
+ * limits the blocked levels to the top N (0: all channel-major, the path
+ * for planes wider than CT_C8_MAX_WIDTH; side-by-side measurements, tests). */
 #include "ct-model-private.h"
 
 #include "ct-error.h"
@@ -85,7 +89,7 @@ typedef struct
   int                   n_threads;
   CtGemmMicroKernel     kernel;
   int                   blocked_levels; /* levels 0.. in the layout of ct-nn-c8.h */
-  gboolean              c8_avx2;        /* its AVX2 row kernel */
+  gboolean              c8_avx2;        /* its AVX2 row and tile kernels */
   Profile              *profile;        /* NULL unless CT_NN_PROFILE is set */
 } Plan;
 
@@ -208,9 +212,8 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
 #if defined(__x86_64__) || defined(__i386__)
   plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours CT_NN_PORTABLE */
 #endif
-  /* the whole-batch levels are channel-major (below the blocked ones) */
   plan->deep_from = env_int ("CT_NN_DEEP_FROM", 0, CT_NET_MAX_LEVELS, CT_NN_DEEP_FROM_LEVEL);
-  plan->deep_from = CLAMP (plan->deep_from, MAX (plan->blocked_levels, 1), s->n_levels);
+  plan->deep_from = CLAMP (plan->deep_from, 1, s->n_levels);
   plan->hs[0] = h;
   plan->ws[0] = w;
   for (int l = 0; l < s->n_levels; l++)
@@ -256,8 +259,11 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
     for (int l = 0; l < s->n_levels; l++)
       widest = MAX (widest, MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l])));
     widest = MAX (widest, path_max_channels (&s->bridge));
-    plan->scratch = g_new (float, MAX (ct_conv_scratch_floats_per_thread (),
-                                       ct_winograd_scratch_floats_per_thread (widest)) * n_threads);
+    size_t per_thread = MAX (ct_conv_scratch_floats_per_thread (),
+                             ct_winograd_scratch_floats_per_thread (widest));
+    per_thread = MAX (per_thread,
+                      ct_c8_winograd_scratch_floats_per_thread (MIN (widest, CT_C8_MAX_CHANNELS)));
+    plan->scratch = g_new (float, per_thread * n_threads);
   }
 }
 
@@ -364,15 +370,25 @@ resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, i
   CtConvEpilogue ep2 = { NULL, NULL, NULL, b->shortcut != NULL ? NULL : x, FALSE, FALSE };
   double plane = (double) h * w;
 
-  g_assert (b->c8_conv1.packed3 != NULL);
+  g_assert (b->c8_conv1.packed3 != NULL || b->c8_wino1.u != NULL);
   ct_c8_act_pad (x, b->in / CT_C8, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
                  plan->padded, plan->n_threads);
   profile_mark (plan, "bn-relu-pad c8", level, b->in, b->in, h, w, 0.0);
-  ct_c8_conv3x3 (&b->c8_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
-                 plan->c8_avx2, plan->n_threads);
-  profile_mark (plan, "conv1 c8", level, b->in, b->out, h, w, 9.0 * b->in * b->out * plane);
-  ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
-                 &ep2, out, plan->c8_avx2, plan->n_threads);
+  if (b->c8_wino1.u != NULL)
+    ct_c8_winograd_conv3x3 (&b->c8_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1,
+                            plan->padded2, plan->c8_avx2, plan->scratch, plan->n_threads);
+  else
+    ct_c8_conv3x3 (&b->c8_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
+                   plan->c8_avx2, plan->n_threads);
+  profile_mark (plan, b->c8_wino1.u != NULL ? "conv1 c8 wino" : "conv1 c8", level, b->in, b->out,
+                h, w, 9.0 * b->in * b->out * plane);
+  if (b->c8_wino2.u != NULL)
+    ct_c8_winograd_conv3x3 (&b->c8_wino2, plan->padded2, b->shortcut != NULL ? x : NULL,
+                            plan->nimg, h, w, &ep2, out, plan->c8_avx2, plan->scratch,
+                            plan->n_threads);
+  else
+    ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
+                   &ep2, out, plan->c8_avx2, plan->n_threads);
   profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 c8" : "conv2+res c8", level, b->out,
                 b->out, h, w, (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
@@ -440,6 +456,21 @@ move_slices (float *packed, int c, int count, size_t plane, float *whole, int fi
     }
 }
 
+/* move_slices for a tensor of level l with c channels, in its layout
+ * (blocked [c / 8][slices][h][w][8]: the same moves by blocks of 8 x plane) */
+static void
+move_level_slices (Plan *plan, int l, int c, float *packed, float *whole, int first,
+                   gboolean to_whole)
+{
+  size_t plane = (size_t) plan->hs[l] * plan->ws[l];
+
+  if (l < plan->blocked_levels)
+    move_slices (packed, c / CT_C8, plan->nimg, plane * CT_C8, whole, first, plan->n_batch,
+                 to_whole);
+  else
+    move_slices (packed, c, plan->nimg, plane, whole, first, plan->n_batch, to_whole);
+}
+
 static void
 pool (Plan *plan, int l, const float *skip, int c, float *x)
 {
@@ -498,9 +529,8 @@ encode_top (Plan *plan, const float *slices, int sb)
       run_path (plan, &wt->down[l], &s->down[l], x, skip, l, plan->hs[l], plan->ws[l]);
       pool (plan, l, skip, c, x);
     }
-  move_slices (x, s->down[T - 1].channels[s->down[T - 1].n - 1], plan->nimg,
-               (size_t) plan->hs[T] * plan->ws[T], plan->deep_in, sb * plan->sub, plan->n_batch,
-               TRUE);
+  move_level_slices (plan, T, s->down[T - 1].channels[s->down[T - 1].n - 1], x, plan->deep_in,
+                     sb * plan->sub, TRUE);
 }
 
 /* Levels deep_from and below on the whole batch (plan->nimg = n_batch), from
@@ -553,8 +583,7 @@ decode_top (Plan *plan, int sb)
   int c = T < L ? s->up[T].channels[s->up[T].n - 1] : s->bridge.channels[s->bridge.n - 1];
   float *x = plan->work[0];
 
-  move_slices (x, c, plan->nimg, (size_t) plan->hs[T] * plan->ws[T], plan->deep_out,
-               sb * plan->sub, plan->n_batch, FALSE);
+  move_level_slices (plan, T, c, x, plan->deep_out, sb * plan->sub, FALSE);
   for (int l = T - 1; l >= 0; l--)
     {
       float *u = other_work (plan, x, NULL);

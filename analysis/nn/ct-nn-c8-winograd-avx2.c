@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-c8-winograd-avx2.c: the AVX2/FMA tile-block kernel of the blocked
+ * Winograd convolution (ct-nn-c8-winograd.h), compiled for those extensions
+ * through a target attribute and called only when the CPU has them.
+ *
+ * One ymm register = the 8 channels of one pixel (or of one position of a
+ * transformed tile), so the input and output transforms are 32 and 24
+ * vector adds per tile and block, on the adder ports, beside the FMAs. The
+ * GEMM keeps 12 tiles x 8 output channels in registers (as the direct row
+ * kernel of ct-nn-c8-avx2.c keeps 12 pixels): per input channel one load of
+ * 8 weights, 12 broadcasts, 12 FMAs. */
+#include "ct-nn-c8-winograd.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+
+#include <immintrin.h>
+
+#define AVX2 __attribute__ ((target ("avx2,fma")))
+
+/* V[xi] for one tile and input block: B^T d B, d the 4 x 4 bordered pixels
+ * (zero where the tile reaches past the bordered plane). */
+AVX2 static inline __attribute__ ((always_inline)) void
+input_tile (const float *src, size_t row_stride, int rows, int cols, float *dst, size_t v_xi)
+{
+  __m256 b[4][4];
+
+  for (int k = 0; k < 4; k++)
+    {
+      __m256 d[4];
+      for (int r = 0; r < 4; r++)
+        d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_C8)
+                                    : _mm256_setzero_ps ();
+      b[0][k] = _mm256_sub_ps (d[0], d[2]);
+      b[1][k] = _mm256_add_ps (d[1], d[2]);
+      b[2][k] = _mm256_sub_ps (d[2], d[1]);
+      b[3][k] = _mm256_sub_ps (d[1], d[3]);
+    }
+  for (int r = 0; r < 4; r++)
+    {
+      _mm256_storeu_ps (dst + (size_t) (r * 4 + 0) * v_xi, _mm256_sub_ps (b[r][0], b[r][2]));
+      _mm256_storeu_ps (dst + (size_t) (r * 4 + 1) * v_xi, _mm256_add_ps (b[r][1], b[r][2]));
+      _mm256_storeu_ps (dst + (size_t) (r * 4 + 2) * v_xi, _mm256_sub_ps (b[r][2], b[r][1]));
+      _mm256_storeu_ps (dst + (size_t) (r * 4 + 3) * v_xi, _mm256_sub_ps (b[r][1], b[r][3]));
+    }
+}
+
+/* M[tt .. tt+P) for one position: P tiles x 8 output channels. */
+AVX2 static inline __attribute__ ((always_inline)) void
+gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, float *mt,
+            const int P)
+{
+  __m256 acc[12];
+
+  for (int p = 0; p < P; p++)
+    acc[p] = _mm256_setzero_ps ();
+  for (int ib = 0; ib < cin_blocks; ib++)
+    {
+      const float *src = vt + (size_t) ib * ib_stride;
+      const float *wt = u + (size_t) ib * CT_C8 * CT_C8;
+      for (int ci = 0; ci < CT_C8; ci++)
+        {
+          __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
+#pragma GCC unroll 12
+          for (int p = 0; p < P; p++)
+            acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
+        }
+    }
+#pragma GCC unroll 12
+  for (int p = 0; p < P; p++)
+    _mm256_storeu_ps (mt + p * CT_C8, acc[p]);
+}
+
+/* A^T M A for one tile and output block, the epilogue, the pixels inside. */
+AVX2 static inline __attribute__ ((always_inline)) void
+output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
+             size_t at0, __m256 vscale, __m256 vshift)
+{
+  __m256 a[2][4], y[2][2];
+
+  for (int k = 0; k < 4; k++)
+    {
+      __m256 m0 = _mm256_loadu_ps (mt + (size_t) (0 * 4 + k) * m_xi);
+      __m256 m1 = _mm256_loadu_ps (mt + (size_t) (1 * 4 + k) * m_xi);
+      __m256 m2 = _mm256_loadu_ps (mt + (size_t) (2 * 4 + k) * m_xi);
+      __m256 m3 = _mm256_loadu_ps (mt + (size_t) (3 * 4 + k) * m_xi);
+      __m256 m12 = _mm256_add_ps (m1, m2);
+      a[0][k] = _mm256_add_ps (m0, m12);
+      a[1][k] = _mm256_sub_ps (_mm256_sub_ps (m1, m2), m3);
+    }
+  for (int r = 0; r < 2; r++)
+    {
+      y[r][0] = _mm256_add_ps (_mm256_add_ps (a[r][0], a[r][1]), a[r][2]);
+      y[r][1] = _mm256_sub_ps (_mm256_sub_ps (a[r][1], a[r][2]), a[r][3]);
+    }
+  for (int r = 0; r < tile->out_rows; r++)
+    for (int k = 0; k < tile->out_cols; k++)
+      {
+        size_t at = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_C8;
+        __m256 v = _mm256_fmadd_ps (y[r][k], vscale, vshift);
+        if (job->residual != NULL)
+          v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
+        if (job->relu)
+          v = _mm256_max_ps (v, _mm256_setzero_ps ());
+        _mm256_storeu_ps (job->out + at, v);
+      }
+}
+
+AVX2 void
+ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+                           float *v, float *m)
+{
+  int cinb = job->cin_blocks;
+  size_t v_xi = (size_t) cinb * n_tiles * CT_C8, m_xi = (size_t) n_tiles * CT_C8;
+  size_t ib_stride = (size_t) n_tiles * CT_C8;
+
+  for (int tt = 0; tt < n_tiles; tt++)
+    {
+      const CtC8Tile *tile = &tiles[tt];
+      for (int ib = 0; ib < cinb; ib++)
+        {
+          const float *src = job->in + (size_t) ib * job->in_block_stride + tile->in_at;
+          float *dst = v + ((size_t) ib * n_tiles + tt) * CT_C8;
+          if (tile->in_rows == 4 && tile->in_cols == 4)
+            input_tile (src, job->in_row_stride, 4, 4, dst, v_xi);
+          else
+            input_tile (src, job->in_row_stride, tile->in_rows, tile->in_cols, dst, v_xi);
+        }
+    }
+
+  for (int ob = 0; ob < job->cout_blocks; ob++)
+    {
+      __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_C8)
+                                         : _mm256_set1_ps (1.0f);
+      __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_C8)
+                                         : _mm256_setzero_ps ();
+
+      for (int xi = 0; xi < 16; xi++)
+        {
+          const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
+          const float *vx = v + xi * v_xi;
+          float *mx = m + xi * m_xi;
+          int tt = 0;
+
+          for (; tt + 12 <= n_tiles; tt += 12)
+            gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, 12);
+          switch (n_tiles - tt)
+            {
+#define TAIL(P) \
+            case P: \
+              gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, P); \
+              break;
+            TAIL (1) TAIL (2) TAIL (3) TAIL (4) TAIL (5) TAIL (6)
+            TAIL (7) TAIL (8) TAIL (9) TAIL (10) TAIL (11)
+#undef TAIL
+            default:
+              break;
+            }
+        }
+      for (int tt = 0; tt < n_tiles; tt++)
+        output_tile (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi,
+                     (size_t) ob * job->out_block_stride + tiles[tt].out_at, vscale, vshift);
+    }
+}
+
+#endif

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-c8-winograd.c: blocked Winograd F(2x2, 3x3) (see ct-nn-c8-winograd.h):
+ * weight transform, the driver that cuts the tile list into per-thread
+ * blocks, and the portable tile-block kernel (the reference of the AVX2 one).
+ * Transforms (Lavin & Gray 2016):
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1] */
+#include "ct-nn-c8-winograd.h"
+
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Tiles per block: the GEMM works on groups of 12 tiles (the AVX2 kernel's
+ * register block); V = 16 x cin x tiles floats is kept under 192 KB so
+ * that it stays in the per-core L2 (512 KB on the Zen 3 of our figures)
+ * while it is read once per output block. Budgets of 6 K to 96 K floats
+ * measured within noise of each other at 16-128 channels; 192 K and more
+ * were 10-25 % slower (tools/bench-nn/bench-conv). */
+#define TILE_GROUP 12
+#define V_BUDGET_FLOATS (48 * 1024)
+#define MAX_BLOCK_TILES 144
+
+static int
+block_tiles (int cin)
+{
+  int tiles = V_BUDGET_FLOATS / (16 * cin) / TILE_GROUP * TILE_GROUP;
+  return CLAMP (tiles, TILE_GROUP, MAX_BLOCK_TILES);
+}
+
+void
+ct_c8_winograd_weights_pack (CtC8WinogradWeights *self, int cout, const float *w3x3, int cin,
+                             const float *w1x1, int cin_raw)
+{
+  g_assert (cout % CT_C8 == 0 && cin % CT_C8 == 0 && cin_raw % CT_C8 == 0);
+  memset (self, 0, sizeof *self);
+  self->cin_blocks = cin / CT_C8;
+  self->cout_blocks = cout / CT_C8;
+  self->u = g_new (float, (size_t) 16 * cout * cin);
+  for (int co = 0; co < cout; co++)
+    for (int ci = 0; ci < cin; ci++)
+      {
+        const float *g = w3x3 + ((size_t) co * cin + ci) * 9;
+        float t[4][3], u[4][4];
+
+        /* t = G g (4 x 3), then u = t G^T (4 x 4) */
+        for (int c = 0; c < 3; c++)
+          {
+            t[0][c] = g[0 * 3 + c];
+            t[1][c] = 0.5f * (g[0 * 3 + c] + g[1 * 3 + c] + g[2 * 3 + c]);
+            t[2][c] = 0.5f * (g[0 * 3 + c] - g[1 * 3 + c] + g[2 * 3 + c]);
+            t[3][c] = g[2 * 3 + c];
+          }
+        for (int r = 0; r < 4; r++)
+          {
+            u[r][0] = t[r][0];
+            u[r][1] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
+            u[r][2] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
+            u[r][3] = t[r][2];
+          }
+        for (int xi = 0; xi < 16; xi++)
+          {
+            int ob = co / CT_C8, ib = ci / CT_C8;
+            size_t at = ((((size_t) xi * self->cout_blocks + ob) * self->cin_blocks + ib) * CT_C8
+                         + ci % CT_C8) * CT_C8 + co % CT_C8;
+            self->u[at] = u[xi / 4][xi % 4];
+          }
+      }
+  if (w1x1 != NULL && cin_raw > 0)
+    ct_c8_conv_weights_pack (&self->shortcut, cout, NULL, 0, w1x1, cin_raw);
+}
+
+void
+ct_c8_winograd_weights_clear (CtC8WinogradWeights *self)
+{
+  g_clear_pointer (&self->u, g_free);
+  ct_c8_conv_weights_clear (&self->shortcut);
+}
+
+static size_t
+scratch_floats (int cin)
+{
+  size_t tiles = (size_t) block_tiles (cin);
+  size_t tile_floats = (tiles * sizeof (CtC8Tile) + sizeof (float) - 1) / sizeof (float);
+
+  /* V, M, the tile list; 16 floats so that the tile list stays aligned */
+  return 16 * (size_t) cin * tiles + 16 * (size_t) CT_C8 * tiles + tile_floats + 16;
+}
+
+size_t
+ct_c8_winograd_scratch_floats_per_thread (int max_cin)
+{
+  size_t most = 0;
+
+  for (int cin = CT_C8; cin <= MAX (max_cin, CT_C8); cin += CT_C8)
+    most = MAX (most, scratch_floats (cin));
+  return most;
+}
+
+void
+ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
+                        const float *raw, int nimg, int h, int w, const CtConvEpilogue *ep,
+                        float *out, gboolean avx2, float *scratch, int n_threads)
+{
+  CtC8WinogradKernel kernel = ct_c8_winograd_tiles_portable;
+  int tiles_h = (h + 1) / 2, tiles_w = (w + 1) / 2;
+  gint64 n_tiles = (gint64) nimg * tiles_h * tiles_w;
+  int tb = block_tiles (weights->cin_blocks * CT_C8);
+  int n_blocks = (int) ((n_tiles + tb - 1) / tb);
+  size_t per_thread = scratch_floats (weights->cin_blocks * CT_C8);
+  size_t in_row = ((size_t) w + 2) * CT_C8, in_plane = (size_t) (h + 2) * in_row;
+  size_t plain_row = (size_t) w * CT_C8, plain_plane = (size_t) h * plain_row;
+  CtC8WinogradJob job = {
+    .in = padded,
+    .in_block_stride = (size_t) nimg * in_plane,
+    .in_row_stride = in_row,
+    .cin_blocks = weights->cin_blocks,
+    .u = weights->u,
+    .cout_blocks = weights->cout_blocks,
+    .out = ep->padded_output ? out + in_row + CT_C8 : out,
+    .out_block_stride = (size_t) nimg * (ep->padded_output ? in_plane : plain_plane),
+    .out_row_stride = ep->padded_output ? in_row : plain_row,
+    .residual = ep->residual,
+    .scale = ep->scale,
+    .shift = ep->scale != NULL ? ep->shift : ep->bias,
+    .relu = ep->relu,
+  };
+
+#if defined(__x86_64__) || defined(__i386__)
+  if (avx2)
+    kernel = ct_c8_winograd_tiles_avx2;
+#else
+  (void) avx2;
+#endif
+  g_assert (!(ep->padded_output && (ep->residual != NULL || raw != NULL)));
+  g_assert (!(ep->residual != NULL && weights->shortcut.packed1 != NULL));
+  if (n_threads < 1)
+    n_threads = 1;
+  if (ep->padded_output)
+    ct_c8_zero_border (out, weights->cout_blocks * nimg, h, w);
+  if (weights->shortcut.packed1 != NULL)
+    {
+      /* out = 1x1(raw), which the tiles then add as their residual; each
+       * output pixel is read and written by the same tile, so in place */
+      CtConvEpilogue plain = { NULL, NULL, NULL, NULL, FALSE, FALSE };
+
+      g_assert (raw != NULL);
+      ct_c8_conv3x3 (&weights->shortcut, NULL, raw, nimg, h, w, &plain, out, avx2, n_threads);
+      job.residual = out;
+    }
+
+#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_blocks > 1 && n_threads > 1)
+  for (int blk = 0; blk < n_blocks; blk++)
+    {
+      int tid = 0;
+      gint64 first = (gint64) blk * tb;
+      int count = (int) MIN ((gint64) tb, n_tiles - first);
+      float *v, *m;
+      CtC8Tile *tiles;
+
+#ifdef _OPENMP
+      tid = omp_get_thread_num ();
+#endif
+      v = scratch + (size_t) tid * per_thread;
+      m = v + (size_t) 16 * weights->cin_blocks * CT_C8 * tb;
+      tiles = (CtC8Tile *) (gpointer) (m + (size_t) 16 * CT_C8 * tb);
+      for (int k = 0; k < count; k++)
+        {
+          gint64 t = first + k;
+          int img = (int) (t / ((gint64) tiles_h * tiles_w));
+          int rem = (int) (t % ((gint64) tiles_h * tiles_w));
+          int y = 2 * (rem / tiles_w), x = 2 * (rem % tiles_w); /* output = bordered input origin */
+
+          tiles[k].in_at = (size_t) img * in_plane + (size_t) y * in_row + (size_t) x * CT_C8;
+          tiles[k].out_at = (size_t) img * (ep->padded_output ? in_plane : plain_plane)
+                            + (size_t) y * job.out_row_stride + (size_t) x * CT_C8;
+          tiles[k].in_rows = (guint8) MIN (4, h + 2 - y);
+          tiles[k].in_cols = (guint8) MIN (4, w + 2 - x);
+          tiles[k].out_rows = (guint8) MIN (2, h - y);
+          tiles[k].out_cols = (guint8) MIN (2, w - x);
+        }
+      kernel (&job, tiles, count, v, m);
+    }
+}
+
+/* The portable kernel: the same three steps as the AVX2 one, lane by lane. */
+void
+ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+                               float *v, float *m)
+{
+  int cinb = job->cin_blocks;
+  size_t v_xi = (size_t) cinb * n_tiles * CT_C8; /* floats between positions xi in V */
+
+  /* V = B^T d B per tile and input block */
+  for (int tt = 0; tt < n_tiles; tt++)
+    for (int ib = 0; ib < cinb; ib++)
+      {
+        const CtC8Tile *tile = &tiles[tt];
+        const float *src = job->in + (size_t) ib * job->in_block_stride + tile->in_at;
+        float *dst = v + ((size_t) ib * n_tiles + tt) * CT_C8;
+
+        for (int c = 0; c < CT_C8; c++)
+          {
+            float d[4][4], b[4][4];
+
+            for (int r = 0; r < 4; r++)
+              for (int k = 0; k < 4; k++)
+                d[r][k] = r < tile->in_rows && k < tile->in_cols
+                          ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_C8 + c] : 0.0f;
+            for (int k = 0; k < 4; k++)
+              {
+                b[0][k] = d[0][k] - d[2][k];
+                b[1][k] = d[1][k] + d[2][k];
+                b[2][k] = d[2][k] - d[1][k];
+                b[3][k] = d[1][k] - d[3][k];
+              }
+            for (int r = 0; r < 4; r++)
+              {
+                dst[(r * 4 + 0) * v_xi + c] = b[r][0] - b[r][2];
+                dst[(r * 4 + 1) * v_xi + c] = b[r][1] + b[r][2];
+                dst[(r * 4 + 2) * v_xi + c] = b[r][2] - b[r][1];
+                dst[(r * 4 + 3) * v_xi + c] = b[r][1] - b[r][3];
+              }
+          }
+      }
+
+  for (int ob = 0; ob < job->cout_blocks; ob++)
+    {
+      /* M = U V per position */
+      for (int xi = 0; xi < 16; xi++)
+        {
+          const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
+          for (int tt = 0; tt < n_tiles; tt++)
+            {
+              float acc[CT_C8] = { 0 };
+              for (int ib = 0; ib < cinb; ib++)
+                {
+                  const float *vt = v + xi * v_xi + ((size_t) ib * n_tiles + tt) * CT_C8;
+                  const float *ut = u + (size_t) ib * CT_C8 * CT_C8;
+                  for (int ci = 0; ci < CT_C8; ci++)
+                    for (int co = 0; co < CT_C8; co++)
+                      acc[co] += vt[ci] * ut[ci * CT_C8 + co];
+                }
+              memcpy (m + ((size_t) xi * n_tiles + tt) * CT_C8, acc, sizeof acc);
+            }
+        }
+      /* y = A^T M A, epilogue, the tile's pixels inside the plane */
+      for (int tt = 0; tt < n_tiles; tt++)
+        {
+          const CtC8Tile *tile = &tiles[tt];
+          size_t at0 = (size_t) ob * job->out_block_stride + tile->out_at;
+
+          for (int co = 0; co < CT_C8; co++)
+            {
+              float a[2][4], y[2][2];
+              int ch = ob * CT_C8 + co;
+              float scale = job->scale != NULL ? job->scale[ch] : 1.0f;
+              float shift = job->shift != NULL ? job->shift[ch] : 0.0f;
+
+              for (int k = 0; k < 4; k++)
+                {
+                  float m0 = m[((size_t) (0 * 4 + k) * n_tiles + tt) * CT_C8 + co];
+                  float m1 = m[((size_t) (1 * 4 + k) * n_tiles + tt) * CT_C8 + co];
+                  float m2 = m[((size_t) (2 * 4 + k) * n_tiles + tt) * CT_C8 + co];
+                  float m3 = m[((size_t) (3 * 4 + k) * n_tiles + tt) * CT_C8 + co];
+                  a[0][k] = m0 + m1 + m2;
+                  a[1][k] = m1 - m2 - m3;
+                }
+              for (int r = 0; r < 2; r++)
+                {
+                  y[r][0] = a[r][0] + a[r][1] + a[r][2];
+                  y[r][1] = a[r][1] - a[r][2] - a[r][3];
+                }
+              for (int r = 0; r < tile->out_rows; r++)
+                for (int k = 0; k < tile->out_cols; k++)
+                  {
+                    size_t at = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_C8 + co;
+                    float val = y[r][k] * scale + shift;
+                    if (job->residual != NULL)
+                      val += job->residual[at];
+                    if (job->relu)
+                      val = val > 0.0f ? val : 0.0f;
+                    job->out[at] = val;
+                  }
+            }
+        }
+    }
+}

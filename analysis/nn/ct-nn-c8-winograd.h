@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-nn-c8-winograd.h: 3x3 convolution (stride 1, zero padding 1) by
+ * Winograd F(2x2, 3x3) in the blocked pixel-major layout of ct-nn-c8.h.
+ *
+ * Same inputs, outputs and epilogue as ct_c8_conv3x3, 16 multiplies per
+ * 2 x 2 output tile and channel pair instead of 36. The 8 channels of a
+ * block are the 8 lanes of a vector, so every transform is vector adds over
+ * whole pixels, with no gather (the reason the channel-major Winograd of
+ * ct-nn-winograd.h needed wide channels to pay):
+ *
+ *   V[xi][ib][tile][8 ci] = (B^T d B)[xi]   per tile of 4 x 4 bordered pixels
+ *   M[xi][tile][8 co]     = sum over ib, ci of V[xi][ib][tile][ci] * U[xi][ob][ib][ci][co]
+ *   y (2 x 2 pixels)      = A^T M A, then the epilogue (scale/shift or bias,
+ *                           + residual, ReLU) into plain or bordered output
+ *
+ * with U = G g G^T packed once per layer. Tiles are a flat list over
+ * (image, tile row, tile column), so narrow planes (rows of 19, 10, 5
+ * pixels) lose nothing to short rows: the GEMM's 12-tile groups run across
+ * rows and images. Per thread, blocks of tiles sized so that V stays in L2.
+ * A fused 1x1 shortcut (conv2 of a block that changes width) runs first, as
+ * a direct 1x1 into the output, which the Winograd stage then reads as its
+ * residual. Exact in real arithmetic; float32 rounding differs from the
+ * direct path by ~1e-6. */
+#pragma once
+
+#include "ct-nn-c8.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  int             cin_blocks, cout_blocks;
+  float          *u;         /* [16][cout_blocks][cin_blocks][8 ci][8 co] */
+  CtC8ConvWeights shortcut;  /* 1x1 only (cin_blocks 0), packed1 NULL without */
+} CtC8WinogradWeights;
+
+/* w3x3 [cout][cin][3][3], w1x1 [cout][cin_raw] or NULL (PyTorch layouts);
+ * channel counts multiples of 8. */
+void   ct_c8_winograd_weights_pack  (CtC8WinogradWeights *self, int cout, const float *w3x3,
+                                     int cin, const float *w1x1, int cin_raw);
+void   ct_c8_winograd_weights_clear (CtC8WinogradWeights *self);
+
+/* Floats of scratch one thread needs for layers of up to max_cin input
+ * channels; ct_c8_winograd_conv3x3 takes n_threads of them. */
+size_t ct_c8_winograd_scratch_floats_per_thread (int max_cin);
+
+/* As ct_c8_conv3x3 (ct-nn-c8.h), plus scratch. */
+void   ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
+                               const float *raw, int nimg, int h, int w,
+                               const CtConvEpilogue *ep, float *out, gboolean avx2,
+                               float *scratch, int n_threads);
+
+/* The tile-block kernels behind it, exposed for the kernel tests. */
+typedef struct
+{
+  size_t in_at;          /* the tile's top-left bordered input pixel, in input block 0 */
+  size_t out_at;         /* its top-left output pixel, in output block 0 */
+  guint8 in_rows, in_cols;   /* of its 4 x 4 input pixels, those inside the bordered plane */
+  guint8 out_rows, out_cols; /* of its 2 x 2 output pixels, those inside the plane */
+} CtC8Tile;
+
+typedef struct
+{
+  const float *in;                 /* bordered input, block 0 */
+  size_t       in_block_stride, in_row_stride;
+  int          cin_blocks;
+  const float *u;                  /* CtC8WinogradWeights.u */
+  int          cout_blocks;
+  float       *out;                /* block 0 */
+  size_t       out_block_stride, out_row_stride;
+  const float *residual;           /* geometry of out (plain), or NULL */
+  const float *scale, *shift;      /* [8 * cout_blocks] or NULL */
+  int          relu;
+} CtC8WinogradJob;
+
+/* v: [16][cin_blocks][n_tiles][8], m: [16][n_tiles][8] scratch. */
+typedef void (*CtC8WinogradKernel) (const CtC8WinogradJob *job, const CtC8Tile *tiles,
+                                    int n_tiles, float *v, float *m);
+void ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles,
+                                    int n_tiles, float *v, float *m);
+#if defined(__x86_64__) || defined(__i386__)
+void ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+                                float *v, float *m);
+#endif
+
+G_END_DECLS
