@@ -70,6 +70,47 @@ gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, f
     _mm256_storeu_ps (mt + p * CT_C8, acc[p]);
 }
 
+/* The same for two output blocks at once, P <= 6 tiles: per input channel
+ * 2 weight loads and P broadcasts feed 2 P FMAs (8 loads for 12 FMAs, where
+ * the one-block form needs 13: the broadcasts were its bottleneck). */
+AVX2 static inline __attribute__ ((always_inline)) void
+gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
+             const float *u1, float *m0, float *m1, const int P)
+{
+  __m256 acc0[6], acc1[6];
+
+  for (int p = 0; p < P; p++)
+    {
+      acc0[p] = _mm256_setzero_ps ();
+      acc1[p] = _mm256_setzero_ps ();
+    }
+  for (int ib = 0; ib < cin_blocks; ib++)
+    {
+      const float *src = vt + (size_t) ib * ib_stride;
+      const float *w0 = u0 + (size_t) ib * CT_C8 * CT_C8;
+      const float *w1 = u1 + (size_t) ib * CT_C8 * CT_C8;
+#pragma GCC unroll 8
+      for (int ci = 0; ci < CT_C8; ci++)
+        {
+          __m256 wv0 = _mm256_loadu_ps (w0 + ci * CT_C8);
+          __m256 wv1 = _mm256_loadu_ps (w1 + ci * CT_C8);
+#pragma GCC unroll 6
+          for (int p = 0; p < P; p++)
+            {
+              __m256 x = _mm256_broadcast_ss (src + p * CT_C8 + ci);
+              acc0[p] = _mm256_fmadd_ps (x, wv0, acc0[p]);
+              acc1[p] = _mm256_fmadd_ps (x, wv1, acc1[p]);
+            }
+        }
+    }
+#pragma GCC unroll 6
+  for (int p = 0; p < P; p++)
+    {
+      _mm256_storeu_ps (m0 + p * CT_C8, acc0[p]);
+      _mm256_storeu_ps (m1 + p * CT_C8, acc1[p]);
+    }
+}
+
 /* A^T M A for one tile and output block, the epilogue, the pixels inside. */
 AVX2 static inline __attribute__ ((always_inline)) void
 output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
@@ -105,13 +146,92 @@ output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, 
       }
 }
 
+/* M of output block ob for all tiles (one block at a time). */
+AVX2 static void
+gemm_one (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int n_tiles, float *m)
+{
+  int cinb = job->cin_blocks;
+  size_t m_xi = (size_t) n_tiles * CT_C8, ib_stride = (size_t) n_tiles * CT_C8;
+
+  for (int xi = 0; xi < 16; xi++)
+    {
+      const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
+      const float *vx = v + xi * v_xi;
+      float *mx = m + xi * m_xi;
+      int tt = 0;
+
+      for (; tt + 12 <= n_tiles; tt += 12)
+        gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, 12);
+      switch (n_tiles - tt)
+        {
+#define TAIL(P) \
+        case P: \
+          gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, P); \
+          break;
+        TAIL (1) TAIL (2) TAIL (3) TAIL (4) TAIL (5) TAIL (6)
+        TAIL (7) TAIL (8) TAIL (9) TAIL (10) TAIL (11)
+#undef TAIL
+        default:
+          break;
+        }
+    }
+}
+
+/* M of output blocks ob and ob + 1 (m0, m1) for all tiles. */
+AVX2 static void
+gemm_pair (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int n_tiles,
+           float *m0, float *m1)
+{
+  int cinb = job->cin_blocks;
+  size_t m_xi = (size_t) n_tiles * CT_C8, ib_stride = (size_t) n_tiles * CT_C8;
+
+  for (int xi = 0; xi < 16; xi++)
+    {
+      const float *u0 = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
+      const float *u1 = u0 + (size_t) cinb * CT_C8 * CT_C8;
+      const float *vx = v + xi * v_xi;
+      size_t mo = xi * m_xi;
+      int tt = 0;
+
+      for (; tt + 6 <= n_tiles; tt += 6)
+        gemm_group2 (vx + (size_t) tt * CT_C8, ib_stride, cinb, u0, u1,
+                     m0 + mo + (size_t) tt * CT_C8, m1 + mo + (size_t) tt * CT_C8, 6);
+      switch (n_tiles - tt)
+        {
+#define TAIL2(P) \
+        case P: \
+          gemm_group2 (vx + (size_t) tt * CT_C8, ib_stride, cinb, u0, u1, \
+                       m0 + mo + (size_t) tt * CT_C8, m1 + mo + (size_t) tt * CT_C8, P); \
+          break;
+        TAIL2 (1) TAIL2 (2) TAIL2 (3) TAIL2 (4) TAIL2 (5)
+#undef TAIL2
+        default:
+          break;
+        }
+    }
+}
+
+AVX2 static void
+output_block (const CtC8WinogradJob *job, int ob, const CtC8Tile *tiles, int n_tiles,
+              const float *m)
+{
+  size_t m_xi = (size_t) n_tiles * CT_C8;
+  __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_C8)
+                                     : _mm256_set1_ps (1.0f);
+  __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_C8)
+                                     : _mm256_setzero_ps ();
+
+  for (int tt = 0; tt < n_tiles; tt++)
+    output_tile (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi,
+                 (size_t) ob * job->out_block_stride + tiles[tt].out_at, vscale, vshift);
+}
+
 AVX2 void
 ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
                            float *v, float *m)
 {
-  int cinb = job->cin_blocks;
-  size_t v_xi = (size_t) cinb * n_tiles * CT_C8, m_xi = (size_t) n_tiles * CT_C8;
-  size_t ib_stride = (size_t) n_tiles * CT_C8;
+  int cinb = job->cin_blocks, ob = 0;
+  size_t v_xi = (size_t) cinb * n_tiles * CT_C8, m_size = (size_t) 16 * n_tiles * CT_C8;
 
   for (int tt = 0; tt < n_tiles; tt++)
     {
@@ -126,39 +246,18 @@ ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, in
             input_tile (src, job->in_row_stride, tile->in_rows, tile->in_cols, dst, v_xi);
         }
     }
-
-  for (int ob = 0; ob < job->cout_blocks; ob++)
+  /* output blocks by pairs (m holds two M, see CT_C8_WINOGRAD_M_BLOCKS),
+   * an odd last one alone */
+  for (; ob + 1 < job->cout_blocks; ob += 2)
     {
-      __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_C8)
-                                         : _mm256_set1_ps (1.0f);
-      __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_C8)
-                                         : _mm256_setzero_ps ();
-
-      for (int xi = 0; xi < 16; xi++)
-        {
-          const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
-          const float *vx = v + xi * v_xi;
-          float *mx = m + xi * m_xi;
-          int tt = 0;
-
-          for (; tt + 12 <= n_tiles; tt += 12)
-            gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, 12);
-          switch (n_tiles - tt)
-            {
-#define TAIL(P) \
-            case P: \
-              gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, P); \
-              break;
-            TAIL (1) TAIL (2) TAIL (3) TAIL (4) TAIL (5) TAIL (6)
-            TAIL (7) TAIL (8) TAIL (9) TAIL (10) TAIL (11)
-#undef TAIL
-            default:
-              break;
-            }
-        }
-      for (int tt = 0; tt < n_tiles; tt++)
-        output_tile (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi,
-                     (size_t) ob * job->out_block_stride + tiles[tt].out_at, vscale, vshift);
+      gemm_pair (job, ob, v, v_xi, n_tiles, m, m + m_size);
+      output_block (job, ob, tiles, n_tiles, m);
+      output_block (job, ob + 1, tiles, n_tiles, m + m_size);
+    }
+  if (ob < job->cout_blocks)
+    {
+      gemm_one (job, ob, v, v_xi, n_tiles, m);
+      output_block (job, ob, tiles, n_tiles, m);
     }
 }
 

@@ -86,7 +86,8 @@ scratch_floats (int cin)
   size_t tile_floats = (tiles * sizeof (CtC8Tile) + sizeof (float) - 1) / sizeof (float);
 
   /* V, M, the tile list; 16 floats so that the tile list stays aligned */
-  return 16 * (size_t) cin * tiles + 16 * (size_t) CT_C8 * tiles + tile_floats + 16;
+  return 16 * (size_t) cin * tiles + CT_C8_WINOGRAD_M_BLOCKS * 16 * (size_t) CT_C8 * tiles
+         + tile_floats + 16;
 }
 
 size_t
@@ -165,7 +166,7 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
 #endif
       v = scratch + (size_t) tid * per_thread;
       m = v + (size_t) 16 * weights->cin_blocks * CT_C8 * tb;
-      tiles = (CtC8Tile *) (gpointer) (m + (size_t) 16 * CT_C8 * tb);
+      tiles = (CtC8Tile *) (gpointer) (m + (size_t) CT_C8_WINOGRAD_M_BLOCKS * 16 * CT_C8 * tb);
       for (int k = 0; k < count; k++)
         {
           gint64 t = first + k;

@@ -73,7 +73,9 @@ typedef struct
   int          relu;
 } CtC8WinogradJob;
 
-/* v: [16][cin_blocks][n_tiles][8], m: [16][n_tiles][8] scratch. */
+/* v: [16][cin_blocks][n_tiles][8], m: CT_C8_WINOGRAD_M_BLOCKS x [16][n_tiles][8]
+ * scratch (the AVX2 kernel computes two output blocks at once). */
+#define CT_C8_WINOGRAD_M_BLOCKS 2
 typedef void (*CtC8WinogradKernel) (const CtC8WinogradJob *job, const CtC8Tile *tiles,
                                     int n_tiles, float *v, float *m);
 void ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles,
