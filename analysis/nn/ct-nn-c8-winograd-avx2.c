@@ -111,12 +111,15 @@ gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
     }
 }
 
-/* A^T M A for one tile and output block, the epilogue, the pixels inside. */
+/* A^T M A for one tile and output block, the epilogue, the pixels inside
+ * (all 4 unless the tile reaches past the plane's last row or column).
+ * residual and relu are constants after inlining (output_block's variants). */
 AVX2 static inline __attribute__ ((always_inline)) void
 output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
-             size_t at0, __m256 vscale, __m256 vshift)
+             size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   __m256 a[2][4], y[2][2];
+  size_t rs = job->out_row_stride;
 
   for (int k = 0; k < 4; k++)
     {
@@ -133,20 +136,37 @@ output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, 
       y[r][0] = _mm256_add_ps (_mm256_add_ps (a[r][0], a[r][1]), a[r][2]);
       y[r][1] = _mm256_sub_ps (_mm256_sub_ps (a[r][1], a[r][2]), a[r][3]);
     }
-  for (int r = 0; r < tile->out_rows; r++)
-    for (int k = 0; k < tile->out_cols; k++)
-      {
-        size_t at = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_C8;
-        __m256 v = _mm256_fmadd_ps (y[r][k], vscale, vshift);
-        if (job->residual != NULL)
-          v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
-        if (job->relu)
-          v = _mm256_max_ps (v, _mm256_setzero_ps ());
-        _mm256_storeu_ps (job->out + at, v);
-      }
+  if (tile->out_rows == 2 && tile->out_cols == 2)
+    {
+      for (int r = 0; r < 2; r++)
+        for (int k = 0; k < 2; k++)
+          {
+            size_t at = at0 + (size_t) r * rs + (size_t) k * CT_C8;
+            __m256 v = _mm256_fmadd_ps (y[r][k], vscale, vshift);
+            if (residual)
+              v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
+            if (relu)
+              v = _mm256_max_ps (v, _mm256_setzero_ps ());
+            _mm256_storeu_ps (job->out + at, v);
+          }
+    }
+  else
+    {
+      /* a tile reaching past the plane's last row or column */
+      for (int r = 0; r < tile->out_rows; r++)
+        for (int k = 0; k < tile->out_cols; k++)
+          {
+            size_t at = at0 + (size_t) r * rs + (size_t) k * CT_C8;
+            __m256 v = _mm256_fmadd_ps (y[r][k], vscale, vshift);
+            if (residual)
+              v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
+            if (relu)
+              v = _mm256_max_ps (v, _mm256_setzero_ps ());
+            _mm256_storeu_ps (job->out + at, v);
+          }
+    }
 }
 
-/* M of output block ob for all tiles (one block at a time). */
 AVX2 static void
 gemm_one (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int n_tiles, float *m)
 {
@@ -211,19 +231,36 @@ gemm_pair (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int 
     }
 }
 
+AVX2 static inline __attribute__ ((always_inline)) void
+output_block_variant (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+                      const float *m, size_t block_at, __m256 vscale, __m256 vshift,
+                      const int residual, const int relu)
+{
+  size_t m_xi = (size_t) n_tiles * CT_C8;
+
+  for (int tt = 0; tt < n_tiles; tt++)
+    output_tile (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi, block_at + tiles[tt].out_at,
+                 vscale, vshift, residual, relu);
+}
+
 AVX2 static void
 output_block (const CtC8WinogradJob *job, int ob, const CtC8Tile *tiles, int n_tiles,
               const float *m)
 {
-  size_t m_xi = (size_t) n_tiles * CT_C8;
+  size_t block_at = (size_t) ob * job->out_block_stride;
   __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_C8)
                                      : _mm256_set1_ps (1.0f);
   __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_C8)
                                      : _mm256_setzero_ps ();
 
-  for (int tt = 0; tt < n_tiles; tt++)
-    output_tile (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi,
-                 (size_t) ob * job->out_block_stride + tiles[tt].out_at, vscale, vshift);
+  if (job->residual != NULL && job->relu)
+    output_block_variant (job, tiles, n_tiles, m, block_at, vscale, vshift, 1, 1);
+  else if (job->residual != NULL)
+    output_block_variant (job, tiles, n_tiles, m, block_at, vscale, vshift, 1, 0);
+  else if (job->relu)
+    output_block_variant (job, tiles, n_tiles, m, block_at, vscale, vshift, 0, 1);
+  else
+    output_block_variant (job, tiles, n_tiles, m, block_at, vscale, vshift, 0, 0);
 }
 
 AVX2 void

@@ -167,12 +167,14 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
       v = scratch + (size_t) tid * per_thread;
       m = v + (size_t) 16 * weights->cin_blocks * CT_C8 * tb;
       tiles = (CtC8Tile *) (gpointer) (m + (size_t) CT_C8_WINOGRAD_M_BLOCKS * 16 * CT_C8 * tb);
+      /* the block's first tile, then tile by tile along rows and images */
+      int img = (int) (first / ((gint64) tiles_h * tiles_w));
+      int rem = (int) (first % ((gint64) tiles_h * tiles_w));
+      int ty = rem / tiles_w, tx = rem % tiles_w;
+
       for (int k = 0; k < count; k++)
         {
-          gint64 t = first + k;
-          int img = (int) (t / ((gint64) tiles_h * tiles_w));
-          int rem = (int) (t % ((gint64) tiles_h * tiles_w));
-          int y = 2 * (rem / tiles_w), x = 2 * (rem % tiles_w); /* output = bordered input origin */
+          int y = 2 * ty, x = 2 * tx; /* output = bordered input origin */
 
           tiles[k].in_at = (size_t) img * in_plane + (size_t) y * in_row + (size_t) x * CT_C8;
           tiles[k].out_at = (size_t) img * (ep->padded_output ? in_plane : plain_plane)
@@ -181,6 +183,15 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
           tiles[k].in_cols = (guint8) MIN (4, w + 2 - x);
           tiles[k].out_rows = (guint8) MIN (2, h - y);
           tiles[k].out_cols = (guint8) MIN (2, w - x);
+          if (++tx == tiles_w)
+            {
+              tx = 0;
+              if (++ty == tiles_h)
+                {
+                  ty = 0;
+                  img++;
+                }
+            }
         }
       kernel (&job, tiles, count, v, m);
     }

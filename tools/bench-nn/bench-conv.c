@@ -4,7 +4,8 @@
  * on one thread, side by side in one run: best of the rounds, rounds
  * alternating the two, so that the machine's noise falls on both.
  * Effective GFLOPS count the direct convolution's 2 x 9 x cin x cout
- * flops per pixel for both. Not a test. Usage: bench-conv [rounds] */
+ * flops per pixel for both. Not a test.
+ * Usage: bench-conv [rounds [shape index]] (one shape: for perf) */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ main (int argc, char **argv)
     { 10, 8, 128, 128, 16 }, { 5, 4, 256, 256, 16 },
   };
   int rounds = argc > 1 ? atoi (argv[1]) : 7;
+  int only = argc > 2 ? atoi (argv[2]) : -1;
   g_autoptr(GRand) rand = g_rand_new_with_seed (5);
   gboolean avx2 = FALSE;
 
@@ -55,6 +57,8 @@ main (int argc, char **argv)
     {
       int h = shapes[s][0], w = shapes[s][1], cin = shapes[s][2], cout = shapes[s][3];
       int nimg = shapes[s][4];
+      if (only >= 0 && (size_t) only != s)
+        continue;
       size_t bordered = (size_t) nimg * (h + 2) * (w + 2);
       g_autofree float *weight = random_floats (rand, (size_t) cout * cin * 9);
       g_autofree float *padded = random_floats (rand, bordered * cin);
