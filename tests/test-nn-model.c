@@ -78,14 +78,18 @@ compare (const char *what, const float *got, const float *want, size_t n, double
 /* Engine configurations the full-width tests run (all against the naive
  * reference path): the default (blocked layout at every level but the
  * bridge, Winograd there from 16 channels, direct at 8), the blocked layout
- * with direct convolutions only, and the channel-major layout everywhere
- * with and without its Winograd (the fallback for planes too wide to block). */
+ * with direct convolutions only, the channel-major layout everywhere with
+ * and without its Winograd (the fallback for planes too wide to block), and
+ * levels 0-1 blocked, the rest channel-major (the layout changes inside the
+ * sub-batched levels, and channel-major forms are packed on demand for
+ * levels 2-5 only). */
 typedef enum
 {
   ENGINE_DEFAULT,
   ENGINE_BLOCKED_DIRECT,
   ENGINE_PLANES,
   ENGINE_PLANES_WINOGRAD,
+  ENGINE_MIXED,
 } EngineConfig;
 
 static void
@@ -107,7 +111,8 @@ test_full_width (gconstpointer data)
   g_autofree float *fast = g_new (float, count);
   double study_ref = NAN, study_fast = NAN;
   gboolean has_ref = FALSE, has_fast = FALSE;
-  static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd" };
+  static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd",
+                                       "levels 0-1 blocked" };
   g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
                                            names[config]);
 
@@ -130,6 +135,8 @@ test_full_width (gconstpointer data)
   g_assert_no_error (error);
   if (config == ENGINE_PLANES || config == ENGINE_PLANES_WINOGRAD)
     g_setenv ("CT_NN_BLOCKED_LEVELS", "0", TRUE);
+  else if (config == ENGINE_MIXED)
+    g_setenv ("CT_NN_BLOCKED_LEVELS", "2", TRUE);
   g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_OPTIMIZED, input, n, h, w, fast,
                                       &study_fast, &has_fast, 2, NULL, NULL, &error));
   g_unsetenv ("CT_NN_BLOCKED_LEVELS");
@@ -453,8 +460,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   {
-    static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd" };
-    for (int c = ENGINE_DEFAULT; c <= ENGINE_PLANES_WINOGRAD; c++)
+    static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd",
+                                           "-mixed" };
+    for (int c = ENGINE_DEFAULT; c <= ENGINE_MIXED; c++)
       for (int a = 0; a < 2; a++)
         {
           CtModelArchitecture arch = a == 0 ? CT_MODEL_LUNGS : CT_MODEL_MULTITASK_SPATIAL;

@@ -34,6 +34,7 @@ typedef struct
    * of channels runs by Winograd, any other by the packed GEMM (only the
    * form used is packed) */
   gboolean          winograd1, winograd2;
+  gboolean          planes_packed;    /* the four forms below exist */
   CtConvWeights     packed_conv1;     /* K = 9 * in, epilogue bn2 + relu */
   CtConvWeights     packed_conv2;     /* K = 9 * out (+ in with the shortcut) */
   CtWinogradWeights wino_conv1;
@@ -80,7 +81,15 @@ struct _CtModel
   CtNetStructure  structure;
   CtNetWeights    weights;
   GPtrArray      *allocations;      /* every float array above, freed with the model */
+  GMutex          planes_lock;      /* packing channel-major forms on demand */
 };
+
+void ct_resblock_pack_planes (CtResBlock *block);
+/* Packs the channel-major forms of every block a call with this many
+ * blocked levels runs channel-major (the bridge always); levels run blocked
+ * need none, which saves their memory. Call before running the network;
+ * thread-safe. */
+void ct_model_ensure_planes (CtModel *self, int blocked_levels);
 
 typedef enum
 {

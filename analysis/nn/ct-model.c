@@ -189,6 +189,22 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     }
   b->winograd1 = allow_winograd && in >= winograd_min_channels ();
   b->winograd2 = allow_winograd && out >= winograd_min_channels ();
+  /* a block packed for the blocked layout gets its channel-major forms only
+   * when a call runs it channel-major (ct_model_ensure_planes) */
+  if (b->c8_conv1.packed3 == NULL && b->c8_wino1.u == NULL)
+    ct_resblock_pack_planes (b);
+}
+
+/* The channel-major forms of a block's convolutions (ct-nn-conv.h,
+ * ct-nn-winograd.h), as chosen when its weights were taken. */
+void
+ct_resblock_pack_planes (CtResBlock *b)
+{
+  int in = b->in, out = b->out;
+
+  if (b->planes_packed)
+    return;
+  b->planes_packed = TRUE;
   if (b->winograd1)
     ct_winograd_weights_pack (&b->wino_conv1, out, b->conv1, in);
   else
@@ -305,7 +321,33 @@ ct_model_free (CtModel *self)
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_free (self->name);
   g_free (self->sha256);
+  g_mutex_clear (&self->planes_lock);
   g_free (self);
+}
+
+static void
+path_pack_planes (CtResPath *path)
+{
+  for (int i = 0; i < path->n_blocks; i++)
+    ct_resblock_pack_planes (&path->blocks[i]);
+}
+
+void
+ct_model_ensure_planes (CtModel *self, int blocked_levels)
+{
+  CtNetWeights *w = &self->weights;
+  const CtNetStructure *s = &self->structure;
+
+  g_mutex_lock (&self->planes_lock);
+  for (int l = blocked_levels; l < s->n_levels; l++)
+    {
+      path_pack_planes (&w->down[l]);
+      path_pack_planes (&w->up[l]);
+    }
+  path_pack_planes (&w->bridge);
+  if (blocked_levels == 0 && s->architecture == CT_MODEL_MULTITASK_SPATIAL)
+    ct_resblock_pack_planes (&w->seg_block);
+  g_mutex_unlock (&self->planes_lock);
 }
 
 CtModel *
@@ -325,6 +367,7 @@ ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name, 
 
   self = g_new0 (CtModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
+  g_mutex_init (&self->planes_lock);
   self->name = g_strdup (name);
   self->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, bytes, n_bytes);
   self->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -304,6 +304,8 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
 
   /* out != x: conv2 reads x (residual or shortcut) while writing out */
   int level = plan->profile != NULL ? level_of (plan, h) : 0;
+
+  g_assert (b->planes_packed); /* ct_model_ensure_planes */
   double plane = (double) h * w;
 
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
@@ -733,6 +735,7 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
   for (int t = 0; t < teams; t++)
     plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);
   plans[0].profile = profile;
+  ct_model_ensure_planes (self, plans[0].blocked_levels);
   if (classify)
     {
       pyramids = g_new (float, (size_t) s->n_features * teams);
