@@ -145,7 +145,9 @@ gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int 
  * environment overrides it (0: all channel-major). Chosen by measurement
  * (docs/performance.md). */
 #define CT_NN_BLOCKED_LEVELS CT_NET_MAX_LEVELS
-/* Input channels from which a blocked convolution runs by Winograd. */
+/* Input channels from which a blocked convolution runs by Winograd, and
+ * the widest blocks whose Winograd uses 4 x 4 output tiles (ct-model.c). */
 #define CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS 16
+#define CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS 128
 
 G_END_DECLS

@@ -121,34 +121,36 @@ take_batch_norm (Loader *loader, CtBatchNorm *bn, int n, const char *prefix)
     }
 }
 
+/* A channel count from the environment (side-by-side measurements, tests),
+ * or the default. */
 static int
-winograd_min_channels (void)
+env_channels (const char *name, int fallback)
 {
-  const char *text = g_getenv ("CT_NN_WINOGRAD_MIN_CHANNELS");
+  const char *text = g_getenv (name);
   gint64 v;
 
   if (text == NULL)
-    return CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS;
+    return fallback;
   v = g_ascii_strtoll (text, NULL, 10);
-  return v >= 1 && v <= G_MAXINT ? (int) v : CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS;
+  return v >= 1 && v <= G_MAXINT ? (int) v : fallback;
 }
 
-/* The blocked layout's Winograd (ct-nn-c8-winograd.h) from this many input
- * channels; CT_NN_C8_WINOGRAD_MIN_CHANNELS overrides it (a value above
- * CT_C8_MAX_CHANNELS: direct everywhere). At 8 channels the direct row
- * kernel is faster (tools/bench-nn/bench-conv: Winograd 1.25-1.36x its
- * time), from 16 channels Winograd (0.45-0.85x). */
-static int
-c8_winograd_min_channels (void)
-{
-  const char *text = g_getenv ("CT_NN_C8_WINOGRAD_MIN_CHANNELS");
-  gint64 v;
-
-  if (text == NULL)
-    return CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS;
-  v = g_ascii_strtoll (text, NULL, 10);
-  return v >= 1 && v <= G_MAXINT ? (int) v : CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS;
-}
+/* Channel-major convolutions run by Winograd from this many input channels
+ * (CT_NN_WINOGRAD_MIN_CHANNELS overrides). Blocked ones
+ * (ct-nn-c8-winograd.h) from CT_NN_C8_WINOGRAD_MIN_CHANNELS (default 16; a
+ * value above CT_C8_MAX_CHANNELS: direct everywhere): at 8 channels the
+ * direct row kernel is as fast or faster (tools/bench-nn/bench-conv:
+ * Winograd 1.03-1.30x its time), from 16 channels Winograd (0.37-0.80x).
+ * Blocked Winograd uses 4 x 4 output tiles where both channel counts are at
+ * most CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS, 2 x 2 tiles above (level 5's
+ * 5 x 4 / 6 x 6 planes would leave 4 x 4 tiles half empty, and F(4x4)
+ * weights take 4x the direct weights' memory). */
+#define winograd_min_channels() \
+  env_channels ("CT_NN_WINOGRAD_MIN_CHANNELS", CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS)
+#define c8_winograd_min_channels() \
+  env_channels ("CT_NN_C8_WINOGRAD_MIN_CHANNELS", CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS)
+#define c8_winograd_f4_max_channels() \
+  env_channels ("CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS", CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS)
 
 /* allow_winograd: FALSE for the bridge, whose 3 x 3 (lungs) or 3 x 2
  * (multitask) planes leave Winograd's 2 x 2 tiles half empty: measured
@@ -177,13 +179,14 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     {
       /* blocked layout: each conv in the one form it runs in */
       int wino_from = c8_winograd_min_channels ();
+      int tile = MAX (in, out) <= c8_winograd_f4_max_channels () ? 4 : 2;
 
       if (in >= wino_from)
-        ct_c8_winograd_weights_pack (&b->c8_wino1, out, b->conv1, in, NULL, 0);
+        ct_c8_winograd_weights_pack (&b->c8_wino1, tile, out, b->conv1, in, NULL, 0);
       else
         ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
       if (out >= wino_from)
-        ct_c8_winograd_weights_pack (&b->c8_wino2, out, b->conv2, out, b->shortcut, in);
+        ct_c8_winograd_weights_pack (&b->c8_wino2, tile, out, b->conv2, out, b->shortcut, in);
       else
         ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
     }

@@ -115,7 +115,7 @@ gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
  * (all 4 unless the tile reaches past the plane's last row or column).
  * residual and relu are constants after inlining (output_block's variants). */
 AVX2 static inline __attribute__ ((always_inline)) void
-output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
+output_tile2 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
              size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   __m256 a[2][4], y[2][2];
@@ -167,13 +167,112 @@ output_tile (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, 
     }
 }
 
+/* F(4x4, 3x3): V[xi] for one tile and input block, B^T d B with d the
+ * 6 x 6 bordered pixels (zero past the bordered plane). */
+AVX2 static inline __attribute__ ((always_inline)) void
+input_tile6 (const float *src, size_t row_stride, int rows, int cols, float *dst, size_t v_xi)
+{
+  __m256 b[6][6];
+  const __m256 c2 = _mm256_set1_ps (2.0f), c4 = _mm256_set1_ps (4.0f);
+  const __m256 c5 = _mm256_set1_ps (5.0f);
+
+  /* columns: b = B^T d */
+  for (int k = 0; k < 6; k++)
+    {
+      __m256 d[6];
+      for (int r = 0; r < 6; r++)
+        d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_C8)
+                                    : _mm256_setzero_ps ();
+      __m256 d4_d2 = _mm256_sub_ps (d[4], d[2]), d3_d1 = _mm256_sub_ps (d[3], d[1]);
+      __m256 t1 = _mm256_fnmadd_ps (c4, d[2], d[4]);          /* d4 - 4 d2 */
+      __m256 t2 = _mm256_fnmadd_ps (c4, d[1], d[3]);          /* d3 - 4 d1 */
+      b[0][k] = _mm256_fmadd_ps (c4, d[0], _mm256_fnmadd_ps (c5, d[2], d[4]));
+      b[1][k] = _mm256_add_ps (t1, t2);
+      b[2][k] = _mm256_sub_ps (t1, t2);
+      b[3][k] = _mm256_fmadd_ps (c2, d3_d1, d4_d2);
+      b[4][k] = _mm256_fnmadd_ps (c2, d3_d1, d4_d2);
+      b[5][k] = _mm256_fmadd_ps (c4, d[1], _mm256_fnmadd_ps (c5, d[3], d[5]));
+    }
+  /* rows: V = b B */
+  for (int r = 0; r < 6; r++)
+    {
+      __m256 *e = b[r];
+      __m256 e4_e2 = _mm256_sub_ps (e[4], e[2]), e3_e1 = _mm256_sub_ps (e[3], e[1]);
+      __m256 t1 = _mm256_fnmadd_ps (c4, e[2], e[4]);
+      __m256 t2 = _mm256_fnmadd_ps (c4, e[1], e[3]);
+      float *o = dst + (size_t) (r * 6) * v_xi;
+      _mm256_storeu_ps (o + 0 * v_xi, _mm256_fmadd_ps (c4, e[0], _mm256_fnmadd_ps (c5, e[2], e[4])));
+      _mm256_storeu_ps (o + 1 * v_xi, _mm256_add_ps (t1, t2));
+      _mm256_storeu_ps (o + 2 * v_xi, _mm256_sub_ps (t1, t2));
+      _mm256_storeu_ps (o + 3 * v_xi, _mm256_fmadd_ps (c2, e3_e1, e4_e2));
+      _mm256_storeu_ps (o + 4 * v_xi, _mm256_fnmadd_ps (c2, e3_e1, e4_e2));
+      _mm256_storeu_ps (o + 5 * v_xi, _mm256_fmadd_ps (c4, e[1], _mm256_fnmadd_ps (c5, e[3], e[5])));
+    }
+}
+
+/* F(4x4, 3x3): A^T M A for one tile and output block (4 x 4 pixels), the
+ * epilogue, the pixels inside. */
+AVX2 static inline __attribute__ ((always_inline)) void
+output_tile4 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
+              size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
+{
+  __m256 a[4][6];
+  size_t rs = job->out_row_stride;
+  const __m256 c2 = _mm256_set1_ps (2.0f), c4 = _mm256_set1_ps (4.0f);
+  const __m256 c8 = _mm256_set1_ps (8.0f);
+
+  /* columns: a = A^T M */
+  for (int k = 0; k < 6; k++)
+    {
+      __m256 m0 = _mm256_loadu_ps (mt + (size_t) (0 * 6 + k) * m_xi);
+      __m256 m1 = _mm256_loadu_ps (mt + (size_t) (1 * 6 + k) * m_xi);
+      __m256 m2 = _mm256_loadu_ps (mt + (size_t) (2 * 6 + k) * m_xi);
+      __m256 m3 = _mm256_loadu_ps (mt + (size_t) (3 * 6 + k) * m_xi);
+      __m256 m4 = _mm256_loadu_ps (mt + (size_t) (4 * 6 + k) * m_xi);
+      __m256 m5 = _mm256_loadu_ps (mt + (size_t) (5 * 6 + k) * m_xi);
+      __m256 s12 = _mm256_add_ps (m1, m2), d12 = _mm256_sub_ps (m1, m2);
+      __m256 s34 = _mm256_add_ps (m3, m4), d34 = _mm256_sub_ps (m3, m4);
+      a[0][k] = _mm256_add_ps (_mm256_add_ps (m0, s12), s34);
+      a[1][k] = _mm256_fmadd_ps (c2, d34, d12);
+      a[2][k] = _mm256_fmadd_ps (c4, s34, s12);
+      a[3][k] = _mm256_add_ps (_mm256_fmadd_ps (c8, d34, d12), m5);
+    }
+  for (int r = 0; r < 4; r++)
+    {
+      __m256 *e = a[r];
+      __m256 s12 = _mm256_add_ps (e[1], e[2]), d12 = _mm256_sub_ps (e[1], e[2]);
+      __m256 s34 = _mm256_add_ps (e[3], e[4]), d34 = _mm256_sub_ps (e[3], e[4]);
+      __m256 y[4];
+      y[0] = _mm256_add_ps (_mm256_add_ps (e[0], s12), s34);
+      y[1] = _mm256_fmadd_ps (c2, d34, d12);
+      y[2] = _mm256_fmadd_ps (c4, s34, s12);
+      y[3] = _mm256_add_ps (_mm256_fmadd_ps (c8, d34, d12), e[5]);
+      if (r >= tile->out_rows)
+        break;
+      for (int k = 0; k < 4; k++)
+        {
+          size_t at = at0 + (size_t) r * rs + (size_t) k * CT_C8;
+          __m256 v;
+          if (k >= tile->out_cols)
+            break;
+          v = _mm256_fmadd_ps (y[k], vscale, vshift);
+          if (residual)
+            v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
+          if (relu)
+            v = _mm256_max_ps (v, _mm256_setzero_ps ());
+          _mm256_storeu_ps (job->out + at, v);
+        }
+    }
+}
+
 AVX2 static void
-gemm_one (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int n_tiles, float *m)
+gemm_one (const CtC8WinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
+          int n_tiles, float *m)
 {
   int cinb = job->cin_blocks;
   size_t m_xi = (size_t) n_tiles * CT_C8, ib_stride = (size_t) n_tiles * CT_C8;
 
-  for (int xi = 0; xi < 16; xi++)
+  for (int xi = 0; xi < positions; xi++)
     {
       const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
       const float *vx = v + xi * v_xi;
@@ -199,13 +298,13 @@ gemm_one (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int n
 
 /* M of output blocks ob and ob + 1 (m0, m1) for all tiles. */
 AVX2 static void
-gemm_pair (const CtC8WinogradJob *job, int ob, const float *v, size_t v_xi, int n_tiles,
-           float *m0, float *m1)
+gemm_pair (const CtC8WinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
+           int n_tiles, float *m0, float *m1)
 {
   int cinb = job->cin_blocks;
   size_t m_xi = (size_t) n_tiles * CT_C8, ib_stride = (size_t) n_tiles * CT_C8;
 
-  for (int xi = 0; xi < 16; xi++)
+  for (int xi = 0; xi < positions; xi++)
     {
       const float *u0 = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
       const float *u1 = u0 + (size_t) cinb * CT_C8 * CT_C8;
@@ -238,9 +337,14 @@ output_block_variant (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_t
 {
   size_t m_xi = (size_t) n_tiles * CT_C8;
 
-  for (int tt = 0; tt < n_tiles; tt++)
-    output_tile (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi, block_at + tiles[tt].out_at,
-                 vscale, vshift, residual, relu);
+  if (job->m == 4)
+    for (int tt = 0; tt < n_tiles; tt++)
+      output_tile4 (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi, block_at + tiles[tt].out_at,
+                    vscale, vshift, residual, relu);
+  else
+    for (int tt = 0; tt < n_tiles; tt++)
+      output_tile2 (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi, block_at + tiles[tt].out_at,
+                    vscale, vshift, residual, relu);
 }
 
 AVX2 static void
@@ -267,8 +371,8 @@ AVX2 void
 ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
                            float *v, float *m)
 {
-  int cinb = job->cin_blocks, ob = 0;
-  size_t v_xi = (size_t) cinb * n_tiles * CT_C8, m_size = (size_t) 16 * n_tiles * CT_C8;
+  int cinb = job->cin_blocks, ob = 0, n = job->m + 2, positions = n * n;
+  size_t v_xi = (size_t) cinb * n_tiles * CT_C8, m_size = (size_t) positions * n_tiles * CT_C8;
 
   for (int tt = 0; tt < n_tiles; tt++)
     {
@@ -277,7 +381,14 @@ ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, in
         {
           const float *src = job->in + (size_t) ib * job->in_block_stride + tile->in_at;
           float *dst = v + ((size_t) ib * n_tiles + tt) * CT_C8;
-          if (tile->in_rows == 4 && tile->in_cols == 4)
+          if (job->m == 4)
+            {
+              if (tile->in_rows == 6 && tile->in_cols == 6)
+                input_tile6 (src, job->in_row_stride, 6, 6, dst, v_xi);
+              else
+                input_tile6 (src, job->in_row_stride, tile->in_rows, tile->in_cols, dst, v_xi);
+            }
+          else if (tile->in_rows == 4 && tile->in_cols == 4)
             input_tile (src, job->in_row_stride, 4, 4, dst, v_xi);
           else
             input_tile (src, job->in_row_stride, tile->in_rows, tile->in_cols, dst, v_xi);
@@ -287,13 +398,13 @@ ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, in
    * an odd last one alone */
   for (; ob + 1 < job->cout_blocks; ob += 2)
     {
-      gemm_pair (job, ob, v, v_xi, n_tiles, m, m + m_size);
+      gemm_pair (job, ob, positions, v, v_xi, n_tiles, m, m + m_size);
       output_block (job, ob, tiles, n_tiles, m);
       output_block (job, ob + 1, tiles, n_tiles, m + m_size);
     }
   if (ob < job->cout_blocks)
     {
-      gemm_one (job, ob, v, v_xi, n_tiles, m);
+      gemm_one (job, ob, positions, v, v_xi, n_tiles, m);
       output_block (job, ob, tiles, n_tiles, m);
     }
 }

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-winograd.c: blocked Winograd F(2x2, 3x3) (see ct-nn-c8-winograd.h):
- * weight transform, the driver that cuts the tile list into per-thread
- * blocks, and the portable tile-block kernel (the reference of the AVX2 one).
- * Transforms (Lavin & Gray 2016):
+/* ct-nn-c8-winograd.c: blocked Winograd F(2x2, 3x3) and F(4x4, 3x3) (see
+ * ct-nn-c8-winograd.h): weight transform, the driver that cuts the tile list
+ * into per-thread blocks, and the portable tile-block kernel (the reference
+ * of the AVX2 one). Transforms (Lavin & Gray 2016), F(2x2, 3x3):
  *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
- *   A^T = [1 1 1 0; 0 1 -1 -1] */
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2, infinity:
+ *   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
+ *          1/24 -1/12 1/6; 0 0 1]
+ *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
+ *          0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+ *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] */
 #include "ct-nn-c8-winograd.h"
 
 #include <string.h>
@@ -14,7 +20,7 @@
 #endif
 
 /* Tiles per block: the GEMM works on groups of 12 tiles (the AVX2 kernel's
- * register block); V = 16 x cin x tiles floats is kept under 192 KB so
+ * register block); V = positions x cin x tiles floats is kept under 192 KB so
  * that it stays in the per-core L2 (512 KB on the Zen 3 of our figures)
  * while it is read once per output block. Budgets of 6 K to 96 K floats
  * measured within noise of each other at 16-128 channels; 192 K and more
@@ -24,48 +30,63 @@
 #define MAX_BLOCK_TILES 144
 
 static int
-block_tiles (int cin)
+block_tiles (int cin, int positions)
 {
-  int tiles = V_BUDGET_FLOATS / (16 * cin) / TILE_GROUP * TILE_GROUP;
+  int tiles = V_BUDGET_FLOATS / (positions * cin) / TILE_GROUP * TILE_GROUP;
   return CLAMP (tiles, TILE_GROUP, MAX_BLOCK_TILES);
 }
 
+/* The transform matrices, row-major, for the portable kernel and the
+ * weight transform: G [n][3], B^T [n][n], A^T [m][n] with n = m + 2. */
+static const double g2[4 * 3] = { 1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1 };
+static const float bt2[4 * 4] = { 1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1 };
+static const float at2[2 * 4] = { 1, 1, 1, 0, 0, 1, -1, -1 };
+static const double g4[6 * 3] = {
+  1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
+  1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1,
+};
+static const float bt4[6 * 6] = {
+  4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+  0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1,
+};
+static const float at4[4 * 6] = {
+  1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1,
+};
+
 void
-ct_c8_winograd_weights_pack (CtC8WinogradWeights *self, int cout, const float *w3x3, int cin,
-                             const float *w1x1, int cin_raw)
+ct_c8_winograd_weights_pack (CtC8WinogradWeights *self, int m, int cout, const float *w3x3,
+                             int cin, const float *w1x1, int cin_raw)
 {
+  int n = m + 2, positions = n * n;
+  const double *g = m == 4 ? g4 : g2;
+
+  g_assert (m == 2 || m == 4);
   g_assert (cout % CT_C8 == 0 && cin % CT_C8 == 0 && cin_raw % CT_C8 == 0);
   memset (self, 0, sizeof *self);
+  self->m = m;
   self->cin_blocks = cin / CT_C8;
   self->cout_blocks = cout / CT_C8;
-  self->u = g_new (float, (size_t) 16 * cout * cin);
+  self->u = g_new (float, (size_t) positions * cout * cin);
   for (int co = 0; co < cout; co++)
     for (int ci = 0; ci < cin; ci++)
       {
-        const float *g = w3x3 + ((size_t) co * cin + ci) * 9;
-        float t[4][3], u[4][4];
+        const float *k = w3x3 + ((size_t) co * cin + ci) * 9;
+        double t[6][3], u[6][6];
 
-        /* t = G g (4 x 3), then u = t G^T (4 x 4) */
-        for (int c = 0; c < 3; c++)
-          {
-            t[0][c] = g[0 * 3 + c];
-            t[1][c] = 0.5f * (g[0 * 3 + c] + g[1 * 3 + c] + g[2 * 3 + c]);
-            t[2][c] = 0.5f * (g[0 * 3 + c] - g[1 * 3 + c] + g[2 * 3 + c]);
-            t[3][c] = g[2 * 3 + c];
-          }
-        for (int r = 0; r < 4; r++)
-          {
-            u[r][0] = t[r][0];
-            u[r][1] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
-            u[r][2] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
-            u[r][3] = t[r][2];
-          }
-        for (int xi = 0; xi < 16; xi++)
+        /* t = G k (n x 3), then u = t G^T (n x n), in double */
+        for (int r = 0; r < n; r++)
+          for (int c = 0; c < 3; c++)
+            t[r][c] = g[r * 3 + 0] * k[0 * 3 + c] + g[r * 3 + 1] * k[1 * 3 + c]
+                      + g[r * 3 + 2] * k[2 * 3 + c];
+        for (int r = 0; r < n; r++)
+          for (int c = 0; c < n; c++)
+            u[r][c] = t[r][0] * g[c * 3 + 0] + t[r][1] * g[c * 3 + 1] + t[r][2] * g[c * 3 + 2];
+        for (int xi = 0; xi < positions; xi++)
           {
             int ob = co / CT_C8, ib = ci / CT_C8;
             size_t at = ((((size_t) xi * self->cout_blocks + ob) * self->cin_blocks + ib) * CT_C8
                          + ci % CT_C8) * CT_C8 + co % CT_C8;
-            self->u[at] = u[xi / 4][xi % 4];
+            self->u[at] = (float) u[xi / n][xi % n];
           }
       }
   if (w1x1 != NULL && cin_raw > 0)
@@ -80,14 +101,14 @@ ct_c8_winograd_weights_clear (CtC8WinogradWeights *self)
 }
 
 static size_t
-scratch_floats (int cin)
+scratch_floats (int cin, int positions)
 {
-  size_t tiles = (size_t) block_tiles (cin);
+  size_t tiles = (size_t) block_tiles (cin, positions);
   size_t tile_floats = (tiles * sizeof (CtC8Tile) + sizeof (float) - 1) / sizeof (float);
 
   /* V, M, the tile list; 16 floats so that the tile list stays aligned */
-  return 16 * (size_t) cin * tiles + CT_C8_WINOGRAD_M_BLOCKS * 16 * (size_t) CT_C8 * tiles
-         + tile_floats + 16;
+  return (size_t) positions * cin * tiles
+         + CT_C8_WINOGRAD_M_BLOCKS * (size_t) positions * CT_C8 * tiles + tile_floats + 16;
 }
 
 size_t
@@ -96,7 +117,7 @@ ct_c8_winograd_scratch_floats_per_thread (int max_cin)
   size_t most = 0;
 
   for (int cin = CT_C8; cin <= MAX (max_cin, CT_C8); cin += CT_C8)
-    most = MAX (most, scratch_floats (cin));
+    most = MAX (most, MAX (scratch_floats (cin, 16), scratch_floats (cin, 36)));
   return most;
 }
 
@@ -106,14 +127,16 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
                         float *out, gboolean avx2, float *scratch, int n_threads)
 {
   CtC8WinogradKernel kernel = ct_c8_winograd_tiles_portable;
-  int tiles_h = (h + 1) / 2, tiles_w = (w + 1) / 2;
+  int m = weights->m, n = m + 2, positions = n * n;
+  int tiles_h = (h + m - 1) / m, tiles_w = (w + m - 1) / m;
   gint64 n_tiles = (gint64) nimg * tiles_h * tiles_w;
-  int tb = block_tiles (weights->cin_blocks * CT_C8);
+  int tb = block_tiles (weights->cin_blocks * CT_C8, positions);
   int n_blocks = (int) ((n_tiles + tb - 1) / tb);
-  size_t per_thread = scratch_floats (weights->cin_blocks * CT_C8);
+  size_t per_thread = scratch_floats (weights->cin_blocks * CT_C8, positions);
   size_t in_row = ((size_t) w + 2) * CT_C8, in_plane = (size_t) (h + 2) * in_row;
   size_t plain_row = (size_t) w * CT_C8, plain_plane = (size_t) h * plain_row;
   CtC8WinogradJob job = {
+    .m = m,
     .in = padded,
     .in_block_stride = (size_t) nimg * in_plane,
     .in_row_stride = in_row,
@@ -158,15 +181,15 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
       int tid = 0;
       gint64 first = (gint64) blk * tb;
       int count = (int) MIN ((gint64) tb, n_tiles - first);
-      float *v, *m;
+      float *v, *mm;
       CtC8Tile *tiles;
 
 #ifdef _OPENMP
       tid = omp_get_thread_num ();
 #endif
       v = scratch + (size_t) tid * per_thread;
-      m = v + (size_t) 16 * weights->cin_blocks * CT_C8 * tb;
-      tiles = (CtC8Tile *) (gpointer) (m + (size_t) CT_C8_WINOGRAD_M_BLOCKS * 16 * CT_C8 * tb);
+      mm = v + (size_t) positions * weights->cin_blocks * CT_C8 * tb;
+      tiles = (CtC8Tile *) (gpointer) (mm + (size_t) CT_C8_WINOGRAD_M_BLOCKS * positions * CT_C8 * tb);
       /* the block's first tile, then tile by tile along rows and images */
       int img = (int) (first / ((gint64) tiles_h * tiles_w));
       int rem = (int) (first % ((gint64) tiles_h * tiles_w));
@@ -174,15 +197,15 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
 
       for (int k = 0; k < count; k++)
         {
-          int y = 2 * ty, x = 2 * tx; /* output = bordered input origin */
+          int y = m * ty, x = m * tx; /* output = bordered input origin */
 
           tiles[k].in_at = (size_t) img * in_plane + (size_t) y * in_row + (size_t) x * CT_C8;
           tiles[k].out_at = (size_t) img * (ep->padded_output ? in_plane : plain_plane)
                             + (size_t) y * job.out_row_stride + (size_t) x * CT_C8;
-          tiles[k].in_rows = (guint8) MIN (4, h + 2 - y);
-          tiles[k].in_cols = (guint8) MIN (4, w + 2 - x);
-          tiles[k].out_rows = (guint8) MIN (2, h - y);
-          tiles[k].out_cols = (guint8) MIN (2, w - x);
+          tiles[k].in_rows = (guint8) MIN (n, h + 2 - y);
+          tiles[k].in_cols = (guint8) MIN (n, w + 2 - x);
+          tiles[k].out_rows = (guint8) MIN (m, h - y);
+          tiles[k].out_cols = (guint8) MIN (m, w - x);
           if (++tx == tiles_w)
             {
               tx = 0;
@@ -193,16 +216,18 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
                 }
             }
         }
-      kernel (&job, tiles, count, v, m);
+      kernel (&job, tiles, count, v, mm);
     }
 }
 
-/* The portable kernel: the same three steps as the AVX2 one, lane by lane. */
+/* The portable kernel: the same three steps as the AVX2 one, lane by lane,
+ * through the matrices above. */
 void
 ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
                                float *v, float *m)
 {
-  int cinb = job->cin_blocks;
+  int cinb = job->cin_blocks, tm = job->m, n = tm + 2, positions = n * n;
+  const float *bt = tm == 4 ? bt4 : bt2, *at = tm == 4 ? at4 : at2;
   size_t v_xi = (size_t) cinb * n_tiles * CT_C8; /* floats between positions xi in V */
 
   /* V = B^T d B per tile and input block */
@@ -215,33 +240,35 @@ ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles
 
         for (int c = 0; c < CT_C8; c++)
           {
-            float d[4][4], b[4][4];
+            float d[6][6], b[6][6];
 
-            for (int r = 0; r < 4; r++)
-              for (int k = 0; k < 4; k++)
+            for (int r = 0; r < n; r++)
+              for (int k = 0; k < n; k++)
                 d[r][k] = r < tile->in_rows && k < tile->in_cols
                           ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_C8 + c] : 0.0f;
-            for (int k = 0; k < 4; k++)
-              {
-                b[0][k] = d[0][k] - d[2][k];
-                b[1][k] = d[1][k] + d[2][k];
-                b[2][k] = d[2][k] - d[1][k];
-                b[3][k] = d[1][k] - d[3][k];
-              }
-            for (int r = 0; r < 4; r++)
-              {
-                dst[(r * 4 + 0) * v_xi + c] = b[r][0] - b[r][2];
-                dst[(r * 4 + 1) * v_xi + c] = b[r][1] + b[r][2];
-                dst[(r * 4 + 2) * v_xi + c] = b[r][2] - b[r][1];
-                dst[(r * 4 + 3) * v_xi + c] = b[r][1] - b[r][3];
-              }
+            for (int r = 0; r < n; r++)
+              for (int k = 0; k < n; k++)
+                {
+                  float acc = 0.0f;
+                  for (int j = 0; j < n; j++)
+                    acc += bt[r * n + j] * d[j][k];
+                  b[r][k] = acc;
+                }
+            for (int r = 0; r < n; r++)
+              for (int k = 0; k < n; k++)
+                {
+                  float acc = 0.0f;
+                  for (int j = 0; j < n; j++)
+                    acc += b[r][j] * bt[k * n + j];
+                  dst[(size_t) (r * n + k) * v_xi + c] = acc;
+                }
           }
       }
 
   for (int ob = 0; ob < job->cout_blocks; ob++)
     {
       /* M = U V per position */
-      for (int xi = 0; xi < 16; xi++)
+      for (int xi = 0; xi < positions; xi++)
         {
           const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
           for (int tt = 0; tt < n_tiles; tt++)
@@ -266,35 +293,37 @@ ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles
 
           for (int co = 0; co < CT_C8; co++)
             {
-              float a[2][4], y[2][2];
+              float a[4][6], y[4][4];
               int ch = ob * CT_C8 + co;
               float scale = job->scale != NULL ? job->scale[ch] : 1.0f;
               float shift = job->shift != NULL ? job->shift[ch] : 0.0f;
 
-              for (int k = 0; k < 4; k++)
-                {
-                  float m0 = m[((size_t) (0 * 4 + k) * n_tiles + tt) * CT_C8 + co];
-                  float m1 = m[((size_t) (1 * 4 + k) * n_tiles + tt) * CT_C8 + co];
-                  float m2 = m[((size_t) (2 * 4 + k) * n_tiles + tt) * CT_C8 + co];
-                  float m3 = m[((size_t) (3 * 4 + k) * n_tiles + tt) * CT_C8 + co];
-                  a[0][k] = m0 + m1 + m2;
-                  a[1][k] = m1 - m2 - m3;
-                }
-              for (int r = 0; r < 2; r++)
-                {
-                  y[r][0] = a[r][0] + a[r][1] + a[r][2];
-                  y[r][1] = a[r][1] - a[r][2] - a[r][3];
-                }
+              for (int r = 0; r < tm; r++)
+                for (int k = 0; k < n; k++)
+                  {
+                    float acc = 0.0f;
+                    for (int j = 0; j < n; j++)
+                      acc += at[r * n + j] * m[((size_t) (j * n + k) * n_tiles + tt) * CT_C8 + co];
+                    a[r][k] = acc;
+                  }
+              for (int r = 0; r < tm; r++)
+                for (int k = 0; k < tm; k++)
+                  {
+                    float acc = 0.0f;
+                    for (int j = 0; j < n; j++)
+                      acc += a[r][j] * at[k * n + j];
+                    y[r][k] = acc;
+                  }
               for (int r = 0; r < tile->out_rows; r++)
                 for (int k = 0; k < tile->out_cols; k++)
                   {
-                    size_t at = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_C8 + co;
+                    size_t o = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_C8 + co;
                     float val = y[r][k] * scale + shift;
                     if (job->residual != NULL)
-                      val += job->residual[at];
+                      val += job->residual[o];
                     if (job->relu)
                       val = val > 0.0f ? val : 0.0f;
-                    job->out[at] = val;
+                    job->out[o] = val;
                   }
             }
         }

@@ -29,15 +29,19 @@ G_BEGIN_DECLS
 
 typedef struct
 {
+  int             m;         /* output tile m x m: F(2x2, 3x3) or F(4x4, 3x3) */
   int             cin_blocks, cout_blocks;
-  float          *u;         /* [16][cout_blocks][cin_blocks][8 ci][8 co] */
+  float          *u;         /* [(m+2)^2][cout_blocks][cin_blocks][8 ci][8 co] */
   CtC8ConvWeights shortcut;  /* 1x1 only (cin_blocks 0), packed1 NULL without */
 } CtC8WinogradWeights;
 
-/* w3x3 [cout][cin][3][3], w1x1 [cout][cin_raw] or NULL (PyTorch layouts);
- * channel counts multiples of 8. */
-void   ct_c8_winograd_weights_pack  (CtC8WinogradWeights *self, int cout, const float *w3x3,
-                                     int cin, const float *w1x1, int cin_raw);
+/* m: 2 for F(2x2, 3x3) (16 positions), 4 for F(4x4, 3x3) (36 positions
+ * per 16 outputs: 2.25 multiplies per output against 4, for larger
+ * transforms and 4x the weights' size); w3x3 [cout][cin][3][3], w1x1
+ * [cout][cin_raw] or NULL (PyTorch layouts); channel counts multiples of 8. */
+void   ct_c8_winograd_weights_pack  (CtC8WinogradWeights *self, int m, int cout,
+                                     const float *w3x3, int cin, const float *w1x1,
+                                     int cin_raw);
 void   ct_c8_winograd_weights_clear (CtC8WinogradWeights *self);
 
 /* Floats of scratch one thread needs for layers of up to max_cin input
@@ -55,12 +59,13 @@ typedef struct
 {
   size_t in_at;          /* the tile's top-left bordered input pixel, in input block 0 */
   size_t out_at;         /* its top-left output pixel, in output block 0 */
-  guint8 in_rows, in_cols;   /* of its 4 x 4 input pixels, those inside the bordered plane */
-  guint8 out_rows, out_cols; /* of its 2 x 2 output pixels, those inside the plane */
+  guint8 in_rows, in_cols;   /* of its (m+2)^2 input pixels, those inside the bordered plane */
+  guint8 out_rows, out_cols; /* of its m x m output pixels, those inside the plane */
 } CtC8Tile;
 
 typedef struct
 {
+  int          m;                  /* output tile size, 2 or 4 */
   const float *in;                 /* bordered input, block 0 */
   size_t       in_block_stride, in_row_stride;
   int          cin_blocks;
@@ -73,7 +78,7 @@ typedef struct
   int          relu;
 } CtC8WinogradJob;
 
-/* v: [16][cin_blocks][n_tiles][8], m: CT_C8_WINOGRAD_M_BLOCKS x [16][n_tiles][8]
+/* v: [(m+2)^2][cin_blocks][n_tiles][8], m: CT_C8_WINOGRAD_M_BLOCKS x [(m+2)^2][n_tiles][8]
  * scratch (the AVX2 kernel computes two output blocks at once). */
 #define CT_C8_WINOGRAD_M_BLOCKS 2
 typedef void (*CtC8WinogradKernel) (const CtC8WinogradJob *job, const CtC8Tile *tiles,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* bench-conv: the blocked 3x3 convolution of each level of the two
- * networks, direct (ct-nn-c8.h) against Winograd (ct-nn-c8-winograd.h),
- * on one thread, side by side in one run: best of the rounds, rounds
- * alternating the two, so that the machine's noise falls on both.
+ * networks, direct (ct-nn-c8.h) against Winograd F(2x2, 3x3) and
+ * F(4x4, 3x3) (ct-nn-c8-winograd.h), on one thread, side by side in one
+ * run: best of the rounds, rounds alternating the three, so that the
+ * machine's noise falls on all.
  * Effective GFLOPS count the direct convolution's 2 x 9 x cin x cout
  * flops per pixel for both. Not a test.
  * Usage: bench-conv [rounds [shape index]] (one shape: for perf) */
@@ -52,7 +53,8 @@ main (int argc, char **argv)
 #endif
   printf ("blocked 3x3 conv, 1 thread, %s kernels, best of %d alternating rounds\n",
           avx2 ? "AVX2" : "portable", rounds);
-  printf ("%-22s %12s %12s %8s\n", "shape", "direct", "winograd", "ratio");
+  printf ("%-22s %12s %12s %12s %6s %6s\n", "shape", "direct", "F(2x2)", "F(4x4)", "F2/dir",
+          "F4/dir");
   for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
     {
       int h = shapes[s][0], w = shapes[s][1], cin = shapes[s][2], cout = shapes[s][3];
@@ -67,27 +69,31 @@ main (int argc, char **argv)
       g_autofree float *scratch = g_new (float, ct_c8_winograd_scratch_floats_per_thread (cin));
       CtConvEpilogue ep = { NULL, NULL, NULL, residual, FALSE, FALSE };
       CtC8ConvWeights direct;
-      CtC8WinogradWeights wino;
-      double best[2] = { 1e30, 1e30 }, flops = 2.0 * 9 * cin * cout * h * w * nimg;
+      CtC8WinogradWeights wino2, wino4;
+      double best[3] = { 1e30, 1e30, 1e30 }, flops = 2.0 * 9 * cin * cout * h * w * nimg;
       char name[64];
 
       ct_c8_conv_weights_pack (&direct, cout, weight, cin, NULL, 0);
-      ct_c8_winograd_weights_pack (&wino, cout, weight, cin, NULL, 0);
+      ct_c8_winograd_weights_pack (&wino2, 2, cout, weight, cin, NULL, 0);
+      ct_c8_winograd_weights_pack (&wino4, 4, cout, weight, cin, NULL, 0);
       for (int r = 0; r < rounds; r++)
-        for (int k = 0; k < 2; k++)
+        for (int k = 0; k < 3; k++)
           {
             double t0 = now ();
             if (k == 0)
               ct_c8_conv3x3 (&direct, padded, NULL, nimg, h, w, &ep, out, avx2, 1);
             else
-              ct_c8_winograd_conv3x3 (&wino, padded, NULL, nimg, h, w, &ep, out, avx2, scratch, 1);
+              ct_c8_winograd_conv3x3 (k == 1 ? &wino2 : &wino4, padded, NULL, nimg, h, w, &ep, out,
+                                      avx2, scratch, 1);
             best[k] = MIN (best[k], now () - t0);
           }
       snprintf (name, sizeof name, "%dx%d %d->%d x%d", h, w, cin, cout, nimg);
-      printf ("%-22s %6.3f ms %3.0f %6.3f ms %3.0f %8.2f\n", name, best[0] * 1e3,
-              flops / best[0] * 1e-9, best[1] * 1e3, flops / best[1] * 1e-9, best[1] / best[0]);
+      printf ("%-22s %6.3f ms %3.0f %6.3f ms %3.0f %6.3f ms %3.0f %6.2f %6.2f\n", name,
+              best[0] * 1e3, flops / best[0] * 1e-9, best[1] * 1e3, flops / best[1] * 1e-9,
+              best[2] * 1e3, flops / best[2] * 1e-9, best[1] / best[0], best[2] / best[0]);
       ct_c8_conv_weights_clear (&direct);
-      ct_c8_winograd_weights_clear (&wino);
+      ct_c8_winograd_weights_clear (&wino2);
+      ct_c8_winograd_weights_clear (&wino4);
     }
   return 0;
 }
