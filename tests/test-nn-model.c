@@ -82,7 +82,8 @@ compare (const char *what, const float *got, const float *want, size_t n, double
  * and without its Winograd (the fallback for planes too wide to block), and
  * levels 0-1 blocked, the rest channel-major (the layout changes inside the
  * sub-batched levels, and channel-major forms are packed on demand for
- * levels 2-5 only). */
+ * levels 2-5 only), and the default with the portable kernels only (what a
+ * CPU without AVX2/FMA runs). */
 typedef enum
 {
   ENGINE_DEFAULT,
@@ -90,6 +91,7 @@ typedef enum
   ENGINE_PLANES,
   ENGINE_PLANES_WINOGRAD,
   ENGINE_MIXED,
+  ENGINE_PORTABLE,
 } EngineConfig;
 
 static void
@@ -112,7 +114,7 @@ test_full_width (gconstpointer data)
   double study_ref = NAN, study_fast = NAN;
   gboolean has_ref = FALSE, has_fast = FALSE;
   static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd",
-                                       "levels 0-1 blocked" };
+                                       "levels 0-1 blocked", "portable kernels" };
   g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
                                            names[config]);
 
@@ -137,9 +139,12 @@ test_full_width (gconstpointer data)
     g_setenv ("CT_NN_BLOCKED_LEVELS", "0", TRUE);
   else if (config == ENGINE_MIXED)
     g_setenv ("CT_NN_BLOCKED_LEVELS", "2", TRUE);
+  else if (config == ENGINE_PORTABLE)
+    g_setenv ("CT_NN_PORTABLE", "1", TRUE);
   g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_OPTIMIZED, input, n, h, w, fast,
                                       &study_fast, &has_fast, 2, NULL, NULL, &error));
   g_unsetenv ("CT_NN_BLOCKED_LEVELS");
+  g_unsetenv ("CT_NN_PORTABLE");
   g_assert_no_error (error);
   compare (what, fast, ref, count, 1e-4);
   if (!lungs)
@@ -461,8 +466,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   {
     static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd",
-                                           "-mixed" };
-    for (int c = ENGINE_DEFAULT; c <= ENGINE_MIXED; c++)
+                                           "-mixed", "-portable" };
+    for (int c = ENGINE_DEFAULT; c <= ENGINE_PORTABLE; c++)
       for (int a = 0; a < 2; a++)
         {
           CtModelArchitecture arch = a == 0 ? CT_MODEL_LUNGS : CT_MODEL_MULTITASK_SPATIAL;
