@@ -82,8 +82,10 @@ compare (const char *what, const float *got, const float *want, size_t n, double
  * and without its Winograd (the fallback for planes too wide to block), and
  * levels 0-1 blocked, the rest channel-major (the layout changes inside the
  * sub-batched levels, and channel-major forms are packed on demand for
- * levels 2-5 only), and the default with the portable kernels only (what a
- * CPU without AVX2/FMA runs). */
+ * levels 2-5 only), the default with the portable kernels only (what a
+ * CPU without AVX2/FMA runs), and the default on planes large enough for
+ * the bridge to run blocked (its plane 2 x 2; the smaller inputs of the
+ * other configurations end at 1 x 1, which stays channel-major). */
 typedef enum
 {
   ENGINE_DEFAULT,
@@ -92,6 +94,7 @@ typedef enum
   ENGINE_PLANES_WINOGRAD,
   ENGINE_MIXED,
   ENGINE_PORTABLE,
+  ENGINE_BLOCKED_BRIDGE,
 } EngineConfig;
 
 static void
@@ -106,7 +109,9 @@ test_full_width (gconstpointer data)
   g_autoptr(GError) error = NULL;
   /* odd sizes; 9 slices so that the classifier runs (every axis >= 8) and the
    * optimized path splits them into two batches */
-  int n = lungs ? 3 : 9, h = lungs ? 33 : 17, w = lungs ? 29 : 21;
+  gboolean large = config == ENGINE_BLOCKED_BRIDGE;
+  /* large: 65 x 67 -> 33 x 34 -> 17 x 17 -> 9 x 9 -> 5 x 5 -> 3 x 3 -> bridge 2 x 2 */
+  int n = lungs ? 3 : 9, h = large ? 65 : lungs ? 33 : 17, w = large ? 67 : lungs ? 29 : 21;
   size_t count = (size_t) n * h * w;
   g_autofree float *input = smooth_input (n, h, w, 42);
   g_autofree float *ref = g_new (float, count);
@@ -114,7 +119,8 @@ test_full_width (gconstpointer data)
   double study_ref = NAN, study_fast = NAN;
   gboolean has_ref = FALSE, has_fast = FALSE;
   static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd",
-                                       "levels 0-1 blocked", "portable kernels" };
+                                       "levels 0-1 blocked", "portable kernels",
+                                       "blocked bridge" };
   g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
                                            names[config]);
 
@@ -466,8 +472,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   {
     static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd",
-                                           "-mixed", "-portable" };
-    for (int c = ENGINE_DEFAULT; c <= ENGINE_PORTABLE; c++)
+                                           "-mixed", "-portable", "-blocked-bridge" };
+    for (int c = ENGINE_DEFAULT; c <= ENGINE_BLOCKED_BRIDGE; c++)
       for (int a = 0; a < 2; a++)
         {
           CtModelArchitecture arch = a == 0 ? CT_MODEL_LUNGS : CT_MODEL_MULTITASK_SPATIAL;

@@ -43,7 +43,12 @@ typedef struct
   /* blocks of up to CT_C8_MAX_CHANNELS channels in multiples of 8: also
    * packed for the blocked pixel-major layout (ct-nn-c8.h); conv2 with the
    * shortcut; each conv either direct or by Winograd (ct-nn-c8-winograd.h),
-   * the other form left empty */
+   * the other form left empty. Both layouts' forms are packed when a call
+   * first needs them (ct_model_ensure_forms). */
+  gboolean            blockable;        /* channels allow the blocked layout */
+  gboolean            c8_winograd1, c8_winograd2;
+  int                 c8_tile;          /* Winograd output tile, 2 or 4 */
+  gboolean            blocked_packed;   /* the forms below exist */
   CtC8ConvWeights     c8_conv1, c8_conv2;
   CtC8WinogradWeights c8_wino1, c8_wino2;
 } CtResBlock;
@@ -81,15 +86,14 @@ struct _CtModel
   CtNetStructure  structure;
   CtNetWeights    weights;
   GPtrArray      *allocations;      /* every float array above, freed with the model */
-  GMutex          planes_lock;      /* packing channel-major forms on demand */
+  GMutex          planes_lock;      /* packing weight forms on demand */
 };
 
-void ct_resblock_pack_planes (CtResBlock *block);
-/* Packs the channel-major forms of every block a call with this many
- * blocked levels runs channel-major (the bridge always); levels run blocked
- * need none, which saves their memory. Call before running the network;
- * thread-safe. */
-void ct_model_ensure_planes (CtModel *self, int blocked_levels);
+/* Packs the forms of every block a call with this many blocked levels runs
+ * (the bridge counts as level n_levels): the blocked forms above, the
+ * channel-major ones below; a form no call has needed takes no memory. Call
+ * before running the network; thread-safe. */
+void ct_model_ensure_forms (CtModel *self, int blocked_levels);
 
 typedef enum
 {

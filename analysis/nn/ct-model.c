@@ -175,33 +175,42 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     b->shortcut = take (loader, 4, shortcut_shape, "%s.shortcut.weight", prefix);
   if (loader->error != NULL)
     return;
-  if (in % CT_C8 == 0 && out % CT_C8 == 0 && MAX (in, out) <= CT_C8_MAX_CHANNELS)
-    {
-      /* blocked layout: each conv in the one form it runs in */
-      int wino_from = c8_winograd_min_channels ();
-      int tile = MAX (in, out) <= c8_winograd_f4_max_channels () ? 4 : 2;
-
-      if (in >= wino_from)
-        ct_c8_winograd_weights_pack (&b->c8_wino1, tile, out, b->conv1, in, NULL, 0);
-      else
-        ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
-      if (out >= wino_from)
-        ct_c8_winograd_weights_pack (&b->c8_wino2, tile, out, b->conv2, out, b->shortcut, in);
-      else
-        ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
-    }
+  /* which forms the convolutions take is decided here, from the
+   * environment of the load (measurements, tests); they are packed when a
+   * call first needs them (ct_model_ensure_forms) */
+  b->blockable = in % CT_C8 == 0 && out % CT_C8 == 0 && MAX (in, out) <= CT_C8_MAX_CHANNELS;
+  b->c8_winograd1 = in >= c8_winograd_min_channels ();
+  b->c8_winograd2 = out >= c8_winograd_min_channels ();
+  b->c8_tile = MAX (in, out) <= c8_winograd_f4_max_channels () ? 4 : 2;
   b->winograd1 = allow_winograd && in >= winograd_min_channels ();
   b->winograd2 = allow_winograd && out >= winograd_min_channels ();
-  /* a block packed for the blocked layout gets its channel-major forms only
-   * when a call runs it channel-major (ct_model_ensure_planes) */
-  if (b->c8_conv1.packed3 == NULL && b->c8_wino1.u == NULL)
-    ct_resblock_pack_planes (b);
+}
+
+/* The blocked forms of a block's convolutions (ct-nn-c8.h,
+ * ct-nn-c8-winograd.h): each conv direct or by Winograd. */
+static void
+resblock_pack_blocked (CtResBlock *b)
+{
+  int in = b->in, out = b->out;
+
+  if (b->blocked_packed)
+    return;
+  g_assert (b->blockable);
+  b->blocked_packed = TRUE;
+  if (b->c8_winograd1)
+    ct_c8_winograd_weights_pack (&b->c8_wino1, b->c8_tile, out, b->conv1, in, NULL, 0);
+  else
+    ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
+  if (b->c8_winograd2)
+    ct_c8_winograd_weights_pack (&b->c8_wino2, b->c8_tile, out, b->conv2, out, b->shortcut, in);
+  else
+    ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
 }
 
 /* The channel-major forms of a block's convolutions (ct-nn-conv.h,
  * ct-nn-winograd.h), as chosen when its weights were taken. */
-void
-ct_resblock_pack_planes (CtResBlock *b)
+static void
+resblock_pack_planes (CtResBlock *b)
 {
   int in = b->in, out = b->out;
 
@@ -329,27 +338,35 @@ ct_model_free (CtModel *self)
 }
 
 static void
-path_pack_planes (CtResPath *path)
+path_pack (CtResPath *path, gboolean blocked)
 {
   for (int i = 0; i < path->n_blocks; i++)
-    ct_resblock_pack_planes (&path->blocks[i]);
+    if (blocked)
+      resblock_pack_blocked (&path->blocks[i]);
+    else
+      resblock_pack_planes (&path->blocks[i]);
 }
 
 void
-ct_model_ensure_planes (CtModel *self, int blocked_levels)
+ct_model_ensure_forms (CtModel *self, int blocked_levels)
 {
   CtNetWeights *w = &self->weights;
   const CtNetStructure *s = &self->structure;
 
   g_mutex_lock (&self->planes_lock);
-  for (int l = blocked_levels; l < s->n_levels; l++)
+  for (int l = 0; l < s->n_levels; l++)
     {
-      path_pack_planes (&w->down[l]);
-      path_pack_planes (&w->up[l]);
+      path_pack (&w->down[l], l < blocked_levels);
+      path_pack (&w->up[l], l < blocked_levels);
     }
-  path_pack_planes (&w->bridge);
-  if (blocked_levels == 0 && s->architecture == CT_MODEL_MULTITASK_SPATIAL)
-    ct_resblock_pack_planes (&w->seg_block);
+  path_pack (&w->bridge, s->n_levels < blocked_levels);
+  if (s->architecture == CT_MODEL_MULTITASK_SPATIAL)
+    {
+      if (blocked_levels > 0)
+        resblock_pack_blocked (&w->seg_block);
+      else
+        resblock_pack_planes (&w->seg_block);
+    }
   g_mutex_unlock (&self->planes_lock);
 }
 

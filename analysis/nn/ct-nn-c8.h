@@ -32,13 +32,13 @@ G_BEGIN_DECLS
 /* Widest level-0 row ct_c8_bilinear_add takes (its tables are on the
  * stack); wider inputs keep level 0 channel-major. 2048 at 2 mm = 4 m. */
 #define CT_C8_MAX_WIDTH 2048
-/* Widest block whose convolutions are packed for this layout (levels 0-5
- * of the paper's structure; the bridge stays channel-major). From 16
+/* Widest block whose convolutions are packed for this layout (every level
+ * of the paper's structure, the bridge where its plane suits it). From 16
  * channels they run by Winograd (ct-nn-c8-winograd.h), whose tiles run
  * across rows and images, so narrow deep levels lose nothing to short rows
  * (the direct row kernel, 12 pixels per block, did: level 3 was 1.65x slower
  * with it than channel-major). */
-#define CT_C8_MAX_CHANNELS 256
+#define CT_C8_MAX_CHANNELS 512
 
 /* Levels with more than 8 channels use the same layout per block of 8
  * channels, blocks outermost: [blocks][nimg][H][W][8] (zero-bordered:

@@ -162,7 +162,7 @@ path_blockable (const CtChannelPath *p)
  * CT_C8_MAX_WIDTH; level 0 exactly 8 channels everywhere (the init conv,
  * the head, the pyramid and the seg block are written for 8). */
 static int
-count_blocked_levels (const CtNetStructure *s, int w)
+count_blocked_levels (const CtNetStructure *s, int h, int w)
 {
   int n = 0;
 
@@ -178,7 +178,15 @@ count_blocked_levels (const CtNetStructure *s, int w)
       if (!ok)
         break;
       n++;
+      h = (h + 1) / 2;
     }
+  /* the bridge (level n_levels) when every level is blocked and the 2 x 2
+   * Winograd tiles of its plane are at least 3/4 full: the multitask
+   * network's 3 x 2 plane (bridge 25 % faster blocked), not the lung
+   * network's 3 x 3 (9 of 16, no faster; docs/performance.md) */
+  if (n == s->n_levels && path_blockable (&s->bridge)
+      && 4 * h * w >= 3 * (2 * ((h + 1) / 2)) * (2 * ((w + 1) / 2)))
+    n++;
   return n;
 }
 
@@ -206,7 +214,7 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
   plan->sub = MIN (batch, env_int ("CT_NN_TOP_BATCH", 1, 64, CT_NN_TOP_BATCH_SLICES));
   plan->n_threads = n_threads;
   plan->kernel = ct_gemm_best_kernel ();
-  plan->blocked_levels = MIN (count_blocked_levels (s, w),
+  plan->blocked_levels = MIN (count_blocked_levels (s, h, w),
                               blocked_env != NULL ? MAX (atoi (blocked_env), 0)
                                                   : CT_NN_BLOCKED_LEVELS);
 #if defined(__x86_64__) || defined(__i386__)
@@ -305,7 +313,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   /* out != x: conv2 reads x (residual or shortcut) while writing out */
   int level = plan->profile != NULL ? level_of (plan, h) : 0;
 
-  g_assert (b->planes_packed); /* ct_model_ensure_planes */
+  g_assert (b->planes_packed); /* ct_model_ensure_forms */
   double plane = (double) h * w;
 
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
@@ -372,7 +380,7 @@ resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, i
   CtConvEpilogue ep2 = { NULL, NULL, NULL, b->shortcut != NULL ? NULL : x, FALSE, FALSE };
   double plane = (double) h * w;
 
-  g_assert (b->c8_conv1.packed3 != NULL || b->c8_wino1.u != NULL);
+  g_assert (b->blocked_packed); /* ct_model_ensure_forms */
   ct_c8_act_pad (x, b->in / CT_C8, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
                  plan->padded, plan->n_threads);
   profile_mark (plan, "bn-relu-pad c8", level, b->in, b->in, h, w, 0.0);
@@ -735,7 +743,7 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
   for (int t = 0; t < teams; t++)
     plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);
   plans[0].profile = profile;
-  ct_model_ensure_planes (self, plans[0].blocked_levels);
+  ct_model_ensure_forms (self, plans[0].blocked_levels);
   if (classify)
     {
       pyramids = g_new (float, (size_t) s->n_features * teams);
