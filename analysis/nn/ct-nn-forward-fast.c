@@ -17,9 +17,12 @@
  * Every level whose tensors allow it (multiples of 8 channels, at most
  * CT_C8_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
  * blocked pixel-major layout of ct-nn-c8.h, its 3x3 convolutions direct at
- * 8 input channels and by Winograd F(2x2, 3x3) from 16
- * (ct-nn-c8-winograd.h); the bridge (512 channels at 3 x 2 or 3 x 3) stays
- * channel-major, on the GEMM. Moving a level between a sub-batch and the
+ * 8 input channels and by Winograd F(4x4, 3x3) or F(2x2, 3x3) from 16
+ * (ct-nn-c8-winograd.h); the bridge (512 channels) too where its plane
+ * fills 2 x 2 tiles at least 3/4 (3 x 2: the multitask network at 150 x 120),
+ * otherwise channel-major on the GEMM (3 x 3: the lungs at 180 x 180). The
+ * weights' forms for each layout are packed when a call first needs them
+ * (ct_model_ensure_forms). Moving a level between a sub-batch and the
  * whole batch is the same copy in either layout (per channel block of 8
  * instead of per channel). CT_NN_BLOCKED_LEVELS=N in the environment
  * limits the blocked levels to the top N (0: all channel-major, the path
