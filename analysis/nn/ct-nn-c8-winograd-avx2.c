@@ -111,6 +111,21 @@ gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
     }
 }
 
+/* The epilogue of one output pixel (8 channels) at offset at: scale/shift,
+ * + residual, ReLU (residual and relu constant after inlining). */
+AVX2 static inline __attribute__ ((always_inline)) void
+store_pixel (const CtC8WinogradJob *job, size_t at, __m256 y, __m256 vscale, __m256 vshift,
+             const int residual, const int relu)
+{
+  __m256 v = _mm256_fmadd_ps (y, vscale, vshift);
+
+  if (residual)
+    v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
+  if (relu)
+    v = _mm256_max_ps (v, _mm256_setzero_ps ());
+  _mm256_storeu_ps (job->out + at, v);
+}
+
 /* A^T M A for one tile and output block, the epilogue, the pixels inside
  * (all 4 unless the tile reaches past the plane's last row or column).
  * residual and relu are constants after inlining (output_block's variants). */
@@ -140,30 +155,16 @@ output_tile2 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt,
     {
       for (int r = 0; r < 2; r++)
         for (int k = 0; k < 2; k++)
-          {
-            size_t at = at0 + (size_t) r * rs + (size_t) k * CT_C8;
-            __m256 v = _mm256_fmadd_ps (y[r][k], vscale, vshift);
-            if (residual)
-              v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
-            if (relu)
-              v = _mm256_max_ps (v, _mm256_setzero_ps ());
-            _mm256_storeu_ps (job->out + at, v);
-          }
+          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_C8, y[r][k], vscale, vshift,
+                       residual, relu);
     }
   else
     {
       /* a tile reaching past the plane's last row or column */
       for (int r = 0; r < tile->out_rows; r++)
         for (int k = 0; k < tile->out_cols; k++)
-          {
-            size_t at = at0 + (size_t) r * rs + (size_t) k * CT_C8;
-            __m256 v = _mm256_fmadd_ps (y[r][k], vscale, vshift);
-            if (residual)
-              v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
-            if (relu)
-              v = _mm256_max_ps (v, _mm256_setzero_ps ());
-            _mm256_storeu_ps (job->out + at, v);
-          }
+          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_C8, y[r][k], vscale, vshift,
+                       residual, relu);
     }
 }
 
@@ -249,19 +250,9 @@ output_tile4 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt,
       y[3] = _mm256_add_ps (_mm256_fmadd_ps (c8, d34, d12), e[5]);
       if (r >= tile->out_rows)
         break;
-      for (int k = 0; k < 4; k++)
-        {
-          size_t at = at0 + (size_t) r * rs + (size_t) k * CT_C8;
-          __m256 v;
-          if (k >= tile->out_cols)
-            break;
-          v = _mm256_fmadd_ps (y[k], vscale, vshift);
-          if (residual)
-            v = _mm256_add_ps (v, _mm256_loadu_ps (job->residual + at));
-          if (relu)
-            v = _mm256_max_ps (v, _mm256_setzero_ps ());
-          _mm256_storeu_ps (job->out + at, v);
-        }
+      for (int k = 0; k < tile->out_cols; k++)
+        store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_C8, y[k], vscale, vshift,
+                     residual, relu);
     }
 }
 
