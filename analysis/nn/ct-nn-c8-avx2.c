@@ -15,9 +15,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#include <immintrin.h>
+#include "ct-nn-c8-avx2-private.h"
 
-#define AVX2 __attribute__ ((target ("avx2,fma")))
+#define AVX2 CT_AVX2
 
 AVX2 static inline __attribute__ ((always_inline)) void
 conv_block (const CtC8Row *row, size_t x, __m256 vscale, __m256 vshift, float *out, const int P)
@@ -31,28 +31,12 @@ conv_block (const CtC8Row *row, size_t x, __m256 vscale, __m256 vshift, float *o
       {
         const float *src = row->in_row + (size_t) ib * row->in_block_stride
                            + (size_t) (t / 3) * row->in_row_stride + (x + (size_t) (t % 3)) * CT_C8;
-        const float *wt = row->w3 + ((size_t) ib * 9 + t) * CT_C8 * CT_C8;
-        for (int ci = 0; ci < CT_C8; ci++)
-          {
-            __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
-#pragma GCC unroll 12
-            for (int p = 0; p < P; p++)
-              acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
-          }
+        ct_c8_avx2_accumulate (acc, src, row->w3 + ((size_t) ib * 9 + t) * CT_C8 * CT_C8, P);
       }
   /* the fused 1x1 shortcut: one tap on the raw input */
   for (int rb = 0; rb < row->raw_blocks; rb++)
-    {
-      const float *src = row->raw_row + (size_t) rb * row->raw_block_stride + x * CT_C8;
-      const float *wt = row->w1 + (size_t) rb * CT_C8 * CT_C8;
-      for (int ci = 0; ci < CT_C8; ci++)
-        {
-          __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
-#pragma GCC unroll 12
-          for (int p = 0; p < P; p++)
-            acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
-        }
-    }
+    ct_c8_avx2_accumulate (acc, row->raw_row + (size_t) rb * row->raw_block_stride + x * CT_C8,
+                           row->w1 + (size_t) rb * CT_C8 * CT_C8, P);
 #pragma GCC unroll 12
   for (int p = 0; p < P; p++)
     {

@@ -13,9 +13,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#include <immintrin.h>
+#include "ct-nn-c8-avx2-private.h"
 
-#define AVX2 __attribute__ ((target ("avx2,fma")))
+#define AVX2 CT_AVX2
 
 /* V[xi] for one tile and input block: B^T d B, d the 4 x 4 bordered pixels
  * (zero where the tile reaches past the bordered plane). */
@@ -54,17 +54,7 @@ gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, f
   for (int p = 0; p < P; p++)
     acc[p] = _mm256_setzero_ps ();
   for (int ib = 0; ib < cin_blocks; ib++)
-    {
-      const float *src = vt + (size_t) ib * ib_stride;
-      const float *wt = u + (size_t) ib * CT_C8 * CT_C8;
-      for (int ci = 0; ci < CT_C8; ci++)
-        {
-          __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
-#pragma GCC unroll 12
-          for (int p = 0; p < P; p++)
-            acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
-        }
-    }
+    ct_c8_avx2_accumulate (acc, vt + (size_t) ib * ib_stride, u + (size_t) ib * CT_C8 * CT_C8, P);
 #pragma GCC unroll 12
   for (int p = 0; p < P; p++)
     _mm256_storeu_ps (mt + p * CT_C8, acc[p]);
