@@ -220,6 +220,22 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
     }
 }
 
+/* y[r * y_stride] = sum over j < n of mat[r][j] * x[j * x_stride], r < rows:
+ * one transform matrix (row-major [rows][n]) applied to a column or a row
+ * of a tile. */
+static void
+apply_matrix (const float *mat, int rows, int n, const float *x, size_t x_stride, float *y,
+              size_t y_stride)
+{
+  for (int r = 0; r < rows; r++)
+    {
+      float acc = 0.0f;
+      for (int j = 0; j < n; j++)
+        acc += mat[r * n + j] * x[(size_t) j * x_stride];
+      y[(size_t) r * y_stride] = acc;
+    }
+}
+
 /* The portable kernel: the same three steps as the AVX2 one, lane by lane,
  * through the matrices above. */
 void
@@ -246,22 +262,11 @@ ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles
               for (int k = 0; k < n; k++)
                 d[r][k] = r < tile->in_rows && k < tile->in_cols
                           ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_C8 + c] : 0.0f;
+            /* columns: b = B^T d; rows: V = b B */
+            for (int k = 0; k < n; k++)
+              apply_matrix (bt, n, n, &d[0][k], 6, &b[0][k], 6);
             for (int r = 0; r < n; r++)
-              for (int k = 0; k < n; k++)
-                {
-                  float acc = 0.0f;
-                  for (int j = 0; j < n; j++)
-                    acc += bt[r * n + j] * d[j][k];
-                  b[r][k] = acc;
-                }
-            for (int r = 0; r < n; r++)
-              for (int k = 0; k < n; k++)
-                {
-                  float acc = 0.0f;
-                  for (int j = 0; j < n; j++)
-                    acc += b[r][j] * bt[k * n + j];
-                  dst[(size_t) (r * n + k) * v_xi + c] = acc;
-                }
+              apply_matrix (bt, n, n, b[r], 1, dst + (size_t) (r * n) * v_xi + c, v_xi);
           }
       }
 
@@ -298,22 +303,12 @@ ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles
               float scale = job->scale != NULL ? job->scale[ch] : 1.0f;
               float shift = job->shift != NULL ? job->shift[ch] : 0.0f;
 
+              /* columns: a = A^T M; rows: y = a A */
+              for (int k = 0; k < n; k++)
+                apply_matrix (at, tm, n, m + ((size_t) k * n_tiles + tt) * CT_C8 + co,
+                              (size_t) n * n_tiles * CT_C8, &a[0][k], 6);
               for (int r = 0; r < tm; r++)
-                for (int k = 0; k < n; k++)
-                  {
-                    float acc = 0.0f;
-                    for (int j = 0; j < n; j++)
-                      acc += at[r * n + j] * m[((size_t) (j * n + k) * n_tiles + tt) * CT_C8 + co];
-                    a[r][k] = acc;
-                  }
-              for (int r = 0; r < tm; r++)
-                for (int k = 0; k < tm; k++)
-                  {
-                    float acc = 0.0f;
-                    for (int j = 0; j < n; j++)
-                      acc += a[r][j] * at[k * n + j];
-                    y[r][k] = acc;
-                  }
+                apply_matrix (at, tm, n, a[r], 1, y[r], 1);
               for (int r = 0; r < tile->out_rows; r++)
                 for (int k = 0; k < tile->out_cols; k++)
                   {
