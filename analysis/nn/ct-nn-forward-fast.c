@@ -85,7 +85,7 @@ typedef struct
   float                *deep_in;        /* level deep_from's input, whole batch */
   float                *deep_out;       /* level deep_from's decoder output, whole batch */
   float                *work[3];        /* ping-pong block outputs, max size */
-  float                *hidden;         /* conv1 outputs at narrow levels */
+  float                *hidden;         /* conv1 outputs at narrow channel-major levels */
   float                *padded;         /* zero-bordered conv1 inputs */
   float                *padded2;        /* zero-bordered conv1 outputs = conv2 inputs */
   float                *scratch;        /* per-thread GEMM packing */
@@ -208,7 +208,7 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
 {
   const char *blocked_env = g_getenv ("CT_NN_BLOCKED_LEVELS");
 
-  size_t max_tensor = 0, max_padded = 0;
+  size_t max_tensor = 0, max_padded = 0, max_hidden = 0;
 
   memset (plan, 0, sizeof *plan);
   plan->s = s;
@@ -245,6 +245,10 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
         c = MAX (c, s->init_channels);
       max_tensor = MAX (max_tensor, (size_t) c * cap * plane);
       max_padded = MAX (max_padded, (size_t) c * cap * padded_plane);
+      /* conv1's plain output exists only at channel-major levels with
+       * narrow rows (resblock) */
+      if (l >= plan->blocked_levels && !ct_conv_reads_rows_in_place (plan->ws[l]))
+        max_hidden = MAX (max_hidden, (size_t) c * cap * plane);
       if (l < s->n_levels)
         plan->skips[l] = g_new (float, (size_t) s->down[l].channels[s->down[l].n - 1] * batch * plane);
     }
@@ -252,7 +256,7 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batc
    * carry CT_CONV_INPUT_SLACK zeroed floats */
   for (int i = 0; i < 3; i++)
     plan->work[i] = g_new0 (float, max_tensor + CT_CONV_INPUT_SLACK);
-  plan->hidden = g_new (float, max_tensor);
+  plan->hidden = g_new (float, MAX (max_hidden, 1));
   {
     int T = plan->deep_from;
     size_t plane = (size_t) plan->hs[T] * plan->ws[T];
