@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-analysis.h: the one analysis entry point used by the command line and the
- * GUI (PAPER.md, "Pipeline at inference"), and its immutable result.
+/* ct-analysis.h: the one analysis entry point (docs/architecture.md,
+ * "Analysis") and its result: immutable once published, reference-counted,
+ * carrying the identity of the two models that produced it, so that views,
+ * panels, reports and the results cache read everything from the result and
+ * never from the engine.
  *
  * The pipeline: reorient to the network orientation (rows anterior->posterior,
  * columns right->left, slices superior->inferior) from the volume geometry,
@@ -42,6 +45,17 @@ typedef enum
   CT_CATEGORY_4, /* >= 75 % */
 } CtCategory;
 
+/* Which weights produced a result: enough to show and to check it. */
+typedef struct
+{
+  char *name;                    /* weights file basename */
+  char *sha256;                  /* of the whole file, hex */
+  char *training_data;           /* the file's "training_data" metadata, or NULL */
+} CtModelIdentity;
+
+/* Created by ct_analysis_run () (or by the results cache), then shared as
+ * `const CtAnalysis *` with a reference each: nobody writes to a published
+ * result, so threads, views and reports may hold it as long as they like. */
 typedef struct
 {
   /* Masks on the ORIGINAL voxel grid of the input volume, [nz][ny][nx],
@@ -75,6 +89,9 @@ typedef struct
   double right_lung_volume_ml;
   double left_lung_volume_ml;
   double noise_hu;               /* robust soft-tissue noise estimate; NAN if unknown */
+
+  CtModelIdentity lungs_model;   /* the lung network's weights */
+  CtModelIdentity multitask_model; /* the multitask network's weights */
 } CtAnalysis;
 
 typedef struct
@@ -87,10 +104,18 @@ typedef struct
 } CtAnalysisOptions;
 
 CtAnalysis *ct_analysis_run              (const CtVolume *volume, const CtAnalysisOptions *options, GError **error);
-void        ct_analysis_free             (CtAnalysis *self);
+
+/* An empty result (no masks, probability NAN) with one reference, for
+ * whoever builds one from elsewhere (the results cache, tests). */
+CtAnalysis *ct_analysis_new              (void);
+CtAnalysis *ct_analysis_ref              (const CtAnalysis *self);
+void        ct_analysis_unref            (const CtAnalysis *self);
+/* While the result is being built (one reference, not yet shared): record
+ * which models produced it. */
+void        ct_analysis_set_models       (CtAnalysis *self, CtModel *lungs, CtModel *multitask);
 const char *ct_category_to_string        (CtCategory category); /* "CT-0".."CT-4" */
 CtCategory  ct_category_from_severity    (double severity_percent);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtAnalysis, ct_analysis_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtAnalysis, ct_analysis_unref)
 
 G_END_DECLS

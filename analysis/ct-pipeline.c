@@ -393,12 +393,11 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   n_voxels = ct_volume_n_voxels (volume);
   n_small = (gsize) n * h2 * w2;
 
-  result = g_new0 (CtAnalysis, 1);
+  result = ct_analysis_new ();
   result->nx = volume->nx;
   result->ny = volume->ny;
   result->nz = volume->nz;
-  result->covid_probability = NAN;
-  result->quality_notes = g_ptr_array_new_with_free_func (g_free);
+  ct_analysis_set_models (result, options->lungs, options->multitask);
 
   if ((input = try_alloc_floats (n_small, FALSE, error)) == NULL
       || (lung_probability = try_alloc_floats (n_small, FALSE, error)) == NULL)
@@ -515,14 +514,67 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   return g_steal_pointer (&result);
 }
 
-void
-ct_analysis_free (CtAnalysis *self)
+CtAnalysis *
+ct_analysis_new (void)
 {
-  if (self == NULL)
-    return;
+  CtAnalysis *self = g_rc_box_new0 (CtAnalysis);
+
+  self->covid_probability = NAN;
+  self->noise_hu = NAN;
+  self->quality_notes = g_ptr_array_new_with_free_func (g_free);
+  return self;
+}
+
+CtAnalysis *
+ct_analysis_ref (const CtAnalysis *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return g_rc_box_acquire ((CtAnalysis *) self);
+}
+
+static void
+model_identity_clear (CtModelIdentity *identity)
+{
+  g_clear_pointer (&identity->name, g_free);
+  g_clear_pointer (&identity->sha256, g_free);
+  g_clear_pointer (&identity->training_data, g_free);
+}
+
+static void
+analysis_clear (gpointer data)
+{
+  CtAnalysis *self = data;
+
   g_free (self->lung_mask);
   g_free (self->lesion_mask);
   g_free (self->probability_note);
   g_clear_pointer (&self->quality_notes, g_ptr_array_unref);
-  g_free (self);
+  model_identity_clear (&self->lungs_model);
+  model_identity_clear (&self->multitask_model);
+}
+
+void
+ct_analysis_unref (const CtAnalysis *self)
+{
+  if (self != NULL)
+    g_rc_box_release_full ((CtAnalysis *) self, analysis_clear);
+}
+
+static void
+model_identity_set (CtModelIdentity *identity, CtModel *model)
+{
+  model_identity_clear (identity);
+  if (model == NULL)
+    return;
+  identity->name = g_strdup (ct_model_get_name (model));
+  identity->sha256 = g_strdup (ct_model_get_sha256 (model));
+  identity->training_data = g_strdup (ct_model_get_metadata (model, "training_data"));
+}
+
+void
+ct_analysis_set_models (CtAnalysis *self, CtModel *lungs, CtModel *multitask)
+{
+  g_return_if_fail (self != NULL);
+  model_identity_set (&self->lungs_model, lungs);
+  model_identity_set (&self->multitask_model, multitask);
 }

@@ -3,7 +3,7 @@
  * line").
  *
  *   ct-triage-cli info PATH... [--verbose]
- *   ct-triage-cli analyze PATH... [--json | --csv] [--sort probability|severity]
+ *   ct-triage-cli analyze PATH... [--json | --csv] [--sort triage|probability|severity]
  *       [--model DIR] [--threads N] [--masks-out DIR] [--report DIR] [--no-cache]
  *       [--no-analysis]
  *
@@ -18,14 +18,12 @@
 
 #include <glib/gi18n.h>
 
-#include "ct-analysis.h"
-#include "ct-error.h"
+#include "ct-analyzer.h"
 #include "ct-job-queue.h"
-#include "ct-model.h"
 #include "ct-nifti.h"
-#include "ct-report.h"
-#include "ct-results-cache.h"
 #include "ct-series-loader.h"
+#include "ct-study-export.h"
+#include "ct-study-library.h"
 #include "ct-study-report.h"
 #include "ct-study-scan.h"
 
@@ -163,157 +161,43 @@ run_info (int argc, char **argv)
 
 /* ---- analyze ------------------------------------------------------------ */
 
-/* --verbose: the loader's progress on standard error, in whole percent. */
+/* The analyzer's warnings (cache trouble ...), on standard error. */
 static void
-print_load_progress (double fraction, gpointer data)
+print_warning (const char *message,
+               gpointer    user_data)
 {
-  int *last_percent = data;
-  int percent = (int) (fraction * 100);
-
-  if (percent == *last_percent)
-    return;
-  *last_percent = percent;
-  g_printerr ("\r  %3d %%%s", percent, percent == 100 ? "\n" : "");
+  g_printerr ("ct-triage-cli: warning: %s\n", message);
 }
 
-typedef struct
-{
-  CtModel *lungs;
-  CtModel *multitask;
-  int n_threads;
-} Analyzer;
-
-/* Loads both networks from @dir. */
-static gboolean
-analyzer_load (Analyzer *self, const char *dir, GError **error)
-{
-  g_autofree char *lungs = g_build_filename (dir, "lungs.safetensors", NULL);
-  g_autofree char *multitask = g_build_filename (dir, "multitask-spatial.safetensors", NULL);
-
-  self->lungs = ct_model_load (lungs, error);
-  if (self->lungs == NULL)
-    return FALSE;
-  self->multitask = ct_model_load (multitask, error);
-  return self->multitask != NULL;
-}
-
-/* The analysis of @series from the results cache, when it holds one for
- * these files and these weights; a cache that cannot be read is reported and
- * then ignored. Returns the input fingerprint for storing the result. */
-static char *
-analyzer_lookup_cache (Analyzer *self, CtResultsCache *cache, const CtSeriesInfo *series,
-                       const CtVolume *volume, CtStudyResult *result)
+/* One study through the analyzer (or only loaded), then its files; its
+ * volume is dropped afterwards, so that memory does not grow with the
+ * number of studies. */
+static void
+analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, const char *masks_out,
+               const char *report_dir, gboolean verbose)
 {
   g_autoptr (GError) error = NULL;
-  gint64 start = g_get_monotonic_time ();
-  g_autofree char *fingerprint = ct_results_cache_fingerprint_series (series, &error);
 
-  if (fingerprint == NULL)
+  if (verbose)
+    g_printerr ("loading %s (%s)\n", ct_study_get_path (study),
+                ct_study_get_description (study) ? ct_study_get_description (study) : "");
+  if (analysis_note != NULL)
     {
-      g_printerr ("ct-triage-cli: warning: %s\n", error->message);
-      return NULL;
+      if (ct_analyzer_load (analyzer, study, NULL, &error))
+        ct_study_set_analysis_note (study, analysis_note);
+      else
+        ct_study_set_error (study, error);
     }
-  result->analysis = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (self->lungs),
-                                              ct_model_get_sha256 (self->multitask), &error);
-  if (error != NULL)
-    g_printerr ("ct-triage-cli: warning: %s; analysing anyway\n", error->message);
-  if (result->analysis != NULL
-      && (result->analysis->nx != volume->nx || result->analysis->ny != volume->ny
-          || result->analysis->nz != volume->nz))
+  else if (ct_analyzer_analyze (analyzer, study, NULL, &error))
     {
-      g_printerr ("ct-triage-cli: warning: the cached result of %s is not on its grid; analysing again\n",
-                  series->path);
-      g_clear_pointer (&result->analysis, ct_analysis_free);
+      if (verbose)
+        g_printerr (ct_study_get_cached (study) ? "cached result for %s\n" : "analysed %s\n",
+                    ct_study_get_path (study));
+      if ((masks_out != NULL && !ct_study_export_masks (study, masks_out, &error))
+          || (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)))
+        ct_study_set_export_error (study, error);
     }
-  if (result->analysis != NULL)
-    {
-      result->cached = TRUE;
-      result->cache_ms = (g_get_monotonic_time () - start) / 1000.0;
-    }
-  return g_steal_pointer (&fingerprint);
-}
-
-static void
-set_model_fields (Analyzer *self, CtStudyResult *result)
-{
-  result->model_name = g_strdup (ct_model_get_name (self->multitask));
-  result->model_sha256 = g_strdup (ct_model_get_sha256 (self->multitask));
-  result->lungs_model_name = g_strdup (ct_model_get_name (self->lungs));
-  result->lungs_model_sha256 = g_strdup (ct_model_get_sha256 (self->lungs));
-}
-
-/* The one analysis call: fills @result's analysis and model fields. */
-static gboolean
-analyze_volume (Analyzer *self, const CtVolume *volume, CtStudyResult *result, GError **error)
-{
-  CtAnalysisOptions options = { 0 };
-
-  options.lungs = self->lungs;
-  options.multitask = self->multitask;
-  options.n_threads = self->n_threads;
-  result->analysis = ct_analysis_run (volume, &options, error);
-  return result->analysis != NULL;
-}
-
-/* The file name stem of a study's masks: its SeriesInstanceUID, or for a
- * NIfTI input the file name without .nii(.gz). */
-static char *
-mask_stem (const CtVolume *volume)
-{
-  g_autofree char *base = NULL;
-
-  if (volume->series_uid != NULL)
-    return g_strdup (volume->series_uid);
-  base = g_path_get_basename (volume->path ? volume->path : "study");
-  if (g_str_has_suffix (base, ".gz"))
-    base[strlen (base) - 3] = '\0';
-  if (g_str_has_suffix (base, ".nii"))
-    base[strlen (base) - 4] = '\0';
-  return g_steal_pointer (&base);
-}
-
-static gboolean
-write_masks (const char *dir, const CtVolume *volume, const CtAnalysis *analysis, GError **error)
-{
-  g_autofree char *stem = mask_stem (volume);
-  g_autofree char *lungs_name = g_strconcat (stem, "_lungs.nii.gz", NULL);
-  g_autofree char *lesions_name = g_strconcat (stem, "_lesions.nii.gz", NULL);
-  g_autofree char *lungs = g_build_filename (dir, lungs_name, NULL);
-  g_autofree char *lesions = g_build_filename (dir, lesions_name, NULL);
-
-  if (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz)
-    {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, "The masks are not on the volume's grid");
-      return FALSE;
-    }
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create %s", dir);
-      return FALSE;
-    }
-  return ct_nifti_write_mask (volume, analysis->lung_mask, lungs, error) &&
-         ct_nifti_write_mask (volume, analysis->lesion_mask, lesions, error);
-}
-
-/* --report: <stem>.pdf, the one-page summary of render/ct-report.h. */
-static gboolean
-write_report (const char *dir, const CtVolume *volume, const CtStudyResult *result, GError **error)
-{
-  g_autofree char *stem = mask_stem (volume);
-  g_autofree char *name = g_strconcat (stem, ".pdf", NULL);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  CtReportInfo info = { 0 };
-
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create %s", dir);
-      return FALSE;
-    }
-  info.volume = volume;
-  info.analysis = result->analysis;
-  info.model_name = result->model_name;
-  info.model_sha256 = result->model_sha256;
-  return ct_report_write (&info, path, CT_REPORT_FORMAT_PDF, error);
+  ct_study_set_volume (study, NULL, -1.0);
 }
 
 static int
@@ -324,13 +208,13 @@ run_analyze (int argc, char **argv)
   g_autofree char *model_dir = NULL;
   g_autofree char *masks_out = NULL;
   g_autofree char *report_dir = NULL;
-  g_autoptr (CtResultsCache) cache = NULL;
   int n_threads = 0;
   g_auto (GStrv) paths = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "Print CSV", NULL },
-    { "sort", 0, 0, G_OPTION_ARG_STRING, &sort, "Triage order: probability (default) or severity", "KEY" },
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &sort,
+      "Work-list order: triage (default: the triage score), probability or severity", "KEY" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_dir,
       "Folder with lungs.safetensors and multitask-spatial.safetensors", "DIR" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Threads (0 = all cores)", "N" },
@@ -347,11 +231,13 @@ run_analyze (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("PATH... - triage CT studies");
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_study_result_free);
+  g_autoptr (CtAnalyzer) analyzer = NULL;
+  g_autoptr (CtStudyLibrary) library = NULL;
+  g_autoptr (GPtrArray) studies = NULL;
   g_autofree char *output = NULL;
   g_autofree char *analysis_note = NULL;
-  CtReportSort sort_key = CT_REPORT_SORT_PROBABILITY;
-  Analyzer analyzer = { 0 };
+  CtStudySortKey sort_key = CT_STUDY_SORT_TRIAGE;
+  gboolean explicit_dir;
   gboolean any_failed = FALSE;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -361,170 +247,66 @@ run_analyze (int argc, char **argv)
     return usage_error (context, "no PATH given");
   if (json && csv)
     return usage_error (context, "--json and --csv exclude each other");
-  if (sort != NULL && strcmp (sort, "severity") == 0)
-    sort_key = CT_REPORT_SORT_SEVERITY;
-  else if (sort != NULL && strcmp (sort, "probability") != 0)
-    return usage_error (context, "--sort takes probability or severity");
+  if (sort != NULL && !ct_study_sort_key_from_string (sort, &sort_key))
+    return usage_error (context, "--sort takes triage, probability or severity");
   if (n_threads < 0)
     return usage_error (context, "--threads must be 0 or more");
   if (masks_out != NULL && no_analysis)
     return usage_error (context, "--masks-out needs the analysis (drop --no-analysis)");
   if (report_dir != NULL && no_analysis)
     return usage_error (context, "--report needs the analysis (drop --no-analysis)");
-  analyzer.n_threads = n_threads;
 
+  explicit_dir = model_dir != NULL;
+  if (!explicit_dir)
+    model_dir = ct_job_queue_find_model_dir ();
+  analyzer = ct_analyzer_new (model_dir);
+  ct_analyzer_set_n_threads (analyzer, n_threads);
+  ct_analyzer_set_cache (analyzer, !no_cache, NULL);
+  ct_analyzer_set_warning_func (analyzer, print_warning, NULL);
   if (no_analysis)
     analysis_note = g_strdup ("--no-analysis: loaded only");
-  else
+  else if (!ct_analyzer_load_models (analyzer, &error))
     {
-      gboolean explicit_dir = model_dir != NULL;
-      if (!explicit_dir)
-        model_dir = ct_job_queue_find_model_dir ();
-      if (!analyzer_load (&analyzer, model_dir, &error))
+      if (explicit_dir)
         {
-          if (explicit_dir)
-            {
-              g_printerr ("ct-triage-cli: --model %s: %s\n", model_dir, error->message);
-              g_clear_pointer (&analyzer.lungs, ct_model_unref);
-              return EXIT_USAGE;
-            }
-          /* No shipped weights yet: still list the studies, analysis null. */
-          analysis_note = g_strdup_printf ("no usable model weights (%s)", error->message);
-          g_printerr ("ct-triage-cli: note: %s; analysis fields are null\n", analysis_note);
-          g_clear_error (&error);
-          g_clear_pointer (&analyzer.lungs, ct_model_unref);
-          g_clear_pointer (&analyzer.multitask, ct_model_unref);
+          g_printerr ("ct-triage-cli: --model %s: %s\n", model_dir, error->message);
+          return EXIT_USAGE;
         }
-    }
-  if (analyzer.multitask != NULL && !no_cache)
-    {
-      cache = ct_results_cache_open (NULL, &error);
-      if (cache == NULL)
-        {
-          g_printerr ("ct-triage-cli: warning: %s; analysing without the cache\n", error->message);
-          g_clear_error (&error);
-        }
-      else if (ct_results_cache_get_recovery_note (cache) != NULL)
-        g_printerr ("ct-triage-cli: warning: %s\n", ct_results_cache_get_recovery_note (cache));
+      /* No shipped weights: still list the studies, analysis null. */
+      analysis_note = g_strdup_printf ("no usable model weights (%s)", error->message);
+      g_printerr ("ct-triage-cli: note: %s; analysis fields are null\n", analysis_note);
+      g_clear_error (&error);
     }
 
-  for (guint p = 0; paths[p] != NULL; p++)
+  library = ct_study_library_new ();
+  studies = ct_study_library_add_paths (library, (const char *const *) paths, n_threads, TRUE, NULL, &error);
+  if (studies == NULL)
     {
-      const char *one[] = { paths[p], NULL };
-      g_autoptr (CtStudyScan) scan = ct_study_scan_paths (one, n_threads, NULL, NULL, NULL, &error);
+      g_printerr ("ct-triage-cli: %s\n", error->message);
+      return 1;
+    }
+  if (verbose)
+    for (guint i = 0; i < ct_study_library_get_skipped (library)->len; i++)
+      {
+        const CtSkippedFile *s = g_ptr_array_index (ct_study_library_get_skipped (library), i);
+        g_printerr ("skipped %s: %s\n", s->path, s->reason);
+      }
+  for (guint i = 0; i < studies->len; i++)
+    {
+      CtStudy *study = g_ptr_array_index (studies, i);
 
-      if (scan == NULL)
-        {
-          CtStudyResult *r = ct_study_result_new (paths[p]);
-          ct_study_result_set_error (r, error->message);
-          g_ptr_array_add (results, r);
-          g_clear_error (&error);
-          continue;
-        }
-      if (verbose)
-        for (guint i = 0; i < scan->skipped->len; i++)
-          {
-            const CtSkippedFile *s = g_ptr_array_index (scan->skipped, i);
-            g_printerr ("skipped %s: %s\n", s->path, s->reason);
-          }
-      if (scan->series->len == 0)
-        {
-          CtStudyResult *r = ct_study_result_new (paths[p]);
-          if (scan->skipped->len > 0)
-            {
-              const CtSkippedFile *s = g_ptr_array_index (scan->skipped, 0);
-              g_autofree char *message = scan->skipped->len == 1
-                ? g_strdup_printf ("%s: %s", s->path, s->reason)
-                : g_strdup_printf ("no CT series (%u files skipped; first: %s: %s)",
-                                   scan->skipped->len, s->path, s->reason);
-              ct_study_result_set_error (r, message);
-            }
-          else
-            ct_study_result_set_error (r, "no CT series found");
-          g_ptr_array_add (results, r);
-          continue;
-        }
-
-      for (guint i = 0; i < scan->series->len; i++)
-        {
-          const CtSeriesInfo *s = g_ptr_array_index (scan->series, i);
-          CtStudyResult *r = ct_study_result_new (s->path);
-          gint64 start = g_get_monotonic_time ();
-          g_autoptr (CtVolume) volume = NULL;
-
-          g_ptr_array_add (results, r);
-          r->series_uid = g_strdup (s->series_uid);
-          r->study_uid = g_strdup (s->study_uid);
-          r->patient_id = g_strdup (s->patient_id);
-          r->modality = g_strdup (s->modality);
-          if (verbose)
-            g_printerr ("loading %s (%s)\n", s->path, s->series_description ? s->series_description : "");
-          {
-            int last_percent = -1;
-            volume = ct_series_load (s, n_threads, verbose ? print_load_progress : NULL, &last_percent,
-                                     NULL, &error);
-          }
-          if (volume == NULL)
-            {
-              ct_study_result_set_error (r, error->message);
-              g_clear_error (&error);
-              continue;
-            }
-          r->load_ms = (g_get_monotonic_time () - start) / 1000.0;
-          ct_study_result_set_volume (r, volume);
-
-          if (analyzer.multitask == NULL)
-            {
-              r->analysis_note = g_strdup (analysis_note);
-              continue;
-            }
-          {
-            g_autofree char *fingerprint = NULL;
-
-            if (cache != NULL)
-              fingerprint = analyzer_lookup_cache (&analyzer, cache, s, volume, r);
-            if (verbose)
-              g_printerr (r->cached ? "cached result for %s\n" : "analysing %s\n", s->path);
-            if (!r->cached && !analyze_volume (&analyzer, volume, r, &error))
-              {
-                ct_study_result_set_error (r, error->message);
-                g_clear_error (&error);
-                continue;
-              }
-            set_model_fields (&analyzer, r);
-            if (!r->cached && fingerprint != NULL
-                && !ct_results_cache_store (cache, fingerprint, ct_model_get_sha256 (analyzer.lungs),
-                                            ct_model_get_sha256 (analyzer.multitask), r->analysis, &error))
-              {
-                g_printerr ("ct-triage-cli: warning: %s\n", error->message);
-                g_clear_error (&error);
-              }
-          }
-          if (masks_out != NULL && !write_masks (masks_out, volume, r->analysis, &error))
-            {
-              ct_study_result_set_error (r, error->message);
-              g_clear_error (&error);
-            }
-          if (report_dir != NULL && !write_report (report_dir, volume, r, &error))
-            {
-              ct_study_result_set_error (r, error->message);
-              g_clear_error (&error);
-            }
-        }
+      if (ct_study_get_error (study) == NULL)
+        analyze_study (analyzer, study, analysis_note, masks_out, report_dir, verbose);
+      any_failed = any_failed || ct_study_get_error (study) != NULL;
     }
 
-  g_clear_pointer (&analyzer.lungs, ct_model_unref);
-  g_clear_pointer (&analyzer.multitask, ct_model_unref);
-
-  for (guint i = 0; i < results->len; i++)
-    any_failed = any_failed || ((CtStudyResult *) g_ptr_array_index (results, i))->error != NULL;
-  ct_study_report_rank (results, sort_key);
+  ct_study_sort_by_priority (studies, sort_key);
   if (json)
-    output = ct_study_report_to_json (results);
+    output = ct_study_report_to_json (studies);
   else if (csv)
-    output = ct_study_report_to_csv (results);
+    output = ct_study_report_to_csv (studies);
   else
-    output = ct_study_report_to_table (results);
+    output = ct_study_report_to_table (studies);
   fputs (output, stdout);
   if (json)
     fputc ('\n', stdout);

@@ -388,7 +388,7 @@ inflate_mask (sqlite3_stmt *stmt, int column, gsize n_voxels, GError **error)
 static CtAnalysis *
 analysis_from_row (sqlite3_stmt *stmt, GError **error)
 {
-  g_autoptr (CtAnalysis) a = g_new0 (CtAnalysis, 1);
+  g_autoptr (CtAnalysis) a = ct_analysis_new ();
   g_autoptr (GVariant) notes = NULL;
   g_autoptr (GBytes) notes_bytes = NULL;
   gsize n_voxels;
@@ -415,7 +415,7 @@ analysis_from_row (sqlite3_stmt *stmt, GError **error)
   notes_bytes = g_bytes_new (sqlite3_column_blob (stmt, c), sqlite3_column_bytes (stmt, c));
   c++;
   notes = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_STRING_ARRAY, notes_bytes, FALSE));
-  a->quality_notes = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_set_size (a->quality_notes, 0);
   if (!g_variant_is_normal_form (notes))
     {
       g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, "Results cache: stored quality notes are damaged");

@@ -31,83 +31,10 @@ ct_study_report_quality_names (int flags)
 
 /* ---- Ranking ------------------------------------------------------------ */
 
-typedef struct
-{
-  CtStudyResult *result;
-  guint input_index;
-} RankEntry;
-
-static int
-group_of (const CtStudyResult *r)
-{
-  if (r->error != NULL)
-    return 2;
-  return r->analysis == NULL ? 1 : 0;
-}
-
-static double
-key_value (const CtStudyResult *r, CtReportSort sort)
-{
-  const CtAnalysis *a = r->analysis;
-
-  if (sort == CT_REPORT_SORT_SEVERITY)
-    return a->severity_percent;
-  /* No probability (study too small): below every real one. */
-  return a->has_probability && isfinite (a->covid_probability) ? a->covid_probability : -1.0;
-}
-
-static int
-compare_desc (double a, double b)
-{
-  if (isnan (a))
-    a = -INFINITY;
-  if (isnan (b))
-    b = -INFINITY;
-  return (a < b) - (a > b);
-}
-
-static int
-compare_rank (gconstpointer pa, gconstpointer pb, gpointer data)
-{
-  const RankEntry *a = pa, *b = pb;
-  CtReportSort sort = GPOINTER_TO_INT (data);
-  CtReportSort other = sort == CT_REPORT_SORT_SEVERITY ? CT_REPORT_SORT_PROBABILITY : CT_REPORT_SORT_SEVERITY;
-  int ga = group_of (a->result), gb = group_of (b->result);
-  int c;
-
-  if (ga != gb)
-    return ga < gb ? -1 : 1;
-  if (ga == 0)
-    {
-      if ((c = compare_desc (key_value (a->result, sort), key_value (b->result, sort))) != 0)
-        return c;
-      if ((c = compare_desc (key_value (a->result, other), key_value (b->result, other))) != 0)
-        return c;
-      if ((c = g_strcmp0 (a->result->path, b->result->path)) != 0)
-        return c;
-    }
-  return a->input_index < b->input_index ? -1 : a->input_index > b->input_index;
-}
-
 void
-ct_study_report_rank (GPtrArray *results, CtReportSort sort)
+ct_study_report_rank (GPtrArray *studies, CtStudySortKey key)
 {
-  g_autofree RankEntry *entries = NULL;
-
-  g_return_if_fail (results != NULL);
-
-  entries = g_new (RankEntry, MAX (results->len, 1));
-  for (guint i = 0; i < results->len; i++)
-    {
-      entries[i].result = g_ptr_array_index (results, i);
-      entries[i].input_index = i;
-    }
-  g_qsort_with_data (entries, (gint) results->len, sizeof *entries, compare_rank, GINT_TO_POINTER (sort));
-  for (guint i = 0; i < results->len; i++)
-    {
-      entries[i].result->priority_rank = (int) i + 1;
-      results->pdata[i] = entries[i].result;
-    }
+  ct_study_sort_by_priority (studies, key);
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -144,30 +71,34 @@ add_strings (JsonBuilder *b, const char *name, GPtrArray *values)
 }
 
 static void
-add_result (JsonBuilder *b, const CtStudyResult *r)
+add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
 {
-  const CtAnalysis *a = r->analysis;
-  gboolean loaded = r->slices > 0;
+  const CtAnalysis *a = ct_study_get_analysis (r);
+  gboolean loaded = ct_study_get_loaded (r);
+  const double *spacing = ct_study_get_spacing (r);
+  gboolean cached = ct_study_get_cached (r);
+  double load_ms = ct_study_get_load_ms (r), cache_ms = ct_study_get_cache_ms (r);
+  GPtrArray *warnings = ct_study_get_warnings (r);
 
   json_builder_begin_object (b);
-  add_string (b, "path", r->path);
-  add_string (b, "study_uid", r->study_uid);
-  add_string (b, "series_uid", r->series_uid);
-  add_string (b, "patient_id", r->patient_id);
-  add_string (b, "modality", r->modality);
+  add_string (b, "path", ct_study_get_path (r));
+  add_string (b, "study_uid", ct_study_get_study_uid (r));
+  add_string (b, "series_uid", ct_study_get_series_uid (r));
+  add_string (b, "patient_id", ct_study_get_patient_id (r));
+  add_string (b, "modality", ct_study_get_modality (r));
   json_builder_set_member_name (b, "slices");
   if (loaded)
-    json_builder_add_int_value (b, r->slices);
+    json_builder_add_int_value (b, ct_study_get_slices (r));
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "rows");
   if (loaded)
-    json_builder_add_int_value (b, r->rows);
+    json_builder_add_int_value (b, ct_study_get_rows (r));
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "columns");
   if (loaded)
-    json_builder_add_int_value (b, r->columns);
+    json_builder_add_int_value (b, ct_study_get_columns (r));
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "spacing_mm");
@@ -175,13 +106,13 @@ add_result (JsonBuilder *b, const CtStudyResult *r)
     {
       json_builder_begin_array (b);
       for (int i = 0; i < 3; i++)
-        json_builder_add_double_value (b, r->spacing[i]);
+        json_builder_add_double_value (b, spacing[i]);
       json_builder_end_array (b);
     }
   else
     json_builder_add_null_value (b);
-  add_string (b, "status", r->error == NULL ? "ok" : "error");
-  add_string (b, "error", r->error);
+  add_string (b, "status", ct_study_get_error (r) == NULL ? "ok" : "error");
+  add_string (b, "error", ct_study_get_error (r));
 
   add_double (b, "covid_probability", a != NULL && a->has_probability, a ? a->covid_probability : 0);
   add_double (b, "severity_percent", a != NULL, a ? a->severity_percent : 0);
@@ -190,16 +121,16 @@ add_result (JsonBuilder *b, const CtStudyResult *r)
   add_double (b, "lung_volume_ml", a != NULL, a ? a->lung_volume_ml : 0);
   add_double (b, "lesion_volume_ml", a != NULL, a ? a->lesion_volume_ml : 0);
   json_builder_set_member_name (b, "priority_rank");
-  json_builder_add_int_value (b, r->priority_rank);
+  json_builder_add_int_value (b, priority_rank);
 
   json_builder_set_member_name (b, "model");
-  if (a != NULL && r->model_name != NULL)
+  if (a != NULL && a->multitask_model.name != NULL)
     {
       json_builder_begin_object (b);
-      add_string (b, "name", r->model_name);
-      add_string (b, "sha256", r->model_sha256);
-      add_string (b, "lungs_name", r->lungs_model_name);
-      add_string (b, "lungs_sha256", r->lungs_model_sha256);
+      add_string (b, "name", a->multitask_model.name);
+      add_string (b, "sha256", a->multitask_model.sha256);
+      add_string (b, "lungs_name", a->lungs_model.name);
+      add_string (b, "lungs_sha256", a->lungs_model.sha256);
       json_builder_end_object (b);
     }
   else
@@ -207,17 +138,17 @@ add_result (JsonBuilder *b, const CtStudyResult *r)
 
   json_builder_set_member_name (b, "timing_ms");
   json_builder_begin_object (b);
-  add_double (b, "load", loaded, r->load_ms);
+  add_double (b, "load", loaded, load_ms);
   add_double (b, "lungs", a != NULL, a ? a->timing_lungs_ms : 0);
   add_double (b, "lesions", a != NULL, a ? a->timing_lesions_ms : 0);
   /* The analysis that produced the numbers (for a cached result: the
    * original run); "cache" is this run's lookup instead of it. */
   add_double (b, "analysis", a != NULL, a ? a->timing_total_ms : 0);
-  add_double (b, "cache", a != NULL && r->cached, r->cache_ms);
-  add_double (b, "total", loaded, r->load_ms + (a == NULL ? 0 : r->cached ? r->cache_ms : a->timing_total_ms));
+  add_double (b, "cache", a != NULL && cached, cache_ms);
+  add_double (b, "total", loaded, load_ms + (a == NULL ? 0 : cached ? cache_ms : a->timing_total_ms));
   json_builder_end_object (b);
   json_builder_set_member_name (b, "cached");
-  json_builder_add_boolean_value (b, a != NULL && r->cached);
+  json_builder_add_boolean_value (b, a != NULL && cached);
 
   /* Extensions beyond ARCHITECTURE.md's list; never removed or renamed. */
   add_double (b, "severity_right_percent", a != NULL, a ? a->severity_right_percent : 0);
@@ -240,9 +171,9 @@ add_result (JsonBuilder *b, const CtStudyResult *r)
     add_strings (b, NULL, a->quality_notes);
   else
     json_builder_add_null_value (b);
-  add_string (b, "analysis_note", r->analysis_note);
-  add_string (b, "series_description", r->description);
-  add_strings (b, "warnings", r->warnings);
+  add_string (b, "analysis_note", ct_study_get_analysis_note (r));
+  add_string (b, "series_description", ct_study_get_description (r));
+  add_strings (b, "warnings", warnings);
   add_string (b, "disclaimer", CT_DISCLAIMER);
   json_builder_end_object (b);
 }
@@ -256,7 +187,7 @@ ct_study_report_to_json (GPtrArray *results)
 
   json_builder_begin_array (b);
   for (guint i = 0; i < results->len; i++)
-    add_result (b, g_ptr_array_index (results, i));
+    add_result (b, g_ptr_array_index (results, i), (int) i + 1);
   json_builder_end_array (b);
   root = json_builder_get_root (b);
   json_generator_set_root (generator, root);
@@ -310,16 +241,20 @@ ct_study_report_to_csv (GPtrArray *results)
 
   for (guint i = 0; i < results->len; i++)
     {
-      const CtStudyResult *r = g_ptr_array_index (results, i);
-      const CtAnalysis *a = r->analysis;
-      gboolean loaded = r->slices > 0;
-      g_autofree char *rank = g_strdup_printf ("%d", r->priority_rank);
-      g_autofree char *slices = loaded ? g_strdup_printf ("%d", r->slices) : NULL;
-      g_autofree char *rows = loaded ? g_strdup_printf ("%d", r->rows) : NULL;
-      g_autofree char *columns = loaded ? g_strdup_printf ("%d", r->columns) : NULL;
-      g_autofree char *sx = format_number (loaded, r->spacing[0], "%.6g");
-      g_autofree char *sy = format_number (loaded, r->spacing[1], "%.6g");
-      g_autofree char *sz = format_number (loaded, r->spacing[2], "%.6g");
+      CtStudy *r = g_ptr_array_index (results, i);
+      const CtAnalysis *a = ct_study_get_analysis (r);
+      gboolean loaded = ct_study_get_loaded (r);
+      const double *spacing = ct_study_get_spacing (r);
+      gboolean cached = ct_study_get_cached (r);
+      double load_ms = ct_study_get_load_ms (r), cache_ms = ct_study_get_cache_ms (r);
+      GPtrArray *warnings = ct_study_get_warnings (r);
+      g_autofree char *rank = g_strdup_printf ("%u", i + 1);
+      g_autofree char *slices = loaded ? g_strdup_printf ("%d", ct_study_get_slices (r)) : NULL;
+      g_autofree char *rows = loaded ? g_strdup_printf ("%d", ct_study_get_rows (r)) : NULL;
+      g_autofree char *columns = loaded ? g_strdup_printf ("%d", ct_study_get_columns (r)) : NULL;
+      g_autofree char *sx = format_number (loaded, spacing[0], "%.6g");
+      g_autofree char *sy = format_number (loaded, spacing[1], "%.6g");
+      g_autofree char *sz = format_number (loaded, spacing[2], "%.6g");
       g_autofree char *prob = format_number (a && a->has_probability, a ? a->covid_probability : 0, "%.4f");
       g_autofree char *sev = format_number (a != NULL, a ? a->severity_percent : 0, "%.2f");
       g_autofree char *sev_total = format_number (a != NULL, a ? a->severity_total_percent : 0, "%.2f");
@@ -330,31 +265,31 @@ ct_study_report_to_csv (GPtrArray *results)
       g_autofree char *score = format_number (a != NULL, a ? a->triage_score : 0, "%.4f");
       g_auto (GStrv) flags = a ? ct_study_report_quality_names (a->quality) : NULL;
       g_autofree char *flag_text = flags ? g_strjoinv (";", flags) : NULL;
-      g_autofree char *load = format_number (loaded, r->load_ms, "%.1f");
+      g_autofree char *load = format_number (loaded, load_ms, "%.1f");
       g_autofree char *lungs_ms = format_number (a != NULL, a ? a->timing_lungs_ms : 0, "%.1f");
       g_autofree char *lesions_ms = format_number (a != NULL, a ? a->timing_lesions_ms : 0, "%.1f");
-      g_autofree char *total = format_number (loaded, r->load_ms + (a == NULL ? 0 : r->cached ? r->cache_ms
+      g_autofree char *total = format_number (loaded, load_ms + (a == NULL ? 0 : cached ? cache_ms
                                                                                  : a->timing_total_ms), "%.1f");
-      g_autofree char *warnings = NULL;
+      g_autofree char *warning_text = NULL;
 
-      g_ptr_array_add (r->warnings, NULL);
-      warnings = g_strjoinv ("; ", (char **) r->warnings->pdata);
-      g_ptr_array_remove_index (r->warnings, r->warnings->len - 1);
+      g_ptr_array_add (warnings, NULL);
+      warning_text = g_strjoinv ("; ", (char **) warnings->pdata);
+      g_ptr_array_remove_index (warnings, warnings->len - 1);
 
       csv_field (out, rank, FALSE);
-      csv_field (out, r->path, FALSE);
-      csv_field (out, r->study_uid, FALSE);
-      csv_field (out, r->series_uid, FALSE);
-      csv_field (out, r->patient_id, FALSE);
-      csv_field (out, r->modality, FALSE);
+      csv_field (out, ct_study_get_path (r), FALSE);
+      csv_field (out, ct_study_get_study_uid (r), FALSE);
+      csv_field (out, ct_study_get_series_uid (r), FALSE);
+      csv_field (out, ct_study_get_patient_id (r), FALSE);
+      csv_field (out, ct_study_get_modality (r), FALSE);
       csv_field (out, slices, FALSE);
       csv_field (out, rows, FALSE);
       csv_field (out, columns, FALSE);
       csv_field (out, sx, FALSE);
       csv_field (out, sy, FALSE);
       csv_field (out, sz, FALSE);
-      csv_field (out, r->error == NULL ? "ok" : "error", FALSE);
-      csv_field (out, r->error, FALSE);
+      csv_field (out, ct_study_get_error (r) == NULL ? "ok" : "error", FALSE);
+      csv_field (out, ct_study_get_error (r), FALSE);
       csv_field (out, prob, FALSE);
       csv_field (out, sev, FALSE);
       csv_field (out, sev_total, FALSE);
@@ -365,13 +300,13 @@ ct_study_report_to_csv (GPtrArray *results)
       csv_field (out, lesion, FALSE);
       csv_field (out, score, FALSE);
       csv_field (out, flag_text, FALSE);
-      csv_field (out, a ? r->model_name : NULL, FALSE);
-      csv_field (out, a ? r->model_sha256 : NULL, FALSE);
+      csv_field (out, a ? a->multitask_model.name : NULL, FALSE);
+      csv_field (out, a ? a->multitask_model.sha256 : NULL, FALSE);
       csv_field (out, load, FALSE);
       csv_field (out, lungs_ms, FALSE);
       csv_field (out, lesions_ms, FALSE);
       csv_field (out, total, FALSE);
-      csv_field (out, warnings, FALSE);
+      csv_field (out, warning_text, FALSE);
       csv_field (out, CT_DISCLAIMER, TRUE);
     }
   return g_string_free (out, FALSE);
@@ -389,43 +324,45 @@ ct_study_report_to_table (GPtrArray *results)
                           "rank", "patient", "size", "spacing mm", "COVID p", "severity", "CT", "study");
   for (guint i = 0; i < results->len; i++)
     {
-      const CtStudyResult *r = g_ptr_array_index (results, i);
-      const CtAnalysis *a = r->analysis;
-      g_autofree char *size = r->slices > 0 ? g_strdup_printf ("%dx%dx%d", r->columns, r->rows, r->slices)
+      CtStudy *r = g_ptr_array_index (results, i);
+      const CtAnalysis *a = ct_study_get_analysis (r);
+      const double *spacing = ct_study_get_spacing (r);
+      GPtrArray *warnings = ct_study_get_warnings (r);
+      g_autofree char *size = ct_study_get_loaded (r) ? g_strdup_printf ("%dx%dx%d", ct_study_get_columns (r), ct_study_get_rows (r), ct_study_get_slices (r))
                                             : g_strdup ("-");
-      g_autofree char *spacing = r->slices > 0 ? g_strdup_printf ("%.3g x %.3g x %.3g", r->spacing[0],
-                                                                  r->spacing[1], r->spacing[2])
+      g_autofree char *spacing_text = ct_study_get_loaded (r) ? g_strdup_printf ("%.3g x %.3g x %.3g", spacing[0],
+                                                                  spacing[1], spacing[2])
                                                : g_strdup ("-");
       g_autofree char *prob = a && a->has_probability ? g_strdup_printf ("%.2f", a->covid_probability)
                                                       : g_strdup ("-");
       g_autofree char *sev = a ? g_strdup_printf ("%.1f %%", a->severity_percent) : g_strdup ("-");
 
-      g_string_append_printf (out, "%-4d %-16.16s %-15s %-20s %-8s %-8s %-5s %s\n", r->priority_rank,
-                              r->patient_id ? r->patient_id : "-", size, spacing, prob, sev,
-                              a ? ct_category_to_string (a->category) : "-", r->path ? r->path : "-");
-      if (r->error != NULL)
-        g_string_append_printf (out, "     error: %s\n", r->error);
-      for (guint w = 0; w < r->warnings->len; w++)
-        g_string_append_printf (out, "     note: %s\n", (const char *) g_ptr_array_index (r->warnings, w));
+      g_string_append_printf (out, "%-4u %-16.16s %-15s %-20s %-8s %-8s %-5s %s\n", i + 1,
+                              ct_study_get_patient_id (r) ? ct_study_get_patient_id (r) : "-", size, spacing_text, prob, sev,
+                              a ? ct_category_to_string (a->category) : "-", ct_study_get_path (r) ? ct_study_get_path (r) : "-");
+      if (ct_study_get_error (r) != NULL)
+        g_string_append_printf (out, "     error: %s\n", ct_study_get_error (r));
+      for (guint w = 0; w < warnings->len; w++)
+        g_string_append_printf (out, "     note: %s\n", (const char *) g_ptr_array_index (warnings, w));
       for (guint q = 0; a != NULL && a->quality_notes != NULL && q < a->quality_notes->len; q++)
         g_string_append_printf (out, "     quality: %s\n", (const char *) g_ptr_array_index (a->quality_notes, q));
       if (a != NULL && a->probability_note != NULL)
         g_string_append_printf (out, "     probability: %s\n", a->probability_note);
-      if (r->analysis_note != NULL && r->error == NULL)
+      if (ct_study_get_analysis_note (r) != NULL && ct_study_get_error (r) == NULL)
         any_note = TRUE;
     }
   if (any_note)
     {
-      const CtStudyResult *first = NULL;
+      CtStudy *first = NULL;
       for (guint i = 0; i < results->len && first == NULL; i++)
-        if (((const CtStudyResult *) g_ptr_array_index (results, i))->analysis_note != NULL)
+        if (ct_study_get_analysis_note (g_ptr_array_index (results, i)) != NULL)
           first = g_ptr_array_index (results, i);
-      g_string_append_printf (out, "\nNot analysed: %s\n", first->analysis_note);
+      g_string_append_printf (out, "\nNot analysed: %s\n", ct_study_get_analysis_note (first));
     }
   {
     guint n_cached = 0;
     for (guint i = 0; i < results->len; i++)
-      n_cached += ((const CtStudyResult *) g_ptr_array_index (results, i))->cached ? 1 : 0;
+      n_cached += ct_study_get_cached (g_ptr_array_index (results, i)) ? 1 : 0;
     if (n_cached > 0)
       g_string_append_printf (out, "\n%u of %u from the results cache (the same files and weights analysed "
                               "before; --no-cache analyses again)\n", n_cached, results->len);

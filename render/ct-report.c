@@ -131,8 +131,11 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis,
   CtSliceLayout layout;
   char caption[96];
 
+  /* The renderer lives only for this drawing: borrowing the masks is
+   * enough (and the info's analysis need not be reference-counted). */
   if (analysis != NULL)
-    ct_slice_renderer_set_analysis (renderer, analysis);
+    ct_slice_renderer_set_masks (renderer, analysis->lung_mask, analysis->lesion_mask, analysis->nx,
+                                 analysis->ny, analysis->nz);
   ct_slice_renderer_set_slice (renderer, slice);
   ct_slice_renderer_set_window_preset (renderer, CT_WINDOW_PRESET_LUNG);
 
@@ -263,8 +266,14 @@ ct_report_dup_result_rows (const CtReportInfo *info)
                                 (const char *) g_ptr_array_index (info->volume->warnings, n));
       add_row (rows, "Loader notes", "%s", notes->str);
     }
-  add_row (rows, "Model", "%s", info->model_name ? info->model_name : "unknown");
-  add_row (rows, "Weights SHA-256", "%s", info->model_sha256 ? info->model_sha256 : "unknown");
+  {
+    const CtModelIdentity *model = info->analysis != NULL ? &info->analysis->multitask_model : NULL;
+
+    add_row (rows, "Model", "%s", model != NULL && model->name ? model->name : "unknown");
+    add_row (rows, "Weights SHA-256", "%s", model != NULL && model->sha256 ? model->sha256 : "unknown");
+    if (model != NULL && model->training_data != NULL)
+      add_row (rows, "Trained on", "%s", model->training_data);
+  }
   g_ptr_array_add (rows, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
 }

@@ -25,9 +25,8 @@ typedef enum
 typedef struct
 {
   const CtVolume *volume;       /* required, borrowed */
-  const CtAnalysis *analysis;   /* borrowed; NULL prints "not analysed" */
-  const char *model_name;       /* may be NULL (e.g. ct_model_get_name ()) */
-  const char *model_sha256;     /* hex, may be NULL */
+  const CtAnalysis *analysis;   /* borrowed; NULL prints "not analysed"; the
+                                 * models named are the analysis' own */
   const char *title;            /* NULL: "COVID-19 CT triage report" */
 } CtReportInfo;
 

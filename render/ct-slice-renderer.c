@@ -19,6 +19,7 @@ struct _CtSliceRenderer
 
   const guint8 *lung_mask;       /* borrowed, [nz][ny][nx], 1 right / 2 left */
   const guint8 *lesion_mask;     /* borrowed, [nz][ny][nx] */
+  CtAnalysis *analysis;          /* referenced when the masks are its own */
   gboolean show_overlays;        /* master switch for both overlays */
   gboolean show_lung_outline;
   gboolean show_annotations;
@@ -122,6 +123,7 @@ ct_slice_renderer_free (CtSliceRenderer *self)
   g_free (self->slab_lesion);
   g_free (self->slab_lung);
   g_free (self->lut);
+  ct_analysis_unref (self->analysis);
   ct_volume_unref (self->volume);
   g_free (self);
 }
@@ -209,6 +211,7 @@ ct_slice_renderer_set_masks (CtSliceRenderer *self, const guint8 *lung_mask,
 
   self->stale = TRUE;
   self->slab_first = -1;
+  g_clear_pointer (&self->analysis, ct_analysis_unref);
   if ((lung_mask != NULL || lesion_mask != NULL)
       && (nx != self->volume->nx || ny != self->volume->ny || nz != self->volume->nz))
     {
@@ -228,8 +231,13 @@ ct_slice_renderer_set_analysis (CtSliceRenderer *self, const CtAnalysis *analysi
 
   if (analysis == NULL)
     return ct_slice_renderer_set_masks (self, NULL, NULL, 0, 0, 0);
-  return ct_slice_renderer_set_masks (self, analysis->lung_mask, analysis->lesion_mask,
-                                      analysis->nx, analysis->ny, analysis->nz);
+  if (!ct_slice_renderer_set_masks (self, analysis->lung_mask, analysis->lesion_mask,
+                                    analysis->nx, analysis->ny, analysis->nz))
+    return FALSE;
+  /* A reference keeps the masks alive for as long as they are drawn,
+   * whatever happens to the study that showed them. */
+  self->analysis = ct_analysis_ref (analysis);
+  return TRUE;
 }
 
 void

@@ -51,7 +51,8 @@ void                   ct_slice_renderer_get_window         (CtSliceRenderer *se
  * Returns FALSE (and keeps none) when the dimensions differ from the volume's. */
 gboolean               ct_slice_renderer_set_masks          (CtSliceRenderer *self, const guint8 *lung_mask,
                                                              const guint8 *lesion_mask, int nx, int ny, int nz);
-/* The masks of an analysis result; borrowed the same way. NULL clears. */
+/* The masks of an analysis result; the renderer keeps a reference to
+ * @analysis while it shows them. NULL clears. */
 gboolean               ct_slice_renderer_set_analysis       (CtSliceRenderer *self, const CtAnalysis *analysis);
 
 /* Master switch of both overlays (the `s` key). */

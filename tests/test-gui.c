@@ -116,10 +116,10 @@ write_studies (void)
 }
 
 static const Study *
-study_for_item (CtStudyItem *item)
+study_for_item (CtStudy *item)
 {
   for (int s = 0; s < N_STUDIES; s++)
-    if (g_str_equal (fixture.studies[s].path, ct_study_item_get_path (item)))
+    if (g_str_equal (fixture.studies[s].path, ct_study_get_path (item)))
       return &fixture.studies[s];
   g_assert_not_reached ();
   return NULL;
@@ -128,7 +128,7 @@ study_for_item (CtStudyItem *item)
 static gboolean
 item_has_volume (gpointer data)
 {
-  return ct_study_item_get_volume (data) != NULL;
+  return ct_study_get_volume (data) != NULL;
 }
 
 static gboolean
@@ -141,9 +141,9 @@ all_finished (gpointer data)
     return FALSE;
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(CtStudyItem) item = g_list_model_get_item (studies, i);
+      g_autoptr(CtStudy) item = g_list_model_get_item (studies, i);
 
-      if (!ct_study_item_is_finished (item))
+      if (!ct_study_is_finished (item))
         return FALSE;
     }
   return TRUE;
@@ -240,7 +240,7 @@ scroll_and_measure (CtSliceView *view,
                     const char  *situation)
 {
   CtJobQueue *queue = ct_application_get_queue (fixture.application);
-  CtStudyItem *item = ct_slice_view_get_study (view);
+  CtStudy *item = ct_slice_view_get_study (view);
   int n_slices = ct_slice_view_get_n_slices (view);
   gboolean busy = ct_job_queue_get_busy (queue);
   CtFrameStats stats;
@@ -276,11 +276,11 @@ scroll_and_measure (CtSliceView *view,
   g_test_message ("frame times, %s: %d steps over %dx%d slices in a %dx%d view (%s renderer, queue %s, "
                   "overlays %s): draw %.2f ms mean, %.2f ms worst; frame interval %.1f ms mean, "
                   "%.1f ms worst over %u frames; %.1f slices/s",
-                  situation, n_steps, ct_study_item_get_volume (item)->nx, ct_study_item_get_volume (item)->ny,
+                  situation, n_steps, ct_study_get_volume (item)->nx, ct_study_get_volume (item)->ny,
                   gtk_widget_get_width (GTK_WIDGET (view)), gtk_widget_get_height (GTK_WIDGET (view)),
                   g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default",
                   busy ? "analysing" : "idle",
-                  ct_study_item_get_analysis (item) != NULL ? "on" : "none yet",
+                  ct_study_get_analysis (item) != NULL ? "on" : "none yet",
                   stats.draw_mean_ms, stats.draw_max_ms, stats.frame_interval_mean_ms,
                   stats.frame_interval_max_ms, stats.n_frames,
                   n_steps / ((g_get_monotonic_time () - start) / 1e6));
@@ -290,7 +290,7 @@ scroll_and_measure (CtSliceView *view,
 static gboolean
 study_finished (gpointer data)
 {
-  return ct_study_item_is_finished (data);
+  return ct_study_is_finished (data);
 }
 
 static void
@@ -298,7 +298,7 @@ test_open_and_scroll (void)
 {
   CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
   g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
-  CtStudyItem *first;
+  CtStudy *first;
 
   /* Before anything is open, the list says how to open studies. */
   settle ();
@@ -321,7 +321,7 @@ test_open_and_scroll (void)
     g_assert_cmpstr (recent[0], ==, fixture.folder);
   }
   g_assert_cmpint (ct_slice_view_get_n_slices (axial), ==, 40);
-  g_assert_cmpint (ct_study_item_get_slices (first), ==, 40);
+  g_assert_cmpint (ct_study_get_slices (first), ==, 40);
 
   /* While this study itself is analysed, then with its overlays while the
    * others are. */
@@ -369,19 +369,20 @@ check_order (CtStudySortKey key)
 
   for (guint i = 0; i < g_list_model_get_n_items (sorted); i++)
     {
-      g_autoptr(CtStudyItem) item = g_list_model_get_item (sorted, i);
-      double value = key == CT_STUDY_SORT_PROBABILITY ? ct_study_item_get_probability (item)
-                                                      : ct_study_item_get_severity (item);
+      g_autoptr(CtStudy) item = g_list_model_get_item (sorted, i);
+      double value = key == CT_STUDY_SORT_PROBABILITY ? ct_study_get_probability (item)
+                     : key == CT_STUDY_SORT_SEVERITY  ? ct_study_get_severity (item)
+                                                      : ct_study_get_triage_score (item);
 
-      g_test_message ("%u: %s status %d probability %.4f severity %.2f %s", i, ct_study_item_get_path (item),
-                      ct_study_item_get_status (item), ct_study_item_get_probability (item),
-                      ct_study_item_get_severity (item),
-                      ct_study_item_get_error (item) != NULL ? ct_study_item_get_error (item) : "");
-      if (ct_study_item_get_status (item) != CT_STUDY_STATUS_DONE)
+      g_test_message ("%u: %s status %d probability %.4f severity %.2f %s", i, ct_study_get_path (item),
+                      ct_study_get_status (item), ct_study_get_probability (item),
+                      ct_study_get_severity (item),
+                      ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
+      if (ct_study_get_status (item) != CT_STUDY_STATUS_DONE)
         {
           /* Failed studies say why. */
-          g_assert_nonnull (ct_study_item_get_error (item));
-          g_assert_cmpstr (ct_study_item_get_error (item), !=, "");
+          g_assert_nonnull (ct_study_get_error (item));
+          g_assert_cmpstr (ct_study_get_error (item), !=, "");
           previous = -INFINITY;
           continue;
         }
@@ -392,7 +393,7 @@ check_order (CtStudySortKey key)
         }
     }
 
-  expected = cli_order (key == CT_STUDY_SORT_PROBABILITY ? "probability" : "severity");
+  expected = cli_order (ct_study_sort_key_to_string (key));
   if (expected == NULL)
     {
       g_test_message ("app/ct-triage-cli is not built: order checked against the numbers shown only");
@@ -401,34 +402,37 @@ check_order (CtStudySortKey key)
   g_assert_cmpuint (expected->len, ==, g_list_model_get_n_items (sorted));
   for (guint i = 0; i < expected->len; i++)
     {
-      g_autoptr(CtStudyItem) item = g_list_model_get_item (sorted, i);
+      g_autoptr(CtStudy) item = g_list_model_get_item (sorted, i);
 
       JsonObject *cli = g_ptr_array_index (expected, i);
 
-      g_assert_cmpstr (ct_study_item_get_path (item), ==, json_object_get_string_member (cli, "path"));
+      g_assert_cmpstr (ct_study_get_path (item), ==, json_object_get_string_member (cli, "path"));
       /* The same entry point: the same numbers (up to the JSON's digits). */
       if (!json_object_get_null_member (cli, "severity_percent"))
-        g_assert_cmpfloat_with_epsilon (ct_study_item_get_severity (item),
+        g_assert_cmpfloat_with_epsilon (ct_study_get_severity (item),
                                         json_object_get_double_member (cli, "severity_percent"), 1e-6);
       if (!json_object_get_null_member (cli, "covid_probability"))
-        g_assert_cmpfloat_with_epsilon (ct_study_item_get_probability (item),
+        g_assert_cmpfloat_with_epsilon (ct_study_get_probability (item),
                                         json_object_get_double_member (cli, "covid_probability"), 1e-6);
     }
   g_test_message ("the list order and numbers equal ct-triage-cli analyze --sort %s",
-                  key == CT_STUDY_SORT_PROBABILITY ? "probability" : "severity");
+                  ct_study_sort_key_to_string (key));
 }
 
 static void
 test_analysis_order (void)
 {
   CtStudyList *list = ct_window_get_study_list (fixture.window);
-  g_autoptr(CtStudyItem) selected = NULL;
+  g_autoptr(CtStudy) selected = NULL;
 
   iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
   g_assert_true (all_finished (NULL));
   settle ();
 
   selected = g_object_ref (ct_study_list_get_selected (list));
+  /* The default order is the triage score, as on the command line. */
+  g_assert_cmpint (ct_study_list_get_sort_key (list), ==, CT_STUDY_SORT_TRIAGE);
+  check_order (CT_STUDY_SORT_TRIAGE);
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.sort-key", "s", "probability");
   settle ();
   check_order (CT_STUDY_SORT_PROBABILITY);
@@ -442,7 +446,7 @@ test_analysis_order (void)
   /* The window as the analysis left it (models' own masks), for the README
    * when the shipped models are present. */
   {
-    g_autoptr(CtStudyItem) first = g_list_model_get_item (ct_study_list_get_sorted_model (list), 0);
+    g_autoptr(CtStudy) first = g_list_model_get_item (ct_study_list_get_sorted_model (list), 0);
     g_autoptr(GdkTexture) texture = NULL;
     Pixels pixels;
 
@@ -486,7 +490,7 @@ test_slice_keys (void)
   /* A click in one view (its voxel-activated signal) moves the others to
    * the slices through that voxel. */
   {
-    CtVolume *volume = ct_study_item_get_volume (ct_slice_view_get_study (axial));
+    CtVolume *volume = ct_study_get_volume (ct_slice_view_get_study (axial));
     CtSliceGeometry coronal_geometry;
     double ijk[3] = { volume->nx / 2, volume->ny / 3, volume->nz / 2 };
     int expected;
@@ -532,7 +536,7 @@ test_overlays_screenshot (void)
 {
   CtStudyList *list = ct_window_get_study_list (fixture.window);
   CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
-  CtStudyItem *item = NULL;
+  CtStudy *item = NULL;
   GListModel *studies = ct_window_get_studies (fixture.window);
   const Study *study = NULL;
   CtAnalysis *truth;
@@ -550,7 +554,7 @@ test_overlays_screenshot (void)
   /* The phantom with the most severe lesions. */
   for (guint i = 0; i < g_list_model_get_n_items (studies); i++)
     {
-      g_autoptr(CtStudyItem) candidate = g_list_model_get_item (studies, i);
+      g_autoptr(CtStudy) candidate = g_list_model_get_item (studies, i);
 
       if (study == NULL || study_for_item (candidate)->phantom->severity_percent > study->phantom->severity_percent)
         {
@@ -563,14 +567,14 @@ test_overlays_screenshot (void)
   /* Volumes of studies not looked at lately were dropped: it loads again. */
   iterate_until (item_has_volume, item, 60);
   settle ();
-  volume = ct_study_item_get_volume (item);
+  volume = ct_study_get_volume (item);
   g_assert_nonnull (volume);
   g_assert_true (ct_slice_view_get_study (axial) == item);
 
   /* Show the phantom's true masks through the item, as an analysis result
    * would be shown: then the expected pixels are known exactly. */
   n_voxels = ct_volume_n_voxels (volume);
-  truth = g_new0 (CtAnalysis, 1);
+  truth = ct_analysis_new ();
   truth->nx = volume->nx;
   truth->ny = volume->ny;
   truth->nz = volume->nz;
@@ -580,7 +584,8 @@ test_overlays_screenshot (void)
   truth->category = ct_category_from_severity (truth->severity_percent);
   truth->has_probability = FALSE;
   truth->covid_probability = NAN;
-  ct_study_item_take_analysis (item, truth);
+  ct_study_set_analysis (item, truth, FALSE, 0.0);
+  ct_analysis_unref (truth);
   settle ();
 
   slice = most_lesioned_slice (axial, volume, study->phantom->lesions, &geometry);
@@ -790,7 +795,7 @@ static void
 test_hu_under_pointer (void)
 {
   CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
-  CtVolume *volume = ct_study_item_get_volume (ct_slice_view_get_study (axial));
+  CtVolume *volume = ct_study_get_volume (ct_slice_view_get_study (axial));
   Hover hover = { 0 };
   gulong handler = g_signal_connect (axial, "hover", G_CALLBACK (on_hover), &hover);
   CtSliceLayout layout;
@@ -883,7 +888,7 @@ test_real_dicom (void)
   GListModel *studies = ct_window_get_studies (fixture.window);
   CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
   guint n_before = g_list_model_get_n_items (studies);
-  g_autoptr(CtStudyItem) item = NULL;
+  g_autoptr(CtStudy) item = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   Pixels pixels;
 
@@ -901,17 +906,17 @@ test_real_dicom (void)
   iterate_until (item_has_volume, item, 120);
   settle ();
   /* The real 20-slice Siemens series through discovery, GDCM and the views. */
-  g_assert_cmpint (ct_study_item_get_slices (item), ==, 20);
-  g_assert_cmpint (ct_study_item_get_volume (item)->nx, ==, 512);
+  g_assert_cmpint (ct_study_get_slices (item), ==, 20);
+  g_assert_cmpint (ct_study_get_volume (item)->nx, ==, 512);
   g_assert_true (ct_slice_view_get_study (axial) == item);
   g_assert_cmpint (ct_slice_view_get_n_slices (axial), ==, 20);
   texture = render_widget (GTK_WIDGET (fixture.window));
   pixels = download (texture, "real-dicom.png");
   g_free (pixels.bgra);
   iterate_until (study_finished, item, ANALYSIS_TIMEOUT_S);
-  g_test_message ("ct-series-20: %s %s", ct_study_item_get_category (item) != NULL ? ct_study_item_get_category (item) : "",
-                  ct_study_item_get_error (item) != NULL ? ct_study_item_get_error (item) : "");
-  g_assert_true (ct_study_item_is_finished (item));
+  g_test_message ("ct-series-20: %s %s", ct_study_get_category (item) != NULL ? ct_study_get_category (item) : "",
+                  ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
+  g_assert_true (ct_study_is_finished (item));
 }
 
 static gboolean
@@ -944,9 +949,9 @@ test_close_cancels (void)
   g_assert_true (queue_idle (NULL));
   g_test_message ("queue stopped %.0f ms after the window closed", (g_get_monotonic_time () - start) / 1000.0);
   for (guint i = 0; i < added->len; i++)
-    g_assert_true (ct_study_item_is_finished (added->pdata[i]));
+    g_assert_true (ct_study_is_finished (added->pdata[i]));
   /* At least the waiting ones were cancelled, not analysed. */
-  g_assert_cmpint (ct_study_item_get_status (added->pdata[added->len - 1]), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_cmpint (ct_study_get_status (added->pdata[added->len - 1]), ==, CT_STUDY_STATUS_CANCELLED);
 }
 
 static void
@@ -1037,7 +1042,8 @@ main (int   argc,
     g_assert_no_error (error);
     multitask = ct_model_load (multitask_path, &error);
     g_assert_no_error (error);
-    ct_job_queue_set_models (ct_application_get_queue (fixture.application), lungs, multitask);
+    ct_analyzer_set_models (ct_job_queue_get_analyzer (ct_application_get_queue (fixture.application)),
+                            lungs, multitask);
     g_test_message ("models: %s (%s)", fixture.model_dir,
                     fixture.shipped_models ? "shipped" : "reduced random-weight test fixtures");
   }

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* The study item and the job queue: order, progress, results equal to a
- * direct ct_analysis_run () call, load errors, cancellation of queued and
- * running studies, and disposal cancelling the running one. Uses the
+/* The study record, the analyzer and the job queue: the work-list order,
+ * the blocking and background analyses equal to a direct ct_analysis_run ()
+ * call and naming their models, progress, load errors, cancellation of
+ * queued and running studies, disposal cancelling the running one, and the
+ * study library (failed paths, trimming volumes). Uses the
  * reduced-width random-weights fixtures (tests/fixtures/) and synthetic
  * volumes made in memory, so it needs no data. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include "ct-analysis.h"
 #include "ct-error.h"
 #include "ct-job-queue.h"
+#include "ct-study-library.h"
+#include "ct-triage-score.h"
 
 typedef struct
 {
@@ -101,16 +106,31 @@ load_test_volume (const char   *path,
   return NULL;
 }
 
+/* A queue over an analyzer that loads with load_test_volume, with @m's
+ * models when given, else from @model_dir. */
+static CtJobQueue *
+new_queue (Models     *m,
+           const char *model_dir)
+{
+  g_autoptr(CtAnalyzer) analyzer = ct_analyzer_new (model_dir);
+
+  ct_analyzer_set_load_func (analyzer, load_test_volume);
+  ct_analyzer_set_cache (analyzer, FALSE, NULL);
+  if (m != NULL)
+    ct_analyzer_set_models (analyzer, m->lungs, m->multitask);
+  return ct_job_queue_new (analyzer);
+}
+
 static void
 on_finished (CtJobQueue  *queue,
-             CtStudyItem *item,
+             CtStudy *item,
              GPtrArray   *finished)
 {
   g_ptr_array_add (finished, g_object_ref (item));
 }
 
 static void
-on_progress (CtStudyItem *item,
+on_progress (CtStudy *item,
              GParamSpec  *pspec,
              guint       *n_updates)
 {
@@ -141,14 +161,13 @@ test_analyse_in_order (void)
 
   if (!load_fixture_models (&m))
     return;
-  queue = ct_job_queue_new (NULL, load_test_volume);
-  ct_job_queue_set_models (queue, m.lungs, m.multitask);
+  queue = new_queue (&m, NULL);
   g_signal_connect (queue, "study-finished", G_CALLBACK (on_finished), finished);
 
   for (int s = 0; s < 3; s++)
     {
       g_autofree char *path = g_strdup_printf ("study-%d", s * 3);
-      CtStudyItem *item = ct_study_item_new (path, NULL);
+      CtStudy *item = ct_study_new (path, NULL);
 
       g_ptr_array_add (items, item);
       g_signal_connect (item, "notify::progress", G_CALLBACK (on_progress), &n_progress);
@@ -157,28 +176,28 @@ test_analyse_in_order (void)
   g_assert_true (ct_job_queue_get_busy (queue));
   g_assert_cmpuint (ct_job_queue_get_n_pending (queue), ==, 3);
   /* One at a time: only the first has started. */
-  g_assert_cmpint (ct_study_item_get_status (items->pdata[1]), ==, CT_STUDY_STATUS_QUEUED);
+  g_assert_cmpint (ct_study_get_status (items->pdata[1]), ==, CT_STUDY_STATUS_QUEUED);
 
   wait_until_idle (queue);
   g_assert_cmpuint (finished->len, ==, 3);
   g_assert_cmpuint (n_progress, >, 3);
   for (guint s = 0; s < 3; s++)
     {
-      CtStudyItem *item = items->pdata[s];
-      const CtAnalysis *analysis = ct_study_item_get_analysis (item);
+      CtStudy *item = items->pdata[s];
+      const CtAnalysis *analysis = ct_study_get_analysis (item);
       g_autoptr(CtVolume) volume = make_volume (s * 3);
       CtAnalysisOptions options = { .lungs = m.lungs, .multitask = m.multitask };
       g_autoptr(CtAnalysis) direct = NULL;
       g_autoptr(GError) error = NULL;
 
       g_assert_true (finished->pdata[s] == item);
-      g_assert_cmpint (ct_study_item_get_status (item), ==, CT_STUDY_STATUS_DONE);
-      g_assert_cmpfloat (ct_study_item_get_progress (item), ==, 1.0);
+      g_assert_cmpint (ct_study_get_status (item), ==, CT_STUDY_STATUS_DONE);
+      g_assert_cmpfloat (ct_study_get_progress (item), ==, 1.0);
       g_assert_nonnull (analysis);
-      g_assert_nonnull (ct_study_item_get_volume (item));
-      g_assert_cmpint (ct_study_item_get_slices (item), ==, 10);
-      g_assert_cmpstr (ct_study_item_get_date (item), ==, "2020-12-31");
-      g_assert_cmpstr (ct_study_item_get_category (item), ==, ct_category_to_string (analysis->category));
+      g_assert_nonnull (ct_study_get_volume (item));
+      g_assert_cmpint (ct_study_get_slices (item), ==, 10);
+      g_assert_cmpstr (ct_study_get_date (item), ==, "2020-12-31");
+      g_assert_cmpstr (ct_study_get_category (item), ==, ct_category_to_string (analysis->category));
 
       /* The same entry point as the command line: identical numbers. */
       direct = ct_analysis_run (volume, &options, &error);
@@ -189,29 +208,86 @@ test_analyse_in_order (void)
       if (direct->has_probability)
         g_assert_cmpfloat (direct->covid_probability, ==, analysis->covid_probability);
       g_assert_cmpmem (direct->lesion_mask, (gsize) 48 * 40 * 10, analysis->lesion_mask, (gsize) 48 * 40 * 10);
+      /* The result names the models that made it. */
+      g_assert_cmpstr (analysis->multitask_model.sha256, ==, ct_model_get_sha256 (m.multitask));
+      g_assert_cmpstr (analysis->lungs_model.name, ==, ct_model_get_name (m.lungs));
     }
+  models_clear (&m);
+}
+
+/* The command line's blocking call runs the same steps on the calling
+ * thread: the same numbers as the direct call, the study updated as it
+ * goes, the load time recorded. */
+static void
+test_analyze_blocking (void)
+{
+  Models m;
+  g_autoptr(CtAnalyzer) analyzer = NULL;
+  g_autoptr(CtStudy) study = ct_study_new ("study-4", NULL);
+  g_autoptr(CtStudy) broken = ct_study_new ("broken", NULL);
+  g_autoptr(CtVolume) volume = make_volume (4);
+  g_autoptr(CtAnalysis) direct = NULL;
+  g_autoptr(GError) error = NULL;
+  CtAnalysisOptions options = { 0 };
+  const CtAnalysis *analysis;
+  guint n_progress = 0;
+
+  if (!load_fixture_models (&m))
+    return;
+  analyzer = ct_analyzer_new (NULL);
+  ct_analyzer_set_load_func (analyzer, load_test_volume);
+  ct_analyzer_set_models (analyzer, m.lungs, m.multitask);
+  g_signal_connect (study, "notify::progress", G_CALLBACK (on_progress), &n_progress);
+  g_assert_true (ct_analyzer_analyze (analyzer, study, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ct_study_get_status (study), ==, CT_STUDY_STATUS_DONE);
+  g_assert_cmpuint (n_progress, >, 3);
+  g_assert_true (ct_study_get_loaded (study));
+  g_assert_cmpint (ct_study_get_columns (study), ==, 48);
+  g_assert_cmpint (ct_study_get_rows (study), ==, 40);
+  g_assert_cmpfloat (ct_study_get_spacing (study)[2], ==, 5.0);
+  g_assert_cmpfloat (ct_study_get_load_ms (study), >, 0.0);
+  analysis = ct_study_get_analysis (study);
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  direct = ct_analysis_run (volume, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (direct->severity_percent, ==, analysis->severity_percent);
+  g_assert_cmpfloat (direct->triage_score, ==, analysis->triage_score);
+  g_assert_cmpstr (analysis->multitask_model.sha256, ==, ct_model_get_sha256 (m.multitask));
+
+  /* What was recorded stays when the volume is dropped. */
+  ct_study_set_volume (study, NULL, -1.0);
+  g_assert_null (ct_study_get_volume (study));
+  g_assert_cmpint (ct_study_get_columns (study), ==, 48);
+  g_assert_nonnull (ct_study_get_analysis (study));
+
+  g_assert_false (ct_analyzer_analyze (analyzer, broken, NULL, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_cmpint (ct_study_get_status (broken), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_cmpstr (ct_study_get_error (broken), ==, "broken is not a CT");
   models_clear (&m);
 }
 
 static void
 test_load_error (void)
 {
-  g_autoptr(CtJobQueue) queue = ct_job_queue_new ("/nonexistent", load_test_volume);
-  g_autoptr(CtStudyItem) broken = ct_study_item_new ("broken", NULL);
-  g_autoptr(CtStudyItem) no_models = ct_study_item_new ("study-1", NULL);
+  g_autoptr(CtJobQueue) queue = new_queue (NULL, "/nonexistent");
+  g_autoptr(CtStudy) broken = ct_study_new ("broken", NULL);
+  g_autoptr(CtStudy) no_models = ct_study_new ("study-1", NULL);
 
   ct_job_queue_add (queue, broken);
   ct_job_queue_add (queue, no_models);
   wait_until_idle (queue);
 
-  g_assert_cmpint (ct_study_item_get_status (broken), ==, CT_STUDY_STATUS_FAILED);
-  g_assert_cmpstr (ct_study_item_get_error (broken), ==, "broken is not a CT");
-  g_assert_true (isnan (ct_study_item_get_probability (broken)));
+  g_assert_cmpint (ct_study_get_status (broken), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_cmpstr (ct_study_get_error (broken), ==, "broken is not a CT");
+  g_assert_true (isnan (ct_study_get_probability (broken)));
   /* Loaded, but the models are missing: the volume is there to look at and
    * the error says which file. */
-  g_assert_cmpint (ct_study_item_get_status (no_models), ==, CT_STUDY_STATUS_FAILED);
-  g_assert_nonnull (ct_study_item_get_volume (no_models));
-  g_assert_nonnull (strstr (ct_study_item_get_error (no_models), "/nonexistent"));
+  g_assert_cmpint (ct_study_get_status (no_models), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_nonnull (ct_study_get_volume (no_models));
+  g_assert_nonnull (strstr (ct_study_get_error (no_models), "/nonexistent"));
 }
 
 static void
@@ -219,22 +295,21 @@ test_cancel (void)
 {
   Models m;
   g_autoptr(CtJobQueue) queue = NULL;
-  g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
-  g_autoptr(CtStudyItem) queued = ct_study_item_new ("study-2", NULL);
-  g_autoptr(CtStudyItem) last = ct_study_item_new ("study-4", NULL);
+  g_autoptr(CtStudy) slow = ct_study_new ("slow", NULL);
+  g_autoptr(CtStudy) queued = ct_study_new ("study-2", NULL);
+  g_autoptr(CtStudy) last = ct_study_new ("study-4", NULL);
   g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (!load_fixture_models (&m))
     return;
-  queue = ct_job_queue_new (NULL, load_test_volume);
-  ct_job_queue_set_models (queue, m.lungs, m.multitask);
+  queue = new_queue (&m, NULL);
   ct_job_queue_add (queue, slow);
   ct_job_queue_add (queue, queued);
   ct_job_queue_add (queue, last);
 
   g_signal_connect (queue, "study-finished", G_CALLBACK (on_finished), finished);
   ct_job_queue_cancel (queue, queued);
-  g_assert_cmpint (ct_study_item_get_status (queued), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_cmpint (ct_study_get_status (queued), ==, CT_STUDY_STATUS_CANCELLED);
   /* The list re-sorts on this signal: it comes for waiting studies too. */
   g_assert_cmpuint (finished->len, ==, 1);
   g_assert_true (finished->pdata[0] == queued);
@@ -242,35 +317,35 @@ test_cancel (void)
   ct_job_queue_cancel (queue, slow);
   wait_until_idle (queue);
 
-  g_assert_cmpint (ct_study_item_get_status (slow), ==, CT_STUDY_STATUS_CANCELLED);
-  g_assert_cmpint (ct_study_item_get_status (last), ==, CT_STUDY_STATUS_DONE);
+  g_assert_cmpint (ct_study_get_status (slow), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_cmpint (ct_study_get_status (last), ==, CT_STUDY_STATUS_DONE);
   /* Cancelled and failed studies sort last. */
-  g_assert_cmpint (ct_study_item_compare_priority (last, slow, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_compare_priority (last, slow, CT_STUDY_SORT_PROBABILITY), <, 0);
   models_clear (&m);
 }
 
 static void
 test_dispose_cancels (void)
 {
-  CtJobQueue *queue = ct_job_queue_new (NULL, load_test_volume);
-  g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
+  CtJobQueue *queue = new_queue (NULL, NULL);
+  g_autoptr(CtStudy) slow = ct_study_new ("slow", NULL);
   gint64 start = g_get_monotonic_time ();
 
   ct_job_queue_add (queue, slow);
-  while (ct_study_item_get_status (slow) == CT_STUDY_STATUS_QUEUED)
+  while (ct_study_get_status (slow) == CT_STUDY_STATUS_QUEUED)
     g_main_context_iteration (NULL, TRUE);
   g_assert_finalize_object (queue);
-  while (!ct_study_item_is_finished (slow))
+  while (!ct_study_is_finished (slow))
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (ct_study_item_get_status (slow), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_cmpint (ct_study_get_status (slow), ==, CT_STUDY_STATUS_CANCELLED);
   /* Well before the 20 s the slow loader would take uncancelled. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
 static gboolean
-has_volume (CtStudyItem *item)
+has_volume (CtStudy *item)
 {
-  return ct_study_item_get_volume (item) != NULL;
+  return ct_study_get_volume (item) != NULL;
 }
 
 static void
@@ -278,15 +353,14 @@ test_preview (void)
 {
   Models m;
   g_autoptr(CtJobQueue) queue = NULL;
-  g_autoptr(CtStudyItem) slow = ct_study_item_new ("slow", NULL);
-  g_autoptr(CtStudyItem) later = ct_study_item_new ("study-5", NULL);
+  g_autoptr(CtStudy) slow = ct_study_new ("slow", NULL);
+  g_autoptr(CtStudy) later = ct_study_new ("study-5", NULL);
   guint n_volume_notifies = 0;
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
   if (!load_fixture_models (&m))
     return;
-  queue = ct_job_queue_new (NULL, load_test_volume);
-  ct_job_queue_set_models (queue, m.lungs, m.multitask);
+  queue = new_queue (&m, NULL);
   g_signal_connect (later, "notify::has-volume", G_CALLBACK (on_progress), &n_volume_notifies);
   g_atomic_int_set (&n_loads, 0);
 
@@ -300,24 +374,24 @@ test_preview (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (has_volume (later));
   g_assert_cmpuint (n_volume_notifies, ==, 1);
-  g_assert_cmpint (ct_study_item_get_status (later), ==, CT_STUDY_STATUS_QUEUED);
-  g_assert_cmpint (ct_study_item_get_slices (later), ==, 10);
+  g_assert_cmpint (ct_study_get_status (later), ==, CT_STUDY_STATUS_QUEUED);
+  g_assert_cmpint (ct_study_get_slices (later), ==, 10);
 
   /* Its job uses the volume already there: two loads in all (slow, later). */
   ct_job_queue_cancel (queue, slow);
   wait_until_idle (queue);
-  g_assert_cmpint (ct_study_item_get_status (later), ==, CT_STUDY_STATUS_DONE);
+  g_assert_cmpint (ct_study_get_status (later), ==, CT_STUDY_STATUS_DONE);
   g_assert_cmpint (g_atomic_int_get (&n_loads), ==, 2);
 
   /* Dropped to save memory, the analysis stays and a preview reloads it. */
-  ct_study_item_set_volume (later, NULL);
+  ct_study_set_volume (later, NULL, -1.0);
   g_assert_false (has_volume (later));
-  g_assert_nonnull (ct_study_item_get_analysis (later));
+  g_assert_nonnull (ct_study_get_analysis (later));
   ct_job_queue_preview (queue, later);
   while (!has_volume (later) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (has_volume (later));
-  g_assert_cmpint (ct_study_item_get_status (later), ==, CT_STUDY_STATUS_DONE);
+  g_assert_cmpint (ct_study_get_status (later), ==, CT_STUDY_STATUS_DONE);
   models_clear (&m);
 }
 
@@ -325,42 +399,135 @@ static CtAnalysis *
 fake_analysis (double probability,
                double severity)
 {
-  CtAnalysis *analysis = g_new0 (CtAnalysis, 1);
+  CtAnalysis *analysis = ct_analysis_new ();
 
   analysis->has_probability = !isnan (probability);
   analysis->covid_probability = probability;
   analysis->severity_percent = severity;
   analysis->category = ct_category_from_severity (severity);
+  analysis->triage_score = ct_triage_score (probability, analysis->has_probability, severity);
   return analysis;
 }
 
 static void
 test_priority_order (void)
 {
-  g_autoptr(CtStudyItem) a = ct_study_item_new ("a", NULL);
-  g_autoptr(CtStudyItem) b = ct_study_item_new ("b", NULL);
-  g_autoptr(CtStudyItem) c = ct_study_item_new ("c", NULL);
-  g_autoptr(CtStudyItem) waiting = ct_study_item_new ("d", NULL);
+  g_autoptr(CtStudy) a = ct_study_new ("a", NULL);
+  g_autoptr(CtStudy) b = ct_study_new ("b", NULL);
+  g_autoptr(CtStudy) c = ct_study_new ("c", NULL);
+  g_autoptr(CtStudy) waiting = ct_study_new ("d", NULL);
   g_autoptr(GError) error = g_error_new_literal (CT_ERROR, CT_ERROR_CORRUPT, "bad");
-  g_autoptr(CtStudyItem) failed = ct_study_item_new ("e", NULL);
+  g_autoptr(CtStudy) failed = ct_study_new ("e", NULL);
 
-  ct_study_item_take_analysis (a, fake_analysis (0.9, 10.0));
-  ct_study_item_take_analysis (b, fake_analysis (0.2, 60.0));
-  ct_study_item_take_analysis (c, fake_analysis (NAN, 30.0));
-  ct_study_item_set_error (failed, error);
+  g_autoptr(CtStudy) severe_unsure = ct_study_new ("f", NULL);
+  g_autoptr(CtStudy) normal = ct_study_new ("g", NULL);
+  g_autoptr(CtStudy) waiting_too = ct_study_new ("h", NULL);
+  g_autoptr(CtStudy) failed_early = ct_study_new_failed ("0-path", "no CT series found");
+  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  CtStudy *expected[] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+  CtAnalysis *fake;
 
-  g_assert_cmpint (ct_study_item_compare_priority (a, b, CT_STUDY_SORT_PROBABILITY), <, 0);
-  g_assert_cmpint (ct_study_item_compare_priority (b, a, CT_STUDY_SORT_SEVERITY), <, 0);
+  fake = fake_analysis (0.9, 10.0);
+  ct_study_set_analysis (a, fake, FALSE, 0.0);
+  ct_analysis_unref (fake);
+  fake = fake_analysis (0.2, 60.0);
+  ct_study_set_analysis (b, fake, FALSE, 0.0);
+  ct_analysis_unref (fake);
+  fake = fake_analysis (NAN, 28.0);
+  ct_study_set_analysis (c, fake, FALSE, 0.0);
+  ct_analysis_unref (fake);
+  fake = fake_analysis (0.5, 55.0);
+  ct_study_set_analysis (severe_unsure, fake, FALSE, 0.0);
+  ct_analysis_unref (fake);
+  fake = fake_analysis (0.05, 0.5);
+  ct_study_set_analysis (normal, fake, FALSE, 0.0);
+  ct_analysis_unref (fake);
+  ct_study_set_error (failed, error);
+
+  g_assert_cmpint (ct_study_compare_priority (a, b, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_compare_priority (b, a, CT_STUDY_SORT_SEVERITY), <, 0);
   /* No probability ranks below any probability, but by severity it counts. */
-  g_assert_cmpint (ct_study_item_compare_priority (b, c, CT_STUDY_SORT_PROBABILITY), <, 0);
-  g_assert_cmpint (ct_study_item_compare_priority (c, a, CT_STUDY_SORT_SEVERITY), <, 0);
+  g_assert_cmpint (ct_study_compare_priority (b, c, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_compare_priority (c, a, CT_STUDY_SORT_SEVERITY), <, 0);
   /* Done, then waiting, then failed. */
-  g_assert_cmpint (ct_study_item_compare_priority (c, waiting, CT_STUDY_SORT_PROBABILITY), <, 0);
-  g_assert_cmpint (ct_study_item_compare_priority (waiting, failed, CT_STUDY_SORT_SEVERITY), <, 0);
-  g_assert_cmpint (ct_study_item_compare_priority (a, a, CT_STUDY_SORT_SEVERITY), ==, 0);
-  g_assert_cmpstr (ct_study_item_get_category (b), ==, "CT-3");
-  g_assert_cmpint (ct_study_item_get_status (failed), ==, CT_STUDY_STATUS_FAILED);
-  g_assert_cmpstr (ct_study_item_get_error (failed), ==, "bad");
+  g_assert_cmpint (ct_study_compare_priority (c, waiting, CT_STUDY_SORT_PROBABILITY), <, 0);
+  g_assert_cmpint (ct_study_compare_priority (waiting, failed, CT_STUDY_SORT_SEVERITY), <, 0);
+  g_assert_cmpint (ct_study_compare_priority (a, a, CT_STUDY_SORT_SEVERITY), ==, 0);
+  g_assert_cmpstr (ct_study_get_category (b), ==, "CT-3");
+  g_assert_cmpint (ct_study_get_status (failed), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_cmpstr (ct_study_get_error (failed), ==, "bad");
+
+  /* The default order is the triage score (ct-triage-score.h): severe of
+   * uncertain cause (0.5 * 0.5 + 0.5 = 0.75) and likely COVID-19 with
+   * little lesion (0.45 + 0.1 = 0.55) both above the clear normal study;
+   * a study without a probability counts p as 0.5. Waiting studies keep their order, failed
+   * ones come last by path. One comparison serves every caller. */
+  g_ptr_array_add (list, waiting);
+  g_ptr_array_add (list, failed);
+  g_ptr_array_add (list, normal);
+  g_ptr_array_add (list, c);
+  g_ptr_array_add (list, waiting_too);
+  g_ptr_array_add (list, a);
+  g_ptr_array_add (list, failed_early);
+  g_ptr_array_add (list, severe_unsure);
+  g_ptr_array_add (list, b);
+  ct_study_sort_by_priority (list, CT_STUDY_SORT_TRIAGE);
+  expected[0] = severe_unsure; /* 0.25 + 0.5 = 0.75 */
+  expected[1] = b;             /* 0.1 + 0.5 = 0.6 */
+  expected[2] = a;             /* 0.45 + 0.1 = 0.55 */
+  expected[3] = c;             /* no p: 0.25 + 0.28 = 0.53 */
+  expected[4] = normal;        /* 0.025 + 0.005 */
+  expected[5] = waiting;
+  expected[6] = waiting_too;
+  expected[7] = failed_early;  /* "0-path" < "e" */
+  expected[8] = failed;
+  for (guint i = 0; i < list->len; i++)
+    g_assert_true (g_ptr_array_index (list, i) == expected[i]);
+  g_assert_true (ct_study_sort_key_from_string ("triage", &(CtStudySortKey) { 0 }));
+  g_assert_false (ct_study_sort_key_from_string ("age", &(CtStudySortKey) { 0 }));
+}
+
+/* The library makes one study per series, and a failed study naming the
+ * path when asked; trimming drops volumes of studies not looked at, never
+ * their analysis. */
+static void
+test_library (void)
+{
+  g_autoptr(CtStudyLibrary) library = ct_study_library_new ();
+  g_autofree char *tmp = g_dir_make_tmp ("ct-library-XXXXXX", NULL);
+  g_autofree char *empty = g_build_filename (tmp, "empty", NULL);
+  g_autofree char *text = g_build_filename (tmp, "empty", "notes.txt", NULL);
+  const char *paths[] = { empty, NULL };
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CtStudy) a = ct_study_new ("study-1", NULL);
+  g_autoptr(CtVolume) volume = make_volume (1);
+
+  g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (text, "not a DICOM file", -1, NULL));
+  found = ct_study_library_add_paths (library, paths, 1, FALSE, NULL, &error);
+  g_assert_null (found);
+  g_assert_error (error, CT_ERROR, CT_ERROR_NO_STUDIES);
+  g_assert_nonnull (strstr (error->message, "notes.txt"));
+  g_clear_error (&error);
+  g_assert_cmpuint (ct_study_library_get_skipped (library)->len, ==, 1);
+
+  found = ct_study_library_add_paths (library, paths, 1, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpint (ct_study_get_status (found->pdata[0]), ==, CT_STUDY_STATUS_FAILED);
+  g_assert_nonnull (strstr (ct_study_get_error (found->pdata[0]), "notes.txt"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (library)), ==, 1);
+
+  ct_study_set_volume (a, volume, 12.5);
+  g_assert_cmpfloat (ct_study_get_load_ms (a), ==, 12.5);
+  ct_study_library_mark_viewed (library, a);
+  ct_study_library_trim_volumes (library);
+  g_assert_nonnull (ct_study_get_volume (a));
+
+  g_unlink (text);
+  g_rmdir (empty);
+  g_rmdir (tmp);
 }
 
 int
@@ -369,7 +536,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/study-item/priority-order", test_priority_order);
+  g_test_add_func ("/study/priority-order", test_priority_order);
+  g_test_add_func ("/study-library/add-and-trim", test_library);
+  g_test_add_func ("/analyzer/blocking", test_analyze_blocking);
   g_test_add_func ("/job-queue/analyse-in-order", test_analyse_in_order);
   g_test_add_func ("/job-queue/load-error", test_load_error);
   g_test_add_func ("/job-queue/cancel", test_cancel);

@@ -980,7 +980,7 @@ test_trained_orientations (void)
   compare_results (volumes[0], results[0], volumes[1], results[1], TRUE, TRUE);
   for (int variant = 0; variant < 2; variant++)
     {
-      ct_analysis_free (results[variant]);
+      ct_analysis_unref (results[variant]);
       ct_volume_unref (volumes[variant]);
       phantom_study_free (studies[variant]);
     }

@@ -89,11 +89,13 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 static CtReportInfo
 fixture_info (Fixture *f)
 {
+  /* The report names the models the analysis itself carries. */
+  f->analysis.multitask_model.name = (char *) "multitask-spatial.safetensors";
+  f->analysis.multitask_model.sha256 = (char *) "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  f->analysis.multitask_model.training_data = (char *) "synthetic phantoms";
   return (CtReportInfo) {
     .volume = f->volume,
     .analysis = &f->analysis,
-    .model_name = "multitask-spatial.safetensors",
-    .model_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
   };
 }
 
@@ -150,6 +152,7 @@ test_report_rows (Fixture *f, gconstpointer data)
   assert_has_row (rows, "Input quality\tslices thicker than 5 mm");
   assert_has_row (rows, "Model\tmultitask-spatial.safetensors");
   assert_has_row (rows, "Weights SHA-256\t0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  assert_has_row (rows, "Trained on\tsynthetic phantoms");
 
   /* No probability for a small study: the note instead of a number. */
   f->analysis.has_probability = FALSE;
@@ -167,7 +170,6 @@ test_report_rows (Fixture *f, gconstpointer data)
   assert_has_row (rows, "Loader notes\tgantry tilt of 12.0 degrees; 2 duplicate slices removed");
 
   info.analysis = NULL;
-  info.model_name = NULL;
   bare = ct_report_dup_result_rows (&info);
   assert_has_row (bare, "Analysis\tnot analysed");
   assert_has_row (bare, "Model\tunknown");

@@ -17,6 +17,7 @@
 #include "ct-results-cache.h"
 #include "ct-series-loader.h"
 #include "ct-study-scan.h"
+#include "ct-study-library.h"
 #include "test-util.h"
 
 #define LUNGS_SHA "1111111111111111111111111111111111111111111111111111111111111111"
@@ -29,7 +30,7 @@
 static CtAnalysis *
 make_analysis (int nx, int ny, int nz, gboolean with_probability, guint32 seed)
 {
-  CtAnalysis *a = g_new0 (CtAnalysis, 1);
+  CtAnalysis *a = ct_analysis_new ();
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   gsize n = (gsize) nx * ny * nz;
 
@@ -55,7 +56,6 @@ make_analysis (int nx, int ny, int nz, gboolean with_probability, guint32 seed)
   a->lesion_volume_ml = 901.0 / 3.0;
   a->triage_score = -1.0 / 7.0;
   a->quality = CT_QUALITY_LUNGS_CUT_TOP | CT_QUALITY_NOISY;
-  a->quality_notes = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (a->quality_notes, g_strdup ("Lung reaches the first slice"));
   g_ptr_array_add (a->quality_notes, g_strdup ("Noisy: 61 HU (ünïcode, tab\there)"));
   a->timing_lungs_ms = 1234.5;
@@ -150,7 +150,7 @@ test_round_trip (void)
     g_assert_no_error (error);
     g_assert_nonnull (got);
     assert_same_analysis (with_probability, got);
-    g_clear_pointer (&got, ct_analysis_free);
+    g_clear_pointer (&got, ct_analysis_unref);
     got = ct_results_cache_lookup (cache, "fp-b", LUNGS_SHA, MULTITASK_SHA, &error);
     g_assert_no_error (error);
     g_assert_nonnull (got);
@@ -165,7 +165,7 @@ test_round_trip (void)
     /* Storing again replaces. */
     other = make_analysis (5, 4, 3, TRUE, 99);
     g_assert_true (ct_results_cache_store (cache, "fp-a", LUNGS_SHA, MULTITASK_SHA, other, &error));
-    g_clear_pointer (&got, ct_analysis_free);
+    g_clear_pointer (&got, ct_analysis_unref);
     got = ct_results_cache_lookup (cache, "fp-a", LUNGS_SHA, MULTITASK_SHA, &error);
     g_assert_no_error (error);
     assert_same_analysis (other, got);
@@ -233,7 +233,7 @@ test_fingerprint (void)
   g_assert_cmpint (g_utime (slice, &times), ==, 0);
   touched = fingerprint_of (series);
   g_assert_cmpstr (touched, !=, first);
-  g_clear_pointer (&got, ct_analysis_free);
+  g_clear_pointer (&got, ct_analysis_unref);
   got = ct_results_cache_lookup (cache, touched, LUNGS_SHA, MULTITASK_SHA, &error);
   g_assert_no_error (error);
   g_assert_null (got);
@@ -270,7 +270,7 @@ test_damaged (void)
   got = ct_results_cache_lookup (cache, "fp", LUNGS_SHA, MULTITASK_SHA, &error);
   g_assert_no_error (error);
   assert_same_analysis (analysis, got);
-  g_clear_pointer (&got, ct_analysis_free);
+  g_clear_pointer (&got, ct_analysis_unref);
 
   /* Another connection (as a second process) damages the stored mask. */
   g_assert_cmpint (sqlite3_open (file, &db), ==, SQLITE_OK);
@@ -314,48 +314,58 @@ test_default_dir (void)
   g_assert_cmpstr (fallback, ==, expected);
 }
 
-/* Runs one new study item for @series through @queue; its analysis, owned
- * by the returned item. */
-static CtStudyItem *
+/* Runs one study of @series through @queue: found by the study library's
+ * scan (the same series record then serves loading and the cache's
+ * fingerprint); its analysis, owned by the returned study. */
+static CtStudy *
 analyse_in_queue (CtJobQueue *queue, const char *series)
 {
-  CtStudyItem *item = ct_study_item_new (series, NULL);
+  g_autoptr (CtStudyLibrary) library = ct_study_library_new ();
+  const char *paths[] = { series, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) found = ct_study_library_add_paths (library, paths, 1, FALSE, NULL, &error);
   gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  CtStudy *study;
 
-  ct_job_queue_add (queue, item);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  study = g_object_ref (g_ptr_array_index (found, 0));
+  g_assert_nonnull (ct_study_get_series (study));
+  ct_job_queue_add (queue, study);
   while (ct_job_queue_get_busy (queue) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_assert_cmpstr (ct_study_item_get_error (item), ==, NULL);
-  g_assert_cmpint (ct_study_item_get_status (item), ==, CT_STUDY_STATUS_DONE);
-  g_assert_nonnull (ct_study_item_get_analysis (item));
+  g_assert_cmpstr (ct_study_get_error (study), ==, NULL);
+  g_assert_cmpint (ct_study_get_status (study), ==, CT_STUDY_STATUS_DONE);
+  g_assert_nonnull (ct_study_get_analysis (study));
   /* Loaded for viewing also when the analysis came from the cache. */
-  g_assert_nonnull (ct_study_item_get_volume (item));
-  return item;
+  g_assert_nonnull (ct_study_get_volume (study));
+  return study;
 }
 
-/* The job queue stores what it analyses and takes it back the next time:
- * the same analysis, with the original run's timing; not so when told not
- * to use the cache. */
+/* The analyzer stores what it analyses and takes it back the next time:
+ * the same analysis, with the original run's timing and the identity of
+ * the models; not so when told not to use the cache. */
 static void
 test_job_queue (void)
 {
   g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
   g_autofree char *lungs_path = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
   g_autofree char *multitask_path = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
-  g_autofree char *saved = g_strdup (g_getenv ("CT_TRIAGE_CACHE_DIR"));
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL, *series = NULL, *cache_dir = NULL, *fingerprint = NULL;
   g_autoptr (CtModel) lungs = NULL;
   g_autoptr (CtModel) multitask = NULL;
   g_autoptr (CtVolume) v = ct_volume_new (72, 64, 10);
+  g_autoptr (CtAnalyzer) analyzer = NULL;
   g_autoptr (CtJobQueue) queue = NULL;
-  g_autoptr (CtStudyItem) first = NULL;
-  g_autoptr (CtStudyItem) again = NULL;
-  g_autoptr (CtStudyItem) uncached = NULL;
+  g_autoptr (CtStudy) first = NULL;
+  g_autoptr (CtStudy) again = NULL;
+  g_autoptr (CtStudy) uncached = NULL;
   g_autoptr (CtResultsCache) cache = NULL;
   g_autoptr (CtAnalysis) stored = NULL;
+  const CtAnalysis *cached;
 
   if (!g_file_test (lungs_path, G_FILE_TEST_EXISTS) || !g_file_test (multitask_path, G_FILE_TEST_EXISTS))
     {
@@ -369,7 +379,6 @@ test_job_queue (void)
   tmp = g_dir_make_tmp ("ct-cache-XXXXXX", &error);
   series = g_build_filename (tmp, "series", NULL);
   cache_dir = g_build_filename (tmp, "cache", NULL);
-  g_setenv ("CT_TRIAGE_CACHE_DIR", cache_dir, TRUE);
 
   /* Body of water, two air "lungs", air around. */
   ct_volume_set_identity_geometry (v, 2.0, 2.0, 3.0);
@@ -387,37 +396,45 @@ test_job_queue (void)
   g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
   g_assert_no_error (error);
 
-  queue = ct_job_queue_new (NULL, ct_series_load_path);
-  ct_job_queue_set_models (queue, lungs, multitask);
+  /* The cache folder is an option of the analyzer, not the environment. */
+  analyzer = ct_analyzer_new (NULL);
+  ct_analyzer_set_models (analyzer, lungs, multitask);
+  ct_analyzer_set_cache (analyzer, TRUE, cache_dir);
+  queue = ct_job_queue_new (analyzer);
   first = analyse_in_queue (queue, series);
+  g_assert_false (ct_study_get_cached (first));
+  g_assert_cmpstr (ct_study_get_analysis (first)->multitask_model.sha256, ==, ct_model_get_sha256 (multitask));
 
   /* Stored under the files' fingerprint and both models. */
   fingerprint = ct_results_cache_fingerprint_path (series, NULL, NULL, &error);
   g_assert_no_error (error);
-  cache = ct_results_cache_open (NULL, &error);
+  cache = ct_results_cache_open (cache_dir, &error);
   g_assert_no_error (error);
   stored = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (lungs),
                                     ct_model_get_sha256 (multitask), &error);
   g_assert_no_error (error);
   g_assert_nonnull (stored);
-  assert_same_analysis (ct_study_item_get_analysis (first), stored);
+  assert_same_analysis (ct_study_get_analysis (first), stored);
 
-  /* A second time: from the cache (the first run's timing, to the bit). */
+  /* A second time: from the cache (the first run's timing, to the bit),
+   * naming the models that made it. */
   again = analyse_in_queue (queue, series);
-  assert_same_analysis (ct_study_item_get_analysis (first), ct_study_item_get_analysis (again));
+  g_assert_true (ct_study_get_cached (again));
+  assert_same_analysis (ct_study_get_analysis (first), ct_study_get_analysis (again));
+  cached = ct_study_get_analysis (again);
+  g_assert_cmpstr (cached->multitask_model.sha256, ==, ct_model_get_sha256 (multitask));
+  g_assert_cmpstr (cached->lungs_model.sha256, ==, ct_model_get_sha256 (lungs));
+  g_assert_cmpstr (cached->multitask_model.name, ==, ct_model_get_name (multitask));
 
   /* Without the cache: analysed again (the same numbers, its own timing). */
-  ct_job_queue_set_use_cache (queue, FALSE);
+  ct_analyzer_set_cache (analyzer, FALSE, NULL);
   uncached = analyse_in_queue (queue, series);
-  g_assert_cmpfloat (ct_study_item_get_analysis (uncached)->severity_percent, ==,
-                     ct_study_item_get_analysis (first)->severity_percent);
-  g_assert_cmpfloat (ct_study_item_get_analysis (uncached)->timing_total_ms, !=,
-                     ct_study_item_get_analysis (first)->timing_total_ms);
+  g_assert_false (ct_study_get_cached (uncached));
+  g_assert_cmpfloat (ct_study_get_analysis (uncached)->severity_percent, ==,
+                     ct_study_get_analysis (first)->severity_percent);
+  g_assert_cmpfloat (ct_study_get_analysis (uncached)->timing_total_ms, !=,
+                     ct_study_get_analysis (first)->timing_total_ms);
 
-  if (saved != NULL)
-    g_setenv ("CT_TRIAGE_CACHE_DIR", saved, TRUE);
-  else
-    g_unsetenv ("CT_TRIAGE_CACHE_DIR");
   g_clear_object (&queue);
   test_util_remove_tree (tmp);
 }

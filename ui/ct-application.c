@@ -4,7 +4,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "ct-application.h"
-#include "ct-study-source.h"
 #include "ct-window.h"
 
 struct _CtApplication
@@ -143,7 +142,11 @@ ct_application_startup (GApplication *application)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
-  self->queue = ct_job_queue_new (model_dir, ct_study_source_load);
+  {
+    g_autoptr(CtAnalyzer) analyzer = ct_analyzer_new (model_dir);
+
+    self->queue = ct_job_queue_new (analyzer);
+  }
   g_signal_connect (self->queue, "notify::busy", G_CALLBACK (on_queue_busy), self);
 }
 

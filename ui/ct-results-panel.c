@@ -11,9 +11,8 @@ struct _CtResultsPanel
 {
   GtkWidget parent_instance;
 
-  CtStudyItem *item;
+  CtStudy *item;
   gulong item_handler;
-  CtModel *model;
 
   GtkWidget *scrolled;
   GtkLabel *title_label;
@@ -53,30 +52,35 @@ set_label_printf (GtkLabel   *label,
   gtk_label_set_text (label, text);
 }
 
+/* The model is the one that produced the result shown: the analysis names
+ * it, so a result from the cache or from other weights is never labelled
+ * with the weights loaded now. */
 static void
-ct_results_panel_update_model (CtResultsPanel *self)
+ct_results_panel_update_model (CtResultsPanel   *self,
+                               const CtAnalysis *analysis)
 {
-  const char *training_data = self->model != NULL ? ct_model_get_metadata (self->model, "training_data") : NULL;
+  const CtModelIdentity *model = analysis != NULL ? &analysis->multitask_model : NULL;
   g_autofree char *text = NULL;
 
-  if (self->model == NULL)
-    text = g_strdup (_("Model: not loaded yet"));
+  if (model == NULL || model->name == NULL)
+    text = g_strdup (_("Model: named with each result"));
   else
     text = g_strdup_printf (_("Model: %s (SHA-256 %.12s…)\nTrained on: %s"),
-                            ct_model_get_name (self->model), ct_model_get_sha256 (self->model),
-                            training_data != NULL ? training_data : _("not stated in the model file"));
+                            model->name, model->sha256 != NULL ? model->sha256 : "?",
+                            model->training_data != NULL ? model->training_data : _("not stated in the model file"));
   gtk_label_set_text (self->model_label, text);
 }
 
 static void
 ct_results_panel_update (CtResultsPanel *self)
 {
-  CtStudyItem *item = self->item;
-  const CtAnalysis *analysis = item != NULL ? ct_study_item_get_analysis (item) : NULL;
-  CtVolume *volume = item != NULL ? ct_study_item_get_volume (item) : NULL;
+  CtStudy *item = self->item;
+  const CtAnalysis *analysis = item != NULL ? ct_study_get_analysis (item) : NULL;
+  CtVolume *volume = item != NULL ? ct_study_get_volume (item) : NULL;
   static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4" };
   g_autoptr(GString) notes = g_string_new (NULL);
 
+  ct_results_panel_update_model (self, analysis);
   if (item == NULL)
     {
       gtk_label_set_text (self->title_label, _("No study selected"));
@@ -87,13 +91,13 @@ ct_results_panel_update (CtResultsPanel *self)
     }
 
   {
-    g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
+    g_autofree char *basename = g_path_get_basename (ct_study_get_path (item));
 
-    gtk_label_set_text (self->title_label, ct_study_item_get_description (item) != NULL
-                                           ? ct_study_item_get_description (item) : basename);
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), ct_study_item_get_path (item));
+    gtk_label_set_text (self->title_label, ct_study_get_description (item) != NULL
+                                           ? ct_study_get_description (item) : basename);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), ct_study_get_path (item));
   }
-  switch (ct_study_item_get_status (item))
+  switch (ct_study_get_status (item))
     {
     case CT_STUDY_STATUS_QUEUED:
       gtk_label_set_text (self->status_label, _("Waiting for analysis"));
@@ -103,14 +107,14 @@ ct_results_panel_update (CtResultsPanel *self)
       break;
     case CT_STUDY_STATUS_ANALYSING:
       set_label_printf (self->status_label, _("Analysing: %.0f %%"),
-                        100.0 * ct_study_item_get_progress (item));
+                        100.0 * ct_study_get_progress (item));
       break;
     case CT_STUDY_STATUS_DONE:
       gtk_label_set_text (self->status_label, "");
       break;
     case CT_STUDY_STATUS_FAILED:
       set_label_printf (self->status_label, _("The analysis failed: %s"),
-                        ct_study_item_get_error (item) != NULL ? ct_study_item_get_error (item) : "");
+                        ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
       break;
     case CT_STUDY_STATUS_CANCELLED:
       gtk_label_set_text (self->status_label, _("The analysis was cancelled"));
@@ -153,7 +157,7 @@ ct_results_panel_update (CtResultsPanel *self)
 }
 
 static void
-on_item_notify (CtStudyItem    *item,
+on_item_notify (CtStudy    *item,
                 GParamSpec     *pspec,
                 CtResultsPanel *self)
 {
@@ -166,7 +170,6 @@ ct_results_panel_dispose (GObject *object)
   CtResultsPanel *self = CT_RESULTS_PANEL (object);
 
   ct_results_panel_set_study (self, NULL);
-  g_clear_pointer (&self->model, ct_model_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), CT_TYPE_RESULTS_PANEL);
 
   G_OBJECT_CLASS (ct_results_panel_parent_class)->dispose (object);
@@ -209,7 +212,7 @@ ct_results_panel_init (CtResultsPanel *self)
                         "diagnosis or treatment. Its numbers come from a research model and can "
                         "be wrong."));
   ct_results_panel_update (self);
-  ct_results_panel_update_model (self);
+  ct_results_panel_update_model (self, NULL);
 }
 
 GtkWidget *
@@ -220,10 +223,10 @@ ct_results_panel_new (void)
 
 void
 ct_results_panel_set_study (CtResultsPanel *self,
-                            CtStudyItem    *item)
+                            CtStudy    *item)
 {
   g_return_if_fail (CT_IS_RESULTS_PANEL (self));
-  g_return_if_fail (item == NULL || CT_IS_STUDY_ITEM (item));
+  g_return_if_fail (item == NULL || CT_IS_STUDY (item));
 
   if (self->item == item)
     return;
@@ -238,19 +241,4 @@ ct_results_panel_set_study (CtResultsPanel *self,
       self->item_handler = g_signal_connect (item, "notify", G_CALLBACK (on_item_notify), self);
     }
   ct_results_panel_update (self);
-}
-
-void
-ct_results_panel_set_model (CtResultsPanel *self,
-                            CtModel        *model)
-{
-  g_return_if_fail (CT_IS_RESULTS_PANEL (self));
-
-  if (self->model == model)
-    return;
-  if (model != NULL)
-    ct_model_ref (model);
-  g_clear_pointer (&self->model, ct_model_unref);
-  self->model = model;
-  ct_results_panel_update_model (self);
 }

@@ -7,8 +7,7 @@
 
 #include <gtk/gtk.h>
 
-#include "ct-study-item.h"
-#include "ct-model.h"
+#include "ct-study.h"
 
 G_BEGIN_DECLS
 
@@ -16,12 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CtResultsPanel, ct_results_panel, CT, RESULTS_PANEL, GtkWidget)
 
 GtkWidget *ct_results_panel_new       (void);
-/* Follows the item as its results arrive; NULL shows nothing. */
+/* Follows the study as its results arrive, with the model that produced
+ * them (from the analysis itself); NULL shows nothing. */
 void       ct_results_panel_set_study (CtResultsPanel *self,
-                                       CtStudyItem    *item);
-/* The multitask model whose name and training data to show (NULL: none
- * loaded yet). */
-void       ct_results_panel_set_model (CtResultsPanel *self,
-                                       CtModel        *model);
+                                       CtStudy        *study);
 
 G_END_DECLS

@@ -21,7 +21,7 @@ struct _CtSliceView
   GtkWidget parent_instance;
 
   CtViewPlane plane;
-  CtStudyItem *item;
+  CtStudy *item;
   gulong item_status_handler;
   CtVolume *shown_volume;    /* borrowed from item, only compared */
   const CtAnalysis *shown_analysis;
@@ -77,8 +77,8 @@ static guint signals[N_SIGNALS];
 static void
 ct_slice_view_sync_renderer (CtSliceView *self)
 {
-  CtVolume *volume = self->item != NULL ? ct_study_item_get_volume (self->item) : NULL;
-  const CtAnalysis *analysis = self->item != NULL ? ct_study_item_get_analysis (self->item) : NULL;
+  CtVolume *volume = self->item != NULL ? ct_study_get_volume (self->item) : NULL;
+  const CtAnalysis *analysis = self->item != NULL ? ct_study_get_analysis (self->item) : NULL;
   gboolean changed = FALSE;
 
   if (volume != self->shown_volume)
@@ -99,11 +99,10 @@ ct_slice_view_sync_renderer (CtSliceView *self)
     }
   if (self->renderer != NULL && analysis != self->shown_analysis)
     {
-      /* The item owns the masks for as long as the renderer borrows them:
-       * it frees an analysis only right before notifying its replacement,
-       * which lands here before anything is drawn. */
+      /* The renderer holds a reference to the analysis it draws: the study
+       * may replace or drop its own at any time. */
       if (!ct_slice_renderer_set_analysis (self->renderer, analysis))
-        g_warning ("Masks of %s do not match its volume", ct_study_item_get_path (self->item));
+        g_warning ("Masks of %s do not match its volume", ct_study_get_path (self->item));
       self->shown_analysis = analysis;
       changed = TRUE;
     }
@@ -112,7 +111,7 @@ ct_slice_view_sync_renderer (CtSliceView *self)
 }
 
 static void
-on_item_changed (CtStudyItem *item,
+on_item_changed (CtStudy *item,
                  GParamSpec  *pspec,
                  CtSliceView *self)
 {
@@ -537,17 +536,16 @@ ct_slice_view_get_plane (CtSliceView *self)
 
 void
 ct_slice_view_set_study (CtSliceView *self,
-                         CtStudyItem *item)
+                         CtStudy *item)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
-  g_return_if_fail (item == NULL || CT_IS_STUDY_ITEM (item));
+  g_return_if_fail (item == NULL || CT_IS_STUDY (item));
 
   if (self->item == item)
     return;
   if (self->item != NULL)
     {
       g_clear_signal_handler (&self->item_status_handler, self->item);
-      /* Drop the borrowed masks before the item may go. */
       if (self->renderer != NULL)
         ct_slice_renderer_set_analysis (self->renderer, NULL);
       self->shown_analysis = NULL;
@@ -566,7 +564,7 @@ ct_slice_view_set_study (CtSliceView *self,
   ct_slice_view_sync_renderer (self);
 }
 
-CtStudyItem *
+CtStudy *
 ct_slice_view_get_study (CtSliceView *self)
 {
   g_return_val_if_fail (CT_IS_SLICE_VIEW (self), NULL);

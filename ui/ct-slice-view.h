@@ -8,7 +8,7 @@
 
 #include <gtk/gtk.h>
 
-#include "ct-study-item.h"
+#include "ct-study.h"
 #include "ct-slice-geometry.h"
 #include "ct-slice-layout.h"
 
@@ -22,8 +22,8 @@ CtViewPlane  ct_slice_view_get_plane          (CtSliceView *self);
 /* Shows the item's volume (when loaded) and its masks (when analysed);
  * follows the item as its results arrive. NULL clears. */
 void         ct_slice_view_set_study          (CtSliceView *self,
-                                               CtStudyItem *item);
-CtStudyItem *ct_slice_view_get_study          (CtSliceView *self);
+                                               CtStudy *item);
+CtStudy *ct_slice_view_get_study          (CtSliceView *self);
 
 void         ct_slice_view_set_window         (CtSliceView *self,
                                                double       width,

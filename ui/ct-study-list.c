@@ -58,13 +58,13 @@ compare_items (gconstpointer a,
 {
   CtStudyList *self = user_data;
 
-  return ct_study_item_compare_priority ((CtStudyItem *) a, (CtStudyItem *) b, self->sort_key);
+  return ct_study_compare_priority ((CtStudy *) a, (CtStudy *) b, self->sort_key);
 }
 
 static const char *
-status_text (CtStudyItem *item)
+status_text (CtStudy *item)
 {
-  switch (ct_study_item_get_status (item))
+  switch (ct_study_get_status (item))
     {
     case CT_STUDY_STATUS_QUEUED: return _("Waiting");
     case CT_STUDY_STATUS_LOADING: return _("Loading");
@@ -90,7 +90,7 @@ on_query_tooltip (GtkWidget  *cell,
                   GtkTooltip *tooltip,
                   gpointer    user_data)
 {
-  CtStudyItem *item = g_object_get_data (G_OBJECT (cell), "item");
+  CtStudy *item = g_object_get_data (G_OBJECT (cell), "item");
   Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column"));
   g_autofree char *text = NULL;
 
@@ -98,20 +98,20 @@ on_query_tooltip (GtkWidget  *cell,
     return FALSE;
   if (column == COLUMN_STATUS)
     {
-      const char *error = ct_study_item_get_error (item);
-      CtStudyStatus status = ct_study_item_get_status (item);
+      const char *error = ct_study_get_error (item);
+      CtStudyStatus status = ct_study_get_status (item);
       gboolean running = status == CT_STUDY_STATUS_LOADING || status == CT_STUDY_STATUS_ANALYSING;
 
       if (error != NULL)
         text = g_strdup (error);
-      else if (running && ct_study_item_get_stage (item) != NULL)
-        text = g_strdup_printf ("%s (%s)", status_text (item), ct_study_item_get_stage (item));
+      else if (running && ct_study_get_stage (item) != NULL)
+        text = g_strdup_printf ("%s (%s)", status_text (item), ct_study_get_stage (item));
       else
         text = g_strdup (status_text (item));
     }
   else
     {
-      text = g_strdup (ct_study_item_get_path (item));
+      text = g_strdup (ct_study_get_path (item));
     }
   if (text == NULL || *text == '\0')
     return FALSE;
@@ -122,7 +122,7 @@ on_query_tooltip (GtkWidget  *cell,
 /* Fills one cell from its item. */
 static void
 refresh_cell (GtkWidget   *cell,
-              CtStudyItem *item)
+              CtStudy *item)
 {
   Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column"));
   g_autofree char *text = NULL;
@@ -133,43 +133,43 @@ refresh_cell (GtkWidget   *cell,
       {
         GtkWidget *patient = gtk_widget_get_first_child (cell);
         GtkWidget *series = gtk_widget_get_next_sibling (patient);
-        const char *description = ct_study_item_get_description (item);
-        g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
+        const char *description = ct_study_get_description (item);
+        g_autofree char *basename = g_path_get_basename (ct_study_get_path (item));
 
-        gtk_label_set_text (GTK_LABEL (patient), ct_study_item_get_patient (item) != NULL
-                                                 ? ct_study_item_get_patient (item) : _("anonymised"));
+        gtk_label_set_text (GTK_LABEL (patient), ct_study_get_patient (item) != NULL
+                                                 ? ct_study_get_patient (item) : _("anonymised"));
         gtk_label_set_text (GTK_LABEL (series), description != NULL ? description : basename);
       }
       break;
     case COLUMN_DATE:
-      gtk_label_set_text (GTK_LABEL (cell), ct_study_item_get_date (item) != NULL
-                                            ? ct_study_item_get_date (item) : "");
+      gtk_label_set_text (GTK_LABEL (cell), ct_study_get_date (item) != NULL
+                                            ? ct_study_get_date (item) : "");
       break;
     case COLUMN_DESCRIPTION:
       {
-        const char *description = ct_study_item_get_description (item);
-        g_autofree char *basename = g_path_get_basename (ct_study_item_get_path (item));
+        const char *description = ct_study_get_description (item);
+        g_autofree char *basename = g_path_get_basename (ct_study_get_path (item));
 
         gtk_label_set_text (GTK_LABEL (cell), description != NULL ? description : basename);
       }
       break;
     case COLUMN_SLICES:
-      text = ct_study_item_get_slices (item) > 0
-             ? g_strdup_printf ("%d", ct_study_item_get_slices (item)) : g_strdup ("");
+      text = ct_study_get_slices (item) > 0
+             ? g_strdup_printf ("%d", ct_study_get_slices (item)) : g_strdup ("");
       gtk_label_set_text (GTK_LABEL (cell), text);
       break;
     case COLUMN_STATUS:
       {
         GtkWidget *label = gtk_widget_get_first_child (cell);
         GtkWidget *bar = gtk_widget_get_next_sibling (label);
-        CtStudyStatus status = ct_study_item_get_status (item);
-        const char *error = ct_study_item_get_error (item);
+        CtStudyStatus status = ct_study_get_status (item);
+        const char *error = ct_study_get_error (item);
         gboolean running = status == CT_STUDY_STATUS_LOADING || status == CT_STUDY_STATUS_ANALYSING;
 
         if (status == CT_STUDY_STATUS_FAILED && error != NULL)
           text = g_strdup_printf ("%s: %s", _("Failed"), error);
         else if (status == CT_STUDY_STATUS_ANALYSING)
-          text = g_strdup_printf ("%s %.0f %%", status_text (item), 100.0 * ct_study_item_get_progress (item));
+          text = g_strdup_printf ("%s %.0f %%", status_text (item), 100.0 * ct_study_get_progress (item));
         else
           text = g_strdup (status_text (item));
         gtk_label_set_text (GTK_LABEL (label), text);
@@ -178,16 +178,16 @@ refresh_cell (GtkWidget   *cell,
         else
           gtk_widget_remove_css_class (label, "study-error");
         gtk_widget_set_visible (bar, running);
-        gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (bar), ct_study_item_get_progress (item));
+        gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (bar), ct_study_get_progress (item));
       }
       break;
     case COLUMN_PROBABILITY:
       {
-        double probability = ct_study_item_get_probability (item);
+        double probability = ct_study_get_probability (item);
 
         if (!isnan (probability))
           text = g_strdup_printf ("%.0f %%", probability * 100.0);
-        else if (ct_study_item_get_status (item) == CT_STUDY_STATUS_DONE)
+        else if (ct_study_get_status (item) == CT_STUDY_STATUS_DONE)
           text = g_strdup (C_("probability", "n/a"));
         else
           text = g_strdup ("");
@@ -198,8 +198,8 @@ refresh_cell (GtkWidget   *cell,
       {
         GtkWidget *label = gtk_widget_get_first_child (cell);
         GtkWidget *badge = gtk_widget_get_next_sibling (label);
-        double severity = ct_study_item_get_severity (item);
-        const char *category = ct_study_item_get_category (item);
+        double severity = ct_study_get_severity (item);
+        const char *category = ct_study_get_category (item);
         static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4" };
 
         text = !isnan (severity) ? g_strdup_printf ("%.1f %%", severity) : g_strdup ("");
@@ -217,7 +217,7 @@ refresh_cell (GtkWidget   *cell,
       }
       break;
     case COLUMN_CANCEL:
-      gtk_widget_set_sensitive (cell, !ct_study_item_is_finished (item));
+      gtk_widget_set_sensitive (cell, !ct_study_is_finished (item));
       break;
     case N_COLUMNS:
     default:
@@ -226,7 +226,7 @@ refresh_cell (GtkWidget   *cell,
 }
 
 static void
-on_item_notify (CtStudyItem *item,
+on_item_notify (CtStudy *item,
                 GParamSpec  *pspec,
                 GtkWidget   *cell)
 {
@@ -237,7 +237,7 @@ static void
 on_cancel_clicked (GtkButton   *button,
                    CtStudyList *self)
 {
-  CtStudyItem *item = g_object_get_data (G_OBJECT (button), "item");
+  CtStudy *item = g_object_get_data (G_OBJECT (button), "item");
 
   if (item != NULL)
     g_signal_emit (self, signals[CANCEL_REQUESTED], 0, item);
@@ -330,7 +330,7 @@ bind_cell (GtkSignalListItemFactory *factory,
            CtStudyList              *self)
 {
   GtkWidget *cell = gtk_list_item_get_child (list_item);
-  CtStudyItem *item = gtk_list_item_get_item (list_item);
+  CtStudy *item = gtk_list_item_get_item (list_item);
   gulong handler;
 
   g_object_set_data (G_OBJECT (cell), "item", item);
@@ -345,7 +345,7 @@ unbind_cell (GtkSignalListItemFactory *factory,
              CtStudyList              *self)
 {
   GtkWidget *cell = gtk_list_item_get_child (list_item);
-  CtStudyItem *item = gtk_list_item_get_item (list_item);
+  CtStudy *item = gtk_list_item_get_item (list_item);
   gulong handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (cell), "handler"));
 
   if (item != NULL && handler != 0)
@@ -446,16 +446,16 @@ ct_study_list_class_init (CtStudyListClass *klass)
   object_class->set_property = ct_study_list_set_property;
 
   properties[PROP_SORT_KEY] =
-    g_param_spec_enum ("sort-key", NULL, NULL, CT_TYPE_STUDY_SORT_KEY, CT_STUDY_SORT_PROBABILITY,
+    g_param_spec_enum ("sort-key", NULL, NULL, CT_TYPE_STUDY_SORT_KEY, CT_STUDY_SORT_TRIAGE,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_SELECTED_ITEM] =
-    g_param_spec_object ("selected-item", NULL, NULL, CT_TYPE_STUDY_ITEM,
+    g_param_spec_object ("selected-item", NULL, NULL, CT_TYPE_STUDY,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CANCEL_REQUESTED] =
     g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY_ITEM);
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "ctstudylist");
@@ -524,7 +524,7 @@ ct_study_list_set_sort_key (CtStudyList   *self,
 CtStudySortKey
 ct_study_list_get_sort_key (CtStudyList *self)
 {
-  g_return_val_if_fail (CT_IS_STUDY_LIST (self), CT_STUDY_SORT_PROBABILITY);
+  g_return_val_if_fail (CT_IS_STUDY_LIST (self), CT_STUDY_SORT_TRIAGE);
   return self->sort_key;
 }
 
@@ -538,7 +538,7 @@ ct_study_list_resort (CtStudyList *self)
   gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
 }
 
-CtStudyItem *
+CtStudy *
 ct_study_list_get_selected (CtStudyList *self)
 {
   g_return_val_if_fail (CT_IS_STUDY_LIST (self), NULL);
@@ -547,7 +547,7 @@ ct_study_list_get_selected (CtStudyList *self)
 
 void
 ct_study_list_select (CtStudyList *self,
-                      CtStudyItem *item)
+                      CtStudy *item)
 {
   guint n;
 
@@ -556,7 +556,7 @@ ct_study_list_select (CtStudyList *self,
   n = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(CtStudyItem) candidate = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
+      g_autoptr(CtStudy) candidate = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
 
       if (candidate == item)
         {

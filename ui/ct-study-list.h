@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-study-list.h: the study list, a GtkColumnView over a GListModel of
- * CtStudyItem sorted by triage priority (ct_study_item_compare_priority ()),
+ * CtStudy sorted by triage priority (ct_study_compare_priority ()),
  * with a progress bar while a study is analysed, the reason when it failed,
  * the CT category as a coloured badge and a cancel button. Re-sorting keeps
  * the selected study selected. */
@@ -8,14 +8,14 @@
 
 #include <gtk/gtk.h>
 
-#include "ct-study-item.h"
+#include "ct-study.h"
 
 G_BEGIN_DECLS
 
 #define CT_TYPE_STUDY_LIST (ct_study_list_get_type ())
 G_DECLARE_FINAL_TYPE (CtStudyList, ct_study_list, CT, STUDY_LIST, GtkWidget)
 
-/* studies: a GListModel of CtStudyItem, in the order they were found. */
+/* studies: a GListModel of CtStudy, in the order they were found. */
 GtkWidget     *ct_study_list_new               (GListModel *studies);
 /* The sorted model the list shows (borrowed). */
 GListModel    *ct_study_list_get_sorted_model  (CtStudyList *self);
@@ -24,8 +24,8 @@ void           ct_study_list_set_sort_key      (CtStudyList   *self,
 CtStudySortKey ct_study_list_get_sort_key      (CtStudyList *self);
 /* Call when a study's results changed: sorts again, keeping the selection. */
 void           ct_study_list_resort            (CtStudyList *self);
-CtStudyItem   *ct_study_list_get_selected      (CtStudyList *self); /* borrowed, may be NULL */
+CtStudy   *ct_study_list_get_selected      (CtStudyList *self); /* borrowed, may be NULL */
 void           ct_study_list_select            (CtStudyList *self,
-                                                CtStudyItem *item);
+                                                CtStudy *item);
 
 G_END_DECLS

@@ -5,13 +5,10 @@
 
 #include "ct-error.h"
 #include "ct-results-panel.h"
-#include "ct-study-source.h"
+#include "ct-study-library.h"
 #include "ct-window.h"
 
 #define MAX_RECENT_FOLDERS 8
-/* Volumes kept in memory besides those being analysed: the studies looked
- * at last (a 300-slice 512 x 512 study is 300 MB of float HU). */
-#define MAX_KEPT_VOLUMES 3
 #define OPACITY_STEP 0.1
 
 struct _CtWindow
@@ -20,7 +17,7 @@ struct _CtWindow
 
   CtJobQueue *queue;
   GSettings *settings;
-  GListStore *studies;
+  CtStudyLibrary *library;
   GCancellable *discovery_cancellable;
 
   /* Template children. */
@@ -42,7 +39,6 @@ struct _CtWindow
 
   double window_width, window_level;
   gboolean show_overlays;
-  GQueue viewed;             /* CtStudyItem*, owned; most recent first */
 };
 
 G_DEFINE_FINAL_TYPE (CtWindow, ct_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -144,53 +140,16 @@ on_view_hover (CtSliceView *view,
   gtk_label_set_text (self->pointer_label, text);
 }
 
-/* Drops the volumes of studies neither being analysed nor among the last
- * ones looked at; their analysis (masks, numbers) stays. */
-static void
-ct_window_trim_volumes (CtWindow *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->studies));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(CtStudyItem) item = g_list_model_get_item (G_LIST_MODEL (self->studies), i);
-      CtStudyStatus status = ct_study_item_get_status (item);
-
-      if (ct_study_item_get_volume (item) != NULL
-          && status != CT_STUDY_STATUS_LOADING && status != CT_STUDY_STATUS_ANALYSING
-          && g_queue_find (&self->viewed, item) == NULL)
-        ct_study_item_set_volume (item, NULL);
-    }
-}
-
-static void
-ct_window_remember_viewed (CtWindow    *self,
-                           CtStudyItem *item)
-{
-  GList *link = g_queue_find (&self->viewed, item);
-
-  if (link != NULL)
-    {
-      g_queue_unlink (&self->viewed, link);
-      g_queue_push_head_link (&self->viewed, link);
-      return;
-    }
-  g_queue_push_head (&self->viewed, g_object_ref (item));
-  while (g_queue_get_length (&self->viewed) > MAX_KEPT_VOLUMES)
-    g_object_unref (g_queue_pop_tail (&self->viewed));
-}
-
 static void
 on_selected_study_changed (CtStudyList *list,
                            GParamSpec  *pspec,
                            CtWindow    *self)
 {
-  CtStudyItem *item = ct_study_list_get_selected (list);
+  CtStudy *item = ct_study_list_get_selected (list);
 
   if (item != NULL)
     {
-      ct_window_remember_viewed (self, item);
-      ct_window_trim_volumes (self);
+      ct_study_library_mark_viewed (self->library, item);
       /* Look at any study at once, not only after its turn came. */
       ct_job_queue_preview (self->queue, item);
     }
@@ -203,18 +162,17 @@ on_selected_study_changed (CtStudyList *list,
 
 static void
 on_study_finished (CtJobQueue  *queue,
-                   CtStudyItem *item,
+                   CtStudy *item,
                    CtWindow    *self)
 {
   ct_study_list_resort (self->study_list);
-  ct_window_trim_volumes (self);
-  ct_results_panel_set_model (self->results_panel, ct_job_queue_get_multitask (queue));
+  ct_study_library_trim_volumes (self->library);
   /* A study selected before its volume arrived shows it now. */
   ct_window_update_captions (self);
 }
 
 static void
-on_study_item_status (CtStudyItem *item,
+on_study_status (CtStudy *item,
                       GParamSpec  *pspec,
                       CtWindow    *self)
 {
@@ -224,7 +182,7 @@ on_study_item_status (CtStudyItem *item,
 
 static void
 on_cancel_requested (CtStudyList *list,
-                     CtStudyItem *item,
+                     CtStudy *item,
                      CtWindow    *self)
 {
   ct_job_queue_cancel (self->queue, item);
@@ -284,38 +242,6 @@ on_recent_changed (GSettings  *settings,
   ct_window_update_recent_menu (self);
 }
 
-/* Discovery runs on a worker thread: scanning a folder reads every DICOM
- * header. */
-static void
-discover_in_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  GPtrArray *paths = task_data;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GString) errors = g_string_new (NULL);
-
-  for (guint i = 0; i < paths->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) found = ct_study_source_discover (g_ptr_array_index (paths, i),
-                                                             cancellable, &error);
-
-      if (found == NULL)
-        {
-          g_string_append_printf (errors, "%s%s", errors->len > 0 ? "\n" : "", error->message);
-          continue;
-        }
-      for (guint j = 0; j < found->len; j++)
-        g_ptr_array_add (items, g_object_ref (g_ptr_array_index (found, j)));
-    }
-  if (items->len == 0 && errors->len > 0)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s", errors->str);
-  else
-    g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
-}
-
 static void
 ct_window_show_error (CtWindow   *self,
                       const char *primary,
@@ -334,9 +260,9 @@ discover_done (GObject      *source_object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  CtWindow *self = CT_WINDOW (source_object);
+  g_autoptr(CtWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) items = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) items = ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source_object), result, &error);
 
   if (--self->n_discoveries == 0)
     gtk_spinner_stop (self->discovery_spinner);
@@ -348,18 +274,11 @@ discover_done (GObject      *source_object,
         ct_window_show_error (self, _("No studies could be opened"), error->message);
       return;
     }
-  if (items->len == 0)
-    {
-      ct_window_show_error (self, _("No studies found"),
-                            _("The folder holds no CT series that CT Triage can read."));
-      return;
-    }
   for (guint i = 0; i < items->len; i++)
     {
-      CtStudyItem *item = g_ptr_array_index (items, i);
+      CtStudy *item = g_ptr_array_index (items, i);
 
-      g_signal_connect_object (item, "notify::status", G_CALLBACK (on_study_item_status), self, 0);
-      g_list_store_append (self->studies, item);
+      g_signal_connect_object (item, "notify::status", G_CALLBACK (on_study_status), self, 0);
       ct_job_queue_add (self->queue, item);
     }
   if (ct_study_list_get_selected (self->study_list) == NULL)
@@ -371,8 +290,7 @@ ct_window_open (CtWindow *self,
                 GFile   **files,
                 int       n_files)
 {
-  g_autoptr(GTask) task = NULL;
-  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
   g_return_if_fail (CT_IS_WINDOW (self));
 
@@ -388,10 +306,9 @@ ct_window_open (CtWindow *self,
     }
   self->n_discoveries++;
   gtk_spinner_start (self->discovery_spinner);
-  task = g_task_new (self, self->discovery_cancellable, discover_done, NULL);
-  g_task_set_source_tag (task, ct_window_open);
-  g_task_set_task_data (task, paths, (GDestroyNotify) g_ptr_array_unref);
-  g_task_run_in_thread (task, discover_in_thread);
+  g_ptr_array_add (paths, NULL);
+  ct_study_library_add_paths_async (self->library, (const char *const *) paths->pdata,
+                                    self->discovery_cancellable, discover_done, g_object_ref (self));
 }
 
 static void
@@ -462,7 +379,7 @@ action_cancel_selected (GSimpleAction *action,
                         gpointer       user_data)
 {
   CtWindow *self = user_data;
-  CtStudyItem *item = ct_study_list_get_selected (self->study_list);
+  CtStudy *item = ct_study_list_get_selected (self->study_list);
 
   if (item != NULL)
     ct_job_queue_cancel (self->queue, item);
@@ -475,9 +392,15 @@ action_toggle_sort (GSimpleAction *action,
 {
   CtWindow *self = user_data;
 
-  g_settings_set_enum (self->settings, "sort-key",
-                       ct_study_list_get_sort_key (self->study_list) == CT_STUDY_SORT_PROBABILITY
-                       ? CT_STUDY_SORT_SEVERITY : CT_STUDY_SORT_PROBABILITY);
+  /* Triage score -> probability -> severity -> triage score. */
+  static const CtStudySortKey next[] = {
+    [CT_STUDY_SORT_TRIAGE] = CT_STUDY_SORT_PROBABILITY,
+    [CT_STUDY_SORT_PROBABILITY] = CT_STUDY_SORT_SEVERITY,
+    [CT_STUDY_SORT_SEVERITY] = CT_STUDY_SORT_TRIAGE,
+  };
+  CtStudySortKey key = ct_study_list_get_sort_key (self->study_list);
+
+  g_settings_set_enum (self->settings, "sort-key", next[(guint) key < G_N_ELEMENTS (next) ? key : 0]);
 }
 
 static void
@@ -620,9 +543,8 @@ ct_window_finalize (GObject *object)
 
   g_clear_object (&self->queue);
   g_clear_object (&self->settings);
-  g_clear_object (&self->studies);
+  g_clear_object (&self->library);
   g_clear_object (&self->discovery_cancellable);
-  g_queue_clear_full (&self->viewed, g_object_unref);
 
   G_OBJECT_CLASS (ct_window_parent_class)->finalize (object);
 }
@@ -673,21 +595,21 @@ ct_window_init (CtWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APPLICATION_ID);
-  self->studies = g_list_store_new (CT_TYPE_STUDY_ITEM);
+  self->library = ct_study_library_new ();
   self->discovery_cancellable = g_cancellable_new ();
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
 
-  self->study_list = CT_STUDY_LIST (ct_study_list_new (G_LIST_MODEL (self->studies)));
+  self->study_list = CT_STUDY_LIST (ct_study_list_new (G_LIST_MODEL (self->library)));
   gtk_widget_set_vexpand (GTK_WIDGET (self->study_list), TRUE);
   gtk_box_append (GTK_BOX (self->list_box), GTK_WIDGET (self->study_list));
   g_signal_connect (self->study_list, "notify::selected-item",
                     G_CALLBACK (on_selected_study_changed), self);
   g_signal_connect (self->study_list, "cancel-requested", G_CALLBACK (on_cancel_requested), self);
-  g_signal_connect (self->studies, "items-changed", G_CALLBACK (on_studies_changed), self);
-  on_studies_changed (G_LIST_MODEL (self->studies), 0, 0, 0, self);
+  g_signal_connect (self->library, "items-changed", G_CALLBACK (on_studies_changed), self);
+  on_studies_changed (G_LIST_MODEL (self->library), 0, 0, 0, self);
 
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
     {
@@ -752,7 +674,6 @@ ct_window_new (GtkApplication *application,
   self = g_object_new (CT_TYPE_WINDOW, "application", application, NULL);
   self->queue = g_object_ref (queue);
   g_signal_connect (queue, "study-finished", G_CALLBACK (on_study_finished), self);
-  ct_results_panel_set_model (self->results_panel, ct_job_queue_get_multitask (queue));
   return self;
 }
 
@@ -776,7 +697,7 @@ GListModel *
 ct_window_get_studies (CtWindow *self)
 {
   g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
-  return G_LIST_MODEL (self->studies);
+  return G_LIST_MODEL (self->library);
 }
 
 void

@@ -26,7 +26,7 @@ void         ct_window_open                 (CtWindow *self,
 CtStudyList *ct_window_get_study_list       (CtWindow *self);
 CtSliceView *ct_window_get_view             (CtWindow   *self,
                                              CtViewPlane plane);
-/* The studies in the order they were found (GListModel of CtStudyItem). */
+/* The studies in the order they were found (GListModel of CtStudy). */
 GListModel  *ct_window_get_studies          (CtWindow *self);
 /* The sagittal view is shown on demand. */
 void         ct_window_set_show_sagittal    (CtWindow *self,

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* ct-study-export.h: a study's results as files, for the command line's
+ * --masks-out and --report (and any later export): the lung and lesion
+ * masks as NIfTI on the original grid, and the one-page PDF report
+ * (render/ct-report.h). Both need the study's volume and analysis. File
+ * names start with the study's stem: its SeriesInstanceUID, or for NIfTI
+ * input the file name without .nii(.gz). */
+#pragma once
+
+#include <glib.h>
+
+#include "ct-study.h"
+
+G_BEGIN_DECLS
+
+char     *ct_study_export_dup_stem (CtStudy *study);
+/* <stem>_lungs.nii.gz and <stem>_lesions.nii.gz in @dir (created). */
+gboolean  ct_study_export_masks    (CtStudy    *study,
+                                    const char *dir,
+                                    GError    **error);
+/* <stem>.pdf in @dir (created). */
+gboolean  ct_study_export_report   (CtStudy    *study,
+                                    const char *dir,
+                                    GError    **error);
+
+G_END_DECLS
