@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-analysis.h: the one analysis entry point (docs/architecture.md,
- * "Analysis") and its result: immutable once published, reference-counted,
+ * "The method" and "Core types") and its result: immutable once published, reference-counted,
  * carrying the identity of the two models that produced it, so that views,
  * panels, reports and the results cache read everything from the result and
  * never from the engine.

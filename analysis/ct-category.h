@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-category.h: the Moscow CT-0..CT-4 scale used by MosMedData (PAPER.md,
+/* ct-category.h: the Moscow CT-0..CT-4 scale used by MosMedData (docs/architecture.md, "The method",
  * step 6). The band limits come from a secondary source and live in ONE
  * table, in ct-category.c. ct_category_from_severity () and
  * ct_category_to_string () are declared in ct-analysis.h. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-lung-box.h: cleaning the lung network's mask and its 3-D bounding box
- * (PAPER.md, step 4), on the 2 mm network grid [n][h][w].
+ * (docs/architecture.md, "The method", step 4), on the 2 mm network grid [n][h][w].
  *
  * Which connected components count as lung (26-connectivity): the largest,
  * and every other component of at least 10 % of its voxels whose slice range

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-pipeline.c: ct_analysis_run (), PAPER.md "Pipeline at inference".
+/* ct-pipeline.c: ct_analysis_run (), docs/architecture.md, "The method".
  *
  * Grids: the volume's own grid V [nz][ny][nx] (caller's HU floats); the
  * network grid N [n][h][w] = V permuted and flipped (ct-reorient.h), never

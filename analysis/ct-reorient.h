@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-reorient.h: the mapping between a volume's voxel grid and the network
- * orientation (PAPER.md, step 1), by axis permutation and flips only.
+ * orientation (docs/architecture.md, "The method", step 1), by axis permutation and flips only.
  *
  * Network grid [n][h][w]: slices run superior -> inferior, rows anterior ->
  * posterior, columns patient right -> patient left. In LPS that is slice

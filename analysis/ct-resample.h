@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-resample.h: linear resampling along one axis and bilinear resampling of
- * 2-D slices between grids of different sizes (PAPER.md, step 2 and the way
+ * 2-D slices between grids of different sizes (docs/architecture.md, "The method", step 2 and the way
  * back in step 5).
  *
  * Both grids cover the same physical extent: n_in voxels of spacing s_in and

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-severity.h: lung separation and lesion shares (PAPER.md, step 6).
+/* ct-severity.h: lung separation and lesion shares (docs/architecture.md, "The method", step 6).
  *
  * The two lungs are told apart by 2-cluster k-means on the patient (LPS, mm)
  * coordinates of the lung-mask voxels, as the official evaluation does. The

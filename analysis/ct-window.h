@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-window.h: the network's intensity window (PAPER.md, step 3): HU clipped
+/* ct-window.h: the network's intensity window (docs/architecture.md, "The method", step 3): HU clipped
  * to [low, high] and scaled linearly to [0, 1]. */
 #pragma once
 

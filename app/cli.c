@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-triage-cli: the headless command line (ARCHITECTURE.md, "Command
- * line").
+/* ct-triage-cli: the headless command line (docs/architecture.md,
+ * "Contracts").
  *
  *   ct-triage-cli info PATH... [--verbose]
  *   ct-triage-cli analyze PATH... [--json | --csv] [--sort triage|probability|severity]

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-analyzer.h: the one orchestration of a study's analysis
- * (docs/architecture.md, "The analyzer"), used by the command line and the
+ * (docs/architecture.md, "From files to pixels"), used by the command line and the
  * window alike:
  *
  *   load the volume (from the series the scan found; no second scan)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-study-library.h: the studies that were opened, as a GListModel of
- * CtStudy in the order they were found (docs/architecture.md, "The study
- * library"). It discovers them (ct-study-scan.h: folders, files, DICOMDIRs,
+ * CtStudy in the order they were found (docs/architecture.md, "Core
+ * types"). It discovers them (ct-study-scan.h: folders, files, DICOMDIRs,
  * NIfTI; one study per CT series, each keeping its scan), remembers every
  * file it skipped and why, and keeps memory bounded: only the volumes of
  * studies being worked on or looked at last stay loaded. The work-list

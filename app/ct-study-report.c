@@ -150,7 +150,7 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
   json_builder_set_member_name (b, "cached");
   json_builder_add_boolean_value (b, a != NULL && cached);
 
-  /* Extensions beyond ARCHITECTURE.md's list; never removed or renamed. */
+  /* Extensions beyond docs/architecture.md's JSON list; never removed or renamed. */
   add_double (b, "severity_right_percent", a != NULL, a ? a->severity_right_percent : 0);
   add_double (b, "severity_left_percent", a != NULL, a ? a->severity_left_percent : 0);
   add_double (b, "triage_score", a != NULL, a ? a->triage_score : 0);

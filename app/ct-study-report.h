@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-study-report.h: the work list as text, for a list of CtStudy in
- * triage order: the JSON array of docs/architecture.md ("Command line"),
+ * triage order: the JSON array of docs/architecture.md ("Contracts"),
  * CSV and a readable table. priority_rank is the position in the list.
  * Fields that need an analysis are null when there is none; the shape never
  * changes. */

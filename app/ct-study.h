@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-study.h: one study of the work list: one CT series, from discovery to
- * its analysis (docs/architecture.md, "The study"). The command line and the
+ * its analysis (docs/architecture.md, "Core types"). The command line and the
  * window use the same record:
  *
  *   - what the scan found (CtSeriesInfo: files, headers, identifiers), kept

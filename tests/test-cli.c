@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-triage-cli as a user runs it: exit codes, the JSON contract of
- * ARCHITECTURE.md (parsed with json-glib), CSV, info, and with the reduced
+ * docs/architecture.md (parsed with json-glib), CSV, info, and with the reduced
  * fixture networks the analysis fields, --masks-out, --report and the results
  * cache (a second run is cached with identical numbers; --no-cache, a changed
  * file and a damaged cache file analyse again). */

@@ -459,7 +459,7 @@ test_mac_count (void)
   g_assert_no_error (error);
   g_assert_cmpfloat (ct_net_structure_count_macs (&s, 3, 5), ==, 4827.0);
 
-  /* the paper's multitask network at a 150 x 120 crop: ~0.45 GMAC per slice (PAPER.md) */
+  /* the paper's multitask network at a 150 x 120 crop: ~0.45 GMAC per slice (docs/networks.md) */
   ct_net_structure_init_default (&s, CT_MODEL_MULTITASK_SPATIAL);
   g_assert_cmpfloat (ct_net_structure_count_macs (&s, 150, 120) / 1e9, >, 0.44);
   g_assert_cmpfloat (ct_net_structure_count_macs (&s, 150, 120) / 1e9, <, 0.48);
