@@ -702,14 +702,23 @@ ct_analyzer_analyze_async (CtAnalyzer         *self,
   run_in_background (self, study, FALSE, cancellable, ct_analyzer_analyze_async, callback, user_data);
 }
 
+static gboolean
+finish_background (CtAnalyzer   *self,
+                   GAsyncResult *result,
+                   gpointer      source_tag,
+                   GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 ct_analyzer_analyze_finish (CtAnalyzer   *self,
                             GAsyncResult *result,
                             GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ct_analyzer_analyze_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_background (self, result, ct_analyzer_analyze_async, error);
 }
 
 void
@@ -729,7 +738,5 @@ ct_analyzer_load_finish (CtAnalyzer   *self,
                          GAsyncResult *result,
                          GError      **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ct_analyzer_load_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_background (self, result, ct_analyzer_load_async, error);
 }

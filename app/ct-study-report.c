@@ -70,15 +70,41 @@ add_strings (JsonBuilder *b, const char *name, GPtrArray *values)
   json_builder_end_array (b);
 }
 
+/* What the JSON and the CSV read of one study. */
+typedef struct
+{
+  const CtAnalysis *analysis;    /* may be NULL */
+  gboolean loaded;
+  const double *spacing;
+  gboolean cached;
+  double load_ms, cache_ms;
+  double total_ms;               /* load, then the analysis (or the cache lookup instead) */
+  GPtrArray *warnings;
+} StudyFacts;
+
+static StudyFacts
+study_facts (CtStudy *study)
+{
+  StudyFacts f = { 0 };
+
+  f.analysis = ct_study_get_analysis (study);
+  f.loaded = ct_study_get_loaded (study);
+  f.spacing = ct_study_get_spacing (study);
+  f.cached = f.analysis != NULL && ct_study_get_cached (study);
+  f.load_ms = ct_study_get_load_ms (study);
+  f.cache_ms = ct_study_get_cache_ms (study);
+  f.total_ms = f.load_ms + (f.analysis == NULL ? 0 : f.cached ? f.cache_ms : f.analysis->timing_total_ms);
+  f.warnings = ct_study_get_warnings (study);
+  return f;
+}
+
 static void
 add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
 {
-  const CtAnalysis *a = ct_study_get_analysis (r);
-  gboolean loaded = ct_study_get_loaded (r);
-  const double *spacing = ct_study_get_spacing (r);
-  gboolean cached = ct_study_get_cached (r);
-  double load_ms = ct_study_get_load_ms (r), cache_ms = ct_study_get_cache_ms (r);
-  GPtrArray *warnings = ct_study_get_warnings (r);
+  StudyFacts f = study_facts (r);
+  const CtAnalysis *a = f.analysis;
+  gboolean loaded = f.loaded;
+  const double *spacing = f.spacing;
 
   json_builder_begin_object (b);
   add_string (b, "path", ct_study_get_path (r));
@@ -138,17 +164,17 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
 
   json_builder_set_member_name (b, "timing_ms");
   json_builder_begin_object (b);
-  add_double (b, "load", loaded, load_ms);
+  add_double (b, "load", loaded, f.load_ms);
   add_double (b, "lungs", a != NULL, a ? a->timing_lungs_ms : 0);
   add_double (b, "lesions", a != NULL, a ? a->timing_lesions_ms : 0);
   /* The analysis that produced the numbers (for a cached result: the
    * original run); "cache" is this run's lookup instead of it. */
   add_double (b, "analysis", a != NULL, a ? a->timing_total_ms : 0);
-  add_double (b, "cache", a != NULL && cached, cache_ms);
-  add_double (b, "total", loaded, load_ms + (a == NULL ? 0 : cached ? cache_ms : a->timing_total_ms));
+  add_double (b, "cache", f.cached, f.cache_ms);
+  add_double (b, "total", loaded, f.total_ms);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "cached");
-  json_builder_add_boolean_value (b, a != NULL && cached);
+  json_builder_add_boolean_value (b, f.cached);
 
   /* Extensions beyond docs/architecture.md's JSON list; never removed or renamed. */
   add_double (b, "severity_right_percent", a != NULL, a ? a->severity_right_percent : 0);
@@ -173,7 +199,7 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
     json_builder_add_null_value (b);
   add_string (b, "analysis_note", ct_study_get_analysis_note (r));
   add_string (b, "series_description", ct_study_get_description (r));
-  add_strings (b, "warnings", warnings);
+  add_strings (b, "warnings", f.warnings);
   add_string (b, "disclaimer", CT_DISCLAIMER);
   json_builder_end_object (b);
 }
@@ -242,12 +268,11 @@ ct_study_report_to_csv (GPtrArray *results)
   for (guint i = 0; i < results->len; i++)
     {
       CtStudy *r = g_ptr_array_index (results, i);
-      const CtAnalysis *a = ct_study_get_analysis (r);
-      gboolean loaded = ct_study_get_loaded (r);
-      const double *spacing = ct_study_get_spacing (r);
-      gboolean cached = ct_study_get_cached (r);
-      double load_ms = ct_study_get_load_ms (r), cache_ms = ct_study_get_cache_ms (r);
-      GPtrArray *warnings = ct_study_get_warnings (r);
+      StudyFacts f = study_facts (r);
+      const CtAnalysis *a = f.analysis;
+      gboolean loaded = f.loaded;
+      const double *spacing = f.spacing;
+      GPtrArray *warnings = f.warnings;
       g_autofree char *rank = g_strdup_printf ("%u", i + 1);
       g_autofree char *slices = loaded ? g_strdup_printf ("%d", ct_study_get_slices (r)) : NULL;
       g_autofree char *rows = loaded ? g_strdup_printf ("%d", ct_study_get_rows (r)) : NULL;
@@ -265,11 +290,10 @@ ct_study_report_to_csv (GPtrArray *results)
       g_autofree char *score = format_number (a != NULL, a ? a->triage_score : 0, "%.4f");
       g_auto (GStrv) flags = a ? ct_study_report_quality_names (a->quality) : NULL;
       g_autofree char *flag_text = flags ? g_strjoinv (";", flags) : NULL;
-      g_autofree char *load = format_number (loaded, load_ms, "%.1f");
+      g_autofree char *load = format_number (loaded, f.load_ms, "%.1f");
       g_autofree char *lungs_ms = format_number (a != NULL, a ? a->timing_lungs_ms : 0, "%.1f");
       g_autofree char *lesions_ms = format_number (a != NULL, a ? a->timing_lesions_ms : 0, "%.1f");
-      g_autofree char *total = format_number (loaded, load_ms + (a == NULL ? 0 : cached ? cache_ms
-                                                                                 : a->timing_total_ms), "%.1f");
+      g_autofree char *total = format_number (loaded, f.total_ms, "%.1f");
       g_autofree char *warning_text = NULL;
 
       g_ptr_array_add (warnings, NULL);
