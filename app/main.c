@@ -56,9 +56,11 @@ check_settings_schema (GError **error)
     return TRUE;
   data_dir = ct_install_paths_get_data_dir ();
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-               _("The settings schema %s is not installed. Compile it with "
-                 "\u201cglib-compile-schemas %s/glib-2.0/schemas\u201d, or run an "
-                 "uninstalled build through \u201cmeson devenv\u201d."),
+               /* ASCII only: this is printed before any window, often in
+                * the C locale, where curly quotes become "?". */
+               _("The settings schema %s is not installed. Compile it with: "
+                 "glib-compile-schemas %s/glib-2.0/schemas (or run an "
+                 "uninstalled build through meson devenv)"),
                APPLICATION_ID, data_dir);
   return FALSE;
 }
