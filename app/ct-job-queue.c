@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ct-error.h"
+#include "ct-install-paths.h"
 #include "ct-job-queue.h"
 
 #define LUNGS_MODEL_FILE CT_ANALYZER_LUNGS_MODEL_FILE
@@ -297,32 +298,8 @@ ct_job_queue_preview (CtJobQueue *self,
   ct_analyzer_load_async (self->analyzer, study, cancellable, preview_done, preview);
 }
 
-static gboolean
-model_dir_has_models (const char *dir)
-{
-  g_autofree char *path = g_build_filename (dir, LUNGS_MODEL_FILE, NULL);
-
-  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
-}
-
 char *
 ct_job_queue_find_model_dir (void)
 {
-  const char *env = g_getenv ("CT_TRIAGE_MODEL_DIR");
-  g_autofree char *source_models = NULL;
-  g_autofree char *installed_models = NULL;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-
-  /* The source tree first: a developer's uninstalled run must not pick up
-   * an older installed copy. */
-  source_models = g_build_filename (CT_TRIAGE_SOURCE_DIR, "resources", "models", NULL);
-  if (model_dir_has_models (source_models))
-    return g_steal_pointer (&source_models);
-  installed_models = g_build_filename (CT_TRIAGE_PKGDATADIR, "models", NULL);
-  if (model_dir_has_models (installed_models))
-    return g_steal_pointer (&installed_models);
-  /* Neither has them: name the installed folder in the error the user sees. */
-  return g_steal_pointer (&installed_models);
+  return ct_install_paths_find_model_dir (g_getenv ("CT_TRIAGE_MODEL_DIR"));
 }

@@ -8,25 +8,61 @@
 #include <glib/gi18n.h>
 
 #include "ct-application.h"
+#include "ct-install-paths.h"
 
-/* Run from the build folder (uninstalled), use the schema and the
- * translations compiled there. */
+/* Translations and the settings schema. Installed, they are beside the
+ * program (a DESTDIR-staged or moved install) or at the configured prefix;
+ * uninstalled runs (meson devenv, build-aux/run, the tests) point
+ * CT_TRIAGE_LOCALE_DIR and GSETTINGS_SCHEMA_DIR at the build folder, so the
+ * program itself never knows that folder. */
 static void
-use_build_folder_when_uninstalled (void)
+find_data_folders (void)
 {
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *exe_dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
-  g_autofree char *schema_dir = g_build_filename (CT_TRIAGE_BUILD_DIR, "resources", NULL);
-  g_autofree char *locale_dir = g_build_filename (CT_TRIAGE_BUILD_DIR, "po", NULL);
+  const char *locale_env = g_getenv ("CT_TRIAGE_LOCALE_DIR");
+  g_autofree char *locale_dir = NULL;
+  g_autofree char *data_dir = ct_install_paths_get_data_dir ();
 
-  if (exe_dir == NULL || !g_str_equal (exe_dir, CT_TRIAGE_BUILD_DIR))
-    {
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-      return;
-    }
-  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
-    g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
+  if (locale_env != NULL && *locale_env != '\0')
+    locale_dir = g_strdup (locale_env);
+  else
+    locale_dir = ct_install_paths_get_locale_dir ();
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+
+  /* GSettings looks in $XDG_DATA_DIRS only, which knows the configured
+   * prefix at best: a moved install has to name its own schemas. */
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL && !g_str_equal (data_dir, CT_TRIAGE_DATADIR))
+    {
+      g_autofree char *schema_dir = g_build_filename (data_dir, "glib-2.0", "schemas", NULL);
+      g_autofree char *compiled = g_build_filename (schema_dir, "gschemas.compiled", NULL);
+
+      if (g_file_test (compiled, G_FILE_TEST_IS_REGULAR))
+        g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
+    }
+}
+
+/* g_settings_new () aborts when the schema is missing (an install whose
+ * post-install step did not run, an uninstalled run outside meson devenv):
+ * say what is missing instead of crashing. */
+static gboolean
+check_settings_schema (GError **error)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autofree char *data_dir = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema != NULL)
+    return TRUE;
+  data_dir = ct_install_paths_get_data_dir ();
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               /* ASCII only: this is printed before any window, often in
+                * the C locale, where curly quotes become "?". */
+               _("The settings schema %s is not installed. Compile it with: "
+                 "glib-compile-schemas %s/glib-2.0/schemas (or run an "
+                 "uninstalled build through meson devenv)"),
+               APPLICATION_ID, data_dir);
+  return FALSE;
 }
 
 int
@@ -34,13 +70,19 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(CtApplication) application = NULL;
+  g_autoptr(GError) error = NULL;
 
   setlocale (LC_ALL, "");
-  use_build_folder_when_uninstalled ();
+  find_data_folders ();
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
   g_set_application_name (_("CT Triage"));
+  if (!check_settings_schema (&error))
+    {
+      g_printerr ("ct-triage: %s\n", error->message);
+      return 1;
+    }
   application = ct_application_new ();
   return g_application_run (G_APPLICATION (application), argc, argv);
 }

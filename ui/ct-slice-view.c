@@ -13,8 +13,6 @@
 #define CLICK_SLOP 4.0
 #define ZOOM_MIN 0.5
 #define ZOOM_MAX 16.0
-/* Frames further apart than this are not part of one continuous scroll. */
-#define FRAME_GAP_US 250000
 
 struct _CtSliceView
 {
@@ -43,14 +41,6 @@ struct _CtSliceView
   double drag_start_pan_x, drag_start_pan_y;
   double drag_start_width, drag_start_level;
   gboolean drag_moved;
-
-  /* Frame statistics. */
-  guint n_draws;
-  double draw_sum_ms, draw_max_ms;
-  gint64 last_frame_time_us;
-  gint64 last_frame_counter;
-  guint n_frames;
-  double frame_sum_ms, frame_max_ms;
 };
 
 G_DEFINE_FINAL_TYPE (CtSliceView, ct_slice_view, GTK_TYPE_WIDGET)
@@ -130,30 +120,6 @@ ct_slice_view_update_layout (CtSliceView *self)
 }
 
 static void
-ct_slice_view_record_frame (CtSliceView *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  gint64 frame_time, counter;
-
-  if (clock == NULL)
-    return;
-  frame_time = gdk_frame_clock_get_frame_time (clock);
-  counter = gdk_frame_clock_get_frame_counter (clock);
-  if (counter == self->last_frame_counter)
-    return;
-  if (self->last_frame_time_us != 0 && frame_time - self->last_frame_time_us < FRAME_GAP_US)
-    {
-      double interval_ms = (frame_time - self->last_frame_time_us) / 1000.0;
-
-      self->n_frames++;
-      self->frame_sum_ms += interval_ms;
-      self->frame_max_ms = MAX (self->frame_max_ms, interval_ms);
-    }
-  self->last_frame_time_us = frame_time;
-  self->last_frame_counter = counter;
-}
-
-static void
 ct_slice_view_snapshot (GtkWidget   *widget,
                         GtkSnapshot *snapshot)
 {
@@ -161,8 +127,6 @@ ct_slice_view_snapshot (GtkWidget   *widget,
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   cairo_t *cr;
-  gint64 start;
-  double elapsed_ms;
 
   if (width <= 0 || height <= 0)
     return;
@@ -176,16 +140,9 @@ ct_slice_view_snapshot (GtkWidget   *widget,
       return;
     }
 
-  start = g_get_monotonic_time ();
   ct_slice_view_update_layout (self);
   ct_slice_renderer_draw (self->renderer, cr, width, height, &self->layout);
   cairo_destroy (cr);
-  elapsed_ms = (g_get_monotonic_time () - start) / 1000.0;
-
-  self->n_draws++;
-  self->draw_sum_ms += elapsed_ms;
-  self->draw_max_ms = MAX (self->draw_max_ms, elapsed_ms);
-  ct_slice_view_record_frame (self);
 }
 
 static void
@@ -380,16 +337,6 @@ ct_slice_view_dispose (GObject *object)
 {
   CtSliceView *self = CT_SLICE_VIEW (object);
 
-  if (g_getenv ("CT_TRIAGE_FRAME_STATS") != NULL && self->n_draws > 0)
-    {
-      CtFrameStats stats;
-
-      ct_slice_view_get_frame_stats (self, &stats);
-      g_printerr ("%s view: %u draws, %.2f ms mean, %.2f ms worst; %u frames, %.2f ms mean interval, %.2f ms worst\n",
-                  ct_view_plane_get_name (self->plane), stats.n_draws, stats.draw_mean_ms,
-                  stats.draw_max_ms, stats.n_frames, stats.frame_interval_mean_ms,
-                  stats.frame_interval_max_ms);
-    }
   ct_slice_view_set_study (self, NULL);
   g_clear_pointer (&self->renderer, ct_slice_renderer_free);
 
@@ -486,7 +433,6 @@ ct_slice_view_init (CtSliceView *self)
   self->show_overlays = TRUE;
   self->lesion_opacity = 0.4;
   ct_window_preset_get (CT_WINDOW_PRESET_LUNG, &self->window_width, &self->window_level);
-  self->last_frame_counter = -1;
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
@@ -729,31 +675,4 @@ ct_slice_view_reset_zoom (CtSliceView *self)
   self->zoom = 1.0;
   self->pan_x = self->pan_y = 0;
   gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-void
-ct_slice_view_get_frame_stats (CtSliceView  *self,
-                               CtFrameStats *out_stats)
-{
-  g_return_if_fail (CT_IS_SLICE_VIEW (self));
-  g_return_if_fail (out_stats != NULL);
-
-  out_stats->n_draws = self->n_draws;
-  out_stats->draw_mean_ms = self->n_draws > 0 ? self->draw_sum_ms / self->n_draws : 0;
-  out_stats->draw_max_ms = self->draw_max_ms;
-  out_stats->n_frames = self->n_frames;
-  out_stats->frame_interval_mean_ms = self->n_frames > 0 ? self->frame_sum_ms / self->n_frames : 0;
-  out_stats->frame_interval_max_ms = self->frame_max_ms;
-}
-
-void
-ct_slice_view_reset_frame_stats (CtSliceView *self)
-{
-  g_return_if_fail (CT_IS_SLICE_VIEW (self));
-
-  self->n_draws = 0;
-  self->draw_sum_ms = self->draw_max_ms = 0;
-  self->n_frames = 0;
-  self->frame_sum_ms = self->frame_max_ms = 0;
-  self->last_frame_time_us = 0;
 }

@@ -58,21 +58,4 @@ gboolean     ct_slice_view_get_layout         (CtSliceView   *self,
                                                CtSliceLayout *out_layout);
 void         ct_slice_view_reset_zoom         (CtSliceView *self);
 
-/* Frame statistics since the last reset: snapshots drawn, mean and worst
- * time spent drawing one (ms), and the mean and worst interval between
- * frames of the frame clock while the slice kept changing (ms). */
-typedef struct
-{
-  guint n_draws;
-  double draw_mean_ms;
-  double draw_max_ms;
-  guint n_frames;
-  double frame_interval_mean_ms;
-  double frame_interval_max_ms;
-} CtFrameStats;
-
-void         ct_slice_view_get_frame_stats    (CtSliceView  *self,
-                                               CtFrameStats *out_stats);
-void         ct_slice_view_reset_frame_stats  (CtSliceView *self);
-
 G_END_DECLS
