@@ -19,7 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "ct-analyzer.h"
-#include "ct-job-queue.h"
+#include "ct-install-paths.h"
 #include "ct-nifti.h"
 #include "ct-series-loader.h"
 #include "ct-study-export.h"
@@ -28,6 +28,16 @@
 #include "ct-study-scan.h"
 
 #define EXIT_USAGE 2
+
+/* The documented variables (README, "Command line"), read here only: the
+ * libraries take them as options. */
+static const char *
+nonempty_env (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? value : NULL;
+}
 
 static int
 usage_error (GOptionContext *context, const char *message)
@@ -258,10 +268,11 @@ run_analyze (int argc, char **argv)
 
   explicit_dir = model_dir != NULL;
   if (!explicit_dir)
-    model_dir = ct_job_queue_find_model_dir ();
+    model_dir = ct_install_paths_find_model_dir (g_getenv ("CT_TRIAGE_MODEL_DIR"));
   analyzer = ct_analyzer_new (model_dir);
   ct_analyzer_set_n_threads (analyzer, n_threads);
-  ct_analyzer_set_cache (analyzer, !no_cache, NULL);
+  /* NULL or empty: the cache's default folder. */
+  ct_analyzer_set_cache (analyzer, !no_cache, nonempty_env ("CT_TRIAGE_CACHE_DIR"));
   ct_analyzer_set_warning_func (analyzer, print_warning, NULL);
   if (no_analysis)
     analysis_note = g_strdup ("--no-analysis: loaded only");
@@ -316,8 +327,13 @@ run_analyze (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  g_autofree char *locale_dir = NULL;
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Uninstalled runs point CT_TRIAGE_LOCALE_DIR at the build folder. */
+  locale_dir = nonempty_env ("CT_TRIAGE_LOCALE_DIR") != NULL ? g_strdup (nonempty_env ("CT_TRIAGE_LOCALE_DIR"))
+                                                             : ct_install_paths_get_locale_dir ();
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -4,10 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ct-error.h"
-#include "ct-install-paths.h"
 #include "ct-job-queue.h"
-
-#define LUNGS_MODEL_FILE CT_ANALYZER_LUNGS_MODEL_FILE
 
 struct _CtJobQueue
 {
@@ -296,10 +293,4 @@ ct_job_queue_preview (CtJobQueue *self,
   g_weak_ref_init (&preview->queue, self);
   preview->study = g_object_ref (study);
   ct_analyzer_load_async (self->analyzer, study, cancellable, preview_done, preview);
-}
-
-char *
-ct_job_queue_find_model_dir (void)
-{
-  return ct_install_paths_find_model_dir (g_getenv ("CT_TRIAGE_MODEL_DIR"));
 }

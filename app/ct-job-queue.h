@@ -36,9 +36,4 @@ void        ct_job_queue_cancel_all      (CtJobQueue *self);
 gboolean    ct_job_queue_get_busy        (CtJobQueue *self);
 guint       ct_job_queue_get_n_pending   (CtJobQueue *self);
 
-/* The default locations of the shipped models: $CT_TRIAGE_MODEL_DIR, the
- * source tree's resources/models when run uninstalled, else the installed
- * data folder. */
-char       *ct_job_queue_find_model_dir  (void);
-
 G_END_DECLS

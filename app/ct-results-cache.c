@@ -160,10 +160,6 @@ is_damaged_code (int code)
 char *
 ct_results_cache_dup_default_dir (void)
 {
-  const char *env = g_getenv ("CT_TRIAGE_CACHE_DIR");
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
   return g_build_filename (g_get_user_cache_dir (), "ct-triage", NULL);
 }
 

@@ -10,8 +10,9 @@
  * (for NIfTI: the file's). A development build that changes the pipeline
  * without a new version must be run with the cache off.
  *
- * The file is $CT_TRIAGE_CACHE_DIR/results.sqlite, else
- * g_get_user_cache_dir ()/ct-triage/results.sqlite. WAL journal and a busy
+ * The file is <dir>/results.sqlite, the folder given to
+ * ct_results_cache_open (), by default g_get_user_cache_dir ()/ct-triage
+ * (the entry points let $CT_TRIAGE_CACHE_DIR override it). WAL journal and a busy
  * timeout let the GUI and command lines use it at once. A file that is not a
  * database (or is damaged) is moved aside to results.sqlite.corrupt and a
  * new one is started; ct_results_cache_get_recovery_note () then says so, for
@@ -32,7 +33,7 @@ G_BEGIN_DECLS
 
 typedef struct _CtResultsCache CtResultsCache;
 
-/* The folder the cache lives in (owned string). */
+/* The folder the cache lives in by default (owned string). */
 char           *ct_results_cache_dup_default_dir      (void);
 
 /* Opens (creating it and its folder) @dir/results.sqlite; @dir NULL means

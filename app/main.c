@@ -83,6 +83,13 @@ main (int   argc,
       g_printerr ("ct-triage: %s\n", error->message);
       return 1;
     }
-  application = ct_application_new ();
+  {
+    /* The documented variables (README): CT_TRIAGE_MODEL_DIR overrides the
+     * installed models, CT_TRIAGE_CACHE_DIR the results cache's folder. */
+    const char *cache_env = g_getenv ("CT_TRIAGE_CACHE_DIR");
+    g_autofree char *model_dir = ct_install_paths_find_model_dir (g_getenv ("CT_TRIAGE_MODEL_DIR"));
+
+    application = ct_application_new (model_dir, cache_env != NULL && *cache_env != '\0' ? cache_env : NULL);
+  }
   return g_application_run (G_APPLICATION (application), argc, argv);
 }

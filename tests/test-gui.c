@@ -1074,7 +1074,8 @@ main (int   argc,
   fixture.shipped_models = g_file_test (shipped, G_FILE_TEST_EXISTS);
   write_studies ();
 
-  fixture.application = ct_application_new ();
+  /* The test environment's cache folder, never the user's. */
+  fixture.application = ct_application_new (NULL, g_getenv ("CT_TRIAGE_CACHE_DIR"));
   g_assert_true (g_application_register (G_APPLICATION (fixture.application), NULL, NULL));
   {
     g_autofree char *lungs_path = NULL;

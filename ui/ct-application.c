@@ -11,6 +11,8 @@ struct _CtApplication
   GtkApplication parent_instance;
 
   CtJobQueue *queue;
+  char *model_dir;
+  char *cache_dir;
   gboolean held;
 };
 
@@ -121,7 +123,6 @@ ct_application_startup (GApplication *application)
 {
   CtApplication *self = CT_APPLICATION (application);
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-  g_autofree char *model_dir = ct_job_queue_find_model_dir ();
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "win.open", { "<Primary>o", NULL } },
     { "app.quit", { "<Primary>q", NULL } },
@@ -143,8 +144,9 @@ ct_application_startup (GApplication *application)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
   {
-    g_autoptr(CtAnalyzer) analyzer = ct_analyzer_new (model_dir);
+    g_autoptr(CtAnalyzer) analyzer = ct_analyzer_new (self->model_dir);
 
+    ct_analyzer_set_cache (analyzer, TRUE, self->cache_dir);
     self->queue = ct_job_queue_new (analyzer);
   }
   g_signal_connect (self->queue, "notify::busy", G_CALLBACK (on_queue_busy), self);
@@ -169,6 +171,8 @@ ct_application_finalize (GObject *object)
   CtApplication *self = CT_APPLICATION (object);
 
   g_clear_object (&self->queue);
+  g_free (self->model_dir);
+  g_free (self->cache_dir);
 
   G_OBJECT_CLASS (ct_application_parent_class)->finalize (object);
 }
@@ -192,13 +196,18 @@ ct_application_init (CtApplication *self)
 }
 
 CtApplication *
-ct_application_new (void)
+ct_application_new (const char *model_dir,
+                    const char *cache_dir)
 {
-  return g_object_new (CT_TYPE_APPLICATION,
-                       "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE,
-                       "resource-base-path", "/org/cttriage/CtTriage",
-                       NULL);
+  CtApplication *self = g_object_new (CT_TYPE_APPLICATION,
+                                      "application-id", APPLICATION_ID,
+                                      "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE,
+                                      "resource-base-path", "/org/cttriage/CtTriage",
+                                      NULL);
+
+  self->model_dir = g_strdup (model_dir);
+  self->cache_dir = g_strdup (cache_dir);
+  return self;
 }
 
 CtJobQueue *

@@ -13,7 +13,12 @@ G_BEGIN_DECLS
 #define CT_TYPE_APPLICATION (ct_application_get_type ())
 G_DECLARE_FINAL_TYPE (CtApplication, ct_application, CT, APPLICATION, GtkApplication)
 
-CtApplication *ct_application_new       (void);
+/* @model_dir holds the two weights files (NULL: none found, every study
+ * then says so); @cache_dir is the results cache's folder (NULL: its
+ * default). The entry point decides both; nothing here reads the
+ * environment. */
+CtApplication *ct_application_new       (const char *model_dir,
+                                         const char *cache_dir);
 CtJobQueue    *ct_application_get_queue (CtApplication *self);
 
 G_END_DECLS
