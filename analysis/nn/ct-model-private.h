@@ -87,6 +87,7 @@ struct _CtModel
   CtNetWeights    weights;
   GPtrArray      *allocations;      /* every float array above, freed with the model */
   GMutex          planes_lock;      /* packing weight forms on demand */
+  CtNnOptions     options;          /* loaded with (ct_model_load_with_options) */
 };
 
 /* Packs the forms of every block a call with this many blocked levels runs
@@ -95,63 +96,35 @@ struct _CtModel
  * before running the network; thread-safe. */
 void ct_model_ensure_forms (CtModel *self, int blocked_levels);
 
-typedef enum
-{
-  CT_MODEL_ENGINE_OPTIMIZED,
-  CT_MODEL_ENGINE_REFERENCE,
-} CtModelEngine;
-
-/* Loads from bytes already in memory (the test's seeded full-width models). */
+/* Loads from bytes already in memory (the test's seeded full-width models);
+ * options NULL: the defaults. */
 CtModel *ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name,
-                                   GError **error);
+                                   const CtNnOptions *options, GError **error);
 
-/* The forward passes behind ct_model_run_lungs/_multitask with an explicit
- * engine. For the lungs network out_study/out_has may be NULL. */
-gboolean ct_model_run_engine (CtModel *self, CtModelEngine engine,
-                              const float *input, int n, int h, int w,
-                              float *out_probability, double *out_study_probability,
-                              gboolean *out_has_probability, int n_threads,
-                              CtModelProgressFunc progress, gpointer user_data, GError **error);
+/* The forward passes behind ct_model_run_lungs/_multitask with the
+ * options of this call (NULL: the model's), so that one loaded model runs
+ * every path (tests, benchmarks): options->use_reference picks the naive
+ * pass; the fields read at load (the Winograd thresholds) are ignored here,
+ * the model's forms were decided by its own copy. For the lungs network
+ * out_study/out_has may be NULL. Invalid options: FALSE with
+ * CT_ERROR_FAILED. */
+gboolean ct_model_run_with_options (CtModel *self, const CtNnOptions *options,
+                                    const float *input, int n, int h, int w,
+                                    float *out_probability, double *out_study_probability,
+                                    gboolean *out_has_probability, int n_threads,
+                                    CtModelProgressFunc progress, gpointer user_data,
+                                    GError **error);
 
 gboolean ct_nn_forward_reference (CtModel *self, const float *input, int n, int h, int w,
                                   float *out_probability, double *out_study_probability,
                                   gboolean *out_has_probability, int n_threads,
                                   CtModelProgressFunc progress, gpointer user_data,
                                   GError **error);
-gboolean ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
+gboolean ct_nn_forward_optimized (CtModel *self, const CtNnOptions *options,
+                                  const float *input, int n, int h, int w,
                                   float *out_probability, double *out_study_probability,
                                   gboolean *out_has_probability, int n_threads,
                                   CtModelProgressFunc progress, gpointer user_data,
                                   GError **error);
-
-/* Channels (input for conv1, output for conv2) from which a 3x3
- * convolution outside the bridge runs by Winograd F(2x2,3x3): with scalar
- * transforms it pays only where the transforms are cheap against the GEMM,
- * at 128 and 256 channels (levels 4-5: -18 to -40 % there; measured slower
- * at 16-64 channels and in the bridge; docs/performance.md). The
- * environment variable CT_NN_WINOGRAD_MIN_CHANNELS overrides it when the
- * model is loaded (experiments, tests). */
-#define CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS 128
-
-/* Slices per batch of the optimized path (bounds memory): the levels from
- * CT_NN_DEEP_FROM_LEVEL down run on the whole batch, the levels above it by
- * sub-batches of CT_NN_TOP_BATCH_SLICES (their tensors, up to 1 MB per slice
- * and channel group, stay small); CT_NN_BATCH, CT_NN_TOP_BATCH and
- * CT_NN_DEEP_FROM in the environment override them (measurements). Chosen
- * by measurement (docs/performance.md). */
-#define CT_NN_BATCH_SLICES 16
-#define CT_NN_TOP_BATCH_SLICES 4
-#define CT_NN_DEEP_FROM_LEVEL 3
-
-/* Levels from the top that run in the blocked pixel-major layout of
- * ct-nn-c8.h when their channel counts allow (multiples of 8, at most
- * CT_C8_MAX_CHANNELS; level 0 exactly 8); CT_NN_BLOCKED_LEVELS in the
- * environment overrides it (0: all channel-major). Chosen by measurement
- * (docs/performance.md). */
-#define CT_NN_BLOCKED_LEVELS CT_NET_MAX_LEVELS
-/* Input channels from which a blocked convolution runs by Winograd, and
- * the widest blocks whose Winograd uses 4 x 4 output tiles (ct-model.c). */
-#define CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS 16
-#define CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS 128
 
 G_END_DECLS

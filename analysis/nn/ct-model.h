@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "ct-nn-options.h"
+
 G_BEGIN_DECLS
 
 typedef struct _CtModel CtModel;
@@ -19,7 +21,14 @@ typedef enum
  * done slices out of total. Return FALSE to cancel (-> CT_ERROR_CANCELLED). */
 typedef gboolean (*CtModelProgressFunc) (int slices_done, int slices_total, gpointer user_data);
 
+/* ct_model_load: with the default engine options. _with_options: the
+ * model keeps a copy of options (NULL: the defaults); the forms its
+ * weights take are decided from it here, the rest is read on every call.
+ * Invalid options: NULL with CT_ERROR_FAILED. */
 CtModel            *ct_model_load             (const char *path, GError **error);
+CtModel            *ct_model_load_with_options (const char *path, const CtNnOptions *options,
+                                               GError **error);
+const CtNnOptions  *ct_model_get_options      (CtModel *self); /* the model's copy */
 CtModel            *ct_model_ref              (CtModel *self);
 void                ct_model_unref            (CtModel *self);
 CtModelArchitecture ct_model_get_architecture (CtModel *self);

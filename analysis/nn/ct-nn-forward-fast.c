@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* ct-nn-forward-fast.c: the optimized forward pass. Slices are processed in
- * batches of at most CT_NN_BATCH_SLICES; the deep levels (from
- * CT_NN_DEEP_FROM_LEVEL) run on the whole batch in channel-major layout
+ * batches of at most CtNnOptions.batch_slices; the deep levels (from
+ * deep_from_level) run on the whole batch in channel-major layout
  * [C][slices][H][W], so that their low resolution still gives the GEMM
- * enough columns, the levels above by sub-batches of CT_NN_TOP_BATCH_SLICES
+ * enough columns, the levels above by sub-batches of top_batch_slices
  * (see run_batch). With at least two slices per thread, each thread runs
  * whole batches with a plan of its own ("teams"; no synchronisation inside a
  * batch); otherwise the threads share every layer. Every buffer is planned
@@ -24,7 +24,7 @@
  * weights' forms for each layout are packed when a call first needs them
  * (ct_model_ensure_forms). Moving a level between a sub-batch and the
  * whole batch is the same copy in either layout (per channel block of 8
- * instead of per channel). CT_NN_BLOCKED_LEVELS=N in the environment
+ * instead of per channel). CtNnOptions.blocked_levels = N
  * limits the blocked levels to the top N (0: all channel-major, the path
  * for planes wider than CT_C8_MAX_WIDTH; side-by-side measurements, tests). */
 #include "ct-model-private.h"
@@ -39,30 +39,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Per-layer timing (CT_NN_PROFILE=1 in the environment, read once per
- * call): every step of a batch is timed with the monotonic clock and summed
- * by its position in the batch's sequence of steps (the same sequence for
- * every batch); the table goes to stderr at the end of the call. The clock
- * is the process CPU time (all threads, spinning included), which a machine
- * loaded by other jobs distorts far less than wall time. Only with a single
- * team (one thread, or threads sharing each layer); costs nothing when off. Used by tools/bench-nn (docs/performance.md). */
-#define PROFILE_MAX_STEPS 1024
-
-typedef struct
-{
-  char   name[48];
-  double seconds;
-  double macs;        /* multiply-accumulates of the step, per batch */
-} ProfileStep;
-
-typedef struct
-{
-  ProfileStep steps[PROFILE_MAX_STEPS];
-  int         n_steps;
-  int         cursor;   /* position in the current batch */
-  double      t_last;
-} Profile;
-
+/* Per-step timing (CtNnOptions.profile): every step of a batch is timed
+ * with the process CPU clock and handed to the hook with its position in
+ * the batch's sequence of steps (the same sequence for every batch). Only
+ * with a single team (one thread, or threads sharing each layer); costs a
+ * NULL test per step when off. */
 static double
 profile_now (void)
 {
@@ -93,34 +74,26 @@ typedef struct
   CtGemmMicroKernel     kernel;
   int                   blocked_levels; /* levels 0.. in the layout of ct-nn-c8.h */
   gboolean              c8_avx2;        /* its AVX2 row and tile kernels */
-  Profile              *profile;        /* NULL unless CT_NN_PROFILE is set */
+  CtNnProfileFunc       profile;        /* CtNnOptions.profile: NULL, or plans[0] of one team */
+  gpointer              profile_data;
+  int                   profile_step;   /* position in the current batch */
+  double                profile_t_last; /* CPU seconds at the end of the previous step */
 } Plan;
 
-/* Closes the step that began at the previous mark (or at batch start). */
+/* Closes the step that began at the previous mark (or at batch start);
+ * macs per slice. The hook's own time is left out of the next step. */
 static void
 profile_mark (Plan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
               double macs)
 {
-  Profile *pr = plan->profile;
-  double now;
-  ProfileStep *st;
+  char name[48];
 
-  if (pr == NULL)
+  if (plan->profile == NULL)
     return;
-  now = profile_now ();
-  if (pr->cursor >= PROFILE_MAX_STEPS)
-    return;
-  st = &pr->steps[pr->cursor];
-  if (pr->cursor == pr->n_steps)
-    {
-      snprintf (st->name, sizeof st->name, "L%d %-12s %4d->%-4d %3dx%-3d", level, what, c_in,
-                c_out, h, w);
-      pr->n_steps++;
-    }
-  st->seconds += now - pr->t_last;
-  st->macs += macs * plan->nimg;
-  pr->cursor++;
-  pr->t_last = now;
+  snprintf (name, sizeof name, "L%d %-12s %4d->%-4d %3dx%-3d", level, what, c_in, c_out, h, w);
+  plan->profile (plan->profile_step++, name, profile_now () - plan->profile_t_last,
+                 macs * plan->nimg, plan->profile_data);
+  plan->profile_t_last = profile_now ();
 }
 
 static void
@@ -128,8 +101,8 @@ profile_begin_batch (Plan *plan)
 {
   if (plan->profile != NULL)
     {
-      plan->profile->cursor = 0;
-      plan->profile->t_last = profile_now ();
+      plan->profile_step = 0;
+      plan->profile_t_last = profile_now ();
     }
 }
 
@@ -193,38 +166,24 @@ count_blocked_levels (const CtNetStructure *s, int h, int w)
   return n;
 }
 
-static int
-env_int (const char *name, int lo, int hi, int fallback)
-{
-  const char *text = g_getenv (name);
-  int v = text != NULL ? atoi (text) : lo - 1;
-
-  return v >= lo && v <= hi ? v : fallback;
-}
-
 static void
-plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batch, int h, int w,
-           int n_threads)
+plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, const CtNnOptions *options,
+           int batch, int h, int w, int n_threads)
 {
-  const char *blocked_env = g_getenv ("CT_NN_BLOCKED_LEVELS");
-
   size_t max_tensor = 0, max_padded = 0, max_hidden = 0;
 
   memset (plan, 0, sizeof *plan);
   plan->s = s;
   plan->wt = wt;
   plan->batch = batch;
-  plan->sub = MIN (batch, env_int ("CT_NN_TOP_BATCH", 1, 64, CT_NN_TOP_BATCH_SLICES));
+  plan->sub = MIN (batch, options->top_batch_slices);
   plan->n_threads = n_threads;
-  plan->kernel = ct_gemm_best_kernel ();
-  plan->blocked_levels = MIN (count_blocked_levels (s, h, w),
-                              blocked_env != NULL ? MAX (atoi (blocked_env), 0)
-                                                  : CT_NN_BLOCKED_LEVELS);
+  plan->kernel = ct_gemm_best_kernel (options->portable_kernels);
+  plan->blocked_levels = MIN (count_blocked_levels (s, h, w), options->blocked_levels);
 #if defined(__x86_64__) || defined(__i386__)
-  plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours CT_NN_PORTABLE */
+  plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours portable_kernels */
 #endif
-  plan->deep_from = env_int ("CT_NN_DEEP_FROM", 0, CT_NET_MAX_LEVELS, CT_NN_DEEP_FROM_LEVEL);
-  plan->deep_from = CLAMP (plan->deep_from, 1, s->n_levels);
+  plan->deep_from = CLAMP (options->deep_from_level, 1, s->n_levels);
   plan->hs[0] = h;
   plan->ws[0] = w;
   for (int l = 0; l < s->n_levels; l++)
@@ -687,38 +646,9 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
     }
 }
 
-static void
-profile_print (const Profile *pr, const char *arch, int n, int h, int w, int n_threads)
-{
-  double total = 0.0;
-
-  for (int i = 0; i < pr->n_steps; i++)
-    total += pr->steps[i].seconds;
-  fprintf (stderr, "per-layer profile (%s, %d slices of %d x %d, %d thread(s)): %.2f CPU ms/slice\n",
-           arch, n, h, w, n_threads, 1000.0 * total / n);
-  fprintf (stderr, "  %-44s %9s %6s %7s\n", "step", "CPU ms", "share", "GFLOPS");
-  for (int i = 0; i < pr->n_steps; i++)
-    {
-      const ProfileStep *st = &pr->steps[i];
-      fprintf (stderr, "  %-44s %9.3f %5.1f%% ", st->name, 1000.0 * st->seconds / n,
-               100.0 * st->seconds / total);
-      if (st->macs > 0.0)
-        fprintf (stderr, "%7.1f\n", 2.0 * st->macs / st->seconds / 1e9);
-      else
-        fprintf (stderr, "%7s\n", "-");
-    }
-}
-
-/* CT_NN_BATCH_SLICES, or CT_NN_BATCH (1..64) from the environment for
- * side-by-side measurements. */
-static int
-batch_slices (void)
-{
-  return env_int ("CT_NN_BATCH", 1, 64, CT_NN_BATCH_SLICES);
-}
-
 gboolean
-ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
+ct_nn_forward_optimized (CtModel *self, const CtNnOptions *options,
+                         const float *input, int n, int h, int w,
                          float *out_probability, double *out_study_probability,
                          gboolean *out_has_probability, int n_threads,
                          CtModelProgressFunc progress, gpointer user_data, GError **error)
@@ -728,28 +658,24 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
   gboolean classify = s->architecture == CT_MODEL_MULTITASK_SPATIAL && n >= 8 && h >= 8 && w >= 8;
   /* With enough slices every thread runs whole batches of its own (no
    * synchronisation inside a batch, which also tolerates a busy machine);
-   * otherwise, or with CT_NN_SHARED_LAYERS set (measurements), all threads
-   * share each layer. */
-  int teams = n >= 2 * n_threads && g_getenv ("CT_NN_SHARED_LAYERS") == NULL ? n_threads : 1;
+   * otherwise, or with options->shared_layers (measurements), all threads
+   * share each layer; also when profiling (the steps of one batch follow
+   * each other on one clock). */
+  int teams = n >= 2 * n_threads && !options->shared_layers && options->profile == NULL
+              ? n_threads : 1;
   int batch;
   g_autofree Plan *plans = NULL;
-  g_autofree Profile *profile = NULL;
   g_autofree float *pyramids = NULL;
   gboolean ok = TRUE;
 
   if (n == 0)
     return TRUE;
-  if (g_getenv ("CT_NN_PROFILE") != NULL && atoi (g_getenv ("CT_NN_PROFILE")) > 0)
-    {
-      /* one team: the steps of one batch follow each other on one clock */
-      profile = g_new0 (Profile, 1);
-      teams = 1;
-    }
-  batch = MIN (batch_slices (), (n + teams - 1) / teams);
+  batch = MIN (options->batch_slices, (n + teams - 1) / teams);
   plans = g_new0 (Plan, teams);
   for (int t = 0; t < teams; t++)
-    plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);
-  plans[0].profile = profile;
+    plan_init (&plans[t], s, wt, options, batch, h, w, teams > 1 ? 1 : n_threads);
+  plans[0].profile = options->profile;
+  plans[0].profile_data = options->profile_user_data;
   ct_model_ensure_forms (self, plans[0].blocked_levels);
   if (classify)
     {
@@ -782,9 +708,6 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
     }
   for (int t = 0; t < teams; t++)
     plan_clear (&plans[t]);
-  if (profile != NULL)
-    profile_print (profile, s->architecture == CT_MODEL_MULTITASK_SPATIAL ? "multitask" : "lungs",
-                   n, h, w, n_threads);
 
   if (ok && classify)
     {

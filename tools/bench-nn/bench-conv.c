@@ -6,7 +6,8 @@
  * machine's noise falls on all.
  * Effective GFLOPS count the direct convolution's 2 x 9 x cin x cout
  * flops per pixel for both. Not a test.
- * Usage: bench-conv [rounds [shape index]] (one shape: for perf) */
+ * Usage: bench-conv [--portable] [rounds [shape index]] (one shape: for
+ * perf; --portable: the portable kernels, as CtNnOptions.portable_kernels) */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +43,15 @@ main (int argc, char **argv)
     { 150, 120, 8, 8, 4 }, { 75, 60, 16, 16, 4 }, { 38, 30, 32, 32, 4 }, { 19, 15, 64, 64, 16 },
     { 10, 8, 128, 128, 16 }, { 5, 4, 256, 256, 16 },
   };
-  int rounds = argc > 1 ? atoi (argv[1]) : 7;
-  int only = argc > 2 ? atoi (argv[2]) : -1;
+  gboolean portable = argc > 1 && g_str_equal (argv[1], "--portable");
+  int rounds = argc > 1 + portable ? atoi (argv[1 + portable]) : 7;
+  int only = argc > 2 + portable ? atoi (argv[2 + portable]) : -1;
   g_autoptr(GRand) rand = g_rand_new_with_seed (5);
   gboolean avx2 = FALSE;
 
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init ();
-  avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+  avx2 = !portable && __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
 #endif
   printf ("blocked 3x3 conv, 1 thread, %s kernels, best of %d alternating rounds\n",
           avx2 ? "AVX2" : "portable", rounds);
