@@ -7,13 +7,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "ct-nn-c8.h"
-#include "ct-nn-c8-winograd.h"
-#include "ct-nn-conv.h"
+#include "ct-nn-blocked.h"
+#include "ct-nn-blocked-winograd.h"
+#include "ct-nn-channel-major-conv.h"
 #include "ct-nn-gemm.h"
-#include "ct-nn-ops.h"
+#include "ct-nn-channel-major-ops.h"
 #include "ct-nn-ref.h"
-#include "ct-nn-winograd.h"
+#include "ct-nn-channel-major-winograd.h"
 
 #define ATOL 1e-5
 #define RTOL 1e-5
@@ -497,7 +497,7 @@ test_head (void)
   assert_close ("head", got, want, n, 1e-6, 1e-6);
 }
 
-/* ---- level 0 in the pixel-major 8-channel layout (ct-nn-c8.h) ------------ */
+/* ---- level 0 in the pixel-major 8-channel layout (ct-nn-blocked.h) ------------ */
 
 /* planes [8 * blocks][nimg][h][w] -> blocked zero-bordered
  * [blocks][nimg][h+2][w+2][8] */

@@ -10,9 +10,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "ct-nn-types.h"
 
-typedef struct _CtNnOptions CtNnOptions;
+G_BEGIN_DECLS
 
 /* Called from the calling thread after each step of a batch of the
  * optimized path: step is the step's position in the batch (0 at the start

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bench-conv: the blocked 3x3 convolution of each level of the two
- * networks, direct (ct-nn-c8.h) against Winograd F(2x2, 3x3) and
- * F(4x4, 3x3) (ct-nn-c8-winograd.h), on one thread, side by side in one
+ * networks, direct (ct-nn-blocked.h) against Winograd F(2x2, 3x3) and
+ * F(4x4, 3x3) (ct-nn-blocked-winograd.h), on one thread, side by side in one
  * run: best of the rounds, rounds alternating the three, so that the
  * machine's noise falls on all.
  * Effective GFLOPS count the direct convolution's 2 x 9 x cin x cout
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "ct-nn-c8-winograd.h"
+#include "ct-nn-blocked-winograd.h"
 
 static double
 now (void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-avx2.c: the AVX2/FMA row kernel of the blocked 3x3 convolution
- * (ct-nn-c8.h), compiled for those extensions through a target attribute
+/* ct-nn-blocked-avx2.c: the AVX2/FMA row kernel of the blocked 3x3 convolution
+ * (ct-nn-blocked.h), compiled for those extensions through a target attribute
  * and called only when the CPU has them.
  *
  * A block of P output pixels keeps P accumulators of 8 output channels
@@ -11,11 +11,11 @@
  * multiple of 12 end with one block of the remaining pixels. Measured
  * alone (4 slices of 180 x 180, best of 50): 73-74 GFLOPS on one Zen 3
  * core against 55-65 for the channel-major GEMM. */
-#include "ct-nn-c8.h"
+#include "ct-nn-blocked.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#include "ct-nn-c8-avx2-private.h"
+#include "ct-nn-blocked-avx2-private.h"
 
 #define AVX2 CT_AVX2
 

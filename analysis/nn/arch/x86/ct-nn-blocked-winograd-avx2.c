@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-winograd-avx2.c: the AVX2/FMA tile-block kernel of the blocked
- * Winograd convolution (ct-nn-c8-winograd.h), compiled for those extensions
+/* ct-nn-blocked-winograd-avx2.c: the AVX2/FMA tile-block kernel of the blocked
+ * Winograd convolution (ct-nn-blocked-winograd.h), compiled for those extensions
  * through a target attribute and called only when the CPU has them.
  *
  * One ymm register = the 8 channels of one pixel (or of one position of a
  * transformed tile), so the input and output transforms are 32 and 24
  * vector adds per tile and block, on the adder ports, beside the FMAs. The
  * GEMM keeps 12 tiles x 8 output channels in registers (as the direct row
- * kernel of ct-nn-c8-avx2.c keeps 12 pixels): per input channel one load of
+ * kernel of ct-nn-blocked-avx2.c keeps 12 pixels): per input channel one load of
  * 8 weights, 12 broadcasts, 12 FMAs. */
-#include "ct-nn-c8-winograd.h"
+#include "ct-nn-blocked-winograd.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#include "ct-nn-c8-avx2-private.h"
+#include "ct-nn-blocked-avx2-private.h"
 
 #define AVX2 CT_AVX2
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8.h: the blocked pixel-major layout of the optimized path (every
+/* ct-nn-blocked.h: the blocked pixel-major layout of the optimized path (every
  * level but the bridge; it began with level 0, whose case is described here).
  *
  * Level 0 of both networks (full resolution: 180 x 180 for the lungs,
@@ -18,13 +18,13 @@
  * Conversions happen inside steps that pass over the data anyway: the init
  * conv writes C8, max pooling 0 -> 1 reads C8 and writes planes, the
  * upsample + add 1 -> 0 reads planes and writes C8, the head reads C8.
- * Every kernel here has a channel-major reference (ct-nn-ref.h, ct-nn-ops.h)
+ * Every kernel here has a channel-major reference (ct-nn-ref.h, ct-nn-channel-major-ops.h)
  * and is tested against it (tests/test-nn-kernels.c). No allocation. */
 #pragma once
 
 #include <glib.h>
 
-#include "ct-nn-conv.h"
+#include "ct-nn-channel-major-conv.h"
 
 G_BEGIN_DECLS
 
@@ -34,7 +34,7 @@ G_BEGIN_DECLS
 #define CT_C8_MAX_WIDTH 2048
 /* Widest block whose convolutions are packed for this layout (every level
  * of the paper's structure, the bridge where its plane suits it). From 16
- * channels they run by Winograd (ct-nn-c8-winograd.h), whose tiles run
+ * channels they run by Winograd (ct-nn-blocked-winograd.h), whose tiles run
  * across rows and images, so narrow deep levels lose nothing to short rows
  * (the direct row kernel, 12 pixels per block, did: level 3 was 1.65x slower
  * with it than channel-major). */
@@ -62,7 +62,7 @@ void ct_c8_conv_weights_clear (CtC8ConvWeights *self);
 
 /* out = epilogue(conv3x3(padded) + conv1x1(raw)): padded is blocked
  * zero-bordered, raw blocked plain (or NULL without a shortcut); the
- * epilogue is that of ct-nn-conv.h, per output channel (scale/shift or
+ * epilogue is that of ct-nn-channel-major-conv.h, per output channel (scale/shift or
  * bias, then + residual (blocked plain) when non-NULL, then ReLU); out is
  * blocked plain, or blocked zero-bordered (border written) with
  * padded_output. avx2 selects the AVX2/FMA row kernel (only when the CPU

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-forward-fast.c: the optimized forward pass. Slices are processed in
+/* ct-nn-forward-optimized.c: the optimized forward pass. Slices are processed in
  * batches of at most CtNnOptions.batch_slices; the deep levels (from
  * deep_from_level) run on the whole batch in channel-major layout
  * [C][slices][H][W], so that their low resolution still gives the GEMM
@@ -8,7 +8,7 @@
  * whole batches with a plan of its own ("teams"; no synchronisation inside a
  * batch); otherwise the threads share every layer. Every buffer is planned
  * and allocated once per call (per input size), before the first batch;
- * peak memory does not grow with the number of slices (one plan per thread). Fusions (see ct-nn-conv.h):
+ * peak memory does not grow with the number of slices (one plan per thread). Fusions (see ct-nn-channel-major-conv.h):
  *  - BN1 + ReLU of a block input: applied while writing the zero-bordered
  *    copy conv1 reads (padding after the activation, as in PyTorch);
  *  - BN2 + ReLU after conv1: conv1's epilogue;
@@ -16,21 +16,25 @@
  *    conv2's epilogue.
  * Every level whose tensors allow it (multiples of 8 channels, at most
  * CT_C8_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
- * blocked pixel-major layout of ct-nn-c8.h, its 3x3 convolutions direct at
+ * blocked pixel-major layout of ct-nn-blocked.h, its 3x3 convolutions direct at
  * 8 input channels and by Winograd F(4x4, 3x3) or F(2x2, 3x3) from 16
- * (ct-nn-c8-winograd.h); the bridge (512 channels) too where its plane
+ * (ct-nn-blocked-winograd.h); the bridge (512 channels) too where its plane
  * fills 2 x 2 tiles at least 3/4 (3 x 2: the multitask network at 150 x 120),
  * otherwise channel-major on the GEMM (3 x 3: the lungs at 180 x 180). The
  * weights' forms for each layout are packed when a call first needs them
- * (ct_model_ensure_forms). Moving a level between a sub-batch and the
+ * (ct_net_weights_ensure_forms). Moving a level between a sub-batch and the
  * whole batch is the same copy in either layout (per channel block of 8
  * instead of per channel). CtNnOptions.blocked_levels = N
  * limits the blocked levels to the top N (0: all channel-major, the path
  * for planes wider than CT_C8_MAX_WIDTH; side-by-side measurements, tests). */
-#include "ct-model-private.h"
+#include "ct-nn-forward.h"
+
+#include "ct-net-structure.h"
+#include "ct-net-weights.h"
+#include "ct-nn-options.h"
 
 #include "ct-error.h"
-#include "ct-nn-ops.h"
+#include "ct-nn-channel-major-ops.h"
 #include "ct-nn-ref.h"
 
 #include <math.h>
@@ -72,7 +76,7 @@ typedef struct
   float                *scratch;        /* per-thread GEMM packing */
   int                   n_threads;
   CtGemmMicroKernel     kernel;
-  int                   blocked_levels; /* levels 0.. in the layout of ct-nn-c8.h */
+  int                   blocked_levels; /* levels 0.. in the layout of ct-nn-blocked.h */
   gboolean              c8_avx2;        /* its AVX2 row and tile kernels */
   CtNnProfileFunc       profile;        /* CtNnOptions.profile: NULL, or plans[0] of one team */
   gpointer              profile_data;
@@ -279,7 +283,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   /* out != x: conv2 reads x (residual or shortcut) while writing out */
   int level = plan->profile != NULL ? level_of (plan, h) : 0;
 
-  g_assert (b->planes_packed); /* ct_model_ensure_forms */
+  g_assert (b->planes_packed); /* ct_net_weights_ensure_forms */
   double plane = (double) h * w;
 
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
@@ -346,7 +350,7 @@ resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, i
   CtConvEpilogue ep2 = { NULL, NULL, NULL, b->shortcut != NULL ? NULL : x, FALSE, FALSE };
   double plane = (double) h * w;
 
-  g_assert (b->blocked_packed); /* ct_model_ensure_forms */
+  g_assert (b->blocked_packed); /* ct_net_weights_ensure_forms */
   ct_c8_act_pad (x, b->in / CT_C8, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
                  plan->padded, plan->n_threads);
   profile_mark (plan, "bn-relu-pad c8", level, b->in, b->in, h, w, 0.0);
@@ -647,14 +651,12 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
 }
 
 gboolean
-ct_nn_forward_optimized (CtModel *self, const CtNnOptions *options,
+ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOptions *options,
                          const float *input, int n, int h, int w,
                          float *out_probability, double *out_study_probability,
                          gboolean *out_has_probability, int n_threads,
                          CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
-  const CtNetStructure *s = &self->structure;
-  const CtNetWeights *wt = &self->weights;
   gboolean classify = s->architecture == CT_MODEL_MULTITASK_SPATIAL && n >= 8 && h >= 8 && w >= 8;
   /* With enough slices every thread runs whole batches of its own (no
    * synchronisation inside a batch, which also tolerates a busy machine);
@@ -676,7 +678,7 @@ ct_nn_forward_optimized (CtModel *self, const CtNnOptions *options,
     plan_init (&plans[t], s, wt, options, batch, h, w, teams > 1 ? 1 : n_threads);
   plans[0].profile = options->profile;
   plans[0].profile_data = options->profile_user_data;
-  ct_model_ensure_forms (self, plans[0].blocked_levels);
+  ct_net_weights_ensure_forms (wt, s, plans[0].blocked_levels);
   if (classify)
     {
       pyramids = g_new (float, (size_t) s->n_features * teams);

@@ -6,20 +6,9 @@
 #include <glib.h>
 
 #include "ct-nn-options.h"
+#include "ct-nn-types.h" /* CtModel, CtModelArchitecture, CtModelProgressFunc */
 
 G_BEGIN_DECLS
-
-typedef struct _CtModel CtModel;
-
-typedef enum
-{
-  CT_MODEL_LUNGS,
-  CT_MODEL_MULTITASK_SPATIAL,
-} CtModelArchitecture;
-
-/* Per-slice progress, from the calling thread between slices or layers:
- * done slices out of total. Return FALSE to cancel (-> CT_ERROR_CANCELLED). */
-typedef gboolean (*CtModelProgressFunc) (int slices_done, int slices_total, gpointer user_data);
 
 /* ct_model_load: with the default engine options. _with_options: the
  * model keeps a copy of options (NULL: the defaults); the forms its

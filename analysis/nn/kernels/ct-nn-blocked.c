@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8.c: level-0 kernels in the pixel-major 8-channel layout
- * (ct-nn-c8.h). Everything is OpenMP-parallel over image rows. */
-#include "ct-nn-c8.h"
+/* ct-nn-blocked.c: level-0 kernels in the pixel-major 8-channel layout
+ * (ct-nn-blocked.h). Everything is OpenMP-parallel over image rows. */
+#include "ct-nn-blocked.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "ct-nn-ops.h"
+#include "ct-nn-channel-major-ops.h"
 #include "ct-nn-ref.h"
 
 void
@@ -133,7 +133,7 @@ ct_c8_conv3x3 (const CtC8ConvWeights *weights, const float *padded, const float 
       int i = r / h, y = r % h;
       size_t plain_at = (size_t) ob * plain_block + ((size_t) i * h + y) * plain_row;
       CtC8Row row = {
-        /* a 1x1-only layer (cin_blocks 0, ct-nn-c8-winograd.h) has no 3x3 input */
+        /* a 1x1-only layer (cin_blocks 0, ct-nn-blocked-winograd.h) has no 3x3 input */
         .in_row = weights->cin_blocks > 0 ? padded + (size_t) i * in_plane + (size_t) y * in_row
                                           : NULL,
         .in_row_stride = in_row,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-conv.h: the optimized convolution, an implicit-im2col GEMM over a
+/* ct-nn-channel-major-conv.h: the optimized convolution, an implicit-im2col GEMM over a
  * batch of images in channel-major layout [C][nimg][H][W] ("CNHW"):
  *   out[M = cout][N = nimg*H*W] = A[M][K] * B[K][N]
  * K stacks 9 * cin3 rows of 3x3 taps read from a zero-bordered, already

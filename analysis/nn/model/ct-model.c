@@ -3,6 +3,8 @@
  * architecture its metadata describes; the public run entry points. */
 #include "ct-model-private.h"
 
+#include "ct-nn-forward.h"
+
 #include "ct-error.h"
 #include "ct-safetensors.h"
 
@@ -156,68 +158,6 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
   b->winograd2 = allow_winograd && out >= loader->options->winograd_min_channels;
 }
 
-/* The blocked forms of a block's convolutions (ct-nn-c8.h,
- * ct-nn-c8-winograd.h): each conv direct or by Winograd. */
-static void
-resblock_pack_blocked (CtResBlock *b)
-{
-  int in = b->in, out = b->out;
-
-  if (b->blocked_packed)
-    return;
-  g_assert (b->blockable);
-  b->blocked_packed = TRUE;
-  if (b->c8_winograd1)
-    ct_c8_winograd_weights_pack (&b->c8_wino1, b->c8_tile, out, b->conv1, in, NULL, 0);
-  else
-    ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
-  if (b->c8_winograd2)
-    ct_c8_winograd_weights_pack (&b->c8_wino2, b->c8_tile, out, b->conv2, out, b->shortcut, in);
-  else
-    ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
-}
-
-/* The channel-major forms of a block's convolutions (ct-nn-conv.h,
- * ct-nn-winograd.h), as chosen when its weights were taken. */
-static void
-resblock_pack_planes (CtResBlock *b)
-{
-  int in = b->in, out = b->out;
-
-  if (b->planes_packed)
-    return;
-  b->planes_packed = TRUE;
-  if (b->winograd1)
-    ct_winograd_weights_pack (&b->wino_conv1, out, b->conv1, in);
-  else
-    ct_conv_weights_pack (&b->packed_conv1, out, b->conv1, in, NULL, 0);
-  if (b->winograd2)
-    {
-      ct_winograd_weights_pack (&b->wino_conv2, out, b->conv2, out);
-      if (b->shortcut != NULL)
-        ct_conv_weights_pack (&b->packed_shortcut, out, NULL, 0, b->shortcut, in);
-    }
-  else
-    {
-      ct_conv_weights_pack (&b->packed_conv2, out, b->conv2, out, b->shortcut,
-                            b->shortcut != NULL ? in : 0);
-    }
-}
-
-static void
-resblock_clear (CtResBlock *b)
-{
-  ct_conv_weights_clear (&b->packed_conv1);
-  ct_conv_weights_clear (&b->packed_conv2);
-  ct_conv_weights_clear (&b->packed_shortcut);
-  ct_winograd_weights_clear (&b->wino_conv1);
-  ct_winograd_weights_clear (&b->wino_conv2);
-  ct_c8_conv_weights_clear (&b->c8_conv1);
-  ct_c8_conv_weights_clear (&b->c8_conv2);
-  ct_c8_winograd_weights_clear (&b->c8_wino1);
-  ct_c8_winograd_weights_clear (&b->c8_wino2);
-}
-
 static void
 take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, gboolean allow_winograd,
            const char *prefix)
@@ -230,15 +170,6 @@ take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, gbool
       take_resblock (loader, &path->blocks[i], channels->channels[i], channels->channels[i + 1],
                      allow_winograd, p);
     }
-}
-
-static void
-path_clear (CtResPath *path)
-{
-  for (int i = 0; i < path->n_blocks; i++)
-    resblock_clear (&path->blocks[i]);
-  g_clear_pointer (&path->blocks, g_free);
-  path->n_blocks = 0;
 }
 
 static void
@@ -283,61 +214,14 @@ take_weights (Loader *loader, const CtNetStructure *s, CtNetWeights *w)
 }
 
 static void
-weights_clear (CtNetWeights *w)
-{
-  ct_conv_weights_clear (&w->packed_init);
-  for (int l = 0; l < CT_NET_MAX_LEVELS; l++)
-    {
-      path_clear (&w->down[l]);
-      path_clear (&w->up[l]);
-    }
-  path_clear (&w->bridge);
-  resblock_clear (&w->seg_block);
-}
-
-static void
 ct_model_free (CtModel *self)
 {
-  weights_clear (&self->weights);
+  ct_net_weights_clear (&self->weights);
   g_clear_pointer (&self->allocations, g_ptr_array_unref);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_free (self->name);
   g_free (self->sha256);
-  g_mutex_clear (&self->planes_lock);
   g_free (self);
-}
-
-static void
-path_pack (CtResPath *path, gboolean blocked)
-{
-  for (int i = 0; i < path->n_blocks; i++)
-    if (blocked)
-      resblock_pack_blocked (&path->blocks[i]);
-    else
-      resblock_pack_planes (&path->blocks[i]);
-}
-
-void
-ct_model_ensure_forms (CtModel *self, int blocked_levels)
-{
-  CtNetWeights *w = &self->weights;
-  const CtNetStructure *s = &self->structure;
-
-  g_mutex_lock (&self->planes_lock);
-  for (int l = 0; l < s->n_levels; l++)
-    {
-      path_pack (&w->down[l], l < blocked_levels);
-      path_pack (&w->up[l], l < blocked_levels);
-    }
-  path_pack (&w->bridge, s->n_levels < blocked_levels);
-  if (s->architecture == CT_MODEL_MULTITASK_SPATIAL)
-    {
-      if (blocked_levels > 0)
-        resblock_pack_blocked (&w->seg_block);
-      else
-        resblock_pack_planes (&w->seg_block);
-    }
-  g_mutex_unlock (&self->planes_lock);
 }
 
 CtModel *
@@ -360,7 +244,7 @@ ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name,
 
   self = g_new0 (CtModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
-  g_mutex_init (&self->planes_lock);
+  ct_net_weights_init (&self->weights);
   if (options != NULL)
     self->options = *options;
   else
@@ -523,12 +407,12 @@ ct_model_run_with_options (CtModel *self, const CtNnOptions *options,
   if (n_threads <= 0)
     n_threads = (int) g_get_num_processors ();
   if (options->use_reference)
-    return ct_nn_forward_reference (self, input, n, h, w, out_probability,
-                                    out_study_probability, out_has_probability, n_threads,
-                                    progress, user_data, error);
-  return ct_nn_forward_optimized (self, options, input, n, h, w, out_probability,
-                                  out_study_probability, out_has_probability, n_threads,
-                                  progress, user_data, error);
+    return ct_nn_forward_reference (&self->structure, &self->weights, input, n, h, w,
+                                    out_probability, out_study_probability, out_has_probability,
+                                    n_threads, progress, user_data, error);
+  return ct_nn_forward_optimized (&self->structure, &self->weights, options, input, n, h, w,
+                                  out_probability, out_study_probability, out_has_probability,
+                                  n_threads, progress, user_data, error);
 }
 
 gboolean

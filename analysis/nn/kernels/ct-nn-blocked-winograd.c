@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-winograd.c: blocked Winograd F(2x2, 3x3) and F(4x4, 3x3) (see
- * ct-nn-c8-winograd.h): weight transform, the driver that cuts the tile list
+/* ct-nn-blocked-winograd.c: blocked Winograd F(2x2, 3x3) and F(4x4, 3x3) (see
+ * ct-nn-blocked-winograd.h): weight transform, the driver that cuts the tile list
  * into per-thread blocks, and the portable tile-block kernel (the reference
  * of the AVX2 one). Transforms (Lavin & Gray 2016), F(2x2, 3x3):
  *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
@@ -12,7 +12,7 @@
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
  *          0 2 -1 -2 1 0; 0 4 0 -5 0 1]
  *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] */
-#include "ct-nn-c8-winograd.h"
+#include "ct-nn-blocked-winograd.h"
 
 #include <string.h>
 #ifdef _OPENMP

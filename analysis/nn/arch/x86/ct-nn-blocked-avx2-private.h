@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-avx2-private.h: the broadcast-FMA step shared by the AVX2
- * kernels of the blocked layout (the direct row kernel, ct-nn-c8-avx2.c,
- * and the Winograd GEMM, ct-nn-c8-winograd-avx2.c). Include only from
+/* ct-nn-blocked-avx2-private.h: the broadcast-FMA step shared by the AVX2
+ * kernels of the blocked layout (the direct row kernel, ct-nn-blocked-avx2.c,
+ * and the Winograd GEMM, ct-nn-blocked-winograd-avx2.c). Include only from
  * files compiled for AVX2/FMA through the target attribute below. */
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include <immintrin.h>
 
-#include "ct-nn-c8.h"
+#include "ct-nn-blocked.h"
 
 #define CT_AVX2 __attribute__ ((target ("avx2,fma")))
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-winograd.h: 3x3 convolution (stride 1, zero padding 1) by
- * Winograd F(2x2, 3x3) in the blocked pixel-major layout of ct-nn-c8.h.
+/* ct-nn-blocked-winograd.h: 3x3 convolution (stride 1, zero padding 1) by
+ * Winograd F(2x2, 3x3) in the blocked pixel-major layout of ct-nn-blocked.h.
  *
  * Same inputs, outputs and epilogue as ct_c8_conv3x3, 16 multiplies per
  * 2 x 2 output tile and channel pair instead of 36. The 8 channels of a
  * block are the 8 lanes of a vector, so every transform is vector adds over
  * whole pixels, with no gather (the reason the channel-major Winograd of
- * ct-nn-winograd.h needed wide channels to pay):
+ * ct-nn-channel-major-winograd.h needed wide channels to pay):
  *
  *   V[xi][ib][tile][8 ci] = (B^T d B)[xi]   per tile of 4 x 4 bordered pixels
  *   M[xi][tile][8 co]     = sum over ib, ci of V[xi][ib][tile][ci] * U[xi][ob][ib][ci][co]
@@ -23,7 +23,7 @@
  * direct path by ~1e-6. */
 #pragma once
 
-#include "ct-nn-c8.h"
+#include "ct-nn-blocked.h"
 
 G_BEGIN_DECLS
 
@@ -48,7 +48,7 @@ void   ct_c8_winograd_weights_clear (CtC8WinogradWeights *self);
  * channels; ct_c8_winograd_conv3x3 takes n_threads of them. */
 size_t ct_c8_winograd_scratch_floats_per_thread (int max_cin);
 
-/* As ct_c8_conv3x3 (ct-nn-c8.h), plus scratch. */
+/* As ct_c8_conv3x3 (ct-nn-blocked.h), plus scratch. */
 void   ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
                                const float *raw, int nimg, int h, int w,
                                const CtConvEpilogue *ep, float *out, gboolean avx2,
