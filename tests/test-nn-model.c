@@ -110,8 +110,8 @@ typedef enum
 {
   ENGINE_DEFAULT,
   ENGINE_BLOCKED_DIRECT,
-  ENGINE_PLANES,
-  ENGINE_PLANES_WINOGRAD,
+  ENGINE_CHANNEL_MAJOR,
+  ENGINE_CHANNEL_MAJOR_WINOGRAD,
   ENGINE_MIXED,
   ENGINE_PORTABLE,
   ENGINE_BLOCKED_BRIDGE,
@@ -135,11 +135,12 @@ test_full_width (gconstpointer data)
   size_t count = (size_t) n * h * w;
   g_autofree float *input = smooth_input (n, h, w, 42);
   g_autofree float *ref = g_new (float, count);
-  g_autofree float *fast = g_new (float, count);
-  double study_ref = NAN, study_fast = NAN;
-  gboolean has_ref = FALSE, has_fast = FALSE;
+  g_autofree float *optimized = g_new (float, count);
+  double study_ref = NAN, study_optimized = NAN;
+  gboolean has_ref = FALSE, has_optimized = FALSE;
   CtNnOptions options;
-  static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd",
+  static const char *const names[] = { "default", "blocked direct", "channel-major",
+                                       "channel-major winograd",
                                        "levels 0-1 blocked", "portable kernels",
                                        "blocked bridge" };
   g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
@@ -151,7 +152,7 @@ test_full_width (gconstpointer data)
   /* the Winograd thresholds are read when the model is loaded, the layout
    * and kernels on every call */
   ct_nn_options_init_default (&options);
-  options.winograd_min_channels = config == ENGINE_PLANES_WINOGRAD ? 16 : 1000000;
+  options.winograd_min_channels = config == ENGINE_CHANNEL_MAJOR_WINOGRAD ? 16 : 1000000;
   if (config == ENGINE_BLOCKED_DIRECT)
     options.blocked_winograd_min_channels = 1000000;
   model = model_from_bytes_with (bytes, &options, &error);
@@ -160,22 +161,24 @@ test_full_width (gconstpointer data)
   g_assert_true (run_engine (model, TRUE, input, n, h, w, ref, &study_ref, &has_ref, 1, NULL, NULL,
                              &error));
   g_assert_no_error (error);
-  if (config == ENGINE_PLANES || config == ENGINE_PLANES_WINOGRAD)
+  if (config == ENGINE_CHANNEL_MAJOR || config == ENGINE_CHANNEL_MAJOR_WINOGRAD)
     options.blocked_levels = 0;
   else if (config == ENGINE_MIXED)
     options.blocked_levels = 2;
   else if (config == ENGINE_PORTABLE)
     options.portable_kernels = TRUE;
-  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, fast, &study_fast,
-                                            &has_fast, 2, NULL, NULL, &error));
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, optimized,
+                                            &study_optimized, &has_optimized, 2, NULL, NULL,
+                                            &error));
   g_assert_no_error (error);
-  compare (what, fast, ref, count, 1e-4);
+  compare (what, optimized, ref, count, 1e-4);
   if (!lungs)
     {
       g_assert_true (has_ref);
-      g_assert_true (has_fast);
-      g_test_message ("study probability: optimized %.8f, reference %.8f", study_fast, study_ref);
-      g_assert_cmpfloat (fabs (study_fast - study_ref), <=, 1e-5);
+      g_assert_true (has_optimized);
+      g_test_message ("study probability: optimized %.8f, reference %.8f", study_optimized,
+                      study_ref);
+      g_assert_cmpfloat (fabs (study_optimized - study_ref), <=, 1e-5);
     }
 }
 
@@ -183,7 +186,7 @@ test_full_width (gconstpointer data)
 typedef struct
 {
   int      steps;
-  int      blocked_steps; /* named "c8": a step of the blocked layout */
+  int      blocked_steps; /* named "blocked": a step of the blocked layout */
   double   macs;
 } ProfileSeen;
 
@@ -195,7 +198,7 @@ profile_seen (int step, const char *name, double cpu_seconds, double macs, gpoin
   g_assert_cmpint (step, >=, 0);
   g_assert_cmpfloat (cpu_seconds, >=, 0.0);
   seen->steps++;
-  seen->blocked_steps += strstr (name, "c8") != NULL;
+  seen->blocked_steps += strstr (name, " blocked") != NULL;
   seen->macs += macs;
 }
 
@@ -281,7 +284,7 @@ test_half (void)
   g_autoptr(CtModel) model = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree float *input = smooth_input (2, 13, 11, 1);
-  float ref[2 * 13 * 11], fast[2 * 13 * 11];
+  float ref[2 * 13 * 11], optimized[2 * 13 * 11];
 
   g_assert_cmphex (ct_float_to_half (1.0f), ==, 0x3c00);
   g_assert_cmphex (ct_float_to_half (-2.0f), ==, 0xc000);
@@ -299,10 +302,10 @@ test_half (void)
   g_assert_no_error (error);
   g_assert_true (run_engine (model, TRUE, input, 2, 13, 11, ref,
                                       NULL, NULL, 1, NULL, NULL, &error));
-  g_assert_true (run_engine (model, FALSE, input, 2, 13, 11, fast,
+  g_assert_true (run_engine (model, FALSE, input, 2, 13, 11, optimized,
                                       NULL, NULL, 1, NULL, NULL, &error));
   g_assert_no_error (error);
-  compare ("float16 lungs", fast, ref, G_N_ELEMENTS (ref), 1e-5);
+  compare ("float16 lungs", optimized, ref, G_N_ELEMENTS (ref), 1e-5);
 }
 
 /* Batching must not change results: 11 slices at once (batches of 4, 4, 3
@@ -581,7 +584,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   {
-    static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd",
+    static const char *const configs[] = { "", "-blocked-direct", "-channel-major",
+                                           "-channel-major-winograd",
                                            "-mixed", "-portable", "-blocked-bridge" };
     for (int c = ENGINE_DEFAULT; c <= ENGINE_BLOCKED_BRIDGE; c++)
       for (int a = 0; a < 2; a++)

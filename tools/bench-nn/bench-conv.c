@@ -68,24 +68,24 @@ main (int argc, char **argv)
       g_autofree float *padded = random_floats (rand, bordered * cin);
       g_autofree float *residual = random_floats (rand, (size_t) nimg * h * w * cout);
       g_autofree float *out = g_new (float, (size_t) nimg * h * w * cout);
-      g_autofree float *scratch = g_new (float, ct_c8_winograd_scratch_floats_per_thread (cin));
+      g_autofree float *scratch = g_new (float, ct_blocked_winograd_scratch_floats_per_thread (cin));
       CtConvEpilogue ep = { NULL, NULL, NULL, residual, FALSE, FALSE };
-      CtC8ConvWeights direct;
-      CtC8WinogradWeights wino2, wino4;
+      CtBlockedConvWeights direct;
+      CtBlockedWinogradWeights wino2, wino4;
       double best[3] = { 1e30, 1e30, 1e30 }, flops = 2.0 * 9 * cin * cout * h * w * nimg;
       char name[64];
 
-      ct_c8_conv_weights_pack (&direct, cout, weight, cin, NULL, 0);
-      ct_c8_winograd_weights_pack (&wino2, 2, cout, weight, cin, NULL, 0);
-      ct_c8_winograd_weights_pack (&wino4, 4, cout, weight, cin, NULL, 0);
+      ct_blocked_conv_weights_pack (&direct, cout, weight, cin, NULL, 0);
+      ct_blocked_winograd_weights_pack (&wino2, 2, cout, weight, cin, NULL, 0);
+      ct_blocked_winograd_weights_pack (&wino4, 4, cout, weight, cin, NULL, 0);
       for (int r = 0; r < rounds; r++)
         for (int k = 0; k < 3; k++)
           {
             double t0 = now ();
             if (k == 0)
-              ct_c8_conv3x3 (&direct, padded, NULL, nimg, h, w, &ep, out, avx2, 1);
+              ct_blocked_conv3x3 (&direct, padded, NULL, nimg, h, w, &ep, out, avx2, 1);
             else
-              ct_c8_winograd_conv3x3 (k == 1 ? &wino2 : &wino4, padded, NULL, nimg, h, w, &ep, out,
+              ct_blocked_winograd_conv3x3 (k == 1 ? &wino2 : &wino4, padded, NULL, nimg, h, w, &ep, out,
                                       avx2, scratch, 1);
             best[k] = MIN (best[k], now () - t0);
           }
@@ -93,9 +93,9 @@ main (int argc, char **argv)
       printf ("%-22s %6.3f ms %3.0f %6.3f ms %3.0f %6.3f ms %3.0f %6.2f %6.2f\n", name,
               best[0] * 1e3, flops / best[0] * 1e-9, best[1] * 1e3, flops / best[1] * 1e-9,
               best[2] * 1e3, flops / best[2] * 1e-9, best[1] / best[0], best[2] / best[0]);
-      ct_c8_conv_weights_clear (&direct);
-      ct_c8_winograd_weights_clear (&wino2);
-      ct_c8_winograd_weights_clear (&wino4);
+      ct_blocked_conv_weights_clear (&direct);
+      ct_blocked_winograd_weights_clear (&wino2);
+      ct_blocked_winograd_weights_clear (&wino4);
     }
   return 0;
 }

@@ -15,8 +15,8 @@
  *  - the 1x1 shortcut: extra K rows of conv2's GEMM; the identity residual:
  *    conv2's epilogue.
  * Every level whose tensors allow it (multiples of 8 channels, at most
- * CT_C8_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
- * blocked pixel-major layout of ct-nn-blocked.h, its 3x3 convolutions direct at
+ * CT_BLOCKED_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
+ * blocked layout of ct-nn-blocked.h, its 3x3 convolutions direct at
  * 8 input channels and by Winograd F(4x4, 3x3) or F(2x2, 3x3) from 16
  * (ct-nn-blocked-winograd.h); the bridge (512 channels) too where its plane
  * fills 2 x 2 tiles at least 3/4 (3 x 2: the multitask network at 150 x 120),
@@ -26,7 +26,7 @@
  * whole batch is the same copy in either layout (per channel block of 8
  * instead of per channel). CtNnOptions.blocked_levels = N
  * limits the blocked levels to the top N (0: all channel-major, the path
- * for planes wider than CT_C8_MAX_WIDTH; side-by-side measurements, tests). */
+ * for planes wider than CT_BLOCKED_MAX_WIDTH; side-by-side measurements, tests). */
 #include "ct-nn-forward.h"
 
 #include "ct-net-structure.h"
@@ -77,7 +77,7 @@ typedef struct
   int                   n_threads;
   CtGemmMicroKernel     kernel;
   int                   blocked_levels; /* levels 0.. in the layout of ct-nn-blocked.h */
-  gboolean              c8_avx2;        /* its AVX2 row and tile kernels */
+  gboolean              blocked_avx2;        /* its AVX2 row and tile kernels */
   CtNnProfileFunc       profile;        /* CtNnOptions.profile: NULL, or plans[0] of one team */
   gpointer              profile_data;
   int                   profile_step;   /* position in the current batch */
@@ -94,7 +94,7 @@ profile_mark (Plan *plan, const char *what, int level, int c_in, int c_out, int 
 
   if (plan->profile == NULL)
     return;
-  snprintf (name, sizeof name, "L%d %-12s %4d->%-4d %3dx%-3d", level, what, c_in, c_out, h, w);
+  snprintf (name, sizeof name, "L%d %-18s %4d->%-4d %3dx%-3d", level, what, c_in, c_out, h, w);
   plan->profile (plan->profile_step++, name, profile_now () - plan->profile_t_last,
                  macs * plan->nimg, plan->profile_data);
   plan->profile_t_last = profile_now ();
@@ -132,14 +132,14 @@ static gboolean
 path_blockable (const CtChannelPath *p)
 {
   for (int i = 0; i < p->n; i++)
-    if (p->channels[i] % CT_C8 != 0 || p->channels[i] > CT_C8_MAX_CHANNELS)
+    if (p->channels[i] % CT_BLOCK != 0 || p->channels[i] > CT_BLOCKED_MAX_CHANNELS)
       return FALSE;
   return TRUE;
 }
 
 /* How many levels from the top can run blocked: every tensor of the level
- * a multiple of 8 channels (at most CT_C8_MAX_CHANNELS), rows at most
- * CT_C8_MAX_WIDTH; level 0 exactly 8 channels everywhere (the init conv,
+ * a multiple of 8 channels (at most CT_BLOCKED_MAX_CHANNELS), rows at most
+ * CT_BLOCKED_MAX_WIDTH; level 0 exactly 8 channels everywhere (the init conv,
  * the head, the pyramid and the seg block are written for 8). */
 static int
 count_blocked_levels (const CtNetStructure *s, int h, int w)
@@ -151,10 +151,10 @@ count_blocked_levels (const CtNetStructure *s, int h, int w)
       int from_below = l + 1 < s->n_levels ? s->up[l + 1].channels[s->up[l + 1].n - 1]
                                            : s->bridge.channels[s->bridge.n - 1];
       gboolean ok = path_blockable (&s->down[l]) && path_blockable (&s->up[l])
-                    && from_below % CT_C8 == 0 && w <= CT_C8_MAX_WIDTH;
+                    && from_below % CT_BLOCK == 0 && w <= CT_BLOCKED_MAX_WIDTH;
       if (l == 0)
-        ok = ok && s->init_channels == CT_C8 && path_all (&s->down[0], CT_C8)
-             && path_all (&s->up[0], CT_C8) && from_below == CT_C8 && s->top_channels == CT_C8;
+        ok = ok && s->init_channels == CT_BLOCK && path_all (&s->down[0], CT_BLOCK)
+             && path_all (&s->up[0], CT_BLOCK) && from_below == CT_BLOCK && s->top_channels == CT_BLOCK;
       if (!ok)
         break;
       n++;
@@ -185,7 +185,7 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, const Ct
   plan->kernel = ct_gemm_best_kernel (options->portable_kernels);
   plan->blocked_levels = MIN (count_blocked_levels (s, h, w), options->blocked_levels);
 #if defined(__x86_64__) || defined(__i386__)
-  plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours portable_kernels */
+  plan->blocked_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours portable_kernels */
 #endif
   plan->deep_from = CLAMP (options->deep_from_level, 1, s->n_levels);
   plan->hs[0] = h;
@@ -240,7 +240,7 @@ plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, const Ct
     size_t per_thread = MAX (ct_conv_scratch_floats_per_thread (),
                              ct_winograd_scratch_floats_per_thread (widest));
     per_thread = MAX (per_thread,
-                      ct_c8_winograd_scratch_floats_per_thread (MIN (widest, CT_C8_MAX_CHANNELS)));
+                      ct_blocked_winograd_scratch_floats_per_thread (MIN (widest, CT_BLOCKED_MAX_CHANNELS)));
     plan->scratch = g_new (float, per_thread * n_threads);
   }
 }
@@ -283,7 +283,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   /* out != x: conv2 reads x (residual or shortcut) while writing out */
   int level = plan->profile != NULL ? level_of (plan, h) : 0;
 
-  g_assert (b->planes_packed); /* ct_net_weights_ensure_forms */
+  g_assert (b->channel_major_packed); /* ct_net_weights_ensure_forms */
   double plane = (double) h * w;
 
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
@@ -339,7 +339,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
                 (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
-/* The same block in the blocked pixel-major layout: act(x) -> padded,
+/* The same block in the blocked layout: act(x) -> padded,
  * conv1 (+BN2+ReLU) -> padded2, conv2 + (1x1 shortcut of x, or identity
  * residual x) -> out. */
 static void
@@ -351,25 +351,25 @@ resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, i
   double plane = (double) h * w;
 
   g_assert (b->blocked_packed); /* ct_net_weights_ensure_forms */
-  ct_c8_act_pad (x, b->in / CT_C8, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
+  ct_blocked_act_pad (x, b->in / CT_BLOCK, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
                  plan->padded, plan->n_threads);
-  profile_mark (plan, "bn-relu-pad c8", level, b->in, b->in, h, w, 0.0);
-  if (b->c8_wino1.u != NULL)
-    ct_c8_winograd_conv3x3 (&b->c8_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1,
-                            plan->padded2, plan->c8_avx2, plan->scratch, plan->n_threads);
+  profile_mark (plan, "bn-relu-pad blocked", level, b->in, b->in, h, w, 0.0);
+  if (b->blocked_wino1.u != NULL)
+    ct_blocked_winograd_conv3x3 (&b->blocked_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1,
+                            plan->padded2, plan->blocked_avx2, plan->scratch, plan->n_threads);
   else
-    ct_c8_conv3x3 (&b->c8_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
-                   plan->c8_avx2, plan->n_threads);
-  profile_mark (plan, b->c8_wino1.u != NULL ? "conv1 c8 wino" : "conv1 c8", level, b->in, b->out,
+    ct_blocked_conv3x3 (&b->blocked_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
+                   plan->blocked_avx2, plan->n_threads);
+  profile_mark (plan, b->blocked_wino1.u != NULL ? "conv1 blocked wino" : "conv1 blocked", level, b->in, b->out,
                 h, w, 9.0 * b->in * b->out * plane);
-  if (b->c8_wino2.u != NULL)
-    ct_c8_winograd_conv3x3 (&b->c8_wino2, plan->padded2, b->shortcut != NULL ? x : NULL,
-                            plan->nimg, h, w, &ep2, out, plan->c8_avx2, plan->scratch,
+  if (b->blocked_wino2.u != NULL)
+    ct_blocked_winograd_conv3x3 (&b->blocked_wino2, plan->padded2, b->shortcut != NULL ? x : NULL,
+                            plan->nimg, h, w, &ep2, out, plan->blocked_avx2, plan->scratch,
                             plan->n_threads);
   else
-    ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
-                   &ep2, out, plan->c8_avx2, plan->n_threads);
-  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 c8" : "conv2+res c8", level, b->out,
+    ct_blocked_conv3x3 (&b->blocked_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
+                   &ep2, out, plan->blocked_avx2, plan->n_threads);
+  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 blocked" : "conv2+res blocked", level, b->out,
                 b->out, h, w, (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
@@ -445,7 +445,7 @@ move_level_slices (Plan *plan, int l, int c, float *packed, float *whole, int fi
   size_t plane = (size_t) plan->hs[l] * plan->ws[l];
 
   if (l < plan->blocked_levels)
-    move_slices (packed, c / CT_C8, plan->nimg, plane * CT_C8, whole, first, plan->n_batch,
+    move_slices (packed, c / CT_BLOCK, plan->nimg, plane * CT_BLOCK, whole, first, plan->n_batch,
                  to_whole);
   else
     move_slices (packed, c, plan->nimg, plane, whole, first, plan->n_batch, to_whole);
@@ -455,9 +455,9 @@ static void
 pool (Plan *plan, int l, const float *skip, int c, float *x)
 {
   if (l + 1 < plan->blocked_levels)
-    ct_c8_maxpool (skip, c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
+    ct_blocked_maxpool (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
   else if (l < plan->blocked_levels)
-    ct_c8_maxpool_to_planes (skip, c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x,
+    ct_blocked_maxpool_to_channel_major (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x,
                              plan->n_threads);
   else
     ct_nn_maxpool2x2_ceil (skip, c * plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
@@ -469,10 +469,10 @@ static void
 upsample_add (Plan *plan, int l, const float *x, int c, const float *skip, float *u)
 {
   if (l + 1 < plan->blocked_levels)
-    ct_c8_bilinear_add_from_c8 (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
+    ct_blocked_bilinear_add_from_blocked (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
                                 u, plan->hs[l], plan->ws[l], plan->n_threads);
   else if (l < plan->blocked_levels)
-    ct_c8_bilinear_add (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
+    ct_blocked_bilinear_add (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
                         plan->hs[l], plan->ws[l], plan->n_threads);
   else
     ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
@@ -495,7 +495,7 @@ encode_top (Plan *plan, const float *slices, int sb)
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
   if (plan->blocked_levels > 0)
-    ct_c8_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
+    ct_blocked_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
                      plan->n_threads);
   else
     ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
@@ -595,8 +595,8 @@ finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyra
         for (int i = 0; i < plan->nimg; i++)
           {
             if (plan->blocked_levels > 0)
-              ct_c8_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                        f + (size_t) i * plane * CT_C8, h, w, d0 + i, n);
+              ct_blocked_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
+                                        f + (size_t) i * plane * CT_BLOCK, h, w, d0 + i, n);
             else
               ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
                                             f + (size_t) i * plane, s->top_channels,
@@ -610,7 +610,7 @@ finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyra
       f = g;
     }
   if (plan->blocked_levels > 0)
-    ct_c8_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
+    ct_blocked_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
                         wt->head_conv, out_probability + (size_t) d0 * plane, plan->n_threads);
   else
     ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,

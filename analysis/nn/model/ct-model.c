@@ -150,10 +150,10 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
   /* which forms the convolutions take is decided here, from the options
    * of the load (ct-nn-options.h: the thresholds and their reasons); they
    * are packed when a call first needs them (ct_model_ensure_forms) */
-  b->blockable = in % CT_C8 == 0 && out % CT_C8 == 0 && MAX (in, out) <= CT_C8_MAX_CHANNELS;
-  b->c8_winograd1 = in >= loader->options->blocked_winograd_min_channels;
-  b->c8_winograd2 = out >= loader->options->blocked_winograd_min_channels;
-  b->c8_tile = MAX (in, out) <= loader->options->blocked_winograd_f4_max_channels ? 4 : 2;
+  b->blockable = in % CT_BLOCK == 0 && out % CT_BLOCK == 0 && MAX (in, out) <= CT_BLOCKED_MAX_CHANNELS;
+  b->blocked_winograd1 = in >= loader->options->blocked_winograd_min_channels;
+  b->blocked_winograd2 = out >= loader->options->blocked_winograd_min_channels;
+  b->blocked_tile = MAX (in, out) <= loader->options->blocked_winograd_f4_max_channels ? 4 : 2;
   b->winograd1 = allow_winograd && in >= loader->options->winograd_min_channels;
   b->winograd2 = allow_winograd && out >= loader->options->winograd_min_channels;
 }

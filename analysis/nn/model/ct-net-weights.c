@@ -16,26 +16,26 @@ resblock_pack_blocked (CtResBlock *b)
     return;
   g_assert (b->blockable);
   b->blocked_packed = TRUE;
-  if (b->c8_winograd1)
-    ct_c8_winograd_weights_pack (&b->c8_wino1, b->c8_tile, out, b->conv1, in, NULL, 0);
+  if (b->blocked_winograd1)
+    ct_blocked_winograd_weights_pack (&b->blocked_wino1, b->blocked_tile, out, b->conv1, in, NULL, 0);
   else
-    ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
-  if (b->c8_winograd2)
-    ct_c8_winograd_weights_pack (&b->c8_wino2, b->c8_tile, out, b->conv2, out, b->shortcut, in);
+    ct_blocked_conv_weights_pack (&b->blocked_conv1, out, b->conv1, in, NULL, 0);
+  if (b->blocked_winograd2)
+    ct_blocked_winograd_weights_pack (&b->blocked_wino2, b->blocked_tile, out, b->conv2, out, b->shortcut, in);
   else
-    ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
+    ct_blocked_conv_weights_pack (&b->blocked_conv2, out, b->conv2, out, b->shortcut, in);
 }
 
 /* The channel-major forms of a block's convolutions (ct-nn-channel-major-conv.h,
  * ct-nn-channel-major-winograd.h), as chosen when its weights were taken. */
 static void
-resblock_pack_planes (CtResBlock *b)
+resblock_pack_channel_major (CtResBlock *b)
 {
   int in = b->in, out = b->out;
 
-  if (b->planes_packed)
+  if (b->channel_major_packed)
     return;
-  b->planes_packed = TRUE;
+  b->channel_major_packed = TRUE;
   if (b->winograd1)
     ct_winograd_weights_pack (&b->wino_conv1, out, b->conv1, in);
   else
@@ -61,10 +61,10 @@ resblock_clear (CtResBlock *b)
   ct_conv_weights_clear (&b->packed_shortcut);
   ct_winograd_weights_clear (&b->wino_conv1);
   ct_winograd_weights_clear (&b->wino_conv2);
-  ct_c8_conv_weights_clear (&b->c8_conv1);
-  ct_c8_conv_weights_clear (&b->c8_conv2);
-  ct_c8_winograd_weights_clear (&b->c8_wino1);
-  ct_c8_winograd_weights_clear (&b->c8_wino2);
+  ct_blocked_conv_weights_clear (&b->blocked_conv1);
+  ct_blocked_conv_weights_clear (&b->blocked_conv2);
+  ct_blocked_winograd_weights_clear (&b->blocked_wino1);
+  ct_blocked_winograd_weights_clear (&b->blocked_wino2);
 }
 
 static void
@@ -104,7 +104,7 @@ path_pack (CtResPath *path, gboolean blocked)
     if (blocked)
       resblock_pack_blocked (&path->blocks[i]);
     else
-      resblock_pack_planes (&path->blocks[i]);
+      resblock_pack_channel_major (&path->blocks[i]);
 }
 
 void
@@ -122,7 +122,7 @@ ct_net_weights_ensure_forms (CtNetWeights *w, const CtNetStructure *s, int block
       if (blocked_levels > 0)
         resblock_pack_blocked (&w->seg_block);
       else
-        resblock_pack_planes (&w->seg_block);
+        resblock_pack_channel_major (&w->seg_block);
     }
   g_mutex_unlock (&w->forms_lock);
 }

@@ -36,23 +36,23 @@ typedef struct
    * of channels runs by Winograd, any other by the packed GEMM (only the
    * form used is packed) */
   gboolean          winograd1, winograd2;
-  gboolean          planes_packed;    /* the four forms below exist */
+  gboolean          channel_major_packed;    /* the four forms below exist */
   CtConvWeights     packed_conv1;     /* K = 9 * in, epilogue bn2 + relu */
   CtConvWeights     packed_conv2;     /* K = 9 * out (+ in with the shortcut) */
   CtWinogradWeights wino_conv1;
   CtWinogradWeights wino_conv2;       /* 3x3 part only ... */
   CtConvWeights     packed_shortcut;  /* ... and then the 1x1 shortcut (K = in) */
-  /* blocks of up to CT_C8_MAX_CHANNELS channels in multiples of 8: also
-   * packed for the blocked pixel-major layout (ct-nn-blocked.h); conv2 with the
+  /* blocks of up to CT_BLOCKED_MAX_CHANNELS channels in multiples of 8: also
+   * packed for the blocked layout (ct-nn-blocked.h); conv2 with the
    * shortcut; each conv either direct or by Winograd (ct-nn-blocked-winograd.h),
    * the other form left empty. Both layouts' forms are packed when a call
    * first needs them (ct_net_weights_ensure_forms). */
   gboolean            blockable;        /* channels allow the blocked layout */
-  gboolean            c8_winograd1, c8_winograd2;
-  int                 c8_tile;          /* Winograd output tile, 2 or 4 */
+  gboolean            blocked_winograd1, blocked_winograd2;
+  int                 blocked_tile;          /* Winograd output tile, 2 or 4 */
   gboolean            blocked_packed;   /* the forms below exist */
-  CtC8ConvWeights     c8_conv1, c8_conv2;
-  CtC8WinogradWeights c8_wino1, c8_wino2;
+  CtBlockedConvWeights     blocked_conv1, blocked_conv2;
+  CtBlockedWinogradWeights blocked_wino1, blocked_wino2;
 } CtResBlock;
 
 typedef struct

@@ -17,14 +17,14 @@
  * P pixels (or tiles) of 8 channels at src, 8 x 8 weights [ci][co] at wt;
  * one weight vector load and P broadcasts per input channel. */
 CT_AVX2 static inline __attribute__ ((always_inline)) void
-ct_c8_avx2_accumulate (__m256 *acc, const float *src, const float *wt, const int P)
+ct_blocked_avx2_accumulate (__m256 *acc, const float *src, const float *wt, const int P)
 {
-  for (int ci = 0; ci < CT_C8; ci++)
+  for (int ci = 0; ci < CT_BLOCK; ci++)
     {
-      __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
+      __m256 wv = _mm256_loadu_ps (wt + ci * CT_BLOCK);
 #pragma GCC unroll 12
       for (int p = 0; p < P; p++)
-        acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
+        acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_BLOCK + ci), wv, acc[p]);
     }
 }
 
