@@ -28,6 +28,7 @@
  * limits the blocked levels to the top N (0: all channel-major, the path
  * for planes wider than CT_BLOCKED_MAX_WIDTH; side-by-side measurements, tests). */
 #include "ct-nn-forward.h"
+#include "ct-nn-plan.h"
 
 #include "ct-net-structure.h"
 #include "ct-net-weights.h"
@@ -56,38 +57,11 @@ profile_now (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-typedef struct
-{
-  const CtNetStructure *s;
-  const CtNetWeights   *wt;
-  int                   batch;          /* slices per batch (capacity) */
-  int                   sub;            /* slices per sub-batch above deep_from */
-  int                   deep_from;      /* first level that runs on the whole batch */
-  int                   n_batch;        /* slices in the current batch */
-  int                   nimg;           /* slices in the current (sub-)batch */
-  int                   hs[CT_NET_MAX_LEVELS + 1], ws[CT_NET_MAX_LEVELS + 1];
-  float                *skips[CT_NET_MAX_LEVELS]; /* whole batch; above deep_from by sub-batch */
-  float                *deep_in;        /* level deep_from's input, whole batch */
-  float                *deep_out;       /* level deep_from's decoder output, whole batch */
-  float                *work[3];        /* ping-pong block outputs, max size */
-  float                *hidden;         /* conv1 outputs at narrow channel-major levels */
-  float                *padded;         /* zero-bordered conv1 inputs */
-  float                *padded2;        /* zero-bordered conv1 outputs = conv2 inputs */
-  float                *scratch;        /* per-thread GEMM packing */
-  int                   n_threads;
-  CtGemmMicroKernel     kernel;
-  int                   blocked_levels; /* levels 0.. in the layout of ct-nn-blocked.h */
-  gboolean              blocked_avx2;        /* its AVX2 row and tile kernels */
-  CtNnProfileFunc       profile;        /* CtNnOptions.profile: NULL, or plans[0] of one team */
-  gpointer              profile_data;
-  int                   profile_step;   /* position in the current batch */
-  double                profile_t_last; /* CPU seconds at the end of the previous step */
-} Plan;
 
 /* Closes the step that began at the previous mark (or at batch start);
  * macs per slice. The hook's own time is left out of the next step. */
 static void
-profile_mark (Plan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
+profile_mark (CtNnPlan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
               double macs)
 {
   char name[48];
@@ -101,7 +75,7 @@ profile_mark (Plan *plan, const char *what, int level, int c_in, int c_out, int 
 }
 
 static void
-profile_begin_batch (Plan *plan)
+profile_begin_batch (CtNnPlan *plan)
 {
   if (plan->profile != NULL)
     {
@@ -110,161 +84,11 @@ profile_begin_batch (Plan *plan)
     }
 }
 
-static int
-path_max_channels (const CtChannelPath *p)
-{
-  int m = 0;
-  for (int i = 0; i < p->n; i++)
-    m = MAX (m, p->channels[i]);
-  return m;
-}
-
-static gboolean
-path_all (const CtChannelPath *p, int channels)
-{
-  for (int i = 0; i < p->n; i++)
-    if (p->channels[i] != channels)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-path_blockable (const CtChannelPath *p)
-{
-  for (int i = 0; i < p->n; i++)
-    if (p->channels[i] % CT_BLOCK != 0 || p->channels[i] > CT_BLOCKED_MAX_CHANNELS)
-      return FALSE;
-  return TRUE;
-}
-
-/* How many levels from the top can run blocked: every tensor of the level
- * a multiple of 8 channels (at most CT_BLOCKED_MAX_CHANNELS), rows at most
- * CT_BLOCKED_MAX_WIDTH; level 0 exactly 8 channels everywhere (the init conv,
- * the head, the pyramid and the seg block are written for 8). */
-static int
-count_blocked_levels (const CtNetStructure *s, int h, int w)
-{
-  int n = 0;
-
-  for (int l = 0; l < s->n_levels; l++, w = (w + 1) / 2)
-    {
-      int from_below = l + 1 < s->n_levels ? s->up[l + 1].channels[s->up[l + 1].n - 1]
-                                           : s->bridge.channels[s->bridge.n - 1];
-      gboolean ok = path_blockable (&s->down[l]) && path_blockable (&s->up[l])
-                    && from_below % CT_BLOCK == 0 && w <= CT_BLOCKED_MAX_WIDTH;
-      if (l == 0)
-        ok = ok && s->init_channels == CT_BLOCK && path_all (&s->down[0], CT_BLOCK)
-             && path_all (&s->up[0], CT_BLOCK) && from_below == CT_BLOCK && s->top_channels == CT_BLOCK;
-      if (!ok)
-        break;
-      n++;
-      h = (h + 1) / 2;
-    }
-  /* the bridge (level n_levels) when every level is blocked and the 2 x 2
-   * Winograd tiles of its plane are at least 3/4 full: the multitask
-   * network's 3 x 2 plane (bridge 25 % faster blocked), not the lung
-   * network's 3 x 3 (9 of 16, no faster; docs/performance.md) */
-  if (n == s->n_levels && path_blockable (&s->bridge)
-      && 4 * h * w >= 3 * (2 * ((h + 1) / 2)) * (2 * ((w + 1) / 2)))
-    n++;
-  return n;
-}
-
-static void
-plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, const CtNnOptions *options,
-           int batch, int h, int w, int n_threads)
-{
-  size_t max_tensor = 0, max_padded = 0, max_hidden = 0;
-
-  memset (plan, 0, sizeof *plan);
-  plan->s = s;
-  plan->wt = wt;
-  plan->batch = batch;
-  plan->sub = MIN (batch, options->top_batch_slices);
-  plan->n_threads = n_threads;
-  plan->kernel = ct_gemm_best_kernel (options->portable_kernels);
-  plan->blocked_levels = MIN (count_blocked_levels (s, h, w), options->blocked_levels);
-#if defined(__x86_64__) || defined(__i386__)
-  plan->blocked_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours portable_kernels */
-#endif
-  plan->deep_from = CLAMP (options->deep_from_level, 1, s->n_levels);
-  plan->hs[0] = h;
-  plan->ws[0] = w;
-  for (int l = 0; l < s->n_levels; l++)
-    {
-      plan->hs[l + 1] = (plan->hs[l] + 1) / 2;
-      plan->ws[l + 1] = (plan->ws[l] + 1) / 2;
-    }
-  for (int l = 0; l <= s->n_levels; l++)
-    {
-      int c = l < s->n_levels ? MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l]))
-                              : path_max_channels (&s->bridge);
-      size_t plane = (size_t) plan->hs[l] * plan->ws[l];
-      size_t padded_plane = (size_t) (plan->hs[l] + 2) * (plan->ws[l] + 2);
-
-      int cap = l < plan->deep_from ? plan->sub : batch;
-
-      if (l == 0)
-        c = MAX (c, s->init_channels);
-      max_tensor = MAX (max_tensor, (size_t) c * cap * plane);
-      max_padded = MAX (max_padded, (size_t) c * cap * padded_plane);
-      /* conv1's plain output exists only at channel-major levels with
-       * narrow rows (resblock) */
-      if (l >= plan->blocked_levels && !ct_conv_reads_rows_in_place (plan->ws[l]))
-        max_hidden = MAX (max_hidden, (size_t) c * cap * plane);
-      if (l < s->n_levels)
-        plan->skips[l] = g_new (float, (size_t) s->down[l].channels[s->down[l].n - 1] * batch * plane);
-    }
-  /* conv inputs (work buffers feed the fused 1x1 shortcut, skips do not)
-   * carry CT_CONV_INPUT_SLACK zeroed floats */
-  for (int i = 0; i < 3; i++)
-    plan->work[i] = g_new0 (float, max_tensor + CT_CONV_INPUT_SLACK);
-  plan->hidden = g_new (float, MAX (max_hidden, 1));
-  {
-    int T = plan->deep_from;
-    size_t plane = (size_t) plan->hs[T] * plan->ws[T];
-    int c_in = T < s->n_levels ? s->down[T].channels[0] : s->bridge.channels[0];
-    int c_out = T < s->n_levels ? s->up[T].channels[s->up[T].n - 1]
-                                : s->bridge.channels[s->bridge.n - 1];
-    /* deep_in feeds a fused 1x1 shortcut: slack */
-    plan->deep_in = g_new0 (float, (size_t) c_in * batch * plane + CT_CONV_INPUT_SLACK);
-    plan->deep_out = g_new (float, (size_t) c_out * batch * plane);
-  }
-  plan->padded = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
-  plan->padded2 = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
-  {
-    int widest = 0;
-    for (int l = 0; l < s->n_levels; l++)
-      widest = MAX (widest, MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l])));
-    widest = MAX (widest, path_max_channels (&s->bridge));
-    size_t per_thread = MAX (ct_conv_scratch_floats_per_thread (),
-                             ct_winograd_scratch_floats_per_thread (widest));
-    per_thread = MAX (per_thread,
-                      ct_blocked_winograd_scratch_floats_per_thread (MIN (widest, CT_BLOCKED_MAX_CHANNELS)));
-    plan->scratch = g_new (float, per_thread * n_threads);
-  }
-}
-
-static void
-plan_clear (Plan *plan)
-{
-  for (int l = 0; l < CT_NET_MAX_LEVELS; l++)
-    g_clear_pointer (&plan->skips[l], g_free);
-  for (int i = 0; i < 3; i++)
-    g_clear_pointer (&plan->work[i], g_free);
-  g_clear_pointer (&plan->padded2, g_free);
-  g_clear_pointer (&plan->hidden, g_free);
-  g_clear_pointer (&plan->deep_in, g_free);
-  g_clear_pointer (&plan->deep_out, g_free);
-  g_clear_pointer (&plan->padded, g_free);
-  g_clear_pointer (&plan->scratch, g_free);
-}
-
 /* x [in][N] -> out [out][N] at level resolution h x w; out != x.
  * act(x) -> padded; conv1 (+BN2+ReLU) -> padded2 (bordered); conv2 (+ 1x1
  * shortcut or + identity residual) -> out. */
 static int
-level_of (const Plan *plan, int h)
+level_of (const CtNnPlan *plan, int h)
 {
   for (int l = 0; l <= plan->s->n_levels; l++)
     if (plan->hs[l] == h)
@@ -273,7 +97,7 @@ level_of (const Plan *plan, int h)
 }
 
 static void
-resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
+resblock (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
 {
   CtConvInput input1 = { plan->padded, NULL, plan->nimg, h, w };
   CtConvInput input2 = { plan->padded2, NULL, plan->nimg, h, w };
@@ -343,7 +167,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
  * conv1 (+BN2+ReLU) -> padded2, conv2 + (1x1 shortcut of x, or identity
  * residual x) -> out. */
 static void
-resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, int level, int h,
+resblock_blocked (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int level, int h,
                   int w)
 {
   CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
@@ -374,7 +198,7 @@ resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, i
 }
 
 static float *
-other_work (Plan *plan, const float *a, const float *b)
+other_work (CtNnPlan *plan, const float *a, const float *b)
 {
   /* three buffers, at most two excluded: never NULL */
   for (int i = 0; i < 3; i++)
@@ -386,7 +210,7 @@ other_work (Plan *plan, const float *a, const float *b)
 /* Runs the path on x; the last block writes `final` (which must differ from
  * x unless the path is empty, then x is copied). */
 static void
-run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
+run_path (CtNnPlan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
           float *final, int level, int h, int w)
 {
   const float *cur = x;
@@ -411,7 +235,7 @@ run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, cons
 /* Sub-batch sb's part of skips[l] above deep_from ([c][sub][h][w] each);
  * the whole buffer below. */
 static float *
-skip_of (Plan *plan, int l, int sb)
+skip_of (CtNnPlan *plan, int l, int sb)
 {
   if (l >= plan->deep_from)
     return plan->skips[l];
@@ -439,7 +263,7 @@ move_slices (float *packed, int c, int count, size_t plane, float *whole, int fi
 /* move_slices for a tensor of level l with c channels, in its layout
  * (blocked [c / 8][slices][h][w][8]: the same moves by blocks of 8 x plane) */
 static void
-move_level_slices (Plan *plan, int l, int c, float *packed, float *whole, int first,
+move_level_slices (CtNnPlan *plan, int l, int c, float *packed, float *whole, int first,
                    gboolean to_whole)
 {
   size_t plane = (size_t) plan->hs[l] * plan->ws[l];
@@ -452,7 +276,7 @@ move_level_slices (Plan *plan, int l, int c, float *packed, float *whole, int fi
 }
 
 static void
-pool (Plan *plan, int l, const float *skip, int c, float *x)
+pool (CtNnPlan *plan, int l, const float *skip, int c, float *x)
 {
   if (l + 1 < plan->blocked_levels)
     ct_blocked_maxpool (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
@@ -466,7 +290,7 @@ pool (Plan *plan, int l, const float *skip, int c, float *x)
 
 /* x (level l + 1, c channels) upsampled + skip -> u (level l) */
 static void
-upsample_add (Plan *plan, int l, const float *x, int c, const float *skip, float *u)
+upsample_add (CtNnPlan *plan, int l, const float *x, int c, const float *skip, float *u)
 {
   if (l + 1 < plan->blocked_levels)
     ct_blocked_bilinear_add_from_blocked (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
@@ -484,7 +308,7 @@ upsample_add (Plan *plan, int l, const float *x, int c, const float *skip, float
  * init conv and down paths; the input of level deep_from is scattered into
  * plan->deep_in at the sub-batch's slices. */
 static void
-encode_top (Plan *plan, const float *slices, int sb)
+encode_top (CtNnPlan *plan, const float *slices, int sb)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -516,7 +340,7 @@ encode_top (Plan *plan, const float *slices, int sb)
 /* Levels deep_from and below on the whole batch (plan->nimg = n_batch), from
  * plan->deep_in; the decoder output of level deep_from goes to plan->deep_out. */
 static void
-run_deep (Plan *plan)
+run_deep (CtNnPlan *plan)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -555,7 +379,7 @@ run_deep (Plan *plan)
 /* The decoder above deep_from for sub-batch sb; returns the buffer holding
  * the top features (one of plan->work). */
 static float *
-decode_top (Plan *plan, int sb)
+decode_top (CtNnPlan *plan, int sb)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -580,7 +404,7 @@ decode_top (Plan *plan, int sb)
 
 /* Heads for the plan->nimg slices of a sub-batch starting at slice d0 */
 static void
-finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyramid)
+finish (CtNnPlan *plan, float *f, int d0, int n, float *out_probability, float *pyramid)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -627,7 +451,7 @@ finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyra
  * accumulated when non-NULL. No GLib calls: may run inside an OpenMP region
  * (slice-parallel mode). */
 static void
-run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
+run_batch (CtNnPlan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
 {
   size_t plane = (size_t) plan->hs[0] * plan->ws[0];
   int n_sub = (plan->n_batch + plan->sub - 1) / plan->sub;
@@ -666,16 +490,16 @@ ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOp
   int teams = n >= 2 * n_threads && !options->shared_layers && options->profile == NULL
               ? n_threads : 1;
   int batch;
-  g_autofree Plan *plans = NULL;
+  g_autofree CtNnPlan *plans = NULL;
   g_autofree float *pyramids = NULL;
   gboolean ok = TRUE;
 
   if (n == 0)
     return TRUE;
   batch = MIN (options->batch_slices, (n + teams - 1) / teams);
-  plans = g_new0 (Plan, teams);
+  plans = g_new0 (CtNnPlan, teams);
   for (int t = 0; t < teams; t++)
-    plan_init (&plans[t], s, wt, options, batch, h, w, teams > 1 ? 1 : n_threads);
+    ct_nn_plan_init (&plans[t], s, wt, options, batch, h, w, teams > 1 ? 1 : n_threads);
   plans[0].profile = options->profile;
   plans[0].profile_data = options->profile_user_data;
   ct_net_weights_ensure_forms (wt, s, plans[0].blocked_levels);
@@ -709,7 +533,7 @@ ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOp
         }
     }
   for (int t = 0; t < teams; t++)
-    plan_clear (&plans[t]);
+    ct_nn_plan_clear (&plans[t]);
 
   if (ok && classify)
     {
