@@ -17,10 +17,11 @@ G_BEGIN_DECLS
 /* Called from the calling thread after each step of a batch of the
  * optimized path: step is the step's position in the batch (0 at the start
  * of every batch; every batch runs the same sequence), name describes it
- * ("L2 conv1 blocked wino         32->32    45x45  "), cpu_seconds is the process CPU
- * time it took (all threads, spinning included; a loaded machine distorts
- * it far less than wall time), macs its multiply-accumulates. tools/bench-nn
- * sums and prints them (--profile). */
+ * (level, operation, channels in -> out, plane: "L2 conv1 blocked wino
+ * 32->32 45x45" padded to columns), cpu_seconds is the process CPU time it
+ * took (all threads, spinning included; a loaded machine distorts it far
+ * less than wall time), macs its multiply-accumulates over the step's
+ * slices. tools/bench-nn sums and prints them (--profile). */
 typedef void (*CtNnProfileFunc) (int step, const char *name, double cpu_seconds, double macs,
                                  gpointer user_data);
 

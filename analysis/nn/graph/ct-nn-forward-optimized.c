@@ -7,8 +7,9 @@
  * (see run_batch). With at least two slices per thread, each thread runs
  * whole batches with a plan of its own ("teams"; no synchronisation inside a
  * batch); otherwise the threads share every layer. Every buffer is planned
- * and allocated once per call (per input size), before the first batch;
- * peak memory does not grow with the number of slices (one plan per thread). Fusions (see ct-nn-channel-major-conv.h):
+ * and allocated once per call (per input size), before the first batch
+ * (ct-nn-plan.h); peak memory does not grow with the number of slices (one
+ * plan per thread). Fusions (see ct-nn-channel-major-conv.h):
  *  - BN1 + ReLU of a block input: applied while writing the zero-bordered
  *    copy conv1 reads (padding after the activation, as in PyTorch);
  *  - BN2 + ReLU after conv1: conv1's epilogue;
@@ -24,9 +25,9 @@
  * weights' forms for each layout are packed when a call first needs them
  * (ct_net_weights_ensure_forms). Moving a level between a sub-batch and the
  * whole batch is the same copy in either layout (per channel block of 8
- * instead of per channel). CtNnOptions.blocked_levels = N
- * limits the blocked levels to the top N (0: all channel-major, the path
- * for planes wider than CT_BLOCKED_MAX_WIDTH; side-by-side measurements, tests). */
+ * instead of per channel). CtNnOptions.blocked_levels = N limits the
+ * blocked levels to the top N (0: all channel-major, the path for planes
+ * wider than CT_BLOCKED_MAX_WIDTH; side-by-side measurements, tests). */
 #include "ct-nn-forward.h"
 #include "ct-nn-plan.h"
 

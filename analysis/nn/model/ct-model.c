@@ -149,7 +149,7 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     return;
   /* which forms the convolutions take is decided here, from the options
    * of the load (ct-nn-options.h: the thresholds and their reasons); they
-   * are packed when a call first needs them (ct_model_ensure_forms) */
+   * are packed when a call first needs them (ct_net_weights_ensure_forms) */
   b->blockable = in % CT_BLOCK == 0 && out % CT_BLOCK == 0 && MAX (in, out) <= CT_BLOCKED_MAX_CHANNELS;
   b->blocked_winograd1 = in >= loader->options->blocked_winograd_min_channels;
   b->blocked_winograd2 = out >= loader->options->blocked_winograd_min_channels;

@@ -25,11 +25,13 @@ const char         *ct_model_get_name         (CtModel *self); /* file basename 
 const char         *ct_model_get_sha256       (CtModel *self); /* of the whole file, hex */
 const char         *ct_model_get_metadata     (CtModel *self, const char *key); /* NULL if absent */
 
-/* Lung network. input: [n][h][w] windowed slices in [0,1]; out_probability:
+/* Both run as the model's options say (ct-nn-options.h; use_reference: the
+ * naive path).
+ * Lung network. input: [n][h][w] windowed slices in [0,1]; out_probability:
  * [n][h][w] sigmoid outputs. n_threads 0 = all cores. Slices run in batches
- * of up to 4 (with >= 2 slices per thread, one batch per thread at a time);
- * working memory is planned once per call and does not grow with n: about
- * 35 MB per thread at 180 x 180. Progress is reported after each round of
+ * (CtNnOptions.batch_slices; with >= 2 slices per thread, one batch per
+ * thread at a time); working memory is planned once per call and does not
+ * grow with n: about 35 MB per thread at 180 x 180. Progress is reported after each round of
  * batches, from the calling thread; returning FALSE cancels there. Safe to
  * call from several threads on one model (weights are read-only). */
 gboolean ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w,
