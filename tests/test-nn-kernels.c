@@ -7,13 +7,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "ct-nn-c8.h"
-#include "ct-nn-c8-winograd.h"
-#include "ct-nn-conv.h"
+#include "ct-nn-blocked.h"
+#include "ct-nn-blocked-winograd.h"
+#include "ct-nn-channel-major-conv.h"
 #include "ct-nn-gemm.h"
-#include "ct-nn-ops.h"
+#include "ct-nn-channel-major-ops.h"
 #include "ct-nn-ref.h"
-#include "ct-nn-winograd.h"
+#include "ct-nn-channel-major-winograd.h"
 
 #define ATOL 1e-5
 #define RTOL 1e-5
@@ -497,47 +497,47 @@ test_head (void)
   assert_close ("head", got, want, n, 1e-6, 1e-6);
 }
 
-/* ---- level 0 in the pixel-major 8-channel layout (ct-nn-c8.h) ------------ */
+/* ---- level 0 in the blocked layout (ct-nn-blocked.h) ------------ */
 
 /* planes [8 * blocks][nimg][h][w] -> blocked zero-bordered
  * [blocks][nimg][h+2][w+2][8] */
 static float *
-c8_bordered (const float *planes, int blocks, int nimg, int h, int w)
+blocked_bordered (const float *planes, int blocks, int nimg, int h, int w)
 {
   size_t n = (size_t) nimg * h * w;
-  g_autofree float *c8 = g_new (float, n * CT_C8 * blocks);
-  float *bordered = g_new0 (float, (size_t) blocks * nimg * (h + 2) * (w + 2) * CT_C8);
+  g_autofree float *blocked = g_new (float, n * CT_BLOCK * blocks);
+  float *bordered = g_new0 (float, (size_t) blocks * nimg * (h + 2) * (w + 2) * CT_BLOCK);
 
-  ct_c8_from_planes (planes, blocks, nimg, h, w, c8);
+  ct_blocked_from_channel_major (planes, blocks, nimg, h, w, blocked);
   for (int bi = 0; bi < blocks * nimg; bi++)
     for (int y = 0; y < h; y++)
-      memcpy (bordered + (((size_t) bi * (h + 2) + y + 1) * (w + 2) + 1) * CT_C8,
-              c8 + ((size_t) bi * h + y) * w * CT_C8, sizeof (float) * w * CT_C8);
+      memcpy (bordered + (((size_t) bi * (h + 2) + y + 1) * (w + 2) + 1) * CT_BLOCK,
+              blocked + ((size_t) bi * h + y) * w * CT_BLOCK, sizeof (float) * w * CT_BLOCK);
   return bordered;
 }
 
 /* blocked zero-bordered -> planes, asserting that the border is zero */
 static void
-c8_unborder (const float *bordered, int blocks, int nimg, int h, int w, float *planes)
+blocked_unborder (const float *bordered, int blocks, int nimg, int h, int w, float *planes)
 {
   size_t n = (size_t) nimg * h * w;
-  g_autofree float *c8 = g_new (float, n * CT_C8 * blocks);
+  g_autofree float *blocked = g_new (float, n * CT_BLOCK * blocks);
 
   for (int bi = 0; bi < blocks * nimg; bi++)
     for (int y = 0; y < h + 2; y++)
       for (int x = 0; x < w + 2; x++)
-        for (int c = 0; c < CT_C8; c++)
+        for (int c = 0; c < CT_BLOCK; c++)
           {
-            float v = bordered[(((size_t) bi * (h + 2) + y) * (w + 2) + x) * CT_C8 + c];
+            float v = bordered[(((size_t) bi * (h + 2) + y) * (w + 2) + x) * CT_BLOCK + c];
             if (y == 0 || x == 0 || y == h + 1 || x == w + 1)
               g_assert_cmpfloat (v, ==, 0.0f);
             else
-              c8[(((size_t) bi * h + y - 1) * w + x - 1) * CT_C8 + c] = v;
+              blocked[(((size_t) bi * h + y - 1) * w + x - 1) * CT_BLOCK + c] = v;
           }
-  ct_c8_to_planes (c8, blocks, nimg, h, w, planes);
+  ct_blocked_to_channel_major (blocked, blocks, nimg, h, w, planes);
 }
 
-static const int c8_sizes[][3] = { /* h, w, nimg */
+static const int blocked_sizes[][3] = { /* h, w, nimg */
   { 1, 1, 1 }, { 7, 5, 2 }, { 33, 17, 1 }, { 13, 26, 3 }, { 4, 12, 1 }, { 9, 29, 2 },
 };
 
@@ -546,7 +546,7 @@ static const int c8_sizes[][3] = { /* h, w, nimg */
  * 4), both kernels, both epilogue forms, 1 and 2 threads, against
  * ct_nn_ref_conv2d image by image. */
 static void
-check_c8_conv (int winograd)
+check_blocked_conv (int winograd)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (21);
   gboolean avx2 = have_avx2 ();
@@ -555,39 +555,39 @@ check_c8_conv (int winograd)
     { 64, 64, 32 }, /* Winograd: several tile blocks per call (48 tiles each at 64 channels) */
   };
 
-  for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
+  for (size_t s = 0; s < G_N_ELEMENTS (blocked_sizes); s++)
     for (size_t ch = 0; ch < G_N_ELEMENTS (channels); ch++)
       for (int form = 0; form < 2; form++)
         for (int k = 0; k < (avx2 ? 2 : 1); k++)
           for (int threads = 1; threads <= 2; threads++)
             {
-              int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
+              int h = blocked_sizes[s][0], w = blocked_sizes[s][1], nimg = blocked_sizes[s][2];
               int cin = channels[ch][0], cout = channels[ch][1];
               /* the shortcut only with the plain output (conv2) */
               int craw = form == 1 ? channels[ch][2] : 0;
-              int ib = cin / CT_C8, ob = cout / CT_C8, rb = craw / CT_C8;
+              int ib = cin / CT_BLOCK, ob = cout / CT_BLOCK, rb = craw / CT_BLOCK;
               size_t hw = (size_t) h * w, n = (size_t) nimg * hw;
-              size_t bordered_n = (size_t) ob * nimg * (h + 2) * (w + 2) * CT_C8;
+              size_t bordered_n = (size_t) ob * nimg * (h + 2) * (w + 2) * CT_BLOCK;
               g_autofree float *x = random_floats (rand, cin * n, -1, 1);
               g_autofree float *xr = random_floats (rand, craw * n + 1, -1, 1);
-              g_autofree float *xr_c8 = g_new (float, craw * n + 1);
+              g_autofree float *xr_blocked = g_new (float, craw * n + 1);
               g_autofree float *weight = random_floats (rand, (size_t) cout * cin * 9, -0.5, 0.5);
               g_autofree float *w1 = random_floats (rand, (size_t) cout * craw + 1, -0.5, 0.5);
               g_autofree float *scale = random_floats (rand, cout, 0.5, 1.5);
               g_autofree float *shift = random_floats (rand, cout, -0.5, 0.5);
               g_autofree float *residual = random_floats (rand, cout * n, -1, 1);
-              g_autofree float *residual_c8 = g_new (float, cout * n);
-              g_autofree float *padded = c8_bordered (x, ib, nimg, h, w);
+              g_autofree float *residual_blocked = g_new (float, cout * n);
+              g_autofree float *padded = blocked_bordered (x, ib, nimg, h, w);
               g_autofree float *out = random_floats (rand, bordered_n, 100, 200); /* all written */
               g_autofree float *want = g_new (float, cout * n);
               g_autofree float *got = g_new (float, cout * n);
-              g_autofree char *what = g_strdup_printf ("c8 %s %dx%d nimg=%d %d->%d raw=%d form=%d %s threads=%d",
+              g_autofree char *what = g_strdup_printf ("blocked %s %dx%d nimg=%d %d->%d raw=%d form=%d %s threads=%d",
                                                        winograd == 4 ? "winograd F4"
                                                        : winograd == 2 ? "winograd F2" : "conv",
                                                        h, w, nimg,
                                                        cin, cout, craw, form,
                                                        k ? "avx2" : "portable", threads);
-              CtC8ConvWeights packed;
+              CtBlockedConvWeights packed;
               CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
               for (int i = 0; i < nimg; i++)
@@ -614,9 +614,9 @@ check_c8_conv (int winograd)
                                              : v + shift[c] + (craw > 0 ? 0.0f : residual[at]);
                       }
                 }
-              ct_c8_from_planes (residual, ob, nimg, h, w, residual_c8);
+              ct_blocked_from_channel_major (residual, ob, nimg, h, w, residual_blocked);
               if (craw > 0)
-                ct_c8_from_planes (xr, rb, nimg, h, w, xr_c8);
+                ct_blocked_from_channel_major (xr, rb, nimg, h, w, xr_blocked);
               if (form == 0)
                 {
                   ep.scale = scale;
@@ -627,32 +627,32 @@ check_c8_conv (int winograd)
               else
                 {
                   ep.bias = shift;
-                  ep.residual = craw > 0 ? NULL : residual_c8;
+                  ep.residual = craw > 0 ? NULL : residual_blocked;
                 }
               if (winograd)
                 {
-                  CtC8WinogradWeights wino;
+                  CtBlockedWinogradWeights wino;
                   g_autofree float *scratch =
-                    g_new (float, ct_c8_winograd_scratch_floats_per_thread (cin) * threads);
+                    g_new (float, ct_blocked_winograd_scratch_floats_per_thread (cin) * threads);
 
-                  ct_c8_winograd_weights_pack (&wino, winograd, cout, weight, cin,
+                  ct_blocked_winograd_weights_pack (&wino, winograd, cout, weight, cin,
                                                craw > 0 ? w1 : NULL, craw);
-                  ct_c8_winograd_conv3x3 (&wino, padded, craw > 0 ? xr_c8 : NULL, nimg, h, w,
+                  ct_blocked_winograd_conv3x3 (&wino, padded, craw > 0 ? xr_blocked : NULL, nimg, h, w,
                                           &ep, out, k == 1, scratch, threads);
-                  ct_c8_winograd_weights_clear (&wino);
+                  ct_blocked_winograd_weights_clear (&wino);
                 }
               else
                 {
-                  ct_c8_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL,
+                  ct_blocked_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL,
                                            craw);
-                  ct_c8_conv3x3 (&packed, padded, craw > 0 ? xr_c8 : NULL, nimg, h, w, &ep, out,
+                  ct_blocked_conv3x3 (&packed, padded, craw > 0 ? xr_blocked : NULL, nimg, h, w, &ep, out,
                                  k == 1, threads);
-                  ct_c8_conv_weights_clear (&packed);
+                  ct_blocked_conv_weights_clear (&packed);
                 }
               if (form == 0)
-                c8_unborder (out, ob, nimg, h, w, got);
+                blocked_unborder (out, ob, nimg, h, w, got);
               else
-                ct_c8_to_planes (out, ob, nimg, h, w, got);
+                ct_blocked_to_channel_major (out, ob, nimg, h, w, got);
               /* F(4x4, 3x3)'s transforms scale the input by up to 5 x 5 and
                * the output by up to 8 x 8, so its float32 rounding is about
                * 10x that of the direct sum: ~5e-5 on outputs of magnitude
@@ -662,94 +662,94 @@ check_c8_conv (int winograd)
 }
 
 static void
-test_c8_conv (void)
+test_blocked_conv (void)
 {
-  check_c8_conv (0);
+  check_blocked_conv (0);
 }
 
 static void
-test_c8_winograd (void)
+test_blocked_winograd (void)
 {
-  check_c8_conv (2);
+  check_blocked_conv (2);
 }
 
 static void
-test_c8_winograd_f4 (void)
+test_blocked_winograd_f4 (void)
 {
-  check_c8_conv (4);
+  check_blocked_conv (4);
 }
 
 /* act_pad, init conv, pooling (to planes and blocked), upsample + add (from
  * planes and blocked), head, pyramid: each against its channel-major
  * counterpart, with 1 and 2 blocks where the operation takes blocks. */
 static void
-test_c8_ops (void)
+test_blocked_ops (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (22);
 
-  for (size_t s = 0; s < G_N_ELEMENTS (c8_sizes); s++)
+  for (size_t s = 0; s < G_N_ELEMENTS (blocked_sizes); s++)
     for (int blocks = 1; blocks <= 2; blocks++)
     {
-      int h = c8_sizes[s][0], w = c8_sizes[s][1], nimg = c8_sizes[s][2];
-      int c = CT_C8 * blocks;
+      int h = blocked_sizes[s][0], w = blocked_sizes[s][1], nimg = blocked_sizes[s][2];
+      int c = CT_BLOCK * blocks;
       int oh = (h + 1) / 2, ow = (w + 1) / 2;
       size_t hw = (size_t) h * w, n = (size_t) nimg * hw, on = (size_t) nimg * oh * ow;
       size_t pplane = (size_t) (h + 2) * (w + 2);
       g_autofree float *x = random_floats (rand, c * n, -2, 2);
-      g_autofree float *x_c8 = g_new (float, c * n);
+      g_autofree float *x_blocked = g_new (float, c * n);
       g_autofree float *scale = random_floats (rand, c, 0.5, 1.5);
       g_autofree float *shift = random_floats (rand, c, -0.5, 0.5);
-      g_autofree float *weight = random_floats (rand, CT_C8, -1, 1);
+      g_autofree float *weight = random_floats (rand, CT_BLOCK, -1, 1);
       g_autofree float *want = g_new (float, c * nimg * pplane + c * n);
       g_autofree float *got = g_new (float, c * nimg * pplane + c * n);
       g_autofree float *tmp = g_new (float, c * nimg * pplane + c * n);
       g_autofree float *slices = random_floats (rand, n, -1, 1);
       g_autofree float *padded1 = g_new0 (float, (size_t) nimg * pplane);
-      g_autofree float *init_w = random_floats (rand, CT_C8 * 9, -0.5, 0.5);
-      g_autofree float *init_b = random_floats (rand, CT_C8, -0.5, 0.5);
+      g_autofree float *init_w = random_floats (rand, CT_BLOCK * 9, -0.5, 0.5);
+      g_autofree float *init_b = random_floats (rand, CT_BLOCK, -0.5, 0.5);
       g_autofree float *low = random_floats (rand, c * on, -1, 1);
-      g_autofree float *low_c8 = g_new (float, c * on);
+      g_autofree float *low_blocked = g_new (float, c * on);
       g_autofree char *what = NULL;
 
-      ct_c8_from_planes (x, blocks, nimg, h, w, x_c8);
-      ct_c8_from_planes (low, blocks, nimg, oh, ow, low_c8);
+      ct_blocked_from_channel_major (x, blocks, nimg, h, w, x_blocked);
+      ct_blocked_from_channel_major (low, blocks, nimg, oh, ow, low_blocked);
 
       /* act_pad: bordered blocked relu(x * scale + shift) */
       ct_nn_act_pad (x, c, nimg, h, w, scale, shift, TRUE, want, 1);
-      ct_c8_act_pad (x_c8, blocks, nimg, h, w, scale, shift, TRUE, tmp, 2);
-      c8_unborder (tmp, blocks, nimg, h, w, got);
+      ct_blocked_act_pad (x_blocked, blocks, nimg, h, w, scale, shift, TRUE, tmp, 2);
+      blocked_unborder (tmp, blocks, nimg, h, w, got);
       for (int ch = 0; ch < c; ch++) /* want is bordered planes: take interiors */
         for (int i = 0; i < nimg; i++)
           for (int y = 0; y < h; y++)
             memmove (want + ((size_t) ch * nimg + i) * hw + (size_t) y * w,
                      want + ((size_t) ch * nimg + i) * pplane + (size_t) (y + 1) * (w + 2) + 1,
                      sizeof (float) * w);
-      what = g_strdup_printf ("c8 act_pad %dx%d blocks=%d", h, w, blocks);
+      what = g_strdup_printf ("blocked act_pad %dx%d blocks=%d", h, w, blocks);
       assert_close (what, got, want, c * n, 0, 0);
       g_clear_pointer (&what, g_free);
 
       /* max pooling blocked -> planes, and blocked -> blocked */
       ct_nn_ref_maxpool2x2_ceil (x, c * nimg, h, w, want);
-      ct_c8_maxpool_to_planes (x_c8, blocks, nimg, h, w, got, 2);
-      what = g_strdup_printf ("c8 maxpool to planes %dx%d blocks=%d", h, w, blocks);
+      ct_blocked_maxpool_to_channel_major (x_blocked, blocks, nimg, h, w, got, 2);
+      what = g_strdup_printf ("blocked maxpool to channel-major %dx%d blocks=%d", h, w, blocks);
       assert_close (what, got, want, c * on, 0, 0);
       g_clear_pointer (&what, g_free);
-      ct_c8_maxpool (x_c8, blocks, nimg, h, w, tmp, 2);
-      ct_c8_to_planes (tmp, blocks, nimg, oh, ow, got);
-      what = g_strdup_printf ("c8 maxpool %dx%d blocks=%d", h, w, blocks);
+      ct_blocked_maxpool (x_blocked, blocks, nimg, h, w, tmp, 2);
+      ct_blocked_to_channel_major (tmp, blocks, nimg, oh, ow, got);
+      what = g_strdup_printf ("blocked maxpool %dx%d blocks=%d", h, w, blocks);
       assert_close (what, got, want, c * on, 0, 0);
       g_clear_pointer (&what, g_free);
 
       /* upsample (oh x ow) -> h x w, + skip (x), from planes and from blocked */
       ct_nn_bilinear_add (low, c * nimg, oh, ow, x, want, h, w, 1);
-      ct_c8_bilinear_add (low, blocks, nimg, oh, ow, x_c8, tmp, h, w, 2);
-      ct_c8_to_planes (tmp, blocks, nimg, h, w, got);
-      what = g_strdup_printf ("c8 bilinear_add %dx%d blocks=%d", h, w, blocks);
+      ct_blocked_bilinear_add (low, blocks, nimg, oh, ow, x_blocked, tmp, h, w, 2);
+      ct_blocked_to_channel_major (tmp, blocks, nimg, h, w, got);
+      what = g_strdup_printf ("blocked bilinear_add %dx%d blocks=%d", h, w, blocks);
       assert_close (what, got, want, c * n, 0, 0);
       g_clear_pointer (&what, g_free);
-      ct_c8_bilinear_add_from_c8 (low_c8, blocks, nimg, oh, ow, x_c8, tmp, h, w, 2);
-      ct_c8_to_planes (tmp, blocks, nimg, h, w, got);
-      what = g_strdup_printf ("c8 bilinear_add_from_c8 %dx%d blocks=%d", h, w, blocks);
+      ct_blocked_bilinear_add_from_blocked (low_blocked, blocks, nimg, oh, ow, x_blocked, tmp, h, w, 2);
+      ct_blocked_to_channel_major (tmp, blocks, nimg, h, w, got);
+      what = g_strdup_printf ("blocked bilinear_add_from_blocked %dx%d blocks=%d", h, w, blocks);
       assert_close (what, got, want, c * n, 0, 0);
       g_clear_pointer (&what, g_free);
 
@@ -760,20 +760,20 @@ test_c8_ops (void)
       ct_nn_act_pad (slices, 1, nimg, h, w, NULL, NULL, FALSE, padded1, 1);
       for (int i = 0; i < nimg; i++)
         {
-          g_autofree float *o = g_new (float, CT_C8 * hw);
-          ct_nn_ref_conv2d (slices + i * hw, 1, h, w, init_w, init_b, CT_C8, 3, o);
-          for (int ch = 0; ch < CT_C8; ch++)
+          g_autofree float *o = g_new (float, CT_BLOCK * hw);
+          ct_nn_ref_conv2d (slices + i * hw, 1, h, w, init_w, init_b, CT_BLOCK, 3, o);
+          for (int ch = 0; ch < CT_BLOCK; ch++)
             memcpy (want + ((size_t) ch * nimg + i) * hw, o + ch * hw, sizeof (float) * hw);
         }
-      ct_c8_init_conv (padded1, nimg, h, w, init_w, init_b, tmp, 2);
-      ct_c8_to_planes (tmp, 1, nimg, h, w, got);
-      what = g_strdup_printf ("c8 init conv %dx%d", h, w);
-      assert_close (what, got, want, CT_C8 * n, 1e-6, 1e-6);
+      ct_blocked_init_conv (padded1, nimg, h, w, init_w, init_b, tmp, 2);
+      ct_blocked_to_channel_major (tmp, 1, nimg, h, w, got);
+      what = g_strdup_printf ("blocked init conv %dx%d", h, w);
+      assert_close (what, got, want, CT_BLOCK * n, 1e-6, 1e-6);
       g_clear_pointer (&what, g_free);
 
-      ct_nn_head_sigmoid (x, CT_C8, n, scale, shift, weight, want, 1);
-      ct_c8_head_sigmoid (x_c8, n, scale, shift, weight, got, 2);
-      what = g_strdup_printf ("c8 head %dx%d", h, w);
+      ct_nn_head_sigmoid (x, CT_BLOCK, n, scale, shift, weight, want, 1);
+      ct_blocked_head_sigmoid (x_blocked, n, scale, shift, weight, got, 2);
+      what = g_strdup_printf ("blocked head %dx%d", h, w);
       assert_close (what, got, want, n, 0, 0);
       g_clear_pointer (&what, g_free);
 
@@ -783,26 +783,26 @@ test_c8_ops (void)
       if (h >= 3 && w >= 3)
         {
           static const int levels[] = { 1, 2, 3 };
-          size_t nf = ct_nn_pyramid_n_features (CT_C8, levels, 3);
+          size_t nf = ct_nn_pyramid_n_features (CT_BLOCK, levels, 3);
           g_autofree float *acc_ref = g_new (float, nf);
-          g_autofree float *acc_c8 = g_new (float, nf);
+          g_autofree float *acc_blocked = g_new (float, nf);
 
           ct_nn_ref_pyramid_init (acc_ref, nf);
-          ct_nn_ref_pyramid_init (acc_c8, nf);
+          ct_nn_ref_pyramid_init (acc_blocked, nf);
           for (int i = 0; i < nimg; i++)
             {
-              ct_nn_ref_pyramid_accumulate (acc_ref, levels, 3, x + (size_t) i * hw, CT_C8, n, h,
+              ct_nn_ref_pyramid_accumulate (acc_ref, levels, 3, x + (size_t) i * hw, CT_BLOCK, n, h,
                                             w, i, nimg + 2);
-              ct_c8_pyramid_accumulate (acc_c8, levels, 3, x_c8 + (size_t) i * hw * CT_C8, h, w,
+              ct_blocked_pyramid_accumulate (acc_blocked, levels, 3, x_blocked + (size_t) i * hw * CT_BLOCK, h, w,
                                         i, nimg + 2);
             }
           for (size_t f = 0; f < nf; f++) /* -inf == -inf, but inf - inf is NaN */
             {
               acc_ref[f] = isinf (acc_ref[f]) ? -1e30f : acc_ref[f];
-              acc_c8[f] = isinf (acc_c8[f]) ? -1e30f : acc_c8[f];
+              acc_blocked[f] = isinf (acc_blocked[f]) ? -1e30f : acc_blocked[f];
             }
-          what = g_strdup_printf ("c8 pyramid %dx%d", h, w);
-          assert_close (what, acc_c8, acc_ref, nf, 0, 0);
+          what = g_strdup_printf ("blocked pyramid %dx%d", h, w);
+          assert_close (what, acc_blocked, acc_ref, nf, 0, 0);
         }
     }
 }
@@ -821,9 +821,9 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/kernels/act-pad", test_act_pad);
   g_test_add_func ("/nn/kernels/pool-and-upsample", test_ops_random);
   g_test_add_func ("/nn/kernels/head", test_head);
-  g_test_add_func ("/nn/kernels/c8-conv-vs-reference", test_c8_conv);
-  g_test_add_func ("/nn/kernels/c8-winograd-vs-reference", test_c8_winograd);
-  g_test_add_func ("/nn/kernels/c8-winograd-f4-vs-reference", test_c8_winograd_f4);
-  g_test_add_func ("/nn/kernels/c8-ops-vs-planes", test_c8_ops);
+  g_test_add_func ("/nn/kernels/blocked-conv-vs-reference", test_blocked_conv);
+  g_test_add_func ("/nn/kernels/blocked-winograd-vs-reference", test_blocked_winograd);
+  g_test_add_func ("/nn/kernels/blocked-winograd-f4-vs-reference", test_blocked_winograd_f4);
+  g_test_add_func ("/nn/kernels/blocked-ops-vs-channel-major", test_blocked_ops);
   return g_test_run ();
 }

@@ -12,11 +12,31 @@
 #include "ct-model-random.h"
 #include "ct-safetensors.h"
 
+/* One run of the model's options with the naive reference path (reference
+ * TRUE) or the optimized one. */
+static gboolean
+run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w,
+            float *out, double *study, gboolean *has, int n_threads, CtModelProgressFunc progress,
+            gpointer user_data, GError **error)
+{
+  CtNnOptions options = *ct_model_get_options (model);
+
+  options.use_reference = reference;
+  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads,
+                                    progress, user_data, error);
+}
+
+static CtModel *
+model_from_bytes_with (GBytes *bytes, const CtNnOptions *options, GError **error)
+{
+  return ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   "test.safetensors", options, error);
+}
+
 static CtModel *
 model_from_bytes (GBytes *bytes, GError **error)
 {
-  return ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   "test.safetensors", error);
+  return model_from_bytes_with (bytes, NULL, error);
 }
 
 static void
@@ -90,8 +110,8 @@ typedef enum
 {
   ENGINE_DEFAULT,
   ENGINE_BLOCKED_DIRECT,
-  ENGINE_PLANES,
-  ENGINE_PLANES_WINOGRAD,
+  ENGINE_CHANNEL_MAJOR,
+  ENGINE_CHANNEL_MAJOR_WINOGRAD,
   ENGINE_MIXED,
   ENGINE_PORTABLE,
   ENGINE_BLOCKED_BRIDGE,
@@ -115,10 +135,12 @@ test_full_width (gconstpointer data)
   size_t count = (size_t) n * h * w;
   g_autofree float *input = smooth_input (n, h, w, 42);
   g_autofree float *ref = g_new (float, count);
-  g_autofree float *fast = g_new (float, count);
-  double study_ref = NAN, study_fast = NAN;
-  gboolean has_ref = FALSE, has_fast = FALSE;
-  static const char *const names[] = { "default", "blocked direct", "planes", "planes winograd",
+  g_autofree float *optimized = g_new (float, count);
+  double study_ref = NAN, study_optimized = NAN;
+  gboolean has_ref = FALSE, has_optimized = FALSE;
+  CtNnOptions options;
+  static const char *const names[] = { "default", "blocked direct", "channel-major",
+                                       "channel-major winograd",
                                        "levels 0-1 blocked", "portable kernels",
                                        "blocked bridge" };
   g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
@@ -127,39 +149,130 @@ test_full_width (gconstpointer data)
   ct_net_structure_init_default (&s, arch);
   g_assert_cmpint (s.n_levels, ==, 6);
   bytes = ct_model_random_safetensors (&s, 2026, FALSE);
-  /* the Winograd thresholds are read when the weights are packed, the
-   * layout when the engine plans a call */
-  g_setenv ("CT_NN_WINOGRAD_MIN_CHANNELS", config == ENGINE_PLANES_WINOGRAD ? "16" : "1000000",
-            TRUE);
+  /* the Winograd thresholds are read when the model is loaded, the layout
+   * and kernels on every call */
+  ct_nn_options_init_default (&options);
+  options.winograd_min_channels = config == ENGINE_CHANNEL_MAJOR_WINOGRAD ? 16 : 1000000;
   if (config == ENGINE_BLOCKED_DIRECT)
-    g_setenv ("CT_NN_C8_WINOGRAD_MIN_CHANNELS", "1000000", TRUE);
-  model = model_from_bytes (bytes, &error);
-  g_unsetenv ("CT_NN_WINOGRAD_MIN_CHANNELS");
-  g_unsetenv ("CT_NN_C8_WINOGRAD_MIN_CHANNELS");
+    options.blocked_winograd_min_channels = 1000000;
+  model = model_from_bytes_with (bytes, &options, &error);
   g_assert_no_error (error);
 
-  g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_REFERENCE, input, n, h, w, ref,
-                                      &study_ref, &has_ref, 1, NULL, NULL, &error));
+  g_assert_true (run_engine (model, TRUE, input, n, h, w, ref, &study_ref, &has_ref, 1, NULL, NULL,
+                             &error));
   g_assert_no_error (error);
-  if (config == ENGINE_PLANES || config == ENGINE_PLANES_WINOGRAD)
-    g_setenv ("CT_NN_BLOCKED_LEVELS", "0", TRUE);
+  if (config == ENGINE_CHANNEL_MAJOR || config == ENGINE_CHANNEL_MAJOR_WINOGRAD)
+    options.blocked_levels = 0;
   else if (config == ENGINE_MIXED)
-    g_setenv ("CT_NN_BLOCKED_LEVELS", "2", TRUE);
+    options.blocked_levels = 2;
   else if (config == ENGINE_PORTABLE)
-    g_setenv ("CT_NN_PORTABLE", "1", TRUE);
-  g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_OPTIMIZED, input, n, h, w, fast,
-                                      &study_fast, &has_fast, 2, NULL, NULL, &error));
-  g_unsetenv ("CT_NN_BLOCKED_LEVELS");
-  g_unsetenv ("CT_NN_PORTABLE");
+    options.portable_kernels = TRUE;
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, optimized,
+                                            &study_optimized, &has_optimized, 2, NULL, NULL,
+                                            &error));
   g_assert_no_error (error);
-  compare (what, fast, ref, count, 1e-4);
+  compare (what, optimized, ref, count, 1e-4);
   if (!lungs)
     {
       g_assert_true (has_ref);
-      g_assert_true (has_fast);
-      g_test_message ("study probability: optimized %.8f, reference %.8f", study_fast, study_ref);
-      g_assert_cmpfloat (fabs (study_fast - study_ref), <=, 1e-5);
+      g_assert_true (has_optimized);
+      g_test_message ("study probability: optimized %.8f, reference %.8f", study_optimized,
+                      study_ref);
+      g_assert_cmpfloat (fabs (study_optimized - study_ref), <=, 1e-5);
     }
+}
+
+/* What the profiling hook saw of one call. */
+typedef struct
+{
+  int      steps;
+  int      blocked_steps; /* named "blocked": a step of the blocked layout */
+  double   macs;
+} ProfileSeen;
+
+static void
+profile_seen (int step, const char *name, double cpu_seconds, double macs, gpointer user_data)
+{
+  ProfileSeen *seen = user_data;
+
+  g_assert_cmpint (step, >=, 0);
+  g_assert_cmpfloat (cpu_seconds, >=, 0.0);
+  seen->steps++;
+  seen->blocked_steps += strstr (name, " blocked") != NULL;
+  seen->macs += macs;
+}
+
+/* Engine options reach the engine: invalid ones are refused at load and
+ * per call; the profiling hook sees the blocked layout by default and none
+ * of it with blocked_levels 0, and MACs close to the structure's count
+ * (which also counts the head); a model loaded with use_reference runs the
+ * naive path through the public API (the hook, optimized path only, stays
+ * silent) with the reference's outputs. */
+static void
+test_options (void)
+{
+  CtNetStructure s;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CtModel) model = NULL;
+  g_autoptr(CtModel) reference = NULL;
+  g_autoptr(GError) error = NULL;
+  int n = 2, h = 33, w = 29;
+  g_autofree float *input = smooth_input (n, h, w, 5);
+  g_autofree float *out = g_new (float, (size_t) n * h * w);
+  g_autofree float *ref = g_new (float, (size_t) n * h * w);
+  CtNnOptions options, bad;
+  ProfileSeen seen = { 0 };
+  double macs = 0.0;
+
+  ct_net_structure_init_default (&s, CT_MODEL_LUNGS);
+  bytes = ct_model_random_safetensors (&s, 11, FALSE);
+  ct_nn_options_init_default (&options);
+
+  bad = options;
+  bad.batch_slices = 0;
+  g_assert_null (model_from_bytes_with (bytes, &bad, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "batch_slices"));
+  g_clear_error (&error);
+
+  model = model_from_bytes_with (bytes, &options, &error);
+  g_assert_no_error (error);
+  bad = options;
+  bad.top_batch_slices = 65;
+  g_assert_false (ct_model_run_with_options (model, &bad, input, n, h, w, out, NULL, NULL, 1,
+                                             NULL, NULL, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_FAILED);
+  g_clear_error (&error);
+
+  options.profile = profile_seen;
+  options.profile_user_data = &seen;
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, out, NULL, NULL, 2,
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seen.steps, >, 50);
+  g_assert_cmpint (seen.blocked_steps, >, 0);
+  macs = ct_net_structure_count_macs (&s, h, w) * n;
+  g_test_message ("profile: %d steps, %.4g MACs, structure %.4g", seen.steps, seen.macs, macs);
+  g_assert_cmpfloat (fabs (seen.macs - macs), <=, 0.01 * macs);
+
+  seen = (ProfileSeen) { 0 };
+  options.blocked_levels = 0;
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, out, NULL, NULL, 1,
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seen.steps, >, 50);
+  g_assert_cmpint (seen.blocked_steps, ==, 0);
+
+  seen = (ProfileSeen) { 0 };
+  options.blocked_levels = ct_model_get_options (model)->blocked_levels;
+  options.use_reference = TRUE;
+  reference = model_from_bytes_with (bytes, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (ct_model_get_options (reference)->use_reference);
+  g_assert_true (ct_model_run_lungs (reference, input, n, h, w, ref, 1, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seen.steps, ==, 0);
+  compare ("use_reference through ct_model_run_lungs", out, ref, (size_t) n * h * w, 1e-4);
 }
 
 /* float16 storage: the loader widens, both paths agree; conversions exact. */
@@ -171,7 +284,7 @@ test_half (void)
   g_autoptr(CtModel) model = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree float *input = smooth_input (2, 13, 11, 1);
-  float ref[2 * 13 * 11], fast[2 * 13 * 11];
+  float ref[2 * 13 * 11], optimized[2 * 13 * 11];
 
   g_assert_cmphex (ct_float_to_half (1.0f), ==, 0x3c00);
   g_assert_cmphex (ct_float_to_half (-2.0f), ==, 0xc000);
@@ -187,12 +300,12 @@ test_half (void)
   bytes = ct_model_random_safetensors (&s, 77, TRUE);
   model = model_from_bytes (bytes, &error);
   g_assert_no_error (error);
-  g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_REFERENCE, input, 2, 13, 11, ref,
+  g_assert_true (run_engine (model, TRUE, input, 2, 13, 11, ref,
                                       NULL, NULL, 1, NULL, NULL, &error));
-  g_assert_true (ct_model_run_engine (model, CT_MODEL_ENGINE_OPTIMIZED, input, 2, 13, 11, fast,
+  g_assert_true (run_engine (model, FALSE, input, 2, 13, 11, optimized,
                                       NULL, NULL, 1, NULL, NULL, &error));
   g_assert_no_error (error);
-  compare ("float16 lungs", fast, ref, G_N_ELEMENTS (ref), 1e-5);
+  compare ("float16 lungs", optimized, ref, G_N_ELEMENTS (ref), 1e-5);
 }
 
 /* Batching must not change results: 11 slices at once (batches of 4, 4, 3
@@ -263,15 +376,15 @@ test_progress_and_cancel (void)
 
   for (int e = 0; e < 2; e++)
     {
-      CtModelEngine engine = e == 0 ? CT_MODEL_ENGINE_REFERENCE : CT_MODEL_ENGINE_OPTIMIZED;
+      gboolean reference = e == 0;
       Progress all = { 0, 0, G_MAXINT }, stop = { 0, 0, 1 };
 
-      g_assert_true (ct_model_run_engine (model, engine, input, n, h, w, out, &study, &has, 1,
+      g_assert_true (run_engine (model, reference, input, n, h, w, out, &study, &has, 1,
                                           on_progress, &all, &error));
       g_assert_no_error (error);
       g_assert_cmpint (all.last_done, ==, n);
       g_assert_true (has);
-      g_assert_false (ct_model_run_engine (model, engine, input, n, h, w, out, &study, &has, 1,
+      g_assert_false (run_engine (model, reference, input, n, h, w, out, &study, &has, 1,
                                            on_progress, &stop, &error));
       g_assert_error (error, CT_ERROR, CT_ERROR_CANCELLED);
       g_assert_cmpint (stop.last_done, <, n);
@@ -471,7 +584,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   {
-    static const char *const configs[] = { "", "-blocked-direct", "-planes", "-planes-winograd",
+    static const char *const configs[] = { "", "-blocked-direct", "-channel-major",
+                                           "-channel-major-winograd",
                                            "-mixed", "-portable", "-blocked-bridge" };
     for (int c = ENGINE_DEFAULT; c <= ENGINE_BLOCKED_BRIDGE; c++)
       for (int a = 0; a < 2; a++)
@@ -484,6 +598,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/nn/model/float16", test_half);
   g_test_add_func ("/nn/model/mac-count", test_mac_count);
+  g_test_add_func ("/nn/model/options", test_options);
   g_test_add_func ("/nn/model/batching", test_batching);
   g_test_add_func ("/nn/model/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/nn/model/bad-weights", test_bad_weights);

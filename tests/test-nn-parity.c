@@ -12,6 +12,20 @@
 #include "ct-model-private.h"
 #include "ct-safetensors.h"
 
+/* One run of the model's options with the naive reference path (reference
+ * TRUE) or the optimized one. */
+static gboolean
+run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w,
+            float *out, double *study, gboolean *has, int n_threads, CtModelProgressFunc progress,
+            gpointer user_data, GError **error)
+{
+  CtNnOptions options = *ct_model_get_options (model);
+
+  options.use_reference = reference;
+  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads,
+                                    progress, user_data, error);
+}
+
 #define PROB_TOLERANCE 1e-4
 #define STUDY_TOLERANCE 1e-5
 
@@ -105,7 +119,7 @@ load_fixture_model (const char *name)
 }
 
 static void
-check_case (CtModel *model, CtModelEngine engine, IoFile *io, const char *size, int n, int h,
+check_case (CtModel *model, gboolean reference, IoFile *io, const char *size, int n, int h,
             int w)
 {
   gboolean lungs = ct_model_get_architecture (model) == CT_MODEL_LUNGS;
@@ -121,14 +135,14 @@ check_case (CtModel *model, CtModelEngine engine, IoFile *io, const char *size, 
   size_t where;
   double err;
 
-  g_assert_true (ct_model_run_engine (model, engine, input, n, h, w, got,
+  g_assert_true (run_engine (model, reference, input, n, h, w, got,
                                       lungs ? NULL : &study, lungs ? NULL : &has_study, 2,
                                       NULL, NULL, &error));
   g_assert_no_error (error);
   err = max_abs_diff (got, expected, (size_t) n * h * w, &where);
   g_test_message ("%s %s %s: max abs error %.3g at slice %zu row %zu col %zu (got %.7f, PyTorch %.7f)",
                   lungs ? "lungs" : "multitask",
-                  engine == CT_MODEL_ENGINE_REFERENCE ? "reference" : "optimized", size, err,
+                  reference ? "reference" : "optimized", size, err,
                   where / ((size_t) h * w), where / w % h, where % w, got[where], expected[where]);
   g_assert_cmpfloat (err, <=, PROB_TOLERANCE);
 
@@ -163,9 +177,9 @@ test_parity (gconstpointer data)
   io_open (&io);
   for (int e = 0; e < 2; e++)
     {
-      CtModelEngine engine = e == 0 ? CT_MODEL_ENGINE_REFERENCE : CT_MODEL_ENGINE_OPTIMIZED;
-      check_case (model, engine, &io, "37x53", 3, 37, 53);
-      check_case (model, engine, &io, "64x48", 9, 64, 48);
+      gboolean reference = e == 0;
+      check_case (model, reference, &io, "37x53", 3, 37, 53);
+      check_case (model, reference, &io, "64x48", 9, 64, 48);
     }
   io_close (&io);
 }
@@ -257,21 +271,21 @@ test_trained (void)
 
   for (int e = 0; e < 2; e++)
     {
-      CtModelEngine engine = e == 0 ? CT_MODEL_ENGINE_REFERENCE : CT_MODEL_ENGINE_OPTIMIZED;
+      gboolean reference = e == 0;
       double study = NAN;
       gboolean has_study = FALSE;
       double want_study = ct_safetensors_read_float (study_tensor, 0);
       size_t where;
       double err;
 
-      g_assert_true (ct_model_run_engine (lungs, engine, input, 8, 96, 80, got, NULL, NULL, 2,
+      g_assert_true (run_engine (lungs, reference, input, 8, 96, 80, got, NULL, NULL, 2,
                                           NULL, NULL, &error));
       g_assert_no_error (error);
       err = max_abs_diff (got, want_lungs, 8 * 96 * 80, &where);
       g_test_message ("trained lungs, engine %d: max abs error %.3g", e, err);
       g_assert_cmpfloat (err, <=, PROB_TOLERANCE);
 
-      g_assert_true (ct_model_run_engine (multitask, engine, input, 8, 96, 80, got, &study,
+      g_assert_true (run_engine (multitask, reference, input, 8, 96, 80, got, &study,
                                           &has_study, 2, NULL, NULL, &error));
       g_assert_no_error (error);
       err = max_abs_diff (got, want_lesions, 8 * 96 * 80, &where);

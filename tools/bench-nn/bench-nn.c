@@ -7,6 +7,16 @@
  *
  *   bench-nn [--threads 1,2] [--slices N] [--write-models DIR]
  *            [--io-out DIR] [--lungs FILE] [--multitask FILE] [--study 300]
+ *            [engine options: --blocked-levels N --batch N --top-batch N
+ *             --deep-from N --winograd-min-channels N
+ *             --blocked-winograd-min-channels N --blocked-winograd-f4-max-channels N
+ *             --shared-layers --portable --profile]
+ *
+ * The engine options set the fields of CtNnOptions (ct-nn-options.h) of
+ * the same names, for side-by-side measurements; unset, the defaults.
+ * --profile prints, per network and thread count, the CPU time of every
+ * step of a batch summed over the timed runs (the threads then share each
+ * layer: one team).
  *
  * --write-models DIR writes the random weights it uses (DIR/lungs.safetensors,
  * DIR/multitask.safetensors) so that ONNX Runtime can run the same weights;
@@ -36,6 +46,17 @@ static char *opt_multitask = NULL;
 static int opt_study = 300;
 static gboolean opt_reference = FALSE;
 static gboolean opt_no_peak = FALSE;
+/* engine options; -1: the default */
+static int opt_blocked_levels = -1;
+static int opt_batch = -1;
+static int opt_top_batch = -1;
+static int opt_deep_from = -1;
+static int opt_winograd_min = -1;
+static int opt_blocked_winograd_min = -1;
+static int opt_blocked_winograd_f4_max = -1;
+static gboolean opt_shared_layers = FALSE;
+static gboolean opt_portable = FALSE;
+static gboolean opt_profile = FALSE;
 
 static GOptionEntry entries[] = {
   { "slices", 0, 0, G_OPTION_ARG_INT, &opt_slices, "Slices per timed run (default 16)", "N" },
@@ -47,8 +68,113 @@ static GOptionEntry entries[] = {
   { "study", 0, 0, G_OPTION_ARG_INT, &opt_study, "Slices of the study estimate (300)", "N" },
   { "reference", 0, 0, G_OPTION_ARG_NONE, &opt_reference, "Also time the naive path (slow)", NULL },
   { "no-peak", 0, 0, G_OPTION_ARG_NONE, &opt_no_peak, "Skip the OpenBLAS peak", NULL },
+  { "blocked-levels", 0, 0, G_OPTION_ARG_INT, &opt_blocked_levels,
+    "Levels from the top in the blocked layout (0: all channel-major)", "N" },
+  { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Slices per batch (1..64, default 16)", "N" },
+  { "top-batch", 0, 0, G_OPTION_ARG_INT, &opt_top_batch,
+    "Slices per sub-batch above --deep-from (1..64, default 4)", "N" },
+  { "deep-from", 0, 0, G_OPTION_ARG_INT, &opt_deep_from,
+    "First level run on the whole batch (default 3)", "N" },
+  { "winograd-min-channels", 0, 0, G_OPTION_ARG_INT, &opt_winograd_min,
+    "Channel-major Winograd from N channels (default 128)", "N" },
+  { "blocked-winograd-min-channels", 0, 0, G_OPTION_ARG_INT, &opt_blocked_winograd_min,
+    "Blocked Winograd from N input channels (default 16)", "N" },
+  { "blocked-winograd-f4-max-channels", 0, 0, G_OPTION_ARG_INT, &opt_blocked_winograd_f4_max,
+    "Blocked Winograd F(4x4) up to N channels (default 128)", "N" },
+  { "shared-layers", 0, 0, G_OPTION_ARG_NONE, &opt_shared_layers,
+    "All threads share every layer (no teams)", NULL },
+  { "portable", 0, 0, G_OPTION_ARG_NONE, &opt_portable, "Portable kernels only (no AVX2)", NULL },
+  { "profile", 0, 0, G_OPTION_ARG_NONE, &opt_profile, "Per-step CPU time table", NULL },
   { NULL }
 };
+
+/* The CtNnOptions of the command line. */
+static CtNnOptions engine_options;
+
+/* Per-step profile (--profile): CPU seconds and MACs summed by the step's
+ * position in a batch (every batch runs the same sequence). */
+#define PROFILE_MAX_STEPS 1024
+
+typedef struct
+{
+  char   name[48];
+  double seconds;
+  double macs;
+} ProfileStep;
+
+static ProfileStep profile_steps[PROFILE_MAX_STEPS];
+static int profile_n_steps;
+
+static void
+profile_step (int step, const char *name, double cpu_seconds, double macs, gpointer user_data)
+{
+  ProfileStep *st;
+
+  if (step >= PROFILE_MAX_STEPS)
+    return;
+  st = &profile_steps[step];
+  if (step >= profile_n_steps)
+    {
+      g_strlcpy (st->name, name, sizeof st->name);
+      profile_n_steps = step + 1;
+    }
+  st->seconds += cpu_seconds;
+  st->macs += macs;
+}
+
+static void
+profile_reset (void)
+{
+  memset (profile_steps, 0, sizeof profile_steps);
+  profile_n_steps = 0;
+}
+
+/* The table of the steps summed since profile_reset, over n slices. */
+static void
+profile_print (const char *net, int n, int h, int w, int n_threads)
+{
+  double total = 0.0;
+
+  for (int i = 0; i < profile_n_steps; i++)
+    total += profile_steps[i].seconds;
+  printf ("per-layer profile (%s, %d slices of %d x %d, %d thread(s)): %.2f CPU ms/slice\n", net,
+          n, h, w, n_threads, 1000.0 * total / n);
+  printf ("  %-44s %9s %6s %7s\n", "step", "CPU ms", "share", "GFLOPS");
+  for (int i = 0; i < profile_n_steps; i++)
+    {
+      const ProfileStep *st = &profile_steps[i];
+      printf ("  %-44s %9.3f %5.1f%% ", st->name, 1000.0 * st->seconds / n,
+              100.0 * st->seconds / total);
+      if (st->macs > 0.0)
+        printf ("%7.1f\n", 2.0 * st->macs / st->seconds / 1e9);
+      else
+        printf ("%7s\n", "-");
+    }
+}
+
+static void
+engine_options_from_command_line (CtNnOptions *o)
+{
+  ct_nn_options_init_default (o);
+  if (opt_blocked_levels >= 0)
+    o->blocked_levels = opt_blocked_levels;
+  if (opt_batch >= 0)
+    o->batch_slices = opt_batch;
+  if (opt_top_batch >= 0)
+    o->top_batch_slices = opt_top_batch;
+  if (opt_deep_from >= 0)
+    o->deep_from_level = opt_deep_from;
+  if (opt_winograd_min >= 0)
+    o->winograd_min_channels = opt_winograd_min;
+  if (opt_blocked_winograd_min >= 0)
+    o->blocked_winograd_min_channels = opt_blocked_winograd_min;
+  if (opt_blocked_winograd_f4_max >= 0)
+    o->blocked_winograd_f4_max_channels = opt_blocked_winograd_f4_max;
+  o->shared_layers = opt_shared_layers;
+  o->portable_kernels = opt_portable;
+  if (opt_profile)
+    o->profile = profile_step;
+}
 
 /* A smooth, deterministic input in [0, 1] with some structure. */
 static float *
@@ -74,7 +200,7 @@ get_model (CtModelArchitecture arch, const char *path, const char *file_name)
 
   if (path != NULL)
     {
-      model = ct_model_load (path, &error);
+      model = ct_model_load_with_options (path, &engine_options, &error);
     }
   else
     {
@@ -92,7 +218,7 @@ get_model (CtModelArchitecture arch, const char *path, const char *file_name)
             g_error ("%s", error->message);
         }
       model = ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                        file_name, &error);
+                                        file_name, &engine_options, &error);
     }
   if (model == NULL)
     g_error ("%s", error->message);
@@ -111,16 +237,20 @@ cpu_seconds (void)
 
 /* Wall-clock ms of one run; last_cpu_ms gets the process CPU time it used. */
 static double
-time_run (CtModel *model, CtModelEngine engine, const float *input, int n, int h, int w,
+time_run (CtModel *model, gboolean reference, const float *input, int n, int h, int w,
           float *out, double *study, int threads)
 {
   g_autoptr(GError) error = NULL;
   gboolean has = FALSE;
-  double c0 = cpu_seconds ();
-  gint64 t0 = g_get_monotonic_time ();
+  CtNnOptions options = engine_options;
+  double c0;
+  gint64 t0;
 
-  if (!ct_model_run_engine (model, engine, input, n, h, w, out, study, &has, threads, NULL, NULL,
-                            &error))
+  options.use_reference = reference;
+  c0 = cpu_seconds ();
+  t0 = g_get_monotonic_time ();
+  if (!ct_model_run_with_options (model, &options, input, n, h, w, out, study, &has, threads, NULL,
+                                  NULL, &error))
     g_error ("%s", error->message);
   last_cpu_ms = (cpu_seconds () - c0) * 1000.0;
   return (g_get_monotonic_time () - t0) / 1000.0;
@@ -195,6 +325,12 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  engine_options_from_command_line (&engine_options);
+  if (!ct_nn_options_validate (&engine_options, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
   thread_list = g_strsplit (opt_threads ? opt_threads : "1,2", ",", 8);
   for (int i = 0; thread_list[i] != NULL && i < 8; i++)
     threads[n_threads_list++] = MAX (1, atoi (thread_list[i]));
@@ -202,7 +338,7 @@ main (int argc, char **argv)
   cases[0].model = get_model (CT_MODEL_LUNGS, opt_lungs, "lungs.safetensors");
   cases[1].model = get_model (CT_MODEL_MULTITASK_SPATIAL, opt_multitask, "multitask.safetensors");
 
-  g_print ("micro-kernel: %s; CPUs: %u; slices per run: %d\n", ct_gemm_best_kernel_name (),
+  g_print ("micro-kernel: %s; CPUs: %u; slices per run: %d\n", ct_gemm_best_kernel_name (engine_options.portable_kernels),
            g_get_num_processors (), opt_slices);
   for (int t = 0; t < n_threads_list; t++)
     {
@@ -224,13 +360,16 @@ main (int argc, char **argv)
       for (int t = 0; t < n_threads_list; t++)
         {
           double best = 1e30, best_cpu = 1e30;
-          time_run (k->model, CT_MODEL_ENGINE_OPTIMIZED, input, n, k->h, k->w, out, &study, threads[t]);
+          time_run (k->model, FALSE, input, n, k->h, k->w, out, &study, threads[t]);
+          profile_reset ();
           for (int rep = 0; rep < 3; rep++)
             {
-              best = MIN (best, time_run (k->model, CT_MODEL_ENGINE_OPTIMIZED, input, n, k->h, k->w,
-                                          out, &study, threads[t]));
+              best = MIN (best, time_run (k->model, FALSE, input, n, k->h, k->w, out, &study,
+                                          threads[t]));
               best_cpu = MIN (best_cpu, last_cpu_ms);
             }
+          if (opt_profile)
+            profile_print (k->label, 3 * n, k->h, k->w, threads[t]);
           k->ms_per_slice[t] = best / n;
           k->cpu_ms_per_slice[t] = best_cpu / n;
           g_print ("  %d thread(s): %7.2f ms/slice  %6.1f GFLOPS  %5.1f %% of sgemm peak"
@@ -240,7 +379,7 @@ main (int argc, char **argv)
         }
       if (opt_reference)
         {
-          double ms = time_run (k->model, CT_MODEL_ENGINE_REFERENCE, input, 1, k->h, k->w, out,
+          double ms = time_run (k->model, TRUE, input, 1, k->h, k->w, out,
                                 NULL, 1);
           g_print ("  naive reference, 1 thread: %.1f ms/slice\n", ms);
         }
@@ -250,7 +389,7 @@ main (int argc, char **argv)
           g_autofree char *out_name = g_strdup_printf ("%s-output.f32", k->label);
           size_t count = (size_t) n * k->h * k->w;
 
-          time_run (k->model, CT_MODEL_ENGINE_OPTIMIZED, input, n, k->h, k->w, out, &study,
+          time_run (k->model, FALSE, input, n, k->h, k->w, out, &study,
                     threads[n_threads_list - 1]);
           write_raw (in_name, input, count);
           write_raw (out_name, out, count);

@@ -5,7 +5,10 @@
 // reruns of bench-nn (the machine may be shared: best of the rounds for both
 // sides) and prints the ratio ours/ORT.
 //
-//   node ort-bench.js DIR [BENCH-NN SLICES ROUNDS]
+//   node ort-bench.js DIR [BENCH-NN SLICES ROUNDS [BENCH-NN FLAGS...]]
+//
+// BENCH-NN FLAGS: engine options passed on to every rerun of bench-nn
+// (--blocked-levels 0, --portable, ...: bench-nn --help).
 //
 // DIR holds (written by bench-nn --write-models DIR --io-out DIR and by
 // export_onnx.py): lungs.onnx, multitask.onnx, <net>-input.f32,
@@ -22,6 +25,7 @@ const dir = process.argv[2];
 const bench = process.argv[3]; // optional: the bench-nn binary, rerun between rounds
 const slicesArg = parseInt(process.argv[4] || '16', 10);
 const rounds = parseInt(process.argv[5] || '2', 10);
+const benchFlags = process.argv.slice(6);
 if (!dir) {
   console.error('usage: node ort-bench.js DIR [BENCH-NN SLICES ROUNDS]');
   process.exit(2);
@@ -52,7 +56,8 @@ function readOurs() {
 function runOurs() {
   if (!bench) return readOurs();
   execFileSync(bench, ['--slices', String(slicesArg), '--lungs', path.join(dir, 'lungs.safetensors'),
-    '--multitask', path.join(dir, 'multitask.safetensors'), '--io-out', dir, '--no-peak'],
+    '--multitask', path.join(dir, 'multitask.safetensors'), '--io-out', dir, '--no-peak',
+    ...benchFlags],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   return readOurs();
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-winograd.c: blocked Winograd F(2x2, 3x3) and F(4x4, 3x3) (see
- * ct-nn-c8-winograd.h): weight transform, the driver that cuts the tile list
+/* ct-nn-blocked-winograd.c: blocked Winograd F(2x2, 3x3) and F(4x4, 3x3) (see
+ * ct-nn-blocked-winograd.h): weight transform, the driver that cuts the tile list
  * into per-thread blocks, and the portable tile-block kernel (the reference
  * of the AVX2 one). Transforms (Lavin & Gray 2016), F(2x2, 3x3):
  *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
@@ -12,7 +12,7 @@
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
  *          0 2 -1 -2 1 0; 0 4 0 -5 0 1]
  *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] */
-#include "ct-nn-c8-winograd.h"
+#include "ct-nn-blocked-winograd.h"
 
 #include <string.h>
 #ifdef _OPENMP
@@ -54,18 +54,18 @@ static const float at4[4 * 6] = {
 };
 
 void
-ct_c8_winograd_weights_pack (CtC8WinogradWeights *self, int m, int cout, const float *w3x3,
+ct_blocked_winograd_weights_pack (CtBlockedWinogradWeights *self, int m, int cout, const float *w3x3,
                              int cin, const float *w1x1, int cin_raw)
 {
   int n = m + 2, positions = n * n;
   const double *g = m == 4 ? g4 : g2;
 
   g_assert (m == 2 || m == 4);
-  g_assert (cout % CT_C8 == 0 && cin % CT_C8 == 0 && cin_raw % CT_C8 == 0);
+  g_assert (cout % CT_BLOCK == 0 && cin % CT_BLOCK == 0 && cin_raw % CT_BLOCK == 0);
   memset (self, 0, sizeof *self);
   self->m = m;
-  self->cin_blocks = cin / CT_C8;
-  self->cout_blocks = cout / CT_C8;
+  self->cin_blocks = cin / CT_BLOCK;
+  self->cout_blocks = cout / CT_BLOCK;
   self->u = g_new (float, (size_t) positions * cout * cin);
   for (int co = 0; co < cout; co++)
     for (int ci = 0; ci < cin; ci++)
@@ -83,59 +83,59 @@ ct_c8_winograd_weights_pack (CtC8WinogradWeights *self, int m, int cout, const f
             u[r][c] = t[r][0] * g[c * 3 + 0] + t[r][1] * g[c * 3 + 1] + t[r][2] * g[c * 3 + 2];
         for (int xi = 0; xi < positions; xi++)
           {
-            int ob = co / CT_C8, ib = ci / CT_C8;
-            size_t at = ((((size_t) xi * self->cout_blocks + ob) * self->cin_blocks + ib) * CT_C8
-                         + ci % CT_C8) * CT_C8 + co % CT_C8;
+            int ob = co / CT_BLOCK, ib = ci / CT_BLOCK;
+            size_t at = ((((size_t) xi * self->cout_blocks + ob) * self->cin_blocks + ib) * CT_BLOCK
+                         + ci % CT_BLOCK) * CT_BLOCK + co % CT_BLOCK;
             self->u[at] = (float) u[xi / n][xi % n];
           }
       }
   if (w1x1 != NULL && cin_raw > 0)
-    ct_c8_conv_weights_pack (&self->shortcut, cout, NULL, 0, w1x1, cin_raw);
+    ct_blocked_conv_weights_pack (&self->shortcut, cout, NULL, 0, w1x1, cin_raw);
 }
 
 void
-ct_c8_winograd_weights_clear (CtC8WinogradWeights *self)
+ct_blocked_winograd_weights_clear (CtBlockedWinogradWeights *self)
 {
   g_clear_pointer (&self->u, g_free);
-  ct_c8_conv_weights_clear (&self->shortcut);
+  ct_blocked_conv_weights_clear (&self->shortcut);
 }
 
 static size_t
 scratch_floats (int cin, int positions)
 {
   size_t tiles = (size_t) block_tiles (cin, positions);
-  size_t tile_floats = (tiles * sizeof (CtC8Tile) + sizeof (float) - 1) / sizeof (float);
+  size_t tile_floats = (tiles * sizeof (CtBlockedTile) + sizeof (float) - 1) / sizeof (float);
 
   /* V, M, the tile list; 16 floats so that the tile list stays aligned */
   return (size_t) positions * cin * tiles
-         + CT_C8_WINOGRAD_M_BLOCKS * (size_t) positions * CT_C8 * tiles + tile_floats + 16;
+         + CT_BLOCKED_WINOGRAD_M_BLOCKS * (size_t) positions * CT_BLOCK * tiles + tile_floats + 16;
 }
 
 size_t
-ct_c8_winograd_scratch_floats_per_thread (int max_cin)
+ct_blocked_winograd_scratch_floats_per_thread (int max_cin)
 {
   size_t most = 0;
 
-  for (int cin = CT_C8; cin <= MAX (max_cin, CT_C8); cin += CT_C8)
+  for (int cin = CT_BLOCK; cin <= MAX (max_cin, CT_BLOCK); cin += CT_BLOCK)
     most = MAX (most, MAX (scratch_floats (cin, 16), scratch_floats (cin, 36)));
   return most;
 }
 
 void
-ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
+ct_blocked_winograd_conv3x3 (const CtBlockedWinogradWeights *weights, const float *padded,
                         const float *raw, int nimg, int h, int w, const CtConvEpilogue *ep,
                         float *out, gboolean avx2, float *scratch, int n_threads)
 {
-  CtC8WinogradKernel kernel = ct_c8_winograd_tiles_portable;
+  CtBlockedWinogradKernel kernel = ct_blocked_winograd_tiles_portable;
   int m = weights->m, n = m + 2, positions = n * n;
   int tiles_h = (h + m - 1) / m, tiles_w = (w + m - 1) / m;
   gint64 n_tiles = (gint64) nimg * tiles_h * tiles_w;
-  int tb = block_tiles (weights->cin_blocks * CT_C8, positions);
+  int tb = block_tiles (weights->cin_blocks * CT_BLOCK, positions);
   int n_blocks = (int) ((n_tiles + tb - 1) / tb);
-  size_t per_thread = scratch_floats (weights->cin_blocks * CT_C8, positions);
-  size_t in_row = ((size_t) w + 2) * CT_C8, in_plane = (size_t) (h + 2) * in_row;
-  size_t plain_row = (size_t) w * CT_C8, plain_plane = (size_t) h * plain_row;
-  CtC8WinogradJob job = {
+  size_t per_thread = scratch_floats (weights->cin_blocks * CT_BLOCK, positions);
+  size_t in_row = ((size_t) w + 2) * CT_BLOCK, in_plane = (size_t) (h + 2) * in_row;
+  size_t plain_row = (size_t) w * CT_BLOCK, plain_plane = (size_t) h * plain_row;
+  CtBlockedWinogradJob job = {
     .m = m,
     .in = padded,
     .in_block_stride = (size_t) nimg * in_plane,
@@ -143,7 +143,7 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
     .cin_blocks = weights->cin_blocks,
     .u = weights->u,
     .cout_blocks = weights->cout_blocks,
-    .out = ep->padded_output ? out + in_row + CT_C8 : out,
+    .out = ep->padded_output ? out + in_row + CT_BLOCK : out,
     .out_block_stride = (size_t) nimg * (ep->padded_output ? in_plane : plain_plane),
     .out_row_stride = ep->padded_output ? in_row : plain_row,
     .residual = ep->residual,
@@ -154,7 +154,7 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
 
 #if defined(__x86_64__) || defined(__i386__)
   if (avx2)
-    kernel = ct_c8_winograd_tiles_avx2;
+    kernel = ct_blocked_winograd_tiles_avx2;
 #else
   (void) avx2;
 #endif
@@ -163,7 +163,7 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
   if (n_threads < 1)
     n_threads = 1;
   if (ep->padded_output)
-    ct_c8_zero_border (out, weights->cout_blocks * nimg, h, w);
+    ct_blocked_zero_border (out, weights->cout_blocks * nimg, h, w);
   if (weights->shortcut.packed1 != NULL)
     {
       /* out = 1x1(raw), which the tiles then add as their residual; each
@@ -171,7 +171,7 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
       CtConvEpilogue plain = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
       g_assert (raw != NULL);
-      ct_c8_conv3x3 (&weights->shortcut, NULL, raw, nimg, h, w, &plain, out, avx2, n_threads);
+      ct_blocked_conv3x3 (&weights->shortcut, NULL, raw, nimg, h, w, &plain, out, avx2, n_threads);
       job.residual = out;
     }
 
@@ -182,14 +182,14 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
       gint64 first = (gint64) blk * tb;
       int count = (int) MIN ((gint64) tb, n_tiles - first);
       float *v, *mm;
-      CtC8Tile *tiles;
+      CtBlockedTile *tiles;
 
 #ifdef _OPENMP
       tid = omp_get_thread_num ();
 #endif
       v = scratch + (size_t) tid * per_thread;
-      mm = v + (size_t) positions * weights->cin_blocks * CT_C8 * tb;
-      tiles = (CtC8Tile *) (gpointer) (mm + (size_t) CT_C8_WINOGRAD_M_BLOCKS * positions * CT_C8 * tb);
+      mm = v + (size_t) positions * weights->cin_blocks * CT_BLOCK * tb;
+      tiles = (CtBlockedTile *) (gpointer) (mm + (size_t) CT_BLOCKED_WINOGRAD_M_BLOCKS * positions * CT_BLOCK * tb);
       /* the block's first tile, then tile by tile along rows and images */
       int img = (int) (first / ((gint64) tiles_h * tiles_w));
       int rem = (int) (first % ((gint64) tiles_h * tiles_w));
@@ -199,9 +199,9 @@ ct_c8_winograd_conv3x3 (const CtC8WinogradWeights *weights, const float *padded,
         {
           int y = m * ty, x = m * tx; /* output = bordered input origin */
 
-          tiles[k].in_at = (size_t) img * in_plane + (size_t) y * in_row + (size_t) x * CT_C8;
+          tiles[k].in_at = (size_t) img * in_plane + (size_t) y * in_row + (size_t) x * CT_BLOCK;
           tiles[k].out_at = (size_t) img * (ep->padded_output ? in_plane : plain_plane)
-                            + (size_t) y * job.out_row_stride + (size_t) x * CT_C8;
+                            + (size_t) y * job.out_row_stride + (size_t) x * CT_BLOCK;
           tiles[k].in_rows = (guint8) MIN (n, h + 2 - y);
           tiles[k].in_cols = (guint8) MIN (n, w + 2 - x);
           tiles[k].out_rows = (guint8) MIN (m, h - y);
@@ -239,29 +239,29 @@ apply_matrix (const float *mat, int rows, int n, const float *x, size_t x_stride
 /* The portable kernel: the same three steps as the AVX2 one, lane by lane,
  * through the matrices above. */
 void
-ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+ct_blocked_winograd_tiles_portable (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles,
                                float *v, float *m)
 {
   int cinb = job->cin_blocks, tm = job->m, n = tm + 2, positions = n * n;
   const float *bt = tm == 4 ? bt4 : bt2, *at = tm == 4 ? at4 : at2;
-  size_t v_xi = (size_t) cinb * n_tiles * CT_C8; /* floats between positions xi in V */
+  size_t v_xi = (size_t) cinb * n_tiles * CT_BLOCK; /* floats between positions xi in V */
 
   /* V = B^T d B per tile and input block */
   for (int tt = 0; tt < n_tiles; tt++)
     for (int ib = 0; ib < cinb; ib++)
       {
-        const CtC8Tile *tile = &tiles[tt];
+        const CtBlockedTile *tile = &tiles[tt];
         const float *src = job->in + (size_t) ib * job->in_block_stride + tile->in_at;
-        float *dst = v + ((size_t) ib * n_tiles + tt) * CT_C8;
+        float *dst = v + ((size_t) ib * n_tiles + tt) * CT_BLOCK;
 
-        for (int c = 0; c < CT_C8; c++)
+        for (int c = 0; c < CT_BLOCK; c++)
           {
             float d[6][6], b[6][6];
 
             for (int r = 0; r < n; r++)
               for (int k = 0; k < n; k++)
                 d[r][k] = r < tile->in_rows && k < tile->in_cols
-                          ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_C8 + c] : 0.0f;
+                          ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_BLOCK + c] : 0.0f;
             /* columns: b = B^T d; rows: V = b B */
             for (int k = 0; k < n; k++)
               apply_matrix (bt, n, n, &d[0][k], 6, &b[0][k], 6);
@@ -275,44 +275,44 @@ ct_c8_winograd_tiles_portable (const CtC8WinogradJob *job, const CtC8Tile *tiles
       /* M = U V per position */
       for (int xi = 0; xi < positions; xi++)
         {
-          const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
+          const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_BLOCK * CT_BLOCK;
           for (int tt = 0; tt < n_tiles; tt++)
             {
-              float acc[CT_C8] = { 0 };
+              float acc[CT_BLOCK] = { 0 };
               for (int ib = 0; ib < cinb; ib++)
                 {
-                  const float *vt = v + xi * v_xi + ((size_t) ib * n_tiles + tt) * CT_C8;
-                  const float *ut = u + (size_t) ib * CT_C8 * CT_C8;
-                  for (int ci = 0; ci < CT_C8; ci++)
-                    for (int co = 0; co < CT_C8; co++)
-                      acc[co] += vt[ci] * ut[ci * CT_C8 + co];
+                  const float *vt = v + xi * v_xi + ((size_t) ib * n_tiles + tt) * CT_BLOCK;
+                  const float *ut = u + (size_t) ib * CT_BLOCK * CT_BLOCK;
+                  for (int ci = 0; ci < CT_BLOCK; ci++)
+                    for (int co = 0; co < CT_BLOCK; co++)
+                      acc[co] += vt[ci] * ut[ci * CT_BLOCK + co];
                 }
-              memcpy (m + ((size_t) xi * n_tiles + tt) * CT_C8, acc, sizeof acc);
+              memcpy (m + ((size_t) xi * n_tiles + tt) * CT_BLOCK, acc, sizeof acc);
             }
         }
       /* y = A^T M A, epilogue, the tile's pixels inside the plane */
       for (int tt = 0; tt < n_tiles; tt++)
         {
-          const CtC8Tile *tile = &tiles[tt];
+          const CtBlockedTile *tile = &tiles[tt];
           size_t at0 = (size_t) ob * job->out_block_stride + tile->out_at;
 
-          for (int co = 0; co < CT_C8; co++)
+          for (int co = 0; co < CT_BLOCK; co++)
             {
               float a[4][6], y[4][4];
-              int ch = ob * CT_C8 + co;
+              int ch = ob * CT_BLOCK + co;
               float scale = job->scale != NULL ? job->scale[ch] : 1.0f;
               float shift = job->shift != NULL ? job->shift[ch] : 0.0f;
 
               /* columns: a = A^T M; rows: y = a A */
               for (int k = 0; k < n; k++)
-                apply_matrix (at, tm, n, m + ((size_t) k * n_tiles + tt) * CT_C8 + co,
-                              (size_t) n * n_tiles * CT_C8, &a[0][k], 6);
+                apply_matrix (at, tm, n, m + ((size_t) k * n_tiles + tt) * CT_BLOCK + co,
+                              (size_t) n * n_tiles * CT_BLOCK, &a[0][k], 6);
               for (int r = 0; r < tm; r++)
                 apply_matrix (at, tm, n, a[r], 1, y[r], 1);
               for (int r = 0; r < tile->out_rows; r++)
                 for (int k = 0; k < tile->out_cols; k++)
                   {
-                    size_t o = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_C8 + co;
+                    size_t o = at0 + (size_t) r * job->out_row_stride + (size_t) k * CT_BLOCK + co;
                     float val = y[r][k] * scale + shift;
                     if (job->residual != NULL)
                       val += job->residual[o];

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-winograd.h: 3x3 convolution (stride 1, zero padding 1) by Winograd
+/* ct-nn-channel-major-winograd.h: 3x3 convolution (stride 1, zero padding 1) by Winograd
  * F(2x2, 3x3): 16 multiplies per 2x2 output tile and channel pair instead of
  * 36. Per block of CT_WINOGRAD_TILES output tiles, a thread transforms the
  * bordered input into V[16][cin][tiles], runs 16 GEMMs M = U V with the same
@@ -9,7 +9,7 @@
  * arithmetic, float32 rounding differs from the direct path by ~1e-6. */
 #pragma once
 
-#include "ct-nn-conv.h"
+#include "ct-nn-channel-major-conv.h"
 
 G_BEGIN_DECLS
 

@@ -5,21 +5,19 @@
 
 #include <glib.h>
 
+#include "ct-nn-options.h"
+#include "ct-nn-types.h" /* CtModel, CtModelArchitecture, CtModelProgressFunc */
+
 G_BEGIN_DECLS
 
-typedef struct _CtModel CtModel;
-
-typedef enum
-{
-  CT_MODEL_LUNGS,
-  CT_MODEL_MULTITASK_SPATIAL,
-} CtModelArchitecture;
-
-/* Per-slice progress, from the calling thread between slices or layers:
- * done slices out of total. Return FALSE to cancel (-> CT_ERROR_CANCELLED). */
-typedef gboolean (*CtModelProgressFunc) (int slices_done, int slices_total, gpointer user_data);
-
+/* ct_model_load: with the default engine options. _with_options: the
+ * model keeps a copy of options (NULL: the defaults); the forms its
+ * weights take are decided from it here, the rest is read on every call.
+ * Invalid options: NULL with CT_ERROR_FAILED. */
 CtModel            *ct_model_load             (const char *path, GError **error);
+CtModel            *ct_model_load_with_options (const char *path, const CtNnOptions *options,
+                                               GError **error);
+const CtNnOptions  *ct_model_get_options      (CtModel *self); /* the model's copy */
 CtModel            *ct_model_ref              (CtModel *self);
 void                ct_model_unref            (CtModel *self);
 CtModelArchitecture ct_model_get_architecture (CtModel *self);
@@ -27,11 +25,13 @@ const char         *ct_model_get_name         (CtModel *self); /* file basename 
 const char         *ct_model_get_sha256       (CtModel *self); /* of the whole file, hex */
 const char         *ct_model_get_metadata     (CtModel *self, const char *key); /* NULL if absent */
 
-/* Lung network. input: [n][h][w] windowed slices in [0,1]; out_probability:
+/* Both run as the model's options say (ct-nn-options.h; use_reference: the
+ * naive path).
+ * Lung network. input: [n][h][w] windowed slices in [0,1]; out_probability:
  * [n][h][w] sigmoid outputs. n_threads 0 = all cores. Slices run in batches
- * of up to 4 (with >= 2 slices per thread, one batch per thread at a time);
- * working memory is planned once per call and does not grow with n: about
- * 35 MB per thread at 180 x 180. Progress is reported after each round of
+ * (CtNnOptions.batch_slices; with >= 2 slices per thread, one batch per
+ * thread at a time); working memory is planned once per call and does not
+ * grow with n: about 35 MB per thread at 180 x 180. Progress is reported after each round of
  * batches, from the calling thread; returning FALSE cancels there. Safe to
  * call from several threads on one model (weights are read-only). */
 gboolean ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w,

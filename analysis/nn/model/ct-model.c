@@ -3,6 +3,8 @@
  * architecture its metadata describes; the public run entry points. */
 #include "ct-model-private.h"
 
+#include "ct-nn-forward.h"
+
 #include "ct-error.h"
 #include "ct-safetensors.h"
 
@@ -15,6 +17,7 @@ typedef struct
   CtSafetensors *tensors;
   GHashTable    *used;          /* names consumed */
   GPtrArray     *allocations;
+  const CtNnOptions *options;   /* the Winograd thresholds */
   GError        *error;         /* first error */
 } Loader;
 
@@ -121,37 +124,6 @@ take_batch_norm (Loader *loader, CtBatchNorm *bn, int n, const char *prefix)
     }
 }
 
-/* A channel count from the environment (side-by-side measurements, tests),
- * or the default. */
-static int
-env_channels (const char *name, int fallback)
-{
-  const char *text = g_getenv (name);
-  gint64 v;
-
-  if (text == NULL)
-    return fallback;
-  v = g_ascii_strtoll (text, NULL, 10);
-  return v >= 1 && v <= G_MAXINT ? (int) v : fallback;
-}
-
-/* Channel-major convolutions run by Winograd from this many input channels
- * (CT_NN_WINOGRAD_MIN_CHANNELS overrides). Blocked ones
- * (ct-nn-c8-winograd.h) from CT_NN_C8_WINOGRAD_MIN_CHANNELS (default 16; a
- * value above CT_C8_MAX_CHANNELS: direct everywhere): at 8 channels the
- * direct row kernel is as fast or faster (tools/bench-nn/bench-conv:
- * Winograd 1.03-1.30x its time), from 16 channels Winograd (0.37-0.80x).
- * Blocked Winograd uses 4 x 4 output tiles where both channel counts are at
- * most CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS, 2 x 2 tiles above (level 5's
- * 5 x 4 / 6 x 6 planes would leave 4 x 4 tiles half empty, and F(4x4)
- * weights take 4x the direct weights' memory). */
-#define winograd_min_channels() \
-  env_channels ("CT_NN_WINOGRAD_MIN_CHANNELS", CT_NN_WINOGRAD_DEFAULT_MIN_CHANNELS)
-#define c8_winograd_min_channels() \
-  env_channels ("CT_NN_C8_WINOGRAD_MIN_CHANNELS", CT_NN_C8_WINOGRAD_DEFAULT_MIN_CHANNELS)
-#define c8_winograd_f4_max_channels() \
-  env_channels ("CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS", CT_NN_C8_WINOGRAD_F4_MAX_CHANNELS)
-
 /* allow_winograd: FALSE for the bridge, whose 3 x 3 (lungs) or 3 x 2
  * (multitask) planes leave Winograd's 2 x 2 tiles half empty: measured
  * slower there (docs/performance.md). */
@@ -175,77 +147,15 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
     b->shortcut = take (loader, 4, shortcut_shape, "%s.shortcut.weight", prefix);
   if (loader->error != NULL)
     return;
-  /* which forms the convolutions take is decided here, from the
-   * environment of the load (measurements, tests); they are packed when a
-   * call first needs them (ct_model_ensure_forms) */
-  b->blockable = in % CT_C8 == 0 && out % CT_C8 == 0 && MAX (in, out) <= CT_C8_MAX_CHANNELS;
-  b->c8_winograd1 = in >= c8_winograd_min_channels ();
-  b->c8_winograd2 = out >= c8_winograd_min_channels ();
-  b->c8_tile = MAX (in, out) <= c8_winograd_f4_max_channels () ? 4 : 2;
-  b->winograd1 = allow_winograd && in >= winograd_min_channels ();
-  b->winograd2 = allow_winograd && out >= winograd_min_channels ();
-}
-
-/* The blocked forms of a block's convolutions (ct-nn-c8.h,
- * ct-nn-c8-winograd.h): each conv direct or by Winograd. */
-static void
-resblock_pack_blocked (CtResBlock *b)
-{
-  int in = b->in, out = b->out;
-
-  if (b->blocked_packed)
-    return;
-  g_assert (b->blockable);
-  b->blocked_packed = TRUE;
-  if (b->c8_winograd1)
-    ct_c8_winograd_weights_pack (&b->c8_wino1, b->c8_tile, out, b->conv1, in, NULL, 0);
-  else
-    ct_c8_conv_weights_pack (&b->c8_conv1, out, b->conv1, in, NULL, 0);
-  if (b->c8_winograd2)
-    ct_c8_winograd_weights_pack (&b->c8_wino2, b->c8_tile, out, b->conv2, out, b->shortcut, in);
-  else
-    ct_c8_conv_weights_pack (&b->c8_conv2, out, b->conv2, out, b->shortcut, in);
-}
-
-/* The channel-major forms of a block's convolutions (ct-nn-conv.h,
- * ct-nn-winograd.h), as chosen when its weights were taken. */
-static void
-resblock_pack_planes (CtResBlock *b)
-{
-  int in = b->in, out = b->out;
-
-  if (b->planes_packed)
-    return;
-  b->planes_packed = TRUE;
-  if (b->winograd1)
-    ct_winograd_weights_pack (&b->wino_conv1, out, b->conv1, in);
-  else
-    ct_conv_weights_pack (&b->packed_conv1, out, b->conv1, in, NULL, 0);
-  if (b->winograd2)
-    {
-      ct_winograd_weights_pack (&b->wino_conv2, out, b->conv2, out);
-      if (b->shortcut != NULL)
-        ct_conv_weights_pack (&b->packed_shortcut, out, NULL, 0, b->shortcut, in);
-    }
-  else
-    {
-      ct_conv_weights_pack (&b->packed_conv2, out, b->conv2, out, b->shortcut,
-                            b->shortcut != NULL ? in : 0);
-    }
-}
-
-static void
-resblock_clear (CtResBlock *b)
-{
-  ct_conv_weights_clear (&b->packed_conv1);
-  ct_conv_weights_clear (&b->packed_conv2);
-  ct_conv_weights_clear (&b->packed_shortcut);
-  ct_winograd_weights_clear (&b->wino_conv1);
-  ct_winograd_weights_clear (&b->wino_conv2);
-  ct_c8_conv_weights_clear (&b->c8_conv1);
-  ct_c8_conv_weights_clear (&b->c8_conv2);
-  ct_c8_winograd_weights_clear (&b->c8_wino1);
-  ct_c8_winograd_weights_clear (&b->c8_wino2);
+  /* which forms the convolutions take is decided here, from the options
+   * of the load (ct-nn-options.h: the thresholds and their reasons); they
+   * are packed when a call first needs them (ct_net_weights_ensure_forms) */
+  b->blockable = in % CT_BLOCK == 0 && out % CT_BLOCK == 0 && MAX (in, out) <= CT_BLOCKED_MAX_CHANNELS;
+  b->blocked_winograd1 = in >= loader->options->blocked_winograd_min_channels;
+  b->blocked_winograd2 = out >= loader->options->blocked_winograd_min_channels;
+  b->blocked_tile = MAX (in, out) <= loader->options->blocked_winograd_f4_max_channels ? 4 : 2;
+  b->winograd1 = allow_winograd && in >= loader->options->winograd_min_channels;
+  b->winograd2 = allow_winograd && out >= loader->options->winograd_min_channels;
 }
 
 static void
@@ -260,15 +170,6 @@ take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, gbool
       take_resblock (loader, &path->blocks[i], channels->channels[i], channels->channels[i + 1],
                      allow_winograd, p);
     }
-}
-
-static void
-path_clear (CtResPath *path)
-{
-  for (int i = 0; i < path->n_blocks; i++)
-    resblock_clear (&path->blocks[i]);
-  g_clear_pointer (&path->blocks, g_free);
-  path->n_blocks = 0;
 }
 
 static void
@@ -313,65 +214,19 @@ take_weights (Loader *loader, const CtNetStructure *s, CtNetWeights *w)
 }
 
 static void
-weights_clear (CtNetWeights *w)
-{
-  ct_conv_weights_clear (&w->packed_init);
-  for (int l = 0; l < CT_NET_MAX_LEVELS; l++)
-    {
-      path_clear (&w->down[l]);
-      path_clear (&w->up[l]);
-    }
-  path_clear (&w->bridge);
-  resblock_clear (&w->seg_block);
-}
-
-static void
 ct_model_free (CtModel *self)
 {
-  weights_clear (&self->weights);
+  ct_net_weights_clear (&self->weights);
   g_clear_pointer (&self->allocations, g_ptr_array_unref);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_free (self->name);
   g_free (self->sha256);
-  g_mutex_clear (&self->planes_lock);
   g_free (self);
 }
 
-static void
-path_pack (CtResPath *path, gboolean blocked)
-{
-  for (int i = 0; i < path->n_blocks; i++)
-    if (blocked)
-      resblock_pack_blocked (&path->blocks[i]);
-    else
-      resblock_pack_planes (&path->blocks[i]);
-}
-
-void
-ct_model_ensure_forms (CtModel *self, int blocked_levels)
-{
-  CtNetWeights *w = &self->weights;
-  const CtNetStructure *s = &self->structure;
-
-  g_mutex_lock (&self->planes_lock);
-  for (int l = 0; l < s->n_levels; l++)
-    {
-      path_pack (&w->down[l], l < blocked_levels);
-      path_pack (&w->up[l], l < blocked_levels);
-    }
-  path_pack (&w->bridge, s->n_levels < blocked_levels);
-  if (s->architecture == CT_MODEL_MULTITASK_SPATIAL)
-    {
-      if (blocked_levels > 0)
-        resblock_pack_blocked (&w->seg_block);
-      else
-        resblock_pack_planes (&w->seg_block);
-    }
-  g_mutex_unlock (&self->planes_lock);
-}
-
 CtModel *
-ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name, GError **error)
+ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name,
+                          const CtNnOptions *options, GError **error)
 {
   g_autoptr(CtSafetensors) tensors = NULL;
   g_autoptr(GHashTable) used = NULL;
@@ -381,13 +236,19 @@ ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name, 
   GHashTableIter iter;
   gpointer key, value;
 
+  if (options != NULL && !ct_nn_options_validate (options, error))
+    return NULL;
   tensors = ct_safetensors_parse (bytes, n_bytes, error);
   if (tensors == NULL)
     return NULL;
 
   self = g_new0 (CtModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
-  g_mutex_init (&self->planes_lock);
+  ct_net_weights_init (&self->weights);
+  if (options != NULL)
+    self->options = *options;
+  else
+    ct_nn_options_init_default (&self->options);
   self->name = g_strdup (name);
   self->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, bytes, n_bytes);
   self->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -406,6 +267,7 @@ ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name, 
   loader.tensors = tensors;
   loader.used = used;
   loader.allocations = self->allocations;
+  loader.options = &self->options;
   take_weights (&loader, &self->structure, &self->weights);
 
   /* Every tensor in the file must belong to the architecture. */
@@ -431,6 +293,12 @@ ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name, 
 CtModel *
 ct_model_load (const char *path, GError **error)
 {
+  return ct_model_load_with_options (path, NULL, error);
+}
+
+CtModel *
+ct_model_load_with_options (const char *path, const CtNnOptions *options, GError **error)
+{
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
@@ -447,7 +315,8 @@ ct_model_load (const char *path, GError **error)
     }
   name = g_path_get_basename (path);
   self = ct_model_load_from_bytes ((const guint8 *) g_mapped_file_get_contents (mapped),
-                                   g_mapped_file_get_length (mapped), name, &local_error);
+                                   g_mapped_file_get_length (mapped), name, options,
+                                   &local_error);
   if (self == NULL)
     {
       g_set_error (error, local_error->domain, local_error->code, "%s: %s", name,
@@ -480,6 +349,13 @@ ct_model_get_architecture (CtModel *self)
   return self->structure.architecture;
 }
 
+const CtNnOptions *
+ct_model_get_options (CtModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return &self->options;
+}
+
 const char *
 ct_model_get_name (CtModel *self)
 {
@@ -503,11 +379,11 @@ ct_model_get_metadata (CtModel *self, const char *key)
 }
 
 gboolean
-ct_model_run_engine (CtModel *self, CtModelEngine engine,
-                     const float *input, int n, int h, int w,
-                     float *out_probability, double *out_study_probability,
-                     gboolean *out_has_probability, int n_threads,
-                     CtModelProgressFunc progress, gpointer user_data, GError **error)
+ct_model_run_with_options (CtModel *self, const CtNnOptions *options,
+                           const float *input, int n, int h, int w,
+                           float *out_probability, double *out_study_probability,
+                           gboolean *out_has_probability, int n_threads,
+                           CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (input != NULL || n == 0, FALSE);
@@ -524,15 +400,19 @@ ct_model_run_engine (CtModel *self, CtModelEngine engine,
                    "Cannot run the network on %d slices of %d x %d", n, h, w);
       return FALSE;
     }
+  if (options == NULL)
+    options = &self->options;
+  else if (!ct_nn_options_validate (options, error))
+    return FALSE;
   if (n_threads <= 0)
     n_threads = (int) g_get_num_processors ();
-  if (engine == CT_MODEL_ENGINE_REFERENCE)
-    return ct_nn_forward_reference (self, input, n, h, w, out_probability,
-                                    out_study_probability, out_has_probability, n_threads,
-                                    progress, user_data, error);
-  return ct_nn_forward_optimized (self, input, n, h, w, out_probability,
-                                  out_study_probability, out_has_probability, n_threads,
-                                  progress, user_data, error);
+  if (options->use_reference)
+    return ct_nn_forward_reference (&self->structure, &self->weights, input, n, h, w,
+                                    out_probability, out_study_probability, out_has_probability,
+                                    n_threads, progress, user_data, error);
+  return ct_nn_forward_optimized (&self->structure, &self->weights, options, input, n, h, w,
+                                  out_probability, out_study_probability, out_has_probability,
+                                  n_threads, progress, user_data, error);
 }
 
 gboolean
@@ -547,8 +427,8 @@ ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w,
                    "%s is not a lung segmentation model", self->name);
       return FALSE;
     }
-  return ct_model_run_engine (self, CT_MODEL_ENGINE_OPTIMIZED, input, n, h, w, out_probability,
-                              NULL, NULL, n_threads, progress, user_data, error);
+  return ct_model_run_with_options (self, NULL, input, n, h, w, out_probability, NULL, NULL,
+                                    n_threads, progress, user_data, error);
 }
 
 gboolean
@@ -565,7 +445,7 @@ ct_model_run_multitask (CtModel *self, const float *input, int n, int h, int w,
                    "%s is not a multitask (lesions + COVID-19) model", self->name);
       return FALSE;
     }
-  return ct_model_run_engine (self, CT_MODEL_ENGINE_OPTIMIZED, input, n, h, w,
-                              out_lesion_probability, out_study_probability,
-                              out_has_probability, n_threads, progress, user_data, error);
+  return ct_model_run_with_options (self, NULL, input, n, h, w, out_lesion_probability,
+                                    out_study_probability, out_has_probability, n_threads,
+                                    progress, user_data, error);
 }

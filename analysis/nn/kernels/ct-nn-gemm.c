@@ -56,20 +56,20 @@ cpu_has_avx2_fma (void)
 }
 
 CtGemmMicroKernel
-ct_gemm_best_kernel (void)
+ct_gemm_best_kernel (gboolean portable_only)
 {
 #if defined(__x86_64__) || defined(__i386__)
-  if (cpu_has_avx2_fma () && g_getenv ("CT_NN_PORTABLE") == NULL)
+  if (!portable_only && cpu_has_avx2_fma ())
     return ct_f32_gemm_4x24_avx2;
 #endif
   return ct_f32_gemm_4x24_portable;
 }
 
 const char *
-ct_gemm_best_kernel_name (void)
+ct_gemm_best_kernel_name (gboolean portable_only)
 {
 #if defined(__x86_64__) || defined(__i386__)
-  if (ct_gemm_best_kernel () == ct_f32_gemm_4x24_avx2)
+  if (ct_gemm_best_kernel (portable_only) == ct_f32_gemm_4x24_avx2)
     return "f32_gemm_4x24_avx2";
 #endif
   return "f32_gemm_4x24_portable";

@@ -46,9 +46,9 @@ void ct_f32_gemm_4x24_avx2 (int k, const float *restrict a,
                             const CtGemmEpilogue *ep);
 #endif
 
-/* The fastest kernel this CPU runs (AVX2+FMA when present, unless the
- * environment sets CT_NN_PORTABLE). */
-CtGemmMicroKernel ct_gemm_best_kernel (void);
-const char       *ct_gemm_best_kernel_name (void);
+/* The fastest kernel this CPU runs: AVX2+FMA when the CPU has them and
+ * portable_only is FALSE (CtNnOptions.portable_kernels), else portable. */
+CtGemmMicroKernel ct_gemm_best_kernel (gboolean portable_only);
+const char       *ct_gemm_best_kernel_name (gboolean portable_only);
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-ops.c: memory-bound kernels of the optimized path (ct-nn-ops.h). */
-#include "ct-nn-ops.h"
+/* ct-nn-channel-major-ops.c: memory-bound kernels of the optimized path (ct-nn-channel-major-ops.h). */
+#include "ct-nn-channel-major-ops.h"
 
 #include <math.h>
 #include <string.h>

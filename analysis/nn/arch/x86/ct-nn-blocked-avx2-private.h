@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-avx2-private.h: the broadcast-FMA step shared by the AVX2
- * kernels of the blocked layout (the direct row kernel, ct-nn-c8-avx2.c,
- * and the Winograd GEMM, ct-nn-c8-winograd-avx2.c). Include only from
+/* ct-nn-blocked-avx2-private.h: the broadcast-FMA step shared by the AVX2
+ * kernels of the blocked layout (the direct row kernel, ct-nn-blocked-avx2.c,
+ * and the Winograd GEMM, ct-nn-blocked-winograd-avx2.c). Include only from
  * files compiled for AVX2/FMA through the target attribute below. */
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include <immintrin.h>
 
-#include "ct-nn-c8.h"
+#include "ct-nn-blocked.h"
 
 #define CT_AVX2 __attribute__ ((target ("avx2,fma")))
 
@@ -17,14 +17,14 @@
  * P pixels (or tiles) of 8 channels at src, 8 x 8 weights [ci][co] at wt;
  * one weight vector load and P broadcasts per input channel. */
 CT_AVX2 static inline __attribute__ ((always_inline)) void
-ct_c8_avx2_accumulate (__m256 *acc, const float *src, const float *wt, const int P)
+ct_blocked_avx2_accumulate (__m256 *acc, const float *src, const float *wt, const int P)
 {
-  for (int ci = 0; ci < CT_C8; ci++)
+  for (int ci = 0; ci < CT_BLOCK; ci++)
     {
-      __m256 wv = _mm256_loadu_ps (wt + ci * CT_C8);
+      __m256 wv = _mm256_loadu_ps (wt + ci * CT_BLOCK);
 #pragma GCC unroll 12
       for (int p = 0; p < P; p++)
-        acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_C8 + ci), wv, acc[p]);
+        acc[p] = _mm256_fmadd_ps (_mm256_broadcast_ss (src + p * CT_BLOCK + ci), wv, acc[p]);
     }
 }
 

@@ -1,36 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-forward-fast.c: the optimized forward pass. Slices are processed in
- * batches of at most CT_NN_BATCH_SLICES; the deep levels (from
- * CT_NN_DEEP_FROM_LEVEL) run on the whole batch in channel-major layout
+/* ct-nn-forward-optimized.c: the optimized forward pass. Slices are processed in
+ * batches of at most CtNnOptions.batch_slices; the deep levels (from
+ * deep_from_level) run on the whole batch in channel-major layout
  * [C][slices][H][W], so that their low resolution still gives the GEMM
- * enough columns, the levels above by sub-batches of CT_NN_TOP_BATCH_SLICES
+ * enough columns, the levels above by sub-batches of top_batch_slices
  * (see run_batch). With at least two slices per thread, each thread runs
  * whole batches with a plan of its own ("teams"; no synchronisation inside a
  * batch); otherwise the threads share every layer. Every buffer is planned
- * and allocated once per call (per input size), before the first batch;
- * peak memory does not grow with the number of slices (one plan per thread). Fusions (see ct-nn-conv.h):
+ * and allocated once per call (per input size), before the first batch
+ * (ct-nn-plan.h); peak memory does not grow with the number of slices (one
+ * plan per thread). Fusions (see ct-nn-channel-major-conv.h):
  *  - BN1 + ReLU of a block input: applied while writing the zero-bordered
  *    copy conv1 reads (padding after the activation, as in PyTorch);
  *  - BN2 + ReLU after conv1: conv1's epilogue;
  *  - the 1x1 shortcut: extra K rows of conv2's GEMM; the identity residual:
  *    conv2's epilogue.
  * Every level whose tensors allow it (multiples of 8 channels, at most
- * CT_C8_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
- * blocked pixel-major layout of ct-nn-c8.h, its 3x3 convolutions direct at
+ * CT_BLOCKED_MAX_CHANNELS: levels 0-5 of the paper's structure) runs in the
+ * blocked layout of ct-nn-blocked.h, its 3x3 convolutions direct at
  * 8 input channels and by Winograd F(4x4, 3x3) or F(2x2, 3x3) from 16
- * (ct-nn-c8-winograd.h); the bridge (512 channels) too where its plane
+ * (ct-nn-blocked-winograd.h); the bridge (512 channels) too where its plane
  * fills 2 x 2 tiles at least 3/4 (3 x 2: the multitask network at 150 x 120),
  * otherwise channel-major on the GEMM (3 x 3: the lungs at 180 x 180). The
  * weights' forms for each layout are packed when a call first needs them
- * (ct_model_ensure_forms). Moving a level between a sub-batch and the
+ * (ct_net_weights_ensure_forms). Moving a level between a sub-batch and the
  * whole batch is the same copy in either layout (per channel block of 8
- * instead of per channel). CT_NN_BLOCKED_LEVELS=N in the environment
- * limits the blocked levels to the top N (0: all channel-major, the path
- * for planes wider than CT_C8_MAX_WIDTH; side-by-side measurements, tests). */
-#include "ct-model-private.h"
+ * instead of per channel). CtNnOptions.blocked_levels = N limits the
+ * blocked levels to the top N (0: all channel-major, the path for planes
+ * wider than CT_BLOCKED_MAX_WIDTH; side-by-side measurements, tests). */
+#include "ct-nn-forward.h"
+#include "ct-nn-plan.h"
+
+#include "ct-net-structure.h"
+#include "ct-net-weights.h"
+#include "ct-nn-options.h"
 
 #include "ct-error.h"
-#include "ct-nn-ops.h"
+#include "ct-nn-channel-major-ops.h"
 #include "ct-nn-ref.h"
 
 #include <math.h>
@@ -39,30 +45,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Per-layer timing (CT_NN_PROFILE=1 in the environment, read once per
- * call): every step of a batch is timed with the monotonic clock and summed
- * by its position in the batch's sequence of steps (the same sequence for
- * every batch); the table goes to stderr at the end of the call. The clock
- * is the process CPU time (all threads, spinning included), which a machine
- * loaded by other jobs distorts far less than wall time. Only with a single
- * team (one thread, or threads sharing each layer); costs nothing when off. Used by tools/bench-nn (docs/performance.md). */
-#define PROFILE_MAX_STEPS 1024
-
-typedef struct
-{
-  char   name[48];
-  double seconds;
-  double macs;        /* multiply-accumulates of the step, per batch */
-} ProfileStep;
-
-typedef struct
-{
-  ProfileStep steps[PROFILE_MAX_STEPS];
-  int         n_steps;
-  int         cursor;   /* position in the current batch */
-  double      t_last;
-} Profile;
-
+/* Per-step timing (CtNnOptions.profile): every step of a batch is timed
+ * with the process CPU clock and handed to the hook with its position in
+ * the batch's sequence of steps (the same sequence for every batch). Only
+ * with a single team (one thread, or threads sharing each layer); costs a
+ * NULL test per step when off. */
 static double
 profile_now (void)
 {
@@ -71,237 +58,38 @@ profile_now (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-typedef struct
-{
-  const CtNetStructure *s;
-  const CtNetWeights   *wt;
-  int                   batch;          /* slices per batch (capacity) */
-  int                   sub;            /* slices per sub-batch above deep_from */
-  int                   deep_from;      /* first level that runs on the whole batch */
-  int                   n_batch;        /* slices in the current batch */
-  int                   nimg;           /* slices in the current (sub-)batch */
-  int                   hs[CT_NET_MAX_LEVELS + 1], ws[CT_NET_MAX_LEVELS + 1];
-  float                *skips[CT_NET_MAX_LEVELS]; /* whole batch; above deep_from by sub-batch */
-  float                *deep_in;        /* level deep_from's input, whole batch */
-  float                *deep_out;       /* level deep_from's decoder output, whole batch */
-  float                *work[3];        /* ping-pong block outputs, max size */
-  float                *hidden;         /* conv1 outputs at narrow channel-major levels */
-  float                *padded;         /* zero-bordered conv1 inputs */
-  float                *padded2;        /* zero-bordered conv1 outputs = conv2 inputs */
-  float                *scratch;        /* per-thread GEMM packing */
-  int                   n_threads;
-  CtGemmMicroKernel     kernel;
-  int                   blocked_levels; /* levels 0.. in the layout of ct-nn-c8.h */
-  gboolean              c8_avx2;        /* its AVX2 row and tile kernels */
-  Profile              *profile;        /* NULL unless CT_NN_PROFILE is set */
-} Plan;
 
-/* Closes the step that began at the previous mark (or at batch start). */
+/* Closes the step that began at the previous mark (or at batch start);
+ * macs per slice. The hook's own time is left out of the next step. */
 static void
-profile_mark (Plan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
+profile_mark (CtNnPlan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
               double macs)
 {
-  Profile *pr = plan->profile;
-  double now;
-  ProfileStep *st;
+  char name[48];
 
-  if (pr == NULL)
+  if (plan->profile == NULL)
     return;
-  now = profile_now ();
-  if (pr->cursor >= PROFILE_MAX_STEPS)
-    return;
-  st = &pr->steps[pr->cursor];
-  if (pr->cursor == pr->n_steps)
-    {
-      snprintf (st->name, sizeof st->name, "L%d %-12s %4d->%-4d %3dx%-3d", level, what, c_in,
-                c_out, h, w);
-      pr->n_steps++;
-    }
-  st->seconds += now - pr->t_last;
-  st->macs += macs * plan->nimg;
-  pr->cursor++;
-  pr->t_last = now;
+  snprintf (name, sizeof name, "L%d %-18s %4d->%-4d %3dx%-3d", level, what, c_in, c_out, h, w);
+  plan->profile (plan->profile_step++, name, profile_now () - plan->profile_t_last,
+                 macs * plan->nimg, plan->profile_data);
+  plan->profile_t_last = profile_now ();
 }
 
 static void
-profile_begin_batch (Plan *plan)
+profile_begin_batch (CtNnPlan *plan)
 {
   if (plan->profile != NULL)
     {
-      plan->profile->cursor = 0;
-      plan->profile->t_last = profile_now ();
+      plan->profile_step = 0;
+      plan->profile_t_last = profile_now ();
     }
-}
-
-static int
-path_max_channels (const CtChannelPath *p)
-{
-  int m = 0;
-  for (int i = 0; i < p->n; i++)
-    m = MAX (m, p->channels[i]);
-  return m;
-}
-
-static gboolean
-path_all (const CtChannelPath *p, int channels)
-{
-  for (int i = 0; i < p->n; i++)
-    if (p->channels[i] != channels)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-path_blockable (const CtChannelPath *p)
-{
-  for (int i = 0; i < p->n; i++)
-    if (p->channels[i] % CT_C8 != 0 || p->channels[i] > CT_C8_MAX_CHANNELS)
-      return FALSE;
-  return TRUE;
-}
-
-/* How many levels from the top can run blocked: every tensor of the level
- * a multiple of 8 channels (at most CT_C8_MAX_CHANNELS), rows at most
- * CT_C8_MAX_WIDTH; level 0 exactly 8 channels everywhere (the init conv,
- * the head, the pyramid and the seg block are written for 8). */
-static int
-count_blocked_levels (const CtNetStructure *s, int h, int w)
-{
-  int n = 0;
-
-  for (int l = 0; l < s->n_levels; l++, w = (w + 1) / 2)
-    {
-      int from_below = l + 1 < s->n_levels ? s->up[l + 1].channels[s->up[l + 1].n - 1]
-                                           : s->bridge.channels[s->bridge.n - 1];
-      gboolean ok = path_blockable (&s->down[l]) && path_blockable (&s->up[l])
-                    && from_below % CT_C8 == 0 && w <= CT_C8_MAX_WIDTH;
-      if (l == 0)
-        ok = ok && s->init_channels == CT_C8 && path_all (&s->down[0], CT_C8)
-             && path_all (&s->up[0], CT_C8) && from_below == CT_C8 && s->top_channels == CT_C8;
-      if (!ok)
-        break;
-      n++;
-      h = (h + 1) / 2;
-    }
-  /* the bridge (level n_levels) when every level is blocked and the 2 x 2
-   * Winograd tiles of its plane are at least 3/4 full: the multitask
-   * network's 3 x 2 plane (bridge 25 % faster blocked), not the lung
-   * network's 3 x 3 (9 of 16, no faster; docs/performance.md) */
-  if (n == s->n_levels && path_blockable (&s->bridge)
-      && 4 * h * w >= 3 * (2 * ((h + 1) / 2)) * (2 * ((w + 1) / 2)))
-    n++;
-  return n;
-}
-
-static int
-env_int (const char *name, int lo, int hi, int fallback)
-{
-  const char *text = g_getenv (name);
-  int v = text != NULL ? atoi (text) : lo - 1;
-
-  return v >= lo && v <= hi ? v : fallback;
-}
-
-static void
-plan_init (Plan *plan, const CtNetStructure *s, const CtNetWeights *wt, int batch, int h, int w,
-           int n_threads)
-{
-  const char *blocked_env = g_getenv ("CT_NN_BLOCKED_LEVELS");
-
-  size_t max_tensor = 0, max_padded = 0, max_hidden = 0;
-
-  memset (plan, 0, sizeof *plan);
-  plan->s = s;
-  plan->wt = wt;
-  plan->batch = batch;
-  plan->sub = MIN (batch, env_int ("CT_NN_TOP_BATCH", 1, 64, CT_NN_TOP_BATCH_SLICES));
-  plan->n_threads = n_threads;
-  plan->kernel = ct_gemm_best_kernel ();
-  plan->blocked_levels = MIN (count_blocked_levels (s, h, w),
-                              blocked_env != NULL ? MAX (atoi (blocked_env), 0)
-                                                  : CT_NN_BLOCKED_LEVELS);
-#if defined(__x86_64__) || defined(__i386__)
-  plan->c8_avx2 = plan->kernel == ct_f32_gemm_4x24_avx2; /* honours CT_NN_PORTABLE */
-#endif
-  plan->deep_from = env_int ("CT_NN_DEEP_FROM", 0, CT_NET_MAX_LEVELS, CT_NN_DEEP_FROM_LEVEL);
-  plan->deep_from = CLAMP (plan->deep_from, 1, s->n_levels);
-  plan->hs[0] = h;
-  plan->ws[0] = w;
-  for (int l = 0; l < s->n_levels; l++)
-    {
-      plan->hs[l + 1] = (plan->hs[l] + 1) / 2;
-      plan->ws[l + 1] = (plan->ws[l] + 1) / 2;
-    }
-  for (int l = 0; l <= s->n_levels; l++)
-    {
-      int c = l < s->n_levels ? MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l]))
-                              : path_max_channels (&s->bridge);
-      size_t plane = (size_t) plan->hs[l] * plan->ws[l];
-      size_t padded_plane = (size_t) (plan->hs[l] + 2) * (plan->ws[l] + 2);
-
-      int cap = l < plan->deep_from ? plan->sub : batch;
-
-      if (l == 0)
-        c = MAX (c, s->init_channels);
-      max_tensor = MAX (max_tensor, (size_t) c * cap * plane);
-      max_padded = MAX (max_padded, (size_t) c * cap * padded_plane);
-      /* conv1's plain output exists only at channel-major levels with
-       * narrow rows (resblock) */
-      if (l >= plan->blocked_levels && !ct_conv_reads_rows_in_place (plan->ws[l]))
-        max_hidden = MAX (max_hidden, (size_t) c * cap * plane);
-      if (l < s->n_levels)
-        plan->skips[l] = g_new (float, (size_t) s->down[l].channels[s->down[l].n - 1] * batch * plane);
-    }
-  /* conv inputs (work buffers feed the fused 1x1 shortcut, skips do not)
-   * carry CT_CONV_INPUT_SLACK zeroed floats */
-  for (int i = 0; i < 3; i++)
-    plan->work[i] = g_new0 (float, max_tensor + CT_CONV_INPUT_SLACK);
-  plan->hidden = g_new (float, MAX (max_hidden, 1));
-  {
-    int T = plan->deep_from;
-    size_t plane = (size_t) plan->hs[T] * plan->ws[T];
-    int c_in = T < s->n_levels ? s->down[T].channels[0] : s->bridge.channels[0];
-    int c_out = T < s->n_levels ? s->up[T].channels[s->up[T].n - 1]
-                                : s->bridge.channels[s->bridge.n - 1];
-    /* deep_in feeds a fused 1x1 shortcut: slack */
-    plan->deep_in = g_new0 (float, (size_t) c_in * batch * plane + CT_CONV_INPUT_SLACK);
-    plan->deep_out = g_new (float, (size_t) c_out * batch * plane);
-  }
-  plan->padded = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
-  plan->padded2 = g_new0 (float, max_padded + CT_CONV_INPUT_SLACK);
-  {
-    int widest = 0;
-    for (int l = 0; l < s->n_levels; l++)
-      widest = MAX (widest, MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l])));
-    widest = MAX (widest, path_max_channels (&s->bridge));
-    size_t per_thread = MAX (ct_conv_scratch_floats_per_thread (),
-                             ct_winograd_scratch_floats_per_thread (widest));
-    per_thread = MAX (per_thread,
-                      ct_c8_winograd_scratch_floats_per_thread (MIN (widest, CT_C8_MAX_CHANNELS)));
-    plan->scratch = g_new (float, per_thread * n_threads);
-  }
-}
-
-static void
-plan_clear (Plan *plan)
-{
-  for (int l = 0; l < CT_NET_MAX_LEVELS; l++)
-    g_clear_pointer (&plan->skips[l], g_free);
-  for (int i = 0; i < 3; i++)
-    g_clear_pointer (&plan->work[i], g_free);
-  g_clear_pointer (&plan->padded2, g_free);
-  g_clear_pointer (&plan->hidden, g_free);
-  g_clear_pointer (&plan->deep_in, g_free);
-  g_clear_pointer (&plan->deep_out, g_free);
-  g_clear_pointer (&plan->padded, g_free);
-  g_clear_pointer (&plan->scratch, g_free);
 }
 
 /* x [in][N] -> out [out][N] at level resolution h x w; out != x.
  * act(x) -> padded; conv1 (+BN2+ReLU) -> padded2 (bordered); conv2 (+ 1x1
  * shortcut or + identity residual) -> out. */
 static int
-level_of (const Plan *plan, int h)
+level_of (const CtNnPlan *plan, int h)
 {
   for (int l = 0; l <= plan->s->n_levels; l++)
     if (plan->hs[l] == h)
@@ -310,7 +98,7 @@ level_of (const Plan *plan, int h)
 }
 
 static void
-resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
+resblock (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int h, int w)
 {
   CtConvInput input1 = { plan->padded, NULL, plan->nimg, h, w };
   CtConvInput input2 = { plan->padded2, NULL, plan->nimg, h, w };
@@ -320,7 +108,7 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
   /* out != x: conv2 reads x (residual or shortcut) while writing out */
   int level = plan->profile != NULL ? level_of (plan, h) : 0;
 
-  g_assert (b->planes_packed); /* ct_model_ensure_forms */
+  g_assert (b->channel_major_packed); /* ct_net_weights_ensure_forms */
   double plane = (double) h * w;
 
   ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
@@ -376,42 +164,42 @@ resblock (Plan *plan, const CtResBlock *b, const float *x, float *out, int h, in
                 (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
-/* The same block in the blocked pixel-major layout: act(x) -> padded,
+/* The same block in the blocked layout: act(x) -> padded,
  * conv1 (+BN2+ReLU) -> padded2, conv2 + (1x1 shortcut of x, or identity
  * residual x) -> out. */
 static void
-resblock_blocked (Plan *plan, const CtResBlock *b, const float *x, float *out, int level, int h,
+resblock_blocked (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int level, int h,
                   int w)
 {
   CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
   CtConvEpilogue ep2 = { NULL, NULL, NULL, b->shortcut != NULL ? NULL : x, FALSE, FALSE };
   double plane = (double) h * w;
 
-  g_assert (b->blocked_packed); /* ct_model_ensure_forms */
-  ct_c8_act_pad (x, b->in / CT_C8, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
+  g_assert (b->blocked_packed); /* ct_net_weights_ensure_forms */
+  ct_blocked_act_pad (x, b->in / CT_BLOCK, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
                  plan->padded, plan->n_threads);
-  profile_mark (plan, "bn-relu-pad c8", level, b->in, b->in, h, w, 0.0);
-  if (b->c8_wino1.u != NULL)
-    ct_c8_winograd_conv3x3 (&b->c8_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1,
-                            plan->padded2, plan->c8_avx2, plan->scratch, plan->n_threads);
+  profile_mark (plan, "bn-relu-pad blocked", level, b->in, b->in, h, w, 0.0);
+  if (b->blocked_wino1.u != NULL)
+    ct_blocked_winograd_conv3x3 (&b->blocked_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1,
+                            plan->padded2, plan->blocked_avx2, plan->scratch, plan->n_threads);
   else
-    ct_c8_conv3x3 (&b->c8_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
-                   plan->c8_avx2, plan->n_threads);
-  profile_mark (plan, b->c8_wino1.u != NULL ? "conv1 c8 wino" : "conv1 c8", level, b->in, b->out,
+    ct_blocked_conv3x3 (&b->blocked_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
+                   plan->blocked_avx2, plan->n_threads);
+  profile_mark (plan, b->blocked_wino1.u != NULL ? "conv1 blocked wino" : "conv1 blocked", level, b->in, b->out,
                 h, w, 9.0 * b->in * b->out * plane);
-  if (b->c8_wino2.u != NULL)
-    ct_c8_winograd_conv3x3 (&b->c8_wino2, plan->padded2, b->shortcut != NULL ? x : NULL,
-                            plan->nimg, h, w, &ep2, out, plan->c8_avx2, plan->scratch,
+  if (b->blocked_wino2.u != NULL)
+    ct_blocked_winograd_conv3x3 (&b->blocked_wino2, plan->padded2, b->shortcut != NULL ? x : NULL,
+                            plan->nimg, h, w, &ep2, out, plan->blocked_avx2, plan->scratch,
                             plan->n_threads);
   else
-    ct_c8_conv3x3 (&b->c8_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
-                   &ep2, out, plan->c8_avx2, plan->n_threads);
-  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 c8" : "conv2+res c8", level, b->out,
+    ct_blocked_conv3x3 (&b->blocked_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
+                   &ep2, out, plan->blocked_avx2, plan->n_threads);
+  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 blocked" : "conv2+res blocked", level, b->out,
                 b->out, h, w, (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
 static float *
-other_work (Plan *plan, const float *a, const float *b)
+other_work (CtNnPlan *plan, const float *a, const float *b)
 {
   /* three buffers, at most two excluded: never NULL */
   for (int i = 0; i < 3; i++)
@@ -423,7 +211,7 @@ other_work (Plan *plan, const float *a, const float *b)
 /* Runs the path on x; the last block writes `final` (which must differ from
  * x unless the path is empty, then x is copied). */
 static void
-run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
+run_path (CtNnPlan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
           float *final, int level, int h, int w)
 {
   const float *cur = x;
@@ -448,7 +236,7 @@ run_path (Plan *plan, const CtResPath *path, const CtChannelPath *channels, cons
 /* Sub-batch sb's part of skips[l] above deep_from ([c][sub][h][w] each);
  * the whole buffer below. */
 static float *
-skip_of (Plan *plan, int l, int sb)
+skip_of (CtNnPlan *plan, int l, int sb)
 {
   if (l >= plan->deep_from)
     return plan->skips[l];
@@ -476,25 +264,25 @@ move_slices (float *packed, int c, int count, size_t plane, float *whole, int fi
 /* move_slices for a tensor of level l with c channels, in its layout
  * (blocked [c / 8][slices][h][w][8]: the same moves by blocks of 8 x plane) */
 static void
-move_level_slices (Plan *plan, int l, int c, float *packed, float *whole, int first,
+move_level_slices (CtNnPlan *plan, int l, int c, float *packed, float *whole, int first,
                    gboolean to_whole)
 {
   size_t plane = (size_t) plan->hs[l] * plan->ws[l];
 
   if (l < plan->blocked_levels)
-    move_slices (packed, c / CT_C8, plan->nimg, plane * CT_C8, whole, first, plan->n_batch,
+    move_slices (packed, c / CT_BLOCK, plan->nimg, plane * CT_BLOCK, whole, first, plan->n_batch,
                  to_whole);
   else
     move_slices (packed, c, plan->nimg, plane, whole, first, plan->n_batch, to_whole);
 }
 
 static void
-pool (Plan *plan, int l, const float *skip, int c, float *x)
+pool (CtNnPlan *plan, int l, const float *skip, int c, float *x)
 {
   if (l + 1 < plan->blocked_levels)
-    ct_c8_maxpool (skip, c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
+    ct_blocked_maxpool (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
   else if (l < plan->blocked_levels)
-    ct_c8_maxpool_to_planes (skip, c / CT_C8, plan->nimg, plan->hs[l], plan->ws[l], x,
+    ct_blocked_maxpool_to_channel_major (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x,
                              plan->n_threads);
   else
     ct_nn_maxpool2x2_ceil (skip, c * plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
@@ -503,13 +291,13 @@ pool (Plan *plan, int l, const float *skip, int c, float *x)
 
 /* x (level l + 1, c channels) upsampled + skip -> u (level l) */
 static void
-upsample_add (Plan *plan, int l, const float *x, int c, const float *skip, float *u)
+upsample_add (CtNnPlan *plan, int l, const float *x, int c, const float *skip, float *u)
 {
   if (l + 1 < plan->blocked_levels)
-    ct_c8_bilinear_add_from_c8 (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
+    ct_blocked_bilinear_add_from_blocked (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
                                 u, plan->hs[l], plan->ws[l], plan->n_threads);
   else if (l < plan->blocked_levels)
-    ct_c8_bilinear_add (x, c / CT_C8, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
+    ct_blocked_bilinear_add (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
                         plan->hs[l], plan->ws[l], plan->n_threads);
   else
     ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
@@ -521,7 +309,7 @@ upsample_add (Plan *plan, int l, const float *x, int c, const float *skip, float
  * init conv and down paths; the input of level deep_from is scattered into
  * plan->deep_in at the sub-batch's slices. */
 static void
-encode_top (Plan *plan, const float *slices, int sb)
+encode_top (CtNnPlan *plan, const float *slices, int sb)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -532,7 +320,7 @@ encode_top (Plan *plan, const float *slices, int sb)
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
   if (plan->blocked_levels > 0)
-    ct_c8_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
+    ct_blocked_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
                      plan->n_threads);
   else
     ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
@@ -553,7 +341,7 @@ encode_top (Plan *plan, const float *slices, int sb)
 /* Levels deep_from and below on the whole batch (plan->nimg = n_batch), from
  * plan->deep_in; the decoder output of level deep_from goes to plan->deep_out. */
 static void
-run_deep (Plan *plan)
+run_deep (CtNnPlan *plan)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -592,7 +380,7 @@ run_deep (Plan *plan)
 /* The decoder above deep_from for sub-batch sb; returns the buffer holding
  * the top features (one of plan->work). */
 static float *
-decode_top (Plan *plan, int sb)
+decode_top (CtNnPlan *plan, int sb)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -617,7 +405,7 @@ decode_top (Plan *plan, int sb)
 
 /* Heads for the plan->nimg slices of a sub-batch starting at slice d0 */
 static void
-finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyramid)
+finish (CtNnPlan *plan, float *f, int d0, int n, float *out_probability, float *pyramid)
 {
   const CtNetStructure *s = plan->s;
   const CtNetWeights *wt = plan->wt;
@@ -632,8 +420,8 @@ finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyra
         for (int i = 0; i < plan->nimg; i++)
           {
             if (plan->blocked_levels > 0)
-              ct_c8_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                        f + (size_t) i * plane * CT_C8, h, w, d0 + i, n);
+              ct_blocked_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
+                                        f + (size_t) i * plane * CT_BLOCK, h, w, d0 + i, n);
             else
               ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
                                             f + (size_t) i * plane, s->top_channels,
@@ -647,7 +435,7 @@ finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyra
       f = g;
     }
   if (plan->blocked_levels > 0)
-    ct_c8_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
+    ct_blocked_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
                         wt->head_conv, out_probability + (size_t) d0 * plane, plan->n_threads);
   else
     ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,
@@ -664,7 +452,7 @@ finish (Plan *plan, float *f, int d0, int n, float *out_probability, float *pyra
  * accumulated when non-NULL. No GLib calls: may run inside an OpenMP region
  * (slice-parallel mode). */
 static void
-run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
+run_batch (CtNnPlan *plan, const float *input, int d0, int n, float *out_probability, float *pyramid)
 {
   size_t plane = (size_t) plan->hs[0] * plan->ws[0];
   int n_sub = (plan->n_batch + plan->sub - 1) / plan->sub;
@@ -687,70 +475,35 @@ run_batch (Plan *plan, const float *input, int d0, int n, float *out_probability
     }
 }
 
-static void
-profile_print (const Profile *pr, const char *arch, int n, int h, int w, int n_threads)
-{
-  double total = 0.0;
-
-  for (int i = 0; i < pr->n_steps; i++)
-    total += pr->steps[i].seconds;
-  fprintf (stderr, "per-layer profile (%s, %d slices of %d x %d, %d thread(s)): %.2f CPU ms/slice\n",
-           arch, n, h, w, n_threads, 1000.0 * total / n);
-  fprintf (stderr, "  %-44s %9s %6s %7s\n", "step", "CPU ms", "share", "GFLOPS");
-  for (int i = 0; i < pr->n_steps; i++)
-    {
-      const ProfileStep *st = &pr->steps[i];
-      fprintf (stderr, "  %-44s %9.3f %5.1f%% ", st->name, 1000.0 * st->seconds / n,
-               100.0 * st->seconds / total);
-      if (st->macs > 0.0)
-        fprintf (stderr, "%7.1f\n", 2.0 * st->macs / st->seconds / 1e9);
-      else
-        fprintf (stderr, "%7s\n", "-");
-    }
-}
-
-/* CT_NN_BATCH_SLICES, or CT_NN_BATCH (1..64) from the environment for
- * side-by-side measurements. */
-static int
-batch_slices (void)
-{
-  return env_int ("CT_NN_BATCH", 1, 64, CT_NN_BATCH_SLICES);
-}
-
 gboolean
-ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
+ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOptions *options,
+                         const float *input, int n, int h, int w,
                          float *out_probability, double *out_study_probability,
                          gboolean *out_has_probability, int n_threads,
                          CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
-  const CtNetStructure *s = &self->structure;
-  const CtNetWeights *wt = &self->weights;
   gboolean classify = s->architecture == CT_MODEL_MULTITASK_SPATIAL && n >= 8 && h >= 8 && w >= 8;
   /* With enough slices every thread runs whole batches of its own (no
    * synchronisation inside a batch, which also tolerates a busy machine);
-   * otherwise, or with CT_NN_SHARED_LAYERS set (measurements), all threads
-   * share each layer. */
-  int teams = n >= 2 * n_threads && g_getenv ("CT_NN_SHARED_LAYERS") == NULL ? n_threads : 1;
+   * otherwise, or with options->shared_layers (measurements), all threads
+   * share each layer; also when profiling (the steps of one batch follow
+   * each other on one clock). */
+  int teams = n >= 2 * n_threads && !options->shared_layers && options->profile == NULL
+              ? n_threads : 1;
   int batch;
-  g_autofree Plan *plans = NULL;
-  g_autofree Profile *profile = NULL;
+  g_autofree CtNnPlan *plans = NULL;
   g_autofree float *pyramids = NULL;
   gboolean ok = TRUE;
 
   if (n == 0)
     return TRUE;
-  if (g_getenv ("CT_NN_PROFILE") != NULL && atoi (g_getenv ("CT_NN_PROFILE")) > 0)
-    {
-      /* one team: the steps of one batch follow each other on one clock */
-      profile = g_new0 (Profile, 1);
-      teams = 1;
-    }
-  batch = MIN (batch_slices (), (n + teams - 1) / teams);
-  plans = g_new0 (Plan, teams);
+  batch = MIN (options->batch_slices, (n + teams - 1) / teams);
+  plans = g_new0 (CtNnPlan, teams);
   for (int t = 0; t < teams; t++)
-    plan_init (&plans[t], s, wt, batch, h, w, teams > 1 ? 1 : n_threads);
-  plans[0].profile = profile;
-  ct_model_ensure_forms (self, plans[0].blocked_levels);
+    ct_nn_plan_init (&plans[t], s, wt, options, batch, h, w, teams > 1 ? 1 : n_threads);
+  plans[0].profile = options->profile;
+  plans[0].profile_data = options->profile_user_data;
+  ct_net_weights_ensure_forms (wt, s, plans[0].blocked_levels);
   if (classify)
     {
       pyramids = g_new (float, (size_t) s->n_features * teams);
@@ -781,10 +534,7 @@ ct_nn_forward_optimized (CtModel *self, const float *input, int n, int h, int w,
         }
     }
   for (int t = 0; t < teams; t++)
-    plan_clear (&plans[t]);
-  if (profile != NULL)
-    profile_print (profile, s->architecture == CT_MODEL_MULTITASK_SPATIAL ? "multitask" : "lungs",
-                   n, h, w, n_threads);
+    ct_nn_plan_clear (&plans[t]);
 
   if (ok && classify)
     {

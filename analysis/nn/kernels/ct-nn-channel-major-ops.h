@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-ops.h: the optimized path's memory-bound kernels on batches in
+/* ct-nn-channel-major-ops.h: the optimized path's memory-bound kernels on batches in
  * channel-major layout [C][nimg][H][W]; each is OpenMP-parallel over planes
  * and has a reference counterpart in ct-nn-ref.h. No allocation. */
 #pragma once

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-winograd-avx2.c: the AVX2/FMA tile-block kernel of the blocked
- * Winograd convolution (ct-nn-c8-winograd.h), compiled for those extensions
+/* ct-nn-blocked-winograd-avx2.c: the AVX2/FMA tile-block kernel of the blocked
+ * Winograd convolution (ct-nn-blocked-winograd.h), compiled for those extensions
  * through a target attribute and called only when the CPU has them.
  *
  * One ymm register = the 8 channels of one pixel (or of one position of a
  * transformed tile), so the input and output transforms are 32 and 24
  * vector adds per tile and block, on the adder ports, beside the FMAs. The
  * GEMM keeps 12 tiles x 8 output channels in registers (as the direct row
- * kernel of ct-nn-c8-avx2.c keeps 12 pixels): per input channel one load of
+ * kernel of ct-nn-blocked-avx2.c keeps 12 pixels): per input channel one load of
  * 8 weights, 12 broadcasts, 12 FMAs. */
-#include "ct-nn-c8-winograd.h"
+#include "ct-nn-blocked-winograd.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#include "ct-nn-c8-avx2-private.h"
+#include "ct-nn-blocked-avx2-private.h"
 
 #define AVX2 CT_AVX2
 
@@ -28,7 +28,7 @@ input_tile (const float *src, size_t row_stride, int rows, int cols, float *dst,
     {
       __m256 d[4];
       for (int r = 0; r < 4; r++)
-        d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_C8)
+        d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_BLOCK)
                                     : _mm256_setzero_ps ();
       b[0][k] = _mm256_sub_ps (d[0], d[2]);
       b[1][k] = _mm256_add_ps (d[1], d[2]);
@@ -54,10 +54,10 @@ gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, f
   for (int p = 0; p < P; p++)
     acc[p] = _mm256_setzero_ps ();
   for (int ib = 0; ib < cin_blocks; ib++)
-    ct_c8_avx2_accumulate (acc, vt + (size_t) ib * ib_stride, u + (size_t) ib * CT_C8 * CT_C8, P);
+    ct_blocked_avx2_accumulate (acc, vt + (size_t) ib * ib_stride, u + (size_t) ib * CT_BLOCK * CT_BLOCK, P);
 #pragma GCC unroll 12
   for (int p = 0; p < P; p++)
-    _mm256_storeu_ps (mt + p * CT_C8, acc[p]);
+    _mm256_storeu_ps (mt + p * CT_BLOCK, acc[p]);
 }
 
 /* The same for two output blocks at once, P <= 6 tiles: per input channel
@@ -77,17 +77,17 @@ gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
   for (int ib = 0; ib < cin_blocks; ib++)
     {
       const float *src = vt + (size_t) ib * ib_stride;
-      const float *w0 = u0 + (size_t) ib * CT_C8 * CT_C8;
-      const float *w1 = u1 + (size_t) ib * CT_C8 * CT_C8;
+      const float *w0 = u0 + (size_t) ib * CT_BLOCK * CT_BLOCK;
+      const float *w1 = u1 + (size_t) ib * CT_BLOCK * CT_BLOCK;
 #pragma GCC unroll 8
-      for (int ci = 0; ci < CT_C8; ci++)
+      for (int ci = 0; ci < CT_BLOCK; ci++)
         {
-          __m256 wv0 = _mm256_loadu_ps (w0 + ci * CT_C8);
-          __m256 wv1 = _mm256_loadu_ps (w1 + ci * CT_C8);
+          __m256 wv0 = _mm256_loadu_ps (w0 + ci * CT_BLOCK);
+          __m256 wv1 = _mm256_loadu_ps (w1 + ci * CT_BLOCK);
 #pragma GCC unroll 6
           for (int p = 0; p < P; p++)
             {
-              __m256 x = _mm256_broadcast_ss (src + p * CT_C8 + ci);
+              __m256 x = _mm256_broadcast_ss (src + p * CT_BLOCK + ci);
               acc0[p] = _mm256_fmadd_ps (x, wv0, acc0[p]);
               acc1[p] = _mm256_fmadd_ps (x, wv1, acc1[p]);
             }
@@ -96,15 +96,15 @@ gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
 #pragma GCC unroll 6
   for (int p = 0; p < P; p++)
     {
-      _mm256_storeu_ps (m0 + p * CT_C8, acc0[p]);
-      _mm256_storeu_ps (m1 + p * CT_C8, acc1[p]);
+      _mm256_storeu_ps (m0 + p * CT_BLOCK, acc0[p]);
+      _mm256_storeu_ps (m1 + p * CT_BLOCK, acc1[p]);
     }
 }
 
 /* The epilogue of one output pixel (8 channels) at offset at: scale/shift,
  * + residual, ReLU (residual and relu constant after inlining). */
 AVX2 static inline __attribute__ ((always_inline)) void
-store_pixel (const CtC8WinogradJob *job, size_t at, __m256 y, __m256 vscale, __m256 vshift,
+store_pixel (const CtBlockedWinogradJob *job, size_t at, __m256 y, __m256 vscale, __m256 vshift,
              const int residual, const int relu)
 {
   __m256 v = _mm256_fmadd_ps (y, vscale, vshift);
@@ -120,7 +120,7 @@ store_pixel (const CtC8WinogradJob *job, size_t at, __m256 y, __m256 vscale, __m
  * (all 4 unless the tile reaches past the plane's last row or column).
  * residual and relu are constants after inlining (output_block's variants). */
 AVX2 static inline __attribute__ ((always_inline)) void
-output_tile2 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
+output_tile2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const float *mt, size_t m_xi,
              size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   __m256 a[2][4], y[2][2];
@@ -145,7 +145,7 @@ output_tile2 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt,
     {
       for (int r = 0; r < 2; r++)
         for (int k = 0; k < 2; k++)
-          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_C8, y[r][k], vscale, vshift,
+          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[r][k], vscale, vshift,
                        residual, relu);
     }
   else
@@ -153,7 +153,7 @@ output_tile2 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt,
       /* a tile reaching past the plane's last row or column */
       for (int r = 0; r < tile->out_rows; r++)
         for (int k = 0; k < tile->out_cols; k++)
-          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_C8, y[r][k], vscale, vshift,
+          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[r][k], vscale, vshift,
                        residual, relu);
     }
 }
@@ -172,7 +172,7 @@ input_tile6 (const float *src, size_t row_stride, int rows, int cols, float *dst
     {
       __m256 d[6];
       for (int r = 0; r < 6; r++)
-        d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_C8)
+        d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_BLOCK)
                                     : _mm256_setzero_ps ();
       __m256 d4_d2 = _mm256_sub_ps (d[4], d[2]), d3_d1 = _mm256_sub_ps (d[3], d[1]);
       __m256 t1 = _mm256_fnmadd_ps (c4, d[2], d[4]);          /* d4 - 4 d2 */
@@ -204,7 +204,7 @@ input_tile6 (const float *src, size_t row_stride, int rows, int cols, float *dst
 /* F(4x4, 3x3): A^T M A for one tile and output block (4 x 4 pixels), the
  * epilogue, the pixels inside. */
 AVX2 static inline __attribute__ ((always_inline)) void
-output_tile4 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt, size_t m_xi,
+output_tile4 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const float *mt, size_t m_xi,
               size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   __m256 a[4][6];
@@ -241,32 +241,32 @@ output_tile4 (const CtC8WinogradJob *job, const CtC8Tile *tile, const float *mt,
       if (r >= tile->out_rows)
         break;
       for (int k = 0; k < tile->out_cols; k++)
-        store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_C8, y[k], vscale, vshift,
+        store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[k], vscale, vshift,
                      residual, relu);
     }
 }
 
 AVX2 static void
-gemm_one (const CtC8WinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
+gemm_one (const CtBlockedWinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
           int n_tiles, float *m)
 {
   int cinb = job->cin_blocks;
-  size_t m_xi = (size_t) n_tiles * CT_C8, ib_stride = (size_t) n_tiles * CT_C8;
+  size_t m_xi = (size_t) n_tiles * CT_BLOCK, ib_stride = (size_t) n_tiles * CT_BLOCK;
 
   for (int xi = 0; xi < positions; xi++)
     {
-      const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
+      const float *u = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_BLOCK * CT_BLOCK;
       const float *vx = v + xi * v_xi;
       float *mx = m + xi * m_xi;
       int tt = 0;
 
       for (; tt + 12 <= n_tiles; tt += 12)
-        gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, 12);
+        gemm_group (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u, mx + (size_t) tt * CT_BLOCK, 12);
       switch (n_tiles - tt)
         {
 #define TAIL(P) \
         case P: \
-          gemm_group (vx + (size_t) tt * CT_C8, ib_stride, cinb, u, mx + (size_t) tt * CT_C8, P); \
+          gemm_group (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u, mx + (size_t) tt * CT_BLOCK, P); \
           break;
         TAIL (1) TAIL (2) TAIL (3) TAIL (4) TAIL (5) TAIL (6)
         TAIL (7) TAIL (8) TAIL (9) TAIL (10) TAIL (11)
@@ -279,29 +279,29 @@ gemm_one (const CtC8WinogradJob *job, int ob, int positions, const float *v, siz
 
 /* M of output blocks ob and ob + 1 (m0, m1) for all tiles. */
 AVX2 static void
-gemm_pair (const CtC8WinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
+gemm_pair (const CtBlockedWinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
            int n_tiles, float *m0, float *m1)
 {
   int cinb = job->cin_blocks;
-  size_t m_xi = (size_t) n_tiles * CT_C8, ib_stride = (size_t) n_tiles * CT_C8;
+  size_t m_xi = (size_t) n_tiles * CT_BLOCK, ib_stride = (size_t) n_tiles * CT_BLOCK;
 
   for (int xi = 0; xi < positions; xi++)
     {
-      const float *u0 = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_C8 * CT_C8;
-      const float *u1 = u0 + (size_t) cinb * CT_C8 * CT_C8;
+      const float *u0 = job->u + ((size_t) xi * job->cout_blocks + ob) * cinb * CT_BLOCK * CT_BLOCK;
+      const float *u1 = u0 + (size_t) cinb * CT_BLOCK * CT_BLOCK;
       const float *vx = v + xi * v_xi;
       size_t mo = xi * m_xi;
       int tt = 0;
 
       for (; tt + 6 <= n_tiles; tt += 6)
-        gemm_group2 (vx + (size_t) tt * CT_C8, ib_stride, cinb, u0, u1,
-                     m0 + mo + (size_t) tt * CT_C8, m1 + mo + (size_t) tt * CT_C8, 6);
+        gemm_group2 (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u0, u1,
+                     m0 + mo + (size_t) tt * CT_BLOCK, m1 + mo + (size_t) tt * CT_BLOCK, 6);
       switch (n_tiles - tt)
         {
 #define TAIL2(P) \
         case P: \
-          gemm_group2 (vx + (size_t) tt * CT_C8, ib_stride, cinb, u0, u1, \
-                       m0 + mo + (size_t) tt * CT_C8, m1 + mo + (size_t) tt * CT_C8, P); \
+          gemm_group2 (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u0, u1, \
+                       m0 + mo + (size_t) tt * CT_BLOCK, m1 + mo + (size_t) tt * CT_BLOCK, P); \
           break;
         TAIL2 (1) TAIL2 (2) TAIL2 (3) TAIL2 (4) TAIL2 (5)
 #undef TAIL2
@@ -312,30 +312,30 @@ gemm_pair (const CtC8WinogradJob *job, int ob, int positions, const float *v, si
 }
 
 AVX2 static inline __attribute__ ((always_inline)) void
-output_block_variant (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+output_block_variant (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles,
                       const float *m, size_t block_at, __m256 vscale, __m256 vshift,
                       const int residual, const int relu)
 {
-  size_t m_xi = (size_t) n_tiles * CT_C8;
+  size_t m_xi = (size_t) n_tiles * CT_BLOCK;
 
   if (job->m == 4)
     for (int tt = 0; tt < n_tiles; tt++)
-      output_tile4 (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi, block_at + tiles[tt].out_at,
+      output_tile4 (job, &tiles[tt], m + (size_t) tt * CT_BLOCK, m_xi, block_at + tiles[tt].out_at,
                     vscale, vshift, residual, relu);
   else
     for (int tt = 0; tt < n_tiles; tt++)
-      output_tile2 (job, &tiles[tt], m + (size_t) tt * CT_C8, m_xi, block_at + tiles[tt].out_at,
+      output_tile2 (job, &tiles[tt], m + (size_t) tt * CT_BLOCK, m_xi, block_at + tiles[tt].out_at,
                     vscale, vshift, residual, relu);
 }
 
 AVX2 static void
-output_block (const CtC8WinogradJob *job, int ob, const CtC8Tile *tiles, int n_tiles,
+output_block (const CtBlockedWinogradJob *job, int ob, const CtBlockedTile *tiles, int n_tiles,
               const float *m)
 {
   size_t block_at = (size_t) ob * job->out_block_stride;
-  __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_C8)
+  __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_BLOCK)
                                      : _mm256_set1_ps (1.0f);
-  __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_C8)
+  __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_BLOCK)
                                      : _mm256_setzero_ps ();
 
   if (job->residual != NULL && job->relu)
@@ -349,19 +349,19 @@ output_block (const CtC8WinogradJob *job, int ob, const CtC8Tile *tiles, int n_t
 }
 
 AVX2 void
-ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, int n_tiles,
+ct_blocked_winograd_tiles_avx2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles,
                            float *v, float *m)
 {
   int cinb = job->cin_blocks, ob = 0, n = job->m + 2, positions = n * n;
-  size_t v_xi = (size_t) cinb * n_tiles * CT_C8, m_size = (size_t) positions * n_tiles * CT_C8;
+  size_t v_xi = (size_t) cinb * n_tiles * CT_BLOCK, m_size = (size_t) positions * n_tiles * CT_BLOCK;
 
   for (int tt = 0; tt < n_tiles; tt++)
     {
-      const CtC8Tile *tile = &tiles[tt];
+      const CtBlockedTile *tile = &tiles[tt];
       for (int ib = 0; ib < cinb; ib++)
         {
           const float *src = job->in + (size_t) ib * job->in_block_stride + tile->in_at;
-          float *dst = v + ((size_t) ib * n_tiles + tt) * CT_C8;
+          float *dst = v + ((size_t) ib * n_tiles + tt) * CT_BLOCK;
           if (job->m == 4)
             {
               if (tile->in_rows == 6 && tile->in_cols == 6)
@@ -375,7 +375,7 @@ ct_c8_winograd_tiles_avx2 (const CtC8WinogradJob *job, const CtC8Tile *tiles, in
             input_tile (src, job->in_row_stride, tile->in_rows, tile->in_cols, dst, v_xi);
         }
     }
-  /* output blocks by pairs (m holds two M, see CT_C8_WINOGRAD_M_BLOCKS),
+  /* output blocks by pairs (m holds two M, see CT_BLOCKED_WINOGRAD_M_BLOCKS),
    * an odd last one alone */
   for (; ob + 1 < job->cout_blocks; ob += 2)
     {

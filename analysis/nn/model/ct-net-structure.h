@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "ct-model.h"
+#include "ct-nn-types.h"
 
 G_BEGIN_DECLS
 
@@ -22,7 +22,7 @@ typedef struct
   int channels[CT_NET_MAX_PATH];
 } CtChannelPath;
 
-typedef struct
+struct _CtNetStructure
 {
   CtModelArchitecture architecture;
   int                 init_channels;                 /* output of the init conv */
@@ -35,7 +35,7 @@ typedef struct
   int                 fc_hidden;                     /* multitask only */
   int                 top_channels;                  /* channels of the backbone output */
   int                 n_features;                    /* top_channels * sum(l^3) */
-} CtNetStructure;
+};
 
 /* Fills *out from metadata (string -> string; NULL = paper defaults for
  * `architecture` which must then be given). Checks that the channel lists

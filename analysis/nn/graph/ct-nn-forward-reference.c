@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-forward-ref.c: the naive reference forward pass, one slice at a
+/* ct-nn-forward-reference.c: the naive reference forward pass, one slice at a
  * time, written to mirror the PyTorch modules line by line (BatchNorm in its
  * unfolded form, every operation a separate kernel call). It is the baseline
  * the optimized path is tested against; buffers are allocated per slice. */
-#include "ct-model-private.h"
+#include "ct-nn-forward.h"
+
+#include "ct-net-structure.h"
+#include "ct-net-weights.h"
 
 #include "ct-error.h"
 #include "ct-nn-ref.h"
@@ -115,13 +118,12 @@ logit_head (const CtNetStructure *s, const CtNetWeights *wt, const float *f, int
 }
 
 gboolean
-ct_nn_forward_reference (CtModel *self, const float *input, int n, int h, int w,
+ct_nn_forward_reference (const CtNetStructure *s, const CtNetWeights *wt,
+                         const float *input, int n, int h, int w,
                          float *out_probability, double *out_study_probability,
                          gboolean *out_has_probability, int n_threads,
                          CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
-  const CtNetStructure *s = &self->structure;
-  const CtNetWeights *wt = &self->weights;
   gboolean multitask = s->architecture == CT_MODEL_MULTITASK_SPATIAL;
   gboolean classify = multitask && n >= 8 && h >= 8 && w >= 8;
   size_t plane = (size_t) h * w;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-conv.c: packed-GEMM convolution driver (see ct-nn-conv.h).
+/* ct-nn-channel-major-conv.c: packed-GEMM convolution driver (see ct-nn-channel-major-conv.h).
  * Blocking: K in chunks of KC rows, N in tiles of NC columns (a B tile of
  * KC x NC floats stays in L2), M in panels of MR rows (an A panel chunk stays
  * in L1). OpenMP tasks are (N tile, M block) pairs; each thread packs its own
  * B tile into its slice of the caller's scratch: nothing is allocated here. */
-#include "ct-nn-conv.h"
+#include "ct-nn-channel-major-conv.h"
 
 #include <string.h>
 #ifdef _OPENMP

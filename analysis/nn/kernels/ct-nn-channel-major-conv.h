@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-conv.h: the optimized convolution, an implicit-im2col GEMM over a
- * batch of images in channel-major layout [C][nimg][H][W] ("CNHW"):
+/* ct-nn-channel-major-conv.h: the optimized convolution, an implicit-im2col GEMM over a
+ * batch of images in channel-major layout [C][nimg][H][W]:
  *   out[M = cout][N = nimg*H*W] = A[M][K] * B[K][N]
  * K stacks 9 * cin3 rows of 3x3 taps read from a zero-bordered, already
  * activated input [cin3][nimg][H+2][W+2] (so BatchNorm+ReLU of the block

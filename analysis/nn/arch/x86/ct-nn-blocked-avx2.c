@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-c8-avx2.c: the AVX2/FMA row kernel of the blocked 3x3 convolution
- * (ct-nn-c8.h), compiled for those extensions through a target attribute
+/* ct-nn-blocked-avx2.c: the AVX2/FMA row kernel of the blocked 3x3 convolution
+ * (ct-nn-blocked.h), compiled for those extensions through a target attribute
  * and called only when the CPU has them.
  *
  * A block of P output pixels keeps P accumulators of 8 output channels
@@ -11,16 +11,16 @@
  * multiple of 12 end with one block of the remaining pixels. Measured
  * alone (4 slices of 180 x 180, best of 50): 73-74 GFLOPS on one Zen 3
  * core against 55-65 for the channel-major GEMM. */
-#include "ct-nn-c8.h"
+#include "ct-nn-blocked.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#include "ct-nn-c8-avx2-private.h"
+#include "ct-nn-blocked-avx2-private.h"
 
 #define AVX2 CT_AVX2
 
 AVX2 static inline __attribute__ ((always_inline)) void
-conv_block (const CtC8Row *row, size_t x, __m256 vscale, __m256 vshift, float *out, const int P)
+conv_block (const CtBlockedRow *row, size_t x, __m256 vscale, __m256 vshift, float *out, const int P)
 {
   __m256 acc[12];
 
@@ -30,34 +30,34 @@ conv_block (const CtC8Row *row, size_t x, __m256 vscale, __m256 vshift, float *o
     for (int t = 0; t < 9; t++)
       {
         const float *src = row->in_row + (size_t) ib * row->in_block_stride
-                           + (size_t) (t / 3) * row->in_row_stride + (x + (size_t) (t % 3)) * CT_C8;
-        ct_c8_avx2_accumulate (acc, src, row->w3 + ((size_t) ib * 9 + t) * CT_C8 * CT_C8, P);
+                           + (size_t) (t / 3) * row->in_row_stride + (x + (size_t) (t % 3)) * CT_BLOCK;
+        ct_blocked_avx2_accumulate (acc, src, row->w3 + ((size_t) ib * 9 + t) * CT_BLOCK * CT_BLOCK, P);
       }
   /* the fused 1x1 shortcut: one tap on the raw input */
   for (int rb = 0; rb < row->raw_blocks; rb++)
-    ct_c8_avx2_accumulate (acc, row->raw_row + (size_t) rb * row->raw_block_stride + x * CT_C8,
-                           row->w1 + (size_t) rb * CT_C8 * CT_C8, P);
+    ct_blocked_avx2_accumulate (acc, row->raw_row + (size_t) rb * row->raw_block_stride + x * CT_BLOCK,
+                           row->w1 + (size_t) rb * CT_BLOCK * CT_BLOCK, P);
 #pragma GCC unroll 12
   for (int p = 0; p < P; p++)
     {
       __m256 v = _mm256_fmadd_ps (acc[p], vscale, vshift);
       if (row->residual_row != NULL)
-        v = _mm256_add_ps (v, _mm256_loadu_ps (row->residual_row + (x + (size_t) p) * CT_C8));
+        v = _mm256_add_ps (v, _mm256_loadu_ps (row->residual_row + (x + (size_t) p) * CT_BLOCK));
       if (row->relu)
         v = _mm256_max_ps (v, _mm256_setzero_ps ());
-      _mm256_storeu_ps (out + p * CT_C8, v);
+      _mm256_storeu_ps (out + p * CT_BLOCK, v);
     }
 }
 
 AVX2 void
-ct_c8_conv_row_avx2 (const CtC8Row *row, int w, float *out_row)
+ct_blocked_conv_row_avx2 (const CtBlockedRow *row, int w, float *out_row)
 {
   __m256 vscale = row->scale != NULL ? _mm256_loadu_ps (row->scale) : _mm256_set1_ps (1.0f);
   __m256 vshift = row->shift != NULL ? _mm256_loadu_ps (row->shift) : _mm256_setzero_ps ();
   int x = 0;
 
   for (; x + 12 <= w; x += 12)
-    conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_C8, 12);
+    conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_BLOCK, 12);
   /* the rest of the row in one block: a block of P < 8 pixels is bound by
    * the FMA latency (P dependency chains), so it costs about as much as a
    * single pixel, whatever P */
@@ -65,7 +65,7 @@ ct_c8_conv_row_avx2 (const CtC8Row *row, int w, float *out_row)
     {
 #define TAIL(P) \
     case P: \
-      conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_C8, P); \
+      conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_BLOCK, P); \
       break;
     TAIL (1) TAIL (2) TAIL (3) TAIL (4) TAIL (5) TAIL (6)
     TAIL (7) TAIL (8) TAIL (9) TAIL (10) TAIL (11)

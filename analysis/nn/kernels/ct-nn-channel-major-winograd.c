@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* ct-nn-winograd.c: F(2x2, 3x3) convolution (see ct-nn-winograd.h).
+/* ct-nn-channel-major-winograd.c: F(2x2, 3x3) convolution (see ct-nn-channel-major-winograd.h).
  * Transforms (Lavin & Gray 2016): U = G g G^T, V = B^T d B, Y = A^T M A with
  *   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
  *   A^T = [1 1 1 0; 0 1 -1 -1] */
-#include "ct-nn-winograd.h"
+#include "ct-nn-channel-major-winograd.h"
 
 #include <string.h>
 #ifdef _OPENMP
