@@ -28,12 +28,12 @@ typedef gboolean (*CtProgressFunc) (double fraction, const char *stage, gpointer
 
 typedef enum
 {
-  CT_QUALITY_NOT_CHEST          = 1 << 0, /* too little lung found for a chest CT */
-  CT_QUALITY_LUNGS_CUT_TOP      = 1 << 1, /* lung reaches the first (most superior) slice */
-  CT_QUALITY_LUNGS_CUT_BOTTOM   = 1 << 2, /* lung reaches the last (most inferior) slice */
-  CT_QUALITY_THICK_SLICES       = 1 << 3, /* slice spacing > 5 mm */
-  CT_QUALITY_NOISY              = 1 << 4, /* noise in air/soft tissue far above usual */
-  CT_QUALITY_NOT_HU             = 1 << 5, /* almost no air: values do not look like HU */
+  CT_QUALITY_NOT_CHEST = 1 << 0,        /* too little lung found for a chest CT */
+  CT_QUALITY_LUNGS_CUT_TOP = 1 << 1,    /* lung reaches the first (most superior) slice */
+  CT_QUALITY_LUNGS_CUT_BOTTOM = 1 << 2, /* lung reaches the last (most inferior) slice */
+  CT_QUALITY_THICK_SLICES = 1 << 3,     /* slice spacing > 5 mm */
+  CT_QUALITY_NOISY = 1 << 4,            /* noise in air/soft tissue far above usual */
+  CT_QUALITY_NOT_HU = 1 << 5,           /* almost no air: values do not look like HU */
 } CtQualityFlags;
 
 typedef enum
@@ -48,9 +48,9 @@ typedef enum
 /* Which weights produced a result: enough to show and to check it. */
 typedef struct
 {
-  char *name;                    /* weights file basename */
-  char *sha256;                  /* of the whole file, hex */
-  char *training_data;           /* the file's "training_data" metadata, or NULL */
+  char *name;          /* weights file basename */
+  char *sha256;        /* of the whole file, hex */
+  char *training_data; /* the file's "training_data" metadata, or NULL */
 } CtModelIdentity;
 
 /* Created by ct_analysis_run () (or by the results cache), then shared as
@@ -65,9 +65,9 @@ typedef struct
   guint8 *lung_mask;
   guint8 *lesion_mask;
 
-  double covid_probability;      /* 0..1; NAN when has_probability is FALSE */
+  double covid_probability; /* 0..1; NAN when has_probability is FALSE */
   gboolean has_probability;
-  char *probability_note;        /* why there is no probability, or NULL */
+  char *probability_note; /* why there is no probability, or NULL */
 
   double severity_percent;       /* more-affected lung, lesion share in % */
   double severity_total_percent; /* both lungs, in % */
@@ -76,10 +76,10 @@ typedef struct
   CtCategory category;
   double lung_volume_ml;
   double lesion_volume_ml;
-  double triage_score;           /* higher = more urgent */
+  double triage_score; /* higher = more urgent */
 
   CtQualityFlags quality;
-  GPtrArray *quality_notes;      /* char*: human readable, one per flag */
+  GPtrArray *quality_notes; /* char*: human readable, one per flag */
 
   double timing_lungs_ms;
   double timing_lesions_ms;
@@ -88,33 +88,33 @@ typedef struct
   /* Extensions (after the fields above, which callers already use). */
   double right_lung_volume_ml;
   double left_lung_volume_ml;
-  double noise_hu;               /* robust soft-tissue noise estimate; NAN if unknown */
+  double noise_hu; /* robust soft-tissue noise estimate; NAN if unknown */
 
-  CtModelIdentity lungs_model;   /* the lung network's weights */
+  CtModelIdentity lungs_model;     /* the lung network's weights */
   CtModelIdentity multitask_model; /* the multitask network's weights */
 } CtAnalysis;
 
 typedef struct
 {
-  CtModel *lungs;                /* borrowed */
-  CtModel *multitask;            /* borrowed */
-  int n_threads;                 /* 0 = all cores */
+  CtModel *lungs;     /* borrowed */
+  CtModel *multitask; /* borrowed */
+  int n_threads;      /* 0 = all cores */
   CtProgressFunc progress;
   gpointer progress_data;
 } CtAnalysisOptions;
 
-CtAnalysis *ct_analysis_run              (const CtVolume *volume, const CtAnalysisOptions *options, GError **error);
+CtAnalysis *ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GError **error);
 
 /* An empty result (no masks, probability NAN) with one reference, for
  * whoever builds one from elsewhere (the results cache, tests). */
-CtAnalysis *ct_analysis_new              (void);
-CtAnalysis *ct_analysis_ref              (const CtAnalysis *self);
-void        ct_analysis_unref            (const CtAnalysis *self);
+CtAnalysis *ct_analysis_new (void);
+CtAnalysis *ct_analysis_ref (const CtAnalysis *self);
+void ct_analysis_unref (const CtAnalysis *self);
 /* While the result is being built (one reference, not yet shared): record
  * which models produced it. */
-void        ct_analysis_set_models       (CtAnalysis *self, CtModel *lungs, CtModel *multitask);
-const char *ct_category_to_string        (CtCategory category); /* "CT-0".."CT-4" */
-CtCategory  ct_category_from_severity    (double severity_percent);
+void ct_analysis_set_models (CtAnalysis *self, CtModel *lungs, CtModel *multitask);
+const char *ct_category_to_string (CtCategory category); /* "CT-0".."CT-4" */
+CtCategory ct_category_from_severity (double severity_percent);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtAnalysis, ct_analysis_unref)
 

@@ -1,4 +1,4 @@
 /* SPDX-License-Identifier: MIT */
 #include "ct-error.h"
 
-G_DEFINE_QUARK (ct-error-quark, ct_error)
+G_DEFINE_QUARK (ct - error - quark, ct_error)

@@ -89,8 +89,7 @@ ct_lung_box_keep_lungs (guint8 *mask, int n, int h, int w)
       const Component *c = &g_array_index (components, Component, i);
       gboolean overlaps = c->first_slice <= largest->last_slice && c->last_slice >= largest->first_slice;
 
-      keep[i + 1] = c == largest
-                    || (overlaps && c->voxels >= CT_LUNG_BOX_MIN_COMPONENT_SHARE * largest->voxels);
+      keep[i + 1] = c == largest || (overlaps && c->voxels >= CT_LUNG_BOX_MIN_COMPONENT_SHARE * largest->voxels);
     }
   for (gsize v = 0; v < total; v++)
     {
@@ -117,8 +116,8 @@ ct_lung_box_add_attached_lesions (guint8 *lungs, const guint8 *lesions, int n, i
     if (labels[v] != 0 && lungs[v] != 0)
       inside[labels[v]]++;
   for (gsize v = 0; v < total; v++)
-    if (labels[v] != 0 && lungs[v] == 0 && inside[labels[v]] > 0
-        && inside[labels[v]] >= min_inside_share * g_array_index (components, Component, labels[v] - 1).voxels)
+    if (labels[v] != 0 && lungs[v] == 0 && inside[labels[v]] > 0 &&
+        inside[labels[v]] >= min_inside_share * g_array_index (components, Component, labels[v] - 1).voxels)
       {
         lungs[v] = 1;
         added++;

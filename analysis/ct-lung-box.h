@@ -26,19 +26,19 @@ typedef struct
 
 /* Zeroes the components of mask [n][h][w] (values 0/1) that are not lung by
  * the rule above; returns the number of voxels kept. */
-gsize    ct_lung_box_keep_lungs (guint8 *mask, int n, int h, int w);
+gsize ct_lung_box_keep_lungs (guint8 *mask, int n, int h, int w);
 /* Adds to lungs [n][h][w] (0/1) every 26-connected component of lesions
  * [n][h][w] (0/1) that lies mostly in the lungs: at least min_inside_share
  * (0..1) of its voxels, and at least one, are lung. Returns the number of
  * voxels added. Used for consolidated lung that the lung network leaves out
  * (see ct-pipeline.c). */
-gsize    ct_lung_box_add_attached_lesions (guint8 *lungs, const guint8 *lesions, int n, int h, int w,
-                                           double min_inside_share);
+gsize ct_lung_box_add_attached_lesions (guint8 *lungs, const guint8 *lesions, int n, int h, int w,
+                                        double min_inside_share);
 /* Zeroes the 26-connected components of mask [n][h][w] (0/1) with fewer than
  * min_voxels voxels; returns the number of voxels zeroed. */
-gsize    ct_lung_box_drop_small_components (guint8 *mask, int n, int h, int w, gsize min_voxels);
+gsize ct_lung_box_drop_small_components (guint8 *mask, int n, int h, int w, gsize min_voxels);
 /* Bounding box of the non-zero voxels; FALSE (box zeroed) when there are none. */
-gboolean ct_lung_box_compute    (const guint8 *mask, int n, int h, int w, CtBox *out);
-int      ct_box_size            (const CtBox *box, int axis);
+gboolean ct_lung_box_compute (const guint8 *mask, int n, int h, int w, CtBox *out);
+int ct_box_size (const CtBox *box, int axis);
 
 G_END_DECLS

@@ -41,20 +41,20 @@
 /* The classifier's pyramid pooling needs 8 voxels along every axis. */
 #define CLASSIFIER_MIN_SIZE 8
 
-#define DEFAULT_SPACING_MM       2.0
-#define DEFAULT_LUNG_THRESHOLD   0.5
+#define DEFAULT_SPACING_MM 2.0
+#define DEFAULT_LUNG_THRESHOLD 0.5
 #define DEFAULT_LESION_THRESHOLD 0.2
 
 /* Lesion clean-up (see attach_lesions ()): the smallest lesion reported, in
  * ml, and the share of a lesion region that must lie in the lung mask for
  * the rest of it to be counted as (consolidated) lung. */
-#define CT_MIN_LESION_ML            0.1
+#define CT_MIN_LESION_ML 0.1
 #define CT_MIN_LESION_SHARE_IN_LUNG 0.5
 
 /* Overall progress: the share of the work each stage ends at. */
 #define PROGRESS_PREPROCESSED 0.03
-#define PROGRESS_LUNGS        0.40
-#define PROGRESS_LESIONS      0.92
+#define PROGRESS_LUNGS 0.40
+#define PROGRESS_LESIONS 0.92
 
 typedef struct
 {
@@ -68,7 +68,7 @@ report (const CtAnalysisOptions *options, double fraction, const char *stage, GE
 {
   if (options->progress != NULL && !options->progress (fraction, stage, options->progress_data))
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, _("The analysis was cancelled"));
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, _ ("The analysis was cancelled"));
       return FALSE;
     }
   return TRUE;
@@ -89,7 +89,7 @@ forward_model_progress (int slices_done, int slices_total, gpointer user_data)
 /* Network settings read from the models' metadata (docs/networks.md). */
 typedef struct
 {
-  double spacing_mm[2];   /* rows, columns of the 2 mm grid */
+  double spacing_mm[2]; /* rows, columns of the 2 mm grid */
   CtWindow window;
   double lung_threshold;
   double lesion_threshold;
@@ -140,7 +140,7 @@ read_settings (CtModel *lungs, CtModel *multitask, NetworkSettings *out, GError 
 
       if (!parse_spacing (ct_model_get_metadata (models[m], "pixel_spacing_mm"), spacing[m]))
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _("Model %s has an unusable pixel_spacing_mm"),
+          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _ ("Model %s has an unusable pixel_spacing_mm"),
                        ct_model_get_name (models[m]));
           return FALSE;
         }
@@ -151,25 +151,25 @@ read_settings (CtModel *lungs, CtModel *multitask, NetworkSettings *out, GError 
         }
       else if (!ct_window_parse (window_text, &window[m]))
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _("Model %s has an unusable hu_window"),
+          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _ ("Model %s has an unusable hu_window"),
                        ct_model_get_name (models[m]));
           return FALSE;
         }
     }
   /* Both networks read the same input stack. */
-  if (spacing[0][0] != spacing[1][0] || spacing[0][1] != spacing[1][1]
-      || window[0].low_hu != window[1].low_hu || window[0].high_hu != window[1].high_hu)
+  if (spacing[0][0] != spacing[1][0] || spacing[0][1] != spacing[1][1] || window[0].low_hu != window[1].low_hu ||
+      window[0].high_hu != window[1].high_hu)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   _("The lung model %s and the lesion model %s expect different input spacing or HU window"),
+                   _ ("The lung model %s and the lesion model %s expect different input spacing or HU window"),
                    ct_model_get_name (lungs), ct_model_get_name (multitask));
       return FALSE;
     }
-  if (!parse_threshold (ct_model_get_metadata (lungs, "threshold"), DEFAULT_LUNG_THRESHOLD, &out->lung_threshold)
-      || !parse_threshold (ct_model_get_metadata (multitask, "threshold"), DEFAULT_LESION_THRESHOLD,
-                           &out->lesion_threshold))
+  if (!parse_threshold (ct_model_get_metadata (lungs, "threshold"), DEFAULT_LUNG_THRESHOLD, &out->lung_threshold) ||
+      !parse_threshold (ct_model_get_metadata (multitask, "threshold"), DEFAULT_LESION_THRESHOLD,
+                        &out->lesion_threshold))
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _("A model's threshold is not a number between 0 and 1"));
+      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _ ("A model's threshold is not a number between 0 and 1"));
       return FALSE;
     }
   memcpy (out->spacing_mm, spacing[0], sizeof out->spacing_mm);
@@ -183,7 +183,7 @@ try_alloc_floats (gsize n, gboolean zero, GError **error)
   float *p = zero ? g_try_malloc0_n (n, sizeof (float)) : g_try_malloc_n (n, sizeof (float));
 
   if (p == NULL)
-    g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the analysis (%lu MB)"),
+    g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Not enough memory for the analysis (%lu MB)"),
                  (unsigned long) (n * sizeof (float) >> 20));
   return p;
 }
@@ -227,8 +227,8 @@ build_input (const CtVolume *volume, const CtReorient *r, const CtResampleAxis *
  * network missed has already been added to the lungs by attach_lesions (). */
 static void
 write_masks (const CtReorient *r, const CtResampleAxis *rows, const CtResampleAxis *cols, const float *lung_probability,
-             const float *lesion_probability, const NetworkSettings *settings, int n_threads,
-             guint8 *lung_mask, guint8 *lesion_mask)
+             const float *lesion_probability, const NetworkSettings *settings, int n_threads, guint8 *lung_mask,
+             guint8 *lesion_mask)
 {
   int n = r->net_dims[0], h = rows->n_out, w = cols->n_out, h2 = rows->n_in, w2 = cols->n_in;
   float lung_threshold = (float) settings->lung_threshold, lesion_threshold = (float) settings->lesion_threshold;
@@ -245,8 +245,8 @@ write_masks (const CtReorient *r, const CtResampleAxis *rows, const CtResampleAx
           for (int x = 0; x < w; x++, index += r->step[2])
             {
               gboolean lung = ct_resample_sample (lung_plane, w2, rows, cols, y, x) > lung_threshold;
-              gboolean lesion = lung && lesion_plane != NULL
-                                && ct_resample_sample (lesion_plane, w2, rows, cols, y, x) > lesion_threshold;
+              gboolean lesion = lung && lesion_plane != NULL &&
+                                ct_resample_sample (lesion_plane, w2, rows, cols, y, x) > lesion_threshold;
               lung_mask[index] = lung;
               lesion_mask[index] = lesion;
             }
@@ -303,13 +303,14 @@ static char *
 classifier_size_note (int n_slices, const CtBox *box)
 {
   if (n_slices < CLASSIFIER_MIN_SIZE)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The study has %d slice; the COVID-19 classifier needs at least %d.",
-                                         "The study has %d slices; the COVID-19 classifier needs at least %d.", n_slices),
-                            n_slices, CLASSIFIER_MIN_SIZE);
+    return g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "The study has %d slice; the COVID-19 classifier needs at least %d.",
+                     "The study has %d slices; the COVID-19 classifier needs at least %d.", n_slices),
+        n_slices, CLASSIFIER_MIN_SIZE);
   for (int a = 0; a < 3; a++)
     if (ct_box_size (box, a) < CLASSIFIER_MIN_SIZE)
-      return g_strdup_printf (_("The lung region is %d x %d x %d voxels (slices x 2 mm rows x 2 mm columns); "
-                                "the COVID-19 classifier needs at least %d along every axis."),
+      return g_strdup_printf (_ ("The lung region is %d x %d x %d voxels (slices x 2 mm rows x 2 mm columns); "
+                                 "the COVID-19 classifier needs at least %d along every axis."),
                               ct_box_size (box, 0), ct_box_size (box, 1), ct_box_size (box, 2), CLASSIFIER_MIN_SIZE);
   return NULL;
 }
@@ -358,18 +359,18 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   g_return_val_if_fail (options != NULL && options->lungs != NULL && options->multitask != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (ct_model_get_architecture (options->lungs) != CT_MODEL_LUNGS
-      || ct_model_get_architecture (options->multitask) != CT_MODEL_MULTITASK_SPATIAL)
+  if (ct_model_get_architecture (options->lungs) != CT_MODEL_LUNGS ||
+      ct_model_get_architecture (options->multitask) != CT_MODEL_MULTITASK_SPATIAL)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   _("Wrong models: %s must be a lung network and %s a multitask network"),
+                   _ ("Wrong models: %s must be a lung network and %s a multitask network"),
                    ct_model_get_name (options->lungs), ct_model_get_name (options->multitask));
       return NULL;
     }
-  if (volume->nx < 1 || volume->ny < 1 || volume->nz < 1
-      || !(volume->spacing[0] > 0 && volume->spacing[1] > 0 && volume->spacing[2] > 0))
+  if (volume->nx < 1 || volume->ny < 1 || volume->nz < 1 ||
+      !(volume->spacing[0] > 0 && volume->spacing[1] > 0 && volume->spacing[2] > 0))
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _("The volume has no voxels or no valid spacing"));
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("The volume has no voxels or no valid spacing"));
       return NULL;
     }
   if (!read_settings (options->lungs, options->multitask, &settings, error))
@@ -399,8 +400,8 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   result->nz = volume->nz;
   ct_analysis_set_models (result, options->lungs, options->multitask);
 
-  if ((input = try_alloc_floats (n_small, FALSE, error)) == NULL
-      || (lung_probability = try_alloc_floats (n_small, FALSE, error)) == NULL)
+  if ((input = try_alloc_floats (n_small, FALSE, error)) == NULL ||
+      (lung_probability = try_alloc_floats (n_small, FALSE, error)) == NULL)
     return NULL;
   build_input (volume, &r, rows_down, cols_down, &settings.window, n_threads, input);
   if (!report (options, PROGRESS_PREPROCESSED, "lungs", error))
@@ -433,7 +434,7 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   if (!has_lungs)
     {
       result->has_probability = FALSE;
-      result->probability_note = g_strdup (_("No lung was found, so there is no COVID-19 probability."));
+      result->probability_note = g_strdup (_ ("No lung was found, so there is no COVID-19 probability."));
       g_clear_pointer (&input, g_free);
     }
   else
@@ -466,8 +467,9 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
       if (result->has_probability)
         result->covid_probability = probability;
       else
-        result->probability_note = size_note != NULL ? g_steal_pointer (&size_note)
-                                                     : g_strdup (_("The classifier gave no probability for this study."));
+        result->probability_note = size_note != NULL
+                                       ? g_steal_pointer (&size_note)
+                                       : g_strdup (_ ("The classifier gave no probability for this study."));
     }
 
   /* Back to the volume grid. */
@@ -475,12 +477,12 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   result->lesion_mask = g_try_malloc (n_voxels);
   if (result->lung_mask == NULL || result->lesion_mask == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("Not enough memory for the masks (%lu MB)"),
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Not enough memory for the masks (%lu MB)"),
                    (unsigned long) ((2 * n_voxels) >> 20));
       return NULL;
     }
-  write_masks (&r, rows_up, cols_up, lung_probability, lesion_probability, &settings, n_threads,
-               result->lung_mask, result->lesion_mask);
+  write_masks (&r, rows_up, cols_up, lung_probability, lesion_probability, &settings, n_threads, result->lung_mask,
+               result->lesion_mask);
   g_clear_pointer (&lung_probability, g_free);
   g_clear_pointer (&lesion_probability, g_free);
   result->timing_lesions_ms = elapsed_ms (stage_start);

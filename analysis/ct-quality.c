@@ -5,9 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define NOISE_MAX_SLICES     16
-#define NOISE_MIN_SAMPLES    2000
-#define NOISE_TISSUE_LOW_HU  (-80.0f)
+#define NOISE_MAX_SLICES 16
+#define NOISE_MIN_SAMPLES 2000
+#define NOISE_TISSUE_LOW_HU (-80.0f)
 #define NOISE_TISSUE_HIGH_HU 120.0f
 
 static int
@@ -110,8 +110,8 @@ ct_quality_assess (const CtReorient *r, const CtQualityMeasures *m, double lung_
   if (lung_volume_ml < CT_QUALITY_MIN_LUNG_ML || m->max_slice_area_mm2 < CT_QUALITY_MIN_MAX_AREA_MM2)
     {
       flags |= CT_QUALITY_NOT_CHEST;
-      g_ptr_array_add (notes, g_strdup_printf (_("Little or no lung found (%.0f ml, largest slice %.0f cm²): "
-                                                 "this may not be a chest CT, and its results mean little."),
+      g_ptr_array_add (notes, g_strdup_printf (_ ("Little or no lung found (%.0f ml, largest slice %.0f cm²): "
+                                                  "this may not be a chest CT, and its results mean little."),
                                                lung_volume_ml, m->max_slice_area_mm2 / 100.0));
     }
   else
@@ -120,39 +120,43 @@ ct_quality_assess (const CtReorient *r, const CtQualityMeasures *m, double lung_
       if (is_cut (m->first_slice_area_mm2, m->max_slice_area_mm2))
         {
           flags |= CT_QUALITY_LUNGS_CUT_TOP;
-          g_ptr_array_add (notes, g_strdup_printf (_("The lungs reach the most superior slice (%.0f cm² of lung there): "
-                                                     "the apices may be cut off, and severity covers only the scanned part."),
-                                                   m->first_slice_area_mm2 / 100.0));
+          g_ptr_array_add (notes,
+                           g_strdup_printf (_ ("The lungs reach the most superior slice (%.0f cm² of lung there): "
+                                               "the apices may be cut off, and severity covers only the scanned part."),
+                                            m->first_slice_area_mm2 / 100.0));
         }
       if (is_cut (m->last_slice_area_mm2, m->max_slice_area_mm2))
         {
           flags |= CT_QUALITY_LUNGS_CUT_BOTTOM;
-          g_ptr_array_add (notes, g_strdup_printf (_("The lungs reach the most inferior slice (%.0f cm² of lung there): "
-                                                     "the lung bases may be cut off, and severity covers only the scanned part."),
-                                                   m->last_slice_area_mm2 / 100.0));
+          g_ptr_array_add (
+              notes, g_strdup_printf (_ ("The lungs reach the most inferior slice (%.0f cm² of lung there): "
+                                         "the lung bases may be cut off, and severity covers only the scanned part."),
+                                      m->last_slice_area_mm2 / 100.0));
         }
     }
   if (m->air_share < CT_QUALITY_MIN_AIR_SHARE)
     {
       flags |= CT_QUALITY_NOT_HU;
-      g_ptr_array_add (notes, g_strdup_printf (_("Almost no voxel is below %.0f HU (%.2f %%), yet a chest CT holds air: "
-                                                 "the values may not be Hounsfield units (rescale slope and intercept "
-                                                 "not applied?)."),
-                                               CT_QUALITY_AIR_HU, 100.0 * m->air_share));
+      g_ptr_array_add (notes,
+                       g_strdup_printf (_ ("Almost no voxel is below %.0f HU (%.2f %%), yet a chest CT holds air: "
+                                           "the values may not be Hounsfield units (rescale slope and intercept "
+                                           "not applied?)."),
+                                        CT_QUALITY_AIR_HU, 100.0 * m->air_share));
     }
   if (r->net_spacing[0] > CT_QUALITY_MAX_SLICE_SPACING_MM + 1e-6)
     {
       flags |= CT_QUALITY_THICK_SLICES;
-      g_ptr_array_add (notes, g_strdup_printf (_("Slices are %.1f mm apart (more than %.0f mm): small lesions may be "
-                                                 "missed and volumes are coarse."),
+      g_ptr_array_add (notes, g_strdup_printf (_ ("Slices are %.1f mm apart (more than %.0f mm): small lesions may be "
+                                                  "missed and volumes are coarse."),
                                                r->net_spacing[0], CT_QUALITY_MAX_SLICE_SPACING_MM));
     }
   if (isfinite (m->noise_hu) && m->noise_hu > CT_QUALITY_NOISE_LIMIT_HU)
     {
       flags |= CT_QUALITY_NOISY;
-      g_ptr_array_add (notes, g_strdup_printf (_("The image is very noisy (about %.0f HU in soft tissue, more than %.0f HU): "
-                                                 "ground glass may be over- or under-called."),
-                                               m->noise_hu, CT_QUALITY_NOISE_LIMIT_HU));
+      g_ptr_array_add (notes,
+                       g_strdup_printf (_ ("The image is very noisy (about %.0f HU in soft tissue, more than %.0f HU): "
+                                           "ground glass may be over- or under-called."),
+                                        m->noise_hu, CT_QUALITY_NOISE_LIMIT_HU));
     }
   return flags;
 }

@@ -32,36 +32,35 @@
 
 G_BEGIN_DECLS
 
-#define CT_QUALITY_MIN_LUNG_ML          100.0
-#define CT_QUALITY_MIN_MAX_AREA_MM2     2000.0
-#define CT_QUALITY_CUT_MIN_AREA_MM2     20.0
-#define CT_QUALITY_CUT_MIN_AREA_SHARE   0.001
+#define CT_QUALITY_MIN_LUNG_ML 100.0
+#define CT_QUALITY_MIN_MAX_AREA_MM2 2000.0
+#define CT_QUALITY_CUT_MIN_AREA_MM2 20.0
+#define CT_QUALITY_CUT_MIN_AREA_SHARE 0.001
 #define CT_QUALITY_MAX_SLICE_SPACING_MM 5.0
-#define CT_QUALITY_NOISE_LIMIT_HU       80.0
-#define CT_QUALITY_AIR_HU               (-800.0)
-#define CT_QUALITY_MIN_AIR_SHARE        0.005
+#define CT_QUALITY_NOISE_LIMIT_HU 80.0
+#define CT_QUALITY_AIR_HU (-800.0)
+#define CT_QUALITY_MIN_AIR_SHARE 0.005
 
 typedef struct
 {
-  double max_slice_area_mm2;     /* largest lung area of one network slice */
-  double first_slice_area_mm2;   /* most superior slice */
-  double last_slice_area_mm2;    /* most inferior slice */
-  double noise_hu;               /* NAN when too little soft tissue to tell */
-  double air_share;              /* share of voxels below CT_QUALITY_AIR_HU */
+  double max_slice_area_mm2;   /* largest lung area of one network slice */
+  double first_slice_area_mm2; /* most superior slice */
+  double last_slice_area_mm2;  /* most inferior slice */
+  double noise_hu;             /* NAN when too little soft tissue to tell */
+  double air_share;            /* share of voxels below CT_QUALITY_AIR_HU */
 } CtQualityMeasures;
 
 /* Robust noise: per-voxel residual from the 3x3 in-plane mean, over voxels
  * whose 3x3 mean lies in [-80, 120] HU (muscle, organs, blood), on up to 16
  * slices; sigma = 1.4826 * MAD * sqrt (9/8) for white noise. Correlated
  * noise reads lower, edges are outliers the median ignores. */
-double         ct_quality_estimate_noise_hu (const CtVolume *volume);
+double ct_quality_estimate_noise_hu (const CtVolume *volume);
 /* Share of voxels below CT_QUALITY_AIR_HU (every 7th voxel sampled). */
-double         ct_quality_air_share         (const CtVolume *volume);
+double ct_quality_air_share (const CtVolume *volume);
 /* Lung areas per network slice from a lung mask on the volume grid. */
-void           ct_quality_measure_lungs     (const CtReorient *reorient, const guint8 *lung_mask,
-                                             CtQualityMeasures *out);
+void ct_quality_measure_lungs (const CtReorient *reorient, const guint8 *lung_mask, CtQualityMeasures *out);
 /* Flags from the measures; appends one note per raised flag to notes (char*). */
-CtQualityFlags ct_quality_assess            (const CtReorient *reorient, const CtQualityMeasures *measures,
-                                             double lung_volume_ml, GPtrArray *notes);
+CtQualityFlags ct_quality_assess (const CtReorient *reorient, const CtQualityMeasures *measures, double lung_volume_ml,
+                                  GPtrArray *notes);
 
 G_END_DECLS

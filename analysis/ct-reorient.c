@@ -16,8 +16,8 @@ static const int permutations[6][3] = {
 };
 
 void
-ct_reorient_init_from_direction (CtReorient *self, const double direction[9], const double spacing[3],
-                                 int nx, int ny, int nz)
+ct_reorient_init_from_direction (CtReorient *self, const double direction[9], const double spacing[3], int nx, int ny,
+                                 int nz)
 {
   double cosine[3][3]; /* [network axis][volume axis] */
   gsize volume_strides[3];
@@ -35,9 +35,8 @@ ct_reorient_init_from_direction (CtReorient *self, const double direction[9], co
 
   for (int a = 0; a < 3; a++)
     for (int v = 0; v < 3; v++)
-      cosine[a][v] = net_axis_lps[a][0] * direction[3 * v]
-                     + net_axis_lps[a][1] * direction[3 * v + 1]
-                     + net_axis_lps[a][2] * direction[3 * v + 2];
+      cosine[a][v] = net_axis_lps[a][0] * direction[3 * v] + net_axis_lps[a][1] * direction[3 * v + 1] +
+                     net_axis_lps[a][2] * direction[3 * v + 2];
 
   /* The permutation with the largest summed |cosine|; ties (oblique 45
    * degree stacks) resolve to the first, which keeps the result stable. */
@@ -112,25 +111,23 @@ ct_reorient_extract_slice (const CtReorient *self, const float *volume_data, int
 
 /* The four whole-volume copies share one loop shape; to_net reads through
  * the mapping, from_net writes through it. */
-#define REORIENT_COPY(self, src, dst, TO_NET)                                   \
-  G_STMT_START                                                                  \
-  {                                                                             \
-    int n_ = (self)->net_dims[0], h_ = (self)->net_dims[1], w_ = (self)->net_dims[2]; \
-    _Pragma ("omp parallel for schedule(static)")                               \
-    for (int s_ = 0; s_ < n_; s_++)                                             \
-      for (int r_ = 0; r_ < h_; r_++)                                           \
-        {                                                                       \
-          gsize net_ = ((gsize) s_ * h_ + r_) * w_;                             \
-          gssize vol_ = (gssize) ct_reorient_volume_index ((self), s_, r_, 0);  \
-          for (int c_ = 0; c_ < w_; c_++, net_++, vol_ += (self)->step[2])      \
-            {                                                                   \
-              if (TO_NET)                                                       \
-                (dst)[net_] = (src)[vol_];                                      \
-              else                                                              \
-                (dst)[vol_] = (src)[net_];                                      \
-            }                                                                   \
-        }                                                                       \
-  }                                                                             \
+#define REORIENT_COPY(self, src, dst, TO_NET)                                                                          \
+  G_STMT_START                                                                                                         \
+  {                                                                                                                    \
+    int n_ = (self)->net_dims[0], h_ = (self)->net_dims[1], w_ = (self)->net_dims[2];                                  \
+    _Pragma ("omp parallel for schedule(static)") for (int s_ = 0; s_ < n_; s_++) for (int r_ = 0; r_ < h_; r_++)      \
+    {                                                                                                                  \
+      gsize net_ = ((gsize) s_ * h_ + r_) * w_;                                                                        \
+      gssize vol_ = (gssize) ct_reorient_volume_index ((self), s_, r_, 0);                                             \
+      for (int c_ = 0; c_ < w_; c_++, net_++, vol_ += (self)->step[2])                                                 \
+        {                                                                                                              \
+          if (TO_NET)                                                                                                  \
+            (dst)[net_] = (src)[vol_];                                                                                 \
+          else                                                                                                         \
+            (dst)[vol_] = (src)[net_];                                                                                 \
+        }                                                                                                              \
+    }                                                                                                                  \
+  }                                                                                                                    \
   G_STMT_END
 
 void

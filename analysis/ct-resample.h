@@ -22,18 +22,17 @@ G_BEGIN_DECLS
 typedef struct
 {
   int n_in, n_out;
-  int *lower;     /* [n_out] input index of the lower neighbour */
-  float *weight;  /* [n_out] weight of the upper neighbour (lower + 1), 0..1 */
+  int *lower;    /* [n_out] input index of the lower neighbour */
+  float *weight; /* [n_out] weight of the upper neighbour (lower + 1), 0..1 */
 } CtResampleAxis;
 
 /* Number of voxels of spacing spacing_out covering n_in voxels of spacing_in
  * (rounded, at least 1). */
-int             ct_resample_output_size  (int n_in, double spacing_in, double spacing_out);
-CtResampleAxis *ct_resample_axis_new     (int n_in, int n_out);
-void            ct_resample_axis_free    (CtResampleAxis *self);
+int ct_resample_output_size (int n_in, double spacing_in, double spacing_out);
+CtResampleAxis *ct_resample_axis_new (int n_in, int n_out);
+void ct_resample_axis_free (CtResampleAxis *self);
 /* in [rows->n_in][cols->n_in] -> out [rows->n_out][cols->n_out]. */
-void            ct_resample_slice        (const float *in, const CtResampleAxis *rows, const CtResampleAxis *cols,
-                                          float *out);
+void ct_resample_slice (const float *in, const CtResampleAxis *rows, const CtResampleAxis *cols, float *out);
 /* One output voxel, for callers that scatter through another mapping. */
 static inline float
 ct_resample_sample (const float *in, int w_in, const CtResampleAxis *rows, const CtResampleAxis *cols, int r, int c)

@@ -5,15 +5,14 @@
 #include <string.h>
 
 #define KMEANS_MAX_ITERATIONS 100
-#define KMEANS_TOLERANCE_MM   1e-3
+#define KMEANS_TOLERANCE_MM 1e-3
 
 double
 ct_severity_voxel_volume_ml (const CtVolume *g)
 {
   const double *d = g->direction;
-  double det = d[0] * (d[4] * d[8] - d[5] * d[7])
-               - d[1] * (d[3] * d[8] - d[5] * d[6])
-               + d[2] * (d[3] * d[7] - d[4] * d[6]);
+  double det = d[0] * (d[4] * d[8] - d[5] * d[7]) - d[1] * (d[3] * d[8] - d[5] * d[6]) +
+               d[2] * (d[3] * d[7] - d[4] * d[6]);
 
   return fabs (det) * g->spacing[0] * g->spacing[1] * g->spacing[2] / 1000.0;
 }
@@ -44,16 +43,15 @@ dot3 (const double x[3], const double y[3])
 }
 
 static void
-accumulate (const CtVolume *g, const guint8 *mask, const Grid *grid, const double normal[3], double offset,
-            int stride, int n_threads, ClusterSums *out)
+accumulate (const CtVolume *g, const guint8 *mask, const Grid *grid, const double normal[3], double offset, int stride,
+            int n_threads, ClusterSums *out)
 {
   double step_i = dot3 (grid->a, normal), step_j = dot3 (grid->b, normal), step_k = dot3 (grid->c, normal);
   double start = dot3 (grid->origin, normal) - offset;
   double n0 = 0, n1 = 0, i0 = 0, j0 = 0, k0 = 0, i1 = 0, j1 = 0, k1 = 0;
   int nx = g->nx, ny = g->ny, nz = g->nz;
 
-#pragma omp parallel for num_threads(n_threads) schedule(static) \
-  reduction(+: n0, n1, i0, j0, k0, i1, j1, k1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(+ : n0, n1, i0, j0, k0, i1, j1, k1)
   for (int k = 0; k < nz; k += stride)
     for (int j = 0; j < ny; j += stride)
       {
@@ -208,7 +206,7 @@ ct_severity_compute (const CtVolume *g, const guint8 *lung_mask, const guint8 *l
   double voxel_ml = ct_severity_voxel_volume_ml (g);
 
   memset (out, 0, sizeof *out);
-#pragma omp parallel for schedule(static) reduction(+: lung_right, lung_left, lesion_right, lesion_left)
+#pragma omp parallel for schedule(static) reduction(+ : lung_right, lung_left, lesion_right, lesion_left)
   for (gssize v = 0; v < n; v++)
     {
       int side = lung_mask[v];

@@ -16,7 +16,7 @@
 G_BEGIN_DECLS
 
 #define CT_LUNG_RIGHT 1
-#define CT_LUNG_LEFT  2
+#define CT_LUNG_LEFT 2
 
 typedef struct
 {
@@ -27,7 +27,7 @@ typedef struct
   double severity_right_percent;
   double severity_left_percent;
   double lung_volume_ml;
-  double lesion_volume_ml;       /* lesions inside the lungs */
+  double lesion_volume_ml; /* lesions inside the lungs */
 } CtSeverity;
 
 /* Volume of one voxel of the grid in ml (spacing and the direction cosines'
@@ -36,10 +36,10 @@ double ct_severity_voxel_volume_ml (const CtVolume *geometry);
 /* lung_mask [nz][ny][nx] of geometry's grid: non-zero = lung on entry,
  * CT_LUNG_RIGHT / CT_LUNG_LEFT on return. Returns the k-means iterations run.
  * n_threads 0 = all cores. */
-int    ct_severity_split_lungs     (const CtVolume *geometry, guint8 *lung_mask, int n_threads);
+int ct_severity_split_lungs (const CtVolume *geometry, guint8 *lung_mask, int n_threads);
 /* Shares from a labelled lung mask and a 0/1 lesion mask on the same grid;
  * lesion voxels outside the lungs are not counted. */
-void   ct_severity_compute         (const CtVolume *geometry, const guint8 *lung_mask, const guint8 *lesion_mask,
-                                    CtSeverity *out);
+void ct_severity_compute (const CtVolume *geometry, const guint8 *lung_mask, const guint8 *lesion_mask,
+                          CtSeverity *out);
 
 G_END_DECLS

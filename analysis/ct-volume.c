@@ -30,8 +30,7 @@ ct_volume_new (int nx, int ny, int nz)
 
   g_return_val_if_fail (nx > 0 && ny > 0 && nz > 0, NULL);
 
-  if (!g_size_checked_mul (&n, (gsize) nx, (gsize) ny) ||
-      !g_size_checked_mul (&n, n, (gsize) nz) ||
+  if (!g_size_checked_mul (&n, (gsize) nx, (gsize) ny) || !g_size_checked_mul (&n, n, (gsize) nz) ||
       !g_size_checked_mul (&n, n, sizeof (float)))
     return NULL;
 
@@ -89,10 +88,8 @@ void
 ct_volume_voxel_to_patient (const CtVolume *self, double i, double j, double k, double out_lps[3])
 {
   for (int a = 0; a < 3; a++)
-    out_lps[a] = self->origin[a]
-                 + i * self->spacing[0] * self->direction[a]
-                 + j * self->spacing[1] * self->direction[3 + a]
-                 + k * self->spacing[2] * self->direction[6 + a];
+    out_lps[a] = self->origin[a] + i * self->spacing[0] * self->direction[a] +
+                 j * self->spacing[1] * self->direction[3 + a] + k * self->spacing[2] * self->direction[6 + a];
 }
 
 void
@@ -112,7 +109,9 @@ ct_volume_copy_metadata (CtVolume *dest, const CtVolume *src)
   memcpy (dest->spacing, src->spacing, sizeof dest->spacing);
   memcpy (dest->origin, src->origin, sizeof dest->origin);
   memcpy (dest->direction, src->direction, sizeof dest->direction);
-#define COPY_STRING(field) g_free (dest->field); dest->field = g_strdup (src->field)
+#define COPY_STRING(field)                                                                                             \
+  g_free (dest->field);                                                                                                \
+  dest->field = g_strdup (src->field)
   COPY_STRING (path);
   COPY_STRING (patient_id);
   COPY_STRING (patient_name);

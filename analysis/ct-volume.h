@@ -25,33 +25,33 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  int nx, ny, nz;           /* columns, rows, slices */
-  double spacing[3];        /* mm between voxel centres along i, j, k */
-  double origin[3];         /* LPS mm of voxel (0, 0, 0)'s centre */
-  double direction[9];      /* three LPS unit vectors, see above */
-  float *hu;                /* [nz][ny][nx] Hounsfield units */
+  int nx, ny, nz;      /* columns, rows, slices */
+  double spacing[3];   /* mm between voxel centres along i, j, k */
+  double origin[3];    /* LPS mm of voxel (0, 0, 0)'s centre */
+  double direction[9]; /* three LPS unit vectors, see above */
+  float *hu;           /* [nz][ny][nx] Hounsfield units */
 
   /* Provenance; any may be NULL. Owned by the volume. */
-  char *path;               /* folder, file or DICOMDIR it came from */
+  char *path; /* folder, file or DICOMDIR it came from */
   char *patient_id;
   char *patient_name;
   char *study_uid;
   char *series_uid;
-  char *study_date;         /* YYYYMMDD as in DICOM */
+  char *study_date; /* YYYYMMDD as in DICOM */
   char *series_description;
-  char *modality;           /* "CT" */
-  GPtrArray *warnings;      /* char*: loader notes a radiologist should see
-                             * (uneven gaps, gantry tilt, duplicates removed) */
+  char *modality;      /* "CT" */
+  GPtrArray *warnings; /* char*: loader notes a radiologist should see
+                        * (uneven gaps, gantry tilt, duplicates removed) */
 } CtVolume;
 
-CtVolume   *ct_volume_new                (int nx, int ny, int nz);
-CtVolume   *ct_volume_ref                (CtVolume *self);
-void        ct_volume_unref              (CtVolume *self);
-gsize       ct_volume_n_voxels           (const CtVolume *self);
-void        ct_volume_set_identity_geometry (CtVolume *self, double sx, double sy, double sz);
-void        ct_volume_voxel_to_patient   (const CtVolume *self, double i, double j, double k, double out_lps[3]);
-void        ct_volume_add_warning        (CtVolume *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
-void        ct_volume_copy_metadata      (CtVolume *dest, const CtVolume *src);
+CtVolume *ct_volume_new (int nx, int ny, int nz);
+CtVolume *ct_volume_ref (CtVolume *self);
+void ct_volume_unref (CtVolume *self);
+gsize ct_volume_n_voxels (const CtVolume *self);
+void ct_volume_set_identity_geometry (CtVolume *self, double sx, double sy, double sz);
+void ct_volume_voxel_to_patient (const CtVolume *self, double i, double j, double k, double out_lps[3]);
+void ct_volume_add_warning (CtVolume *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void ct_volume_copy_metadata (CtVolume *dest, const CtVolume *src);
 
 static inline float
 ct_volume_get (const CtVolume *v, int i, int j, int k)

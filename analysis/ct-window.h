@@ -14,6 +14,6 @@ typedef struct
 
 /* Parses "low,high" (the `hu_window` metadata); FALSE unless low < high. */
 gboolean ct_window_parse (const char *text, CtWindow *out);
-void     ct_window_apply (const CtWindow *window, float *data, gsize n);
+void ct_window_apply (const CtWindow *window, float *data, gsize n);
 
 G_END_DECLS

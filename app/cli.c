@@ -54,7 +54,10 @@ static void
 print_series (const CtSeriesInfo *s)
 {
   g_print ("%s\n", s->path);
-  g_print ("  %s  %s\n", s->kind == CT_SERIES_KIND_NIFTI ? "NIfTI" : s->modality ? s->modality : "CT",
+  g_print ("  %s  %s\n",
+           s->kind == CT_SERIES_KIND_NIFTI ? "NIfTI"
+           : s->modality                   ? s->modality
+                                           : "CT",
            s->series_description ? s->series_description : "");
   if (s->kind == CT_SERIES_KIND_DICOM)
     {
@@ -74,9 +77,9 @@ print_series (const CtSeriesInfo *s)
       g_print ("  %d x %d x %u voxels, spacing %.6g x %.6g x %.6g mm\n", g->columns, g->rows, g->n_slices,
                g->spacing[0], g->spacing[1], g->spacing[2]);
       g_print ("  origin (LPS mm) %.6g %.6g %.6g\n", g->origin[0], g->origin[1], g->origin[2]);
-      g_print ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n",
-               g->direction[0], g->direction[1], g->direction[2], g->direction[3], g->direction[4],
-               g->direction[5], g->direction[6], g->direction[7], g->direction[8]);
+      g_print ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n", g->direction[0],
+               g->direction[1], g->direction[2], g->direction[3], g->direction[4], g->direction[5], g->direction[6],
+               g->direction[7], g->direction[8]);
       for (guint w = 0; w < g->warnings->len; w++)
         g_print ("  note: %s\n", (const char *) g_ptr_array_index (g->warnings, w));
     }
@@ -90,12 +93,12 @@ print_series (const CtSeriesInfo *s)
           g_print ("  error: %s\n", error->message);
           return;
         }
-      g_print ("  %d x %d x %d voxels, spacing %.6g x %.6g x %.6g mm\n", v->nx, v->ny, v->nz,
-               v->spacing[0], v->spacing[1], v->spacing[2]);
+      g_print ("  %d x %d x %d voxels, spacing %.6g x %.6g x %.6g mm\n", v->nx, v->ny, v->nz, v->spacing[0],
+               v->spacing[1], v->spacing[2]);
       g_print ("  origin (LPS mm) %.6g %.6g %.6g\n", v->origin[0], v->origin[1], v->origin[2]);
-      g_print ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n",
-               v->direction[0], v->direction[1], v->direction[2], v->direction[3], v->direction[4],
-               v->direction[5], v->direction[6], v->direction[7], v->direction[8]);
+      g_print ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n", v->direction[0],
+               v->direction[1], v->direction[2], v->direction[3], v->direction[4], v->direction[5], v->direction[6],
+               v->direction[7], v->direction[8]);
       for (guint w = 0; w < v->warnings->len; w++)
         g_print ("  note: %s\n", (const char *) g_ptr_array_index (v->warnings, w));
     }
@@ -138,8 +141,8 @@ run_info (int argc, char **argv)
           status = 1;
           continue;
         }
-      g_print ("== %s: %u CT series, %u of %u files skipped\n", paths[p], scan->series->len,
-               scan->skipped->len, scan->n_files);
+      g_print ("== %s: %u CT series, %u of %u files skipped\n", paths[p], scan->series->len, scan->skipped->len,
+               scan->n_files);
       for (guint i = 0; i < scan->series->len; i++)
         print_series (g_ptr_array_index (scan->series, i));
       if (scan->series->len == 0)
@@ -173,8 +176,7 @@ run_info (int argc, char **argv)
 
 /* The analyzer's warnings (cache trouble ...), on standard error. */
 static void
-print_warning (const char *message,
-               gpointer    user_data)
+print_warning (const char *message, gpointer user_data)
 {
   g_printerr ("ct-triage-cli: warning: %s\n", message);
 }
@@ -203,8 +205,8 @@ analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, 
       if (verbose)
         g_printerr (ct_study_get_cached (study) ? "cached result for %s\n" : "analysed %s\n",
                     ct_study_get_path (study));
-      if ((masks_out != NULL && !ct_study_export_masks (study, masks_out, &error))
-          || (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)))
+      if ((masks_out != NULL && !ct_study_export_masks (study, masks_out, &error)) ||
+          (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)))
         ct_study_set_export_error (study, error);
     }
   ct_study_set_volume (study, NULL, -1.0);
@@ -228,10 +230,10 @@ run_analyze (int argc, char **argv)
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_dir,
       "Folder with lungs.safetensors and multitask-spatial.safetensors", "DIR" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Threads (0 = all cores)", "N" },
-    { "masks-out", 0, 0, G_OPTION_ARG_FILENAME, &masks_out,
-      "Write <series_uid>_lungs.nii.gz and _lesions.nii.gz here", "DIR" },
-    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
-      "Write a one-page <series_uid>.pdf report per study here", "DIR" },
+    { "masks-out", 0, 0, G_OPTION_ARG_FILENAME, &masks_out, "Write <series_uid>_lungs.nii.gz and _lesions.nii.gz here",
+      "DIR" },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_dir, "Write a one-page <series_uid>.pdf report per study here",
+      "DIR" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
       "Analyse again even when the results cache holds these files analysed by these models", NULL },
     { "no-analysis", 0, 0, G_OPTION_ARG_NONE, &no_analysis, "Only load: list studies with their geometry", NULL },

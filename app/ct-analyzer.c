@@ -30,16 +30,16 @@ struct _CtAnalyzer
   GObject parent_instance;
 
   char *model_dir;
-  GMutex models_lock;        /* guards lungs, multitask */
+  GMutex models_lock; /* guards lungs, multitask */
   CtModel *lungs;
   CtModel *multitask;
   int n_threads;
 
   gboolean use_cache;
   char *cache_dir;
-  GMutex cache_lock;         /* guards cache, cache_opened: one connection, one user at a time */
+  GMutex cache_lock; /* guards cache, cache_opened: one connection, one user at a time */
   CtResultsCache *cache;
-  gboolean cache_opened;     /* tried (the cache may still be NULL: could not open) */
+  gboolean cache_opened; /* tried (the cache may still be NULL: could not open) */
 
   CtAnalyzerLoadFunc load_func;
   CtAnalyzerWarningFunc warning_func;
@@ -71,8 +71,7 @@ ct_analyzer_class_init (CtAnalyzerClass *klass)
 }
 
 static void
-warn_by_message (const char *message,
-                 gpointer    user_data)
+warn_by_message (const char *message, gpointer user_data)
 {
   g_message ("%s", message);
 }
@@ -102,7 +101,9 @@ ct_analyzer_get_model_dir (CtAnalyzer *self)
   return self->model_dir;
 }
 
-static void G_GNUC_PRINTF (2, 3)
+static void warn (CtAnalyzer *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
 warn (CtAnalyzer *self, const char *format, ...)
 {
   g_autofree char *message = NULL;
@@ -115,14 +116,13 @@ warn (CtAnalyzer *self, const char *format, ...)
 }
 
 gboolean
-ct_analyzer_load_models (CtAnalyzer *self,
-                         GError    **error)
+ct_analyzer_load_models (CtAnalyzer *self, GError **error)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
   g_autofree char *lungs_path = NULL;
   g_autofree char *multitask_path = NULL;
-  g_autoptr(CtModel) lungs = NULL;
-  g_autoptr(CtModel) multitask = NULL;
+  g_autoptr (CtModel) lungs = NULL;
+  g_autoptr (CtModel) multitask = NULL;
 
   g_return_val_if_fail (CT_IS_ANALYZER (self), FALSE);
 
@@ -131,13 +131,13 @@ ct_analyzer_load_models (CtAnalyzer *self,
     return TRUE;
   if (self->model_dir == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, _("No model folder was found"));
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("No model folder was found"));
       return FALSE;
     }
   lungs_path = g_build_filename (self->model_dir, CT_ANALYZER_LUNGS_MODEL_FILE, NULL);
   multitask_path = g_build_filename (self->model_dir, CT_ANALYZER_MULTITASK_MODEL_FILE, NULL);
-  if ((lungs = ct_model_load (lungs_path, error)) == NULL
-      || (multitask = ct_model_load (multitask_path, error)) == NULL)
+  if ((lungs = ct_model_load (lungs_path, error)) == NULL ||
+      (multitask = ct_model_load (multitask_path, error)) == NULL)
     return FALSE;
   self->lungs = g_steal_pointer (&lungs);
   self->multitask = g_steal_pointer (&multitask);
@@ -145,9 +145,7 @@ ct_analyzer_load_models (CtAnalyzer *self,
 }
 
 void
-ct_analyzer_set_models (CtAnalyzer *self,
-                        CtModel    *lungs,
-                        CtModel    *multitask)
+ct_analyzer_set_models (CtAnalyzer *self, CtModel *lungs, CtModel *multitask)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
   g_return_if_fail (lungs != NULL && multitask != NULL);
@@ -176,10 +174,7 @@ ct_analyzer_has_models (CtAnalyzer *self)
 
 /* References to both models, or FALSE with an error. */
 static gboolean
-dup_models (CtAnalyzer *self,
-            CtModel   **out_lungs,
-            CtModel   **out_multitask,
-            GError    **error)
+dup_models (CtAnalyzer *self, CtModel **out_lungs, CtModel **out_multitask, GError **error)
 {
   if (!ct_analyzer_load_models (self, error))
     return FALSE;
@@ -191,17 +186,14 @@ dup_models (CtAnalyzer *self,
 }
 
 void
-ct_analyzer_set_n_threads (CtAnalyzer *self,
-                           int         n_threads)
+ct_analyzer_set_n_threads (CtAnalyzer *self, int n_threads)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
   self->n_threads = MAX (n_threads, 0);
 }
 
 void
-ct_analyzer_set_cache (CtAnalyzer *self,
-                       gboolean    use_cache,
-                       const char *cache_dir)
+ct_analyzer_set_cache (CtAnalyzer *self, gboolean use_cache, const char *cache_dir)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
 
@@ -215,17 +207,14 @@ ct_analyzer_set_cache (CtAnalyzer *self,
 }
 
 void
-ct_analyzer_set_load_func (CtAnalyzer        *self,
-                           CtAnalyzerLoadFunc load_func)
+ct_analyzer_set_load_func (CtAnalyzer *self, CtAnalyzerLoadFunc load_func)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
   self->load_func = load_func;
 }
 
 void
-ct_analyzer_set_warning_func (CtAnalyzer           *self,
-                              CtAnalyzerWarningFunc func,
-                              gpointer              user_data)
+ct_analyzer_set_warning_func (CtAnalyzer *self, CtAnalyzerWarningFunc func, gpointer user_data)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
   self->warning_func = func != NULL ? func : warn_by_message;
@@ -237,7 +226,7 @@ ct_analyzer_set_warning_func (CtAnalyzer           *self,
 static CtResultsCache *
 cache_get (CtAnalyzer *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!self->use_cache)
     return NULL;
@@ -246,7 +235,7 @@ cache_get (CtAnalyzer *self)
       self->cache_opened = TRUE;
       self->cache = ct_results_cache_open (self->cache_dir, &error);
       if (self->cache == NULL)
-        warn (self, _("%s; analysing without the cache"), error->message);
+        warn (self, _ ("%s; analysing without the cache"), error->message);
       else if (ct_results_cache_get_recovery_note (self->cache) != NULL)
         warn (self, "%s", ct_results_cache_get_recovery_note (self->cache));
     }
@@ -257,19 +246,19 @@ cache_get (CtAnalyzer *self)
 
 typedef struct
 {
-  CtAnalyzer *analyzer;          /* referenced */
-  CtStudy *study;                /* referenced; touched on the owner's thread only */
-  const CtSeriesInfo *series;    /* the study's, which it never changes; may be NULL */
+  CtAnalyzer *analyzer;       /* referenced */
+  CtStudy *study;             /* referenced; touched on the owner's thread only */
+  const CtSeriesInfo *series; /* the study's, which it never changes; may be NULL */
   char *path;
   char *series_uid;
   gboolean load_only;
-  GMainContext *owner;           /* NULL: the blocking call, on the owner's thread */
+  GMainContext *owner; /* NULL: the blocking call, on the owner's thread */
 
-  CtVolume *volume;              /* the study's, or loaded here */
+  CtVolume *volume; /* the study's, or loaded here */
   gboolean loaded_here;
   double load_ms;
 
-  CtAnalysis *analysis;          /* the result */
+  CtAnalysis *analysis; /* the result */
   gboolean cached;
   double cache_ms;
 
@@ -279,11 +268,7 @@ typedef struct
 } Job;
 
 static Job *
-job_new (CtAnalyzer   *analyzer,
-         CtStudy      *study,
-         gboolean      load_only,
-         gboolean      in_background,
-         GCancellable *cancellable)
+job_new (CtAnalyzer *analyzer, CtStudy *study, gboolean load_only, gboolean in_background, GCancellable *cancellable)
 {
   Job *job = g_new0 (Job, 1);
 
@@ -319,7 +304,7 @@ job_free (Job *job)
 typedef struct
 {
   CtStudy *study;
-  CtVolume *volume;              /* set once loaded, else NULL */
+  CtVolume *volume; /* set once loaded, else NULL */
   double load_ms;
   CtStudyStatus status;
   double fraction;
@@ -353,11 +338,7 @@ update_apply (gpointer data)
 }
 
 static void
-job_post (Job          *job,
-          CtStudyStatus status,
-          gboolean      with_volume,
-          double        fraction,
-          const char   *stage)
+job_post (Job *job, CtStudyStatus status, gboolean with_volume, double fraction, const char *stage)
 {
   Update *update = g_new0 (Update, 1);
 
@@ -378,18 +359,15 @@ job_post (Job          *job,
 
 /* CtProgressFunc: called by the pipeline between slices or layers. */
 static gboolean
-job_progress (double      fraction,
-              const char *stage,
-              gpointer    user_data)
+job_progress (double fraction, const char *stage, gpointer user_data)
 {
   Job *job = user_data;
   const char *stage_name = stage != NULL ? stage : "";
 
   if (g_cancellable_is_cancelled (job->cancellable))
     return FALSE;
-  if (fabs (fraction - job->last_posted) >= PROGRESS_STEP
-      || strcmp (stage_name, job->last_stage) != 0
-      || fraction >= 1.0)
+  if (fabs (fraction - job->last_posted) >= PROGRESS_STEP || strcmp (stage_name, job->last_stage) != 0 ||
+      fraction >= 1.0)
     {
       job->last_posted = fraction;
       g_strlcpy (job->last_stage, stage_name, sizeof job->last_stage);
@@ -399,8 +377,7 @@ job_progress (double      fraction,
 }
 
 static gboolean
-job_load (Job     *job,
-          GError **error)
+job_load (Job *job, GError **error)
 {
   CtAnalyzer *self = job->analyzer;
   gint64 start = g_get_monotonic_time ();
@@ -428,7 +405,7 @@ job_load (Job     *job,
 static char *
 job_fingerprint (Job *job)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *fingerprint;
 
   if (job->series != NULL)
@@ -438,21 +415,18 @@ job_fingerprint (Job *job)
   else
     return NULL;
   if (fingerprint == NULL && !g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED))
-    warn (job->analyzer, _("%s; analysing without the cache"), error->message);
+    warn (job->analyzer, _ ("%s; analysing without the cache"), error->message);
   return fingerprint;
 }
 
 /* The analysis from the cache, when it holds one for these files and these
  * weights on this volume's grid. */
 static CtAnalysis *
-job_cache_lookup (Job        *job,
-                  const char *fingerprint,
-                  CtModel    *lungs,
-                  CtModel    *multitask)
+job_cache_lookup (Job *job, const char *fingerprint, CtModel *lungs, CtModel *multitask)
 {
   CtAnalyzer *self = job->analyzer;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CtAnalysis) analysis = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CtAnalysis) analysis = NULL;
   CtResultsCache *cache;
 
   g_mutex_lock (&self->cache_lock);
@@ -462,12 +436,12 @@ job_cache_lookup (Job        *job,
                                         ct_model_get_sha256 (multitask), &error);
   g_mutex_unlock (&self->cache_lock);
   if (error != NULL)
-    warn (self, _("%s; analysing anyway"), error->message);
+    warn (self, _ ("%s; analysing anyway"), error->message);
   if (analysis == NULL)
     return NULL;
   if (analysis->nx != job->volume->nx || analysis->ny != job->volume->ny || analysis->nz != job->volume->nz)
     {
-      warn (self, _("The cached result of %s is not on its grid; analysing again"), job->path);
+      warn (self, _ ("The cached result of %s is not on its grid; analysing again"), job->path);
       return NULL;
     }
   /* The cache keys entries by the weights' SHA-256: these are the models. */
@@ -476,21 +450,18 @@ job_cache_lookup (Job        *job,
 }
 
 static void
-job_cache_store (Job        *job,
-                 const char *fingerprint,
-                 CtModel    *lungs,
-                 CtModel    *multitask)
+job_cache_store (Job *job, const char *fingerprint, CtModel *lungs, CtModel *multitask)
 {
   CtAnalyzer *self = job->analyzer;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   CtResultsCache *cache;
   gboolean stored = TRUE;
 
   g_mutex_lock (&self->cache_lock);
   cache = cache_get (self);
   if (cache != NULL)
-    stored = ct_results_cache_store (cache, fingerprint, ct_model_get_sha256 (lungs),
-                                     ct_model_get_sha256 (multitask), job->analysis, &error);
+    stored = ct_results_cache_store (cache, fingerprint, ct_model_get_sha256 (lungs), ct_model_get_sha256 (multitask),
+                                     job->analysis, &error);
   g_mutex_unlock (&self->cache_lock);
   if (!stored)
     warn (self, "%s", error->message);
@@ -498,19 +469,18 @@ job_cache_store (Job        *job,
 
 /* Every step after loading. Touches no study: progress is posted. */
 static gboolean
-job_analyze (Job     *job,
-             GError **error)
+job_analyze (Job *job, GError **error)
 {
   CtAnalyzer *self = job->analyzer;
-  g_autoptr(CtModel) lungs = NULL;
-  g_autoptr(CtModel) multitask = NULL;
+  g_autoptr (CtModel) lungs = NULL;
+  g_autoptr (CtModel) multitask = NULL;
   g_autofree char *fingerprint = NULL;
   CtAnalysisOptions options = { 0 };
 
   job_post (job, CT_STUDY_STATUS_ANALYSING, TRUE, 0.0, "models");
   if (g_cancellable_is_cancelled (job->cancellable))
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, _("Cancelled"));
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, _ ("Cancelled"));
       return FALSE;
     }
   if (!dup_models (self, &lungs, &multitask, error))
@@ -547,8 +517,7 @@ job_analyze (Job     *job,
 }
 
 static gboolean
-job_run (Job     *job,
-         GError **error)
+job_run (Job *job, GError **error)
 {
   if (!job_load (job, error))
     return FALSE;
@@ -558,8 +527,7 @@ job_run (Job     *job,
 /* On the owner's thread, once the steps are done: the study takes the
  * result or the error. */
 static void
-job_apply (Job          *job,
-           const GError *error)
+job_apply (Job *job, const GError *error)
 {
   if (job->load_only)
     {
@@ -581,11 +549,7 @@ job_apply (Job          *job,
 /* ---- Blocking calls ------------------------------------------------------ */
 
 static gboolean
-run_blocking (CtAnalyzer   *self,
-              CtStudy      *study,
-              gboolean      load_only,
-              GCancellable *cancellable,
-              GError      **error)
+run_blocking (CtAnalyzer *self, CtStudy *study, gboolean load_only, GCancellable *cancellable, GError **error)
 {
   Job *job = job_new (self, study, load_only, FALSE, cancellable);
   GError *local_error = NULL;
@@ -599,10 +563,7 @@ run_blocking (CtAnalyzer   *self,
 }
 
 gboolean
-ct_analyzer_analyze (CtAnalyzer   *self,
-                     CtStudy      *study,
-                     GCancellable *cancellable,
-                     GError      **error)
+ct_analyzer_analyze (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (CT_IS_ANALYZER (self), FALSE);
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
@@ -610,10 +571,7 @@ ct_analyzer_analyze (CtAnalyzer   *self,
 }
 
 gboolean
-ct_analyzer_load (CtAnalyzer   *self,
-                  CtStudy      *study,
-                  GCancellable *cancellable,
-                  GError      **error)
+ct_analyzer_load (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (CT_IS_ANALYZER (self), FALSE);
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
@@ -623,10 +581,7 @@ ct_analyzer_load (CtAnalyzer   *self,
 /* ---- Background calls ---------------------------------------------------- */
 
 static void
-job_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   Job *job = task_data;
   GError *error = NULL;
@@ -646,11 +601,9 @@ job_thread (GTask        *task,
 /* The worker's task is done (on the owner's thread): apply, then answer the
  * caller's task. */
 static void
-job_thread_done (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+job_thread_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) caller_task = user_data;
+  g_autoptr (GTask) caller_task = user_data;
   Job *job = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
 
@@ -667,16 +620,11 @@ job_thread_done (GObject      *source_object,
 }
 
 static void
-run_in_background (CtAnalyzer         *self,
-                   CtStudy            *study,
-                   gboolean            load_only,
-                   GCancellable       *cancellable,
-                   gpointer            source_tag,
-                   GAsyncReadyCallback callback,
-                   gpointer            user_data)
+run_in_background (CtAnalyzer *self, CtStudy *study, gboolean load_only, GCancellable *cancellable, gpointer source_tag,
+                   GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *caller_task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) worker_task = NULL;
+  g_autoptr (GTask) worker_task = NULL;
 
   g_task_set_source_tag (caller_task, source_tag);
   /* The caller hears the study's outcome, not a late cancellation. */
@@ -685,17 +633,13 @@ run_in_background (CtAnalyzer         *self,
   g_task_set_name (worker_task, load_only ? "[ct-triage] load study" : "[ct-triage] analyse study");
   /* A result that arrives after a late cancel is kept, never thrown away. */
   g_task_set_check_cancellable (worker_task, FALSE);
-  g_task_set_task_data (worker_task, job_new (self, study, load_only, TRUE, cancellable),
-                        (GDestroyNotify) job_free);
+  g_task_set_task_data (worker_task, job_new (self, study, load_only, TRUE, cancellable), (GDestroyNotify) job_free);
   g_task_run_in_thread (worker_task, job_thread);
 }
 
 void
-ct_analyzer_analyze_async (CtAnalyzer         *self,
-                           CtStudy            *study,
-                           GCancellable       *cancellable,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
+ct_analyzer_analyze_async (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
   g_return_if_fail (CT_IS_STUDY (study));
@@ -703,10 +647,7 @@ ct_analyzer_analyze_async (CtAnalyzer         *self,
 }
 
 static gboolean
-finish_background (CtAnalyzer   *self,
-                   GAsyncResult *result,
-                   gpointer      source_tag,
-                   GError      **error)
+finish_background (CtAnalyzer *self, GAsyncResult *result, gpointer source_tag, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
@@ -714,19 +655,14 @@ finish_background (CtAnalyzer   *self,
 }
 
 gboolean
-ct_analyzer_analyze_finish (CtAnalyzer   *self,
-                            GAsyncResult *result,
-                            GError      **error)
+ct_analyzer_analyze_finish (CtAnalyzer *self, GAsyncResult *result, GError **error)
 {
   return finish_background (self, result, ct_analyzer_analyze_async, error);
 }
 
 void
-ct_analyzer_load_async (CtAnalyzer         *self,
-                        CtStudy            *study,
-                        GCancellable       *cancellable,
-                        GAsyncReadyCallback callback,
-                        gpointer            user_data)
+ct_analyzer_load_async (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
   g_return_if_fail (CT_IS_STUDY (study));
@@ -734,9 +670,7 @@ ct_analyzer_load_async (CtAnalyzer         *self,
 }
 
 gboolean
-ct_analyzer_load_finish (CtAnalyzer   *self,
-                         GAsyncResult *result,
-                         GError      **error)
+ct_analyzer_load_finish (CtAnalyzer *self, GAsyncResult *result, GError **error)
 {
   return finish_background (self, result, ct_analyzer_load_async, error);
 }

@@ -28,14 +28,11 @@ G_BEGIN_DECLS
 
 /* Loads a study's volume instead of the series loader (tests, tools); runs
  * on the worker thread. */
-typedef CtVolume *(*CtAnalyzerLoadFunc) (const char   *path,
-                                         const char   *series_uid,
-                                         GCancellable *cancellable,
-                                         GError      **error);
+typedef CtVolume *(*CtAnalyzerLoadFunc) (const char *path, const char *series_uid, GCancellable *cancellable,
+                                         GError **error);
 /* One line for the user (a damaged cache, a result not on its grid ...).
  * May be called from a worker thread. */
-typedef void (*CtAnalyzerWarningFunc) (const char *message,
-                                       gpointer    user_data);
+typedef void (*CtAnalyzerWarningFunc) (const char *message, gpointer user_data);
 
 #define CT_TYPE_ANALYZER (ct_analyzer_get_type ())
 G_DECLARE_FINAL_TYPE (CtAnalyzer, ct_analyzer, CT, ANALYZER, GObject)
@@ -43,61 +40,36 @@ G_DECLARE_FINAL_TYPE (CtAnalyzer, ct_analyzer, CT, ANALYZER, GObject)
 /* @model_dir holds CT_ANALYZER_LUNGS_MODEL_FILE and
  * CT_ANALYZER_MULTITASK_MODEL_FILE; NULL when there is none (then every
  * analysis fails with a clear message, unless models are set). */
-CtAnalyzer *ct_analyzer_new                (const char *model_dir);
-const char *ct_analyzer_get_model_dir      (CtAnalyzer *self);
+CtAnalyzer *ct_analyzer_new (const char *model_dir);
+const char *ct_analyzer_get_model_dir (CtAnalyzer *self);
 /* Loads both models now, when not loaded yet; safe from any thread. */
-gboolean    ct_analyzer_load_models        (CtAnalyzer *self,
-                                            GError    **error);
+gboolean ct_analyzer_load_models (CtAnalyzer *self, GError **error);
 /* Or give loaded models (both; references taken). */
-void        ct_analyzer_set_models         (CtAnalyzer *self,
-                                            CtModel    *lungs,
-                                            CtModel    *multitask);
-gboolean    ct_analyzer_has_models         (CtAnalyzer *self);
+void ct_analyzer_set_models (CtAnalyzer *self, CtModel *lungs, CtModel *multitask);
+gboolean ct_analyzer_has_models (CtAnalyzer *self);
 /* Threads of the analysis and of loading; 0 = all cores. */
-void        ct_analyzer_set_n_threads      (CtAnalyzer *self,
-                                            int         n_threads);
+void ct_analyzer_set_n_threads (CtAnalyzer *self, int n_threads);
 /* Whether analyses come from and go to the results cache (default TRUE);
  * @cache_dir NULL is the cache's default folder. */
-void        ct_analyzer_set_cache          (CtAnalyzer *self,
-                                            gboolean    use_cache,
-                                            const char *cache_dir);
-void        ct_analyzer_set_load_func      (CtAnalyzer        *self,
-                                            CtAnalyzerLoadFunc load_func);
+void ct_analyzer_set_cache (CtAnalyzer *self, gboolean use_cache, const char *cache_dir);
+void ct_analyzer_set_load_func (CtAnalyzer *self, CtAnalyzerLoadFunc load_func);
 /* Default: g_message (). */
-void        ct_analyzer_set_warning_func   (CtAnalyzer           *self,
-                                            CtAnalyzerWarningFunc func,
-                                            gpointer              user_data);
+void ct_analyzer_set_warning_func (CtAnalyzer *self, CtAnalyzerWarningFunc func, gpointer user_data);
 
 /* Blocking: loads @study (unless it holds its volume) and analyses it, on
  * the calling thread, which must own @study. On failure the study holds the
  * error too (status FAILED or CANCELLED). */
-gboolean    ct_analyzer_analyze            (CtAnalyzer   *self,
-                                            CtStudy      *study,
-                                            GCancellable *cancellable,
-                                            GError      **error);
-void        ct_analyzer_analyze_async      (CtAnalyzer         *self,
-                                            CtStudy            *study,
-                                            GCancellable       *cancellable,
-                                            GAsyncReadyCallback callback,
-                                            gpointer            user_data);
-gboolean    ct_analyzer_analyze_finish     (CtAnalyzer   *self,
-                                            GAsyncResult *result,
-                                            GError      **error);
+gboolean ct_analyzer_analyze (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GError **error);
+void ct_analyzer_analyze_async (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean ct_analyzer_analyze_finish (CtAnalyzer *self, GAsyncResult *result, GError **error);
 
 /* Only loads @study's volume (to look at it before its analysis, or after
  * it was dropped); its status and analysis stay as they are. A failure is
  * returned, not recorded in the study: its analysis will report it. */
-gboolean    ct_analyzer_load               (CtAnalyzer   *self,
-                                            CtStudy      *study,
-                                            GCancellable *cancellable,
-                                            GError      **error);
-void        ct_analyzer_load_async         (CtAnalyzer         *self,
-                                            CtStudy            *study,
-                                            GCancellable       *cancellable,
-                                            GAsyncReadyCallback callback,
-                                            gpointer            user_data);
-gboolean    ct_analyzer_load_finish        (CtAnalyzer   *self,
-                                            GAsyncResult *result,
-                                            GError      **error);
+gboolean ct_analyzer_load (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GError **error);
+void ct_analyzer_load_async (CtAnalyzer *self, CtStudy *study, GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+gboolean ct_analyzer_load_finish (CtAnalyzer *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -162,8 +162,8 @@ read_enhanced_geometry (const gdcm::DataSet &ds, CtGdcmHeader *h)
   for (int f = 0; f < h->n_frames; f++)
     {
       gdcm::SmartPointer<gdcm::SequenceOfItems> keep_pos;
-      const gdcm::DataSet *pos = first_item (per_frame->GetItem (f + 1).GetNestedDataSet (),
-                                             gdcm::Tag (0x0020, 0x9113), keep_pos);
+      const gdcm::DataSet *pos = first_item (per_frame->GetItem (f + 1).GetNestedDataSet (), gdcm::Tag (0x0020, 0x9113),
+                                             keep_pos);
       if (pos == nullptr || get_numbers (*pos, gdcm::Tag (0x0020, 0x0032), &positions[(size_t) f * 3], 3) != 3)
         return;
     }
@@ -259,7 +259,8 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
 
   double frames = 1;
   h->n_frames = get_numbers (ds, gdcm::Tag (0x0028, 0x0008), &frames, 1) == 1 && frames >= 1 && frames < 1e6
-    ? (int) frames : 1;
+                    ? (int) frames
+                    : 1;
 
   h->has_position = get_numbers (ds, gdcm::Tag (0x0020, 0x0032), h->position, 3) == 3;
   h->has_orientation = get_numbers (ds, gdcm::Tag (0x0020, 0x0037), h->orientation, 6) == 6;
@@ -332,8 +333,7 @@ find_pixel_data (const char *path, size_t end)
 void
 set_error_from_exception (GError **error, const char *path, const char *what)
 {
-  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-               "%s: the DICOM reader failed: %s", path, what);
+  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the DICOM reader failed: %s", path, what);
 }
 
 /* Stored integer -> value after BitsStored masking and sign extension. */
@@ -490,11 +490,11 @@ read_native_pixels (const CtGdcmHeader *h, float *out, gsize n_values, gboolean 
       return FALSE;
     }
   if (h->pixel_representation == 1)
-    convert_integers<int16_t> (reinterpret_cast<const char *> (raw.data ()), out, n_values,
-                               h->bits_stored, h->high_bit, true);
+    convert_integers<int16_t> (reinterpret_cast<const char *> (raw.data ()), out, n_values, h->bits_stored, h->high_bit,
+                               true);
   else
-    convert_integers<uint16_t> (reinterpret_cast<const char *> (raw.data ()), out, n_values,
-                                h->bits_stored, h->high_bit, false);
+    convert_integers<uint16_t> (reinterpret_cast<const char *> (raw.data ()), out, n_values, h->bits_stored,
+                                h->high_bit, false);
   *done = TRUE;
   return TRUE;
 }
@@ -608,8 +608,7 @@ ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **erro
       reader.SetFileName (path);
       if (!reader.Read ())
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_NO_PIXEL_DATA,
-                       "%s: no image GDCM can read", path);
+          g_set_error (error, CT_ERROR, CT_ERROR_NO_PIXEL_DATA, "%s: no image GDCM can read", path);
           return FALSE;
         }
       const gdcm::Image &image = reader.GetImage ();
@@ -623,16 +622,15 @@ ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **erro
 
       if (pf.GetSamplesPerPixel () != 1)
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_NOT_CT,
-                       "%s: %u samples per pixel (a colour image) is not a CT image",
+          g_set_error (error, CT_ERROR, CT_ERROR_NOT_CT, "%s: %u samples per pixel (a colour image) is not a CT image",
                        path, (unsigned) pf.GetSamplesPerPixel ());
           return FALSE;
         }
       if (n != n_values)
         {
           g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                       "%s: the decoded image holds %" G_GSIZE_FORMAT " pixels, the header %" G_GSIZE_FORMAT,
-                       path, n, n_values);
+                       "%s: the decoded image holds %" G_GSIZE_FORMAT " pixels, the header %" G_GSIZE_FORMAT, path, n,
+                       n_values);
           return FALSE;
         }
 
@@ -641,16 +639,14 @@ ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **erro
       if (bytes_per_value == 0 || length < n * bytes_per_value)
         {
           g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                       "%s: pixel data of %lu bytes is too short for %" G_GSIZE_FORMAT " pixels",
-                       path, length, n);
+                       "%s: pixel data of %lu bytes is too short for %" G_GSIZE_FORMAT " pixels", path, length, n);
           return FALSE;
         }
       std::vector<char> buffer (length);
       if (!image.GetBuffer (buffer.data ()))
         {
           g_set_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX,
-                       "%s: cannot decode the pixel data in transfer syntax %s",
-                       path, ts_uid);
+                       "%s: cannot decode the pixel data in transfer syntax %s", path, ts_uid);
           return FALSE;
         }
 
@@ -688,8 +684,8 @@ ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **erro
           break;
         default:
           g_set_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX,
-                       "%s: pixel format %s (%d bits allocated) in transfer syntax %s is not supported",
-                       path, pf.GetScalarTypeAsString (), (int) pf.GetBitsAllocated (), ts_uid);
+                       "%s: pixel format %s (%d bits allocated) in transfer syntax %s is not supported", path,
+                       pf.GetScalarTypeAsString (), (int) pf.GetBitsAllocated (), ts_uid);
           return FALSE;
         }
       return TRUE;
@@ -808,8 +804,8 @@ ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error)
 {
   g_return_val_if_fail (spec != nullptr && spec->path != nullptr && spec->pixels != nullptr, FALSE);
   g_return_val_if_fail (spec->rows > 0 && spec->columns > 0, FALSE);
-  g_return_val_if_fail (spec->study_uid && spec->series_uid && spec->sop_instance_uid
-                        && spec->frame_of_reference_uid, FALSE);
+  g_return_val_if_fail (spec->study_uid && spec->series_uid && spec->sop_instance_uid && spec->frame_of_reference_uid,
+                        FALSE);
   ct_gdcm_init ();
 
   try
@@ -856,9 +852,8 @@ ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error)
           change.SetInput (*image);
           if (!change.Change ())
             {
-              g_set_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX,
-                           "%s: GDCM could not encode transfer syntax %s", spec->path,
-                           gdcm::TransferSyntax::GetTSString (ts));
+              g_set_error (error, CT_ERROR, CT_ERROR_UNSUPPORTED_SYNTAX, "%s: GDCM could not encode transfer syntax %s",
+                           spec->path, gdcm::TransferSyntax::GetTSString (ts));
               return FALSE;
             }
           ds.Replace (change.GetOutput ().GetDataElement ());

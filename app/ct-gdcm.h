@@ -19,12 +19,12 @@ G_BEGIN_DECLS
 typedef struct
 {
   char *path;
-  char *transfer_syntax_uid;      /* (0002,0010) */
-  char *transfer_syntax_name;     /* e.g. "JPEG-LS Lossless (1.2.840.10008.1.2.4.80)" */
-  char *sop_class_uid;            /* (0008,0016), else (0002,0002) */
+  char *transfer_syntax_uid;  /* (0002,0010) */
+  char *transfer_syntax_name; /* e.g. "JPEG-LS Lossless (1.2.840.10008.1.2.4.80)" */
+  char *sop_class_uid;        /* (0008,0016), else (0002,0002) */
   char *sop_instance_uid;
   char *modality;
-  char *image_type;               /* backslash separated, e.g. "ORIGINAL\PRIMARY\AXIAL" */
+  char *image_type; /* backslash separated, e.g. "ORIGINAL\PRIMARY\AXIAL" */
   char *study_uid;
   char *series_uid;
   char *patient_id;
@@ -33,26 +33,26 @@ typedef struct
   char *series_description;
   char *frame_of_reference_uid;
 
-  gboolean is_dicomdir;           /* Media Storage Directory Storage */
-  gboolean has_pixel_data;        /* (7fe0,0010) present */
-  int rows, columns;              /* 0 when absent */
-  int n_frames;                   /* 1 for single-frame images */
+  gboolean is_dicomdir;    /* Media Storage Directory Storage */
+  gboolean has_pixel_data; /* (7fe0,0010) present */
+  int rows, columns;       /* 0 when absent */
+  int n_frames;            /* 1 for single-frame images */
   int samples_per_pixel;
   int bits_allocated, bits_stored, high_bit;
-  int pixel_representation;       /* 0 unsigned, 1 two's complement */
-  gint64 pixel_data_offset;       /* file offset of the (7fe0,0010) tag, or -1 */
+  int pixel_representation; /* 0 unsigned, 1 two's complement */
+  gint64 pixel_data_offset; /* file offset of the (7fe0,0010) tag, or -1 */
   char *photometric;
 
   gboolean has_position;
-  double position[3];             /* ImagePositionPatient of the first frame, LPS mm */
+  double position[3]; /* ImagePositionPatient of the first frame, LPS mm */
   gboolean has_orientation;
-  double orientation[6];          /* ImageOrientationPatient: row then column direction */
+  double orientation[6]; /* ImageOrientationPatient: row then column direction */
   gboolean has_pixel_spacing;
-  double pixel_spacing[2];        /* DICOM order: [between rows, between columns] in mm */
-  double slice_thickness;         /* mm, 0 when absent */
-  double spacing_between_slices;  /* mm, 0 when absent */
-  double rescale_slope;           /* 1 when absent */
-  double rescale_intercept;       /* 0 when absent */
+  double pixel_spacing[2];       /* DICOM order: [between rows, between columns] in mm */
+  double slice_thickness;        /* mm, 0 when absent */
+  double spacing_between_slices; /* mm, 0 when absent */
+  double rescale_slope;          /* 1 when absent */
+  double rescale_intercept;      /* 0 when absent */
   gboolean has_instance_number;
   int instance_number;
 
@@ -61,9 +61,9 @@ typedef struct
   double *frame_positions;
 } CtGdcmHeader;
 
-void          ct_gdcm_init                (void);
-CtGdcmHeader *ct_gdcm_read_header         (const char *path, GError **error);
-void          ct_gdcm_header_free         (CtGdcmHeader *header);
+void ct_gdcm_init (void);
+CtGdcmHeader *ct_gdcm_read_header (const char *path, GError **error);
+void ct_gdcm_header_free (CtGdcmHeader *header);
 
 /* Decodes the whole pixel data of @path and writes the stored values (before
  * rescale, after masking to BitsStored and sign extension) as floats into
@@ -71,21 +71,20 @@ void          ct_gdcm_header_free         (CtGdcmHeader *header);
  * frames * rows * columns of the decoded image, else CT_ERROR_CORRUPT.
  * Undecodable data gives CT_ERROR_UNSUPPORTED_SYNTAX naming the file and the
  * transfer syntax. Only one sample per pixel is accepted. */
-gboolean      ct_gdcm_read_pixels         (const char *path, float *out, gsize n_values, GError **error);
+gboolean ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **error);
 
 /* As ct_gdcm_read_pixels (), for the file @header was read from. Native
  * (uncompressed little endian) 16-bit single-frame files are read straight
  * from the file at the recorded pixel data offset, without GDCM's copies;
  * everything else goes through GDCM. */
-gboolean      ct_gdcm_read_header_pixels  (const CtGdcmHeader *header, float *out, gsize n_values,
-                                           GError **error);
+gboolean ct_gdcm_read_header_pixels (const CtGdcmHeader *header, float *out, gsize n_values, GError **error);
 
 /* Paths (absolute) of every image a DICOMDIR references; a NULL-terminated
  * array, empty when it references none. */
-char        **ct_gdcm_read_dicomdir       (const char *path, GError **error);
+char **ct_gdcm_read_dicomdir (const char *path, GError **error);
 
 /* A fresh DICOM UID (GDCM's generator, "2.25." style root). */
-char         *ct_gdcm_generate_uid        (void);
+char *ct_gdcm_generate_uid (void);
 
 typedef enum
 {
@@ -101,15 +100,15 @@ typedef struct
 {
   const char *path;
   int rows, columns;
-  const gint16 *pixels;             /* [frames][rows][columns] stored values, signed */
-  int n_frames;                     /* 0 or 1: a single-frame image; more: a legacy
-                                     * multi-frame CT image (NumberOfFrames, frames
-                                     * spacing_between_slices apart along the normal) */
-  double spacing_between_slices;    /* mm, written for multi-frame images */
-  double position[3];               /* LPS mm of the first pixel's centre */
-  double orientation[6];            /* row direction, column direction */
-  double pixel_spacing[2];          /* [between rows, between columns] mm */
-  double slice_thickness;           /* mm */
+  const gint16 *pixels;          /* [frames][rows][columns] stored values, signed */
+  int n_frames;                  /* 0 or 1: a single-frame image; more: a legacy
+                                  * multi-frame CT image (NumberOfFrames, frames
+                                  * spacing_between_slices apart along the normal) */
+  double spacing_between_slices; /* mm, written for multi-frame images */
+  double position[3];            /* LPS mm of the first pixel's centre */
+  double orientation[6];         /* row direction, column direction */
+  double pixel_spacing[2];       /* [between rows, between columns] mm */
+  double slice_thickness;        /* mm */
   double rescale_slope, rescale_intercept;
   int instance_number;
   const char *study_uid, *series_uid, *sop_instance_uid, *frame_of_reference_uid;
@@ -117,7 +116,7 @@ typedef struct
   CtGdcmSyntax syntax;
 } CtGdcmSliceSpec;
 
-gboolean      ct_gdcm_write_ct_slice      (const CtGdcmSliceSpec *spec, GError **error);
+gboolean ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtGdcmHeader, ct_gdcm_header_free)
 

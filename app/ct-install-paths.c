@@ -17,8 +17,7 @@ ct_install_paths_get_exe_dir (void)
 /* <exe dir>/@relative/@child, or NULL when the layout has no relative path
  * (an absolute bindir, see meson.build) or the executable is unknown. */
 static char *
-beside_exe (const char *relative,
-            const char *child)
+beside_exe (const char *relative, const char *child)
 {
   g_autofree char *exe_dir = NULL;
   g_autofree char *joined = NULL;
@@ -35,8 +34,7 @@ beside_exe (const char *relative,
 }
 
 static char *
-installed_dir (const char *relative,
-               const char *configured)
+installed_dir (const char *relative, const char *configured)
 {
   g_autofree char *relocated = beside_exe (relative, NULL);
 

@@ -16,15 +16,15 @@ G_BEGIN_DECLS
 
 /* The folder holding the running executable, or NULL where /proc/self/exe
  * cannot be read. */
-char *ct_install_paths_get_exe_dir      (void);
+char *ct_install_paths_get_exe_dir (void);
 
 /* The installed data folder (<prefix>/share): beside the program when it
  * exists there, else the configured one. */
-char *ct_install_paths_get_data_dir     (void);
+char *ct_install_paths_get_data_dir (void);
 
 /* The installed message catalogues (<prefix>/share/locale), found the same
  * way. */
-char *ct_install_paths_get_locale_dir   (void);
+char *ct_install_paths_get_locale_dir (void);
 
 /* The folder of the shipped models: @override_dir when it is non-NULL and
  * non-empty (--model, $CT_TRIAGE_MODEL_DIR; returned even when it holds no
@@ -32,6 +32,6 @@ char *ct_install_paths_get_locale_dir   (void);
  * of <exe dir>/../share/ct-triage/models and the configured
  * <pkgdatadir>/models that holds lungs.safetensors, else the configured one
  * (for the error message). */
-char *ct_install_paths_find_model_dir   (const char *override_dir);
+char *ct_install_paths_find_model_dir (const char *override_dir);
 
 G_END_DECLS

@@ -11,9 +11,9 @@ struct _CtJobQueue
   GObject parent_instance;
 
   CtAnalyzer *analyzer;
-  GQueue pending;            /* CtStudy*, owned */
-  GHashTable *previews;      /* CtStudy* (owned) -> GCancellable* of its preview load */
-  CtStudy *running;          /* owned, NULL when idle */
+  GQueue pending;       /* CtStudy*, owned */
+  GHashTable *previews; /* CtStudy* (owned) -> GCancellable* of its preview load */
+  CtStudy *running;     /* owned, NULL when idle */
   GCancellable *running_cancellable;
 };
 
@@ -40,14 +40,12 @@ static void ct_job_queue_start_next (CtJobQueue *self);
 /* The analyzer has set the study's result or error. The queue is held
  * weakly: a disposed queue has cancelled the job and starts nothing. */
 static void
-job_done (GObject      *source_object,
-          GAsyncResult *result,
-          gpointer      user_data)
+job_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
   GWeakRef *queue_ref = user_data;
-  g_autoptr(CtJobQueue) self = g_weak_ref_get (queue_ref);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CtStudy) study = NULL;
+  g_autoptr (CtJobQueue) self = g_weak_ref_get (queue_ref);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CtStudy) study = NULL;
 
   ct_analyzer_analyze_finish (CT_ANALYZER (source_object), result, &error);
   g_weak_ref_clear (queue_ref);
@@ -105,10 +103,7 @@ ct_job_queue_dispose (GObject *object)
 }
 
 static void
-ct_job_queue_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
+ct_job_queue_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   CtJobQueue *self = CT_JOB_QUEUE (object);
 
@@ -130,16 +125,14 @@ ct_job_queue_class_init (CtJobQueueClass *klass)
   object_class->dispose = ct_job_queue_dispose;
   object_class->get_property = ct_job_queue_get_property;
 
-  properties[PROP_BUSY] =
-    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Emitted on the main thread once a study's result or error is set,
    * also for a waiting study that was cancelled. */
-  signals[STUDY_FINISHED] =
-    g_signal_new ("study-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
+  signals[STUDY_FINISHED] = g_signal_new ("study-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
 }
 
 static void
@@ -169,8 +162,7 @@ ct_job_queue_get_analyzer (CtJobQueue *self)
 }
 
 void
-ct_job_queue_add (CtJobQueue *self,
-                  CtStudy    *study)
+ct_job_queue_add (CtJobQueue *self, CtStudy *study)
 {
   gboolean was_busy;
 
@@ -189,8 +181,7 @@ ct_job_queue_add (CtJobQueue *self,
 }
 
 void
-ct_job_queue_cancel (CtJobQueue *self,
-                     CtStudy    *study)
+ct_job_queue_cancel (CtJobQueue *self, CtStudy *study)
 {
   GList *link;
 
@@ -207,7 +198,7 @@ ct_job_queue_cancel (CtJobQueue *self,
   link = g_queue_find (&self->pending, study);
   if (link != NULL)
     {
-      g_autoptr(GError) error = g_error_new_literal (CT_ERROR, CT_ERROR_CANCELLED, _("Cancelled"));
+      g_autoptr (GError) error = g_error_new_literal (CT_ERROR, CT_ERROR_CANCELLED, _ ("Cancelled"));
 
       g_queue_delete_link (&self->pending, link);
       ct_study_set_error (study, error);
@@ -253,13 +244,11 @@ typedef struct
 } Preview;
 
 static void
-preview_done (GObject      *source_object,
-              GAsyncResult *result,
-              gpointer      user_data)
+preview_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
   Preview *preview = user_data;
-  g_autoptr(CtJobQueue) self = g_weak_ref_get (&preview->queue);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (CtJobQueue) self = g_weak_ref_get (&preview->queue);
+  g_autoptr (GError) error = NULL;
 
   /* The analyzer has set the volume; a failed preview says nothing: the
    * study's own job reports why. */
@@ -272,8 +261,7 @@ preview_done (GObject      *source_object,
 }
 
 void
-ct_job_queue_preview (CtJobQueue *self,
-                      CtStudy    *study)
+ct_job_queue_preview (CtJobQueue *self, CtStudy *study)
 {
   GCancellable *cancellable;
   Preview *preview;
@@ -282,9 +270,8 @@ ct_job_queue_preview (CtJobQueue *self,
   g_return_if_fail (CT_IS_STUDY (study));
 
   /* Loaded, being loaded for viewing, or being loaded by its own job. */
-  if (ct_study_get_volume (study) != NULL
-      || g_hash_table_contains (self->previews, study)
-      || (study == self->running && ct_study_get_status (study) == CT_STUDY_STATUS_LOADING))
+  if (ct_study_get_volume (study) != NULL || g_hash_table_contains (self->previews, study) ||
+      (study == self->running && ct_study_get_status (study) == CT_STUDY_STATUS_LOADING))
     return;
 
   cancellable = g_cancellable_new ();

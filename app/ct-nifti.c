@@ -52,19 +52,30 @@ convert_to_float (const nifti_image *nim, gsize n, float *out)
 
   switch (nim->datatype)
     {
-#define CONVERT(ctype) \
-      for (gsize i = 0; i < n; i++) out[i] = (float) ((const ctype *) d)[i]; \
-      return TRUE
-    case DT_UINT8:   CONVERT (guint8);
-    case DT_INT8:    CONVERT (gint8);
-    case DT_INT16:   CONVERT (gint16);
-    case DT_UINT16:  CONVERT (guint16);
-    case DT_INT32:   CONVERT (gint32);
-    case DT_UINT32:  CONVERT (guint32);
-    case DT_INT64:   CONVERT (gint64);
-    case DT_UINT64:  CONVERT (guint64);
-    case DT_FLOAT32: CONVERT (float);
-    case DT_FLOAT64: CONVERT (double);
+#define CONVERT(ctype)                                                                                                 \
+  for (gsize i = 0; i < n; i++)                                                                                        \
+    out[i] = (float) ((const ctype *) d)[i];                                                                           \
+  return TRUE
+    case DT_UINT8:
+      CONVERT (guint8);
+    case DT_INT8:
+      CONVERT (gint8);
+    case DT_INT16:
+      CONVERT (gint16);
+    case DT_UINT16:
+      CONVERT (guint16);
+    case DT_INT32:
+      CONVERT (gint32);
+    case DT_UINT32:
+      CONVERT (guint32);
+    case DT_INT64:
+      CONVERT (gint64);
+    case DT_UINT64:
+      CONVERT (guint64);
+    case DT_FLOAT32:
+      CONVERT (float);
+    case DT_FLOAT64:
+      CONVERT (double);
 #undef CONVERT
     default:
       return FALSE;
@@ -97,11 +108,11 @@ ct_nifti_load (const char *path, GError **error)
       return NULL;
     }
 
-  if (nim->nx < 1 || nim->ny < 1 || nim->nz < 1 || nim->ndim < 2 || nim->ndim > 7 ||
-      nim->nu > 1 || nim->nv > 1 || nim->nw > 1)
+  if (nim->nx < 1 || nim->ny < 1 || nim->nz < 1 || nim->ndim < 2 || nim->ndim > 7 || nim->nu > 1 || nim->nv > 1 ||
+      nim->nw > 1)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %d-D image of %dx%dx%d is not a CT volume",
-                   path, nim->ndim, nim->nx, nim->ny, nim->nz);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %d-D image of %dx%dx%d is not a CT volume", path,
+                   nim->ndim, nim->nx, nim->ny, nim->nz);
       nifti_image_free (nim);
       return NULL;
     }
@@ -117,8 +128,7 @@ ct_nifti_load (const char *path, GError **error)
   /* Only the first time point of a 4-D image: it is the first n voxels. */
   if (!convert_to_float (nim, n, volume->hu))
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: NIfTI datatype %d is not supported",
-                   path, nim->datatype);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: NIfTI datatype %d is not supported", path, nim->datatype);
       nifti_image_free (nim);
       return NULL;
     }
@@ -225,8 +235,8 @@ fill_geometry (nifti_1_header *hdr, const CtVolume *geometry)
 }
 
 static gboolean
-write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *data,
-             gsize n_bytes, const char *path, GError **error)
+write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *data, gsize n_bytes, const char *path,
+             GError **error)
 {
   nifti_1_header hdr;
   char extension[4] = { 0, 0, 0, 0 };

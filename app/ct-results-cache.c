@@ -28,36 +28,36 @@ struct _CtResultsCache
 {
   sqlite3 *db;
   char *path;
-  char *recovery_note;       /* what open () did about a damaged file, or NULL */
+  char *recovery_note; /* what open () did about a damaged file, or NULL */
 };
 
 /* Column order of the results table; SELECT and INSERT use it. */
-#define RESULT_COLUMNS \
-  "nx, ny, nz, covid_probability, has_probability, probability_note, " \
-  "severity_percent, severity_total_percent, severity_right_percent, severity_left_percent, " \
-  "category, lung_volume_ml, lesion_volume_ml, triage_score, quality, quality_notes, " \
-  "timing_lungs_ms, timing_lesions_ms, timing_total_ms, right_lung_volume_ml, " \
+#define RESULT_COLUMNS                                                                                                 \
+  "nx, ny, nz, covid_probability, has_probability, probability_note, "                                                 \
+  "severity_percent, severity_total_percent, severity_right_percent, severity_left_percent, "                          \
+  "category, lung_volume_ml, lesion_volume_ml, triage_score, quality, quality_notes, "                                 \
+  "timing_lungs_ms, timing_lesions_ms, timing_total_ms, right_lung_volume_ml, "                                        \
   "left_lung_volume_ml, noise_hu, lung_mask, lesion_mask"
 #define N_RESULT_COLUMNS 24
 
 static const char create_sql[] =
-  "CREATE TABLE IF NOT EXISTS results ("
-  " input_fingerprint TEXT NOT NULL,"
-  " lungs_sha256 TEXT NOT NULL,"
-  " multitask_sha256 TEXT NOT NULL,"
-  " created INTEGER NOT NULL,"          /* Unix seconds */
-  " nx INTEGER NOT NULL, ny INTEGER NOT NULL, nz INTEGER NOT NULL,"
-  " covid_probability REAL, has_probability INTEGER NOT NULL, probability_note TEXT,"
-  " severity_percent REAL, severity_total_percent REAL,"
-  " severity_right_percent REAL, severity_left_percent REAL,"
-  " category INTEGER NOT NULL, lung_volume_ml REAL, lesion_volume_ml REAL, triage_score REAL,"
-  " quality INTEGER NOT NULL,"
-  " quality_notes BLOB NOT NULL,"       /* GVariant "as" */
-  " timing_lungs_ms REAL, timing_lesions_ms REAL, timing_total_ms REAL,"
-  " right_lung_volume_ml REAL, left_lung_volume_ml REAL, noise_hu REAL,"
-  " lung_mask BLOB NOT NULL,"           /* zlib, nz*ny*nx bytes once inflated */
-  " lesion_mask BLOB NOT NULL,"
-  " PRIMARY KEY (input_fingerprint, lungs_sha256, multitask_sha256))";
+    "CREATE TABLE IF NOT EXISTS results ("
+    " input_fingerprint TEXT NOT NULL,"
+    " lungs_sha256 TEXT NOT NULL,"
+    " multitask_sha256 TEXT NOT NULL,"
+    " created INTEGER NOT NULL," /* Unix seconds */
+    " nx INTEGER NOT NULL, ny INTEGER NOT NULL, nz INTEGER NOT NULL,"
+    " covid_probability REAL, has_probability INTEGER NOT NULL, probability_note TEXT,"
+    " severity_percent REAL, severity_total_percent REAL,"
+    " severity_right_percent REAL, severity_left_percent REAL,"
+    " category INTEGER NOT NULL, lung_volume_ml REAL, lesion_volume_ml REAL, triage_score REAL,"
+    " quality INTEGER NOT NULL,"
+    " quality_notes BLOB NOT NULL," /* GVariant "as" */
+    " timing_lungs_ms REAL, timing_lesions_ms REAL, timing_total_ms REAL,"
+    " right_lung_volume_ml REAL, left_lung_volume_ml REAL, noise_hu REAL,"
+    " lung_mask BLOB NOT NULL," /* zlib, nz*ny*nx bytes once inflated */
+    " lesion_mask BLOB NOT NULL,"
+    " PRIMARY KEY (input_fingerprint, lungs_sha256, multitask_sha256))";
 
 static void
 set_sqlite_error (GError **error, sqlite3 *db, const char *what)
@@ -121,8 +121,8 @@ open_database (const char *path, int *out_code, GError **error)
   sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
   /* The first statement reads the file header: a file that is not a
    * database fails here. */
-  if (!exec_sql (db, "PRAGMA journal_mode=WAL", out_code, error)
-      || !exec_sql (db, "PRAGMA synchronous=NORMAL", out_code, error))
+  if (!exec_sql (db, "PRAGMA journal_mode=WAL", out_code, error) ||
+      !exec_sql (db, "PRAGMA synchronous=NORMAL", out_code, error))
     goto fail;
   version = read_user_version (db, out_code);
   if (*out_code != SQLITE_OK)
@@ -135,10 +135,9 @@ open_database (const char *path, int *out_code, GError **error)
       g_snprintf (sql, sizeof sql, "PRAGMA user_version=%d", SCHEMA_VERSION);
       if (!exec_sql (db, "BEGIN IMMEDIATE", out_code, error))
         goto fail;
-      if ((version != 0 && !exec_sql (db, "DROP TABLE IF EXISTS results", out_code, error))
-          || !exec_sql (db, create_sql, out_code, error)
-          || !exec_sql (db, sql, out_code, error)
-          || !exec_sql (db, "COMMIT", out_code, error))
+      if ((version != 0 && !exec_sql (db, "DROP TABLE IF EXISTS results", out_code, error)) ||
+          !exec_sql (db, create_sql, out_code, error) || !exec_sql (db, sql, out_code, error) ||
+          !exec_sql (db, "COMMIT", out_code, error))
         {
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
           goto fail;
@@ -179,8 +178,7 @@ ct_results_cache_open (const char *dir, GError **error)
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Results cache: cannot create %s: %s", dir,
-                   g_strerror (saved_errno));
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Results cache: cannot create %s: %s", dir, g_strerror (saved_errno));
       return NULL;
     }
   path = g_build_filename (dir, CACHE_FILE_NAME, NULL);
@@ -193,8 +191,7 @@ ct_results_cache_open (const char *dir, GError **error)
       g_autofree char *wal = g_strconcat (path, "-wal", NULL);
       g_autofree char *shm = g_strconcat (path, "-shm", NULL);
 
-      recovery_note = g_strdup_printf ("%s; moved aside to %s, starting an empty cache",
-                                       local_error->message, aside);
+      recovery_note = g_strdup_printf ("%s; moved aside to %s, starting an empty cache", local_error->message, aside);
       if (g_rename (path, aside) != 0)
         g_remove (path);
       g_remove (wal);
@@ -256,8 +253,8 @@ add_file_stamp (GChecksum *checksum, const char *path, GError **error)
       g_set_error (error, CT_ERROR, CT_ERROR_IO, "Results cache: %s: %s", absolute, g_strerror (saved_errno));
       return FALSE;
     }
-  line = g_strdup_printf ("%s\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT ".%09ld\n", absolute,
-                          (gint64) st.st_size, (gint64) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec);
+  line = g_strdup_printf ("%s\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT ".%09ld\n", absolute, (gint64) st.st_size,
+                          (gint64) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec);
   g_checksum_update (checksum, (const guchar *) line, -1);
   return TRUE;
 }
@@ -306,10 +303,7 @@ ct_results_cache_fingerprint_series (const CtSeriesInfo *series, GError **error)
 }
 
 char *
-ct_results_cache_fingerprint_path (const char   *path,
-                                   const char   *series_uid,
-                                   GCancellable *cancellable,
-                                   GError      **error)
+ct_results_cache_fingerprint_path (const char *path, const char *series_uid, GCancellable *cancellable, GError **error)
 {
   g_autoptr (CtStudyScan) scan = NULL;
   CtSeriesInfo *series;
@@ -370,9 +364,8 @@ inflate_mask (sqlite3_stmt *stmt, int column, gsize n_voxels, GError **error)
   uLongf size = n_voxels;
   guint8 *mask = g_try_malloc (MAX (n_voxels, 1));
 
-  if (mask == NULL || data == NULL
-      || uncompress (mask, &size, data, (uLong) sqlite3_column_bytes (stmt, column)) != Z_OK
-      || size != n_voxels)
+  if (mask == NULL || data == NULL ||
+      uncompress (mask, &size, data, (uLong) sqlite3_column_bytes (stmt, column)) != Z_OK || size != n_voxels)
     {
       g_free (mask);
       g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, "Results cache: a stored mask is damaged");
@@ -448,14 +441,14 @@ analysis_from_row (sqlite3_stmt *stmt, GError **error)
 }
 
 static void
-delete_entry (CtResultsCache *self, const char *fingerprint, const char *lungs_sha256,
-              const char *multitask_sha256)
+delete_entry (CtResultsCache *self, const char *fingerprint, const char *lungs_sha256, const char *multitask_sha256)
 {
   sqlite3_stmt *stmt = NULL;
 
   if (sqlite3_prepare_v2 (self->db,
                           "DELETE FROM results WHERE input_fingerprint = ?1 AND lungs_sha256 = ?2"
-                          " AND multitask_sha256 = ?3", -1, &stmt, NULL) == SQLITE_OK)
+                          " AND multitask_sha256 = ?3",
+                          -1, &stmt, NULL) == SQLITE_OK)
     {
       sqlite3_bind_text (stmt, 1, fingerprint, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, lungs_sha256, -1, SQLITE_TRANSIENT);
@@ -466,11 +459,8 @@ delete_entry (CtResultsCache *self, const char *fingerprint, const char *lungs_s
 }
 
 CtAnalysis *
-ct_results_cache_lookup (CtResultsCache *self,
-                         const char     *input_fingerprint,
-                         const char     *lungs_sha256,
-                         const char     *multitask_sha256,
-                         GError        **error)
+ct_results_cache_lookup (CtResultsCache *self, const char *input_fingerprint, const char *lungs_sha256,
+                         const char *multitask_sha256, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
   CtAnalysis *analysis = NULL;
@@ -481,7 +471,8 @@ ct_results_cache_lookup (CtResultsCache *self,
 
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT " RESULT_COLUMNS " FROM results WHERE input_fingerprint = ?1"
-                          " AND lungs_sha256 = ?2 AND multitask_sha256 = ?3", -1, &stmt, NULL) != SQLITE_OK)
+                          " AND lungs_sha256 = ?2 AND multitask_sha256 = ?3",
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "lookup");
       sqlite3_finalize (stmt);
@@ -511,12 +502,8 @@ ct_results_cache_lookup (CtResultsCache *self,
 }
 
 gboolean
-ct_results_cache_store (CtResultsCache   *self,
-                        const char       *input_fingerprint,
-                        const char       *lungs_sha256,
-                        const char       *multitask_sha256,
-                        const CtAnalysis *a,
-                        GError          **error)
+ct_results_cache_store (CtResultsCache *self, const char *input_fingerprint, const char *lungs_sha256,
+                        const char *multitask_sha256, const CtAnalysis *a, GError **error)
 {
   g_autoptr (GBytes) lungs = NULL;
   g_autoptr (GBytes) lesions = NULL;
@@ -544,13 +531,13 @@ ct_results_cache_store (CtResultsCache   *self,
     return FALSE;
   for (guint n = 0; a->quality_notes != NULL && n < a->quality_notes->len; n++)
     g_ptr_array_add (note_strings, g_ptr_array_index (a->quality_notes, n));
-  notes = g_variant_ref_sink (g_variant_new_strv ((const char *const *) note_strings->pdata,
-                                                  note_strings->len));
+  notes = g_variant_ref_sink (g_variant_new_strv ((const char *const *) note_strings->pdata, note_strings->len));
 
   if (sqlite3_prepare_v2 (self->db,
                           "INSERT OR REPLACE INTO results (input_fingerprint, lungs_sha256,"
                           " multitask_sha256, created, " RESULT_COLUMNS ") VALUES (?,?,?,?,"
-                          "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &stmt, NULL) != SQLITE_OK)
+                          "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "store");
       sqlite3_finalize (stmt);

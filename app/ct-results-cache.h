@@ -34,41 +34,30 @@ G_BEGIN_DECLS
 typedef struct _CtResultsCache CtResultsCache;
 
 /* The folder the cache lives in by default (owned string). */
-char           *ct_results_cache_dup_default_dir      (void);
+char *ct_results_cache_dup_default_dir (void);
 
 /* Opens (creating it and its folder) @dir/results.sqlite; @dir NULL means
  * ct_results_cache_dup_default_dir (). */
-CtResultsCache *ct_results_cache_open                 (const char *dir,
-                                                       GError    **error);
-void            ct_results_cache_close                (CtResultsCache *self);
-const char     *ct_results_cache_get_path             (CtResultsCache *self);
+CtResultsCache *ct_results_cache_open (const char *dir, GError **error);
+void ct_results_cache_close (CtResultsCache *self);
+const char *ct_results_cache_get_path (CtResultsCache *self);
 /* Set when open () replaced a damaged file: one line for a warning. */
-const char     *ct_results_cache_get_recovery_note    (CtResultsCache *self);
+const char *ct_results_cache_get_recovery_note (CtResultsCache *self);
 
 /* The input fingerprint of a discovered series (stat only, no reading). */
-char           *ct_results_cache_fingerprint_series   (const CtSeriesInfo *series,
-                                                       GError            **error);
+char *ct_results_cache_fingerprint_series (const CtSeriesInfo *series, GError **error);
 /* The same for the series @series_uid under @path, as the job queue knows
  * a study (scans @path's headers again; no pixel data). */
-char           *ct_results_cache_fingerprint_path     (const char   *path,
-                                                       const char   *series_uid,
-                                                       GCancellable *cancellable,
-                                                       GError      **error);
+char *ct_results_cache_fingerprint_path (const char *path, const char *series_uid, GCancellable *cancellable,
+                                         GError **error);
 
 /* The stored analysis, a new copy, or NULL: with @error unset on a miss, set
  * when the cache could not be read (a damaged entry is deleted). */
-CtAnalysis     *ct_results_cache_lookup               (CtResultsCache *self,
-                                                       const char     *input_fingerprint,
-                                                       const char     *lungs_sha256,
-                                                       const char     *multitask_sha256,
-                                                       GError        **error);
+CtAnalysis *ct_results_cache_lookup (CtResultsCache *self, const char *input_fingerprint, const char *lungs_sha256,
+                                     const char *multitask_sha256, GError **error);
 /* Stores (replaces) @analysis with its masks zlib-compressed. */
-gboolean        ct_results_cache_store                (CtResultsCache   *self,
-                                                       const char       *input_fingerprint,
-                                                       const char       *lungs_sha256,
-                                                       const char       *multitask_sha256,
-                                                       const CtAnalysis *analysis,
-                                                       GError          **error);
+gboolean ct_results_cache_store (CtResultsCache *self, const char *input_fingerprint, const char *lungs_sha256,
+                                 const char *multitask_sha256, const CtAnalysis *analysis, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtResultsCache, ct_results_cache_close)
 

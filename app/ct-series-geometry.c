@@ -24,8 +24,7 @@ ct_series_geometry_free (CtSeriesGeometry *self)
   g_free (self);
 }
 
-static void
-add_warning (CtSeriesGeometry *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void add_warning (CtSeriesGeometry *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 add_warning (CtSeriesGeometry *self, const char *format, ...)
@@ -89,7 +88,7 @@ same_plane_kind (const CtSlicePlane *a, const CtSlicePlane *b)
 typedef struct
 {
   guint index;
-  double distance;            /* position along the normal, mm */
+  double distance; /* position along the normal, mm */
   int instance_number;
 } SortEntry;
 
@@ -154,8 +153,8 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_INCONSISTENT_SERIES,
                    "The series mixes image sizes or orientations (%u slices of %dx%d, "
-                   "as many of another kind)", group_size[reference],
-                   slices[reference].columns, slices[reference].rows);
+                   "as many of another kind)",
+                   group_size[reference], slices[reference].columns, slices[reference].rows);
       return NULL;
     }
   ref = &slices[reference];
@@ -178,8 +177,7 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
   cross3 (row, col, normal);
   if (!normalise3 (row) || !normalise3 (col) || !normalise3 (normal))
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT,
-                           "ImageOrientationPatient does not describe a plane");
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, "ImageOrientationPatient does not describe a plane");
       return NULL;
     }
   if (fabs (dot3 (row, col)) > 0.01)
@@ -220,7 +218,8 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       for (guint e = 0; e < n_kept; e++)
         self->order[e] = entries[e].index;
       self->spacing[2] = ref->spacing_between_slices > 0 ? ref->spacing_between_slices
-        : ref->slice_thickness > 0 ? ref->slice_thickness : 1.0;
+                         : ref->slice_thickness > 0      ? ref->slice_thickness
+                                                         : 1.0;
       memcpy (self->direction, row, sizeof row);
       memcpy (self->direction + 3, col, sizeof col);
       memcpy (self->direction + 6, normal, sizeof normal);
@@ -259,8 +258,9 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
   if (n_kept == 1)
     {
       memcpy (self->direction + 6, normal, sizeof normal);
-      self->spacing[2] = ref->slice_thickness > 0 ? ref->slice_thickness
-        : ref->spacing_between_slices > 0 ? ref->spacing_between_slices : 1.0;
+      self->spacing[2] = ref->slice_thickness > 0          ? ref->slice_thickness
+                         : ref->spacing_between_slices > 0 ? ref->spacing_between_slices
+                                                           : 1.0;
       return g_steal_pointer (&self);
     }
 
@@ -306,11 +306,13 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
     if (self->uneven)
       {
         if (self->n_missing > 0)
-          add_warning (self, "Uneven slice gaps (usual %.3g mm, largest %.3g mm): about %u slices "
-                       "missing; spacing taken as %.3g mm", median, largest, self->n_missing, median);
+          add_warning (self,
+                       "Uneven slice gaps (usual %.3g mm, largest %.3g mm): about %u slices "
+                       "missing; spacing taken as %.3g mm",
+                       median, largest, self->n_missing, median);
         else
-          add_warning (self, "Uneven slice gaps (usual %.3g mm, largest %.3g mm); spacing taken as %.3g mm",
-                       median, largest, median);
+          add_warning (self, "Uneven slice gaps (usual %.3g mm, largest %.3g mm); spacing taken as %.3g mm", median,
+                       largest, median);
       }
     if (self->tilt_degrees > TILT_TOLERANCE_DEGREES)
       add_warning (self, "Gantry tilt of %.1f degrees: the slice stack is sheared (kept in the geometry)",

@@ -20,30 +20,30 @@ typedef struct
 {
   int rows, columns;
   gboolean has_position;
-  double position[3];         /* LPS mm of the first pixel's centre */
+  double position[3]; /* LPS mm of the first pixel's centre */
   gboolean has_orientation;
-  double orientation[6];      /* row direction, column direction */
+  double orientation[6]; /* row direction, column direction */
   gboolean has_pixel_spacing;
-  double pixel_spacing[2];    /* [between rows, between columns] mm */
-  double slice_thickness;     /* mm, 0 when unknown */
+  double pixel_spacing[2];       /* [between rows, between columns] mm */
+  double slice_thickness;        /* mm, 0 when unknown */
   double spacing_between_slices; /* mm, 0 when unknown */
-  int instance_number;        /* tie-breaker only */
+  int instance_number;           /* tie-breaker only */
 } CtSlicePlane;
 
 typedef struct
 {
-  guint n_slices;             /* slices kept */
-  guint *order;               /* [n_slices]: input index of the slice at k */
+  guint n_slices; /* slices kept */
+  guint *order;   /* [n_slices]: input index of the slice at k */
   int rows, columns;
-  double origin[3];           /* LPS mm of voxel (0, 0, 0) */
-  double spacing[3];          /* mm along i (columns), j (rows), k */
-  double direction[9];        /* as CtVolume: row dir, column dir, slice step */
-  double tilt_degrees;        /* angle between the slice step and the normal */
-  guint n_duplicates;         /* slices left out for repeating a position */
-  guint n_mismatched;         /* slices left out for another size/orientation */
-  guint n_missing;            /* estimated slices missing in gaps */
-  gboolean uneven;            /* gaps differ by more than 5 % + 0.01 mm */
-  GPtrArray *warnings;        /* char*: notes for the volume */
+  double origin[3];    /* LPS mm of voxel (0, 0, 0) */
+  double spacing[3];   /* mm along i (columns), j (rows), k */
+  double direction[9]; /* as CtVolume: row dir, column dir, slice step */
+  double tilt_degrees; /* angle between the slice step and the normal */
+  guint n_duplicates;  /* slices left out for repeating a position */
+  guint n_mismatched;  /* slices left out for another size/orientation */
+  guint n_missing;     /* estimated slices missing in gaps */
+  gboolean uneven;     /* gaps differ by more than 5 % + 0.01 mm */
+  GPtrArray *warnings; /* char*: notes for the volume */
 } CtSeriesGeometry;
 
 /* Sorts and checks @n slices. Fails with CT_ERROR_INCONSISTENT_SERIES when
@@ -51,7 +51,7 @@ typedef struct
  * CT_ERROR_CORRUPT for impossible headers (zero size, degenerate
  * orientation). */
 CtSeriesGeometry *ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error);
-void              ct_series_geometry_free    (CtSeriesGeometry *self);
+void ct_series_geometry_free (CtSeriesGeometry *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtSeriesGeometry, ct_series_geometry_free)
 

@@ -22,21 +22,21 @@ typedef struct
   /* The folder holding the series' files (their common folder), or the
    * NIfTI file: what `path` means in reports and for ct_series_load_path (). */
   char *path;
-  char *study_uid;            /* NULL for NIfTI */
-  char *series_uid;           /* NULL for NIfTI */
+  char *study_uid;  /* NULL for NIfTI */
+  char *series_uid; /* NULL for NIfTI */
   char *patient_id;
   char *patient_name;
   char *study_date;
   char *series_description;
-  char *modality;             /* "CT"; NULL for NIfTI */
-  int rows, columns;          /* of the first image */
-  int n_images;               /* slices before assembly (frames counted) */
-  GPtrArray *headers;         /* CtGdcmHeader*, one per file; NULL for NIfTI */
+  char *modality;     /* "CT"; NULL for NIfTI */
+  int rows, columns;  /* of the first image */
+  int n_images;       /* slices before assembly (frames counted) */
+  GPtrArray *headers; /* CtGdcmHeader*, one per file; NULL for NIfTI */
 } CtSeriesInfo;
 
-CtSeriesInfo *ct_series_info_new_dicom (GPtrArray *headers);  /* takes @headers */
+CtSeriesInfo *ct_series_info_new_dicom (GPtrArray *headers); /* takes @headers */
 CtSeriesInfo *ct_series_info_new_nifti (const char *path, int columns, int rows, int slices);
-void          ct_series_info_free      (CtSeriesInfo *self);
+void ct_series_info_free (CtSeriesInfo *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtSeriesInfo, ct_series_info_free)
 

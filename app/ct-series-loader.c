@@ -14,8 +14,8 @@ typedef struct
 {
   const CtSeriesInfo *series;
   CtVolume *volume;
-  int *first_plane;           /* [files]: index of the file's first plane */
-  int *slice_of_plane;        /* [planes]: k in the volume, or -1 when left out */
+  int *first_plane;    /* [files]: index of the file's first plane */
+  int *slice_of_plane; /* [planes]: k in the volume, or -1 when left out */
 } DecodeJob;
 
 /* The voxel buffer is fresh, untouched memory: first writes fault in one
@@ -72,8 +72,7 @@ decode_file (guint index, gpointer data, GError **error)
     g_autofree float *frames = g_try_new (float, frame_values * h->n_frames);
     if (frames == NULL)
       {
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: %d frames do not fit in memory",
-                     h->path, h->n_frames);
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: %d frames do not fit in memory", h->path, h->n_frames);
         return FALSE;
       }
     if (!ct_gdcm_read_pixels (h->path, frames, frame_values * h->n_frames, error))
@@ -83,8 +82,7 @@ decode_file (guint index, gpointer data, GError **error)
         int k = job->slice_of_plane[first + f];
         if (k < 0)
           continue;
-        memcpy (v->hu + (gsize) k * frame_values, frames + (gsize) f * frame_values,
-                frame_values * sizeof (float));
+        memcpy (v->hu + (gsize) k * frame_values, frames + (gsize) f * frame_values, frame_values * sizeof (float));
         rescale (v->hu + (gsize) k * frame_values, frame_values, h->rescale_slope, h->rescale_intercept);
       }
   }
@@ -94,8 +92,7 @@ decode_file (guint index, gpointer data, GError **error)
 /* One CtSlicePlane per frame of every file of @series, [*n_planes];
  * @first_plane[f] gets file f's first plane. */
 static CtSlicePlane *
-build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane,
-              gboolean *guessed_frame_step)
+build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane, gboolean *guessed_frame_step)
 {
   GPtrArray *headers = series->headers;
   CtSlicePlane *planes;
@@ -113,7 +110,8 @@ build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane,
         const CtGdcmHeader *h = g_ptr_array_index (headers, f);
         double normal[3] = { 0, 0, 1 };
         double step = h->spacing_between_slices > 0 ? h->spacing_between_slices
-          : h->slice_thickness > 0 ? h->slice_thickness : 1.0;
+                      : h->slice_thickness > 0      ? h->slice_thickness
+                                                    : 1.0;
 
         if (h->has_orientation)
           {
@@ -172,8 +170,8 @@ ct_series_compute_geometry (const CtSeriesInfo *series, GError **error)
 }
 
 static CtVolume *
-load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
-            gpointer progress_data, GCancellable *cancellable, GError **error)
+load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress, gpointer progress_data,
+            GCancellable *cancellable, GError **error)
 {
   GPtrArray *headers = series->headers;
   g_autofree CtSlicePlane *planes = NULL;
@@ -200,8 +198,8 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   volume = ct_volume_new (geometry->columns, geometry->rows, (int) geometry->n_slices);
   if (volume == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %dx%dx%u volume does not fit in memory",
-                   series->path, geometry->columns, geometry->rows, geometry->n_slices);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %dx%dx%u volume does not fit in memory", series->path,
+                   geometry->columns, geometry->rows, geometry->n_slices);
       return NULL;
     }
   advise_huge_pages (volume->hu, ct_volume_n_voxels (volume) * sizeof (float));
@@ -212,7 +210,7 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
     ct_volume_add_warning (volume, "%s", (const char *) g_ptr_array_index (geometry->warnings, i));
   if (guessed_frame_step)
     ct_volume_add_warning (volume, "Multi-frame image without frame positions: frames stacked at "
-                           "the slice thickness");
+                                   "the slice thickness");
 
   for (guint p = 0; p < n_planes; p++)
     slice_of_plane[p] = -1;
@@ -223,8 +221,7 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   job.volume = volume;
   job.first_plane = first_plane;
   job.slice_of_plane = slice_of_plane;
-  if (!ct_series_workers_run (headers->len, n_threads, decode_file, &job,
-                              progress, progress_data, cancellable, error))
+  if (!ct_series_workers_run (headers->len, n_threads, decode_file, &job, progress, progress_data, cancellable, error))
     return NULL;
 
   volume->path = g_strdup (series->path);
@@ -239,8 +236,8 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
 }
 
 CtVolume *
-ct_series_load (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
-                gpointer progress_data, GCancellable *cancellable, GError **error)
+ct_series_load (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress, gpointer progress_data,
+                GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (series != NULL, NULL);
 

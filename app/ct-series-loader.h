@@ -24,12 +24,8 @@ G_BEGIN_DECLS
 
 /* @n_threads 0 = all processors; @progress (may be NULL) gets the fraction
  * of files decoded, on the calling thread. */
-CtVolume *ct_series_load      (const CtSeriesInfo  *series,
-                               int                  n_threads,
-                               CtSeriesProgressFunc progress,
-                               gpointer             progress_data,
-                               GCancellable        *cancellable,
-                               GError             **error);
+CtVolume *ct_series_load (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc progress,
+                          gpointer progress_data, GCancellable *cancellable, GError **error);
 
 /* The geometry @series will have, from its headers alone (DICOM only). */
 CtSeriesGeometry *ct_series_compute_geometry (const CtSeriesInfo *series, GError **error);
@@ -38,9 +34,6 @@ CtSeriesGeometry *ct_series_compute_geometry (const CtSeriesInfo *series, GError
  * NULL; for NIfTI files the file's path also names it). Shaped as the job
  * queue's CtJobLoadFunc. When nothing under @path is a CT series, the error
  * says why (e.g. CT_ERROR_NOT_CT "MR is not a CT series"). */
-CtVolume *ct_series_load_path (const char   *path,
-                               const char   *series_uid,
-                               GCancellable *cancellable,
-                               GError      **error);
+CtVolume *ct_series_load_path (const char *path, const char *series_uid, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

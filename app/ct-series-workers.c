@@ -8,7 +8,7 @@ typedef struct
   GMutex lock;
   GCond changed;
   guint n_done;
-  GError *error;              /* the first failure, owned */
+  GError *error; /* the first failure, owned */
   CtSeriesItemFunc func;
   gpointer user_data;
   GCancellable *cancellable;
@@ -40,8 +40,7 @@ worker (gpointer item, gpointer data)
 
 gboolean
 ct_series_workers_run (guint n_items, int n_threads, CtSeriesItemFunc func, gpointer user_data,
-                       CtSeriesProgressFunc progress, gpointer progress_data,
-                       GCancellable *cancellable, GError **error)
+                       CtSeriesProgressFunc progress, gpointer progress_data, GCancellable *cancellable, GError **error)
 {
   WorkerRun run = { 0 };
   GThreadPool *pool;

@@ -18,13 +18,8 @@ typedef void (*CtSeriesProgressFunc) (double fraction, gpointer user_data);
 
 /* @n_threads: 0 = one per processor. Returns FALSE with the first item error,
  * or CT_ERROR_CANCELLED when @cancellable fired. */
-gboolean ct_series_workers_run (guint                n_items,
-                                int                  n_threads,
-                                CtSeriesItemFunc     func,
-                                gpointer             user_data,
-                                CtSeriesProgressFunc progress,
-                                gpointer             progress_data,
-                                GCancellable        *cancellable,
-                                GError             **error);
+gboolean ct_series_workers_run (guint n_items, int n_threads, CtSeriesItemFunc func, gpointer user_data,
+                                CtSeriesProgressFunc progress, gpointer progress_data, GCancellable *cancellable,
+                                GError **error);
 
 G_END_DECLS

@@ -31,37 +31,31 @@ ct_study_export_dup_stem (CtStudy *study)
 
 /* The volume and analysis an export needs, or FALSE with an error. */
 static gboolean
-get_results (CtStudy           *study,
-             const CtVolume   **out_volume,
-             const CtAnalysis **out_analysis,
-             GError           **error)
+get_results (CtStudy *study, const CtVolume **out_volume, const CtAnalysis **out_analysis, GError **error)
 {
   *out_volume = ct_study_get_volume (study);
   *out_analysis = ct_study_get_analysis (study);
   if (*out_volume == NULL || *out_analysis == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _("%s is not loaded and analysed"), ct_study_get_path (study));
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("%s is not loaded and analysed"), ct_study_get_path (study));
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-make_folder (const char *dir,
-             GError    **error)
+make_folder (const char *dir, GError **error)
 {
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, _("Cannot create %s"), dir);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot create %s"), dir);
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-ct_study_export_masks (CtStudy    *study,
-                       const char *dir,
-                       GError    **error)
+ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
 {
   const CtVolume *volume;
   const CtAnalysis *analysis;
@@ -75,7 +69,7 @@ ct_study_export_masks (CtStudy    *study,
     return FALSE;
   if (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz)
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, _("The masks are not on the volume's grid"));
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, _ ("The masks are not on the volume's grid"));
       return FALSE;
     }
   if (!make_folder (dir, error))
@@ -85,14 +79,12 @@ ct_study_export_masks (CtStudy    *study,
   lesions_name = g_strconcat (stem, "_lesions.nii.gz", NULL);
   lungs = g_build_filename (dir, lungs_name, NULL);
   lesions = g_build_filename (dir, lesions_name, NULL);
-  return ct_nifti_write_mask (volume, analysis->lung_mask, lungs, error)
-         && ct_nifti_write_mask (volume, analysis->lesion_mask, lesions, error);
+  return ct_nifti_write_mask (volume, analysis->lung_mask, lungs, error) &&
+         ct_nifti_write_mask (volume, analysis->lesion_mask, lesions, error);
 }
 
 gboolean
-ct_study_export_report (CtStudy    *study,
-                        const char *dir,
-                        GError    **error)
+ct_study_export_report (CtStudy *study, const char *dir, GError **error)
 {
   CtReportInfo info = { 0 };
   g_autofree char *stem = NULL;

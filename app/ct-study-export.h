@@ -13,14 +13,10 @@
 
 G_BEGIN_DECLS
 
-char     *ct_study_export_dup_stem (CtStudy *study);
+char *ct_study_export_dup_stem (CtStudy *study);
 /* <stem>_lungs.nii.gz and <stem>_lesions.nii.gz in @dir (created). */
-gboolean  ct_study_export_masks    (CtStudy    *study,
-                                    const char *dir,
-                                    GError    **error);
+gboolean ct_study_export_masks (CtStudy *study, const char *dir, GError **error);
 /* <stem>.pdf in @dir (created). */
-gboolean  ct_study_export_report   (CtStudy    *study,
-                                    const char *dir,
-                                    GError    **error);
+gboolean ct_study_export_report (CtStudy *study, const char *dir, GError **error);
 
 G_END_DECLS

@@ -10,9 +10,9 @@ struct _CtStudyLibrary
 {
   GObject parent_instance;
 
-  GPtrArray *studies;        /* CtStudy*, owned */
-  GPtrArray *skipped;        /* CtSkippedFile*, owned */
-  GQueue viewed;             /* CtStudy*, owned; most recent first */
+  GPtrArray *studies; /* CtStudy*, owned */
+  GPtrArray *skipped; /* CtSkippedFile*, owned */
+  GQueue viewed;      /* CtStudy*, owned; most recent first */
 };
 
 static void ct_study_library_list_model_init (GListModelInterface *iface);
@@ -33,8 +33,7 @@ ct_study_library_get_n_items (GListModel *model)
 }
 
 static gpointer
-ct_study_library_get_item (GListModel *model,
-                           guint       position)
+ct_study_library_get_item (GListModel *model, guint position)
 {
   CtStudyLibrary *self = CT_STUDY_LIBRARY (model);
 
@@ -104,7 +103,7 @@ ct_study_library_get_skipped (CtStudyLibrary *self)
 typedef struct
 {
   char *path;
-  CtStudyScan *scan;         /* NULL when the scan failed */
+  CtStudyScan *scan; /* NULL when the scan failed */
   GError *error;
 } PathScan;
 
@@ -122,12 +121,9 @@ path_scan_free (gpointer data)
 /* Scans each path on its own, so that a path's failure names that path.
  * NULL only on cancellation. */
 static GPtrArray *
-scan_paths (const char *const *paths,
-            int                n_threads,
-            GCancellable      *cancellable,
-            GError           **error)
+scan_paths (const char *const *paths, int n_threads, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GPtrArray) scans = g_ptr_array_new_with_free_func (path_scan_free);
+  g_autoptr (GPtrArray) scans = g_ptr_array_new_with_free_func (path_scan_free);
 
   for (guint i = 0; paths[i] != NULL; i++)
     {
@@ -155,24 +151,21 @@ explain_no_study (const PathScan *p)
   if (p->error != NULL)
     return g_strdup (p->error->message);
   if (p->scan->skipped->len == 0)
-    return g_strdup (_("no CT series found"));
+    return g_strdup (_ ("no CT series found"));
   first = g_ptr_array_index (p->scan->skipped, 0);
   if (p->scan->skipped->len == 1)
     return g_strdup_printf ("%s: %s", first->path, first->reason);
-  return g_strdup_printf (_("no CT series (%u files skipped; first: %s: %s)"), p->scan->skipped->len,
-                          first->path, first->reason);
+  return g_strdup_printf (_ ("no CT series (%u files skipped; first: %s: %s)"), p->scan->skipped->len, first->path,
+                          first->reason);
 }
 
 /* Appends the studies of @scans (on the library's thread) and returns
  * them; see ct_study_library_add_paths (). */
 static GPtrArray *
-add_scans (CtStudyLibrary *self,
-           GPtrArray      *scans,
-           gboolean        keep_failed,
-           GError        **error)
+add_scans (CtStudyLibrary *self, GPtrArray *scans, gboolean keep_failed, GError **error)
 {
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GString) failures = g_string_new (NULL);
+  g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GString) failures = g_string_new (NULL);
   guint position = self->studies->len;
 
   for (guint i = 0; i < scans->len; i++)
@@ -197,7 +190,7 @@ add_scans (CtStudyLibrary *self,
   if (added->len == 0)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s",
-                   failures->len > 0 ? failures->str : _("no CT series found"));
+                   failures->len > 0 ? failures->str : _ ("no CT series found"));
       return NULL;
     }
   for (guint i = 0; i < added->len; i++)
@@ -207,14 +200,10 @@ add_scans (CtStudyLibrary *self,
 }
 
 GPtrArray *
-ct_study_library_add_paths (CtStudyLibrary     *self,
-                            const char *const  *paths,
-                            int                 n_threads,
-                            gboolean            keep_failed,
-                            GCancellable       *cancellable,
-                            GError            **error)
+ct_study_library_add_paths (CtStudyLibrary *self, const char *const *paths, int n_threads, gboolean keep_failed,
+                            GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GPtrArray) scans = NULL;
+  g_autoptr (GPtrArray) scans = NULL;
 
   g_return_val_if_fail (CT_IS_STUDY_LIBRARY (self), NULL);
   g_return_val_if_fail (paths != NULL, NULL);
@@ -226,10 +215,7 @@ ct_study_library_add_paths (CtStudyLibrary     *self,
 }
 
 static void
-scan_in_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
+scan_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   GError *error = NULL;
   GPtrArray *scans = scan_paths ((const char *const *) task_data, 0, cancellable, &error);
@@ -241,13 +227,10 @@ scan_in_thread (GTask        *task,
 }
 
 void
-ct_study_library_add_paths_async (CtStudyLibrary     *self,
-                                  const char *const  *paths,
-                                  GCancellable       *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer            user_data)
+ct_study_library_add_paths_async (CtStudyLibrary *self, const char *const *paths, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (CT_IS_STUDY_LIBRARY (self));
   g_return_if_fail (paths != NULL);
@@ -260,11 +243,9 @@ ct_study_library_add_paths_async (CtStudyLibrary     *self,
 }
 
 GPtrArray *
-ct_study_library_add_paths_finish (CtStudyLibrary *self,
-                                   GAsyncResult   *result,
-                                   GError        **error)
+ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GPtrArray) scans = NULL;
+  g_autoptr (GPtrArray) scans = NULL;
 
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ct_study_library_add_paths_async, NULL);
@@ -292,15 +273,14 @@ ct_study_library_trim_volumes (CtStudyLibrary *self)
     {
       CtStudy *study = g_ptr_array_index (self->studies, i);
 
-      if (ct_study_get_volume (study) != NULL && !is_being_worked_on (study)
-          && g_queue_find (&self->viewed, study) == NULL)
+      if (ct_study_get_volume (study) != NULL && !is_being_worked_on (study) &&
+          g_queue_find (&self->viewed, study) == NULL)
         ct_study_set_volume (study, NULL, -1.0);
     }
 }
 
 void
-ct_study_library_mark_viewed (CtStudyLibrary *self,
-                              CtStudy        *study)
+ct_study_library_mark_viewed (CtStudyLibrary *self, CtStudy *study)
 {
   GList *link;
 

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 #define CT_TYPE_STUDY_LIBRARY (ct_study_library_get_type ())
 G_DECLARE_FINAL_TYPE (CtStudyLibrary, ct_study_library, CT, STUDY_LIBRARY, GObject)
 
-CtStudyLibrary *ct_study_library_new                (void);
+CtStudyLibrary *ct_study_library_new (void);
 
 /* Scans every path of the NULL-terminated @paths (blocking; @n_threads
  * header readers, 0 = all cores) and appends one study per CT series. A
@@ -30,31 +30,21 @@ CtStudyLibrary *ct_study_library_new                (void);
  * else it is only named in the error. Returns the new studies (a new
  * array, in the order appended), or NULL with an error when no path gave
  * a study, or on cancellation. */
-GPtrArray      *ct_study_library_add_paths          (CtStudyLibrary     *self,
-                                                     const char *const  *paths,
-                                                     int                 n_threads,
-                                                     gboolean            keep_failed,
-                                                     GCancellable       *cancellable,
-                                                     GError            **error);
+GPtrArray *ct_study_library_add_paths (CtStudyLibrary *self, const char *const *paths, int n_threads,
+                                       gboolean keep_failed, GCancellable *cancellable, GError **error);
 /* The same, the scan on a worker thread (never keeping failed paths); the
  * studies are appended on the calling thread before @callback runs. */
-void            ct_study_library_add_paths_async    (CtStudyLibrary     *self,
-                                                     const char *const  *paths,
-                                                     GCancellable       *cancellable,
-                                                     GAsyncReadyCallback callback,
-                                                     gpointer            user_data);
-GPtrArray      *ct_study_library_add_paths_finish   (CtStudyLibrary *self,
-                                                     GAsyncResult   *result,
-                                                     GError        **error);
+void ct_study_library_add_paths_async (CtStudyLibrary *self, const char *const *paths, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GError **error);
 
 /* CtSkippedFile*: every file the scans did not use, with the reason. */
-GPtrArray      *ct_study_library_get_skipped        (CtStudyLibrary *self);
+GPtrArray *ct_study_library_get_skipped (CtStudyLibrary *self);
 
 /* @study is being looked at: keep its volume, and drop those of studies
  * neither worked on nor among the last CT_STUDY_LIBRARY_KEPT_VOLUMES looked
  * at (their analysis stays). */
-void            ct_study_library_mark_viewed        (CtStudyLibrary *self,
-                                                     CtStudy        *study);
-void            ct_study_library_trim_volumes       (CtStudyLibrary *self);
+void ct_study_library_mark_viewed (CtStudyLibrary *self, CtStudy *study);
+void ct_study_library_trim_volumes (CtStudyLibrary *self);
 
 G_END_DECLS

@@ -73,12 +73,12 @@ add_strings (JsonBuilder *b, const char *name, GPtrArray *values)
 /* What the JSON and the CSV read of one study. */
 typedef struct
 {
-  const CtAnalysis *analysis;    /* may be NULL */
+  const CtAnalysis *analysis; /* may be NULL */
   gboolean loaded;
   const double *spacing;
   gboolean cached;
   double load_ms, cache_ms;
-  double total_ms;               /* load, then the analysis (or the cache lookup instead) */
+  double total_ms; /* load, then the analysis (or the cache lookup instead) */
   GPtrArray *warnings;
 } StudyFacts;
 
@@ -258,12 +258,11 @@ format_number (gboolean present, double value, const char *format)
 char *
 ct_study_report_to_csv (GPtrArray *results)
 {
-  GString *out = g_string_new (
-    "priority_rank,path,study_uid,series_uid,patient_id,modality,slices,rows,columns,"
-    "spacing_x_mm,spacing_y_mm,spacing_z_mm,status,error,covid_probability,severity_percent,"
-    "severity_total_percent,severity_right_percent,severity_left_percent,ct_category,"
-    "lung_volume_ml,lesion_volume_ml,triage_score,quality_flags,model,model_sha256,"
-    "load_ms,lungs_ms,lesions_ms,total_ms,warnings,disclaimer\n");
+  GString *out = g_string_new ("priority_rank,path,study_uid,series_uid,patient_id,modality,slices,rows,columns,"
+                               "spacing_x_mm,spacing_y_mm,spacing_z_mm,status,error,covid_probability,severity_percent,"
+                               "severity_total_percent,severity_right_percent,severity_left_percent,ct_category,"
+                               "lung_volume_ml,lesion_volume_ml,triage_score,quality_flags,model,model_sha256,"
+                               "load_ms,lungs_ms,lesions_ms,total_ms,warnings,disclaimer\n");
 
   for (guint i = 0; i < results->len; i++)
     {
@@ -344,26 +343,27 @@ ct_study_report_to_table (GPtrArray *results)
   GString *out = g_string_new (NULL);
   gboolean any_note = FALSE;
 
-  g_string_append_printf (out, "%-4s %-16s %-15s %-20s %-8s %-8s %-5s %s\n",
-                          "rank", "patient", "size", "spacing mm", "COVID p", "severity", "CT", "study");
+  g_string_append_printf (out, "%-4s %-16s %-15s %-20s %-8s %-8s %-5s %s\n", "rank", "patient", "size", "spacing mm",
+                          "COVID p", "severity", "CT", "study");
   for (guint i = 0; i < results->len; i++)
     {
       CtStudy *r = g_ptr_array_index (results, i);
       const CtAnalysis *a = ct_study_get_analysis (r);
       const double *spacing = ct_study_get_spacing (r);
       GPtrArray *warnings = ct_study_get_warnings (r);
-      g_autofree char *size = ct_study_get_loaded (r) ? g_strdup_printf ("%dx%dx%d", ct_study_get_columns (r), ct_study_get_rows (r), ct_study_get_slices (r))
-                                            : g_strdup ("-");
-      g_autofree char *spacing_text = ct_study_get_loaded (r) ? g_strdup_printf ("%.3g x %.3g x %.3g", spacing[0],
-                                                                  spacing[1], spacing[2])
-                                               : g_strdup ("-");
-      g_autofree char *prob = a && a->has_probability ? g_strdup_printf ("%.2f", a->covid_probability)
+      g_autofree char *size = ct_study_get_loaded (r) ? g_strdup_printf ("%dx%dx%d", ct_study_get_columns (r),
+                                                                         ct_study_get_rows (r), ct_study_get_slices (r))
                                                       : g_strdup ("-");
+      g_autofree char *spacing_text = ct_study_get_loaded (r)
+                                          ? g_strdup_printf ("%.3g x %.3g x %.3g", spacing[0], spacing[1], spacing[2])
+                                          : g_strdup ("-");
+      g_autofree char *prob = a && a->has_probability ? g_strdup_printf ("%.2f", a->covid_probability) : g_strdup ("-");
       g_autofree char *sev = a ? g_strdup_printf ("%.1f %%", a->severity_percent) : g_strdup ("-");
 
       g_string_append_printf (out, "%-4u %-16.16s %-15s %-20s %-8s %-8s %-5s %s\n", i + 1,
-                              ct_study_get_patient_id (r) ? ct_study_get_patient_id (r) : "-", size, spacing_text, prob, sev,
-                              a ? ct_category_to_string (a->category) : "-", ct_study_get_path (r) ? ct_study_get_path (r) : "-");
+                              ct_study_get_patient_id (r) ? ct_study_get_patient_id (r) : "-", size, spacing_text, prob,
+                              sev, a ? ct_category_to_string (a->category) : "-",
+                              ct_study_get_path (r) ? ct_study_get_path (r) : "-");
       if (ct_study_get_error (r) != NULL)
         g_string_append_printf (out, "     error: %s\n", ct_study_get_error (r));
       for (guint w = 0; w < warnings->len; w++)
@@ -388,8 +388,10 @@ ct_study_report_to_table (GPtrArray *results)
     for (guint i = 0; i < results->len; i++)
       n_cached += ct_study_get_cached (g_ptr_array_index (results, i)) ? 1 : 0;
     if (n_cached > 0)
-      g_string_append_printf (out, "\n%u of %u from the results cache (the same files and weights analysed "
-                              "before; --no-cache analyses again)\n", n_cached, results->len);
+      g_string_append_printf (out,
+                              "\n%u of %u from the results cache (the same files and weights analysed "
+                              "before; --no-cache analyses again)\n",
+                              n_cached, results->len);
   }
   g_string_append_printf (out, "\n%s\n", CT_DISCLAIMER);
   return g_string_free (out, FALSE);

@@ -12,15 +12,16 @@
 
 G_BEGIN_DECLS
 
-#define CT_DISCLAIMER "Not a certified medical device: research software, not for diagnosis or " \
-                      "treatment decisions. Every result must be checked by a radiologist."
+#define CT_DISCLAIMER                                                                                                  \
+  "Not a certified medical device: research software, not for diagnosis or "                                           \
+  "treatment decisions. Every result must be checked by a radiologist."
 
 /* Sorts @studies (CtStudy*) in the work-list order,
  * ct_study_compare_priority (). */
-void  ct_study_report_rank     (GPtrArray *studies, CtStudySortKey key);
+void ct_study_report_rank (GPtrArray *studies, CtStudySortKey key);
 
-char *ct_study_report_to_json  (GPtrArray *results);
-char *ct_study_report_to_csv   (GPtrArray *results);
+char *ct_study_report_to_json (GPtrArray *results);
+char *ct_study_report_to_csv (GPtrArray *results);
 char *ct_study_report_to_table (GPtrArray *results);
 
 /* Short names of the quality flags set in @flags ("not_chest", ...), a

@@ -29,8 +29,7 @@ ct_study_scan_free (CtStudyScan *self)
   g_free (self);
 }
 
-static void
-add_skipped (CtStudyScan *scan, const char *path, int code, const char *format, ...) G_GNUC_PRINTF (4, 5);
+static void add_skipped (CtStudyScan *scan, const char *path, int code, const char *format, ...) G_GNUC_PRINTF (4, 5);
 
 static void
 add_skipped (CtStudyScan *scan, const char *path, int code, const char *format, ...)
@@ -72,13 +71,12 @@ looks_like_dicom (const char *path)
 
 typedef struct
 {
-  GPtrArray *dicom_paths;     /* char*: candidates for header reading */
-  GPtrArray *nifti_paths;     /* char* */
-  GHashTable *seen;           /* canonical path -> TRUE, no file twice */
+  GPtrArray *dicom_paths; /* char*: candidates for header reading */
+  GPtrArray *nifti_paths; /* char* */
+  GHashTable *seen;       /* canonical path -> TRUE, no file twice */
 } Candidates;
 
-static void
-add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from_folder);
+static void add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from_folder);
 
 static int
 compare_names (gconstpointer pa, gconstpointer pb)
@@ -144,7 +142,8 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
       if (from_folder)
         {
           /* Its images are in the same tree and found by the walk. */
-          add_skipped (scan, path, CT_ERROR_NO_PIXEL_DATA, "DICOMDIR index (the images it lists are scanned with the folder)");
+          add_skipped (scan, path, CT_ERROR_NO_PIXEL_DATA,
+                       "DICOMDIR index (the images it lists are scanned with the folder)");
           return;
         }
       files = ct_gdcm_read_dicomdir (path, &error);
@@ -174,10 +173,10 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
 
 typedef struct
 {
-  GPtrArray *paths;           /* char* */
-  CtGdcmHeader **headers;     /* [paths->len], NULL where reading failed */
-  char **errors;              /* [paths->len] */
-  int *codes;                 /* [paths->len] */
+  GPtrArray *paths;       /* char* */
+  CtGdcmHeader **headers; /* [paths->len], NULL where reading failed */
+  char **errors;          /* [paths->len] */
+  int *codes;             /* [paths->len] */
 } HeaderJob;
 
 static gboolean
@@ -216,9 +215,9 @@ has_word (const char *backslash_list, const char *word)
 static gboolean
 is_ct_sop_class (const char *uid)
 {
-  return g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2") == 0 ||    /* CT Image Storage */
-         g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2.1") == 0 ||  /* Enhanced CT */
-         g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2.2") == 0;    /* Legacy Converted Enhanced CT */
+  return g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2") == 0 ||   /* CT Image Storage */
+         g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2.1") == 0 || /* Enhanced CT */
+         g_strcmp0 (uid, "1.2.840.10008.5.1.4.1.1.2.2") == 0;   /* Legacy Converted Enhanced CT */
 }
 
 /* Records @value in @code and passes @reason on: one line per refusal below. */
@@ -244,12 +243,14 @@ reason_to_skip (const CtGdcmHeader *h, int *code)
   if (g_strcmp0 (sop, "1.2.840.10008.5.1.4.1.1.66.4") == 0 || g_strcmp0 (modality, "SEG") == 0)
     return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("segmentation object (SEG), not a CT image"));
   if (g_str_has_prefix (sop, "1.2.840.10008.5.1.4.1.1.481.") || (modality && g_str_has_prefix (modality, "RT")))
-    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("radiotherapy object (%s), not a CT image", modality ? modality : "RT"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA,
+                 g_strdup_printf ("radiotherapy object (%s), not a CT image", modality ? modality : "RT"));
   if (modality != NULL && (strcmp (modality, "SR") == 0 || strcmp (modality, "KO") == 0 ||
                            strcmp (modality, "PR") == 0 || strcmp (modality, "DOC") == 0))
     return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("%s object, not an image", modality));
   if (!h->has_pixel_data)
-    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("no pixel data (%s)", modality ? modality : "unknown object"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA,
+                 g_strdup_printf ("no pixel data (%s)", modality ? modality : "unknown object"));
   if (modality == NULL && !is_ct_sop_class (h->sop_class_uid))
     return skip (code, CT_ERROR_NOT_CT, g_strdup ("no Modality and not a CT SOP class: not a CT series"));
   if (modality != NULL && strcmp (modality, "CT") != 0)
@@ -257,7 +258,8 @@ reason_to_skip (const CtGdcmHeader *h, int *code)
   if (has_word (h->image_type, "LOCALIZER"))
     return skip (code, CT_ERROR_NOT_CT, g_strdup ("localizer (scout) image"));
   if (h->samples_per_pixel != 1)
-    return skip (code, CT_ERROR_NOT_CT, g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
+    return skip (code, CT_ERROR_NOT_CT,
+                 g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
   if (h->rows <= 0 || h->columns <= 0)
     return skip (code, CT_ERROR_CORRUPT, g_strdup ("no image size (Rows/Columns)"));
   return NULL;
@@ -328,13 +330,13 @@ is_unmarked_scout (const CtSeriesInfo *candidate, GPtrArray *series)
 }
 
 CtStudyScan *
-ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFunc progress,
-                     gpointer progress_data, GCancellable *cancellable, GError **error)
+ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFunc progress, gpointer progress_data,
+                     GCancellable *cancellable, GError **error)
 {
   g_autoptr (CtStudyScan) scan = NULL;
-  g_autoptr (GHashTable) groups = NULL;   /* key -> GPtrArray of CtGdcmHeader* */
+  g_autoptr (GHashTable) groups = NULL; /* key -> GPtrArray of CtGdcmHeader* */
   g_autoptr (GPtrArray) group_order = NULL;
-  g_autoptr (GHashTable) instances = NULL;  /* SOPInstanceUID -> first path */
+  g_autoptr (GHashTable) instances = NULL; /* SOPInstanceUID -> first path */
   Candidates c;
   HeaderJob job = { 0 };
   gboolean ok;
@@ -382,8 +384,8 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
   job.headers = g_new0 (CtGdcmHeader *, MAX (c.dicom_paths->len, 1));
   job.errors = g_new0 (char *, MAX (c.dicom_paths->len, 1));
   job.codes = g_new0 (int, MAX (c.dicom_paths->len, 1));
-  ok = ct_series_workers_run (c.dicom_paths->len, n_threads, read_one_header, &job,
-                              progress, progress_data, cancellable, error);
+  ok = ct_series_workers_run (c.dicom_paths->len, n_threads, read_one_header, &job, progress, progress_data,
+                              cancellable, error);
 
   groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   group_order = g_ptr_array_new_with_free_func (g_free);
@@ -423,8 +425,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
           const char *first = g_hash_table_lookup (instances, h->sop_instance_uid);
           if (first != NULL)
             {
-              add_skipped (scan, path, CT_ERROR_INCONSISTENT_SERIES,
-                           "the same image (SOPInstanceUID) as %s", first);
+              add_skipped (scan, path, CT_ERROR_INCONSISTENT_SERIES, "the same image (SOPInstanceUID) as %s", first);
               ct_gdcm_header_free (h);
               continue;
             }
@@ -480,7 +481,8 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
         if (scout[i])
           {
             const CtGdcmHeader *h = g_ptr_array_index (s->headers, 0);
-            add_skipped (scan, h->path, CT_ERROR_NOT_CT, "single image in another orientation than the study's "
+            add_skipped (scan, h->path, CT_ERROR_NOT_CT,
+                         "single image in another orientation than the study's "
                          "series (a localizer)");
             ct_series_info_free (s);
           }
@@ -521,8 +523,7 @@ ct_study_scan_find (CtStudyScan *self, const char *series_uid)
 }
 
 CtSeriesInfo *
-ct_study_scan_find_or_explain (CtStudyScan *self, const char *path, const char *series_uid,
-                               GError **error)
+ct_study_scan_find_or_explain (CtStudyScan *self, const char *path, const char *series_uid, GError **error)
 {
   CtSeriesInfo *series = ct_study_scan_find (self, series_uid);
 
@@ -537,8 +538,7 @@ ct_study_scan_find_or_explain (CtStudyScan *self, const char *path, const char *
   else if (series_uid != NULL)
     g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series %s", path, series_uid);
   else if (self->series->len > 1)
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s holds %u CT series: say which", path,
-                 self->series->len);
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s holds %u CT series: say which", path, self->series->len);
   else
     g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series found", path);
   return NULL;

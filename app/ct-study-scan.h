@@ -17,31 +17,25 @@ G_BEGIN_DECLS
 typedef struct
 {
   char *path;
-  char *reason;               /* one line, e.g. "MR is not a CT series" */
-  int code;                   /* a CtError: NOT_DICOM, NOT_CT, NO_PIXEL_DATA, CORRUPT, IO ... */
+  char *reason; /* one line, e.g. "MR is not a CT series" */
+  int code;     /* a CtError: NOT_DICOM, NOT_CT, NO_PIXEL_DATA, CORRUPT, IO ... */
 } CtSkippedFile;
 
 typedef struct
 {
-  GPtrArray *series;          /* CtSeriesInfo*, sorted by path, then description */
-  GPtrArray *skipped;         /* CtSkippedFile*, sorted by path */
-  guint n_files;              /* files looked at */
+  GPtrArray *series;  /* CtSeriesInfo*, sorted by path, then description */
+  GPtrArray *skipped; /* CtSkippedFile*, sorted by path */
+  guint n_files;      /* files looked at */
 } CtStudyScan;
 
 /* Scans every path of the NULL-terminated @paths. A path that does not exist
  * is reported as skipped, not as an error; the only errors are
  * CT_ERROR_CANCELLED and an empty @paths. @n_threads 0 = all processors.
  * @progress (may be NULL) gets the fraction of headers read. */
-CtStudyScan *ct_study_scan_paths (const char *const   *paths,
-                                  int                  n_threads,
-                                  CtSeriesProgressFunc progress,
-                                  gpointer             progress_data,
-                                  GCancellable        *cancellable,
-                                  GError             **error);
-CtStudyScan *ct_study_scan       (const char          *path,
-                                  GCancellable        *cancellable,
-                                  GError             **error);
-void         ct_study_scan_free  (CtStudyScan *self);
+CtStudyScan *ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFunc progress,
+                                  gpointer progress_data, GCancellable *cancellable, GError **error);
+CtStudyScan *ct_study_scan (const char *path, GCancellable *cancellable, GError **error);
+void ct_study_scan_free (CtStudyScan *self);
 
 /* The series of @self whose SeriesInstanceUID is @series_uid (or whose path
  * is @series_uid, for NIfTI), the only series when @series_uid is NULL and
@@ -51,8 +45,8 @@ CtSeriesInfo *ct_study_scan_find (CtStudyScan *self, const char *series_uid);
 /* ct_study_scan_find, or NULL with an error saying why, naming @path (the
  * folder or file that was scanned): why its one file is not a CT series, no
  * series @series_uid, or several series when @series_uid is NULL. */
-CtSeriesInfo *ct_study_scan_find_or_explain (CtStudyScan *self, const char *path,
-                                             const char *series_uid, GError **error);
+CtSeriesInfo *ct_study_scan_find_or_explain (CtStudyScan *self, const char *path, const char *series_uid,
+                                             GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtStudyScan, ct_study_scan_free)
 

@@ -11,25 +11,25 @@ struct _CtStudy
 {
   GObject parent_instance;
 
-  CtSeriesInfo *series;  /* owned, NULL when made from a path */
+  CtSeriesInfo *series; /* owned, NULL when made from a path */
   char *path;
   char *series_uid;
   char *study_uid;
   char *patient_id;
-  char *patient;         /* name, else ID */
+  char *patient; /* name, else ID */
   char *modality;
-  char *date;            /* YYYY-MM-DD, or as found when not DICOM-shaped */
+  char *date; /* YYYY-MM-DD, or as found when not DICOM-shaped */
   char *description;
   int slices;
 
-  gboolean loaded;       /* the fields below describe a loaded volume */
+  gboolean loaded; /* the fields below describe a loaded volume */
   int rows, columns;
-  double spacing[3];     /* mm: x, y, z */
-  GPtrArray *warnings;   /* char* */
+  double spacing[3];   /* mm: x, y, z */
+  GPtrArray *warnings; /* char* */
   double load_ms;
 
   CtStudyStatus status;
-  double progress;       /* 0..1 of the whole analysis */
+  double progress; /* 0..1 of the whole analysis */
   char *stage;
   char *error;
   char *analysis_note;
@@ -42,18 +42,16 @@ struct _CtStudy
 
 G_DEFINE_FINAL_TYPE (CtStudy, ct_study, G_TYPE_OBJECT)
 
-G_DEFINE_ENUM_TYPE (CtStudyStatus, ct_study_status,
-  G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_QUEUED, "queued"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_LOADING, "loading"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_ANALYSING, "analysing"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_DONE, "done"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_FAILED, "failed"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_CANCELLED, "cancelled"))
+G_DEFINE_ENUM_TYPE (CtStudyStatus, ct_study_status, G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_QUEUED, "queued"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_LOADING, "loading"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_ANALYSING, "analysing"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_DONE, "done"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_FAILED, "failed"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_STATUS_CANCELLED, "cancelled"))
 
-G_DEFINE_ENUM_TYPE (CtStudySortKey, ct_study_sort_key,
-  G_DEFINE_ENUM_VALUE (CT_STUDY_SORT_PROBABILITY, "probability"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_SORT_SEVERITY, "severity"),
-  G_DEFINE_ENUM_VALUE (CT_STUDY_SORT_TRIAGE, "triage"))
+G_DEFINE_ENUM_TYPE (CtStudySortKey, ct_study_sort_key, G_DEFINE_ENUM_VALUE (CT_STUDY_SORT_PROBABILITY, "probability"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_SORT_SEVERITY, "severity"),
+                    G_DEFINE_ENUM_VALUE (CT_STUDY_SORT_TRIAGE, "triage"))
 
 enum
 {
@@ -95,10 +93,14 @@ ct_study_sort_key_to_string (CtStudySortKey key)
 {
   switch (key)
     {
-    case CT_STUDY_SORT_PROBABILITY: return "probability";
-    case CT_STUDY_SORT_SEVERITY: return "severity";
-    case CT_STUDY_SORT_TRIAGE: return "triage";
-    default: return NULL;
+    case CT_STUDY_SORT_PROBABILITY:
+      return "probability";
+    case CT_STUDY_SORT_SEVERITY:
+      return "severity";
+    case CT_STUDY_SORT_TRIAGE:
+      return "triage";
+    default:
+      return NULL;
     }
 }
 
@@ -127,47 +129,77 @@ ct_study_finalize (GObject *object)
 }
 
 static void
-ct_study_get_property (GObject    *object,
-                       guint       prop_id,
-                       GValue     *value,
-                       GParamSpec *pspec)
+ct_study_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   CtStudy *self = CT_STUDY (object);
 
   switch (prop_id)
     {
-    case PROP_PATH: g_value_set_string (value, self->path); break;
-    case PROP_SERIES_UID: g_value_set_string (value, self->series_uid); break;
-    case PROP_PATIENT: g_value_set_string (value, self->patient); break;
-    case PROP_DATE: g_value_set_string (value, self->date); break;
-    case PROP_DESCRIPTION: g_value_set_string (value, self->description); break;
-    case PROP_SLICES: g_value_set_int (value, self->slices); break;
-    case PROP_STATUS: g_value_set_enum (value, self->status); break;
-    case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
-    case PROP_STAGE: g_value_set_string (value, self->stage); break;
-    case PROP_PROBABILITY: g_value_set_double (value, ct_study_get_probability (self)); break;
-    case PROP_SEVERITY: g_value_set_double (value, ct_study_get_severity (self)); break;
-    case PROP_CATEGORY: g_value_set_string (value, ct_study_get_category (self)); break;
-    case PROP_ERROR: g_value_set_string (value, self->error); break;
-    case PROP_FINISHED: g_value_set_boolean (value, ct_study_is_finished (self)); break;
-    case PROP_HAS_VOLUME: g_value_set_boolean (value, self->volume != NULL); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_SERIES_UID:
+      g_value_set_string (value, self->series_uid);
+      break;
+    case PROP_PATIENT:
+      g_value_set_string (value, self->patient);
+      break;
+    case PROP_DATE:
+      g_value_set_string (value, self->date);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, self->description);
+      break;
+    case PROP_SLICES:
+      g_value_set_int (value, self->slices);
+      break;
+    case PROP_STATUS:
+      g_value_set_enum (value, self->status);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    case PROP_STAGE:
+      g_value_set_string (value, self->stage);
+      break;
+    case PROP_PROBABILITY:
+      g_value_set_double (value, ct_study_get_probability (self));
+      break;
+    case PROP_SEVERITY:
+      g_value_set_double (value, ct_study_get_severity (self));
+      break;
+    case PROP_CATEGORY:
+      g_value_set_string (value, ct_study_get_category (self));
+      break;
+    case PROP_ERROR:
+      g_value_set_string (value, self->error);
+      break;
+    case PROP_FINISHED:
+      g_value_set_boolean (value, ct_study_is_finished (self));
+      break;
+    case PROP_HAS_VOLUME:
+      g_value_set_boolean (value, self->volume != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
-ct_study_set_property (GObject      *object,
-                       guint         prop_id,
-                       const GValue *value,
-                       GParamSpec   *pspec)
+ct_study_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   CtStudy *self = CT_STUDY (object);
 
   switch (prop_id)
     {
-    case PROP_PATH: self->path = g_value_dup_string (value); break;
-    case PROP_SERIES_UID: self->series_uid = g_value_dup_string (value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+    case PROP_SERIES_UID:
+      self->series_uid = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -181,24 +213,19 @@ ct_study_class_init (CtStudyClass *klass)
   object_class->get_property = ct_study_get_property;
   object_class->set_property = ct_study_set_property;
 
-  properties[PROP_PATH] =
-    g_param_spec_string ("path", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_SERIES_UID] =
-    g_param_spec_string ("series-uid", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PATH] = g_param_spec_string ("path", NULL, NULL, NULL,
+                                               G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERIES_UID] = g_param_spec_string (
+      "series-uid", NULL, NULL, NULL, G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PATIENT] = g_param_spec_string ("patient", NULL, NULL, NULL, ro);
   properties[PROP_DATE] = g_param_spec_string ("date", NULL, NULL, NULL, ro);
   properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, ro);
   properties[PROP_SLICES] = g_param_spec_int ("slices", NULL, NULL, 0, G_MAXINT, 0, ro);
-  properties[PROP_STATUS] =
-    g_param_spec_enum ("status", NULL, NULL, CT_TYPE_STUDY_STATUS, CT_STUDY_STATUS_QUEUED, ro);
+  properties[PROP_STATUS] = g_param_spec_enum ("status", NULL, NULL, CT_TYPE_STUDY_STATUS, CT_STUDY_STATUS_QUEUED, ro);
   properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0, 1, 0, ro);
   properties[PROP_STAGE] = g_param_spec_string ("stage", NULL, NULL, NULL, ro);
-  properties[PROP_PROBABILITY] =
-    g_param_spec_double ("probability", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
-  properties[PROP_SEVERITY] =
-    g_param_spec_double ("severity", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
+  properties[PROP_PROBABILITY] = g_param_spec_double ("probability", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
+  properties[PROP_SEVERITY] = g_param_spec_double ("severity", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, ro);
   properties[PROP_CATEGORY] = g_param_spec_string ("category", NULL, NULL, NULL, ro);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, ro);
   properties[PROP_FINISHED] = g_param_spec_boolean ("finished", NULL, NULL, FALSE, ro);
@@ -245,14 +272,8 @@ nonempty (const char *text)
 /* Identifiers and size as the headers or the volume say; notifies what
  * changed. */
 static void
-set_identity (CtStudy    *self,
-              const char *study_uid,
-              const char *patient_id,
-              const char *patient_name,
-              const char *modality,
-              const char *date,
-              const char *description,
-              int         slices)
+set_identity (CtStudy *self, const char *study_uid, const char *patient_id, const char *patient_name,
+              const char *modality, const char *date, const char *description, int slices)
 {
   g_autofree char *iso_date = format_date (date);
   const char *patient = nonempty (patient_name) != NULL ? patient_name : nonempty (patient_id);
@@ -286,16 +307,15 @@ ct_study_new_for_series (CtSeriesInfo *series)
    * would find again. */
   self = g_object_new (CT_TYPE_STUDY, "path", series->path, "series-uid", series->series_uid, NULL);
   self->series = series;
-  set_identity (self, series->study_uid, series->patient_id, series->patient_name, series->modality,
-                series->study_date, series->series_description, series->n_images);
+  set_identity (self, series->study_uid, series->patient_id, series->patient_name, series->modality, series->study_date,
+                series->series_description, series->n_images);
   if (series->kind == CT_SERIES_KIND_NIFTI)
     replace_string (&self->modality, "CT");
   return self;
 }
 
 CtStudy *
-ct_study_new (const char *path,
-              const char *series_uid)
+ct_study_new (const char *path, const char *series_uid)
 {
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -303,8 +323,7 @@ ct_study_new (const char *path,
 }
 
 CtStudy *
-ct_study_new_failed (const char *path,
-                     const char *message)
+ct_study_new_failed (const char *path, const char *message)
 {
   CtStudy *self = ct_study_new (path, NULL);
 
@@ -321,12 +340,11 @@ ct_study_get_series (CtStudy *self)
   return self->series;
 }
 
-#define GETTER(type, name, fallback)                 \
-  type                                               \
-  ct_study_get_##name (CtStudy *self)                \
-  {                                                  \
-    g_return_val_if_fail (CT_IS_STUDY (self), fallback); \
-    return self->name;                               \
+#define GETTER(type, name, fallback)                                                                                   \
+  type ct_study_get_##name (CtStudy *self)                                                                             \
+  {                                                                                                                    \
+    g_return_val_if_fail (CT_IS_STUDY (self), fallback);                                                               \
+    return self->name;                                                                                                 \
   }
 
 GETTER (const char *, path, NULL)
@@ -409,14 +427,12 @@ gboolean
 ct_study_is_finished (CtStudy *self)
 {
   g_return_val_if_fail (CT_IS_STUDY (self), FALSE);
-  return self->status == CT_STUDY_STATUS_DONE
-         || self->status == CT_STUDY_STATUS_FAILED
-         || self->status == CT_STUDY_STATUS_CANCELLED;
+  return self->status == CT_STUDY_STATUS_DONE || self->status == CT_STUDY_STATUS_FAILED ||
+         self->status == CT_STUDY_STATUS_CANCELLED;
 }
 
 void
-ct_study_set_status (CtStudy      *self,
-                     CtStudyStatus status)
+ct_study_set_status (CtStudy *self, CtStudyStatus status)
 {
   gboolean was_finished;
 
@@ -432,9 +448,7 @@ ct_study_set_status (CtStudy      *self,
 }
 
 void
-ct_study_set_progress (CtStudy    *self,
-                       double      fraction,
-                       const char *stage)
+ct_study_set_progress (CtStudy *self, double fraction, const char *stage)
 {
   g_return_if_fail (CT_IS_STUDY (self));
 
@@ -449,9 +463,7 @@ ct_study_set_progress (CtStudy    *self,
 }
 
 void
-ct_study_set_volume (CtStudy  *self,
-                     CtVolume *volume,
-                     double    load_ms)
+ct_study_set_volume (CtStudy *self, CtVolume *volume, double load_ms)
 {
   g_return_if_fail (CT_IS_STUDY (self));
 
@@ -490,10 +502,7 @@ notify_results (CtStudy *self)
 }
 
 void
-ct_study_set_analysis (CtStudy    *self,
-                       CtAnalysis *analysis,
-                       gboolean    cached,
-                       double      cache_ms)
+ct_study_set_analysis (CtStudy *self, CtAnalysis *analysis, gboolean cached, double cache_ms)
 {
   g_return_if_fail (CT_IS_STUDY (self));
   g_return_if_fail (analysis != NULL);
@@ -514,24 +523,22 @@ ct_study_set_analysis (CtStudy    *self,
 }
 
 void
-ct_study_set_analysis_note (CtStudy    *self,
-                            const char *note)
+ct_study_set_analysis_note (CtStudy *self, const char *note)
 {
   g_return_if_fail (CT_IS_STUDY (self));
   replace_string (&self->analysis_note, note);
 }
 
 void
-ct_study_set_error (CtStudy      *self,
-                    const GError *error)
+ct_study_set_error (CtStudy *self, const GError *error)
 {
   gboolean cancelled;
 
   g_return_if_fail (CT_IS_STUDY (self));
   g_return_if_fail (error != NULL);
 
-  cancelled = g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED)
-              || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  cancelled = g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   g_object_freeze_notify (G_OBJECT (self));
   if (replace_string (&self->error, error->message))
@@ -548,8 +555,7 @@ ct_study_set_error (CtStudy      *self,
 }
 
 void
-ct_study_set_export_error (CtStudy      *self,
-                           const GError *error)
+ct_study_set_export_error (CtStudy *self, const GError *error)
 {
   g_return_if_fail (CT_IS_STUDY (self));
   g_return_if_fail (error != NULL);
@@ -563,8 +569,7 @@ ct_study_set_export_error (CtStudy      *self,
 static int
 priority_group (CtStudy *study)
 {
-  if (study->error != NULL || study->status == CT_STUDY_STATUS_FAILED
-      || study->status == CT_STUDY_STATUS_CANCELLED)
+  if (study->error != NULL || study->status == CT_STUDY_STATUS_FAILED || study->status == CT_STUDY_STATUS_CANCELLED)
     return 2;
   return study->analysis != NULL ? 0 : 1;
 }
@@ -584,17 +589,18 @@ key_value (CtStudy *study, CtStudySortKey key)
 {
   switch (key)
     {
-    case CT_STUDY_SORT_SEVERITY: return ct_study_get_severity (study);
-    case CT_STUDY_SORT_TRIAGE: return ct_study_get_triage_score (study);
+    case CT_STUDY_SORT_SEVERITY:
+      return ct_study_get_severity (study);
+    case CT_STUDY_SORT_TRIAGE:
+      return ct_study_get_triage_score (study);
     case CT_STUDY_SORT_PROBABILITY:
-    default: return ct_study_get_probability (study);
+    default:
+      return ct_study_get_probability (study);
     }
 }
 
 int
-ct_study_compare_priority (CtStudy       *a,
-                           CtStudy       *b,
-                           CtStudySortKey key)
+ct_study_compare_priority (CtStudy *a, CtStudy *b, CtStudySortKey key)
 {
   /* After the key itself, the others break ties: probability before
    * severity, except when sorting by severity. */
@@ -628,16 +634,13 @@ ct_study_compare_priority (CtStudy       *a,
 }
 
 static int
-compare_priority_data (gconstpointer a,
-                       gconstpointer b,
-                       gpointer      key)
+compare_priority_data (gconstpointer a, gconstpointer b, gpointer key)
 {
   return ct_study_compare_priority (*(CtStudy **) a, *(CtStudy **) b, GPOINTER_TO_INT (key));
 }
 
 void
-ct_study_sort_by_priority (GPtrArray     *studies,
-                           CtStudySortKey key)
+ct_study_sort_by_priority (GPtrArray *studies, CtStudySortKey key)
 {
   g_return_if_fail (studies != NULL);
   /* g_ptr_array_sort_with_data is a merge sort in GLib 2.74: stable. */

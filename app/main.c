@@ -47,7 +47,7 @@ static gboolean
 check_settings_schema (GError **error)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr (GSettingsSchema) schema = NULL;
   g_autofree char *data_dir = NULL;
 
   if (source != NULL)
@@ -58,26 +58,25 @@ check_settings_schema (GError **error)
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                /* ASCII only: this is printed before any window, often in
                 * the C locale, where curly quotes become "?". */
-               _("The settings schema %s is not installed. Compile it with: "
-                 "glib-compile-schemas %s/glib-2.0/schemas (or run an "
-                 "uninstalled build through meson devenv)"),
+               _ ("The settings schema %s is not installed. Compile it with: "
+                  "glib-compile-schemas %s/glib-2.0/schemas (or run an "
+                  "uninstalled build through meson devenv)"),
                APPLICATION_ID, data_dir);
   return FALSE;
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
-  g_autoptr(CtApplication) application = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (CtApplication) application = NULL;
+  g_autoptr (GError) error = NULL;
 
   setlocale (LC_ALL, "");
   find_data_folders ();
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  g_set_application_name (_("CT Triage"));
+  g_set_application_name (_ ("CT Triage"));
   if (!check_settings_schema (&error))
     {
       g_printerr ("ct-triage: %s\n", error->message);

@@ -30,18 +30,18 @@ typedef struct
 
 typedef enum
 {
-  CT_WINDOW_PRESET_LUNG,         /* width 1500, level -600 */
-  CT_WINDOW_PRESET_MEDIASTINUM,  /* width 400, level 40 */
-  CT_WINDOW_PRESET_BONE,         /* width 2000, level 400 */
+  CT_WINDOW_PRESET_LUNG,        /* width 1500, level -600 */
+  CT_WINDOW_PRESET_MEDIASTINUM, /* width 400, level 40 */
+  CT_WINDOW_PRESET_BONE,        /* width 2000, level 400 */
   CT_N_WINDOW_PRESETS,
 } CtWindowPreset;
 
-void        ct_grey_lut_init           (CtGreyLut *self, double width, double level);
-CtGreyLut  *ct_grey_lut_new            (double width, double level); /* g_free () it */
+void ct_grey_lut_init (CtGreyLut *self, double width, double level);
+CtGreyLut *ct_grey_lut_new (double width, double level); /* g_free () it */
 
-void        ct_window_preset_get       (CtWindowPreset preset, double *out_width, double *out_level);
+void ct_window_preset_get (CtWindowPreset preset, double *out_width, double *out_level);
 /* Untranslated key: "lung", "mediastinum", "bone". */
-const char *ct_window_preset_get_name  (CtWindowPreset preset);
+const char *ct_window_preset_get_name (CtWindowPreset preset);
 
 static inline guint8
 ct_grey_lut_lookup_int (const CtGreyLut *self, int hu)

@@ -68,8 +68,8 @@ key_slice (const CtVolume *volume, const CtAnalysis *analysis, CtViewPlane plane
 }
 
 void
-ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis,
-                           int *out_axial_slice, int *out_coronal_slice)
+ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis, int *out_axial_slice,
+                           int *out_coronal_slice)
 {
   g_return_if_fail (volume != NULL);
 
@@ -83,16 +83,14 @@ ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis,
 /* Toy-API text wrapped at word boundaries into max_width; returns the
  * baseline after the last line. */
 static double
-show_wrapped_text (cairo_t *cr, double x, double y, double max_width, double line_height,
-                   const char *text)
+show_wrapped_text (cairo_t *cr, double x, double y, double max_width, double line_height, const char *text)
 {
   g_auto (GStrv) words = g_strsplit (text, " ", -1);
   g_autoptr (GString) line = g_string_new (NULL);
 
   for (guint n = 0; words[n] != NULL; n++)
     {
-      g_autofree char *candidate = line->len > 0 ? g_strconcat (line->str, " ", words[n], NULL)
-                                                 : g_strdup (words[n]);
+      g_autofree char *candidate = line->len > 0 ? g_strconcat (line->str, " ", words[n], NULL) : g_strdup (words[n]);
       cairo_text_extents_t extents;
 
       cairo_text_extents (cr, candidate, &extents);
@@ -124,8 +122,8 @@ set_font (cairo_t *cr, const char *family, gboolean bold, double size)
 }
 
 static void
-draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis,
-            CtViewPlane plane, int slice, double x, double y)
+draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis, CtViewPlane plane, int slice, double x,
+            double y)
 {
   g_autoptr (CtSliceRenderer) renderer = ct_slice_renderer_new ((CtVolume *) info->volume, plane);
   CtSliceLayout layout;
@@ -134,13 +132,15 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis,
   /* The renderer lives only for this drawing: borrowing the masks is
    * enough (and the info's analysis need not be reference-counted). */
   if (analysis != NULL)
-    ct_slice_renderer_set_masks (renderer, analysis->lung_mask, analysis->lesion_mask, analysis->nx,
-                                 analysis->ny, analysis->nz);
+    ct_slice_renderer_set_masks (renderer, analysis->lung_mask, analysis->lesion_mask, analysis->nx, analysis->ny,
+                                 analysis->nz);
   ct_slice_renderer_set_slice (renderer, slice);
   ct_slice_renderer_set_window_preset (renderer, CT_WINDOW_PRESET_LUNG);
 
   g_snprintf (caption, sizeof caption, "%s, slice %d of %d, lung window",
-              plane == CT_VIEW_AXIAL ? "Axial" : plane == CT_VIEW_CORONAL ? "Coronal" : "Sagittal",
+              plane == CT_VIEW_AXIAL     ? "Axial"
+              : plane == CT_VIEW_CORONAL ? "Coronal"
+                                         : "Sagittal",
               ct_slice_renderer_get_slice (renderer) + 1, ct_slice_renderer_get_n_slices (renderer));
   cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
   set_font (cr, "sans-serif", FALSE, 9.0);
@@ -149,8 +149,7 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis,
 
   cairo_save (cr);
   cairo_translate (cr, x, y);
-  ct_slice_layout_fit (&layout, ct_slice_renderer_get_geometry (renderer),
-                       PANEL_SIZE_PT, PANEL_SIZE_PT, 1.0, 0.0, 0.0);
+  ct_slice_layout_fit (&layout, ct_slice_renderer_get_geometry (renderer), PANEL_SIZE_PT, PANEL_SIZE_PT, 1.0, 0.0, 0.0);
   ct_slice_renderer_draw (renderer, cr, PANEL_SIZE_PT, PANEL_SIZE_PT, &layout);
   cairo_restore (cr);
 }
@@ -165,8 +164,7 @@ show_row (cairo_t *cr, double y, const char *label, const char *value)
   cairo_move_to (cr, PAGE_MARGIN_PT, y);
   cairo_show_text (cr, label);
   set_font (cr, "sans-serif", FALSE, 10.0);
-  return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x,
-                            13.0, value) + 2.0;
+  return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x, 13.0, value) + 2.0;
 }
 
 static char *
@@ -180,7 +178,11 @@ format_study_date (const char *dicom_date)
 static char *
 describe_quality (const CtAnalysis *analysis)
 {
-  static const struct { CtQualityFlags flag; const char *text; } flags[] = {
+  static const struct
+  {
+    CtQualityFlags flag;
+    const char *text;
+  } flags[] = {
     { CT_QUALITY_NOT_CHEST, "too little lung for a chest CT" },
     { CT_QUALITY_LUNGS_CUT_TOP, "lungs cut at the top" },
     { CT_QUALITY_LUNGS_CUT_BOTTOM, "lungs cut at the bottom" },
@@ -207,8 +209,7 @@ describe_quality (const CtAnalysis *analysis)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static void
-add_row (GPtrArray *rows, const char *label, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static void add_row (GPtrArray *rows, const char *label, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static void
 add_row (GPtrArray *rows, const char *label, const char *format, ...)
@@ -240,22 +241,22 @@ ct_report_dup_result_rows (const CtReportInfo *info)
       if (a->has_probability && !isnan (a->covid_probability))
         add_row (rows, "COVID-19 probability", "%.1f %%", a->covid_probability * 100.0);
       else
-        add_row (rows, "COVID-19 probability", "not available%s%s",
-                 a->probability_note ? ": " : "", a->probability_note ? a->probability_note : "");
+        add_row (rows, "COVID-19 probability", "not available%s%s", a->probability_note ? ": " : "",
+                 a->probability_note ? a->probability_note : "");
       add_row (rows, "Severity", "%.1f %% of the more affected lung", a->severity_percent);
-      add_row (rows, "Severity, both lungs", "%.1f %% (right %.1f %%, left %.1f %%)",
-               a->severity_total_percent, a->severity_right_percent, a->severity_left_percent);
+      add_row (rows, "Severity, both lungs", "%.1f %% (right %.1f %%, left %.1f %%)", a->severity_total_percent,
+               a->severity_right_percent, a->severity_left_percent);
       add_row (rows, "CT category", "%s", ct_category_to_string (a->category));
       if (a->right_lung_volume_ml > 0 || a->left_lung_volume_ml > 0)
-        add_row (rows, "Lung volume", "%.0f ml (right %.0f ml, left %.0f ml)",
-                 a->lung_volume_ml, a->right_lung_volume_ml, a->left_lung_volume_ml);
+        add_row (rows, "Lung volume", "%.0f ml (right %.0f ml, left %.0f ml)", a->lung_volume_ml,
+                 a->right_lung_volume_ml, a->left_lung_volume_ml);
       else
         add_row (rows, "Lung volume", "%.0f ml", a->lung_volume_ml);
       add_row (rows, "Lesion volume", "%.1f ml", a->lesion_volume_ml);
       add_row (rows, "Triage score", "%.3f", a->triage_score);
       add_row (rows, "Input quality", "%s", quality);
-      add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)",
-               a->timing_total_ms, a->timing_lungs_ms, a->timing_lesions_ms);
+      add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)", a->timing_total_ms,
+               a->timing_lungs_ms, a->timing_lesions_ms);
     }
   if (info->volume != NULL && info->volume->warnings != NULL && info->volume->warnings->len > 0)
     {
@@ -352,13 +353,13 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
   study_date = format_study_date (v->study_date);
   line = g_strdup_printf ("Patient: %s    Study date: %s    Series: %s",
                           v->patient_name && *v->patient_name ? v->patient_name
-                          : v->patient_id && *v->patient_id ? v->patient_id : "anonymised",
-                          study_date,
-                          v->series_description && *v->series_description ? v->series_description : "-");
+                          : v->patient_id && *v->patient_id   ? v->patient_id
+                                                              : "anonymised",
+                          study_date, v->series_description && *v->series_description ? v->series_description : "-");
   y = show_wrapped_text (cr, PAGE_MARGIN_PT, 78.0, content_width, 12.0, line);
   g_free (line);
-  line = g_strdup_printf ("%d slices of %d x %d, voxel %.2f x %.2f x %.2f mm",
-                          v->nz, v->nx, v->ny, v->spacing[0], v->spacing[1], v->spacing[2]);
+  line = g_strdup_printf ("%d slices of %d x %d, voxel %.2f x %.2f x %.2f mm", v->nz, v->nx, v->ny, v->spacing[0],
+                          v->spacing[1], v->spacing[2]);
   y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 12.0, line);
 
   /* Key slices */
@@ -372,8 +373,8 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
   cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
   y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 10.0,
                          analysis != NULL
-                         ? "Overlays: lesions filled in orange, right lung outlined in green, left lung in blue."
-                         : "No analysis masks available for this study.");
+                             ? "Overlays: lesions filled in orange, right lung outlined in green, left lung in blue."
+                             : "No analysis masks available for this study.");
 
   /* Numbers */
   draw_numbers (cr, info, y + 18.0, STATEMENT_BOX_TOP_PT - 28.0);
@@ -389,8 +390,7 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
     cairo_set_line_width (cr, 1.0);
     cairo_stroke (cr);
     set_font (cr, "sans-serif", TRUE, 10.0);
-    show_wrapped_text (cr, PAGE_MARGIN_PT + 8.0, box_top + 17.0, content_width - 16.0, 13.0,
-                       CT_REPORT_DISCLAIMER);
+    show_wrapped_text (cr, PAGE_MARGIN_PT + 8.0, box_top + 17.0, content_width - 16.0, 13.0, CT_REPORT_DISCLAIMER);
   }
 
   set_font (cr, "sans-serif", FALSE, 7.0);
@@ -407,8 +407,8 @@ check_status (cairo_status_t status, const char *path, GError **error)
 {
   if (status == CAIRO_STATUS_SUCCESS)
     return TRUE;
-  g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s",
-               path, cairo_status_to_string (status));
+  g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s", path,
+               cairo_status_to_string (status));
   return FALSE;
 }
 
@@ -449,8 +449,7 @@ ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat form
     {
       const double scale = PNG_DPI / 72.0;
 
-      surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
-                                            (int) lround (CT_REPORT_PAGE_WIDTH_PT * scale),
+      surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) lround (CT_REPORT_PAGE_WIDTH_PT * scale),
                                             (int) lround (CT_REPORT_PAGE_HEIGHT_PT * scale));
       cr = cairo_create (surface);
       cairo_scale (cr, scale, scale);

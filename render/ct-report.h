@@ -12,8 +12,8 @@
 
 G_BEGIN_DECLS
 
-#define CT_REPORT_DISCLAIMER \
-  "Not a certified medical device. Model trained on synthetic phantoms and a few " \
+#define CT_REPORT_DISCLAIMER                                                                                           \
+  "Not a certified medical device. Model trained on synthetic phantoms and a few "                                     \
   "real slices; not for clinical use."
 
 typedef enum
@@ -24,10 +24,10 @@ typedef enum
 
 typedef struct
 {
-  const CtVolume *volume;       /* required, borrowed */
-  const CtAnalysis *analysis;   /* borrowed; NULL prints "not analysed"; the
-                                 * models named are the analysis' own */
-  const char *title;            /* NULL: "COVID-19 CT triage report" */
+  const CtVolume *volume;     /* required, borrowed */
+  const CtAnalysis *analysis; /* borrowed; NULL prints "not analysed"; the
+                               * models named are the analysis' own */
+  const char *title;          /* NULL: "COVID-19 CT triage report" */
 } CtReportInfo;
 
 /* A4 portrait, 595 x 842 pt (PNG: 150 dpi, 1240 x 1754 pixels). */
@@ -35,22 +35,21 @@ typedef struct
 #define CT_REPORT_PAGE_HEIGHT_PT 842.0
 
 /* Draws the page into cr, page units in points (for print or preview). */
-void     ct_report_draw_page (const CtReportInfo *info, cairo_t *cr);
+void ct_report_draw_page (const CtReportInfo *info, cairo_t *cr);
 
 /* The results table of the page, one "label\tvalue" string per row
  * (probability, severity, category, volumes, quality, timing, the loader's
  * notes on the series, model and its SHA-256), NULL-terminated; free with
  * g_strfreev (). */
-char   **ct_report_dup_result_rows (const CtReportInfo *info);
+char **ct_report_dup_result_rows (const CtReportInfo *info);
 
 /* Writes the page to path; fails with CT_ERROR_IO when it cannot. */
-gboolean ct_report_write     (const CtReportInfo *info, const char *path,
-                              CtReportFormat format, GError **error);
+gboolean ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat format, GError **error);
 
 /* The slices the report shows: the axial and the coronal slice with the
  * most lesion voxels (else the most lung, else the middle slice). Indices in
  * CtSliceGeometry slice order. */
-void     ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis,
-                                    int *out_axial_slice, int *out_coronal_slice);
+void ct_report_pick_key_slices (const CtVolume *volume, const CtAnalysis *analysis, int *out_axial_slice,
+                                int *out_coronal_slice);
 
 G_END_DECLS

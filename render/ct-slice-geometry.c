@@ -131,7 +131,7 @@ ct_slice_geometry_init (CtSliceGeometry *self, const CtVolume *volume, CtViewPla
 void
 ct_slice_geometry_view_to_voxel (const CtSliceGeometry *self, int slice, double x, double y, double out_ijk[3])
 {
-  double along_x = x - 0.5;   /* voxel-centre based */
+  double along_x = x - 0.5; /* voxel-centre based */
   double along_y = y - 0.5;
   double along_slice = slice;
 
@@ -143,8 +143,8 @@ ct_slice_geometry_view_to_voxel (const CtSliceGeometry *self, int slice, double 
 }
 
 gboolean
-ct_slice_geometry_voxel_to_view (const CtSliceGeometry *self, const double ijk[3],
-                                 double *out_x, double *out_y, int *out_slice)
+ct_slice_geometry_voxel_to_view (const CtSliceGeometry *self, const double ijk[3], double *out_x, double *out_y,
+                                 int *out_slice)
 {
   double vx, vy, vs, along_x, along_y, along_slice;
 
@@ -163,9 +163,8 @@ ct_slice_geometry_voxel_to_view (const CtSliceGeometry *self, const double ijk[3
   if (out_slice)
     *out_slice = (int) floor (along_slice + 0.5);
 
-  return along_x >= -0.5 && along_x < self->width - 0.5
-         && along_y >= -0.5 && along_y < self->height - 0.5
-         && along_slice >= -0.5 && along_slice < self->n_slices - 0.5;
+  return along_x >= -0.5 && along_x < self->width - 0.5 && along_y >= -0.5 && along_y < self->height - 0.5 &&
+         along_slice >= -0.5 && along_slice < self->n_slices - 0.5;
 }
 
 gboolean
@@ -173,8 +172,7 @@ ct_slice_geometry_pixel_to_voxel (const CtSliceGeometry *self, int slice, int px
 {
   g_return_val_if_fail (self != NULL && out_ijk != NULL, FALSE);
 
-  if (px < 0 || px >= self->width || py < 0 || py >= self->height
-      || slice < 0 || slice >= self->n_slices)
+  if (px < 0 || px >= self->width || py < 0 || py >= self->height || slice < 0 || slice >= self->n_slices)
     return FALSE;
   out_ijk[self->axis_x] = self->flip_x ? self->width - 1 - px : px;
   out_ijk[self->axis_y] = self->flip_y ? self->height - 1 - py : py;

@@ -43,12 +43,12 @@ typedef enum
 typedef struct
 {
   CtViewPlane plane;
-  int width;                 /* slice pixels along screen x */
-  int height;                /* slice pixels along screen y */
-  int n_slices;              /* positions along the view normal */
-  double pixel_width_mm;     /* physical size of one slice pixel along x */
-  double pixel_height_mm;    /* ... along y (5 mm on the coronal of a 5 mm series) */
-  double slice_spacing_mm;   /* between consecutive slices of this view */
+  int width;               /* slice pixels along screen x */
+  int height;              /* slice pixels along screen y */
+  int n_slices;            /* positions along the view normal */
+  double pixel_width_mm;   /* physical size of one slice pixel along x */
+  double pixel_height_mm;  /* ... along y (5 mm on the coronal of a 5 mm series) */
+  double slice_spacing_mm; /* between consecutive slices of this view */
 
   /* Which voxel axis (0 = i, 1 = j, 2 = k) feeds screen x, screen y and the
    * slice index, and whether it is read backwards (index n - 1 - t). */
@@ -65,25 +65,25 @@ typedef struct
   char label_bottom[4];
 } CtSliceGeometry;
 
-void     ct_slice_geometry_init          (CtSliceGeometry *self, const CtVolume *volume, CtViewPlane plane);
+void ct_slice_geometry_init (CtSliceGeometry *self, const CtVolume *volume, CtViewPlane plane);
 
 /* View (x, y) on slice `slice` -> continuous voxel (i, j, k). Never fails;
  * the result may lie outside the volume when (x, y) does. */
-void     ct_slice_geometry_view_to_voxel (const CtSliceGeometry *self, int slice, double x, double y, double out_ijk[3]);
+void ct_slice_geometry_view_to_voxel (const CtSliceGeometry *self, int slice, double x, double y, double out_ijk[3]);
 
 /* Continuous voxel -> view (x, y) and the slice that contains it (nearest).
  * Returns TRUE when the voxel lies inside the volume. Any out pointer may be
  * NULL. */
-gboolean ct_slice_geometry_voxel_to_view (const CtSliceGeometry *self, const double ijk[3],
-                                          double *out_x, double *out_y, int *out_slice);
+gboolean ct_slice_geometry_voxel_to_view (const CtSliceGeometry *self, const double ijk[3], double *out_x,
+                                          double *out_y, int *out_slice);
 
 /* Integer pixel (px, py) on slice -> voxel indices. FALSE when outside. */
 gboolean ct_slice_geometry_pixel_to_voxel (const CtSliceGeometry *self, int slice, int px, int py, int out_ijk[3]);
 
 /* The letters of an LPS unit vector ("L", "PI", ...), NUL-terminated in
  * out_letters (at least 4 bytes). Components below 0.3 are left out. */
-void     ct_patient_direction_letters    (const double lps[3], char out_letters[4]);
+void ct_patient_direction_letters (const double lps[3], char out_letters[4]);
 
-const char *ct_view_plane_get_name       (CtViewPlane plane); /* "axial", ... untranslated */
+const char *ct_view_plane_get_name (CtViewPlane plane); /* "axial", ... untranslated */
 
 G_END_DECLS

@@ -2,8 +2,7 @@
 #include "ct-slice-layout.h"
 
 void
-ct_slice_layout_fit (CtSliceLayout *self, const CtSliceGeometry *geometry,
-                     double widget_width, double widget_height,
+ct_slice_layout_fit (CtSliceLayout *self, const CtSliceGeometry *geometry, double widget_width, double widget_height,
                      double zoom, double pan_x, double pan_y)
 {
   double extent_x_mm, extent_y_mm, widget_px_per_mm;
@@ -14,7 +13,7 @@ ct_slice_layout_fit (CtSliceLayout *self, const CtSliceGeometry *geometry,
   extent_y_mm = geometry->height * geometry->pixel_height_mm;
   if (extent_x_mm <= 0 || extent_y_mm <= 0 || widget_width <= 0 || widget_height <= 0)
     {
-      *self = (CtSliceLayout) { 1.0, 1.0, 0.0, 0.0 };
+      *self = (CtSliceLayout){ 1.0, 1.0, 0.0, 0.0 };
       return;
     }
   if (zoom <= 0)
@@ -29,8 +28,8 @@ ct_slice_layout_fit (CtSliceLayout *self, const CtSliceGeometry *geometry,
 }
 
 void
-ct_slice_layout_widget_to_view (const CtSliceLayout *self, double widget_x, double widget_y,
-                                double *out_x, double *out_y)
+ct_slice_layout_widget_to_view (const CtSliceLayout *self, double widget_x, double widget_y, double *out_x,
+                                double *out_y)
 {
   g_return_if_fail (self != NULL);
 
@@ -41,8 +40,8 @@ ct_slice_layout_widget_to_view (const CtSliceLayout *self, double widget_x, doub
 }
 
 void
-ct_slice_layout_view_to_widget (const CtSliceLayout *self, double x, double y,
-                                double *out_widget_x, double *out_widget_y)
+ct_slice_layout_view_to_widget (const CtSliceLayout *self, double x, double y, double *out_widget_x,
+                                double *out_widget_y)
 {
   g_return_if_fail (self != NULL);
 

@@ -17,21 +17,20 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  double scale_x;   /* widget pixels per slice pixel along x */
-  double scale_y;   /* ... along y */
-  double offset_x;  /* widget position of the slice's top-left corner */
+  double scale_x;  /* widget pixels per slice pixel along x */
+  double scale_y;  /* ... along y */
+  double offset_x; /* widget position of the slice's top-left corner */
   double offset_y;
 } CtSliceLayout;
 
 /* zoom 1 fits the whole slice into the widget, centred; pan_x / pan_y shift
  * it by that many widget pixels. */
-void   ct_slice_layout_fit             (CtSliceLayout *self, const CtSliceGeometry *geometry,
-                                        double widget_width, double widget_height,
-                                        double zoom, double pan_x, double pan_y);
-void   ct_slice_layout_widget_to_view  (const CtSliceLayout *self, double widget_x, double widget_y,
-                                        double *out_x, double *out_y);
-void   ct_slice_layout_view_to_widget  (const CtSliceLayout *self, double x, double y,
-                                        double *out_widget_x, double *out_widget_y);
+void ct_slice_layout_fit (CtSliceLayout *self, const CtSliceGeometry *geometry, double widget_width,
+                          double widget_height, double zoom, double pan_x, double pan_y);
+void ct_slice_layout_widget_to_view (const CtSliceLayout *self, double widget_x, double widget_y, double *out_x,
+                                     double *out_y);
+void ct_slice_layout_view_to_widget (const CtSliceLayout *self, double x, double y, double *out_widget_x,
+                                     double *out_widget_y);
 /* Millimetres covered by one widget pixel horizontally (for the scale bar). */
 double ct_slice_layout_mm_per_widget_pixel (const CtSliceLayout *self, const CtSliceGeometry *geometry);
 

@@ -17,22 +17,22 @@ struct _CtSliceRenderer
 
   CtGreyLut *lut;
 
-  const guint8 *lung_mask;       /* borrowed, [nz][ny][nx], 1 right / 2 left */
-  const guint8 *lesion_mask;     /* borrowed, [nz][ny][nx] */
-  CtAnalysis *analysis;          /* referenced when the masks are its own */
-  gboolean show_overlays;        /* master switch for both overlays */
+  const guint8 *lung_mask;   /* borrowed, [nz][ny][nx], 1 right / 2 left */
+  const guint8 *lesion_mask; /* borrowed, [nz][ny][nx] */
+  CtAnalysis *analysis;      /* referenced when the masks are its own */
+  gboolean show_overlays;    /* master switch for both overlays */
   gboolean show_lung_outline;
   gboolean show_annotations;
   double lesion_opacity;
   guint8 lesion_rgb[3];
-  guint8 lung_rgb[2][3];         /* [0] right lung, [1] left lung */
+  guint8 lung_rgb[2][3]; /* [0] right lung, [1] left lung */
 
   gboolean has_crosshair;
   double crosshair_ijk[3];
 
-  cairo_surface_t *surface;      /* width x height RGB24 */
-  guint8 *lung_labels;           /* width x height scratch for the outline */
-  gboolean stale;                /* surface no longer shows the settings */
+  cairo_surface_t *surface; /* width x height RGB24 */
+  guint8 *lung_labels;      /* width x height scratch for the outline */
+  gboolean stale;           /* surface no longer shows the settings */
 
   /* Slab cache, used only when the slice axis is the voxel column axis i
    * (the sagittal view of an axial series). There every voxel of a slice
@@ -43,14 +43,14 @@ struct _CtSliceRenderer
    * scrolls into a neighbouring column outside it; other slices are read
    * from the volume directly. */
   gboolean use_slab;
-  int slab_first;                /* first voxel column held, -1 = none */
-  int last_column;               /* column of the previous raster, -2 = none */
-  gsize slab_plane;              /* elements from one column's plane to the
-                                  * next: width * height + 64, so the planes
-                                  * do not all start in the same cache sets */
+  int slab_first;   /* first voxel column held, -1 = none */
+  int last_column;  /* column of the previous raster, -2 = none */
+  gsize slab_plane; /* elements from one column's plane to the
+                     * next: width * height + 64, so the planes
+                     * do not all start in the same cache sets */
   float *slab_hu;
-  guint8 *slab_lesion;           /* filled only when there is a lesion mask */
-  guint8 *slab_lung;             /* filled only when there is a lung mask */
+  guint8 *slab_lesion; /* filled only when there is a lesion mask */
+  guint8 *slab_lung;   /* filled only when there is a lung mask */
 };
 
 #define SLAB_DEPTH 16
@@ -92,13 +92,13 @@ ct_slice_renderer_new (CtVolume *volume, CtViewPlane plane)
   self->show_lung_outline = TRUE;
   self->show_annotations = TRUE;
   self->lesion_opacity = 0.4;
-  self->lesion_rgb[0] = 255;     /* red-orange: stands out on lung grey */
+  self->lesion_rgb[0] = 255; /* red-orange: stands out on lung grey */
   self->lesion_rgb[1] = 64;
   self->lesion_rgb[2] = 32;
-  self->lung_rgb[0][0] = 64;     /* right lung: cyan-green */
+  self->lung_rgb[0][0] = 64; /* right lung: cyan-green */
   self->lung_rgb[0][1] = 220;
   self->lung_rgb[0][2] = 160;
-  self->lung_rgb[1][0] = 80;     /* left lung: blue */
+  self->lung_rgb[1][0] = 80; /* left lung: blue */
   self->lung_rgb[1][1] = 150;
   self->lung_rgb[1][2] = 255;
 
@@ -204,16 +204,16 @@ ct_slice_renderer_get_window (CtSliceRenderer *self, double *out_width, double *
 }
 
 gboolean
-ct_slice_renderer_set_masks (CtSliceRenderer *self, const guint8 *lung_mask,
-                             const guint8 *lesion_mask, int nx, int ny, int nz)
+ct_slice_renderer_set_masks (CtSliceRenderer *self, const guint8 *lung_mask, const guint8 *lesion_mask, int nx, int ny,
+                             int nz)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
   self->stale = TRUE;
   self->slab_first = -1;
   g_clear_pointer (&self->analysis, ct_analysis_unref);
-  if ((lung_mask != NULL || lesion_mask != NULL)
-      && (nx != self->volume->nx || ny != self->volume->ny || nz != self->volume->nz))
+  if ((lung_mask != NULL || lesion_mask != NULL) &&
+      (nx != self->volume->nx || ny != self->volume->ny || nz != self->volume->nz))
     {
       self->lung_mask = NULL;
       self->lesion_mask = NULL;
@@ -231,8 +231,8 @@ ct_slice_renderer_set_analysis (CtSliceRenderer *self, const CtAnalysis *analysi
 
   if (analysis == NULL)
     return ct_slice_renderer_set_masks (self, NULL, NULL, 0, 0, 0);
-  if (!ct_slice_renderer_set_masks (self, analysis->lung_mask, analysis->lesion_mask,
-                                    analysis->nx, analysis->ny, analysis->nz))
+  if (!ct_slice_renderer_set_masks (self, analysis->lung_mask, analysis->lesion_mask, analysis->nx, analysis->ny,
+                                    analysis->nz))
     return FALSE;
   /* A reference keeps the masks alive for as long as they are drawn,
    * whatever happens to the study that showed them. */
@@ -305,8 +305,7 @@ ct_slice_renderer_set_lesion_colour (CtSliceRenderer *self, double red, double g
 }
 
 void
-ct_slice_renderer_set_lung_colours (CtSliceRenderer *self, const double right_rgb[3],
-                                    const double left_rgb[3])
+ct_slice_renderer_set_lung_colours (CtSliceRenderer *self, const double right_rgb[3], const double left_rgb[3])
 {
   g_return_if_fail (self != NULL && right_rgb != NULL && left_rgb != NULL);
 
@@ -362,10 +361,8 @@ pack_rgb (guint r, guint g, guint b)
  * branches on them. */
 static inline void __attribute__ ((always_inline))
 render_row (const float *restrict hu, const guint8 *restrict lesion, const guint8 *restrict lung,
-            const CtGreyLut *restrict lut, gssize offset, gssize stride, int width,
-            const guint lesion_premul[3], guint alpha,
-            gboolean with_lesions, gboolean with_lungs,
-            guint32 *restrict out, guint8 *restrict labels)
+            const CtGreyLut *restrict lut, gssize offset, gssize stride, int width, const guint lesion_premul[3],
+            guint alpha, gboolean with_lesions, gboolean with_lungs, guint32 *restrict out, guint8 *restrict labels)
 {
   for (int px = 0; px < width; px++, offset += stride)
     {
@@ -374,8 +371,7 @@ render_row (const float *restrict hu, const guint8 *restrict lesion, const guint
       if (with_lesions && lesion[offset])
         {
           guint keep = (256 - alpha) * grey;
-          out[px] = pack_rgb ((keep + lesion_premul[0]) >> 8,
-                              (keep + lesion_premul[1]) >> 8,
+          out[px] = pack_rgb ((keep + lesion_premul[0]) >> 8, (keep + lesion_premul[1]) >> 8,
                               (keep + lesion_premul[2]) >> 8);
         }
       else
@@ -410,8 +406,8 @@ draw_lung_outline (CtSliceRenderer *self, guint8 *data, int row_stride)
 
           if (label == 0)
             continue;
-          if (px == 0 || row[px - 1] != label || px + 1 == width || row[px + 1] != label
-              || above == NULL || above[px] != label || below == NULL || below[px] != label)
+          if (px == 0 || row[px - 1] != label || px + 1 == width || row[px + 1] != label || above == NULL ||
+              above[px] != label || below == NULL || below[px] != label)
             out[px] = colours[MIN (label, 2)];
         }
     }
@@ -523,8 +519,7 @@ render_slice (CtSliceRenderer *self)
   cairo_surface_flush (self->surface);
   data = cairo_image_surface_get_data (self->surface);
   row_stride = cairo_image_surface_get_stride (self->surface);
-  if (width <= 0 || height <= 0
-      || !ct_slice_geometry_pixel_to_voxel (g, self->slice, 0, 0, pixel_ijk))
+  if (width <= 0 || height <= 0 || !ct_slice_geometry_pixel_to_voxel (g, self->slice, 0, 0, pixel_ijk))
     {
       memset (data, 0, (gsize) row_stride * cairo_image_surface_get_height (self->surface));
       cairo_surface_mark_dirty (self->surface);
@@ -543,8 +538,7 @@ render_slice (CtSliceRenderer *self)
   if (self->use_slab)
     {
       int column = pixel_ijk[0];
-      gboolean in_slab = self->slab_first >= 0 && column >= self->slab_first
-                         && column < self->slab_first + SLAB_DEPTH;
+      gboolean in_slab = self->slab_first >= 0 && column >= self->slab_first && column < self->slab_first + SLAB_DEPTH;
 
       /* Filling costs about two direct sweeps, so it pays only while the
        * user scrolls; a jump (crosshair click) reads the volume directly. */
@@ -588,17 +582,16 @@ render_slice (CtSliceRenderer *self)
         }
 
       if (with_lesions && with_lungs)
-        render_row (hu, lesion, lung, self->lut, offset, stride_x, width,
-                    lesion_premul, alpha, TRUE, TRUE, out, labels);
+        render_row (hu, lesion, lung, self->lut, offset, stride_x, width, lesion_premul, alpha, TRUE, TRUE, out,
+                    labels);
       else if (with_lesions)
-        render_row (hu, lesion, NULL, self->lut, offset, stride_x, width,
-                    lesion_premul, alpha, TRUE, FALSE, out, labels);
+        render_row (hu, lesion, NULL, self->lut, offset, stride_x, width, lesion_premul, alpha, TRUE, FALSE, out,
+                    labels);
       else if (with_lungs)
-        render_row (hu, NULL, lung, self->lut, offset, stride_x, width,
-                    lesion_premul, alpha, FALSE, TRUE, out, labels);
+        render_row (hu, NULL, lung, self->lut, offset, stride_x, width, lesion_premul, alpha, FALSE, TRUE, out, labels);
       else
-        render_row (hu, NULL, NULL, self->lut, offset, stride_x, width,
-                    lesion_premul, alpha, FALSE, FALSE, out, labels);
+        render_row (hu, NULL, NULL, self->lut, offset, stride_x, width, lesion_premul, alpha, FALSE, FALSE, out,
+                    labels);
     }
 
   if (with_lungs)
@@ -646,8 +639,7 @@ draw_crosshair (CtSliceRenderer *self, cairo_t *cr, double widget_width, double 
 }
 
 void
-ct_slice_renderer_draw (CtSliceRenderer *self, cairo_t *cr,
-                        double widget_width, double widget_height,
+ct_slice_renderer_draw (CtSliceRenderer *self, cairo_t *cr, double widget_width, double widget_height,
                         const CtSliceLayout *layout)
 {
   cairo_surface_t *surface;
@@ -674,8 +666,8 @@ ct_slice_renderer_draw (CtSliceRenderer *self, cairo_t *cr,
    * source pixel still reaches the screen. Below that pixman's box filter
    * (CAIRO_FILTER_GOOD, about 10x slower) keeps one-pixel outlines from
    * dropping out. */
-  cairo_pattern_set_filter (pattern, layout->scale_x < 0.5 || layout->scale_y < 0.5
-                                       ? CAIRO_FILTER_GOOD : CAIRO_FILTER_BILINEAR);
+  cairo_pattern_set_filter (pattern,
+                            layout->scale_x < 0.5 || layout->scale_y < 0.5 ? CAIRO_FILTER_GOOD : CAIRO_FILTER_BILINEAR);
   cairo_pattern_set_extend (pattern, CAIRO_EXTEND_PAD);
   cairo_rectangle (cr, 0, 0, g->width, g->height);
   cairo_fill (cr);
@@ -693,8 +685,8 @@ ct_slice_renderer_draw (CtSliceRenderer *self, cairo_t *cr,
 }
 
 gboolean
-ct_slice_renderer_pick (CtSliceRenderer *self, const CtSliceLayout *layout,
-                        double widget_x, double widget_y, int out_ijk[3], float *out_hu)
+ct_slice_renderer_pick (CtSliceRenderer *self, const CtSliceLayout *layout, double widget_x, double widget_y,
+                        int out_ijk[3], float *out_hu)
 {
   double x, y;
   int ijk[3];

@@ -45,8 +45,7 @@ show_text_with_halo (cairo_t *cr, double x, double y, const char *text)
 }
 
 void
-ct_draw_orientation_labels (cairo_t *cr, const CtSliceGeometry *geometry,
-                            double widget_width, double widget_height)
+ct_draw_orientation_labels (cairo_t *cr, const CtSliceGeometry *geometry, double widget_width, double widget_height)
 {
   cairo_text_extents_t extents;
   cairo_font_extents_t font;
@@ -61,26 +60,23 @@ ct_draw_orientation_labels (cairo_t *cr, const CtSliceGeometry *geometry,
   margin = font.height * 0.4;
 
   cairo_text_extents (cr, geometry->label_left, &extents);
-  show_text_with_halo (cr, margin - extents.x_bearing,
-                       widget_height / 2.0 + font.ascent / 2.0, geometry->label_left);
+  show_text_with_halo (cr, margin - extents.x_bearing, widget_height / 2.0 + font.ascent / 2.0, geometry->label_left);
 
   cairo_text_extents (cr, geometry->label_right, &extents);
-  show_text_with_halo (cr, widget_width - margin - extents.x_advance,
-                       widget_height / 2.0 + font.ascent / 2.0, geometry->label_right);
+  show_text_with_halo (cr, widget_width - margin - extents.x_advance, widget_height / 2.0 + font.ascent / 2.0,
+                       geometry->label_right);
 
   cairo_text_extents (cr, geometry->label_top, &extents);
-  show_text_with_halo (cr, (widget_width - extents.x_advance) / 2.0,
-                       margin + font.ascent, geometry->label_top);
+  show_text_with_halo (cr, (widget_width - extents.x_advance) / 2.0, margin + font.ascent, geometry->label_top);
 
   cairo_text_extents (cr, geometry->label_bottom, &extents);
-  show_text_with_halo (cr, (widget_width - extents.x_advance) / 2.0,
-                       widget_height - margin - font.descent, geometry->label_bottom);
+  show_text_with_halo (cr, (widget_width - extents.x_advance) / 2.0, widget_height - margin - font.descent,
+                       geometry->label_bottom);
   cairo_restore (cr);
 }
 
 void
-ct_draw_scale_bar (cairo_t *cr, double mm_per_widget_pixel,
-                   double widget_width, double widget_height)
+ct_draw_scale_bar (cairo_t *cr, double mm_per_widget_pixel, double widget_width, double widget_height)
 {
   double length_mm, length_px, font_size, x_right, y, tick;
   cairo_text_extents_t extents;
@@ -125,7 +121,6 @@ ct_draw_scale_bar (cairo_t *cr, double mm_per_widget_pixel,
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, font_size * 0.9);
   cairo_text_extents (cr, text, &extents);
-  show_text_with_halo (cr, x_right - length_px / 2.0 - extents.x_advance / 2.0,
-                       y - tick - 5.0, text);
+  show_text_with_halo (cr, x_right - length_px / 2.0 - extents.x_advance / 2.0, y - tick - 5.0, text);
   cairo_restore (cr);
 }

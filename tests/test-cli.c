@@ -19,10 +19,28 @@
 #include "test-util.h"
 
 static const char *const contract_fields[] = {
-  "path", "study_uid", "series_uid", "patient_id", "modality", "slices", "rows", "columns",
-  "spacing_mm", "status", "error", "covid_probability", "severity_percent",
-  "severity_total_percent", "ct_category", "lung_volume_ml", "lesion_volume_ml", "priority_rank",
-  "model", "timing_ms", "warnings", "disclaimer",
+  "path",
+  "study_uid",
+  "series_uid",
+  "patient_id",
+  "modality",
+  "slices",
+  "rows",
+  "columns",
+  "spacing_mm",
+  "status",
+  "error",
+  "covid_probability",
+  "severity_percent",
+  "severity_total_percent",
+  "ct_category",
+  "lung_volume_ml",
+  "lesion_volume_ml",
+  "priority_rank",
+  "model",
+  "timing_ms",
+  "warnings",
+  "disclaimer",
 };
 
 static const char *const analysis_fields[] = {
@@ -49,8 +67,8 @@ run_cli (const char *const *args, char **out)
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               out, &err, &status, &error));
+  g_assert_true (
+      g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status, &error));
   g_assert_no_error (error);
   if (err != NULL && *err != '\0')
     g_test_message ("stderr: %s", err);
@@ -84,7 +102,6 @@ make_volume (int nx, int ny, int nz)
   v->patient_id = g_strdup ("CLI-TEST");
   return v;
 }
-
 
 static void
 test_usage (void)
@@ -202,7 +219,7 @@ test_csv_and_info (void)
   lines = g_strsplit (out, "\n", -1);
   g_assert_true (g_str_has_prefix (lines[0], "priority_rank,path,"));
   g_assert_true (g_str_has_prefix (lines[1], "1,"));
-  g_assert_nonnull (strstr (lines[1], ",32,"));   /* columns */
+  g_assert_nonnull (strstr (lines[1], ",32,")); /* columns */
   g_assert_nonnull (strstr (lines[1], "Not a certified medical device"));
   g_assert_cmpstr (lines[2], ==, "");
 
@@ -248,8 +265,9 @@ test_analysis_and_masks (void)
   g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
 
   {
-    const char *args[] = { "analyze", series, "--json", "--model", models, "--masks-out", masks,
-                           "--threads", "2", NULL };
+    const char *args[] = {
+      "analyze", series, "--json", "--model", models, "--masks-out", masks, "--threads", "2", NULL
+    };
     g_assert_cmpint (run_cli (args, &out), ==, 0);
   }
   array = parse_array (out, parser);
@@ -259,10 +277,10 @@ test_analysis_and_masks (void)
   for (guint f = 0; f < G_N_ELEMENTS (analysis_fields); f++)
     g_assert_false (json_object_get_null_member (o, analysis_fields[f]));
   g_assert_false (json_object_get_null_member (o, "model"));
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "model"), "name"),
-                   ==, "multitask-spatial.safetensors");
-  g_assert_cmpuint (strlen (json_object_get_string_member (json_object_get_object_member (o, "model"),
-                                                           "sha256")), ==, 64);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "model"), "name"), ==,
+                   "multitask-spatial.safetensors");
+  g_assert_cmpuint (strlen (json_object_get_string_member (json_object_get_object_member (o, "model"), "sha256")), ==,
+                    64);
   g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "ct_category"), "CT-"));
 
   series_uid = json_object_get_string_member (o, "series_uid");
@@ -286,16 +304,25 @@ test_analysis_and_masks (void)
 
 /* The fields that must not change between a run and its cached repeat. */
 static const char *const result_fields[] = {
-  "series_uid", "covid_probability", "severity_percent", "severity_total_percent", "ct_category",
-  "lung_volume_ml", "lesion_volume_ml", "severity_right_percent", "severity_left_percent",
-  "triage_score", "probability_note", "quality_flags", "model",
+  "series_uid",
+  "covid_probability",
+  "severity_percent",
+  "severity_total_percent",
+  "ct_category",
+  "lung_volume_ml",
+  "lesion_volume_ml",
+  "severity_right_percent",
+  "severity_left_percent",
+  "triage_score",
+  "probability_note",
+  "quality_flags",
+  "model",
 };
 
 /* Runs analyze on @studies with the fixture models; the objects by series
  * UID in @by_uid (borrowed from @parser). */
 static void
-run_cached_analysis (const char *studies, const char *models, const char *extra, JsonParser *parser,
-                     GHashTable *by_uid)
+run_cached_analysis (const char *studies, const char *models, const char *extra, JsonParser *parser, GHashTable *by_uid)
 {
   g_autofree char *out = NULL;
   const char *args[] = { "analyze", studies, "--json", "--model", models, "--threads", "2", extra, NULL };
@@ -331,13 +358,12 @@ assert_same_results (JsonObject *a, JsonObject *b)
   JsonObject *tb = json_object_get_object_member (b, "timing_ms");
 
   for (guint f = 0; f < G_N_ELEMENTS (result_fields); f++)
-    if (!json_node_equal (json_object_get_member (a, result_fields[f]),
-                          json_object_get_member (b, result_fields[f])))
+    if (!json_node_equal (json_object_get_member (a, result_fields[f]), json_object_get_member (b, result_fields[f])))
       g_error ("%s differs between the analysis and its cached repeat", result_fields[f]);
   /* The cached result keeps the original analysis' timing. */
   for (guint f = 0; f < 3; f++)
     {
-      const char *name = (const char *[]) { "lungs", "lesions", "analysis" }[f];
+      const char *name = (const char *[]){ "lungs", "lesions", "analysis" }[f];
       g_assert_cmpfloat (json_object_get_double_member (ta, name), ==, json_object_get_double_member (tb, name));
     }
 }
@@ -473,8 +499,11 @@ test_cache_and_report (void)
     sqlite3 *db = NULL;
 
     g_assert_cmpint (sqlite3_open (cache_file, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;"
-                                   " DELETE FROM results WHERE 0;", NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db,
+                                   "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;"
+                                   " DELETE FROM results WHERE 0;",
+                                   NULL, NULL, NULL),
+                     ==, SQLITE_OK);
     run_cached_analysis (studies, models, NULL, parser, later);
     g_assert_false (is_cached (later, uid_a));
     g_assert_false (is_cached (later, uid_b));

@@ -26,14 +26,13 @@ data_path (const char *relative)
   return g_build_filename (root, relative, NULL);
 }
 
-#define REQUIRE_DATA(var, relative)                                            \
-  g_autofree char *var = data_path (relative);                                 \
-  if (var == NULL || !g_file_test (var, G_FILE_TEST_EXISTS))                    \
-    {                                                                          \
-      g_test_skip ("CT_TRIAGE_TEST_DATA (../shared/data) is not available");   \
-      return;                                                                  \
+#define REQUIRE_DATA(var, relative)                                                                                    \
+  g_autofree char *var = data_path (relative);                                                                         \
+  if (var == NULL || !g_file_test (var, G_FILE_TEST_EXISTS))                                                           \
+    {                                                                                                                  \
+      g_test_skip ("CT_TRIAGE_TEST_DATA (../shared/data) is not available");                                           \
+      return;                                                                                                          \
     }
-
 
 /* ---- Round trip through the writer ------------------------------------- */
 
@@ -80,8 +79,7 @@ check_same_volume (const CtVolume *a, const CtVolume *b, double tolerance_mm)
     }
   for (int i = 0; i < 9; i++)
     g_assert_cmpfloat_with_epsilon (a->direction[i], b->direction[i], 1e-9);
-  g_assert_cmpmem (a->hu, ct_volume_n_voxels (a) * sizeof (float),
-                   b->hu, ct_volume_n_voxels (b) * sizeof (float));
+  g_assert_cmpmem (a->hu, ct_volume_n_voxels (a) * sizeof (float), b->hu, ct_volume_n_voxels (b) * sizeof (float));
 }
 
 static void
@@ -283,8 +281,8 @@ test_dicomdir (void)
       g_assert_cmpint (g_rename (from, to), ==, 0);
     }
   argv[0] = gendir;
-  g_assert_true (g_spawn_sync (tmp, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_true (g_spawn_sync (tmp, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, NULL, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (dicomdir, G_FILE_TEST_IS_REGULAR));
 
@@ -453,8 +451,8 @@ patient_to_voxel (const CtVolume *v, const double p[3], int out[3])
   for (int a = 0; a < 3; a++)
     {
       double d[3] = { p[0] - v->origin[0], p[1] - v->origin[1], p[2] - v->origin[2] };
-      double index = (d[0] * v->direction[3 * a] + d[1] * v->direction[3 * a + 1] +
-                      d[2] * v->direction[3 * a + 2]) / v->spacing[a];
+      double index = (d[0] * v->direction[3 * a] + d[1] * v->direction[3 * a + 1] + d[2] * v->direction[3 * a + 2]) /
+                     v->spacing[a];
       out[a] = (int) lround (index);
       if (fabs (index - out[a]) * v->spacing[a] > 1e-3)
         return FALSE;
@@ -495,7 +493,7 @@ test_series_20_orientation (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (CtVolume) image = ct_series_load_path (dicom, NULL, NULL, &error);
   g_autoptr (CtVolume) seg = NULL;
-  g_autofree int *map = NULL;   /* [seg voxel] -> image voxel index */
+  g_autofree int *map = NULL; /* [seg voxel] -> image voxel index */
   double r2[8];
   double liver_hu = 0, rib_hu = 0;
   gsize liver_n = 0, rib_n = 0;
@@ -520,8 +518,8 @@ test_series_20_orientation (void)
           int idx[3];
           ct_volume_voxel_to_patient (seg, i, j, k, p);
           g_assert_true (patient_to_voxel (image, p, idx));
-          g_assert_true (idx[0] >= 0 && idx[0] < image->nx && idx[1] >= 0 && idx[1] < image->ny &&
-                         idx[2] >= 0 && idx[2] < image->nz);
+          g_assert_true (idx[0] >= 0 && idx[0] < image->nx && idx[1] >= 0 && idx[1] < image->ny && idx[2] >= 0 &&
+                         idx[2] < image->nz);
           map[((gsize) k * seg->ny + j) * seg->nx + i] = (idx[2] * image->ny + idx[1]) * image->nx + idx[0];
         }
 
@@ -560,8 +558,8 @@ test_series_20_orientation (void)
         if (count[l] > 0)
           within += squares[l] - sum[l] * sum[l] / count[l];
       r2[flip] = 1.0 - within / (total_squares - total * total / n);
-      g_test_message ("flip %d (i %d, j %d, k %d): R^2 %.3f", flip, flip & 1, (flip >> 1) & 1,
-                      (flip >> 2) & 1, r2[flip]);
+      g_test_message ("flip %d (i %d, j %d, k %d): R^2 %.3f", flip, flip & 1, (flip >> 1) & 1, (flip >> 2) & 1,
+                      r2[flip]);
     }
   for (int flip = 1; flip < 8; flip++)
     g_assert_cmpfloat (r2[0], >, r2[flip] + 0.05);
@@ -669,9 +667,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/dicom-loader/round-trip/explicit-little", GINT_TO_POINTER (CT_DICOM_SYNTAX_EXPLICIT_LITTLE), test_round_trip);
-  g_test_add_data_func ("/dicom-loader/round-trip/jpeg-ls", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG_LS_LOSSLESS), test_round_trip);
-  g_test_add_data_func ("/dicom-loader/round-trip/jpeg2000", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG2000_LOSSLESS), test_round_trip);
+  g_test_add_data_func ("/dicom-loader/round-trip/explicit-little", GINT_TO_POINTER (CT_DICOM_SYNTAX_EXPLICIT_LITTLE),
+                        test_round_trip);
+  g_test_add_data_func ("/dicom-loader/round-trip/jpeg-ls", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG_LS_LOSSLESS),
+                        test_round_trip);
+  g_test_add_data_func ("/dicom-loader/round-trip/jpeg2000", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG2000_LOSSLESS),
+                        test_round_trip);
   g_test_add_func ("/dicom-loader/missing-slice", test_missing_slice_warns);
   g_test_add_func ("/dicom-loader/tilt-round-trip", test_tilt_round_trip);
   g_test_add_func ("/dicom-loader/reversed-stack", test_reversed_stack);

@@ -53,7 +53,7 @@ static struct
   CtApplication *application;
   CtWindow *window;
   gboolean shipped_models;
-  char *model_dir;           /* the models of both the window and the command line */
+  char *model_dir; /* the models of both the window and the command line */
   char *screenshot_dir;
   GSettings *settings;
 } fixture;
@@ -78,8 +78,7 @@ settle (void)
 }
 
 static CtVolume *
-volume_from_phantom (const PhantomStudy *p,
-                     int                 index)
+volume_from_phantom (const PhantomStudy *p, int index)
 {
   CtVolume *volume = ct_phantom_volume_new (p);
 
@@ -93,7 +92,13 @@ write_studies (void)
   /* Distinct classes and severities, so both orders are informative. */
   /* The first, analysed first, has full 512 x 512 slices: it is the one
    * scrolled while the others wait or are analysed. */
-  static const struct { int klass; double severity; int feet_first, n, nz; double pixel_mm, slice_mm; } specs[N_STUDIES] = {
+  static const struct
+  {
+    int klass;
+    double severity;
+    int feet_first, n, nz;
+    double pixel_mm, slice_mm;
+  } specs[N_STUDIES] = {
     { PHANTOM_CLASS_COVID, 25.0, 0, 512, 40, 0.68, 8.0 },
     { PHANTOM_CLASS_COVID, 12.0, 0, 128, 32, 2.6, 8.0 },
     { PHANTOM_CLASS_NORMAL, 0.0, 1, 128, 32, 2.6, 8.0 },
@@ -106,8 +111,8 @@ write_studies (void)
     {
       PhantomParams params;
       char message[256] = "";
-      g_autoptr(CtVolume) volume = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (CtVolume) volume = NULL;
+      g_autoptr (GError) error = NULL;
 
       phantom_params_init (&params);
       params.seed = 1000 + s;
@@ -153,7 +158,7 @@ all_finished (gpointer data)
     return FALSE;
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(CtStudy) item = g_list_model_get_item (studies, i);
+      g_autoptr (CtStudy) item = g_list_model_get_item (studies, i);
 
       if (!ct_study_is_finished (item))
         return FALSE;
@@ -172,15 +177,14 @@ has_volume_shown (gpointer data)
 /* Sends a key press to the first key controller of widget, as GTK does for
  * a real key event that reaches it. */
 static gboolean
-press_key (GtkWidget *widget,
-           guint      keyval)
+press_key (GtkWidget *widget, guint keyval)
 {
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
   gboolean handled = FALSE;
 
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
-      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
 
       if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
         {
@@ -196,11 +200,11 @@ press_key (GtkWidget *widget,
 static GdkTexture *
 render_widget (GtkWidget *widget)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
-  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
   g_assert_cmpint (width, >, 0);
@@ -217,8 +221,7 @@ typedef struct
 } Pixels;
 
 static Pixels
-download (GdkTexture *texture,
-          const char *save_as)
+download (GdkTexture *texture, const char *save_as)
 {
   Pixels pixels = { gdk_texture_get_width (texture), gdk_texture_get_height (texture), NULL };
   g_autofree char *path = g_build_filename (fixture.screenshot_dir, save_as, NULL);
@@ -263,15 +266,13 @@ typedef struct
 } FrameStats;
 
 static void
-frame_before_paint (GdkFrameClock *clock,
-                    FrameStats    *stats)
+frame_before_paint (GdkFrameClock *clock, FrameStats *stats)
 {
   stats->paint_start_us = g_get_monotonic_time ();
 }
 
 static void
-frame_after_paint (GdkFrameClock *clock,
-                   FrameStats    *stats)
+frame_after_paint (GdkFrameClock *clock, FrameStats *stats)
 {
   gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
 
@@ -298,8 +299,7 @@ frame_after_paint (GdkFrameClock *clock,
 /* Steps the view through every slice and back, waiting for a frame to be
  * painted after each step, and prints the frame statistics. */
 static void
-scroll_and_measure (CtSliceView *view,
-                    const char  *situation)
+scroll_and_measure (CtSliceView *view, const char *situation)
 {
   CtJobQueue *queue = ct_application_get_queue (fixture.application);
   CtStudy *item = ct_slice_view_get_study (view);
@@ -343,13 +343,10 @@ scroll_and_measure (CtSliceView *view,
                   situation, n_steps, ct_study_get_volume (item)->nx, ct_study_get_volume (item)->ny,
                   gtk_widget_get_width (GTK_WIDGET (view)), gtk_widget_get_height (GTK_WIDGET (view)),
                   g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default",
-                  busy ? "analysing" : "idle",
-                  ct_study_get_analysis (item) != NULL ? "on" : "none yet",
-                  stats.n_frames > 0 ? stats.paint_sum_ms / stats.n_frames : 0, stats.paint_max_ms,
-                  stats.n_frames,
-                  stats.n_intervals > 0 ? stats.interval_sum_ms / stats.n_intervals : 0,
-                  stats.interval_max_ms, stats.n_intervals,
-                  n_steps / ((g_get_monotonic_time () - start) / 1e6));
+                  busy ? "analysing" : "idle", ct_study_get_analysis (item) != NULL ? "on" : "none yet",
+                  stats.n_frames > 0 ? stats.paint_sum_ms / stats.n_frames : 0, stats.paint_max_ms, stats.n_frames,
+                  stats.n_intervals > 0 ? stats.interval_sum_ms / stats.n_intervals : 0, stats.interval_max_ms,
+                  stats.n_intervals, n_steps / ((g_get_monotonic_time () - start) / 1e6));
   g_assert_cmpuint (stats.n_frames, >=, (guint) n_steps);
 }
 
@@ -363,14 +360,14 @@ static void
 test_open_and_scroll (void)
 {
   CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
-  g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
+  g_autoptr (GFile) folder = g_file_new_for_path (fixture.folder);
   CtStudy *first;
 
   /* Before anything is open, the list says how to open studies. */
   settle ();
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ct_window_get_study_list (fixture.window))));
   {
-    g_autoptr(GdkTexture) texture = render_widget (GTK_WIDGET (fixture.window));
+    g_autoptr (GdkTexture) texture = render_widget (GTK_WIDGET (fixture.window));
     Pixels pixels = download (texture, "empty-window.png");
 
     g_free (pixels.bgra);
@@ -382,7 +379,7 @@ test_open_and_scroll (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ct_window_get_study_list (fixture.window))));
   first = ct_slice_view_get_study (axial);
   {
-    g_auto(GStrv) recent = g_settings_get_strv (fixture.settings, "recent-folders");
+    g_auto (GStrv) recent = g_settings_get_strv (fixture.settings, "recent-folders");
 
     g_assert_cmpstr (recent[0], ==, fixture.folder);
   }
@@ -404,10 +401,10 @@ cli_order (const char *sort_key)
 {
   g_autofree char *cli = g_build_filename (test_env_dir ("CT_TRIAGE_BUILD_DIR"), "app", "ct-triage-cli", NULL);
   g_autofree char *out = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  const char *argv[] = { cli, "analyze", fixture.folder, "--json", "--sort", sort_key,
-                         "--model", fixture.model_dir, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  const char *argv[] = { cli,      "analyze", fixture.folder,    "--json", "--sort",
+                         sort_key, "--model", fixture.model_dir, NULL };
   GPtrArray *paths;
   JsonArray *array;
   int status;
@@ -430,19 +427,18 @@ check_order (CtStudySortKey key)
 {
   CtStudyList *list = ct_window_get_study_list (fixture.window);
   GListModel *sorted = ct_study_list_get_sorted_model (list);
-  g_autoptr(GPtrArray) expected = NULL;
+  g_autoptr (GPtrArray) expected = NULL;
   double previous = INFINITY;
 
   for (guint i = 0; i < g_list_model_get_n_items (sorted); i++)
     {
-      g_autoptr(CtStudy) item = g_list_model_get_item (sorted, i);
+      g_autoptr (CtStudy) item = g_list_model_get_item (sorted, i);
       double value = key == CT_STUDY_SORT_PROBABILITY ? ct_study_get_probability (item)
                      : key == CT_STUDY_SORT_SEVERITY  ? ct_study_get_severity (item)
                                                       : ct_study_get_triage_score (item);
 
       g_test_message ("%u: %s status %d probability %.4f severity %.2f %s", i, ct_study_get_path (item),
-                      ct_study_get_status (item), ct_study_get_probability (item),
-                      ct_study_get_severity (item),
+                      ct_study_get_status (item), ct_study_get_probability (item), ct_study_get_severity (item),
                       ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
       if (ct_study_get_status (item) != CT_STUDY_STATUS_DONE)
         {
@@ -468,7 +464,7 @@ check_order (CtStudySortKey key)
   g_assert_cmpuint (expected->len, ==, g_list_model_get_n_items (sorted));
   for (guint i = 0; i < expected->len; i++)
     {
-      g_autoptr(CtStudy) item = g_list_model_get_item (sorted, i);
+      g_autoptr (CtStudy) item = g_list_model_get_item (sorted, i);
 
       JsonObject *cli = g_ptr_array_index (expected, i);
 
@@ -489,7 +485,7 @@ static void
 test_analysis_order (void)
 {
   CtStudyList *list = ct_window_get_study_list (fixture.window);
-  g_autoptr(CtStudy) selected = NULL;
+  g_autoptr (CtStudy) selected = NULL;
 
   iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
   g_assert_true (all_finished (NULL));
@@ -512,16 +508,16 @@ test_analysis_order (void)
   /* The window as the analysis left it (models' own masks), for the README
    * when the shipped models are present. */
   {
-    g_autoptr(CtStudy) first = g_list_model_get_item (ct_study_list_get_sorted_model (list), 0);
-    g_autoptr(GdkTexture) texture = NULL;
+    g_autoptr (CtStudy) first = g_list_model_get_item (ct_study_list_get_sorted_model (list), 0);
+    g_autoptr (GdkTexture) texture = NULL;
     Pixels pixels;
 
     ct_study_list_select (list, first);
     iterate_until (item_has_volume, first, 60);
     settle ();
     texture = render_widget (GTK_WIDGET (fixture.window));
-    pixels = download (texture, fixture.shipped_models ? "main-window-analysed.png"
-                                                       : "main-window-analysed-test-weights.png");
+    pixels = download (texture,
+                       fixture.shipped_models ? "main-window-analysed.png" : "main-window-analysed-test-weights.png");
     g_free (pixels.bgra);
     ct_study_list_select (list, selected);
     settle ();
@@ -571,10 +567,7 @@ test_slice_keys (void)
 
 /* The most lesioned axial slice of the phantom, in the view's slice order. */
 static int
-most_lesioned_slice (CtSliceView     *view,
-                     const CtVolume  *volume,
-                     const guint8    *lesion,
-                     CtSliceGeometry *geometry)
+most_lesioned_slice (CtSliceView *view, const CtVolume *volume, const guint8 *lesion, CtSliceGeometry *geometry)
 {
   int best = 0, best_count = -1;
 
@@ -585,8 +578,8 @@ most_lesioned_slice (CtSliceView     *view,
 
       for (int y = 0; y < geometry->height; y++)
         for (int x = 0; x < geometry->width; x++)
-          if (ct_slice_geometry_pixel_to_voxel (geometry, s, x, y, ijk)
-              && lesion[((gsize) ijk[2] * volume->ny + ijk[1]) * volume->nx + ijk[0]])
+          if (ct_slice_geometry_pixel_to_voxel (geometry, s, x, y, ijk) &&
+              lesion[((gsize) ijk[2] * volume->ny + ijk[1]) * volume->nx + ijk[0]])
             count++;
       if (count > best_count)
         {
@@ -609,9 +602,9 @@ test_overlays_screenshot (void)
   CtSliceGeometry geometry;
   CtSliceLayout layout;
   CtVolume *volume;
-  g_autoptr(GdkTexture) with_overlays = NULL;
-  g_autoptr(GdkTexture) without_overlays = NULL;
-  g_autoptr(GdkTexture) whole_window = NULL;
+  g_autoptr (GdkTexture) with_overlays = NULL;
+  g_autoptr (GdkTexture) without_overlays = NULL;
+  g_autoptr (GdkTexture) whole_window = NULL;
   Pixels on, off, window_pixels;
   int slice, lesion_pixels = 0, lesion_tinted = 0, far_pixels = 0, far_tinted = 0;
   double grey_sum = 0, grey_sq = 0;
@@ -620,7 +613,7 @@ test_overlays_screenshot (void)
   /* The phantom with the most severe lesions. */
   for (guint i = 0; i < g_list_model_get_n_items (studies); i++)
     {
-      g_autoptr(CtStudy) candidate = g_list_model_get_item (studies, i);
+      g_autoptr (CtStudy) candidate = g_list_model_get_item (studies, i);
 
       if (study == NULL || study_for_item (candidate)->phantom->severity_percent > study->phantom->severity_percent)
         {
@@ -704,9 +697,9 @@ test_overlays_screenshot (void)
             /* The lung outline is drawn over the lung's edge voxels. */
             for (int dy = -1; dy <= 1 && interior; dy++)
               for (int dx = -1; dx <= 1 && interior; dx++)
-                interior = ct_slice_geometry_pixel_to_voxel (&geometry, slice, x + dx, y + dy, neighbour)
-                           && study->phantom->lungs[((gsize) neighbour[2] * volume->ny + neighbour[1]) * volume->nx
-                                                    + neighbour[0]];
+                interior = ct_slice_geometry_pixel_to_voxel (&geometry, slice, x + dx, y + dy, neighbour) &&
+                           study->phantom
+                               ->lungs[((gsize) neighbour[2] * volume->ny + neighbour[1]) * volume->nx + neighbour[0]];
             if (interior)
               {
                 lesion_pixels++;
@@ -776,19 +769,15 @@ test_window_keys (void)
 
 /* Emits a drag on the widget's drag gesture for mouse button. */
 static void
-drag (GtkWidget *widget,
-      guint      button,
-      double     dx,
-      double     dy)
+drag (GtkWidget *widget, guint button, double dx, double dy)
 {
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
 
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
-      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
 
-      if (GTK_IS_GESTURE_DRAG (controller)
-          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == button)
+      if (GTK_IS_GESTURE_DRAG (controller) && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == button)
         {
           g_signal_emit_by_name (controller, "drag-begin", 100.0, 100.0);
           g_signal_emit_by_name (controller, "drag-update", dx, dy);
@@ -826,27 +815,19 @@ typedef struct
 } Hover;
 
 static void
-on_hover (CtSliceView *view,
-          gboolean     inside,
-          int          i,
-          int          j,
-          int          k,
-          double       hu,
-          Hover       *hover)
+on_hover (CtSliceView *view, gboolean inside, int i, int j, int k, double hu, Hover *hover)
 {
-  *hover = (Hover) { inside, { i, j, k }, hu, hover->n + 1 };
+  *hover = (Hover){ inside, { i, j, k }, hu, hover->n + 1 };
 }
 
 static void
-move_pointer (GtkWidget *widget,
-              double     x,
-              double     y)
+move_pointer (GtkWidget *widget, double x, double y)
 {
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
 
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
-      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
 
       if (GTK_IS_EVENT_CONTROLLER_MOTION (controller))
         {
@@ -934,7 +915,7 @@ test_shortcuts_and_about (void)
   settle ();
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
 
       if (GTK_IS_ABOUT_DIALOG (window))
         about = window;
@@ -950,12 +931,12 @@ test_real_dicom (void)
 {
   const char *data = g_getenv ("CT_TRIAGE_TEST_DATA");
   g_autofree char *folder_path = data != NULL ? g_build_filename (data, "ct-series-20", "dicom", NULL) : NULL;
-  g_autoptr(GFile) folder = NULL;
+  g_autoptr (GFile) folder = NULL;
   GListModel *studies = ct_window_get_studies (fixture.window);
   CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
   guint n_before = g_list_model_get_n_items (studies);
-  g_autoptr(CtStudy) item = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr (CtStudy) item = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
   Pixels pixels;
 
   if (folder_path == NULL || !g_file_test (folder_path, G_FILE_TEST_IS_DIR))
@@ -994,9 +975,9 @@ queue_idle (gpointer data)
 static void
 test_close_cancels (void)
 {
-  g_autoptr(GFile) folder = g_file_new_for_path (fixture.folder);
+  g_autoptr (GFile) folder = g_file_new_for_path (fixture.folder);
   GListModel *studies = ct_window_get_studies (fixture.window);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
   guint n_before = g_list_model_get_n_items (studies);
   gint64 start;
 
@@ -1033,8 +1014,7 @@ window_mapped (gpointer data)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autofree char *schema_dir = g_build_filename (test_env_dir ("CT_TRIAGE_BUILD_DIR"), "resources", NULL);
   g_autofree char *shipped = g_build_filename (test_env_dir ("CT_TRIAGE_SOURCE_DIR"), "resources", "models",
@@ -1080,9 +1060,9 @@ main (int   argc,
   {
     g_autofree char *lungs_path = NULL;
     g_autofree char *multitask_path = NULL;
-    g_autoptr(CtModel) lungs = NULL;
-    g_autoptr(CtModel) multitask = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr (CtModel) lungs = NULL;
+    g_autoptr (CtModel) multitask = NULL;
+    g_autoptr (GError) error = NULL;
 
     if (fixture.shipped_models)
       fixture.model_dir = g_build_filename (test_env_dir ("CT_TRIAGE_SOURCE_DIR"), "resources", "models", NULL);
@@ -1109,8 +1089,8 @@ main (int   argc,
     g_assert_no_error (error);
     multitask = ct_model_load (multitask_path, &error);
     g_assert_no_error (error);
-    ct_analyzer_set_models (ct_job_queue_get_analyzer (ct_application_get_queue (fixture.application)),
-                            lungs, multitask);
+    ct_analyzer_set_models (ct_job_queue_get_analyzer (ct_application_get_queue (fixture.application)), lungs,
+                            multitask);
     g_test_message ("models: %s (%s)", fixture.model_dir,
                     fixture.shipped_models ? "shipped" : "reduced random-weight test fixtures");
   }

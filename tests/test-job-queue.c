@@ -29,7 +29,7 @@ load_fixture_models (Models *m)
   const char *source_dir = g_getenv ("CT_TRIAGE_SOURCE_DIR");
   g_autofree char *lungs = NULL;
   g_autofree char *multitask = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   memset (m, 0, sizeof *m);
   lungs = g_build_filename (source_dir, "tests", "fixtures", "reduced-lungs.safetensors", NULL);
@@ -87,10 +87,7 @@ static gint n_loads;
 /* CtJobLoadFunc. "study-N": a synthetic volume; "broken": an error; "slow":
  * waits until cancelled (at most 20 s). */
 static CtVolume *
-load_test_volume (const char   *path,
-                  const char   *series_uid,
-                  GCancellable *cancellable,
-                  GError      **error)
+load_test_volume (const char *path, const char *series_uid, GCancellable *cancellable, GError **error)
 {
   g_atomic_int_inc (&n_loads);
   if (g_str_has_prefix (path, "study-"))
@@ -109,10 +106,9 @@ load_test_volume (const char   *path,
 /* A queue over an analyzer that loads with load_test_volume, with @m's
  * models when given, else from @model_dir. */
 static CtJobQueue *
-new_queue (Models     *m,
-           const char *model_dir)
+new_queue (Models *m, const char *model_dir)
 {
-  g_autoptr(CtAnalyzer) analyzer = ct_analyzer_new (model_dir);
+  g_autoptr (CtAnalyzer) analyzer = ct_analyzer_new (model_dir);
 
   ct_analyzer_set_load_func (analyzer, load_test_volume);
   ct_analyzer_set_cache (analyzer, FALSE, NULL);
@@ -122,17 +118,13 @@ new_queue (Models     *m,
 }
 
 static void
-on_finished (CtJobQueue  *queue,
-             CtStudy *item,
-             GPtrArray   *finished)
+on_finished (CtJobQueue *queue, CtStudy *item, GPtrArray *finished)
 {
   g_ptr_array_add (finished, g_object_ref (item));
 }
 
 static void
-on_progress (CtStudy *item,
-             GParamSpec  *pspec,
-             guint       *n_updates)
+on_progress (CtStudy *item, GParamSpec *pspec, guint *n_updates)
 {
   (*n_updates)++;
 }
@@ -154,9 +146,9 @@ static void
 test_analyse_in_order (void)
 {
   Models m;
-  g_autoptr(CtJobQueue) queue = NULL;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (CtJobQueue) queue = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
   guint n_progress = 0;
 
   if (!load_fixture_models (&m))
@@ -185,10 +177,10 @@ test_analyse_in_order (void)
     {
       CtStudy *item = items->pdata[s];
       const CtAnalysis *analysis = ct_study_get_analysis (item);
-      g_autoptr(CtVolume) volume = make_volume (s * 3);
+      g_autoptr (CtVolume) volume = make_volume (s * 3);
       CtAnalysisOptions options = { .lungs = m.lungs, .multitask = m.multitask };
-      g_autoptr(CtAnalysis) direct = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (CtAnalysis) direct = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_true (finished->pdata[s] == item);
       g_assert_cmpint (ct_study_get_status (item), ==, CT_STUDY_STATUS_DONE);
@@ -222,12 +214,12 @@ static void
 test_analyze_blocking (void)
 {
   Models m;
-  g_autoptr(CtAnalyzer) analyzer = NULL;
-  g_autoptr(CtStudy) study = ct_study_new ("study-4", NULL);
-  g_autoptr(CtStudy) broken = ct_study_new ("broken", NULL);
-  g_autoptr(CtVolume) volume = make_volume (4);
-  g_autoptr(CtAnalysis) direct = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (CtAnalyzer) analyzer = NULL;
+  g_autoptr (CtStudy) study = ct_study_new ("study-4", NULL);
+  g_autoptr (CtStudy) broken = ct_study_new ("broken", NULL);
+  g_autoptr (CtVolume) volume = make_volume (4);
+  g_autoptr (CtAnalysis) direct = NULL;
+  g_autoptr (GError) error = NULL;
   CtAnalysisOptions options = { 0 };
   const CtAnalysis *analysis;
   guint n_progress = 0;
@@ -272,9 +264,9 @@ test_analyze_blocking (void)
 static void
 test_load_error (void)
 {
-  g_autoptr(CtJobQueue) queue = new_queue (NULL, "/nonexistent");
-  g_autoptr(CtStudy) broken = ct_study_new ("broken", NULL);
-  g_autoptr(CtStudy) no_models = ct_study_new ("study-1", NULL);
+  g_autoptr (CtJobQueue) queue = new_queue (NULL, "/nonexistent");
+  g_autoptr (CtStudy) broken = ct_study_new ("broken", NULL);
+  g_autoptr (CtStudy) no_models = ct_study_new ("study-1", NULL);
 
   ct_job_queue_add (queue, broken);
   ct_job_queue_add (queue, no_models);
@@ -294,11 +286,11 @@ static void
 test_cancel (void)
 {
   Models m;
-  g_autoptr(CtJobQueue) queue = NULL;
-  g_autoptr(CtStudy) slow = ct_study_new ("slow", NULL);
-  g_autoptr(CtStudy) queued = ct_study_new ("study-2", NULL);
-  g_autoptr(CtStudy) last = ct_study_new ("study-4", NULL);
-  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (CtJobQueue) queue = NULL;
+  g_autoptr (CtStudy) slow = ct_study_new ("slow", NULL);
+  g_autoptr (CtStudy) queued = ct_study_new ("study-2", NULL);
+  g_autoptr (CtStudy) last = ct_study_new ("study-4", NULL);
+  g_autoptr (GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
 
   if (!load_fixture_models (&m))
     return;
@@ -328,7 +320,7 @@ static void
 test_dispose_cancels (void)
 {
   CtJobQueue *queue = new_queue (NULL, NULL);
-  g_autoptr(CtStudy) slow = ct_study_new ("slow", NULL);
+  g_autoptr (CtStudy) slow = ct_study_new ("slow", NULL);
   gint64 start = g_get_monotonic_time ();
 
   ct_job_queue_add (queue, slow);
@@ -352,9 +344,9 @@ static void
 test_preview (void)
 {
   Models m;
-  g_autoptr(CtJobQueue) queue = NULL;
-  g_autoptr(CtStudy) slow = ct_study_new ("slow", NULL);
-  g_autoptr(CtStudy) later = ct_study_new ("study-5", NULL);
+  g_autoptr (CtJobQueue) queue = NULL;
+  g_autoptr (CtStudy) slow = ct_study_new ("slow", NULL);
+  g_autoptr (CtStudy) later = ct_study_new ("study-5", NULL);
   guint n_volume_notifies = 0;
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
@@ -396,8 +388,7 @@ test_preview (void)
 }
 
 static CtAnalysis *
-fake_analysis (double probability,
-               double severity)
+fake_analysis (double probability, double severity)
 {
   CtAnalysis *analysis = ct_analysis_new ();
 
@@ -412,18 +403,18 @@ fake_analysis (double probability,
 static void
 test_priority_order (void)
 {
-  g_autoptr(CtStudy) a = ct_study_new ("a", NULL);
-  g_autoptr(CtStudy) b = ct_study_new ("b", NULL);
-  g_autoptr(CtStudy) c = ct_study_new ("c", NULL);
-  g_autoptr(CtStudy) waiting = ct_study_new ("d", NULL);
-  g_autoptr(GError) error = g_error_new_literal (CT_ERROR, CT_ERROR_CORRUPT, "bad");
-  g_autoptr(CtStudy) failed = ct_study_new ("e", NULL);
+  g_autoptr (CtStudy) a = ct_study_new ("a", NULL);
+  g_autoptr (CtStudy) b = ct_study_new ("b", NULL);
+  g_autoptr (CtStudy) c = ct_study_new ("c", NULL);
+  g_autoptr (CtStudy) waiting = ct_study_new ("d", NULL);
+  g_autoptr (GError) error = g_error_new_literal (CT_ERROR, CT_ERROR_CORRUPT, "bad");
+  g_autoptr (CtStudy) failed = ct_study_new ("e", NULL);
 
-  g_autoptr(CtStudy) severe_unsure = ct_study_new ("f", NULL);
-  g_autoptr(CtStudy) normal = ct_study_new ("g", NULL);
-  g_autoptr(CtStudy) waiting_too = ct_study_new ("h", NULL);
-  g_autoptr(CtStudy) failed_early = ct_study_new_failed ("0-path", "no CT series found");
-  g_autoptr(GPtrArray) list = g_ptr_array_new ();
+  g_autoptr (CtStudy) severe_unsure = ct_study_new ("f", NULL);
+  g_autoptr (CtStudy) normal = ct_study_new ("g", NULL);
+  g_autoptr (CtStudy) waiting_too = ct_study_new ("h", NULL);
+  g_autoptr (CtStudy) failed_early = ct_study_new_failed ("0-path", "no CT series found");
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
   CtStudy *expected[] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
   CtAnalysis *fake;
 
@@ -479,12 +470,12 @@ test_priority_order (void)
   expected[4] = normal;        /* 0.025 + 0.005 */
   expected[5] = waiting;
   expected[6] = waiting_too;
-  expected[7] = failed_early;  /* "0-path" < "e" */
+  expected[7] = failed_early; /* "0-path" < "e" */
   expected[8] = failed;
   for (guint i = 0; i < list->len; i++)
     g_assert_true (g_ptr_array_index (list, i) == expected[i]);
-  g_assert_true (ct_study_sort_key_from_string ("triage", &(CtStudySortKey) { 0 }));
-  g_assert_false (ct_study_sort_key_from_string ("age", &(CtStudySortKey) { 0 }));
+  g_assert_true (ct_study_sort_key_from_string ("triage", &(CtStudySortKey){ 0 }));
+  g_assert_false (ct_study_sort_key_from_string ("age", &(CtStudySortKey){ 0 }));
 }
 
 /* The library makes one study per series, and a failed study naming the
@@ -493,15 +484,15 @@ test_priority_order (void)
 static void
 test_library (void)
 {
-  g_autoptr(CtStudyLibrary) library = ct_study_library_new ();
+  g_autoptr (CtStudyLibrary) library = ct_study_library_new ();
   g_autofree char *tmp = g_dir_make_tmp ("ct-library-XXXXXX", NULL);
   g_autofree char *empty = g_build_filename (tmp, "empty", NULL);
   g_autofree char *text = g_build_filename (tmp, "empty", "notes.txt", NULL);
   const char *paths[] = { empty, NULL };
-  g_autoptr(GPtrArray) found = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CtStudy) a = ct_study_new ("study-1", NULL);
-  g_autoptr(CtVolume) volume = make_volume (1);
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CtStudy) a = ct_study_new ("study-1", NULL);
+  g_autoptr (CtVolume) volume = make_volume (1);
 
   g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
   g_assert_true (g_file_set_contents (text, "not a DICOM file", -1, NULL));
@@ -531,8 +522,7 @@ test_library (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

@@ -40,8 +40,7 @@ random_floats (GRand *rand, size_t n, double lo, double hi)
 
 /* Mixed tolerance comparison; prints the first and the worst mismatch. */
 static void
-assert_close (const char *what, const float *got, const float *want, size_t n, double atol,
-              double rtol)
+assert_close (const char *what, const float *got, const float *want, size_t n, double atol, double rtol)
 {
   size_t bad = 0, worst_i = 0;
   double worst = 0;
@@ -63,8 +62,8 @@ assert_close (const char *what, const float *got, const float *want, size_t n, d
         }
     }
   if (bad > 0)
-    g_printerr ("%s: %zu of %zu differ; worst at %zu: got %.8g, want %.8g\n", what, bad, n,
-                worst_i, got[worst_i], want[worst_i]);
+    g_printerr ("%s: %zu of %zu differ; worst at %zu: got %.8g, want %.8g\n", what, bad, n, worst_i, got[worst_i],
+                want[worst_i]);
   g_assert_cmpuint (bad, ==, 0);
 }
 
@@ -97,14 +96,14 @@ test_pyramid_bins (void)
   ct_nn_pyramid_bin (13, 1, 0, &b, &e);
   g_assert_cmpint (b, ==, 0);
   g_assert_cmpint (e, ==, 13);
-  g_assert_cmpuint (ct_nn_pyramid_n_features (8, (int[]) { 1, 2, 4, 8 }, 4), ==, 4680);
+  g_assert_cmpuint (ct_nn_pyramid_n_features (8, (int[]){ 1, 2, 4, 8 }, 4), ==, 4680);
 }
 
 /* Accumulating slice by slice equals pooling the whole C x H x W x D block. */
 static void
 test_pyramid_accumulate (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
   int c = 3, h = 9, w = 11, depth = 10;
   int levels[] = { 1, 2, 4, 8 };
   size_t nf = ct_nn_pyramid_n_features (c, levels, 4);
@@ -115,8 +114,7 @@ test_pyramid_accumulate (void)
 
   ct_nn_ref_pyramid_init (acc, nf);
   for (int d = 0; d < depth; d++)
-    ct_nn_ref_pyramid_accumulate (acc, levels, 4, block + (size_t) d * c * h * w, c,
-                                  (size_t) h * w, h, w, d, depth);
+    ct_nn_ref_pyramid_accumulate (acc, levels, 4, block + (size_t) d * c * h * w, c, (size_t) h * w, h, w, d, depth);
 
   for (int li = 0; li < 4; li++)
     for (int ch = 0; ch < c; ch++)
@@ -143,11 +141,13 @@ static void
 test_maxpool_ceil (void)
 {
   /* 3 x 5 -> 2 x 3; the last row and column form partial windows */
+  /* clang-format off */
   static const float in[15] = { 1, 5, 2, 0, 9,
                                 3, 4, 8, 1, -2,
                                 7, 6, -1, 3, -5 };
   static const float want[6] = { 5, 8, 9,
                                  7, 3, -5 };
+  /* clang-format on */
   float out[6], fast[6];
 
   ct_nn_ref_maxpool2x2_ceil (in, 1, 3, 5, out);
@@ -162,12 +162,15 @@ test_bilinear_pytorch (void)
   /* torch.nn.functional.interpolate(x, size, mode="bilinear",
    * align_corners=False) printed by PyTorch 1.13 for this 3 x 4 input */
   static const float in[12] = { 0.0, 1.5, 1.0, 3.5, 2.0, 3.5, 3.0, 5.5, 4.0, 5.5, 5.0, 7.5 };
+  /* one row of the 5 x 7 output a line */
+  /* clang-format off */
   static const float up[35] = {
     0.0, 0.5357143, 1.3928572, 1.25, 1.1785717, 2.6071434, 3.5,
     0.8000001, 1.3357143, 2.1928573, 2.05, 1.9785719, 3.4071434, 4.3000002,
     2.0, 2.5357144, 3.3928573, 3.25, 3.1785719, 4.6071434, 5.5,
     3.2000003, 3.7357144, 4.5928574, 4.4500003, 4.378572, 5.8071432, 6.7000003,
     4.0, 4.5357141, 5.3928576, 5.25, 5.1785717, 6.6071434, 7.5 };
+  /* clang-format on */
   static const float down[6] = { 0.75, 1.75, 3.5833335, 3.75, 4.75, 6.5833335 };
   float out[35], fast[35], zeros[35] = { 0 };
 
@@ -184,7 +187,7 @@ test_bilinear_pytorch (void)
 static void
 test_gemm_kernels (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
   static const int ks[] = { 1, 7, 37, 256 };
 
   if (!have_avx2 ())
@@ -226,7 +229,7 @@ test_gemm_kernels (void)
 typedef struct
 {
   int h, w, nimg, cin3, cin_raw, cout;
-  int epilogue;      /* 0 bias, 1 scale/shift + relu, 2 identity residual */
+  int epilogue; /* 0 bias, 1 scale/shift + relu, 2 identity residual */
   gboolean padded_output;
 } ConvCase;
 
@@ -253,10 +256,9 @@ check_conv (const ConvCase *cc, CtGemmMicroKernel kernel, int threads, GRand *ra
   g_autofree float *scratch = g_new (float, MAX (ct_conv_scratch_floats_per_thread (),
                                                   ct_winograd_scratch_floats_per_thread (MAX (cc->cin3, cc->cout)))
                                              * threads);
-  g_autofree char *what = g_strdup_printf ("conv %dx%d nimg=%d cin3=%d raw=%d cout=%d ep=%d padded=%d threads=%d %s",
-                                           h, w, nimg, cc->cin3, cc->cin_raw, cc->cout, cc->epilogue,
-                                           cc->padded_output, threads,
-                                           kernel == ct_f32_gemm_4x24_portable ? "portable" : "avx2");
+  g_autofree char *what = g_strdup_printf ("conv %dx%d nimg=%d cin3=%d raw=%d cout=%d ep=%d padded=%d threads=%d %s", h,
+                                           w, nimg, cc->cin3, cc->cin_raw, cc->cout, cc->epilogue, cc->padded_output,
+                                           threads, kernel == ct_f32_gemm_4x24_portable ? "portable" : "avx2");
   CtConvWeights weights;
   CtConvInput input = { padded, xr, nimg, h, w };
   CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, cc->padded_output };
@@ -352,23 +354,17 @@ check_conv (const ConvCase *cc, CtGemmMicroKernel kernel, int threads, GRand *ra
 static void
 test_conv (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (20260127);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20260127);
   static const ConvCase cases[] = {
-    { 1, 1, 1, 1, 0, 4, 0, FALSE },
-    { 1, 1, 3, 5, 0, 7, 1, TRUE },
-    { 7, 5, 1, 3, 0, 5, 1, FALSE },
-    { 7, 5, 2, 8, 0, 8, 2, FALSE },
-    { 7, 5, 3, 5, 3, 12, 0, FALSE },
-    { 33, 17, 1, 13, 0, 9, 1, TRUE },
-    { 33, 17, 2, 6, 7, 8, 0, FALSE },
-    { 17, 33, 1, 37, 0, 8, 2, FALSE },   /* K = 333 > one K chunk */
-    { 9, 30, 2, 29, 5, 4, 1, FALSE },    /* 3x3 rows in two chunks, then raw rows */
-    { 5, 61, 2, 4, 0, 6, 1, TRUE },
-    { 3, 2, 5, 0, 11, 5, 0, FALSE },     /* pure 1x1 */
-    { 40, 26, 1, 3, 0, 16, 1, TRUE },    /* wide rows: strips read in place */
-    { 6, 53, 3, 7, 5, 6, 2, FALSE },     /* row mode, narrow last strips, shortcut rows */
-    { 4, 19, 2, 30, 3, 10, 1, TRUE },    /* row mode, K chunks, partial M, bordered out */
-    { 3, 200, 1, 2, 0, 4, 0, FALSE },    /* rows wider than a tile */
+    { 1, 1, 1, 1, 0, 4, 0, FALSE },   { 1, 1, 3, 5, 0, 7, 1, TRUE },     { 7, 5, 1, 3, 0, 5, 1, FALSE },
+    { 7, 5, 2, 8, 0, 8, 2, FALSE },   { 7, 5, 3, 5, 3, 12, 0, FALSE },   { 33, 17, 1, 13, 0, 9, 1, TRUE },
+    { 33, 17, 2, 6, 7, 8, 0, FALSE }, { 17, 33, 1, 37, 0, 8, 2, FALSE }, /* K = 333 > one K chunk */
+    { 9, 30, 2, 29, 5, 4, 1, FALSE },                                    /* 3x3 rows in two chunks, then raw rows */
+    { 5, 61, 2, 4, 0, 6, 1, TRUE },   { 3, 2, 5, 0, 11, 5, 0, FALSE },   /* pure 1x1 */
+    { 40, 26, 1, 3, 0, 16, 1, TRUE },                                    /* wide rows: strips read in place */
+    { 6, 53, 3, 7, 5, 6, 2, FALSE },  /* row mode, narrow last strips, shortcut rows */
+    { 4, 19, 2, 30, 3, 10, 1, TRUE }, /* row mode, K chunks, partial M, bordered out */
+    { 3, 200, 1, 2, 0, 4, 0, FALSE }, /* rows wider than a tile */
   };
   CtGemmMicroKernel kernels[2] = { ct_f32_gemm_4x24_portable, NULL };
   int n_kernels = 1;
@@ -386,13 +382,11 @@ test_conv (void)
 static void
 test_winograd (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (31);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (31);
   static const ConvCase cases[] = {
-    { 1, 1, 1, 3, 0, 4, 0, FALSE },
-    { 7, 5, 2, 16, 0, 5, 1, TRUE },      /* odd sizes: partial tiles */
-    { 33, 17, 1, 17, 0, 12, 2, FALSE },  /* residual */
-    { 12, 12, 3, 32, 0, 16, 1, FALSE },
-    { 3, 3, 8, 20, 0, 9, 0, TRUE },
+    { 1, 1, 1, 3, 0, 4, 0, FALSE },     { 7, 5, 2, 16, 0, 5, 1, TRUE }, /* odd sizes: partial tiles */
+    { 33, 17, 1, 17, 0, 12, 2, FALSE },                                 /* residual */
+    { 12, 12, 3, 32, 0, 16, 1, FALSE }, { 3, 3, 8, 20, 0, 9, 0, TRUE },
   };
   CtGemmMicroKernel kernels[2] = { ct_f32_gemm_4x24_portable, NULL };
   int n_kernels = 1;
@@ -412,7 +406,7 @@ test_winograd (void)
 static void
 test_act_pad (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
   int c = 3, nimg = 2, h = 7, w = 5;
   size_t hw = (size_t) h * w, wp = (size_t) w + 2, pplane = (size_t) (h + 2) * wp;
   g_autofree float *x = random_floats (rand, (size_t) c * nimg * hw, -2, 2);
@@ -431,8 +425,8 @@ test_act_pad (void)
         ct_nn_ref_batch_norm (plane, 1, hw, &weight, &bias, &mean, &var, 1e-5f);
         ct_nn_ref_relu (plane, hw);
         for (int y = 0; y < h; y++)
-          memcpy (want + ((size_t) ch * nimg + i) * pplane + (size_t) (y + 1) * wp + 1,
-                  plane + (size_t) y * w, sizeof (float) * w);
+          memcpy (want + ((size_t) ch * nimg + i) * pplane + (size_t) (y + 1) * wp + 1, plane + (size_t) y * w,
+                  sizeof (float) * w);
       }
   ct_nn_act_pad (x, c, nimg, h, w, scale, shift, TRUE, got, 2);
   assert_close ("act_pad", got, want, (size_t) c * nimg * pplane, 1e-6, 1e-6);
@@ -441,7 +435,7 @@ test_act_pad (void)
 static void
 test_ops_random (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
   static const int sizes[][2] = { { 1, 1 }, { 7, 5 }, { 33, 17 }, { 2, 9 } };
 
   for (size_t s = 0; s < G_N_ELEMENTS (sizes); s++)
@@ -470,7 +464,7 @@ test_ops_random (void)
 static void
 test_head (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (9);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
   int c = 5, n = 77;
   g_autofree float *x = random_floats (rand, (size_t) c * n, -2, 2);
   g_autofree float *weight = random_floats (rand, c, -1, 1);
@@ -537,7 +531,8 @@ blocked_unborder (const float *bordered, int blocks, int nimg, int h, int w, flo
   ct_blocked_to_channel_major (blocked, blocks, nimg, h, w, planes);
 }
 
-static const int blocked_sizes[][3] = { /* h, w, nimg */
+static const int blocked_sizes[][3] = {
+  /* h, w, nimg */
   { 1, 1, 1 }, { 7, 5, 2 }, { 33, 17, 1 }, { 13, 26, 3 }, { 4, 12, 1 }, { 9, 29, 2 },
 };
 
@@ -548,11 +543,12 @@ static const int blocked_sizes[][3] = { /* h, w, nimg */
 static void
 check_blocked_conv (int winograd)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (21);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (21);
   gboolean avx2 = have_avx2 ();
-  static const int channels[][3] = { /* cin, cout, cin_raw */
-    { 8, 8, 0 }, { 8, 16, 0 }, { 16, 16, 8 }, { 16, 8, 16 }, { 24, 16, 0 },
-    { 64, 64, 32 }, /* Winograd: several tile blocks per call (48 tiles each at 64 channels) */
+  static const int channels[][3] = {
+    /* cin, cout, cin_raw */
+    { 8, 8, 0 },   { 8, 16, 0 },   { 16, 16, 8 }, { 16, 8, 16 },
+    { 24, 16, 0 }, { 64, 64, 32 }, /* Winograd: several tile blocks per call (48 tiles each at 64 channels) */
   };
 
   for (size_t s = 0; s < G_N_ELEMENTS (blocked_sizes); s++)
@@ -582,11 +578,11 @@ check_blocked_conv (int winograd)
               g_autofree float *want = g_new (float, cout * n);
               g_autofree float *got = g_new (float, cout * n);
               g_autofree char *what = g_strdup_printf ("blocked %s %dx%d nimg=%d %d->%d raw=%d form=%d %s threads=%d",
-                                                       winograd == 4 ? "winograd F4"
-                                                       : winograd == 2 ? "winograd F2" : "conv",
-                                                       h, w, nimg,
-                                                       cin, cout, craw, form,
-                                                       k ? "avx2" : "portable", threads);
+                                                       winograd == 4   ? "winograd F4"
+                                                       : winograd == 2 ? "winograd F2"
+                                                                       : "conv",
+                                                       h, w, nimg, cin, cout, craw, form, k ? "avx2" : "portable",
+                                                       threads);
               CtBlockedConvWeights packed;
               CtConvEpilogue ep = { NULL, NULL, NULL, NULL, FALSE, FALSE };
 
@@ -632,21 +628,18 @@ check_blocked_conv (int winograd)
               if (winograd)
                 {
                   CtBlockedWinogradWeights wino;
-                  g_autofree float *scratch =
-                    g_new (float, ct_blocked_winograd_scratch_floats_per_thread (cin) * threads);
+                  g_autofree float *scratch = g_new (float, ct_blocked_winograd_scratch_floats_per_thread (cin) * threads);
 
-                  ct_blocked_winograd_weights_pack (&wino, winograd, cout, weight, cin,
-                                               craw > 0 ? w1 : NULL, craw);
-                  ct_blocked_winograd_conv3x3 (&wino, padded, craw > 0 ? xr_blocked : NULL, nimg, h, w,
-                                          &ep, out, k == 1, scratch, threads);
+                  ct_blocked_winograd_weights_pack (&wino, winograd, cout, weight, cin, craw > 0 ? w1 : NULL, craw);
+                  ct_blocked_winograd_conv3x3 (&wino, padded, craw > 0 ? xr_blocked : NULL, nimg, h, w, &ep, out,
+                                               k == 1, scratch, threads);
                   ct_blocked_winograd_weights_clear (&wino);
                 }
               else
                 {
-                  ct_blocked_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL,
-                                           craw);
-                  ct_blocked_conv3x3 (&packed, padded, craw > 0 ? xr_blocked : NULL, nimg, h, w, &ep, out,
-                                 k == 1, threads);
+                  ct_blocked_conv_weights_pack (&packed, cout, weight, cin, craw > 0 ? w1 : NULL, craw);
+                  ct_blocked_conv3x3 (&packed, padded, craw > 0 ? xr_blocked : NULL, nimg, h, w, &ep, out, k == 1,
+                                      threads);
                   ct_blocked_conv_weights_clear (&packed);
                 }
               if (form == 0)
@@ -685,126 +678,124 @@ test_blocked_winograd_f4 (void)
 static void
 test_blocked_ops (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (22);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (22);
 
   for (size_t s = 0; s < G_N_ELEMENTS (blocked_sizes); s++)
     for (int blocks = 1; blocks <= 2; blocks++)
-    {
-      int h = blocked_sizes[s][0], w = blocked_sizes[s][1], nimg = blocked_sizes[s][2];
-      int c = CT_BLOCK * blocks;
-      int oh = (h + 1) / 2, ow = (w + 1) / 2;
-      size_t hw = (size_t) h * w, n = (size_t) nimg * hw, on = (size_t) nimg * oh * ow;
-      size_t pplane = (size_t) (h + 2) * (w + 2);
-      g_autofree float *x = random_floats (rand, c * n, -2, 2);
-      g_autofree float *x_blocked = g_new (float, c * n);
-      g_autofree float *scale = random_floats (rand, c, 0.5, 1.5);
-      g_autofree float *shift = random_floats (rand, c, -0.5, 0.5);
-      g_autofree float *weight = random_floats (rand, CT_BLOCK, -1, 1);
-      g_autofree float *want = g_new (float, c * nimg * pplane + c * n);
-      g_autofree float *got = g_new (float, c * nimg * pplane + c * n);
-      g_autofree float *tmp = g_new (float, c * nimg * pplane + c * n);
-      g_autofree float *slices = random_floats (rand, n, -1, 1);
-      g_autofree float *padded1 = g_new0 (float, (size_t) nimg * pplane);
-      g_autofree float *init_w = random_floats (rand, CT_BLOCK * 9, -0.5, 0.5);
-      g_autofree float *init_b = random_floats (rand, CT_BLOCK, -0.5, 0.5);
-      g_autofree float *low = random_floats (rand, c * on, -1, 1);
-      g_autofree float *low_blocked = g_new (float, c * on);
-      g_autofree char *what = NULL;
+      {
+        int h = blocked_sizes[s][0], w = blocked_sizes[s][1], nimg = blocked_sizes[s][2];
+        int c = CT_BLOCK * blocks;
+        int oh = (h + 1) / 2, ow = (w + 1) / 2;
+        size_t hw = (size_t) h * w, n = (size_t) nimg * hw, on = (size_t) nimg * oh * ow;
+        size_t pplane = (size_t) (h + 2) * (w + 2);
+        g_autofree float *x = random_floats (rand, c * n, -2, 2);
+        g_autofree float *x_blocked = g_new (float, c * n);
+        g_autofree float *scale = random_floats (rand, c, 0.5, 1.5);
+        g_autofree float *shift = random_floats (rand, c, -0.5, 0.5);
+        g_autofree float *weight = random_floats (rand, CT_BLOCK, -1, 1);
+        g_autofree float *want = g_new (float, c * nimg * pplane + c * n);
+        g_autofree float *got = g_new (float, c * nimg * pplane + c * n);
+        g_autofree float *tmp = g_new (float, c * nimg * pplane + c * n);
+        g_autofree float *slices = random_floats (rand, n, -1, 1);
+        g_autofree float *padded1 = g_new0 (float, (size_t) nimg * pplane);
+        g_autofree float *init_w = random_floats (rand, CT_BLOCK * 9, -0.5, 0.5);
+        g_autofree float *init_b = random_floats (rand, CT_BLOCK, -0.5, 0.5);
+        g_autofree float *low = random_floats (rand, c * on, -1, 1);
+        g_autofree float *low_blocked = g_new (float, c * on);
+        g_autofree char *what = NULL;
 
-      ct_blocked_from_channel_major (x, blocks, nimg, h, w, x_blocked);
-      ct_blocked_from_channel_major (low, blocks, nimg, oh, ow, low_blocked);
+        ct_blocked_from_channel_major (x, blocks, nimg, h, w, x_blocked);
+        ct_blocked_from_channel_major (low, blocks, nimg, oh, ow, low_blocked);
 
-      /* act_pad: bordered blocked relu(x * scale + shift) */
-      ct_nn_act_pad (x, c, nimg, h, w, scale, shift, TRUE, want, 1);
-      ct_blocked_act_pad (x_blocked, blocks, nimg, h, w, scale, shift, TRUE, tmp, 2);
-      blocked_unborder (tmp, blocks, nimg, h, w, got);
-      for (int ch = 0; ch < c; ch++) /* want is bordered planes: take interiors */
-        for (int i = 0; i < nimg; i++)
-          for (int y = 0; y < h; y++)
-            memmove (want + ((size_t) ch * nimg + i) * hw + (size_t) y * w,
-                     want + ((size_t) ch * nimg + i) * pplane + (size_t) (y + 1) * (w + 2) + 1,
-                     sizeof (float) * w);
-      what = g_strdup_printf ("blocked act_pad %dx%d blocks=%d", h, w, blocks);
-      assert_close (what, got, want, c * n, 0, 0);
-      g_clear_pointer (&what, g_free);
-
-      /* max pooling blocked -> planes, and blocked -> blocked */
-      ct_nn_ref_maxpool2x2_ceil (x, c * nimg, h, w, want);
-      ct_blocked_maxpool_to_channel_major (x_blocked, blocks, nimg, h, w, got, 2);
-      what = g_strdup_printf ("blocked maxpool to channel-major %dx%d blocks=%d", h, w, blocks);
-      assert_close (what, got, want, c * on, 0, 0);
-      g_clear_pointer (&what, g_free);
-      ct_blocked_maxpool (x_blocked, blocks, nimg, h, w, tmp, 2);
-      ct_blocked_to_channel_major (tmp, blocks, nimg, oh, ow, got);
-      what = g_strdup_printf ("blocked maxpool %dx%d blocks=%d", h, w, blocks);
-      assert_close (what, got, want, c * on, 0, 0);
-      g_clear_pointer (&what, g_free);
-
-      /* upsample (oh x ow) -> h x w, + skip (x), from planes and from blocked */
-      ct_nn_bilinear_add (low, c * nimg, oh, ow, x, want, h, w, 1);
-      ct_blocked_bilinear_add (low, blocks, nimg, oh, ow, x_blocked, tmp, h, w, 2);
-      ct_blocked_to_channel_major (tmp, blocks, nimg, h, w, got);
-      what = g_strdup_printf ("blocked bilinear_add %dx%d blocks=%d", h, w, blocks);
-      assert_close (what, got, want, c * n, 0, 0);
-      g_clear_pointer (&what, g_free);
-      ct_blocked_bilinear_add_from_blocked (low_blocked, blocks, nimg, oh, ow, x_blocked, tmp, h, w, 2);
-      ct_blocked_to_channel_major (tmp, blocks, nimg, h, w, got);
-      what = g_strdup_printf ("blocked bilinear_add_from_blocked %dx%d blocks=%d", h, w, blocks);
-      assert_close (what, got, want, c * n, 0, 0);
-      g_clear_pointer (&what, g_free);
-
-      if (blocks > 1)
-        continue;
-
-      /* level 0 only (8 channels): init conv 1 -> 8 with bias, head, pyramid */
-      ct_nn_act_pad (slices, 1, nimg, h, w, NULL, NULL, FALSE, padded1, 1);
-      for (int i = 0; i < nimg; i++)
-        {
-          g_autofree float *o = g_new (float, CT_BLOCK * hw);
-          ct_nn_ref_conv2d (slices + i * hw, 1, h, w, init_w, init_b, CT_BLOCK, 3, o);
-          for (int ch = 0; ch < CT_BLOCK; ch++)
-            memcpy (want + ((size_t) ch * nimg + i) * hw, o + ch * hw, sizeof (float) * hw);
-        }
-      ct_blocked_init_conv (padded1, nimg, h, w, init_w, init_b, tmp, 2);
-      ct_blocked_to_channel_major (tmp, 1, nimg, h, w, got);
-      what = g_strdup_printf ("blocked init conv %dx%d", h, w);
-      assert_close (what, got, want, CT_BLOCK * n, 1e-6, 1e-6);
-      g_clear_pointer (&what, g_free);
-
-      ct_nn_head_sigmoid (x, CT_BLOCK, n, scale, shift, weight, want, 1);
-      ct_blocked_head_sigmoid (x_blocked, n, scale, shift, weight, got, 2);
-      what = g_strdup_printf ("blocked head %dx%d", h, w);
-      assert_close (what, got, want, n, 0, 0);
-      g_clear_pointer (&what, g_free);
-
-      /* pyramid pooling, slice by slice of a depth-(nimg + 2) block (the
-       * last slices are absent: bins along depth that they would fill keep
-       * -inf in both); levels 1, 2 and 3 need h, w >= 3 */
-      if (h >= 3 && w >= 3)
-        {
-          static const int levels[] = { 1, 2, 3 };
-          size_t nf = ct_nn_pyramid_n_features (CT_BLOCK, levels, 3);
-          g_autofree float *acc_ref = g_new (float, nf);
-          g_autofree float *acc_blocked = g_new (float, nf);
-
-          ct_nn_ref_pyramid_init (acc_ref, nf);
-          ct_nn_ref_pyramid_init (acc_blocked, nf);
+        /* act_pad: bordered blocked relu(x * scale + shift) */
+        ct_nn_act_pad (x, c, nimg, h, w, scale, shift, TRUE, want, 1);
+        ct_blocked_act_pad (x_blocked, blocks, nimg, h, w, scale, shift, TRUE, tmp, 2);
+        blocked_unborder (tmp, blocks, nimg, h, w, got);
+        for (int ch = 0; ch < c; ch++) /* want is bordered planes: take interiors */
           for (int i = 0; i < nimg; i++)
-            {
-              ct_nn_ref_pyramid_accumulate (acc_ref, levels, 3, x + (size_t) i * hw, CT_BLOCK, n, h,
-                                            w, i, nimg + 2);
-              ct_blocked_pyramid_accumulate (acc_blocked, levels, 3, x_blocked + (size_t) i * hw * CT_BLOCK, h, w,
-                                        i, nimg + 2);
-            }
-          for (size_t f = 0; f < nf; f++) /* -inf == -inf, but inf - inf is NaN */
-            {
-              acc_ref[f] = isinf (acc_ref[f]) ? -1e30f : acc_ref[f];
-              acc_blocked[f] = isinf (acc_blocked[f]) ? -1e30f : acc_blocked[f];
-            }
-          what = g_strdup_printf ("blocked pyramid %dx%d", h, w);
-          assert_close (what, acc_blocked, acc_ref, nf, 0, 0);
-        }
-    }
+            for (int y = 0; y < h; y++)
+              memmove (want + ((size_t) ch * nimg + i) * hw + (size_t) y * w,
+                       want + ((size_t) ch * nimg + i) * pplane + (size_t) (y + 1) * (w + 2) + 1, sizeof (float) * w);
+        what = g_strdup_printf ("blocked act_pad %dx%d blocks=%d", h, w, blocks);
+        assert_close (what, got, want, c * n, 0, 0);
+        g_clear_pointer (&what, g_free);
+
+        /* max pooling blocked -> planes, and blocked -> blocked */
+        ct_nn_ref_maxpool2x2_ceil (x, c * nimg, h, w, want);
+        ct_blocked_maxpool_to_channel_major (x_blocked, blocks, nimg, h, w, got, 2);
+        what = g_strdup_printf ("blocked maxpool to channel-major %dx%d blocks=%d", h, w, blocks);
+        assert_close (what, got, want, c * on, 0, 0);
+        g_clear_pointer (&what, g_free);
+        ct_blocked_maxpool (x_blocked, blocks, nimg, h, w, tmp, 2);
+        ct_blocked_to_channel_major (tmp, blocks, nimg, oh, ow, got);
+        what = g_strdup_printf ("blocked maxpool %dx%d blocks=%d", h, w, blocks);
+        assert_close (what, got, want, c * on, 0, 0);
+        g_clear_pointer (&what, g_free);
+
+        /* upsample (oh x ow) -> h x w, + skip (x), from planes and from blocked */
+        ct_nn_bilinear_add (low, c * nimg, oh, ow, x, want, h, w, 1);
+        ct_blocked_bilinear_add (low, blocks, nimg, oh, ow, x_blocked, tmp, h, w, 2);
+        ct_blocked_to_channel_major (tmp, blocks, nimg, h, w, got);
+        what = g_strdup_printf ("blocked bilinear_add %dx%d blocks=%d", h, w, blocks);
+        assert_close (what, got, want, c * n, 0, 0);
+        g_clear_pointer (&what, g_free);
+        ct_blocked_bilinear_add_from_blocked (low_blocked, blocks, nimg, oh, ow, x_blocked, tmp, h, w, 2);
+        ct_blocked_to_channel_major (tmp, blocks, nimg, h, w, got);
+        what = g_strdup_printf ("blocked bilinear_add_from_blocked %dx%d blocks=%d", h, w, blocks);
+        assert_close (what, got, want, c * n, 0, 0);
+        g_clear_pointer (&what, g_free);
+
+        if (blocks > 1)
+          continue;
+
+        /* level 0 only (8 channels): init conv 1 -> 8 with bias, head, pyramid */
+        ct_nn_act_pad (slices, 1, nimg, h, w, NULL, NULL, FALSE, padded1, 1);
+        for (int i = 0; i < nimg; i++)
+          {
+            g_autofree float *o = g_new (float, CT_BLOCK * hw);
+            ct_nn_ref_conv2d (slices + i * hw, 1, h, w, init_w, init_b, CT_BLOCK, 3, o);
+            for (int ch = 0; ch < CT_BLOCK; ch++)
+              memcpy (want + ((size_t) ch * nimg + i) * hw, o + ch * hw, sizeof (float) * hw);
+          }
+        ct_blocked_init_conv (padded1, nimg, h, w, init_w, init_b, tmp, 2);
+        ct_blocked_to_channel_major (tmp, 1, nimg, h, w, got);
+        what = g_strdup_printf ("blocked init conv %dx%d", h, w);
+        assert_close (what, got, want, CT_BLOCK * n, 1e-6, 1e-6);
+        g_clear_pointer (&what, g_free);
+
+        ct_nn_head_sigmoid (x, CT_BLOCK, n, scale, shift, weight, want, 1);
+        ct_blocked_head_sigmoid (x_blocked, n, scale, shift, weight, got, 2);
+        what = g_strdup_printf ("blocked head %dx%d", h, w);
+        assert_close (what, got, want, n, 0, 0);
+        g_clear_pointer (&what, g_free);
+
+        /* pyramid pooling, slice by slice of a depth-(nimg + 2) block (the
+         * last slices are absent: bins along depth that they would fill keep
+         * -inf in both); levels 1, 2 and 3 need h, w >= 3 */
+        if (h >= 3 && w >= 3)
+          {
+            static const int levels[] = { 1, 2, 3 };
+            size_t nf = ct_nn_pyramid_n_features (CT_BLOCK, levels, 3);
+            g_autofree float *acc_ref = g_new (float, nf);
+            g_autofree float *acc_blocked = g_new (float, nf);
+
+            ct_nn_ref_pyramid_init (acc_ref, nf);
+            ct_nn_ref_pyramid_init (acc_blocked, nf);
+            for (int i = 0; i < nimg; i++)
+              {
+                ct_nn_ref_pyramid_accumulate (acc_ref, levels, 3, x + (size_t) i * hw, CT_BLOCK, n, h, w, i, nimg + 2);
+                ct_blocked_pyramid_accumulate (acc_blocked, levels, 3, x_blocked + (size_t) i * hw * CT_BLOCK, h, w, i,
+                                               nimg + 2);
+              }
+            for (size_t f = 0; f < nf; f++) /* -inf == -inf, but inf - inf is NaN */
+              {
+                acc_ref[f] = isinf (acc_ref[f]) ? -1e30f : acc_ref[f];
+                acc_blocked[f] = isinf (acc_blocked[f]) ? -1e30f : acc_blocked[f];
+              }
+            what = g_strdup_printf ("blocked pyramid %dx%d", h, w);
+            assert_close (what, acc_blocked, acc_ref, nf, 0, 0);
+          }
+      }
 }
 
 int

@@ -15,22 +15,21 @@
 /* One run of the model's options with the naive reference path (reference
  * TRUE) or the optimized one. */
 static gboolean
-run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w,
-            float *out, double *study, gboolean *has, int n_threads, CtModelProgressFunc progress,
-            gpointer user_data, GError **error)
+run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w, float *out, double *study,
+            gboolean *has, int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   CtNnOptions options = *ct_model_get_options (model);
 
   options.use_reference = reference;
-  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads,
-                                    progress, user_data, error);
+  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads, progress, user_data,
+                                    error);
 }
 
 static CtModel *
 model_from_bytes_with (GBytes *bytes, const CtNnOptions *options, GError **error)
 {
-  return ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   "test.safetensors", options, error);
+  return ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "test.safetensors",
+                                   options, error);
 }
 
 static CtModel *
@@ -42,11 +41,10 @@ model_from_bytes (GBytes *bytes, GError **error)
 static void
 reduced_structure (CtNetStructure *s, CtModelArchitecture arch)
 {
-  g_autoptr(GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
 
-  g_hash_table_insert (md, (char *) "architecture",
-                       (char *) (arch == CT_MODEL_LUNGS ? "lungs" : "multitask-spatial"));
+  g_hash_table_insert (md, (char *) "architecture", (char *) (arch == CT_MODEL_LUNGS ? "lungs" : "multitask-spatial"));
   g_hash_table_insert (md, (char *) "init_channels", (char *) "4");
   g_hash_table_insert (md, (char *) "down_channels", (char *) "4,4,4;4,8,8;8,12");
   g_hash_table_insert (md, (char *) "bridge_channels", (char *) "12,16,12");
@@ -59,15 +57,15 @@ reduced_structure (CtNetStructure *s, CtModelArchitecture arch)
 static float *
 smooth_input (int n, int h, int w, guint32 seed)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   float *x = g_new (float, (size_t) n * h * w);
   double fx = g_rand_double_range (rand, 0.1, 0.4), fy = g_rand_double_range (rand, 0.1, 0.4);
 
   for (int d = 0; d < n; d++)
     for (int y = 0; y < h; y++)
       for (int i = 0; i < w; i++)
-        x[((size_t) d * h + y) * w + i] =
-          (float) CLAMP (0.5 + 0.3 * sin (fx * i + d) * cos (fy * y) + 0.1 * g_rand_double (rand), 0, 1);
+        x[((size_t) d * h + y) * w + i] = (float) CLAMP (
+            0.5 + 0.3 * sin (fx * i + d) * cos (fy * y) + 0.1 * g_rand_double (rand), 0, 1);
   return x;
 }
 
@@ -88,8 +86,8 @@ compare (const char *what, const float *got, const float *want, size_t n, double
       lo = MIN (lo, want[i]);
       hi = MAX (hi, want[i]);
     }
-  g_test_message ("%s: max abs difference %.3g at %zu (%.7f vs %.7f); reference range %.4f..%.4f",
-                  what, worst, at, got[at], want[at], lo, hi);
+  g_test_message ("%s: max abs difference %.3g at %zu (%.7f vs %.7f); reference range %.4f..%.4f", what, worst, at,
+                  got[at], want[at], lo, hi);
   /* the outputs must not be saturated, or the comparison would prove little */
   g_assert_cmpfloat (hi - lo, >, 0.05);
   g_assert_cmpfloat (worst, <=, tol);
@@ -124,9 +122,9 @@ test_full_width (gconstpointer data)
   EngineConfig config = GPOINTER_TO_INT (data) >> 8;
   gboolean lungs = arch == CT_MODEL_LUNGS;
   CtNetStructure s;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(CtModel) model = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (CtModel) model = NULL;
+  g_autoptr (GError) error = NULL;
   /* odd sizes; 9 slices so that the classifier runs (every axis >= 8) and the
    * optimized path splits them into two batches */
   gboolean large = config == ENGINE_BLOCKED_BRIDGE;
@@ -139,12 +137,11 @@ test_full_width (gconstpointer data)
   double study_ref = NAN, study_optimized = NAN;
   gboolean has_ref = FALSE, has_optimized = FALSE;
   CtNnOptions options;
-  static const char *const names[] = { "default", "blocked direct", "channel-major",
-                                       "channel-major winograd",
-                                       "levels 0-1 blocked", "portable kernels",
-                                       "blocked bridge" };
-  g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions",
-                                           names[config]);
+  static const char *const names[] = {
+    "default",          "blocked direct", "channel-major", "channel-major winograd", "levels 0-1 blocked",
+    "portable kernels", "blocked bridge"
+  };
+  g_autofree char *what = g_strdup_printf ("full-width %s, %s", lungs ? "lungs" : "lesions", names[config]);
 
   ct_net_structure_init_default (&s, arch);
   g_assert_cmpint (s.n_levels, ==, 6);
@@ -158,8 +155,7 @@ test_full_width (gconstpointer data)
   model = model_from_bytes_with (bytes, &options, &error);
   g_assert_no_error (error);
 
-  g_assert_true (run_engine (model, TRUE, input, n, h, w, ref, &study_ref, &has_ref, 1, NULL, NULL,
-                             &error));
+  g_assert_true (run_engine (model, TRUE, input, n, h, w, ref, &study_ref, &has_ref, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   if (config == ENGINE_CHANNEL_MAJOR || config == ENGINE_CHANNEL_MAJOR_WINOGRAD)
     options.blocked_levels = 0;
@@ -167,17 +163,15 @@ test_full_width (gconstpointer data)
     options.blocked_levels = 2;
   else if (config == ENGINE_PORTABLE)
     options.portable_kernels = TRUE;
-  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, optimized,
-                                            &study_optimized, &has_optimized, 2, NULL, NULL,
-                                            &error));
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, optimized, &study_optimized,
+                                            &has_optimized, 2, NULL, NULL, &error));
   g_assert_no_error (error);
   compare (what, optimized, ref, count, 1e-4);
   if (!lungs)
     {
       g_assert_true (has_ref);
       g_assert_true (has_optimized);
-      g_test_message ("study probability: optimized %.8f, reference %.8f", study_optimized,
-                      study_ref);
+      g_test_message ("study probability: optimized %.8f, reference %.8f", study_optimized, study_ref);
       g_assert_cmpfloat (fabs (study_optimized - study_ref), <=, 1e-5);
     }
 }
@@ -185,9 +179,9 @@ test_full_width (gconstpointer data)
 /* What the profiling hook saw of one call. */
 typedef struct
 {
-  int      steps;
-  int      blocked_steps; /* named "blocked": a step of the blocked layout */
-  double   macs;
+  int steps;
+  int blocked_steps; /* named "blocked": a step of the blocked layout */
+  double macs;
 } ProfileSeen;
 
 static void
@@ -212,10 +206,10 @@ static void
 test_options (void)
 {
   CtNetStructure s;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(CtModel) model = NULL;
-  g_autoptr(CtModel) reference = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (CtModel) model = NULL;
+  g_autoptr (CtModel) reference = NULL;
+  g_autoptr (GError) error = NULL;
   int n = 2, h = 33, w = 29;
   g_autofree float *input = smooth_input (n, h, w, 5);
   g_autofree float *out = g_new (float, (size_t) n * h * w);
@@ -239,15 +233,13 @@ test_options (void)
   g_assert_no_error (error);
   bad = options;
   bad.top_batch_slices = 65;
-  g_assert_false (ct_model_run_with_options (model, &bad, input, n, h, w, out, NULL, NULL, 1,
-                                             NULL, NULL, &error));
+  g_assert_false (ct_model_run_with_options (model, &bad, input, n, h, w, out, NULL, NULL, 1, NULL, NULL, &error));
   g_assert_error (error, CT_ERROR, CT_ERROR_FAILED);
   g_clear_error (&error);
 
   options.profile = profile_seen;
   options.profile_user_data = &seen;
-  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, out, NULL, NULL, 2,
-                                            NULL, NULL, &error));
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, out, NULL, NULL, 2, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (seen.steps, >, 50);
   g_assert_cmpint (seen.blocked_steps, >, 0);
@@ -255,15 +247,14 @@ test_options (void)
   g_test_message ("profile: %d steps, %.4g MACs, structure %.4g", seen.steps, seen.macs, macs);
   g_assert_cmpfloat (fabs (seen.macs - macs), <=, 0.01 * macs);
 
-  seen = (ProfileSeen) { 0 };
+  seen = (ProfileSeen){ 0 };
   options.blocked_levels = 0;
-  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, out, NULL, NULL, 1,
-                                            NULL, NULL, &error));
+  g_assert_true (ct_model_run_with_options (model, &options, input, n, h, w, out, NULL, NULL, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (seen.steps, >, 50);
   g_assert_cmpint (seen.blocked_steps, ==, 0);
 
-  seen = (ProfileSeen) { 0 };
+  seen = (ProfileSeen){ 0 };
   options.blocked_levels = ct_model_get_options (model)->blocked_levels;
   options.use_reference = TRUE;
   reference = model_from_bytes_with (bytes, &options, &error);
@@ -280,9 +271,9 @@ static void
 test_half (void)
 {
   CtNetStructure s;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(CtModel) model = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (CtModel) model = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree float *input = smooth_input (2, 13, 11, 1);
   float ref[2 * 13 * 11], optimized[2 * 13 * 11];
 
@@ -300,10 +291,8 @@ test_half (void)
   bytes = ct_model_random_safetensors (&s, 77, TRUE);
   model = model_from_bytes (bytes, &error);
   g_assert_no_error (error);
-  g_assert_true (run_engine (model, TRUE, input, 2, 13, 11, ref,
-                                      NULL, NULL, 1, NULL, NULL, &error));
-  g_assert_true (run_engine (model, FALSE, input, 2, 13, 11, optimized,
-                                      NULL, NULL, 1, NULL, NULL, &error));
+  g_assert_true (run_engine (model, TRUE, input, 2, 13, 11, ref, NULL, NULL, 1, NULL, NULL, &error));
+  g_assert_true (run_engine (model, FALSE, input, 2, 13, 11, optimized, NULL, NULL, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   compare ("float16 lungs", optimized, ref, G_N_ELEMENTS (ref), 1e-5);
 }
@@ -314,9 +303,9 @@ static void
 test_batching (void)
 {
   CtNetStructure s;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(CtModel) model = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (CtModel) model = NULL;
+  g_autoptr (GError) error = NULL;
   int n = 11, h = 10, w = 14;
   size_t plane = (size_t) h * w;
   g_autofree float *input = smooth_input (n, h, w, 3);
@@ -329,8 +318,7 @@ test_batching (void)
   g_assert_no_error (error);
   g_assert_true (ct_model_run_lungs (model, input, n, h, w, all, 2, NULL, NULL, &error));
   for (int d = 0; d < n; d++)
-    g_assert_true (ct_model_run_lungs (model, input + d * plane, 1, h, w, one + d * plane, 1,
-                                       NULL, NULL, &error));
+    g_assert_true (ct_model_run_lungs (model, input + d * plane, 1, h, w, one + d * plane, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   compare ("batched vs single", all, one, n * plane, 1e-6);
 }
@@ -358,9 +346,9 @@ static void
 test_progress_and_cancel (void)
 {
   CtNetStructure s;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(CtModel) model = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (CtModel) model = NULL;
+  g_autoptr (GError) error = NULL;
   /* enough slices for several batches of the optimized path (progress and
    * cancellation come between batches) */
   int n = 40, h = 9, w = 9;
@@ -379,21 +367,18 @@ test_progress_and_cancel (void)
       gboolean reference = e == 0;
       Progress all = { 0, 0, G_MAXINT }, stop = { 0, 0, 1 };
 
-      g_assert_true (run_engine (model, reference, input, n, h, w, out, &study, &has, 1,
-                                          on_progress, &all, &error));
+      g_assert_true (run_engine (model, reference, input, n, h, w, out, &study, &has, 1, on_progress, &all, &error));
       g_assert_no_error (error);
       g_assert_cmpint (all.last_done, ==, n);
       g_assert_true (has);
-      g_assert_false (run_engine (model, reference, input, n, h, w, out, &study, &has, 1,
-                                           on_progress, &stop, &error));
+      g_assert_false (run_engine (model, reference, input, n, h, w, out, &study, &has, 1, on_progress, &stop, &error));
       g_assert_error (error, CT_ERROR, CT_ERROR_CANCELLED);
       g_assert_cmpint (stop.last_done, <, n);
       g_clear_error (&error);
     }
 
   /* fewer than 8 slices: lesions, but no study probability, and no error */
-  g_assert_true (ct_model_run_multitask (model, input, 3, h, w, out, &study, &has, 1, NULL, NULL,
-                                         &error));
+  g_assert_true (ct_model_run_multitask (model, input, 3, h, w, out, &study, &has, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (has);
   g_assert_true (isnan (study));
@@ -423,7 +408,7 @@ patch_header (GBytes *bytes, const char *from, const char *to)
 static void
 expect_bad (GBytes *bytes, const char *must_mention)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   CtModel *model = model_from_bytes (bytes, &error);
 
   g_assert_null (model);
@@ -437,8 +422,8 @@ static void
 test_bad_weights (void)
 {
   CtNetStructure s;
-  g_autoptr(GBytes) good = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) good = NULL;
+  g_autoptr (GError) error = NULL;
   gsize size;
   const guint8 *data;
 
@@ -446,7 +431,7 @@ test_bad_weights (void)
   good = ct_model_random_safetensors (&s, 9, FALSE);
   data = g_bytes_get_data (good, &size);
   {
-    g_autoptr(CtModel) model = model_from_bytes (good, &error);
+    g_autoptr (CtModel) model = model_from_bytes (good, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (ct_model_get_metadata (model, "threshold"), ==, "0.5");
     g_assert_null (ct_model_get_metadata (model, "no-such-key"));
@@ -454,41 +439,41 @@ test_bad_weights (void)
 
   /* truncated data, truncated header, empty */
   {
-    g_autoptr(GBytes) cut = g_bytes_new (data, size - 5);
-    g_autoptr(GBytes) tiny = g_bytes_new (data, 40);
-    g_autoptr(GBytes) empty = g_bytes_new (data, 0);
+    g_autoptr (GBytes) cut = g_bytes_new (data, size - 5);
+    g_autoptr (GBytes) tiny = g_bytes_new (data, 40);
+    g_autoptr (GBytes) empty = g_bytes_new (data, 0);
     expect_bad (cut, "outside the file");
     expect_bad (tiny, "header length");
     expect_bad (empty, NULL);
   }
   /* a missing tensor, named */
   {
-    g_autoptr(GBytes) b = patch_header (good, "\"head.conv.weight\"", "\"head.conv.weighs\"");
+    g_autoptr (GBytes) b = patch_header (good, "\"head.conv.weight\"", "\"head.conv.weighs\"");
     expect_bad (b, "head.conv.weight");
   }
   /* a wrong dtype, named */
   {
-    g_autoptr(GBytes) b = patch_header (good, "\"F32\"", "\"I32\"");
+    g_autoptr (GBytes) b = patch_header (good, "\"F32\"", "\"I32\"");
     expect_bad (b, "backbone.init.weight");
   }
   /* a shape that does not fit the architecture, named */
   {
-    g_autoptr(GBytes) b = patch_header (good, "\"shape\":[4,1,3,3]", "\"shape\":[4,3,1,3]");
+    g_autoptr (GBytes) b = patch_header (good, "\"shape\":[4,1,3,3]", "\"shape\":[4,3,1,3]");
     expect_bad (b, "backbone.init.weight");
   }
   /* metadata describing another structure: shapes no longer fit */
   {
-    g_autoptr(GBytes) b = patch_header (good, "\"init_channels\":\"4\"", "\"init_channels\":\"5\"");
+    g_autoptr (GBytes) b = patch_header (good, "\"init_channels\":\"4\"", "\"init_channels\":\"5\"");
     expect_bad (b, "init_channels");
   }
   /* an unknown architecture */
   {
-    g_autoptr(GBytes) b = patch_header (good, "\"lungs\"", "\"lunge\"");
+    g_autoptr (GBytes) b = patch_header (good, "\"lungs\"", "\"lunge\"");
     expect_bad (b, "architecture");
   }
   /* malformed JSON */
   {
-    g_autoptr(GBytes) b = patch_header (good, "{\"__metadata__\"", "[\"__metadata__\"");
+    g_autoptr (GBytes) b = patch_header (good, "{\"__metadata__\"", "[\"__metadata__\"");
     expect_bad (b, "Malformed");
   }
   /* a missing file */
@@ -506,8 +491,8 @@ static void
 test_extra_tensors (void)
 {
   CtNetStructure s;
-  g_autoptr(GBytes) good = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) good = NULL;
+  g_autoptr (GError) error = NULL;
   gsize size;
   const guint8 *data;
   guint64 header_len;
@@ -523,14 +508,15 @@ test_extra_tensors (void)
   for (int variant = 0; variant < 2; variant++)
     {
       /* append a tensor entry pointing at the first 8 bytes of data */
-      const char *entry = variant == 0
-                          ? ",\"backbone.init.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]}}"
-                          : ",\"backbone.extra.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
-      g_autoptr(GString) file = g_string_new (NULL);
+      const char *entry =
+          variant == 0
+              ? ",\"backbone.init.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]}}"
+              : ",\"backbone.extra.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+      g_autoptr (GString) file = g_string_new (NULL);
       g_autofree char *h = g_strndup (header, strlen (header) - 1); /* drop the final '}' */
       g_autofree char *new_header = g_strconcat (h, entry, NULL);
       guint64 len = GUINT64_TO_LE (strlen (new_header));
-      g_autoptr(GBytes) b = NULL;
+      g_autoptr (GBytes) b = NULL;
 
       g_string_append_len (file, (const char *) &len, 8);
       g_string_append (file, new_header);
@@ -538,7 +524,7 @@ test_extra_tensors (void)
       b = g_bytes_new (file->str, file->len);
       if (variant == 0)
         {
-          g_autoptr(CtModel) model = model_from_bytes (b, &error);
+          g_autoptr (CtModel) model = model_from_bytes (b, &error);
           g_assert_no_error (error);
           g_assert_nonnull (model);
         }
@@ -559,8 +545,8 @@ test_extra_tensors (void)
 static void
 test_mac_count (void)
 {
-  g_autoptr(GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GHashTable) md = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
   CtNetStructure s;
 
   g_hash_table_insert (md, (char *) "architecture", (char *) "lungs");
@@ -584,15 +570,14 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   {
-    static const char *const configs[] = { "", "-blocked-direct", "-channel-major",
-                                           "-channel-major-winograd",
-                                           "-mixed", "-portable", "-blocked-bridge" };
+    static const char *const configs[] = { "",       "-blocked-direct", "-channel-major", "-channel-major-winograd",
+                                           "-mixed", "-portable",       "-blocked-bridge" };
     for (int c = ENGINE_DEFAULT; c <= ENGINE_BLOCKED_BRIDGE; c++)
       for (int a = 0; a < 2; a++)
         {
           CtModelArchitecture arch = a == 0 ? CT_MODEL_LUNGS : CT_MODEL_MULTITASK_SPATIAL;
-          g_autofree char *path = g_strdup_printf ("/nn/model/full-width/%s%s",
-                                                   a == 0 ? "lungs" : "multitask", configs[c]);
+          g_autofree char *path = g_strdup_printf ("/nn/model/full-width/%s%s", a == 0 ? "lungs" : "multitask",
+                                                   configs[c]);
           g_test_add_data_func (path, GINT_TO_POINTER (arch | (c << 8)), test_full_width);
         }
   }

@@ -15,15 +15,14 @@
 /* One run of the model's options with the naive reference path (reference
  * TRUE) or the optimized one. */
 static gboolean
-run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w,
-            float *out, double *study, gboolean *has, int n_threads, CtModelProgressFunc progress,
-            gpointer user_data, GError **error)
+run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w, float *out, double *study,
+            gboolean *has, int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   CtNnOptions options = *ct_model_get_options (model);
 
   options.use_reference = reference;
-  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads,
-                                    progress, user_data, error);
+  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads, progress, user_data,
+                                    error);
 }
 
 #define PROB_TOLERANCE 1e-4
@@ -31,7 +30,7 @@ run_engine (CtModel *model, gboolean reference, const float *input, int n, int h
 
 typedef struct
 {
-  GMappedFile   *mapped;
+  GMappedFile *mapped;
   CtSafetensors *tensors;
 } IoFile;
 
@@ -45,7 +44,7 @@ static gboolean
 io_open_named (IoFile *io, const char *name)
 {
   g_autofree char *path = fixture_path (name);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   io->mapped = g_mapped_file_new (path, FALSE, &error);
   g_assert_no_error (error);
@@ -110,7 +109,7 @@ static CtModel *
 load_fixture_model (const char *name)
 {
   g_autofree char *path = fixture_path (name);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   CtModel *model = ct_model_load (path, &error);
 
   g_assert_no_error (error);
@@ -119,8 +118,7 @@ load_fixture_model (const char *name)
 }
 
 static void
-check_case (CtModel *model, gboolean reference, IoFile *io, const char *size, int n, int h,
-            int w)
+check_case (CtModel *model, gboolean reference, IoFile *io, const char *size, int n, int h, int w)
 {
   gboolean lungs = ct_model_get_architecture (model) == CT_MODEL_LUNGS;
   g_autofree char *input_name = g_strdup_printf ("input_%s", size);
@@ -129,20 +127,18 @@ check_case (CtModel *model, gboolean reference, IoFile *io, const char *size, in
   g_autofree float *input = io_read (io, input_name, n, h, w);
   g_autofree float *expected = io_read (io, expected_name, n, h, w);
   g_autofree float *got = g_new (float, (size_t) n * h * w);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   double study = NAN;
   gboolean has_study = FALSE;
   size_t where;
   double err;
 
-  g_assert_true (run_engine (model, reference, input, n, h, w, got,
-                                      lungs ? NULL : &study, lungs ? NULL : &has_study, 2,
-                                      NULL, NULL, &error));
+  g_assert_true (run_engine (model, reference, input, n, h, w, got, lungs ? NULL : &study, lungs ? NULL : &has_study, 2,
+                             NULL, NULL, &error));
   g_assert_no_error (error);
   err = max_abs_diff (got, expected, (size_t) n * h * w, &where);
   g_test_message ("%s %s %s: max abs error %.3g at slice %zu row %zu col %zu (got %.7f, PyTorch %.7f)",
-                  lungs ? "lungs" : "multitask",
-                  reference ? "reference" : "optimized", size, err,
+                  lungs ? "lungs" : "multitask", reference ? "reference" : "optimized", size, err,
                   where / ((size_t) h * w), where / w % h, where % w, got[where], expected[where]);
   g_assert_cmpfloat (err, <=, PROB_TOLERANCE);
 
@@ -158,8 +154,7 @@ check_case (CtModel *model, gboolean reference, IoFile *io, const char *size, in
         {
           double want = ct_safetensors_read_float (t, 0);
           g_assert_true (has_study);
-          g_test_message ("study probability %.8f, PyTorch %.8f, error %.3g", study, want,
-                          fabs (study - want));
+          g_test_message ("study probability %.8f, PyTorch %.8f, error %.3g", study, want, fabs (study - want));
           g_assert_cmpfloat (fabs (study - want), <=, STUDY_TOLERANCE);
         }
     }
@@ -170,8 +165,8 @@ test_parity (gconstpointer data)
 {
   const char *which = data;
   gboolean lungs = g_str_equal (which, "lungs");
-  g_autoptr(CtModel) model = load_fixture_model (lungs ? "reduced-lungs.safetensors"
-                                                       : "reduced-multitask.safetensors");
+  g_autoptr (CtModel)
+      model = load_fixture_model (lungs ? "reduced-lungs.safetensors" : "reduced-multitask.safetensors");
   IoFile io;
 
   io_open (&io);
@@ -188,9 +183,9 @@ test_parity (gconstpointer data)
 static void
 test_public_api (void)
 {
-  g_autoptr(CtModel) lungs = load_fixture_model ("reduced-lungs.safetensors");
-  g_autoptr(CtModel) multitask = load_fixture_model ("reduced-multitask.safetensors");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (CtModel) lungs = load_fixture_model ("reduced-lungs.safetensors");
+  g_autoptr (CtModel) multitask = load_fixture_model ("reduced-multitask.safetensors");
+  g_autoptr (GError) error = NULL;
   IoFile io;
   g_autofree float *input = NULL;
   g_autofree float *expected = NULL;
@@ -212,8 +207,7 @@ test_public_api (void)
   g_assert_cmpfloat (max_abs_diff (got, expected, 9 * 64 * 48, &where), <=, PROB_TOLERANCE);
   g_clear_pointer (&expected, g_free);
 
-  g_assert_true (ct_model_run_multitask (multitask, input, 9, 64, 48, got, &study, &has, 1,
-                                         NULL, NULL, &error));
+  g_assert_true (ct_model_run_multitask (multitask, input, 9, 64, 48, got, &study, &has, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (has);
   expected = io_read (&io, "lesion_prob_64x48", 9, 64, 48);
@@ -235,9 +229,9 @@ test_trained (void)
   const char *source_dir = g_getenv ("CT_TRIAGE_SOURCE_DIR");
   g_autofree char *lungs_path = NULL;
   g_autofree char *multitask_path = NULL;
-  g_autoptr(CtModel) lungs = NULL;
-  g_autoptr(CtModel) multitask = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (CtModel) lungs = NULL;
+  g_autoptr (CtModel) multitask = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree float *input = NULL;
   g_autofree float *want_lungs = NULL;
   g_autofree float *want_lesions = NULL;
@@ -278,19 +272,18 @@ test_trained (void)
       size_t where;
       double err;
 
-      g_assert_true (run_engine (lungs, reference, input, 8, 96, 80, got, NULL, NULL, 2,
-                                          NULL, NULL, &error));
+      g_assert_true (run_engine (lungs, reference, input, 8, 96, 80, got, NULL, NULL, 2, NULL, NULL, &error));
       g_assert_no_error (error);
       err = max_abs_diff (got, want_lungs, 8 * 96 * 80, &where);
       g_test_message ("trained lungs, engine %d: max abs error %.3g", e, err);
       g_assert_cmpfloat (err, <=, PROB_TOLERANCE);
 
-      g_assert_true (run_engine (multitask, reference, input, 8, 96, 80, got, &study,
-                                          &has_study, 2, NULL, NULL, &error));
+      g_assert_true (
+          run_engine (multitask, reference, input, 8, 96, 80, got, &study, &has_study, 2, NULL, NULL, &error));
       g_assert_no_error (error);
       err = max_abs_diff (got, want_lesions, 8 * 96 * 80, &where);
-      g_test_message ("trained lesions, engine %d: max abs error %.3g; study %.8f, PyTorch %.8f",
-                      e, err, study, want_study);
+      g_test_message ("trained lesions, engine %d: max abs error %.3g; study %.8f, PyTorch %.8f", e, err, study,
+                      want_study);
       g_assert_cmpfloat (err, <=, PROB_TOLERANCE);
       g_assert_true (has_study);
       g_assert_cmpfloat (fabs (study - want_study), <=, STUDY_TOLERANCE);

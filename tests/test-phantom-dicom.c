@@ -55,8 +55,8 @@ phantom_index_at (const PhantomStudy *s, const double p[3], gsize *index)
   for (int a = 0; a < 3; a++)
     {
       const double *dir = &s->direction[3 * a];
-      double t = ((p[0] - s->origin[0]) * dir[0] + (p[1] - s->origin[1]) * dir[1]
-                  + (p[2] - s->origin[2]) * dir[2]) / s->spacing[a];
+      double t = ((p[0] - s->origin[0]) * dir[0] + (p[1] - s->origin[1]) * dir[1] + (p[2] - s->origin[2]) * dir[2]) /
+                 s->spacing[a];
       ijk[a] = (int) lround (t);
       if (fabs (t - ijk[a]) > 1e-3)
         return FALSE;

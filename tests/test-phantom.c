@@ -22,7 +22,7 @@ make_study (guint64 seed, int klass, double severity, int feet_first, int mirror
   p.nz = 28;
   p.pixel_spacing_mm = 6.0;
   p.slice_spacing_mm = 11.0;
-  p.slice_thickness_mm = 2.5;   /* gaps between slices keep the test quick */
+  p.slice_thickness_mm = 2.5; /* gaps between slices keep the test quick */
   p.severity_percent = severity;
   p.feet_first = feet_first;
   p.mirror_columns = mirror;
@@ -86,8 +86,7 @@ assert_truth_consistent (const PhantomStudy *s)
   g_assert_cmpfloat_with_epsilon (s->severity_percent, more, 1e-9);
   g_assert_cmpfloat_with_epsilon (s->severity_total_percent, total, 1e-9);
   g_assert_cmpfloat_with_epsilon (s->lung_volume_ml,
-                                  (lung[1] + lung[2]) * s->spacing[0] * s->spacing[1] * s->spacing[2] / 1000.0,
-                                  1e-6);
+                                  (lung[1] + lung[2]) * s->spacing[0] * s->spacing[1] * s->spacing[2] / 1000.0, 1e-6);
   (void) plane;
 }
 
@@ -239,8 +238,8 @@ static void
 voxel_to_lps (const PhantomStudy *s, int i, int j, int k, double out[3])
 {
   for (int c = 0; c < 3; c++)
-    out[c] = s->origin[c] + i * s->spacing[0] * s->direction[c] + j * s->spacing[1] * s->direction[3 + c]
-             + k * s->spacing[2] * s->direction[6 + c];
+    out[c] = s->origin[c] + i * s->spacing[0] * s->direction[c] + j * s->spacing[1] * s->direction[3 + c] +
+             k * s->spacing[2] * s->direction[6 + c];
 }
 
 /* The same seed head first, feet first and mirrored is the same patient:
@@ -338,7 +337,7 @@ test_phantom_bad_params (void)
   g_assert_cmpstr (error, !=, "");
   phantom_params_init (&p);
   p.nz = 3;
-  p.slice_spacing_mm = 1.0;   /* 2 mm of range cannot hold lungs */
+  p.slice_spacing_mm = 1.0; /* 2 mm of range cannot hold lungs */
   error[0] = '\0';
   g_assert_null (phantom_generate (&p, error, sizeof error));
   g_assert_cmpstr (error, !=, "");

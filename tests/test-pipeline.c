@@ -409,7 +409,7 @@ test_fixture_odd_inputs (void)
         case 2:
           /* coronal: rows run superior -> inferior, slices anterior -> posterior */
           v = make_chest (60, 50, 40, 2.0, 2.0, 8);
-          memcpy (v->direction, (double[9]) { 1, 0, 0, 0, 0, -1, 0, 1, 0 }, sizeof v->direction);
+          memcpy (v->direction, (double[9]){ 1, 0, 0, 0, 0, -1, 0, 1, 0 }, sizeof v->direction);
           break;
         default:
           v = make_chest (70, 90, 9, 0.8, 2.5, 9);
@@ -534,8 +534,8 @@ make_analytic_model (CtModelArchitecture architecture, const char *folder)
   write_float (ct_safetensors_lookup (model_file, name), 1, -4.0f);
   write_float (ct_safetensors_lookup (model_file, name), 2, 1.0f);
 
-  path = g_build_filename (folder, architecture == CT_MODEL_LUNGS ? "analytic-lungs.safetensors"
-                                                                  : "analytic-multitask.safetensors", NULL);
+  path = g_build_filename (
+      folder, architecture == CT_MODEL_LUNGS ? "analytic-lungs.safetensors" : "analytic-multitask.safetensors", NULL);
   g_assert_true (g_file_set_contents (path, (const char *) bytes, size, &error));
   model = ct_model_load (path, &error);
   g_assert_no_error (error);
@@ -608,8 +608,8 @@ analytic_truth (const double p[3], double shift_z, int options)
  * lps_axis[a], with the given spacing, centred on the origin; truth gets 0,
  * 1 (right lung), 2 (left lung), 3 (right lung, lesion). */
 static CtVolume *
-make_analytic_chest (const int lps_axis[3], const int sign[3], const double spacing[3], double shift_z,
-                     int options, guint32 seed, guint8 **truth_out)
+make_analytic_chest (const int lps_axis[3], const int sign[3], const double spacing[3], double shift_z, int options,
+                     guint32 seed, guint8 **truth_out)
 {
   /* extent per LPS axis in mm: x 280, y 200, z 300 */
   static const double extent[3] = { 280, 200, 300 };
@@ -694,11 +694,16 @@ check_analytic_result (const CtVolume *v, const guint8 *truth, const CtAnalysis 
 static void
 test_analytic_masks (void)
 {
-  static const struct { int lps_axis[3]; int sign[3]; double spacing[3]; } grids[] = {
-    { { 0, 1, 2 }, { 1, 1, -1 }, { 1.6, 1.6, 5.0 } },   /* axial, head first */
-    { { 0, 1, 2 }, { -1, 1, 1 }, { 2.1, 2.1, 5.0 } },   /* feet first, mirrored */
-    { { 0, 2, 1 }, { 1, -1, 1 }, { 1.8, 2.4, 5.0 } },   /* coronal slices */
-    { { 1, 2, 0 }, { -1, -1, 1 }, { 1.8, 2.2, 5.0 } },  /* sagittal, flipped rows */
+  static const struct
+  {
+    int lps_axis[3];
+    int sign[3];
+    double spacing[3];
+  } grids[] = {
+    { { 0, 1, 2 }, { 1, 1, -1 }, { 1.6, 1.6, 5.0 } },  /* axial, head first */
+    { { 0, 1, 2 }, { -1, 1, 1 }, { 2.1, 2.1, 5.0 } },  /* feet first, mirrored */
+    { { 0, 2, 1 }, { 1, -1, 1 }, { 1.8, 2.4, 5.0 } },  /* coronal slices */
+    { { 1, 2, 0 }, { -1, -1, 1 }, { 1.8, 2.2, 5.0 } }, /* sagittal, flipped rows */
   };
   Models m;
   g_autofree char *folder = NULL;
@@ -711,8 +716,8 @@ test_analytic_masks (void)
   for (guint g = 0; g < G_N_ELEMENTS (grids); g++)
     {
       g_autofree guint8 *truth = NULL;
-      g_autoptr (CtVolume) v = make_analytic_chest (grids[g].lps_axis, grids[g].sign, grids[g].spacing, 0, 0, 10 + g,
-                                                    &truth);
+      g_autoptr (CtVolume)
+          v = make_analytic_chest (grids[g].lps_axis, grids[g].sign, grids[g].spacing, 0, 0, 10 + g, &truth);
       g_autoptr (GError) error = NULL;
       g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
 
@@ -796,8 +801,8 @@ test_analytic_gas_and_no_lungs (void)
   }
   {
     g_autofree guint8 *truth = NULL;
-    g_autoptr (CtVolume) v = make_analytic_chest (lps_axis, sign, spacing, 0, ANALYTIC_NO_LUNGS | ANALYTIC_GAS, 31,
-                                                  &truth);
+    g_autoptr (CtVolume)
+        v = make_analytic_chest (lps_axis, sign, spacing, 0, ANALYTIC_NO_LUNGS | ANALYTIC_GAS, 31, &truth);
     g_autoptr (GError) error = NULL;
     g_autoptr (CtAnalysis) a = ct_analysis_run (v, &options, &error);
 
@@ -892,12 +897,14 @@ analyse (const Models *m, const CtVolume *v)
 static void
 test_trained_accuracy (void)
 {
-  static const struct { guint64 seed; PhantomClass klass; double severity; } cases[] = {
-    { 101, PHANTOM_CLASS_COVID, 8 },
-    { 102, PHANTOM_CLASS_COVID, 25 },
-    { 103, PHANTOM_CLASS_COVID, 50 },
-    { 104, PHANTOM_CLASS_NORMAL, -1 },
-    { 105, PHANTOM_CLASS_NORMAL, -1 },
+  static const struct
+  {
+    guint64 seed;
+    PhantomClass klass;
+    double severity;
+  } cases[] = {
+    { 101, PHANTOM_CLASS_COVID, 8 },   { 102, PHANTOM_CLASS_COVID, 25 },  { 103, PHANTOM_CLASS_COVID, 50 },
+    { 104, PHANTOM_CLASS_NORMAL, -1 }, { 105, PHANTOM_CLASS_NORMAL, -1 },
   };
   double lowest_covid = 1, highest_normal = 0;
   Models m;

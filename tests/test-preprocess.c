@@ -60,8 +60,8 @@ make_oriented_volume (const int lps_axis[3], const int sign[3], const int net_di
             }
           /* +z is superior; network slices count from superior. */
           net[0] = net_dims[0] - 1 - net[0];
-          v->hu[((gsize) k * dims[1] + j) * dims[0] + i]
-            = canonical[((gsize) net[0] * net_dims[1] + net[1]) * net_dims[2] + net[2]];
+          v->hu[((gsize) k * dims[1] + j) * dims[0] + i] =
+              canonical[((gsize) net[0] * net_dims[1] + net[1]) * net_dims[2] + net[2]];
         }
   return v;
 }
@@ -363,11 +363,11 @@ test_lung_box_keep_lungs (void)
   g_autofree guint8 *mask = g_new0 (guint8, total);
   CtBox box;
 
-  fill_box (mask, h, w, 2, 26, 5, 25, 3, 17);   /* right lung: 24 x 20 x 14 = 6720 */
-  fill_box (mask, h, w, 4, 28, 6, 24, 22, 36);  /* left lung: 24 x 18 x 14 = 6048 */
-  fill_box (mask, h, w, 10, 11, 2, 3, 20, 21);  /* speck */
-  fill_box (mask, h, w, 24, 28, 2, 5, 30, 39);  /* stomach bubble, 4 x 3 x 9 = 108 */
-  fill_box (mask, h, w, 32, 40, 5, 25, 5, 35);  /* bowel gas below: 8 x 20 x 30 = 4800 */
+  fill_box (mask, h, w, 2, 26, 5, 25, 3, 17);  /* right lung: 24 x 20 x 14 = 6720 */
+  fill_box (mask, h, w, 4, 28, 6, 24, 22, 36); /* left lung: 24 x 18 x 14 = 6048 */
+  fill_box (mask, h, w, 10, 11, 2, 3, 20, 21); /* speck */
+  fill_box (mask, h, w, 24, 28, 2, 5, 30, 39); /* stomach bubble, 4 x 3 x 9 = 108 */
+  fill_box (mask, h, w, 32, 40, 5, 25, 5, 35); /* bowel gas below: 8 x 20 x 30 = 4800 */
 
   g_assert_cmpuint (ct_lung_box_keep_lungs (mask, n, h, w), ==, 6720 + 6048);
   g_assert_cmpuint (count (mask, total), ==, 6720 + 6048);
@@ -393,13 +393,13 @@ test_lung_box_attached_lesions (void)
   g_autofree guint8 *lesions = g_new0 (guint8, total);
   g_autofree guint8 *before = NULL;
 
-  fill_box (lungs, h, w, 0, 10, 2, 18, 2, 12);    /* lung: 10 x 16 x 10 = 1600 */
+  fill_box (lungs, h, w, 0, 10, 2, 18, 2, 12); /* lung: 10 x 16 x 10 = 1600 */
   /* blob A: columns 8..13, 4 of 6 columns inside the lung -> 2/3 inside */
-  fill_box (lesions, h, w, 2, 5, 4, 8, 8, 14);    /* 3 x 4 x 6 = 72, 24 outside */
+  fill_box (lesions, h, w, 2, 5, 4, 8, 8, 14); /* 3 x 4 x 6 = 72, 24 outside */
   /* blob B: columns 10..19, 2 of 10 inside -> 1/5 inside */
   fill_box (lesions, h, w, 6, 8, 10, 12, 10, 20); /* 2 x 2 x 10 = 40 */
   /* blob C: far from the lung */
-  fill_box (lesions, h, w, 2, 4, 2, 4, 24, 28);   /* 2 x 2 x 4 = 16 */
+  fill_box (lesions, h, w, 2, 4, 2, 4, 24, 28); /* 2 x 2 x 4 = 16 */
   before = g_memdup2 (lungs, total);
 
   g_assert_cmpuint (ct_lung_box_add_attached_lesions (lungs, lesions, n, h, w, 0.5), ==, 24);
@@ -424,9 +424,9 @@ test_lung_box_drop_small (void)
   gsize total = (gsize) n * h * w;
   g_autofree guint8 *mask = g_new0 (guint8, total);
 
-  fill_box (mask, h, w, 0, 2, 0, 2, 0, 2);   /* 8 voxels */
-  fill_box (mask, h, w, 3, 6, 4, 8, 4, 8);   /* 48 voxels */
-  mask[(2 * h + 9) * w + 9] = 1;             /* 1 voxel */
+  fill_box (mask, h, w, 0, 2, 0, 2, 0, 2); /* 8 voxels */
+  fill_box (mask, h, w, 3, 6, 4, 8, 4, 8); /* 48 voxels */
+  mask[(2 * h + 9) * w + 9] = 1;           /* 1 voxel */
   g_assert_cmpuint (ct_lung_box_drop_small_components (mask, n, h, w, 8), ==, 1);
   g_assert_cmpuint (count (mask, total), ==, 56);
   g_assert_cmpuint (ct_lung_box_drop_small_components (mask, n, h, w, 9), ==, 8);

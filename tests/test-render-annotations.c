@@ -8,8 +8,8 @@ static void
 test_annotations_nice_lengths (void)
 {
   static const double cases[][2] = {
-    { 37.0, 20.0 }, { 100.0, 100.0 }, { 99.9, 50.0 }, { 0.3, 0.2 }, { 7.0, 5.0 },
-    { 1.0, 1.0 }, { 250.0, 200.0 }, { 19.999, 10.0 }, { 5.0, 5.0 }, { 1234.0, 1000.0 },
+    { 37.0, 20.0 }, { 100.0, 100.0 }, { 99.9, 50.0 },   { 0.3, 0.2 }, { 7.0, 5.0 },
+    { 1.0, 1.0 },   { 250.0, 200.0 }, { 19.999, 10.0 }, { 5.0, 5.0 }, { 1234.0, 1000.0 },
   };
 
   for (guint n = 0; n < G_N_ELEMENTS (cases); n++)
@@ -115,7 +115,7 @@ test_annotations_scale_bar (void)
   /* 40 px plus up to a line width of square caps. */
   g_assert_cmpint (last - first + 1, >=, 40);
   g_assert_cmpint (last - first + 1, <=, 43);
-  g_assert_cmpint (first, >, 200);   /* lower right corner */
+  g_assert_cmpint (first, >, 200); /* lower right corner */
 
   cairo_destroy (cr);
   cairo_surface_destroy (surface);

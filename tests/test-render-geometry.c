@@ -35,7 +35,7 @@ make_encoded_volume (int nx, int ny, int nz, const double spacing[3], const doub
 
 static const double head_first[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
 static const double feet_first[9] = { 1, 0, 0, 0, 1, 0, 0, 0, -1 };
-static const double mirrored[9] = { -1, 0, 0, 0, 1, 0, 0, 0, 1 };   /* columns run to the right */
+static const double mirrored[9] = { -1, 0, 0, 0, 1, 0, 0, 0, 1 }; /* columns run to the right */
 /* A sagittal acquisition: columns run posterior, rows inferior, slices left. */
 static const double permuted[9] = { 0, 1, 0, 0, 0, -1, 1, 0, 0 };
 static const double thin_thick[3] = { 0.7, 0.7, 5.0 };
@@ -108,8 +108,8 @@ check_view (const CtVolume *v, CtViewPlane plane)
           g_assert_cmpint (slice, ==, s);
         }
 
-  g_assert_false (ct_slice_geometry_pixel_to_voxel (&g, 0, g.width, 0, (int[3]) { 0 }));
-  g_assert_false (ct_slice_geometry_pixel_to_voxel (&g, g.n_slices, 0, 0, (int[3]) { 0 }));
+  g_assert_false (ct_slice_geometry_pixel_to_voxel (&g, 0, g.width, 0, (int[3]){ 0 }));
+  g_assert_false (ct_slice_geometry_pixel_to_voxel (&g, g.n_slices, 0, 0, (int[3]){ 0 }));
 }
 
 static void
@@ -193,8 +193,8 @@ test_geometry_permuted_spacing (void)
 }
 
 static void
-assert_labels (const CtVolume *v, CtViewPlane plane, const char *left, const char *right,
-               const char *top, const char *bottom)
+assert_labels (const CtVolume *v, CtViewPlane plane, const char *left, const char *right, const char *top,
+               const char *bottom)
 {
   CtSliceGeometry g;
 

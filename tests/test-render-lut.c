@@ -15,7 +15,12 @@ expected_grey (double hu, double width, double level)
 static void
 test_lut_presets (void)
 {
-  static const struct { CtWindowPreset preset; double width, level; const char *name; } expected[] = {
+  static const struct
+  {
+    CtWindowPreset preset;
+    double width, level;
+    const char *name;
+  } expected[] = {
     { CT_WINDOW_PRESET_LUNG, 1500, -600, "lung" },
     { CT_WINDOW_PRESET_MEDIASTINUM, 400, 40, "mediastinum" },
     { CT_WINDOW_PRESET_BONE, 2000, 400, "bone" },
@@ -40,9 +45,9 @@ test_lut_lung_window_values (void)
   /* Edges and centre of the window [-1350, 150]. */
   g_assert_cmpuint (ct_grey_lut_lookup_int (lut, -1350), ==, 0);
   g_assert_cmpuint (ct_grey_lut_lookup_int (lut, -2000), ==, 0);
-  g_assert_cmpuint (ct_grey_lut_lookup_int (lut, -1000), ==, 60);  /* 350/1500*255 = 59.5 */
-  g_assert_cmpuint (ct_grey_lut_lookup_int (lut, -600), ==, 128);  /* 127.5 rounds up */
-  g_assert_cmpuint (ct_grey_lut_lookup_int (lut, 0), ==, 230);     /* 1350/1500*255 = 229.5 */
+  g_assert_cmpuint (ct_grey_lut_lookup_int (lut, -1000), ==, 60); /* 350/1500*255 = 59.5 */
+  g_assert_cmpuint (ct_grey_lut_lookup_int (lut, -600), ==, 128); /* 127.5 rounds up */
+  g_assert_cmpuint (ct_grey_lut_lookup_int (lut, 0), ==, 230);    /* 1350/1500*255 = 229.5 */
   g_assert_cmpuint (ct_grey_lut_lookup_int (lut, 150), ==, 255);
   g_assert_cmpuint (ct_grey_lut_lookup_int (lut, 3000), ==, 255);
   g_assert_cmpuint (ct_grey_lut_lookup_int (lut, G_MININT), ==, 0);
@@ -94,8 +99,7 @@ test_lut_float_input (void)
         {
           double hu = whole + fractions[n];
 
-          g_assert_cmpuint (ct_grey_lut_lookup (&lut, (float) hu), ==,
-                            expected_grey (floor (hu + 0.5), 400, 40));
+          g_assert_cmpuint (ct_grey_lut_lookup (&lut, (float) hu), ==, expected_grey (floor (hu + 0.5), 400, 40));
         }
     }
   /* Out of the int16 range, infinities and NaN never index outside. */
@@ -111,8 +115,8 @@ test_lut_any_window (void)
 {
   /* Narrow, wide, off the int16 range, fractional: every entry checked. */
   static const double windows[][2] = {
-    { 2, 0 }, { 7.5, -3.25 }, { 100000, 0 }, { 400, 40000 }, { 400, -40000 },
-    { 3000, 32000 }, { 3000, -32000 }, { 1500.5, -600.25 },
+    { 2, 0 },        { 7.5, -3.25 },  { 100000, 0 },    { 400, 40000 },
+    { 400, -40000 }, { 3000, 32000 }, { 3000, -32000 }, { 1500.5, -600.25 },
   };
   g_autofree CtGreyLut *lut = g_new (CtGreyLut, 1);
 

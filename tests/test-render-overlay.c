@@ -55,8 +55,7 @@ phantom_init (Phantom *p, const double direction[9])
             p->lung[n] = 1;
           else if (i >= 13 && i <= 21 && j >= 2 && j <= 16 && k >= 1 && k <= 4)
             p->lung[n] = 2;
-          if ((i >= 5 && i <= 9 && j >= 4 && j <= 8 && k >= 2 && k <= 3)
-              || (i == 15 && j == 12 && k == 3))
+          if ((i >= 5 && i <= 9 && j >= 4 && j <= 8 && k >= 2 && k <= 3) || (i == 15 && j == 12 && k == 3))
             p->lesion[n] = 1;
         }
 }
@@ -92,17 +91,17 @@ static const double left_rgb[3] = { 0.0, 0.0, 1.0 };
 
 /* The expected colour of one pixel, from the masks alone. */
 static guint32
-expected_pixel (const Phantom *p, const CtSliceGeometry *g, int slice, int px, int py,
-                gboolean overlays, double opacity)
+expected_pixel (const Phantom *p, const CtSliceGeometry *g, int slice, int px, int py, gboolean overlays,
+                double opacity)
 {
   int ijk[3];
   guint8 label;
 
   g_assert_true (ct_slice_geometry_pixel_to_voxel (g, slice, px, py, ijk));
   label = p->lung[index_of (ijk[0], ijk[1], ijk[2])];
-  if (overlays && label != 0
-      && (lung_label_at (p, g, slice, px - 1, py) != label || lung_label_at (p, g, slice, px + 1, py) != label
-          || lung_label_at (p, g, slice, px, py - 1) != label || lung_label_at (p, g, slice, px, py + 1) != label))
+  if (overlays && label != 0 &&
+      (lung_label_at (p, g, slice, px - 1, py) != label || lung_label_at (p, g, slice, px + 1, py) != label ||
+       lung_label_at (p, g, slice, px, py - 1) != label || lung_label_at (p, g, slice, px, py + 1) != label))
     return label == 1 ? 0x00ff00 : 0x0000ff;
   if (overlays && opacity > 0 && p->lesion[index_of (ijk[0], ijk[1], ijk[2])])
     {
@@ -221,7 +220,7 @@ test_overlay_outline_toggle (void)
 
               g_assert_true (ct_slice_geometry_pixel_to_voxel (g, s, px, py, ijk));
               if (p.lesion[index_of (ijk[0], ijk[1], ijk[2])])
-                g_assert_true (close_colour (got, 0xb34d4d));  /* 40 % red over grey 128 */
+                g_assert_true (close_colour (got, 0xb34d4d)); /* 40 % red over grey 128 */
               else
                 g_assert_cmphex (got, ==, 0x808080);
             }
@@ -279,8 +278,8 @@ test_overlay_masks_replaced (void)
               surface = ct_slice_renderer_get_slice_surface (r);
               for (int py = 0; py < g->height; py++)
                 for (int px = 0; px < g->width; px++)
-                  g_assert_true (close_colour (pixel_at (surface, px, py),
-                                               expected_pixel (&p, g, s, px, py, with_masks, 0.4)));
+                  g_assert_true (
+                      close_colour (pixel_at (surface, px, py), expected_pixel (&p, g, s, px, py, with_masks, 0.4)));
             }
         }
     }
@@ -323,8 +322,8 @@ test_overlay_pick_and_focus (void)
       int picked[3];
       CtSliceLayout axial_layout;
 
-      g_assert_true (ct_slice_geometry_voxel_to_view (ct_slice_renderer_get_geometry (axial), focus,
-                                                      &x, &y, &axial_slice));
+      g_assert_true (
+          ct_slice_geometry_voxel_to_view (ct_slice_renderer_get_geometry (axial), focus, &x, &y, &axial_slice));
       g_assert_cmpint (ct_slice_renderer_get_slice (axial), ==, axial_slice);
       ct_slice_layout_fit (&axial_layout, ct_slice_renderer_get_geometry (axial), 200, 200, 1, 0, 0);
       ct_slice_layout_view_to_widget (&axial_layout, x, y, &wx, &wy);

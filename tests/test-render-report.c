@@ -44,8 +44,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
           gsize n = ((gsize) k * NY + j) * NX + i;
           double dx = i - 31.5, dy = j - 31.5;
           gboolean body = dx * dx / (30.0 * 30.0) + dy * dy / (24.0 * 24.0) < 1.0;
-          gboolean lung = body && k >= 2 && k <= 17 && j >= 14 && j <= 48
-                          && ((i >= 8 && i <= 27) || (i >= 36 && i <= 55));
+          gboolean lung = body && k >= 2 && k <= 17 && j >= 14 && j <= 48 &&
+                          ((i >= 8 && i <= 27) || (i >= 36 && i <= 55));
           gboolean lesion = lung && i >= 12 && i <= 20 && j >= 24 && j <= 34 && k >= 12 && k <= 15;
 
           v->hu[n] = lesion ? -300.0f : lung ? -850.0f : body ? 40.0f : -1000.0f;
@@ -93,7 +93,7 @@ fixture_info (Fixture *f)
   f->analysis.multitask_model.name = (char *) "multitask-spatial.safetensors";
   f->analysis.multitask_model.sha256 = (char *) "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   f->analysis.multitask_model.training_data = (char *) "synthetic phantoms";
-  return (CtReportInfo) {
+  return (CtReportInfo){
     .volume = f->volume,
     .analysis = &f->analysis,
   };
@@ -208,8 +208,8 @@ test_report_pdf (Fixture *f, gconstpointer data)
 /* Counts pixels of the page that are the lesion overlay's orange-red, and
  * those that are not white. */
 static void
-count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, gsize *out_statement_box,
-                  int *out_width, int *out_height)
+count_png_pixels (const char *path, gsize *out_lesion, gsize *out_ink, gsize *out_statement_box, int *out_width,
+                  int *out_height)
 {
   cairo_surface_t *png = cairo_image_surface_create_from_png (path);
   const guint8 *data;

@@ -24,7 +24,6 @@
 #define MULTITASK_SHA "2222222222222222222222222222222222222222222222222222222222222222"
 #define OTHER_SHA "3333333333333333333333333333333333333333333333333333333333333333"
 
-
 /* An analysis with every field set to something recognisable and seeded
  * random masks (lung labels 0/1/2, lesions 0/1). */
 static CtAnalysis *
@@ -274,8 +273,8 @@ test_damaged (void)
 
   /* Another connection (as a second process) damages the stored mask. */
   g_assert_cmpint (sqlite3_open (file, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "UPDATE results SET lesion_mask = x'0102030405'", NULL, NULL, NULL),
-                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE results SET lesion_mask = x'0102030405'", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
   sqlite3_close (db);
   got = ct_results_cache_lookup (cache, "fp", LUNGS_SHA, MULTITASK_SHA, &error);
   g_assert_null (got);
@@ -404,8 +403,8 @@ test_job_queue (void)
   g_assert_no_error (error);
   cache = ct_results_cache_open (cache_dir, &error);
   g_assert_no_error (error);
-  stored = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (lungs),
-                                    ct_model_get_sha256 (multitask), &error);
+  stored = ct_results_cache_lookup (cache, fingerprint, ct_model_get_sha256 (lungs), ct_model_get_sha256 (multitask),
+                                    &error);
   g_assert_no_error (error);
   g_assert_nonnull (stored);
   assert_same_analysis (ct_study_get_analysis (first), stored);

@@ -23,9 +23,9 @@ axial_plane (CtSlicePlane *s, double z, int instance)
   s->has_orientation = TRUE;
   memcpy (s->orientation, axial, sizeof axial);
   s->has_pixel_spacing = TRUE;
-  s->pixel_spacing[0] = 0.8;   /* between rows */
-  s->pixel_spacing[1] = 0.7;   /* between columns */
-  s->slice_thickness = 5.0;    /* deliberately not the spacing */
+  s->pixel_spacing[0] = 0.8; /* between rows */
+  s->pixel_spacing[1] = 0.7; /* between columns */
+  s->slice_thickness = 5.0;  /* deliberately not the spacing */
   s->instance_number = instance;
 }
 
@@ -171,8 +171,8 @@ test_gantry_tilt (void)
   g_assert_cmpfloat_with_epsilon (g->direction[8], 2.0 / step, 1e-9);
   /* Voxel (0, 0, 4) lands exactly on the last slice's position. */
   for (int a = 0; a < 3; a++)
-    g_assert_cmpfloat_with_epsilon (g->origin[a] + 4 * g->spacing[2] * g->direction[6 + a],
-                                    planes[0].position[a], 1e-9);
+    g_assert_cmpfloat_with_epsilon (g->origin[a] + 4 * g->spacing[2] * g->direction[6 + a], planes[0].position[a],
+                                    1e-9);
   g_assert_cmpuint (g->warnings->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (g->warnings, 0), "tilt"));
 }

@@ -76,8 +76,8 @@ static void
 test_kmeans_two_ellipsoids (void)
 {
   check_split (1, 1, 1);
-  check_split (-1, 1, 1);  /* columns run left -> right */
-  check_split (1, -1, 1);  /* feet-first stack */
+  check_split (-1, 1, 1); /* columns run left -> right */
+  check_split (1, -1, 1); /* feet-first stack */
   check_split (-1, -1, 1);
   /* 160 x 120 x 100 voxels: centroids from the 1/8 subsample */
   check_split (1, -1, 2);
@@ -110,7 +110,7 @@ test_severity_shares (void)
     lungs[q] = CT_LUNG_RIGHT;
   for (gsize q = 400; q < 600; q++)
     lungs[q] = CT_LUNG_LEFT;
-  for (gsize q = 0; q < 100; q++)   /* 25 % of the right lung */
+  for (gsize q = 0; q < 100; q++) /* 25 % of the right lung */
     lesions[q] = 1;
   for (gsize q = 400; q < 500; q++) /* 50 % of the left lung */
     lesions[q] = 1;
@@ -137,7 +137,11 @@ test_severity_shares (void)
 static void
 test_category_edges (void)
 {
-  static const struct { double percent; CtCategory expected; } cases[] = {
+  static const struct
+  {
+    double percent;
+    CtCategory expected;
+  } cases[] = {
     { NAN, CT_CATEGORY_0 },
     { 0.0, CT_CATEGORY_0 },
     { CT_CATEGORY_NOISE_FLOOR_PERCENT * 0.99, CT_CATEGORY_0 },
@@ -398,8 +402,8 @@ test_phantom_kmeans_matches_truth (void)
           lung += study->lungs[q] != 0;
           wrong += mask[q] != study->lungs[q];
         }
-      g_test_message ("variant %d: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " lung voxels on the wrong side",
-                      variant, wrong, lung);
+      g_test_message ("variant %d: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " lung voxels on the wrong side", variant,
+                      wrong, lung);
       /* The lungs can touch at the anterior junction line: allow 1 %. */
       g_assert_cmpuint (wrong, <=, lung / 100);
       ct_severity_compute (v, mask, study->lesions, &s);
@@ -414,7 +418,12 @@ test_phantom_kmeans_matches_truth (void)
 static void
 test_phantom_quality_flags (void)
 {
-  static const struct { int cut; gboolean feet_first; CtQualityFlags expected; } cases[] = {
+  static const struct
+  {
+    int cut;
+    gboolean feet_first;
+    CtQualityFlags expected;
+  } cases[] = {
     { 0, FALSE, 0 },
     { PHANTOM_CUT_TOP, FALSE, CT_QUALITY_LUNGS_CUT_TOP },
     { PHANTOM_CUT_TOP, TRUE, CT_QUALITY_LUNGS_CUT_TOP },

@@ -104,13 +104,15 @@ check_series_files (const char *dir, const CtVolume *v, double intercept, const 
   g_assert_cmpint (n_files, ==, v->nz);
 }
 
-
 static void
 test_dicom_writer_syntax (gconstpointer data)
 {
   const CtDicomSyntax syntax = GPOINTER_TO_INT (data);
   static const char *const uids[] = {
-    "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.5",
+    "1.2.840.10008.1.2.1",
+    "1.2.840.10008.1.2.4.80",
+    "1.2.840.10008.1.2.4.90",
+    "1.2.840.10008.1.2.5",
   };
   /* JPEG 2000 needs 16x16 at least (see test_dicom_writer_j2k_small). */
   g_autoptr (CtVolume) v = make_test_volume_sized (40, 33, 4);
@@ -205,8 +207,8 @@ test_nifti_volume_round_trip (void)
         }
       for (int a = 0; a < 9; a++)
         g_assert_cmpfloat_with_epsilon (back->direction[a], v->direction[a], 1e-6);
-      g_assert_cmpmem (back->hu, ct_volume_n_voxels (v) * sizeof (float),
-                       v->hu, ct_volume_n_voxels (v) * sizeof (float));
+      g_assert_cmpmem (back->hu, ct_volume_n_voxels (v) * sizeof (float), v->hu,
+                       ct_volume_n_voxels (v) * sizeof (float));
       g_remove (path);
     }
   g_rmdir (tmp);
@@ -257,9 +259,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/writers/dicom/explicit-little", GINT_TO_POINTER (CT_DICOM_SYNTAX_EXPLICIT_LITTLE), test_dicom_writer_syntax);
-  g_test_add_data_func ("/writers/dicom/jpeg-ls", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG_LS_LOSSLESS), test_dicom_writer_syntax);
-  g_test_add_data_func ("/writers/dicom/jpeg2000", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG2000_LOSSLESS), test_dicom_writer_syntax);
+  g_test_add_data_func ("/writers/dicom/explicit-little", GINT_TO_POINTER (CT_DICOM_SYNTAX_EXPLICIT_LITTLE),
+                        test_dicom_writer_syntax);
+  g_test_add_data_func ("/writers/dicom/jpeg-ls", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG_LS_LOSSLESS),
+                        test_dicom_writer_syntax);
+  g_test_add_data_func ("/writers/dicom/jpeg2000", GINT_TO_POINTER (CT_DICOM_SYNTAX_JPEG2000_LOSSLESS),
+                        test_dicom_writer_syntax);
   g_test_add_data_func ("/writers/dicom/rle", GINT_TO_POINTER (CT_DICOM_SYNTAX_RLE_LOSSLESS), test_dicom_writer_syntax);
   g_test_add_func ("/writers/dicom/jpeg2000-small", test_dicom_writer_j2k_small);
   g_test_add_func ("/writers/dicom/shuffled-names", test_dicom_writer_shuffles_names);

@@ -19,9 +19,7 @@ struct _CtApplication
 G_DEFINE_FINAL_TYPE (CtApplication, ct_application, GTK_TYPE_APPLICATION)
 
 static void
-on_queue_busy (CtJobQueue    *queue,
-               GParamSpec    *pspec,
-               CtApplication *self)
+on_queue_busy (CtJobQueue *queue, GParamSpec *pspec, CtApplication *self)
 {
   gboolean busy = ct_job_queue_get_busy (queue);
 
@@ -49,10 +47,7 @@ ct_application_activate (GApplication *application)
 }
 
 static void
-ct_application_open (GApplication *application,
-                     GFile       **files,
-                     int           n_files,
-                     const char   *hint)
+ct_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
 {
   CtWindow *window = ct_application_get_window (CT_APPLICATION (application));
 
@@ -61,51 +56,47 @@ ct_application_open (GApplication *application,
 }
 
 static void
-action_about (GSimpleAction *action,
-              GVariant      *parameter,
-              gpointer       user_data)
+action_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtApplication *self = user_data;
   static const char *authors[] = { "The ct-triage developers", NULL };
   GtkWidget *dialog = gtk_about_dialog_new ();
 
-  gtk_about_dialog_set_program_name (GTK_ABOUT_DIALOG (dialog), _("CT Triage"));
+  gtk_about_dialog_set_program_name (GTK_ABOUT_DIALOG (dialog), _ ("CT Triage"));
   gtk_about_dialog_set_logo_icon_name (GTK_ABOUT_DIALOG (dialog), APPLICATION_ID);
   gtk_about_dialog_set_version (GTK_ABOUT_DIALOG (dialog), PACKAGE_VERSION);
-  gtk_about_dialog_set_comments (GTK_ABOUT_DIALOG (dialog),
-    _("Triage of chest CT studies for COVID-19: probability and severity from a multitask "
-      "network, studies sorted by priority.\n\nNot a certified medical device; not for "
-      "clinical use."));
+  gtk_about_dialog_set_comments (
+      GTK_ABOUT_DIALOG (dialog),
+      _ ("Triage of chest CT studies for COVID-19: probability and severity from a multitask "
+         "network, studies sorted by priority.\n\nNot a certified medical device; not for "
+         "clinical use."));
   gtk_about_dialog_set_license_type (GTK_ABOUT_DIALOG (dialog), GTK_LICENSE_MIT_X11);
   gtk_about_dialog_set_authors (GTK_ABOUT_DIALOG (dialog), authors);
-  gtk_about_dialog_set_translator_credits (GTK_ABOUT_DIALOG (dialog), _("translator-credits"));
-  gtk_about_dialog_add_credit_section (GTK_ABOUT_DIALOG (dialog), _("Method"),
-    (const char *[]) {
-      "Goncharov M., Pisov M., Shevtsov A., Shirokikh B., Kurmukov A., Blokhin I., Chernina V., "
-      "Solovev A., Gombolevskiy V., Morozov S., Belyaev M.: CT-based COVID-19 triage: deep "
-      "multitask learning improves joint identification and severity quantification. Medical "
-      "Image Analysis 72 (2021) 102054 https://arxiv.org/abs/2006.01441",
-      NULL });
-  gtk_about_dialog_add_credit_section (GTK_ABOUT_DIALOG (dialog), _("Data"),
-    (const char *[]) {
-      _("Shipped model: trained on synthetic phantoms and a few real slices (see the model card)"),
-      "TCIA COVID-19-NY-SBU, Saltz J. et al., Stony Brook University, The Cancer Imaging Archive (CC BY 4.0)",
-      "MedSeg COVID-19 CT segmentation (non-commercial use)",
-      "TotalSegmentator test files (Apache-2.0)",
-      "lungmask test slices (Apache-2.0)",
-      NULL });
+  gtk_about_dialog_set_translator_credits (GTK_ABOUT_DIALOG (dialog), _ ("translator-credits"));
+  gtk_about_dialog_add_credit_section (
+      GTK_ABOUT_DIALOG (dialog), _ ("Method"),
+      (const char *[]){ "Goncharov M., Pisov M., Shevtsov A., Shirokikh B., Kurmukov A., Blokhin I., Chernina V., "
+                        "Solovev A., Gombolevskiy V., Morozov S., Belyaev M.: CT-based COVID-19 triage: deep "
+                        "multitask learning improves joint identification and severity quantification. Medical "
+                        "Image Analysis 72 (2021) 102054 https://arxiv.org/abs/2006.01441",
+                        NULL });
+  gtk_about_dialog_add_credit_section (
+      GTK_ABOUT_DIALOG (dialog), _ ("Data"),
+      (const char *[]){
+          _ ("Shipped model: trained on synthetic phantoms and a few real slices (see the model card)"),
+          "TCIA COVID-19-NY-SBU, Saltz J. et al., Stony Brook University, The Cancer Imaging Archive (CC BY 4.0)",
+          "MedSeg COVID-19 CT segmentation (non-commercial use)", "TotalSegmentator test files (Apache-2.0)",
+          "lungmask test slices (Apache-2.0)", NULL });
   gtk_window_set_transient_for (GTK_WINDOW (dialog), gtk_application_get_active_window (GTK_APPLICATION (self)));
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
-action_quit (GSimpleAction *action,
-             GVariant      *parameter,
-             gpointer       user_data)
+action_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtApplication *self = user_data;
-  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  g_autoptr (GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
 
   /* Closing each window cancels its studies; the hold of a running job ends
    * the process once the job has returned. */
@@ -122,8 +113,12 @@ static void
 ct_application_startup (GApplication *application)
 {
   CtApplication *self = CT_APPLICATION (application);
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-  static const struct { const char *action; const char *accels[2]; } accels[] = {
+  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+  static const struct
+  {
+    const char *action;
+    const char *accels[2];
+  } accels[] = {
     { "win.open", { "<Primary>o", NULL } },
     { "app.quit", { "<Primary>q", NULL } },
     { "win.cancel-selected", { "<Primary>period", NULL } },
@@ -144,7 +139,7 @@ ct_application_startup (GApplication *application)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
   {
-    g_autoptr(CtAnalyzer) analyzer = ct_analyzer_new (self->model_dir);
+    g_autoptr (CtAnalyzer) analyzer = ct_analyzer_new (self->model_dir);
 
     ct_analyzer_set_cache (analyzer, TRUE, self->cache_dir);
     self->queue = ct_job_queue_new (analyzer);
@@ -196,14 +191,11 @@ ct_application_init (CtApplication *self)
 }
 
 CtApplication *
-ct_application_new (const char *model_dir,
-                    const char *cache_dir)
+ct_application_new (const char *model_dir, const char *cache_dir)
 {
-  CtApplication *self = g_object_new (CT_TYPE_APPLICATION,
-                                      "application-id", APPLICATION_ID,
-                                      "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE,
-                                      "resource-base-path", "/org/cttriage/CtTriage",
-                                      NULL);
+  CtApplication *self = g_object_new (CT_TYPE_APPLICATION, "application-id", APPLICATION_ID, "flags",
+                                      G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE, "resource-base-path",
+                                      "/org/cttriage/CtTriage", NULL);
 
   self->model_dir = g_strdup (model_dir);
   self->cache_dir = g_strdup (cache_dir);

@@ -17,8 +17,7 @@ G_DECLARE_FINAL_TYPE (CtApplication, ct_application, CT, APPLICATION, GtkApplica
  * then says so); @cache_dir is the results cache's folder (NULL: its
  * default). The entry point decides both; nothing here reads the
  * environment. */
-CtApplication *ct_application_new       (const char *model_dir,
-                                         const char *cache_dir);
-CtJobQueue    *ct_application_get_queue (CtApplication *self);
+CtApplication *ct_application_new (const char *model_dir, const char *cache_dir);
+CtJobQueue *ct_application_get_queue (CtApplication *self);
 
 G_END_DECLS

@@ -33,15 +33,10 @@ struct _CtResultsPanel
 
 G_DEFINE_FINAL_TYPE (CtResultsPanel, ct_results_panel, GTK_TYPE_WIDGET)
 
-static void
-set_label_printf (GtkLabel   *label,
-                  const char *format,
-                  ...) G_GNUC_PRINTF (2, 3);
+static void set_label_printf (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
-set_label_printf (GtkLabel   *label,
-                  const char *format,
-                  ...)
+set_label_printf (GtkLabel *label, const char *format, ...)
 {
   g_autofree char *text = NULL;
   va_list args;
@@ -56,18 +51,17 @@ set_label_printf (GtkLabel   *label,
  * it, so a result from the cache or from other weights is never labelled
  * with the weights loaded now. */
 static void
-ct_results_panel_update_model (CtResultsPanel   *self,
-                               const CtAnalysis *analysis)
+ct_results_panel_update_model (CtResultsPanel *self, const CtAnalysis *analysis)
 {
   const CtModelIdentity *model = analysis != NULL ? &analysis->multitask_model : NULL;
   g_autofree char *text = NULL;
 
   if (model == NULL || model->name == NULL)
-    text = g_strdup (_("Model: named with each result"));
+    text = g_strdup (_ ("Model: named with each result"));
   else
-    text = g_strdup_printf (_("Model: %s (SHA-256 %.12s…)\nTrained on: %s"),
-                            model->name, model->sha256 != NULL ? model->sha256 : "?",
-                            model->training_data != NULL ? model->training_data : _("not stated in the model file"));
+    text = g_strdup_printf (_ ("Model: %s (SHA-256 %.12s…)\nTrained on: %s"), model->name,
+                            model->sha256 != NULL ? model->sha256 : "?",
+                            model->training_data != NULL ? model->training_data : _ ("not stated in the model file"));
   gtk_label_set_text (self->model_label, text);
 }
 
@@ -78,12 +72,12 @@ ct_results_panel_update (CtResultsPanel *self)
   const CtAnalysis *analysis = item != NULL ? ct_study_get_analysis (item) : NULL;
   CtVolume *volume = item != NULL ? ct_study_get_volume (item) : NULL;
   static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4" };
-  g_autoptr(GString) notes = g_string_new (NULL);
+  g_autoptr (GString) notes = g_string_new (NULL);
 
   ct_results_panel_update_model (self, analysis);
   if (item == NULL)
     {
-      gtk_label_set_text (self->title_label, _("No study selected"));
+      gtk_label_set_text (self->title_label, _ ("No study selected"));
       gtk_label_set_text (self->status_label, "");
       gtk_widget_set_visible (self->numbers_grid, FALSE);
       gtk_label_set_text (self->quality_label, "");
@@ -93,31 +87,30 @@ ct_results_panel_update (CtResultsPanel *self)
   {
     g_autofree char *basename = g_path_get_basename (ct_study_get_path (item));
 
-    gtk_label_set_text (self->title_label, ct_study_get_description (item) != NULL
-                                           ? ct_study_get_description (item) : basename);
+    gtk_label_set_text (self->title_label,
+                        ct_study_get_description (item) != NULL ? ct_study_get_description (item) : basename);
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), ct_study_get_path (item));
   }
   switch (ct_study_get_status (item))
     {
     case CT_STUDY_STATUS_QUEUED:
-      gtk_label_set_text (self->status_label, _("Waiting for analysis"));
+      gtk_label_set_text (self->status_label, _ ("Waiting for analysis"));
       break;
     case CT_STUDY_STATUS_LOADING:
-      gtk_label_set_text (self->status_label, _("Loading…"));
+      gtk_label_set_text (self->status_label, _ ("Loading…"));
       break;
     case CT_STUDY_STATUS_ANALYSING:
-      set_label_printf (self->status_label, _("Analysing: %.0f %%"),
-                        100.0 * ct_study_get_progress (item));
+      set_label_printf (self->status_label, _ ("Analysing: %.0f %%"), 100.0 * ct_study_get_progress (item));
       break;
     case CT_STUDY_STATUS_DONE:
       gtk_label_set_text (self->status_label, "");
       break;
     case CT_STUDY_STATUS_FAILED:
-      set_label_printf (self->status_label, _("The analysis failed: %s"),
+      set_label_printf (self->status_label, _ ("The analysis failed: %s"),
                         ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
       break;
     case CT_STUDY_STATUS_CANCELLED:
-      gtk_label_set_text (self->status_label, _("The analysis was cancelled"));
+      gtk_label_set_text (self->status_label, _ ("The analysis was cancelled"));
       break;
     default:
       break;
@@ -129,12 +122,12 @@ ct_results_panel_update (CtResultsPanel *self)
       if (analysis->has_probability)
         set_label_printf (self->probability_label, "%.1f %%", 100.0 * analysis->covid_probability);
       else
-        gtk_label_set_text (self->probability_label, analysis->probability_note != NULL
-                                                     ? analysis->probability_note : C_("probability", "n/a"));
+        gtk_label_set_text (self->probability_label, analysis->probability_note != NULL ? analysis->probability_note
+                                                                                        : C_ ("probability", "n/a"));
       set_label_printf (self->severity_label, "%.1f %%", analysis->severity_percent);
       set_label_printf (self->severity_total_label, "%.1f %%", analysis->severity_total_percent);
-      set_label_printf (self->severity_sides_label, "%.1f %% / %.1f %%",
-                        analysis->severity_right_percent, analysis->severity_left_percent);
+      set_label_printf (self->severity_sides_label, "%.1f %% / %.1f %%", analysis->severity_right_percent,
+                        analysis->severity_left_percent);
       gtk_label_set_text (self->category_badge, ct_category_to_string (analysis->category));
       for (guint i = 0; i < G_N_ELEMENTS (badge_classes); i++)
         gtk_widget_remove_css_class (GTK_WIDGET (self->category_badge), badge_classes[i]);
@@ -150,16 +143,14 @@ ct_results_panel_update (CtResultsPanel *self)
   for (guint i = 0; volume != NULL && volume->warnings != NULL && i < volume->warnings->len; i++)
     g_string_append_printf (notes, "⚠ %s\n", (const char *) g_ptr_array_index (volume->warnings, i));
   if (notes->len == 0 && analysis != NULL)
-    g_string_append (notes, _("No input-quality flags."));
+    g_string_append (notes, _ ("No input-quality flags."));
   while (notes->len > 0 && notes->str[notes->len - 1] == '\n')
     g_string_truncate (notes, notes->len - 1);
   gtk_label_set_text (self->quality_label, notes->str);
 }
 
 static void
-on_item_notify (CtStudy    *item,
-                GParamSpec     *pspec,
-                CtResultsPanel *self)
+on_item_notify (CtStudy *item, GParamSpec *pspec, CtResultsPanel *self)
 {
   ct_results_panel_update (self);
 }
@@ -208,9 +199,9 @@ ct_results_panel_init (CtResultsPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_label_set_text (self->disclaimer_label,
-                      _("CT Triage is not a certified medical device and must not be used for "
-                        "diagnosis or treatment. Its numbers come from a research model and can "
-                        "be wrong."));
+                      _ ("CT Triage is not a certified medical device and must not be used for "
+                         "diagnosis or treatment. Its numbers come from a research model and can "
+                         "be wrong."));
   ct_results_panel_update (self);
   ct_results_panel_update_model (self, NULL);
 }
@@ -222,8 +213,7 @@ ct_results_panel_new (void)
 }
 
 void
-ct_results_panel_set_study (CtResultsPanel *self,
-                            CtStudy    *item)
+ct_results_panel_set_study (CtResultsPanel *self, CtStudy *item)
 {
   g_return_if_fail (CT_IS_RESULTS_PANEL (self));
   g_return_if_fail (item == NULL || CT_IS_STUDY (item));

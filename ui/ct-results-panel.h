@@ -14,10 +14,9 @@ G_BEGIN_DECLS
 #define CT_TYPE_RESULTS_PANEL (ct_results_panel_get_type ())
 G_DECLARE_FINAL_TYPE (CtResultsPanel, ct_results_panel, CT, RESULTS_PANEL, GtkWidget)
 
-GtkWidget *ct_results_panel_new       (void);
+GtkWidget *ct_results_panel_new (void);
 /* Follows the study as its results arrive, with the model that produced
  * them (from the analysis itself); NULL shows nothing. */
-void       ct_results_panel_set_study (CtResultsPanel *self,
-                                       CtStudy        *study);
+void ct_results_panel_set_study (CtResultsPanel *self, CtStudy *study);
 
 G_END_DECLS

@@ -21,7 +21,7 @@ struct _CtSliceView
   CtViewPlane plane;
   CtStudy *item;
   gulong item_status_handler;
-  CtVolume *shown_volume;    /* borrowed from item, only compared */
+  CtVolume *shown_volume; /* borrowed from item, only compared */
   const CtAnalysis *shown_analysis;
   CtSliceRenderer *renderer; /* NULL until a volume is loaded */
 
@@ -31,11 +31,11 @@ struct _CtSliceView
   gboolean has_crosshair;
   double crosshair[3];
 
-  double zoom;               /* 1 = fit */
-  double pan_x, pan_y;       /* widget pixels */
+  double zoom;                 /* 1 = fit */
+  double pan_x, pan_y;         /* widget pixels */
   double pointer_x, pointer_y; /* last pointer position, widget pixels */
   gboolean has_pointer;
-  CtSliceLayout layout;      /* of the last snapshot */
+  CtSliceLayout layout; /* of the last snapshot */
 
   /* Left drag (pan) and right drag (window/level) state. */
   double drag_start_pan_x, drag_start_pan_y;
@@ -101,9 +101,7 @@ ct_slice_view_sync_renderer (CtSliceView *self)
 }
 
 static void
-on_item_changed (CtStudy *item,
-                 GParamSpec  *pspec,
-                 CtSliceView *self)
+on_item_changed (CtStudy *item, GParamSpec *pspec, CtSliceView *self)
 {
   ct_slice_view_sync_renderer (self);
 }
@@ -115,13 +113,12 @@ ct_slice_view_update_layout (CtSliceView *self)
   int height = gtk_widget_get_height (GTK_WIDGET (self));
 
   if (self->renderer != NULL)
-    ct_slice_layout_fit (&self->layout, ct_slice_renderer_get_geometry (self->renderer),
-                         width, height, self->zoom, self->pan_x, self->pan_y);
+    ct_slice_layout_fit (&self->layout, ct_slice_renderer_get_geometry (self->renderer), width, height, self->zoom,
+                         self->pan_x, self->pan_y);
 }
 
 static void
-ct_slice_view_snapshot (GtkWidget   *widget,
-                        GtkSnapshot *snapshot)
+ct_slice_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   CtSliceView *self = CT_SLICE_VIEW (widget);
   int width = gtk_widget_get_width (widget);
@@ -146,22 +143,15 @@ ct_slice_view_snapshot (GtkWidget   *widget,
 }
 
 static void
-ct_slice_view_measure (GtkWidget      *widget,
-                       GtkOrientation  orientation,
-                       int             for_size,
-                       int            *minimum,
-                       int            *natural,
-                       int            *minimum_baseline,
-                       int            *natural_baseline)
+ct_slice_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+                       int *minimum_baseline, int *natural_baseline)
 {
   *minimum = 120;
   *natural = 420;
 }
 
 static void
-ct_slice_view_emit_hover (CtSliceView *self,
-                          double       x,
-                          double       y)
+ct_slice_view_emit_hover (CtSliceView *self, double x, double y)
 {
   int ijk[3];
   float hu;
@@ -176,10 +166,7 @@ ct_slice_view_emit_hover (CtSliceView *self,
 }
 
 static void
-on_motion (GtkEventControllerMotion *controller,
-           double                    x,
-           double                    y,
-           CtSliceView              *self)
+on_motion (GtkEventControllerMotion *controller, double x, double y, CtSliceView *self)
 {
   self->pointer_x = x;
   self->pointer_y = y;
@@ -188,18 +175,14 @@ on_motion (GtkEventControllerMotion *controller,
 }
 
 static void
-on_leave (GtkEventControllerMotion *controller,
-          CtSliceView              *self)
+on_leave (GtkEventControllerMotion *controller, CtSliceView *self)
 {
   self->has_pointer = FALSE;
   g_signal_emit (self, signals[HOVER], 0, FALSE, 0, 0, 0, 0.0);
 }
 
 static gboolean
-on_scroll (GtkEventControllerScroll *controller,
-           double                    dx,
-           double                    dy,
-           CtSliceView              *self)
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, CtSliceView *self)
 {
   GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
 
@@ -208,8 +191,7 @@ on_scroll (GtkEventControllerScroll *controller,
       if (self->has_pointer)
         ct_slice_view_zoom_at (self, self->zoom * pow (1.15, -dy), self->pointer_x, self->pointer_y);
       else
-        ct_slice_view_zoom_at (self, self->zoom * pow (1.15, -dy),
-                               gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+        ct_slice_view_zoom_at (self, self->zoom * pow (1.15, -dy), gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
                                gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
       return TRUE;
     }
@@ -220,11 +202,8 @@ on_scroll (GtkEventControllerScroll *controller,
 }
 
 static gboolean
-on_key_pressed (GtkEventControllerKey *controller,
-                guint                  keyval,
-                guint                  keycode,
-                GdkModifierType        state,
-                CtSliceView           *self)
+on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+                CtSliceView *self)
 {
   switch (keyval)
     {
@@ -259,10 +238,7 @@ on_key_pressed (GtkEventControllerKey *controller,
 }
 
 static void
-on_pan_begin (GtkGestureDrag *gesture,
-              double          x,
-              double          y,
-              CtSliceView    *self)
+on_pan_begin (GtkGestureDrag *gesture, double x, double y, CtSliceView *self)
 {
   self->drag_start_pan_x = self->pan_x;
   self->drag_start_pan_y = self->pan_y;
@@ -271,10 +247,7 @@ on_pan_begin (GtkGestureDrag *gesture,
 }
 
 static void
-on_pan_update (GtkGestureDrag *gesture,
-               double          dx,
-               double          dy,
-               CtSliceView    *self)
+on_pan_update (GtkGestureDrag *gesture, double dx, double dy, CtSliceView *self)
 {
   if (!self->drag_moved && hypot (dx, dy) < CLICK_SLOP)
     return;
@@ -285,10 +258,7 @@ on_pan_update (GtkGestureDrag *gesture,
 }
 
 static void
-on_pan_end (GtkGestureDrag *gesture,
-            double          dx,
-            double          dy,
-            CtSliceView    *self)
+on_pan_end (GtkGestureDrag *gesture, double dx, double dy, CtSliceView *self)
 {
   double x, y;
   int ijk[3];
@@ -308,20 +278,14 @@ on_pan_end (GtkGestureDrag *gesture,
 }
 
 static void
-on_window_drag_begin (GtkGestureDrag *gesture,
-                      double          x,
-                      double          y,
-                      CtSliceView    *self)
+on_window_drag_begin (GtkGestureDrag *gesture, double x, double y, CtSliceView *self)
 {
   self->drag_start_width = self->window_width;
   self->drag_start_level = self->window_level;
 }
 
 static void
-on_window_drag_update (GtkGestureDrag *gesture,
-                       double          dx,
-                       double          dy,
-                       CtSliceView    *self)
+on_window_drag_update (GtkGestureDrag *gesture, double dx, double dy, CtSliceView *self)
 {
   /* 4 HU per pixel: a drag across a view spans a usual window. Right widens,
    * down raises the level (the picture gets darker), as in most viewers. */
@@ -344,10 +308,7 @@ ct_slice_view_dispose (GObject *object)
 }
 
 static void
-ct_slice_view_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+ct_slice_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   CtSliceView *self = CT_SLICE_VIEW (object);
 
@@ -365,10 +326,7 @@ ct_slice_view_get_property (GObject    *object,
 }
 
 static void
-ct_slice_view_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+ct_slice_view_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   CtSliceView *self = CT_SLICE_VIEW (object);
 
@@ -397,27 +355,21 @@ ct_slice_view_class_init (CtSliceViewClass *klass)
   widget_class->snapshot = ct_slice_view_snapshot;
   widget_class->measure = ct_slice_view_measure;
 
-  properties[PROP_PLANE] =
-    g_param_spec_int ("plane", NULL, NULL, 0, CT_N_VIEW_PLANES - 1, CT_VIEW_AXIAL,
-                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_SLICE] =
-    g_param_spec_int ("slice", NULL, NULL, 0, G_MAXINT, 0,
-                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PLANE] = g_param_spec_int ("plane", NULL, NULL, 0, CT_N_VIEW_PLANES - 1, CT_VIEW_AXIAL,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SLICE] = g_param_spec_int ("slice", NULL, NULL, 0, G_MAXINT, 0,
+                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* (i, j, k) continuous voxel the user clicked. */
-  signals[VOXEL_ACTIVATED] =
-    g_signal_new ("voxel-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[VOXEL_ACTIVATED] = g_signal_new ("voxel-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                           NULL, NULL, G_TYPE_NONE, 3, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
   /* (width, level) in HU after a right drag. */
-  signals[WINDOW_CHANGED] =
-    g_signal_new ("window-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[WINDOW_CHANGED] = g_signal_new ("window-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
   /* (inside, i, j, k, hu) under the pointer. */
-  signals[HOVER] =
-    g_signal_new ("hover", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 5, G_TYPE_BOOLEAN, G_TYPE_INT, G_TYPE_INT,
-                  G_TYPE_INT, G_TYPE_DOUBLE);
+  signals[HOVER] = g_signal_new ("hover", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 5, G_TYPE_BOOLEAN, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_DOUBLE);
 
   gtk_widget_class_set_css_name (widget_class, "ctsliceview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -444,8 +396,8 @@ ct_slice_view_init (CtSliceView *self)
   g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 
-  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL
-                                                | GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
+                                                GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
   g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 
@@ -481,8 +433,7 @@ ct_slice_view_get_plane (CtSliceView *self)
 }
 
 void
-ct_slice_view_set_study (CtSliceView *self,
-                         CtStudy *item)
+ct_slice_view_set_study (CtSliceView *self, CtStudy *item)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
   g_return_if_fail (item == NULL || CT_IS_STUDY (item));
@@ -502,8 +453,7 @@ ct_slice_view_set_study (CtSliceView *self,
       self->item = g_object_ref (item);
       /* A new volume or analysis always comes with a notification (status,
        * slices or results); progress ones cost a pointer comparison. */
-      self->item_status_handler =
-        g_signal_connect (item, "notify", G_CALLBACK (on_item_changed), self);
+      self->item_status_handler = g_signal_connect (item, "notify", G_CALLBACK (on_item_changed), self);
     }
   self->zoom = 1.0;
   self->pan_x = self->pan_y = 0;
@@ -518,9 +468,7 @@ ct_slice_view_get_study (CtSliceView *self)
 }
 
 void
-ct_slice_view_set_window (CtSliceView *self,
-                          double       width,
-                          double       level)
+ct_slice_view_set_window (CtSliceView *self, double width, double level)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
 
@@ -532,9 +480,7 @@ ct_slice_view_set_window (CtSliceView *self,
 }
 
 void
-ct_slice_view_get_window (CtSliceView *self,
-                          double      *out_width,
-                          double      *out_level)
+ct_slice_view_get_window (CtSliceView *self, double *out_width, double *out_level)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
 
@@ -545,8 +491,7 @@ ct_slice_view_get_window (CtSliceView *self,
 }
 
 void
-ct_slice_view_set_show_overlays (CtSliceView *self,
-                                 gboolean     show)
+ct_slice_view_set_show_overlays (CtSliceView *self, gboolean show)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
 
@@ -557,8 +502,7 @@ ct_slice_view_set_show_overlays (CtSliceView *self,
 }
 
 void
-ct_slice_view_set_lesion_opacity (CtSliceView *self,
-                                  double       opacity)
+ct_slice_view_set_lesion_opacity (CtSliceView *self, double opacity)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
 
@@ -569,8 +513,7 @@ ct_slice_view_set_lesion_opacity (CtSliceView *self,
 }
 
 void
-ct_slice_view_focus_voxel (CtSliceView  *self,
-                           const double  ijk[3])
+ct_slice_view_focus_voxel (CtSliceView *self, const double ijk[3])
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
 
@@ -584,8 +527,7 @@ ct_slice_view_focus_voxel (CtSliceView  *self,
 }
 
 void
-ct_slice_view_set_slice (CtSliceView *self,
-                         int          slice)
+ct_slice_view_set_slice (CtSliceView *self, int slice)
 {
   g_return_if_fail (CT_IS_SLICE_VIEW (self));
 
@@ -611,8 +553,7 @@ ct_slice_view_get_n_slices (CtSliceView *self)
 }
 
 void
-ct_slice_view_step (CtSliceView *self,
-                    int          delta)
+ct_slice_view_step (CtSliceView *self, int delta)
 {
   int n;
 
@@ -624,10 +565,7 @@ ct_slice_view_step (CtSliceView *self,
 }
 
 void
-ct_slice_view_zoom_at (CtSliceView *self,
-                       double       zoom,
-                       double       x,
-                       double       y)
+ct_slice_view_zoom_at (CtSliceView *self, double zoom, double x, double y)
 {
   double centre_x, centre_y, ratio;
 
@@ -654,8 +592,7 @@ ct_slice_view_get_zoom (CtSliceView *self)
 }
 
 gboolean
-ct_slice_view_get_layout (CtSliceView   *self,
-                          CtSliceLayout *out_layout)
+ct_slice_view_get_layout (CtSliceView *self, CtSliceLayout *out_layout)
 {
   g_return_val_if_fail (CT_IS_SLICE_VIEW (self), FALSE);
   g_return_val_if_fail (out_layout != NULL, FALSE);

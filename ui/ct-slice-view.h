@@ -17,45 +17,31 @@ G_BEGIN_DECLS
 #define CT_TYPE_SLICE_VIEW (ct_slice_view_get_type ())
 G_DECLARE_FINAL_TYPE (CtSliceView, ct_slice_view, CT, SLICE_VIEW, GtkWidget)
 
-GtkWidget   *ct_slice_view_new                (CtViewPlane plane);
-CtViewPlane  ct_slice_view_get_plane          (CtSliceView *self);
+GtkWidget *ct_slice_view_new (CtViewPlane plane);
+CtViewPlane ct_slice_view_get_plane (CtSliceView *self);
 /* Shows the item's volume (when loaded) and its masks (when analysed);
  * follows the item as its results arrive. NULL clears. */
-void         ct_slice_view_set_study          (CtSliceView *self,
-                                               CtStudy *item);
-CtStudy *ct_slice_view_get_study          (CtSliceView *self);
+void ct_slice_view_set_study (CtSliceView *self, CtStudy *item);
+CtStudy *ct_slice_view_get_study (CtSliceView *self);
 
-void         ct_slice_view_set_window         (CtSliceView *self,
-                                               double       width,
-                                               double       level);
-void         ct_slice_view_get_window         (CtSliceView *self,
-                                               double      *out_width,
-                                               double      *out_level);
-void         ct_slice_view_set_show_overlays  (CtSliceView *self,
-                                               gboolean     show);
-void         ct_slice_view_set_lesion_opacity (CtSliceView *self,
-                                               double       opacity);
+void ct_slice_view_set_window (CtSliceView *self, double width, double level);
+void ct_slice_view_get_window (CtSliceView *self, double *out_width, double *out_level);
+void ct_slice_view_set_show_overlays (CtSliceView *self, gboolean show);
+void ct_slice_view_set_lesion_opacity (CtSliceView *self, double opacity);
 /* Moves to the slice through ijk (continuous voxel) and puts the crosshair
  * there. */
-void         ct_slice_view_focus_voxel        (CtSliceView  *self,
-                                               const double  ijk[3]);
-void         ct_slice_view_set_slice          (CtSliceView *self,
-                                               int          slice);
-int          ct_slice_view_get_slice          (CtSliceView *self);
-int          ct_slice_view_get_n_slices       (CtSliceView *self);
-void         ct_slice_view_step               (CtSliceView *self,
-                                               int          delta);
+void ct_slice_view_focus_voxel (CtSliceView *self, const double ijk[3]);
+void ct_slice_view_set_slice (CtSliceView *self, int slice);
+int ct_slice_view_get_slice (CtSliceView *self);
+int ct_slice_view_get_n_slices (CtSliceView *self);
+void ct_slice_view_step (CtSliceView *self, int delta);
 /* Zooms to zoom (1 = fit; clamped to 0.5..16) keeping the point under
  * widget (x, y) in place, as Ctrl+scroll does at the pointer. */
-void         ct_slice_view_zoom_at            (CtSliceView *self,
-                                               double       zoom,
-                                               double       x,
-                                               double       y);
-double       ct_slice_view_get_zoom           (CtSliceView *self);
+void ct_slice_view_zoom_at (CtSliceView *self, double zoom, double x, double y);
+double ct_slice_view_get_zoom (CtSliceView *self);
 /* Where the slice is drawn at the current size, zoom and pan; FALSE when
  * no volume is shown. */
-gboolean     ct_slice_view_get_layout         (CtSliceView   *self,
-                                               CtSliceLayout *out_layout);
-void         ct_slice_view_reset_zoom         (CtSliceView *self);
+gboolean ct_slice_view_get_layout (CtSliceView *self, CtSliceLayout *out_layout);
+void ct_slice_view_reset_zoom (CtSliceView *self);
 
 G_END_DECLS

@@ -52,9 +52,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static int
-compare_items (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
+compare_items (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   CtStudyList *self = user_data;
 
@@ -66,13 +64,20 @@ status_text (CtStudy *item)
 {
   switch (ct_study_get_status (item))
     {
-    case CT_STUDY_STATUS_QUEUED: return _("Waiting");
-    case CT_STUDY_STATUS_LOADING: return _("Loading");
-    case CT_STUDY_STATUS_ANALYSING: return _("Analysing");
-    case CT_STUDY_STATUS_DONE: return _("Done");
-    case CT_STUDY_STATUS_FAILED: return _("Failed");
-    case CT_STUDY_STATUS_CANCELLED: return _("Cancelled");
-    default: return "";
+    case CT_STUDY_STATUS_QUEUED:
+      return _ ("Waiting");
+    case CT_STUDY_STATUS_LOADING:
+      return _ ("Loading");
+    case CT_STUDY_STATUS_ANALYSING:
+      return _ ("Analysing");
+    case CT_STUDY_STATUS_DONE:
+      return _ ("Done");
+    case CT_STUDY_STATUS_FAILED:
+      return _ ("Failed");
+    case CT_STUDY_STATUS_CANCELLED:
+      return _ ("Cancelled");
+    default:
+      return "";
     }
 }
 
@@ -83,12 +88,7 @@ status_text (CtStudy *item)
  * "Failed to set text from markup" warning with garbage text, with the
  * pointer over a row that was being analysed). */
 static gboolean
-on_query_tooltip (GtkWidget  *cell,
-                  int         x,
-                  int         y,
-                  gboolean    keyboard_mode,
-                  GtkTooltip *tooltip,
-                  gpointer    user_data)
+on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard_mode, GtkTooltip *tooltip, gpointer user_data)
 {
   CtStudy *item = g_object_get_data (G_OBJECT (cell), "item");
   Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column"));
@@ -121,8 +121,7 @@ on_query_tooltip (GtkWidget  *cell,
 
 /* Fills one cell from its item. */
 static void
-refresh_cell (GtkWidget   *cell,
-              CtStudy *item)
+refresh_cell (GtkWidget *cell, CtStudy *item)
 {
   Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column"));
   g_autofree char *text = NULL;
@@ -136,14 +135,13 @@ refresh_cell (GtkWidget   *cell,
         const char *description = ct_study_get_description (item);
         g_autofree char *basename = g_path_get_basename (ct_study_get_path (item));
 
-        gtk_label_set_text (GTK_LABEL (patient), ct_study_get_patient (item) != NULL
-                                                 ? ct_study_get_patient (item) : _("anonymised"));
+        gtk_label_set_text (GTK_LABEL (patient),
+                            ct_study_get_patient (item) != NULL ? ct_study_get_patient (item) : _ ("anonymised"));
         gtk_label_set_text (GTK_LABEL (series), description != NULL ? description : basename);
       }
       break;
     case COLUMN_DATE:
-      gtk_label_set_text (GTK_LABEL (cell), ct_study_get_date (item) != NULL
-                                            ? ct_study_get_date (item) : "");
+      gtk_label_set_text (GTK_LABEL (cell), ct_study_get_date (item) != NULL ? ct_study_get_date (item) : "");
       break;
     case COLUMN_DESCRIPTION:
       {
@@ -154,8 +152,7 @@ refresh_cell (GtkWidget   *cell,
       }
       break;
     case COLUMN_SLICES:
-      text = ct_study_get_slices (item) > 0
-             ? g_strdup_printf ("%d", ct_study_get_slices (item)) : g_strdup ("");
+      text = ct_study_get_slices (item) > 0 ? g_strdup_printf ("%d", ct_study_get_slices (item)) : g_strdup ("");
       gtk_label_set_text (GTK_LABEL (cell), text);
       break;
     case COLUMN_STATUS:
@@ -167,7 +164,7 @@ refresh_cell (GtkWidget   *cell,
         gboolean running = status == CT_STUDY_STATUS_LOADING || status == CT_STUDY_STATUS_ANALYSING;
 
         if (status == CT_STUDY_STATUS_FAILED && error != NULL)
-          text = g_strdup_printf ("%s: %s", _("Failed"), error);
+          text = g_strdup_printf ("%s: %s", _ ("Failed"), error);
         else if (status == CT_STUDY_STATUS_ANALYSING)
           text = g_strdup_printf ("%s %.0f %%", status_text (item), 100.0 * ct_study_get_progress (item));
         else
@@ -188,7 +185,7 @@ refresh_cell (GtkWidget   *cell,
         if (!isnan (probability))
           text = g_strdup_printf ("%.0f %%", probability * 100.0);
         else if (ct_study_get_status (item) == CT_STUDY_STATUS_DONE)
-          text = g_strdup (C_("probability", "n/a"));
+          text = g_strdup (C_ ("probability", "n/a"));
         else
           text = g_strdup ("");
         gtk_label_set_text (GTK_LABEL (cell), text);
@@ -226,16 +223,13 @@ refresh_cell (GtkWidget   *cell,
 }
 
 static void
-on_item_notify (CtStudy *item,
-                GParamSpec  *pspec,
-                GtkWidget   *cell)
+on_item_notify (CtStudy *item, GParamSpec *pspec, GtkWidget *cell)
 {
   refresh_cell (cell, item);
 }
 
 static void
-on_cancel_clicked (GtkButton   *button,
-                   CtStudyList *self)
+on_cancel_clicked (GtkButton *button, CtStudyList *self)
 {
   CtStudy *item = g_object_get_data (G_OBJECT (button), "item");
 
@@ -244,9 +238,7 @@ on_cancel_clicked (GtkButton   *button,
 }
 
 static void
-setup_cell (GtkSignalListItemFactory *factory,
-            GtkListItem              *list_item,
-            CtStudyList              *self)
+setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyList *self)
 {
   Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "column"));
   GtkWidget *cell;
@@ -298,7 +290,7 @@ setup_cell (GtkSignalListItemFactory *factory,
     case COLUMN_CANCEL:
       cell = gtk_button_new_from_icon_name ("process-stop-symbolic");
       gtk_widget_add_css_class (cell, "flat");
-      gtk_widget_set_tooltip_text (cell, _("Cancel the analysis of this study"));
+      gtk_widget_set_tooltip_text (cell, _ ("Cancel the analysis of this study"));
       g_signal_connect (cell, "clicked", G_CALLBACK (on_cancel_clicked), self);
       break;
     case COLUMN_SLICES:
@@ -325,9 +317,7 @@ setup_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_cell (GtkSignalListItemFactory *factory,
-           GtkListItem              *list_item,
-           CtStudyList              *self)
+bind_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyList *self)
 {
   GtkWidget *cell = gtk_list_item_get_child (list_item);
   CtStudy *item = gtk_list_item_get_item (list_item);
@@ -340,9 +330,7 @@ bind_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-unbind_cell (GtkSignalListItemFactory *factory,
-             GtkListItem              *list_item,
-             CtStudyList              *self)
+unbind_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyList *self)
 {
   GtkWidget *cell = gtk_list_item_get_child (list_item);
   CtStudy *item = gtk_list_item_get_item (list_item);
@@ -355,11 +343,7 @@ unbind_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-add_column (CtStudyList *self,
-            Column       column,
-            const char  *title,
-            gboolean     expand,
-            int          fixed_width)
+add_column (CtStudyList *self, Column column, const char *title, gboolean expand, int fixed_width)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *view_column;
@@ -378,9 +362,7 @@ add_column (CtStudyList *self,
 }
 
 static void
-on_selection_changed (GObject     *selection,
-                      GParamSpec  *pspec,
-                      CtStudyList *self)
+on_selection_changed (GObject *selection, GParamSpec *pspec, CtStudyList *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_ITEM]);
 }
@@ -397,10 +379,7 @@ ct_study_list_dispose (GObject *object)
 }
 
 static void
-ct_study_list_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+ct_study_list_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   CtStudyList *self = CT_STUDY_LIST (object);
 
@@ -418,10 +397,7 @@ ct_study_list_get_property (GObject    *object,
 }
 
 static void
-ct_study_list_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+ct_study_list_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   CtStudyList *self = CT_STUDY_LIST (object);
 
@@ -445,17 +421,14 @@ ct_study_list_class_init (CtStudyListClass *klass)
   object_class->get_property = ct_study_list_get_property;
   object_class->set_property = ct_study_list_set_property;
 
-  properties[PROP_SORT_KEY] =
-    g_param_spec_enum ("sort-key", NULL, NULL, CT_TYPE_STUDY_SORT_KEY, CT_STUDY_SORT_TRIAGE,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_SELECTED_ITEM] =
-    g_param_spec_object ("selected-item", NULL, NULL, CT_TYPE_STUDY,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SORT_KEY] = g_param_spec_enum ("sort-key", NULL, NULL, CT_TYPE_STUDY_SORT_KEY, CT_STUDY_SORT_TRIAGE,
+                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SELECTED_ITEM] = g_param_spec_object (
+      "selected-item", NULL, NULL, CT_TYPE_STUDY, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[CANCEL_REQUESTED] =
-    g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
+  signals[CANCEL_REQUESTED] = g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                            NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "ctstudylist");
@@ -465,8 +438,7 @@ static void
 ct_study_list_init (CtStudyList *self)
 {
   self->scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled),
-                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
   gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
 }
 
@@ -482,20 +454,19 @@ ct_study_list_new (GListModel *studies)
   self->sorted = gtk_sort_list_model_new (g_object_ref (studies), GTK_SORTER (self->sorter));
   self->selection = gtk_single_selection_new (G_LIST_MODEL (self->sorted));
   gtk_single_selection_set_autoselect (self->selection, TRUE);
-  g_signal_connect (self->selection, "notify::selected-item",
-                    G_CALLBACK (on_selection_changed), self);
+  g_signal_connect (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
 
   self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), FALSE);
   gtk_widget_add_css_class (self->column_view, "data-table");
   /* Fixed widths but the first, so that the CT badge and the stop button
    * stay in sight in a 560 px wide list; the patient column gives way. */
-  add_column (self, COLUMN_PATIENT, _("Patient / series"), TRUE, -1);
-  add_column (self, COLUMN_DATE, _("Date"), FALSE, 92);
-  add_column (self, COLUMN_SLICES, _("Slices"), FALSE, 52);
-  add_column (self, COLUMN_STATUS, _("Status"), FALSE, 96);
-  add_column (self, COLUMN_PROBABILITY, _("COVID-19"), FALSE, 76);
-  add_column (self, COLUMN_SEVERITY, _("Severity"), FALSE, 122);
+  add_column (self, COLUMN_PATIENT, _ ("Patient / series"), TRUE, -1);
+  add_column (self, COLUMN_DATE, _ ("Date"), FALSE, 92);
+  add_column (self, COLUMN_SLICES, _ ("Slices"), FALSE, 52);
+  add_column (self, COLUMN_STATUS, _ ("Status"), FALSE, 96);
+  add_column (self, COLUMN_PROBABILITY, _ ("COVID-19"), FALSE, 76);
+  add_column (self, COLUMN_SEVERITY, _ ("Severity"), FALSE, 122);
   add_column (self, COLUMN_CANCEL, "", FALSE, -1);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), self->column_view);
   return GTK_WIDGET (self);
@@ -509,8 +480,7 @@ ct_study_list_get_sorted_model (CtStudyList *self)
 }
 
 void
-ct_study_list_set_sort_key (CtStudyList   *self,
-                            CtStudySortKey key)
+ct_study_list_set_sort_key (CtStudyList *self, CtStudySortKey key)
 {
   g_return_if_fail (CT_IS_STUDY_LIST (self));
 
@@ -546,8 +516,7 @@ ct_study_list_get_selected (CtStudyList *self)
 }
 
 void
-ct_study_list_select (CtStudyList *self,
-                      CtStudy *item)
+ct_study_list_select (CtStudyList *self, CtStudy *item)
 {
   guint n;
 
@@ -556,7 +525,7 @@ ct_study_list_select (CtStudyList *self,
   n = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(CtStudy) candidate = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
+      g_autoptr (CtStudy) candidate = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
 
       if (candidate == item)
         {

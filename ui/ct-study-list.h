@@ -16,16 +16,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CtStudyList, ct_study_list, CT, STUDY_LIST, GtkWidget)
 
 /* studies: a GListModel of CtStudy, in the order they were found. */
-GtkWidget     *ct_study_list_new               (GListModel *studies);
+GtkWidget *ct_study_list_new (GListModel *studies);
 /* The sorted model the list shows (borrowed). */
-GListModel    *ct_study_list_get_sorted_model  (CtStudyList *self);
-void           ct_study_list_set_sort_key      (CtStudyList   *self,
-                                                CtStudySortKey key);
-CtStudySortKey ct_study_list_get_sort_key      (CtStudyList *self);
+GListModel *ct_study_list_get_sorted_model (CtStudyList *self);
+void ct_study_list_set_sort_key (CtStudyList *self, CtStudySortKey key);
+CtStudySortKey ct_study_list_get_sort_key (CtStudyList *self);
 /* Call when a study's results changed: sorts again, keeping the selection. */
-void           ct_study_list_resort            (CtStudyList *self);
-CtStudy   *ct_study_list_get_selected      (CtStudyList *self); /* borrowed, may be NULL */
-void           ct_study_list_select            (CtStudyList *self,
-                                                CtStudy *item);
+void ct_study_list_resort (CtStudyList *self);
+CtStudy *ct_study_list_get_selected (CtStudyList *self); /* borrowed, may be NULL */
+void ct_study_list_select (CtStudyList *self, CtStudy *item);
 
 G_END_DECLS

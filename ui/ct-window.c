@@ -24,7 +24,7 @@ struct _CtWindow
   GtkWidget *list_box;
   GtkWidget *empty_label;
   GtkSpinner *discovery_spinner;
-  guint n_discoveries;       /* folder scans running */
+  guint n_discoveries; /* folder scans running */
   GtkWidget *views_box;
   GtkLabel *pointer_label;
   CtResultsPanel *results_panel;
@@ -52,9 +52,7 @@ preset_settings_key (int preset)
 }
 
 static void
-ct_window_apply_window (CtWindow *self,
-                        double    width,
-                        double    level)
+ct_window_apply_window (CtWindow *self, double width, double level)
 {
   self->window_width = width;
   self->window_level = level;
@@ -63,8 +61,7 @@ ct_window_apply_window (CtWindow *self,
 }
 
 static void
-ct_window_apply_preset (CtWindow *self,
-                        int       preset)
+ct_window_apply_preset (CtWindow *self, int preset)
 {
   double width, level;
 
@@ -77,33 +74,27 @@ ct_window_apply_preset (CtWindow *self,
 static void
 ct_window_update_captions (CtWindow *self)
 {
-  static const char *plane_titles[] = { N_("Axial"), N_("Coronal"), N_("Sagittal") };
+  static const char *plane_titles[] = { N_ ("Axial"), N_ ("Coronal"), N_ ("Sagittal") };
 
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
     {
       int n = ct_slice_view_get_n_slices (self->views[p]);
-      g_autofree char *text = n > 0
-        ? g_strdup_printf ("%s  %d / %d", _(plane_titles[p]), ct_slice_view_get_slice (self->views[p]) + 1, n)
-        : g_strdup (_(plane_titles[p]));
+      g_autofree char *text = n > 0 ? g_strdup_printf ("%s  %d / %d", _ (plane_titles[p]),
+                                                       ct_slice_view_get_slice (self->views[p]) + 1, n)
+                                    : g_strdup (_ (plane_titles[p]));
 
       gtk_label_set_text (self->view_captions[p], text);
     }
 }
 
 static void
-on_view_slice_changed (CtSliceView *view,
-                       GParamSpec  *pspec,
-                       CtWindow    *self)
+on_view_slice_changed (CtSliceView *view, GParamSpec *pspec, CtWindow *self)
 {
   ct_window_update_captions (self);
 }
 
 static void
-on_view_voxel_activated (CtSliceView *view,
-                         double       i,
-                         double       j,
-                         double       k,
-                         CtWindow    *self)
+on_view_voxel_activated (CtSliceView *view, double i, double j, double k, CtWindow *self)
 {
   double ijk[3] = { i, j, k };
 
@@ -113,37 +104,26 @@ on_view_voxel_activated (CtSliceView *view,
 }
 
 static void
-on_view_window_changed (CtSliceView *view,
-                        double       width,
-                        double       level,
-                        CtWindow    *self)
+on_view_window_changed (CtSliceView *view, double width, double level, CtWindow *self)
 {
   ct_window_apply_window (self, width, level);
 }
 
 static void
-on_view_hover (CtSliceView *view,
-               gboolean     inside,
-               int          i,
-               int          j,
-               int          k,
-               double       hu,
-               CtWindow    *self)
+on_view_hover (CtSliceView *view, gboolean inside, int i, int j, int k, double hu, CtWindow *self)
 {
   g_autofree char *text = NULL;
 
   if (!inside)
-    text = g_strdup_printf (_("W %.0f  L %.0f"), self->window_width, self->window_level);
+    text = g_strdup_printf (_ ("W %.0f  L %.0f"), self->window_width, self->window_level);
   else
-    text = g_strdup_printf (_("Voxel (%d, %d, %d)   %.0f HU   W %.0f  L %.0f"),
-                            i, j, k, hu, self->window_width, self->window_level);
+    text = g_strdup_printf (_ ("Voxel (%d, %d, %d)   %.0f HU   W %.0f  L %.0f"), i, j, k, hu, self->window_width,
+                            self->window_level);
   gtk_label_set_text (self->pointer_label, text);
 }
 
 static void
-on_selected_study_changed (CtStudyList *list,
-                           GParamSpec  *pspec,
-                           CtWindow    *self)
+on_selected_study_changed (CtStudyList *list, GParamSpec *pspec, CtWindow *self)
 {
   CtStudy *item = ct_study_list_get_selected (list);
 
@@ -161,9 +141,7 @@ on_selected_study_changed (CtStudyList *list,
 }
 
 static void
-on_study_finished (CtJobQueue  *queue,
-                   CtStudy *item,
-                   CtWindow    *self)
+on_study_finished (CtJobQueue *queue, CtStudy *item, CtWindow *self)
 {
   ct_study_list_resort (self->study_list);
   ct_study_library_trim_volumes (self->library);
@@ -172,40 +150,31 @@ on_study_finished (CtJobQueue  *queue,
 }
 
 static void
-on_study_status (CtStudy *item,
-                      GParamSpec  *pspec,
-                      CtWindow    *self)
+on_study_status (CtStudy *item, GParamSpec *pspec, CtWindow *self)
 {
   if (item == ct_study_list_get_selected (self->study_list))
     ct_window_update_captions (self);
 }
 
 static void
-on_cancel_requested (CtStudyList *list,
-                     CtStudy *item,
-                     CtWindow    *self)
+on_cancel_requested (CtStudyList *list, CtStudy *item, CtWindow *self)
 {
   ct_job_queue_cancel (self->queue, item);
 }
 
 static void
-on_studies_changed (GListModel *studies,
-                    guint       position,
-                    guint       removed,
-                    guint       added,
-                    CtWindow   *self)
+on_studies_changed (GListModel *studies, guint position, guint removed, guint added, CtWindow *self)
 {
   gtk_widget_set_visible (self->empty_label, g_list_model_get_n_items (studies) == 0);
   gtk_widget_set_visible (GTK_WIDGET (self->study_list), g_list_model_get_n_items (studies) > 0);
 }
 
 static void
-ct_window_remember_folder (CtWindow   *self,
-                           const char *path)
+ct_window_remember_folder (CtWindow *self, const char *path)
 {
-  g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-folders");
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) recent = NULL;
+  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-folders");
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) recent = NULL;
   guint n = 1;
 
   g_strv_builder_add (builder, path);
@@ -222,12 +191,12 @@ ct_window_remember_folder (CtWindow   *self,
 static void
 ct_window_update_recent_menu (CtWindow *self)
 {
-  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-folders");
+  g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-folders");
 
   g_menu_remove_all (self->recent_submenu);
   for (guint i = 0; recent[i] != NULL; i++)
     {
-      g_autoptr(GMenuItem) menu_item = g_menu_item_new (recent[i], NULL);
+      g_autoptr (GMenuItem) menu_item = g_menu_item_new (recent[i], NULL);
 
       g_menu_item_set_action_and_target (menu_item, "win.open-recent", "s", recent[i]);
       g_menu_append_item (self->recent_submenu, menu_item);
@@ -235,17 +204,13 @@ ct_window_update_recent_menu (CtWindow *self)
 }
 
 static void
-on_recent_changed (GSettings  *settings,
-                   const char *key,
-                   CtWindow   *self)
+on_recent_changed (GSettings *settings, const char *key, CtWindow *self)
 {
   ct_window_update_recent_menu (self);
 }
 
 static void
-ct_window_show_error (CtWindow   *self,
-                      const char *primary,
-                      const char *secondary)
+ct_window_show_error (CtWindow *self, const char *primary, const char *secondary)
 {
   GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                               GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s", primary);
@@ -256,22 +221,20 @@ ct_window_show_error (CtWindow   *self,
 }
 
 static void
-discover_done (GObject      *source_object,
-               GAsyncResult *result,
-               gpointer      user_data)
+discover_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(CtWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) items = ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source_object), result, &error);
+  g_autoptr (CtWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) items = ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source_object), result, &error);
 
   if (--self->n_discoveries == 0)
     gtk_spinner_stop (self->discovery_spinner);
 
   if (items == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          && !g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED))
-        ct_window_show_error (self, _("No studies could be opened"), error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED))
+        ct_window_show_error (self, _ ("No studies could be opened"), error->message);
       return;
     }
   for (guint i = 0; i < items->len; i++)
@@ -286,11 +249,9 @@ discover_done (GObject      *source_object,
 }
 
 void
-ct_window_open (CtWindow *self,
-                GFile   **files,
-                int       n_files)
+ct_window_open (CtWindow *self, GFile **files, int n_files)
 {
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
   g_return_if_fail (CT_IS_WINDOW (self));
 
@@ -307,18 +268,16 @@ ct_window_open (CtWindow *self,
   self->n_discoveries++;
   gtk_spinner_start (self->discovery_spinner);
   g_ptr_array_add (paths, NULL);
-  ct_study_library_add_paths_async (self->library, (const char *const *) paths->pdata,
-                                    self->discovery_cancellable, discover_done, g_object_ref (self));
+  ct_study_library_add_paths_async (self->library, (const char *const *) paths->pdata, self->discovery_cancellable,
+                                    discover_done, g_object_ref (self));
 }
 
 static void
-on_file_chooser_response (GtkNativeDialog *chooser,
-                          int              response,
-                          CtWindow        *self)
+on_file_chooser_response (GtkNativeDialog *chooser, int response, CtWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autoptr (GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
 
       if (folder != NULL)
         ct_window_open (self, &folder, 1);
@@ -327,15 +286,13 @@ on_file_chooser_response (GtkNativeDialog *chooser,
 }
 
 static void
-action_open (GSimpleAction *action,
-             GVariant      *parameter,
-             gpointer       user_data)
+action_open (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtWindow *self = user_data;
   /* GtkFileDialog needs GTK 4.10; Debian 12 has 4.8. */
-  GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (_("Open a Folder of Studies"), GTK_WINDOW (self),
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), _("_Cancel"));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_ ("Open a Folder of Studies"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _ ("_Open"),
+                                                               _ ("_Cancel"));
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (on_file_chooser_response), self);
@@ -343,40 +300,31 @@ action_open (GSimpleAction *action,
 }
 
 static void
-action_open_recent (GSimpleAction *action,
-                    GVariant      *parameter,
-                    gpointer       user_data)
+action_open_recent (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtWindow *self = user_data;
-  g_autoptr(GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+  g_autoptr (GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
 
   ct_window_open (self, &folder, 1);
 }
 
 static void
-action_window_preset (GSimpleAction *action,
-                      GVariant      *parameter,
-                      gpointer       user_data)
+action_window_preset (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ct_window_apply_preset (CT_WINDOW (user_data), g_variant_get_int32 (parameter) - 1);
 }
 
 static void
-action_opacity (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+action_opacity (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtWindow *self = user_data;
   double step = g_str_equal (g_action_get_name (G_ACTION (action)), "opacity-up") ? OPACITY_STEP : -OPACITY_STEP;
 
-  gtk_adjustment_set_value (self->opacity_adjustment,
-                            gtk_adjustment_get_value (self->opacity_adjustment) + step);
+  gtk_adjustment_set_value (self->opacity_adjustment, gtk_adjustment_get_value (self->opacity_adjustment) + step);
 }
 
 static void
-action_cancel_selected (GSimpleAction *action,
-                        GVariant      *parameter,
-                        gpointer       user_data)
+action_cancel_selected (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtWindow *self = user_data;
   CtStudy *item = ct_study_list_get_selected (self->study_list);
@@ -386,9 +334,7 @@ action_cancel_selected (GSimpleAction *action,
 }
 
 static void
-action_toggle_sort (GSimpleAction *action,
-                    GVariant      *parameter,
-                    gpointer       user_data)
+action_toggle_sort (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtWindow *self = user_data;
 
@@ -404,9 +350,7 @@ action_toggle_sort (GSimpleAction *action,
 }
 
 static void
-action_show_sagittal (GSimpleAction *action,
-                      GVariant      *parameter,
-                      gpointer       user_data)
+action_show_sagittal (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CtWindow *self = user_data;
 
@@ -414,17 +358,13 @@ action_show_sagittal (GSimpleAction *action,
 }
 
 static void
-on_sort_key_changed (GSettings  *settings,
-                     const char *key,
-                     CtWindow   *self)
+on_sort_key_changed (GSettings *settings, const char *key, CtWindow *self)
 {
   ct_study_list_set_sort_key (self->study_list, g_settings_get_enum (settings, "sort-key"));
 }
 
 static void
-on_overlays_changed (GSettings  *settings,
-                     const char *key,
-                     CtWindow   *self)
+on_overlays_changed (GSettings *settings, const char *key, CtWindow *self)
 {
   self->show_overlays = g_settings_get_boolean (settings, "show-overlays");
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
@@ -432,17 +372,14 @@ on_overlays_changed (GSettings  *settings,
 }
 
 static void
-on_opacity_changed (GtkAdjustment *adjustment,
-                    CtWindow      *self)
+on_opacity_changed (GtkAdjustment *adjustment, CtWindow *self)
 {
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
     ct_slice_view_set_lesion_opacity (self->views[p], gtk_adjustment_get_value (adjustment));
 }
 
 static void
-on_preset_selected (GtkDropDown *dropdown,
-                    GParamSpec  *pspec,
-                    CtWindow    *self)
+on_preset_selected (GtkDropDown *dropdown, GParamSpec *pspec, CtWindow *self)
 {
   guint selected = gtk_drop_down_get_selected (dropdown);
 
@@ -453,11 +390,8 @@ on_preset_selected (GtkDropDown *dropdown,
 /* Keys that act on every view, wherever the focus is (the views handle the
  * slice keys themselves). */
 static gboolean
-on_window_key_pressed (GtkEventControllerKey *controller,
-                       guint                  keyval,
-                       guint                  keycode,
-                       GdkModifierType        state,
-                       CtWindow              *self)
+on_window_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+                       CtWindow *self)
 {
   if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
     return FALSE;
@@ -483,14 +417,10 @@ on_window_key_pressed (GtkEventControllerKey *controller,
 }
 
 static gboolean
-on_drop (GtkDropTarget *target,
-         const GValue  *value,
-         double         x,
-         double         y,
-         CtWindow      *self)
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, CtWindow *self)
 {
   GSList *list;
-  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
 
   if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     return FALSE;
@@ -589,8 +519,8 @@ ct_window_init (CtWindow *self)
 {
   GtkEventController *controller;
   GtkDropTarget *drop_target;
-  g_autoptr(GAction) sort_action = NULL;
-  g_autoptr(GAction) overlays_action = NULL;
+  g_autoptr (GAction) sort_action = NULL;
+  g_autoptr (GAction) overlays_action = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -598,15 +528,13 @@ ct_window_init (CtWindow *self)
   self->library = ct_study_library_new ();
   self->discovery_cancellable = g_cancellable_new ();
 
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (self->settings, "window-width"),
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
 
   self->study_list = CT_STUDY_LIST (ct_study_list_new (G_LIST_MODEL (self->library)));
   gtk_widget_set_vexpand (GTK_WIDGET (self->study_list), TRUE);
   gtk_box_append (GTK_BOX (self->list_box), GTK_WIDGET (self->study_list));
-  g_signal_connect (self->study_list, "notify::selected-item",
-                    G_CALLBACK (on_selected_study_changed), self);
+  g_signal_connect (self->study_list, "notify::selected-item", G_CALLBACK (on_selected_study_changed), self);
   g_signal_connect (self->study_list, "cancel-requested", G_CALLBACK (on_cancel_requested), self);
   g_signal_connect (self->library, "items-changed", G_CALLBACK (on_studies_changed), self);
   on_studies_changed (G_LIST_MODEL (self->library), 0, 0, 0, self);
@@ -632,8 +560,7 @@ ct_window_init (CtWindow *self)
   gtk_widget_set_visible (self->view_frames[CT_VIEW_SAGITTAL], FALSE);
   ct_window_update_captions (self);
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions,
-                                   G_N_ELEMENTS (window_actions), self);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions, G_N_ELEMENTS (window_actions), self);
   sort_action = g_settings_create_action (self->settings, "sort-key");
   g_action_map_add_action (G_ACTION_MAP (self), sort_action);
   overlays_action = g_settings_create_action (self->settings, "show-overlays");
@@ -646,8 +573,7 @@ ct_window_init (CtWindow *self)
   on_overlays_changed (self->settings, "show-overlays", self);
   ct_window_update_recent_menu (self);
 
-  g_settings_bind (self->settings, "lesion-opacity", self->opacity_adjustment, "value",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "lesion-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect (self->opacity_adjustment, "value-changed", G_CALLBACK (on_opacity_changed), self);
   on_opacity_changed (self->opacity_adjustment, self);
   g_signal_connect (self->preset_dropdown, "notify::selected", G_CALLBACK (on_preset_selected), self);
@@ -663,8 +589,7 @@ ct_window_init (CtWindow *self)
 }
 
 CtWindow *
-ct_window_new (GtkApplication *application,
-               CtJobQueue     *queue)
+ct_window_new (GtkApplication *application, CtJobQueue *queue)
 {
   CtWindow *self;
 
@@ -685,8 +610,7 @@ ct_window_get_study_list (CtWindow *self)
 }
 
 CtSliceView *
-ct_window_get_view (CtWindow   *self,
-                    CtViewPlane plane)
+ct_window_get_view (CtWindow *self, CtViewPlane plane)
 {
   g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
   g_return_val_if_fail (plane < CT_N_VIEW_PLANES, NULL);
@@ -701,8 +625,7 @@ ct_window_get_studies (CtWindow *self)
 }
 
 void
-ct_window_set_show_sagittal (CtWindow *self,
-                             gboolean  show)
+ct_window_set_show_sagittal (CtWindow *self, gboolean show)
 {
   g_return_if_fail (CT_IS_WINDOW (self));
   gtk_widget_set_visible (self->view_frames[CT_VIEW_SAGITTAL], show);

@@ -16,20 +16,15 @@ G_BEGIN_DECLS
 #define CT_TYPE_WINDOW (ct_window_get_type ())
 G_DECLARE_FINAL_TYPE (CtWindow, ct_window, CT, WINDOW, GtkApplicationWindow)
 
-CtWindow    *ct_window_new                  (GtkApplication *application,
-                                             CtJobQueue     *queue);
+CtWindow *ct_window_new (GtkApplication *application, CtJobQueue *queue);
 /* Finds the studies under each file (folder, DICOM, DICOMDIR, NIfTI) and
  * queues them. */
-void         ct_window_open                 (CtWindow *self,
-                                             GFile   **files,
-                                             int       n_files);
-CtStudyList *ct_window_get_study_list       (CtWindow *self);
-CtSliceView *ct_window_get_view             (CtWindow   *self,
-                                             CtViewPlane plane);
+void ct_window_open (CtWindow *self, GFile **files, int n_files);
+CtStudyList *ct_window_get_study_list (CtWindow *self);
+CtSliceView *ct_window_get_view (CtWindow *self, CtViewPlane plane);
 /* The studies in the order they were found (GListModel of CtStudy). */
-GListModel  *ct_window_get_studies          (CtWindow *self);
+GListModel *ct_window_get_studies (CtWindow *self);
 /* The sagittal view is shown on demand. */
-void         ct_window_set_show_sagittal    (CtWindow *self,
-                                             gboolean  show);
+void ct_window_set_show_sagittal (CtWindow *self, gboolean show);
 
 G_END_DECLS

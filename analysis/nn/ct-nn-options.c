@@ -10,7 +10,7 @@ ct_nn_options_init_default (CtNnOptions *options)
 {
   g_return_if_fail (options != NULL);
 
-  *options = (CtNnOptions) { 0 };
+  *options = (CtNnOptions){ 0 };
   /* Channel-major Winograd F(2x2, 3x3): with scalar transforms it pays
    * only where the transforms are cheap against the GEMM, at 128 and 256
    * channels (levels 4-5: -18 to -40 % there; measured slower at 16-64
@@ -41,8 +41,7 @@ check_range (const char *field, int value, int lo, int hi, GError **error)
 {
   if (value >= lo && value <= hi)
     return TRUE;
-  g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-               "Engine option %s is %d, outside %d..%d", field, value, lo, hi);
+  g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "Engine option %s is %d, outside %d..%d", field, value, lo, hi);
   return FALSE;
 }
 
@@ -51,14 +50,12 @@ ct_nn_options_validate (const CtNnOptions *options, GError **error)
 {
   g_return_val_if_fail (options != NULL, FALSE);
 
-  return check_range ("winograd_min_channels", options->winograd_min_channels, 1, G_MAXINT,
-                      error)
-         && check_range ("blocked_winograd_min_channels", options->blocked_winograd_min_channels,
-                         1, G_MAXINT, error)
-         && check_range ("blocked_winograd_f4_max_channels",
-                         options->blocked_winograd_f4_max_channels, 1, G_MAXINT, error)
-         && check_range ("blocked_levels", options->blocked_levels, 0, G_MAXINT, error)
-         && check_range ("batch_slices", options->batch_slices, 1, 64, error)
-         && check_range ("top_batch_slices", options->top_batch_slices, 1, 64, error)
-         && check_range ("deep_from_level", options->deep_from_level, 0, CT_NET_MAX_LEVELS, error);
+  return check_range ("winograd_min_channels", options->winograd_min_channels, 1, G_MAXINT, error) &&
+         check_range ("blocked_winograd_min_channels", options->blocked_winograd_min_channels, 1, G_MAXINT, error) &&
+         check_range ("blocked_winograd_f4_max_channels", options->blocked_winograd_f4_max_channels, 1, G_MAXINT,
+                      error) &&
+         check_range ("blocked_levels", options->blocked_levels, 0, G_MAXINT, error) &&
+         check_range ("batch_slices", options->batch_slices, 1, 64, error) &&
+         check_range ("top_batch_slices", options->top_batch_slices, 1, 64, error) &&
+         check_range ("deep_from_level", options->deep_from_level, 0, CT_NET_MAX_LEVELS, error);
 }

@@ -22,8 +22,7 @@ G_BEGIN_DECLS
  * took (all threads, spinning included; a loaded machine distorts it far
  * less than wall time), macs its multiply-accumulates over the step's
  * slices. tools/bench-nn sums and prints them (--profile). */
-typedef void (*CtNnProfileFunc) (int step, const char *name, double cpu_seconds, double macs,
-                                 gpointer user_data);
+typedef void (*CtNnProfileFunc) (int step, const char *name, double cpu_seconds, double macs, gpointer user_data);
 
 struct _CtNnOptions
 {
@@ -38,12 +37,12 @@ struct _CtNnOptions
                                          * are at most this, F(2x2) above; default 128 */
 
   /* Read on every call. */
-  int      blocked_levels;   /* levels from the top that run in the blocked layout where their
+  int blocked_levels;        /* levels from the top that run in the blocked layout where their
                               * channels allow (the bridge counts as level n_levels); 0: all
                               * channel-major; default CT_NET_MAX_LEVELS (every one that can) */
-  int      batch_slices;     /* slices per batch, 1..64; default 16 */
-  int      top_batch_slices; /* slices per sub-batch above deep_from_level, 1..64; default 4 */
-  int      deep_from_level;  /* first level that runs on the whole batch, 0..8 (used clamped to
+  int batch_slices;          /* slices per batch, 1..64; default 16 */
+  int top_batch_slices;      /* slices per sub-batch above deep_from_level, 1..64; default 4 */
+  int deep_from_level;       /* first level that runs on the whole batch, 0..8 (used clamped to
                               * 1..n_levels); default 3 */
   gboolean shared_layers;    /* all threads share every layer, even with enough slices for one
                               * batch per thread ("teams"); default FALSE */
@@ -53,14 +52,14 @@ struct _CtNnOptions
                               * tests); default FALSE */
   CtNnProfileFunc profile;   /* per-step timing of the optimized path, or NULL (default); when
                               * set, the threads share every layer (one clock per step) */
-  gpointer        profile_user_data;
+  gpointer profile_user_data;
 };
 
 /* Today's measured defaults (docs/performance.md). */
-void     ct_nn_options_init_default (CtNnOptions *options);
+void ct_nn_options_init_default (CtNnOptions *options);
 
 /* FALSE with CT_ERROR_FAILED naming the field when a value is out of its
  * range. */
-gboolean ct_nn_options_validate     (const CtNnOptions *options, GError **error);
+gboolean ct_nn_options_validate (const CtNnOptions *options, GError **error);
 
 G_END_DECLS

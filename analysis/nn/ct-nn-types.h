@@ -9,10 +9,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct _CtModel        CtModel;        /* model/ct-model.h: a loaded network */
-typedef struct _CtNnOptions    CtNnOptions;    /* ct-nn-options.h: how the engine runs */
+typedef struct _CtModel CtModel;               /* model/ct-model.h: a loaded network */
+typedef struct _CtNnOptions CtNnOptions;       /* ct-nn-options.h: how the engine runs */
 typedef struct _CtNetStructure CtNetStructure; /* model/ct-net-structure.h: its shape */
-typedef struct _CtNetWeights   CtNetWeights;   /* model/ct-net-weights.h: its weights */
+typedef struct _CtNetWeights CtNetWeights;     /* model/ct-net-weights.h: its weights */
 
 typedef enum
 {

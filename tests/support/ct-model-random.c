@@ -7,11 +7,11 @@
 
 typedef struct
 {
-  GString  *header;     /* JSON being written */
-  GString  *data;       /* tensor bytes */
-  GRand    *rand;
-  gboolean  half;
-  gboolean  first;
+  GString *header; /* JSON being written */
+  GString *data;   /* tensor bytes */
+  GRand *rand;
+  gboolean half;
+  gboolean first;
 } Writer;
 
 guint16
@@ -78,12 +78,12 @@ add_tensor (Writer *w, const char *name, int n_dims, const int *shape, const flo
           g_string_append_len (w->data, (const char *) &b, 4);
         }
     }
-  g_string_append_printf (w->header, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", w->first ? "" : ",",
-                          name, w->half ? "F16" : "F32");
+  g_string_append_printf (w->header, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", w->first ? "" : ",", name,
+                          w->half ? "F16" : "F32");
   for (int i = 0; i < n_dims; i++)
     g_string_append_printf (w->header, "%s%d", i ? "," : "", shape[i]);
-  g_string_append_printf (w->header, "],\"data_offsets\":[%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT "]}",
-                          begin, w->data->len);
+  g_string_append_printf (w->header, "],\"data_offsets\":[%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT "]}", begin,
+                          w->data->len);
   w->first = FALSE;
 }
 
@@ -179,8 +179,8 @@ ct_model_random_safetensors (const CtNetStructure *s, guint32 seed, gboolean hal
   Writer w = { g_string_new ("{"), g_string_new (NULL), g_rand_new_with_seed (seed), half, TRUE };
   g_autofree char *down = levels_text (s->down, s->n_levels);
   g_autofree char *up = levels_text (s->up, s->n_levels);
-  g_autoptr(GString) bridge = g_string_new (NULL);
-  g_autoptr(GString) pyramid = g_string_new (NULL);
+  g_autoptr (GString) bridge = g_string_new (NULL);
+  g_autoptr (GString) pyramid = g_string_new (NULL);
   GString *file;
   guint64 header_len;
   int top = s->top_channels;
@@ -197,11 +197,10 @@ ct_model_random_safetensors (const CtNetStructure *s, guint32 seed, gboolean hal
                           "\"pixel_spacing_mm\":\"2,2\",\"hu_window\":\"-1000,300\","
                           "\"threshold\":\"%s\",\"training_data\":\"none: seeded random weights (seed %u)\","
                           "\"license\":\"MIT\"",
-                          multitask ? "multitask-spatial" : "lungs", s->init_channels, down,
-                          bridge->str, up, multitask ? "0.2" : "0.5", seed);
+                          multitask ? "multitask-spatial" : "lungs", s->init_channels, down, bridge->str, up,
+                          multitask ? "0.2" : "0.5", seed);
   if (multitask)
-    g_string_append_printf (w.header, ",\"pyramid_levels\":\"%s\",\"fc_hidden\":\"%d\"",
-                            pyramid->str, s->fc_hidden);
+    g_string_append_printf (w.header, ",\"pyramid_levels\":\"%s\",\"fc_hidden\":\"%d\"", pyramid->str, s->fc_hidden);
   g_string_append (w.header, "}");
   w.first = FALSE;
 

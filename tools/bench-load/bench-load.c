@@ -97,8 +97,9 @@ time_dcm2niix (const char *dcm2niix, const char *dir, int repeat, double *best, 
       int status = 0;
       gint64 start = g_get_monotonic_time ();
 
-      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                         NULL, NULL, NULL, NULL, &status, &error) || !g_spawn_check_wait_status (status, NULL))
+      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                         NULL, NULL, NULL, &status, &error) ||
+          !g_spawn_check_wait_status (status, NULL))
         {
           fprintf (stderr, "dcm2niix failed on %s\n", dir);
           remove_tree (out_dir);
@@ -201,7 +202,8 @@ main (int argc, char **argv)
   printf ("%u processors, loader threads %s, %d runs each (best / median, ms, warm page cache)\n",
           g_get_num_processors (), n_threads == 0 ? "all" : "given", repeat);
   if (dcm2niix == NULL)
-    printf ("dcm2niix not installed (apt install dcm2niix, or build-aux/install-deps --tools): its column is skipped\n");
+    printf (
+        "dcm2niix not installed (apt install dcm2niix, or build-aux/install-deps --tools): its column is skipped\n");
   printf ("%-14s %-20s %-20s %-8s %s\n", "size", "ct-triage load", "dcm2niix", "ratio", "series");
   for (guint i = 0; i < dirs->len; i++)
     {

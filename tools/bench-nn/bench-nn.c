@@ -71,18 +71,16 @@ static GOptionEntry entries[] = {
   { "blocked-levels", 0, 0, G_OPTION_ARG_INT, &opt_blocked_levels,
     "Levels from the top in the blocked layout (0: all channel-major)", "N" },
   { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Slices per batch (1..64, default 16)", "N" },
-  { "top-batch", 0, 0, G_OPTION_ARG_INT, &opt_top_batch,
-    "Slices per sub-batch above --deep-from (1..64, default 4)", "N" },
-  { "deep-from", 0, 0, G_OPTION_ARG_INT, &opt_deep_from,
-    "First level run on the whole batch (default 3)", "N" },
+  { "top-batch", 0, 0, G_OPTION_ARG_INT, &opt_top_batch, "Slices per sub-batch above --deep-from (1..64, default 4)",
+    "N" },
+  { "deep-from", 0, 0, G_OPTION_ARG_INT, &opt_deep_from, "First level run on the whole batch (default 3)", "N" },
   { "winograd-min-channels", 0, 0, G_OPTION_ARG_INT, &opt_winograd_min,
     "Channel-major Winograd from N channels (default 128)", "N" },
   { "blocked-winograd-min-channels", 0, 0, G_OPTION_ARG_INT, &opt_blocked_winograd_min,
     "Blocked Winograd from N input channels (default 16)", "N" },
   { "blocked-winograd-f4-max-channels", 0, 0, G_OPTION_ARG_INT, &opt_blocked_winograd_f4_max,
     "Blocked Winograd F(4x4) up to N channels (default 128)", "N" },
-  { "shared-layers", 0, 0, G_OPTION_ARG_NONE, &opt_shared_layers,
-    "All threads share every layer (no teams)", NULL },
+  { "shared-layers", 0, 0, G_OPTION_ARG_NONE, &opt_shared_layers, "All threads share every layer (no teams)", NULL },
   { "portable", 0, 0, G_OPTION_ARG_NONE, &opt_portable, "Portable kernels only (no AVX2)", NULL },
   { "profile", 0, 0, G_OPTION_ARG_NONE, &opt_profile, "Per-step CPU time table", NULL },
   { NULL }
@@ -97,7 +95,7 @@ static CtNnOptions engine_options;
 
 typedef struct
 {
-  char   name[48];
+  char name[48];
   double seconds;
   double macs;
 } ProfileStep;
@@ -137,14 +135,13 @@ profile_print (const char *net, int n, int h, int w, int n_threads)
 
   for (int i = 0; i < profile_n_steps; i++)
     total += profile_steps[i].seconds;
-  printf ("per-layer profile (%s, %d slices of %d x %d, %d thread(s)): %.2f CPU ms/slice\n", net,
-          n, h, w, n_threads, 1000.0 * total / n);
+  printf ("per-layer profile (%s, %d slices of %d x %d, %d thread(s)): %.2f CPU ms/slice\n", net, n, h, w, n_threads,
+          1000.0 * total / n);
   printf ("  %-44s %9s %6s %7s\n", "step", "CPU ms", "share", "GFLOPS");
   for (int i = 0; i < profile_n_steps; i++)
     {
       const ProfileStep *st = &profile_steps[i];
-      printf ("  %-44s %9.3f %5.1f%% ", st->name, 1000.0 * st->seconds / n,
-              100.0 * st->seconds / total);
+      printf ("  %-44s %9.3f %5.1f%% ", st->name, 1000.0 * st->seconds / n, 100.0 * st->seconds / total);
       if (st->macs > 0.0)
         printf ("%7.1f\n", 2.0 * st->macs / st->seconds / 1e9);
       else
@@ -185,8 +182,7 @@ make_input (int n, int h, int w)
     for (int y = 0; y < h; y++)
       for (int i = 0; i < w; i++)
         {
-          double v = 0.5 + 0.25 * sin (0.11 * i + 0.07 * d) * cos (0.09 * y)
-                     + 0.2 * sin (0.031 * (i + 2 * y) + d);
+          double v = 0.5 + 0.25 * sin (0.11 * i + 0.07 * d) * cos (0.09 * y) + 0.2 * sin (0.031 * (i + 2 * y) + d);
           x[((size_t) d * h + y) * w + i] = (float) CLAMP (v, 0.0, 1.0);
         }
   return x;
@@ -195,7 +191,7 @@ make_input (int n, int h, int w)
 static CtModel *
 get_model (CtModelArchitecture arch, const char *path, const char *file_name)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   CtModel *model;
 
   if (path != NULL)
@@ -205,7 +201,7 @@ get_model (CtModelArchitecture arch, const char *path, const char *file_name)
   else
     {
       CtNetStructure s;
-      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr (GBytes) bytes = NULL;
 
       ct_net_structure_init_default (&s, arch);
       bytes = ct_model_random_safetensors (&s, arch == CT_MODEL_LUNGS ? 1234 : 5678, FALSE);
@@ -213,12 +209,11 @@ get_model (CtModelArchitecture arch, const char *path, const char *file_name)
         {
           g_autofree char *out = g_build_filename (opt_write_models, file_name, NULL);
           g_mkdir_with_parents (opt_write_models, 0755);
-          if (!g_file_set_contents (out, g_bytes_get_data (bytes, NULL),
-                                    (gssize) g_bytes_get_size (bytes), &error))
+          if (!g_file_set_contents (out, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), &error))
             g_error ("%s", error->message);
         }
-      model = ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                        file_name, &engine_options, &error);
+      model = ct_model_load_from_bytes (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), file_name,
+                                        &engine_options, &error);
     }
   if (model == NULL)
     g_error ("%s", error->message);
@@ -237,10 +232,10 @@ cpu_seconds (void)
 
 /* Wall-clock ms of one run; last_cpu_ms gets the process CPU time it used. */
 static double
-time_run (CtModel *model, gboolean reference, const float *input, int n, int h, int w,
-          float *out, double *study, int threads)
+time_run (CtModel *model, gboolean reference, const float *input, int n, int h, int w, float *out, double *study,
+          int threads)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean has = FALSE;
   CtNnOptions options = engine_options;
   double c0;
@@ -249,8 +244,7 @@ time_run (CtModel *model, gboolean reference, const float *input, int n, int h, 
   options.use_reference = reference;
   c0 = cpu_seconds ();
   t0 = g_get_monotonic_time ();
-  if (!ct_model_run_with_options (model, &options, input, n, h, w, out, study, &has, threads, NULL,
-                                  NULL, &error))
+  if (!ct_model_run_with_options (model, &options, input, n, h, w, out, study, &has, threads, NULL, NULL, &error))
     g_error ("%s", error->message);
   last_cpu_ms = (cpu_seconds () - c0) * 1000.0;
   return (g_get_monotonic_time () - t0) / 1000.0;
@@ -288,7 +282,7 @@ static void
 write_raw (const char *name, const float *data, size_t n)
 {
   g_autofree char *path = g_build_filename (opt_io_out, name, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_mkdir_with_parents (opt_io_out, 0755);
   if (!g_file_set_contents (path, (const char *) data, (gssize) (n * sizeof (float)), &error))
@@ -297,20 +291,20 @@ write_raw (const char *name, const float *data, size_t n)
 
 typedef struct
 {
-  const char          *label;
-  CtModelArchitecture  arch;
-  int                  h, w;
-  CtModel             *model;
-  double               ms_per_slice[8];
-  double               cpu_ms_per_slice[8];
+  const char *label;
+  CtModelArchitecture arch;
+  int h, w;
+  CtModel *model;
+  double ms_per_slice[8];
+  double cpu_ms_per_slice[8];
 } Case;
 
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("- benchmark the network engine");
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) thread_list = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("- benchmark the network engine");
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) thread_list = NULL;
   Case cases[2] = {
     { "lungs", CT_MODEL_LUNGS, 180, 180, NULL, { 0 } },
     { "multitask", CT_MODEL_MULTITASK_SPATIAL, 150, 120, NULL, { 0 } },
@@ -338,8 +332,8 @@ main (int argc, char **argv)
   cases[0].model = get_model (CT_MODEL_LUNGS, opt_lungs, "lungs.safetensors");
   cases[1].model = get_model (CT_MODEL_MULTITASK_SPATIAL, opt_multitask, "multitask.safetensors");
 
-  g_print ("micro-kernel: %s; CPUs: %u; slices per run: %d\n", ct_gemm_best_kernel_name (engine_options.portable_kernels),
-           g_get_num_processors (), opt_slices);
+  g_print ("micro-kernel: %s; CPUs: %u; slices per run: %d\n",
+           ct_gemm_best_kernel_name (engine_options.portable_kernels), g_get_num_processors (), opt_slices);
   for (int t = 0; t < n_threads_list; t++)
     {
       peak[t] = opt_no_peak ? NAN : measure_sgemm_peak (threads[t]);
@@ -355,8 +349,7 @@ main (int argc, char **argv)
       double macs = ct_net_structure_count_macs (&k->model->structure, k->h, k->w);
       double study = NAN;
 
-      g_print ("\n%s network, %d x %d slices: %.3f GMAC per slice\n", k->label, k->h, k->w,
-               macs / 1e9);
+      g_print ("\n%s network, %d x %d slices: %.3f GMAC per slice\n", k->label, k->h, k->w, macs / 1e9);
       for (int t = 0; t < n_threads_list; t++)
         {
           double best = 1e30, best_cpu = 1e30;
@@ -364,8 +357,7 @@ main (int argc, char **argv)
           profile_reset ();
           for (int rep = 0; rep < 3; rep++)
             {
-              best = MIN (best, time_run (k->model, FALSE, input, n, k->h, k->w, out, &study,
-                                          threads[t]));
+              best = MIN (best, time_run (k->model, FALSE, input, n, k->h, k->w, out, &study, threads[t]));
               best_cpu = MIN (best_cpu, last_cpu_ms);
             }
           if (opt_profile)
@@ -379,8 +371,7 @@ main (int argc, char **argv)
         }
       if (opt_reference)
         {
-          double ms = time_run (k->model, TRUE, input, 1, k->h, k->w, out,
-                                NULL, 1);
+          double ms = time_run (k->model, TRUE, input, 1, k->h, k->w, out, NULL, 1);
           g_print ("  naive reference, 1 thread: %.1f ms/slice\n", ms);
         }
       if (opt_io_out != NULL)
@@ -389,8 +380,7 @@ main (int argc, char **argv)
           g_autofree char *out_name = g_strdup_printf ("%s-output.f32", k->label);
           size_t count = (size_t) n * k->h * k->w;
 
-          time_run (k->model, FALSE, input, n, k->h, k->w, out, &study,
-                    threads[n_threads_list - 1]);
+          time_run (k->model, FALSE, input, n, k->h, k->w, out, &study, threads[n_threads_list - 1]);
           write_raw (in_name, input, count);
           write_raw (out_name, out, count);
           if (k->arch == CT_MODEL_MULTITASK_SPATIAL)
@@ -404,12 +394,12 @@ main (int argc, char **argv)
 
   if (opt_io_out != NULL)
     {
-      g_autoptr(GString) tsv = g_string_new (NULL);
+      g_autoptr (GString) tsv = g_string_new (NULL);
       g_autofree char *path = g_build_filename (opt_io_out, "ours.tsv", NULL);
       for (int c = 0; c < 2; c++)
         for (int t = 0; t < n_threads_list; t++)
-          g_string_append_printf (tsv, "%s\t%d\t%.4f\t%.4f\n", cases[c].label, threads[t],
-                                  cases[c].ms_per_slice[t], cases[c].cpu_ms_per_slice[t]);
+          g_string_append_printf (tsv, "%s\t%d\t%.4f\t%.4f\n", cases[c].label, threads[t], cases[c].ms_per_slice[t],
+                                  cases[c].cpu_ms_per_slice[t]);
       g_file_set_contents (path, tsv->str, -1, NULL);
     }
 

@@ -31,8 +31,8 @@ print_stats (const char *plane, const char *what, double *ms, int n)
 {
   qsort (ms, n, sizeof *ms, compare_doubles);
   /* min: the cost without preemption on a shared machine. */
-  printf ("%-9s %-7s min %6.3f   median %6.3f   p95 %6.3f   max %6.3f ms\n",
-          plane, what, ms[0], ms[n / 2], ms[(int) (0.95 * (n - 1))], ms[n - 1]);
+  printf ("%-9s %-7s min %6.3f   median %6.3f   p95 %6.3f   max %6.3f ms\n", plane, what, ms[0], ms[n / 2],
+          ms[(int) (0.95 * (n - 1))], ms[n - 1]);
 }
 
 /* Chest-like phantom with noise so the LUT sees realistic spread. 0.7 mm in
@@ -55,8 +55,9 @@ make_phantom (int nz, guint8 **out_lung, guint8 **out_lesion)
           double dx = i - 255.5, dy = j - 255.5, dz = k - nz / 2.0;
           double lung_x = fabs (dx) - 110.0, lung_y = dy + 10.0;
           gboolean body = dx * dx / (240.0 * 240.0) + dy * dy / (180.0 * 180.0) < 1.0;
-          gboolean in_lung = body && lung_x * lung_x / (80.0 * 80.0) + lung_y * lung_y / (140.0 * 140.0)
-                                     + dz * dz / (nz * nz / 4.5) < 1.0;
+          gboolean in_lung = body && lung_x * lung_x / (80.0 * 80.0) + lung_y * lung_y / (140.0 * 140.0) +
+                                             dz * dz / (nz * nz / 4.5) <
+                                         1.0;
           double blob = MIN (pow (dx + 120.0, 2) + pow (dy - 30.0, 2) + pow (dz * 1.4, 2),
                              pow (dx - 100.0, 2) + pow (dy + 50.0, 2) + pow (dz * 1.4 - 20.0, 2));
           gboolean in_lesion = in_lung && blob < 35.0 * 35.0;
@@ -108,8 +109,8 @@ main (int argc, char **argv)
   ms = g_new (double, n_frames);
   target = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size, size);
   cr = cairo_create (target);
-  printf ("phantom 512 x 512 x %d (0.7 x 0.7 x 1.0 mm), overlays %s, widget %d x %d, %d frames\n",
-          n_slices, no_overlays ? "off" : "on (lesion fill 40 %, lung outline)", size, size, n_frames);
+  printf ("phantom 512 x 512 x %d (0.7 x 0.7 x 1.0 mm), overlays %s, widget %d x %d, %d frames\n", n_slices,
+          no_overlays ? "off" : "on (lesion fill 40 %, lung outline)", size, size, n_frames);
 
   for (int plane = 0; plane < CT_N_VIEW_PLANES; plane++)
     {
@@ -124,8 +125,8 @@ main (int argc, char **argv)
         ct_slice_renderer_set_masks (r, lung, lesion, volume->nx, volume->ny, volume->nz);
       ct_slice_renderer_set_crosshair (r, centre);
       ct_slice_layout_fit (&layout, g, size, size, 1.0, 0, 0);
-      printf ("%s: %d x %d pixels, %.1f x %.1f mm each, drawn at %.2f x %.2f widget px per pixel\n",
-              name, g->width, g->height, g->pixel_width_mm, g->pixel_height_mm, layout.scale_x, layout.scale_y);
+      printf ("%s: %d x %d pixels, %.1f x %.1f mm each, drawn at %.2f x %.2f widget px per pixel\n", name, g->width,
+              g->height, g->pixel_width_mm, g->pixel_height_mm, layout.scale_x, layout.scale_y);
 
       /* Warm up caches and the font. */
       ct_slice_renderer_draw (r, cr, size, size, &layout);

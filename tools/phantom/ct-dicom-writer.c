@@ -51,8 +51,8 @@ hu_to_stored (float hu, double intercept)
 }
 
 gboolean
-ct_dicom_write_series (const CtVolume *volume, const char *directory,
-                       const CtDicomWriteOptions *options, GError **error)
+ct_dicom_write_series (const CtVolume *volume, const char *directory, const CtDicomWriteOptions *options,
+                       GError **error)
 {
   CtDicomWriteOptions defaults;
   g_autofree char *study_uid = NULL;
@@ -74,8 +74,7 @@ ct_dicom_write_series (const CtVolume *volume, const char *directory,
   if (g_mkdir_with_parents (directory, 0755) != 0)
     {
       int saved = errno;
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create folder %s: %s",
-                   directory, g_strerror (saved));
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create folder %s: %s", directory, g_strerror (saved));
       return FALSE;
     }
 
@@ -137,8 +136,9 @@ ct_dicom_write_series (const CtVolume *volume, const char *directory,
       spec.patient_id = volume->patient_id ? volume->patient_id : "ANONYMOUS";
       spec.patient_name = volume->patient_name;
       spec.study_date = volume->study_date;
-      spec.series_description = options->series_description ? options->series_description
-        : volume->series_description ? volume->series_description : "ct-triage";
+      spec.series_description = options->series_description  ? options->series_description
+                                : volume->series_description ? volume->series_description
+                                                             : "ct-triage";
       spec.syntax = syntax_to_gdcm (options->syntax);
 
       if (sop_uid == NULL || !ct_gdcm_write_ct_slice (&spec, error))
@@ -152,8 +152,7 @@ ct_dicom_write_series (const CtVolume *volume, const char *directory,
 }
 
 gboolean
-ct_dicom_write_multiframe (const CtVolume *volume, const char *path,
-                           const CtDicomWriteOptions *options, GError **error)
+ct_dicom_write_multiframe (const CtVolume *volume, const char *path, const CtDicomWriteOptions *options, GError **error)
 {
   CtDicomWriteOptions defaults;
   CtGdcmSliceSpec spec = { 0 };
@@ -175,8 +174,8 @@ ct_dicom_write_multiframe (const CtVolume *volume, const char *path,
   normal[2] = d[0] * d[4] - d[1] * d[3];
   if (fabs (normal[0] - d[6]) + fabs (normal[1] - d[7]) + fabs (normal[2] - d[8]) > 1e-6)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                   "%s: a legacy multi-frame image needs slices along the normal", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "%s: a legacy multi-frame image needs slices along the normal",
+                   path);
       return FALSE;
     }
 

@@ -31,7 +31,7 @@ typedef struct
   const char *series_description; /* NULL: the volume's, else "ct-triage" */
 } CtDicomWriteOptions;
 
-void     ct_dicom_write_options_init (CtDicomWriteOptions *options);
+void ct_dicom_write_options_init (CtDicomWriteOptions *options);
 
 /* Writes @volume into @directory (created when missing) as files
  * "IM00000.dcm"... Slice k gets ImagePositionPatient = origin + k *
@@ -40,15 +40,15 @@ void     ct_dicom_write_options_init (CtDicomWriteOptions *options);
  * InstanceNumber k + 1. Study/series UIDs and patient id come from the
  * volume or are generated. @options may be NULL for the defaults
  * (intercept -1024, explicit little endian, names in slice order). */
-gboolean ct_dicom_write_series       (const CtVolume *volume, const char *directory,
-                                      const CtDicomWriteOptions *options, GError **error);
+gboolean ct_dicom_write_series (const CtVolume *volume, const char *directory, const CtDicomWriteOptions *options,
+                                GError **error);
 
 /* Writes @volume as ONE legacy multi-frame CT image file at @path
  * (NumberOfFrames = nz, SpacingBetweenSlices = spacing[2], frames stacked
  * along the slice normal from ImagePositionPatient of frame 0). The slice
  * direction must be the normal of the rows and columns (no tilt); only
  * explicit little endian. For tests of multi-frame loading. */
-gboolean ct_dicom_write_multiframe   (const CtVolume *volume, const char *path,
-                                      const CtDicomWriteOptions *options, GError **error);
+gboolean ct_dicom_write_multiframe (const CtVolume *volume, const char *path, const CtDicomWriteOptions *options,
+                                    GError **error);
 
 G_END_DECLS

@@ -41,8 +41,8 @@ volume_from_study (const PhantomStudy *study, GError **error)
 
   if (volume == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "Out of memory for a %d x %d x %d volume",
-                   study->nx, study->ny, study->nz);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "Out of memory for a %d x %d x %d volume", study->nx, study->ny,
+                   study->nz);
       return NULL;
     }
   volume->patient_id = g_strdup_printf ("PHANTOM-%" G_GUINT64_FORMAT, study->seed);
@@ -50,8 +50,7 @@ volume_from_study (const PhantomStudy *study, GError **error)
   volume->patient_name = g_strdup_printf ("Phantom^%" G_GUINT64_FORMAT, study->seed);
   volume->study_uid = uid_from_seed (study->seed, "study");
   volume->series_uid = uid_from_seed (study->seed, "series");
-  volume->study_date = g_strdup_printf ("2020%02d%02d", (int) (3 + study->seed % 9),
-                                        (int) (1 + study->seed % 28));
+  volume->study_date = g_strdup_printf ("2020%02d%02d", (int) (3 + study->seed % 9), (int) (1 + study->seed % 28));
   volume->series_description = g_strdup ("SYNTHETIC PHANTOM - NOT A PATIENT");
   volume->modality = g_strdup ("CT");
   return g_steal_pointer (&volume);
@@ -70,8 +69,7 @@ typedef struct
  * @truth_json is given, and the masks into @masks_dir when not NULL.
  * Returns the study for the caller's records. */
 static PhantomStudy *
-write_study (const WriteRequest *req, const char *dir, const char *masks_dir,
-             gboolean write_truth_json, GError **error)
+write_study (const WriteRequest *req, const char *dir, const char *masks_dir, gboolean write_truth_json, GError **error)
 {
   char message[256] = "";
   PhantomStudy *study = phantom_generate (&req->params, message, sizeof message);
@@ -151,7 +149,11 @@ fail:
 static gboolean
 parse_syntax (const char *name, CtDicomSyntax *syntax)
 {
-  static const struct { const char *name; CtDicomSyntax syntax; } table[] = {
+  static const struct
+  {
+    const char *name;
+    CtDicomSyntax syntax;
+  } table[] = {
     { "explicit", CT_DICOM_SYNTAX_EXPLICIT_LITTLE },
     { "jpeg-ls", CT_DICOM_SYNTAX_JPEG_LS_LOSSLESS },
     { "jpeg2000", CT_DICOM_SYNTAX_JPEG2000_LOSSLESS },
@@ -203,7 +205,8 @@ command_study (int argc, char **argv)
   PhantomStudy *study;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_summary (context, "Synthetic data for testing and training; not a patient, not for clinical use.");
+  g_option_context_set_summary (context,
+                                "Synthetic data for testing and training; not a patient, not for clinical use.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("ct-phantom study: %s\n", error->message);
@@ -233,9 +236,9 @@ command_study (int argc, char **argv)
   req.params.mirror_columns = mirror;
   req.params.threads = threads;
   if (cut != NULL)
-    req.params.cut = g_strcmp0 (cut, "top") == 0 ? PHANTOM_CUT_TOP
+    req.params.cut = g_strcmp0 (cut, "top") == 0      ? PHANTOM_CUT_TOP
                      : g_strcmp0 (cut, "bottom") == 0 ? PHANTOM_CUT_BOTTOM
-                     : PHANTOM_CUT_TOP | PHANTOM_CUT_BOTTOM;
+                                                      : PHANTOM_CUT_TOP | PHANTOM_CUT_BOTTOM;
   req.nifti = nifti;
   req.shuffle = !no_shuffle;
 
@@ -245,9 +248,8 @@ command_study (int argc, char **argv)
       g_printerr ("ct-phantom study: %s\n", error->message);
       return 1;
     }
-  g_print ("%s: %s, severity %.1f %% (both lungs %.1f %%), %d x %d x %d\n", out,
-           phantom_class_name (study->klass), study->severity_percent, study->severity_total_percent,
-           study->nx, study->ny, study->nz);
+  g_print ("%s: %s, severity %.1f %% (both lungs %.1f %%), %d x %d x %d\n", out, phantom_class_name (study->klass),
+           study->severity_percent, study->severity_total_percent, study->nx, study->ny, study->nz);
   phantom_study_free (study);
   return 0;
 }
@@ -336,8 +338,8 @@ command_demo (int argc, char **argv)
       {
         g_autofree char *study_uid = uid_from_seed (study->seed, "study");
         g_autofree char *series_uid = uid_from_seed (study->seed, "series");
-        extra = g_strdup_printf ("  \"folder\": \"%s\",\n  \"study_uid\": \"%s\",\n  \"series_uid\": \"%s\",\n",
-                                 name, study_uid, series_uid);
+        extra = g_strdup_printf ("  \"folder\": \"%s\",\n  \"study_uid\": \"%s\",\n  \"series_uid\": \"%s\",\n", name,
+                                 study_uid, series_uid);
       }
       /* Collect the JSON object through a memory stream. */
       mem = open_memstream (&json, &json_len);
@@ -366,8 +368,8 @@ command_demo (int argc, char **argv)
         return 1;
       }
   }
-  g_print ("Wrote %u synthetic studies and %s (synthetic data, not for clinical use)\n",
-           (unsigned) G_N_ELEMENTS (demo), truth_path);
+  g_print ("Wrote %u synthetic studies and %s (synthetic data, not for clinical use)\n", (unsigned) G_N_ELEMENTS (demo),
+           truth_path);
   return 0;
 }
 

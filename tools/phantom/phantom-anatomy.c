@@ -51,8 +51,8 @@ tube_depth (const PhantomTube *tube, double x, double y, double z, double *radiu
 {
   double best = 1e30, best_r = 0;
 
-  if (x < tube->box_min[0] || x > tube->box_max[0] || y < tube->box_min[1] || y > tube->box_max[1]
-      || z < tube->box_min[2] || z > tube->box_max[2])
+  if (x < tube->box_min[0] || x > tube->box_max[0] || y < tube->box_min[1] || y > tube->box_max[1] ||
+      z < tube->box_min[2] || z > tube->box_max[2])
     {
       if (radius_out)
         *radius_out = 0;
@@ -253,26 +253,26 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
     double hilum_l[3] = { cx + 0.36 * ph->ca, cy + 0.10 * ph->cb, ph->z_carina - 0.12 * ph->height };
 
     {
-      double pts[3][3] = { { cx, v_trachea - 6 * s, top }, { cx, v_trachea, ph->z_arch },
+      double pts[3][3] = { { cx, v_trachea - 6 * s, top },
+                           { cx, v_trachea, ph->z_arch },
                            { carina[0], carina[1], carina[2] } };
       double r[3] = { r_trachea, r_trachea, r_trachea * 0.95 };
       tube_set (&ph->tubes[TUBE_TRACHEA], 3, pts, r);
     }
     {
-      double pts[2][3] = { { carina[0], carina[1], carina[2] },
-                           { hilum_r[0] + 10 * s, hilum_r[1], hilum_r[2] + 10 } };
+      double pts[2][3] = { { carina[0], carina[1], carina[2] }, { hilum_r[0] + 10 * s, hilum_r[1], hilum_r[2] + 10 } };
       double r[2] = { r_trachea * 0.8, r_trachea * 0.65 };
       tube_set (&ph->tubes[TUBE_BRONCHUS_RIGHT], 2, pts, r);
     }
     {
-      double pts[2][3] = { { carina[0], carina[1], carina[2] },
-                           { hilum_l[0] - 10 * s, hilum_l[1], hilum_l[2] + 8 } };
+      double pts[2][3] = { { carina[0], carina[1], carina[2] }, { hilum_l[0] - 10 * s, hilum_l[1], hilum_l[2] + 8 } };
       double r[2] = { r_trachea * 0.75, r_trachea * 0.6 };
       tube_set (&ph->tubes[TUBE_BRONCHUS_LEFT], 2, pts, r);
     }
     {
       double v_eso = ph->vb_v - ph->vb_b - 9 * s;
-      double pts[3][3] = { { cx + 6 * s, v_eso, top }, { cx + 10 * s, v_eso, ph->z_carina },
+      double pts[3][3] = { { cx + 6 * s, v_eso, top },
+                           { cx + 10 * s, v_eso, ph->z_carina },
                            { cx + 25 * s, v_eso - 10 * s, low } };
       double r[3] = { 7 * s, 8 * s, 8 * s };
       tube_set (&ph->tubes[TUBE_ESOPHAGUS], 3, pts, r);
@@ -283,7 +283,8 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
       double v_desc = ph->vb_v - 0.3 * ph->vb_b;
       double x_desc = cx + ph->vb_a + r_desc + 2 * s;
       double pts[6][3] = {
-        { ph->heart_c[0] - 0.35 * ph->heart_axes[0], ph->heart_c[1] + 0.1 * ph->cb, ph->heart_c[2] + 0.6 * ph->heart_axes[2] },
+        { ph->heart_c[0] - 0.35 * ph->heart_axes[0], ph->heart_c[1] + 0.1 * ph->cb,
+          ph->heart_c[2] + 0.6 * ph->heart_axes[2] },
         { cx - 0.12 * ph->ca, cy - 0.35 * ph->cb, ph->z_arch - 0.12 * ph->height },
         { cx - 0.02 * ph->ca, cy - 0.2 * ph->cb, ph->z_arch },
         { cx + 0.12 * ph->ca, cy + 0.25 * ph->cb, ph->z_arch - 0.01 * ph->height },
@@ -301,7 +302,8 @@ phantom_anatomy_draw (Phantom *ph, PhantomRng *rng)
     }
     {
       double bif[3] = { cx + 0.06 * ph->ca, cy - 0.02 * ph->cb, ph->z_carina - 0.06 * ph->height };
-      double pts[2][3] = { { ph->heart_c[0] + 0.05 * ph->ca, ph->heart_c[1] - 0.25 * ph->cb, ph->heart_c[2] + 0.7 * ph->heart_axes[2] },
+      double pts[2][3] = { { ph->heart_c[0] + 0.05 * ph->ca, ph->heart_c[1] - 0.25 * ph->cb,
+                             ph->heart_c[2] + 0.7 * ph->heart_axes[2] },
                            { bif[0], bif[1], bif[2] } };
       double r[2] = { 13 * s, 12 * s };
       double pr[2][3] = { { bif[0], bif[1], bif[2] }, { hilum_r[0], hilum_r[1], hilum_r[2] } };
@@ -365,8 +367,7 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
   int disc = vert < 0.2;
 
   /* A squarish ellipse: X^2 + Y^2 - c X^2 Y^2 = 1 (c = 0 is an ellipse). */
-  rb = fabs (bu) >= 1.0 || fabs (bv) >= 1.0
-       ? 2.0 : sqrt (bu * bu + bv * bv - ph->body_square * bu * bu * bv * bv);
+  rb = fabs (bu) >= 1.0 || fabs (bv) >= 1.0 ? 2.0 : sqrt (bu * bu + bv * bv - ph->body_square * bu * bu * bv * bv);
   if (rb >= 1.0)
     {
       double y = v + ph->by, x = u + ph->bx;
@@ -456,8 +457,8 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
       return 0;
     }
   {
-    double fat_here = ph->fat_mm * (0.8 + 0.5 * fabs (u) / (r + 1e-9))
-                      * (1.0 + 0.25 * phantom_lattice_sample (&ph->field_low, u + ph->bx, v + ph->by, z));
+    double fat_here = ph->fat_mm * (0.8 + 0.5 * fabs (u) / (r + 1e-9)) *
+                      (1.0 + 0.25 * phantom_lattice_sample (&ph->field_low, u + ph->bx, v + ph->by, z));
     if (d_skin < fat_here)
       {
         out->hu = ph->hu_fat + 6 * phantom_lattice_sample (&ph->field_fine, u, v, z);
@@ -468,8 +469,8 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
   /* Ribs: oblique bands of the cavity's outer shell, cartilage in front. */
   if (t > -0.2 && t < 1.02)
     {
-      double cosp = (v - ph->cv) / (rr + 1e-9);     /* 1 behind, -1 in front */
-      double a = 0.5 * (1.0 - cosp);                /* 0 behind .. 1 in front */
+      double cosp = (v - ph->cv) / (rr + 1e-9); /* 1 behind, -1 in front */
+      double a = 0.5 * (1.0 - cosp);            /* 0 behind .. 1 in front */
       double phase = fmod (z + ph->rib_slope * a - ph->rib_phase + 1e4 * ph->rib_pitch, ph->rib_pitch);
       double radial = (d_out - 1.5 * s - 0.5 * ph->rib_thickness) / (0.5 * ph->rib_thickness);
       double along = (phase - 0.5 * ph->rib_height) / (0.5 * ph->rib_height);
@@ -483,7 +484,7 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
       if (q < 1.0 && fabs (u) > ph->vb_a + 8 * s)
         {
           if (a > 0.82)
-            out->hu = 140;                           /* costal cartilage */
+            out->hu = 140; /* costal cartilage */
           else
             out->hu = q > 0.62 ? ph->hu_cortex : ph->hu_marrow;
           return 0;
@@ -492,9 +493,8 @@ sample_wall (const Phantom *ph, double u, double v, double z, double t, PhantomP
 
   /* Scapulae: thin plates in the muscles behind the upper ribs, lateral
    * to the paraspinal muscles. */
-  if (t > ph->scapula_t0 && t < 1.1 && v > ph->cv + 0.2 * ph->cb
-      && fabs (u) > ph->vb_a + 35 * s && fabs (u) < 0.95 * ph->body_a
-      && fabs (d_out - 14 * s - 5 * s * (fabs (u) / ph->body_a)) < 2.2 * s)
+  if (t > ph->scapula_t0 && t < 1.1 && v > ph->cv + 0.2 * ph->cb && fabs (u) > ph->vb_a + 35 * s &&
+      fabs (u) < 0.95 * ph->body_a && fabs (d_out - 14 * s - 5 * s * (fabs (u) / ph->body_a)) < 2.2 * s)
     {
       out->hu = ph->hu_cortex * 0.75;
       return 0;
@@ -560,7 +560,7 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
       else if (un > 0.3 && vn > 0.15)
         out->hu = ph->hu_spleen;
       else if (un > 0.05 && vn < 0.1 && (un - 0.4) * (un - 0.4) / 0.06 + (vn + 0.35) * (vn + 0.35) / 0.12 < 1)
-        out->hu = (z > zd - 14 * s && vn < -0.45) ? -1000 : 15;   /* stomach, gas at the top front */
+        out->hu = (z > zd - 14 * s && vn < -0.45) ? -1000 : 15; /* stomach, gas at the top front */
       else
         out->hu = phantom_lattice_sample (&ph->field_mid, x, y, z) > 0.3 ? 30 : ph->hu_fat;
       return;
@@ -630,8 +630,8 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
         mediastinum = 1;
     if (!mediastinum)
       {
-        double e = sqrt ((u / (ph->vb_a + 3 * s)) * (u / (ph->vb_a + 3 * s))
-                         + ((v - ph->vb_v) / (ph->vb_b + 3 * s)) * ((v - ph->vb_v) / (ph->vb_b + 3 * s)));
+        double e = sqrt ((u / (ph->vb_a + 3 * s)) * (u / (ph->vb_a + 3 * s)) +
+                         ((v - ph->vb_v) / (ph->vb_b + 3 * s)) * ((v - ph->vb_v) / (ph->vb_b + 3 * s)));
         mediastinum = e < 1.0;
       }
     if (mediastinum)
@@ -674,9 +674,9 @@ phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, Phantom
     /* Parenchyma: denser towards the dependent (posterior) side. */
     {
       double back = ph->cv + ph->cb - v;
-      out->hu = ph->hu_lung + ph->dependent_gain * exp (-back / 28.0)
-                + ph->texture_hu * phantom_lattice_sample (&ph->field_texture, x, y, z)
-                + 12.0 * phantom_lattice_sample (&ph->field_mid, x, y, z);
+      out->hu = ph->hu_lung + ph->dependent_gain * exp (-back / 28.0) +
+                ph->texture_hu * phantom_lattice_sample (&ph->field_texture, x, y, z) +
+                12.0 * phantom_lattice_sample (&ph->field_mid, x, y, z);
     }
   }
 }
@@ -692,10 +692,10 @@ phantom_lesion_field (const Phantom *ph, double x, double y, double z, const Pha
   if (ph->klass == PHANTOM_CLASS_COVID)
     /* Peripheral, posterior and basal predominance; multifocal through the
      * low-frequency field; ragged borders through the finer ones. */
-    return 1.0 * exp (-pt->wall_mm / 14.0) + 0.45 * posterior + 0.3 * clampd (1.0 - pt->t, 0, 1)
-           + 0.55 * low + 0.22 * mid + 0.08 * fine + ph->side_bias[pt->lung];
+    return 1.0 * exp (-pt->wall_mm / 14.0) + 0.45 * posterior + 0.3 * clampd (1.0 - pt->t, 0, 1) + 0.55 * low +
+           0.22 * mid + 0.08 * fine + ph->side_bias[pt->lung];
   if (ph->klass == PHANTOM_CLASS_BACTERIAL)
-    return (ph->lobe_involved[pt->lobe] ? 1.0 : -0.8) + 0.25 * low + 0.12 * mid + 0.05 * fine
-           + 0.2 * posterior + ph->side_bias[pt->lung];
+    return (ph->lobe_involved[pt->lobe] ? 1.0 : -0.8) + 0.25 * low + 0.12 * mid + 0.05 * fine + 0.2 * posterior +
+           ph->side_bias[pt->lung];
   return -1e9;
 }

@@ -30,7 +30,7 @@ double
 phantom_hash_normal (uint64_t key, uint64_t index)
 {
   uint64_t h = phantom_hash (key, index);
-  double u1 = ((h >> 40) + 0.5) * (1.0 / 16777216.0);             /* 24 bits, (0, 1) */
+  double u1 = ((h >> 40) + 0.5) * (1.0 / 16777216.0); /* 24 bits, (0, 1) */
   double u2 = ((h & 0xffffffULL) + 0.5) * (1.0 / 16777216.0);
   return sqrt (-2.0 * log (u1)) * cos (2.0 * PHANTOM_PI * u2);
 }
@@ -95,8 +95,8 @@ smooth_121 (float *v, float *tmp, int n, size_t stride, size_t count, size_t out
 }
 
 int
-phantom_lattice_init (PhantomLattice *lattice, uint64_t key,
-                      const double box_min[3], const double box_max[3], double step_mm)
+phantom_lattice_init (PhantomLattice *lattice, uint64_t key, const double box_min[3], const double box_max[3],
+                      double step_mm)
 {
   int n[3];
   size_t total;
@@ -132,8 +132,7 @@ phantom_lattice_init (PhantomLattice *lattice, uint64_t key,
   /* x lines, then y lines, then z lines. */
   smooth_121 (lattice->values, tmp, n[0], 1, 1, (size_t) n[0], (size_t) n[1] * n[2]);
   for (int k = 0; k < n[2]; k++)
-    smooth_121 (lattice->values + (size_t) k * n[0] * n[1], tmp, n[1], (size_t) n[0],
-                (size_t) n[0], 0, 1);
+    smooth_121 (lattice->values + (size_t) k * n[0] * n[1], tmp, n[1], (size_t) n[0], (size_t) n[0], 0, 1);
   smooth_121 (lattice->values, tmp, n[2], (size_t) n[0] * n[1], (size_t) n[0] * n[1], 0, 1);
 
   /* Each [1 2 1]/4 pass keeps 6/16 of the variance: restore unit variance. */
@@ -149,8 +148,7 @@ phantom_lattice_init (PhantomLattice *lattice, uint64_t key,
 double
 phantom_lattice_sample (const PhantomLattice *lattice, double x, double y, double z)
 {
-  double p[3] = { (x - lattice->origin[0]) / lattice->step,
-                  (y - lattice->origin[1]) / lattice->step,
+  double p[3] = { (x - lattice->origin[0]) / lattice->step, (y - lattice->origin[1]) / lattice->step,
                   (z - lattice->origin[2]) / lattice->step };
   int n[3] = { lattice->nx, lattice->ny, lattice->nz };
   int i0[3];
@@ -202,8 +200,7 @@ phantom_worley_border (uint64_t key, double x, double y, double z, double cell_m
       for (int dx = -1; dx <= 1; dx++)
         {
           int gx = cx + dx, gy = cy + dy, gz = cz + dz;
-          uint64_t cell = ((uint64_t) (uint32_t) gx * 73856093ULL) ^
-                          ((uint64_t) (uint32_t) gy * 19349663ULL << 20) ^
+          uint64_t cell = ((uint64_t) (uint32_t) gx * 73856093ULL) ^ ((uint64_t) (uint32_t) gy * 19349663ULL << 20) ^
                           ((uint64_t) (uint32_t) gz * 83492791ULL << 40);
           uint64_t h = phantom_hash (key, cell);
           double fx = gx + ((h & 0xfffff) / 1048576.0);

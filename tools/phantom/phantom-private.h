@@ -17,7 +17,7 @@ typedef struct
   int n;
   double p[PHANTOM_TUBE_MAX_POINTS][3];
   double r[PHANTOM_TUBE_MAX_POINTS];
-  double box_min[3], box_max[3];      /* mm, for quick rejection */
+  double box_min[3], box_max[3]; /* mm, for quick rejection */
 } PhantomTube;
 
 enum
@@ -51,9 +51,9 @@ typedef struct
   PhantomParams params;
   PhantomClass klass;
   uint64_t key;
-  double thickness;             /* slice thickness, mm */
-  double x0, y0;                /* LPS x of canonical column 0, y of row 0 */
-  double z_top;                 /* LPS z of canonical slice 0 (most superior) */
+  double thickness; /* slice thickness, mm */
+  double x0, y0;    /* LPS x of canonical column 0, y of row 0 */
+  double z_top;     /* LPS z of canonical slice 0 (most superior) */
   double fov_cx, fov_cy, fov_radius;
 
   /* Body: a superellipse around (bx, by). */
@@ -63,7 +63,7 @@ typedef struct
   double ca, cb, cv;
   /* Heights: lungs from z_base (posterior costophrenic recess) to z_base + height. */
   double z_base, height;
-  double dome_right, dome_left;  /* dome heights above z_base */
+  double dome_right, dome_left; /* dome heights above z_base */
   double z_carina, z_arch;
   /* Ribs: oblique bands, higher at the back. */
   double rib_pitch, rib_slope, rib_height, rib_thickness, rib_phase;
@@ -115,14 +115,14 @@ typedef struct
 /* What one point of the anatomy is. */
 typedef struct
 {
-  double hu;          /* tissue intensity before lungs, lesions and vessels */
-  int lung;           /* PHANTOM_LUNG_* */
+  double hu; /* tissue intensity before lungs, lesions and vessels */
+  int lung;  /* PHANTOM_LUNG_* */
   int lobe;
-  double wall_mm;     /* lung: distance to the chest wall or diaphragm */
-  double t;           /* height fraction: 0 lung base, 1 apex */
-  double vn;          /* -1 anterior .. 1 posterior edge of the cavity */
+  double wall_mm; /* lung: distance to the chest wall or diaphragm */
+  double t;       /* height fraction: 0 lung base, 1 apex */
+  double vn;      /* -1 anterior .. 1 posterior edge of the cavity */
 } PhantomPoint;
 
-void   phantom_anatomy_draw   (Phantom *ph, PhantomRng *rng);
-void   phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, PhantomPoint *out);
-double phantom_lesion_field   (const Phantom *ph, double x, double y, double z, const PhantomPoint *pt);
+void phantom_anatomy_draw (Phantom *ph, PhantomRng *rng);
+void phantom_anatomy_sample (const Phantom *ph, double x, double y, double z, PhantomPoint *out);
+double phantom_lesion_field (const Phantom *ph, double x, double y, double z, const PhantomPoint *pt);

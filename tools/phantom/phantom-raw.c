@@ -21,15 +21,14 @@
 static void
 usage (FILE *out)
 {
-  fprintf (out,
-           "usage: phantom-raw --out PREFIX [--seed S] [--class covid|bacterial|nodules|normal|random]\n"
-           "                   [--slices N] [--size N | --columns N --rows N] [--pixel-spacing MM]\n"
-           "                   [--slice-spacing MM] [--slice-thickness MM] [--severity PERCENT]\n"
-           "                   [--noise HU] [--contrast yes|no] [--feet-first] [--mirror]\n"
-           "                   [--cut top|bottom|both] [--int16] [--threads N]\n"
-           "Writes PREFIX.hu.f32 (float32 HU; int16 HU with --int16), PREFIX.lungs.u8\n"
-           "(0 none, 1 right, 2 left), PREFIX.lesions.u8 (0 none, 1 ground glass,\n"
-           "2 consolidation, 3 nodule) and PREFIX.json; arrays are [slices][rows][columns].\n");
+  fprintf (out, "usage: phantom-raw --out PREFIX [--seed S] [--class covid|bacterial|nodules|normal|random]\n"
+                "                   [--slices N] [--size N | --columns N --rows N] [--pixel-spacing MM]\n"
+                "                   [--slice-spacing MM] [--slice-thickness MM] [--severity PERCENT]\n"
+                "                   [--noise HU] [--contrast yes|no] [--feet-first] [--mirror]\n"
+                "                   [--cut top|bottom|both] [--int16] [--threads N]\n"
+                "Writes PREFIX.hu.f32 (float32 HU; int16 HU with --int16), PREFIX.lungs.u8\n"
+                "(0 none, 1 right, 2 left), PREFIX.lesions.u8 (0 none, 1 ground glass,\n"
+                "2 consolidation, 3 nodule) and PREFIX.json; arrays are [slices][rows][columns].\n");
 }
 
 static int
@@ -166,9 +165,10 @@ main (int argc, char **argv)
         }
       else if (strcmp (opt, "--cut") == 0)
         {
-          params.cut = strcmp (val, "top") == 0 ? PHANTOM_CUT_TOP
+          params.cut = strcmp (val, "top") == 0      ? PHANTOM_CUT_TOP
                        : strcmp (val, "bottom") == 0 ? PHANTOM_CUT_BOTTOM
-                       : strcmp (val, "both") == 0 ? PHANTOM_CUT_TOP | PHANTOM_CUT_BOTTOM : -1;
+                       : strcmp (val, "both") == 0   ? PHANTOM_CUT_TOP | PHANTOM_CUT_BOTTOM
+                                                     : -1;
           good = params.cut >= 0;
         }
       else

@@ -25,8 +25,8 @@ phantom_vessels_clear (PhantomVessels *vessels)
 }
 
 static int
-add_segment (PhantomVessels *vessels, const double a[3], const double b[3],
-             double radius, double wall, PhantomSegmentKind kind)
+add_segment (PhantomVessels *vessels, const double a[3], const double b[3], double radius, double wall,
+             PhantomSegmentKind kind)
 {
   PhantomSegment *s;
 
@@ -65,7 +65,7 @@ typedef struct
   PhantomSegmentKind kind;
   uint64_t key;
   uint64_t counter;
-  KeyedIndex *scratch;        /* one per point */
+  KeyedIndex *scratch; /* one per point */
   int ok;
 } GrowState;
 
@@ -118,8 +118,7 @@ compare_keyed (const void *pa, const void *pb)
 }
 
 static void
-grow (GrowState *st, const double start[3], float *points, uint32_t *order,
-      size_t lo, size_t hi, int depth)
+grow (GrowState *st, const double start[3], float *points, uint32_t *order, size_t lo, size_t hi, int depth)
 {
   size_t n = hi - lo;
   double c[3] = { 0, 0, 0 };
@@ -187,8 +186,7 @@ grow (GrowState *st, const double start[3], float *points, uint32_t *order,
     for (size_t i = lo; i < hi; i++)
       {
         const float *p = &points[3 * order[i]];
-        st->scratch[i - lo].key = (float) ((p[0] - c[0]) * axis[0] + (p[1] - c[1]) * axis[1]
-                                           + (p[2] - c[2]) * axis[2]);
+        st->scratch[i - lo].key = (float) ((p[0] - c[0]) * axis[0] + (p[1] - c[1]) * axis[1] + (p[2] - c[2]) * axis[2]);
         st->scratch[i - lo].index = order[i];
       }
     qsort (st->scratch, n, sizeof *st->scratch, compare_keyed);
@@ -207,10 +205,8 @@ grow (GrowState *st, const double start[3], float *points, uint32_t *order,
 }
 
 int
-phantom_vessels_grow (PhantomVessels *vessels, const double root[3],
-                      float *points, size_t n_points,
-                      double leaf_radius_mm, PhantomSegmentKind kind,
-                      double bronchus_min_radius_mm, uint64_t key)
+phantom_vessels_grow (PhantomVessels *vessels, const double root[3], float *points, size_t n_points,
+                      double leaf_radius_mm, PhantomSegmentKind kind, double bronchus_min_radius_mm, uint64_t key)
 {
   GrowState st = { vessels, leaf_radius_mm, bronchus_min_radius_mm, kind, key, 0, NULL, 1 };
   uint32_t *order;
@@ -313,10 +309,9 @@ coverage (double radius, double distance, double pixel_mm)
 }
 
 void
-phantom_vessels_rasterize (const PhantomVessels *vessels, double z,
-                           double x0, double y0, double pixel_mm, int nx, int ny,
-                           float *vessel, float *airway, float *airway_wall,
-                           double hilar_radius_mm, float *hilar)
+phantom_vessels_rasterize (const PhantomVessels *vessels, double z, double x0, double y0, double pixel_mm, int nx,
+                           int ny, float *vessel, float *airway, float *airway_wall, double hilar_radius_mm,
+                           float *hilar)
 {
   int b;
 

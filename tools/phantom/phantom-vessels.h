@@ -16,10 +16,10 @@ typedef enum
 
 typedef struct
 {
-  float a[3], b[3];       /* LPS mm end points */
-  float radius;           /* mm; for a bronchus the lumen radius */
-  float wall;             /* mm; bronchial wall thickness, 0 for vessels */
-  uint8_t kind;           /* PhantomSegmentKind */
+  float a[3], b[3]; /* LPS mm end points */
+  float radius;     /* mm; for a bronchus the lumen radius */
+  float wall;       /* mm; bronchial wall thickness, 0 for vessels */
+  uint8_t kind;     /* PhantomSegmentKind */
 } PhantomSegment;
 
 typedef struct
@@ -30,12 +30,12 @@ typedef struct
   /* Segments bucketed by the slab of z they touch, for rasterising planes. */
   double bucket_z0, bucket_mm;
   int n_buckets;
-  uint32_t *bucket_start;     /* [n_buckets + 1] offsets into bucket_items */
-  uint32_t *bucket_items;     /* segment indices */
+  uint32_t *bucket_start; /* [n_buckets + 1] offsets into bucket_items */
+  uint32_t *bucket_items; /* segment indices */
 } PhantomVessels;
 
-void phantom_vessels_init     (PhantomVessels *vessels);
-void phantom_vessels_clear    (PhantomVessels *vessels);
+void phantom_vessels_init (PhantomVessels *vessels);
+void phantom_vessels_clear (PhantomVessels *vessels);
 
 /* Grows one tree from root (LPS mm) to the n_points targets (xyz triplets,
  * LPS mm, reordered in place): each branch heads half-way to the centroid
@@ -43,13 +43,11 @@ void phantom_vessels_clear    (PhantomVessels *vessels);
  * Radii follow Murray's law from leaf_radius_mm at the targets. Artery
  * segments at least bronchus_min_radius_mm thick get a companion bronchus.
  * Returns 0 when out of memory. */
-int  phantom_vessels_grow     (PhantomVessels *vessels, const double root[3],
-                               float *points, size_t n_points,
-                               double leaf_radius_mm, PhantomSegmentKind kind,
-                               double bronchus_min_radius_mm, uint64_t key);
+int phantom_vessels_grow (PhantomVessels *vessels, const double root[3], float *points, size_t n_points,
+                          double leaf_radius_mm, PhantomSegmentKind kind, double bronchus_min_radius_mm, uint64_t key);
 
 /* Builds the z buckets; call once after the last grow. */
-int  phantom_vessels_index    (PhantomVessels *vessels, double bucket_mm);
+int phantom_vessels_index (PhantomVessels *vessels, double bucket_mm);
 
 /* Coverage (0..1) of the plane at z (mm) sampled on a grid of nx x ny
  * pixels, pixel (i, j) at (x0 + i * pixel_mm, y0 + j * pixel_mm). Each
@@ -57,7 +55,6 @@ int  phantom_vessels_index    (PhantomVessels *vessels, double bucket_mm);
  * bronchial wall (outer radius), and the outer coverage of segments at
  * least hilar_radius_mm thick (the hilar vessels and bronchi that lung
  * masks leave out). Outputs must be zeroed by the caller. */
-void phantom_vessels_rasterize (const PhantomVessels *vessels, double z,
-                                double x0, double y0, double pixel_mm, int nx, int ny,
-                                float *vessel, float *airway, float *airway_wall,
-                                double hilar_radius_mm, float *hilar);
+void phantom_vessels_rasterize (const PhantomVessels *vessels, double z, double x0, double y0, double pixel_mm, int nx,
+                                int ny, float *vessel, float *airway, float *airway_wall, double hilar_radius_mm,
+                                float *hilar);

@@ -117,21 +117,20 @@ init_fields (Phantom *ph)
   box_max[2] = fmax (ph->z_top, ph->z_base + ph->height) + 10;
   /* Detail finer than a pixel would only be averaged away: coarse grids
    * get coarser fields, which keeps small test volumes quick. */
-  return phantom_lattice_init (&ph->field_low, key + 1, box_min, box_max, 22.0)
-         && phantom_lattice_init (&ph->field_mid, key + 2, box_min, box_max, 7.0)
-         && phantom_lattice_init (&ph->field_fine, key + 3, box_min, box_max,
-                                  fmax (2.5, 0.9 * ph->params.pixel_spacing_mm))
-         && phantom_lattice_init (&ph->field_texture, key + 4, box_min, box_max,
-                                  fmax (1.6, 0.75 * ph->params.pixel_spacing_mm))
-         && phantom_lattice_init (&ph->field_micro[0], key + 5, box_min, box_max, 7.0)
-         && phantom_lattice_init (&ph->field_micro[1], key + 6, box_min, box_max, 7.0);
+  return phantom_lattice_init (&ph->field_low, key + 1, box_min, box_max, 22.0) &&
+         phantom_lattice_init (&ph->field_mid, key + 2, box_min, box_max, 7.0) &&
+         phantom_lattice_init (&ph->field_fine, key + 3, box_min, box_max,
+                               fmax (2.5, 0.9 * ph->params.pixel_spacing_mm)) &&
+         phantom_lattice_init (&ph->field_texture, key + 4, box_min, box_max,
+                               fmax (1.6, 0.75 * ph->params.pixel_spacing_mm)) &&
+         phantom_lattice_init (&ph->field_micro[0], key + 5, box_min, box_max, 7.0) &&
+         phantom_lattice_init (&ph->field_micro[1], key + 6, box_min, box_max, 7.0);
 }
 
 /* Uniform random points in one lung (side 0: either) within the scanned
  * range, by rejection. Writes xyz triplets; returns how many were found. */
 static size_t
-sample_lung_points (const Phantom *ph, PhantomRng *rng, int side, size_t n, float *xyz,
-                    PhantomPoint *points)
+sample_lung_points (const Phantom *ph, PhantomRng *rng, int side, size_t n, float *xyz, PhantomPoint *points)
 {
   double range = (ph->params.nz - 1) * ph->params.slice_spacing_mm;
   double zlo = fmax (ph->z_top - range, ph->z_base), zhi = fmin (ph->z_top, ph->z_base + ph->height);
@@ -246,10 +245,20 @@ place_nodules (Phantom *ph, PhantomRng *rng)
       /* All of the nodule in the lung and away from the others. */
       for (int d = 0; d < 14 && ok; d++)
         {
-          static const double dirs[14][3] = {
-            { 1, 0, 0 }, { -1, 0, 0 }, { 0, 1, 0 }, { 0, -1, 0 }, { 0, 0, 1 }, { 0, 0, -1 },
-            { .577, .577, .577 }, { -.577, .577, .577 }, { .577, -.577, .577 }, { .577, .577, -.577 },
-            { -.577, -.577, .577 }, { -.577, .577, -.577 }, { .577, -.577, -.577 }, { -.577, -.577, -.577 } };
+          static const double dirs[14][3] = { { 1, 0, 0 },
+                                              { -1, 0, 0 },
+                                              { 0, 1, 0 },
+                                              { 0, -1, 0 },
+                                              { 0, 0, 1 },
+                                              { 0, 0, -1 },
+                                              { .577, .577, .577 },
+                                              { -.577, .577, .577 },
+                                              { .577, -.577, .577 },
+                                              { .577, .577, -.577 },
+                                              { -.577, -.577, .577 },
+                                              { -.577, .577, -.577 },
+                                              { .577, -.577, -.577 },
+                                              { -.577, -.577, -.577 } };
           PhantomPoint probe;
           phantom_anatomy_sample (ph, xyz[0] + 1.3 * r * dirs[d][0], xyz[1] + 1.3 * r * dirs[d][1],
                                   xyz[2] + 1.3 * r * dirs[d][2], &probe);
@@ -302,9 +311,8 @@ draw_lesions (Phantom *ph, PhantomRng *rng, char *error, size_t error_size, int 
     }
   else if (ph->klass == PHANTOM_CLASS_BACTERIAL)
     {
-      static const int lobes_by_chance[] = { LOBE_RIGHT_LOWER, LOBE_RIGHT_LOWER, LOBE_LEFT_LOWER,
-                                             LOBE_LEFT_LOWER, LOBE_RIGHT_MIDDLE, LOBE_RIGHT_UPPER,
-                                             LOBE_LEFT_UPPER };
+      static const int lobes_by_chance[] = { LOBE_RIGHT_LOWER,  LOBE_RIGHT_LOWER, LOBE_LEFT_LOWER, LOBE_LEFT_LOWER,
+                                             LOBE_RIGHT_MIDDLE, LOBE_RIGHT_UPPER, LOBE_LEFT_UPPER };
       int first = lobes_by_chance[phantom_rng_int (rng, 0, 6)];
       ph->lobe_involved[first] = 1;
       /* Usually one lobe; sometimes the neighbour or the other side too. */
@@ -312,7 +320,7 @@ draw_lesions (Phantom *ph, PhantomRng *rng, char *error, size_t error_size, int 
         ph->lobe_involved[first <= LOBE_RIGHT_LOWER ? LOBE_LEFT_LOWER : LOBE_RIGHT_LOWER] = 1;
       ph->side_bias[1] = ph->side_bias[2] = 0;
       ph->target_severity = ph->params.severity_percent >= 0 ? ph->params.severity_percent
-                                                              : phantom_rng_range (rng, 10, 40);
+                                                             : phantom_rng_range (rng, 10, 40);
       consolidation = phantom_rng_range (rng, 0.6, 0.85);
       ph->crazy_paving = 0;
       ph->lesion_edge = 0.03;
@@ -356,11 +364,11 @@ grow_vessels (Phantom *ph)
                               ph->by + ph->heart_c[1] + 0.75 * ph->heart_axes[1],
                               ph->heart_c[2] + 0.2 * ph->heart_axes[2] };
       size_t got = sample_lung_points (ph, &rng, side, n, xyz, NULL);
-      ok = phantom_vessels_grow (&ph->vessels, artery_root, xyz, got, leaf, PHANTOM_SEGMENT_ARTERY,
-                                 3.0, phantom_hash (ph->key, 100 + side));
+      ok = phantom_vessels_grow (&ph->vessels, artery_root, xyz, got, leaf, PHANTOM_SEGMENT_ARTERY, 3.0,
+                                 phantom_hash (ph->key, 100 + side));
       got = sample_lung_points (ph, &rng, side, n, xyz, NULL);
-      ok = ok && phantom_vessels_grow (&ph->vessels, vein_root, xyz, got, leaf, PHANTOM_SEGMENT_VEIN,
-                                       1e9, phantom_hash (ph->key, 200 + side));
+      ok = ok && phantom_vessels_grow (&ph->vessels, vein_root, xyz, got, leaf, PHANTOM_SEGMENT_VEIN, 1e9,
+                                       phantom_hash (ph->key, 200 + side));
     }
   free (xyz);
   return ok && phantom_vessels_index (&ph->vessels, 4.0);
@@ -392,8 +400,8 @@ lung_with_lesions (const Phantom *ph, double x, double y, double z, const Phanto
       double a = smooth01 ((f - ph->lesion_threshold) / (2 * ph->lesion_edge) + 0.5);
       if (a > 0)
         {
-          double ggo = ph->hu_ground_glass + 70 * phantom_lattice_sample (&ph->field_fine, x, y, z + 300)
-                       + 60 * phantom_lattice_sample (&ph->field_mid, x, y, z + 300);
+          double ggo = ph->hu_ground_glass + 70 * phantom_lattice_sample (&ph->field_fine, x, y, z + 300) +
+                       60 * phantom_lattice_sample (&ph->field_mid, x, y, z + 300);
           double c = smooth01 ((f - ph->consolidation_threshold) / (2 * ph->lesion_edge) + 0.5);
           hu += a * (ggo - hu);
           if (ph->crazy_paving)
@@ -506,8 +514,8 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
   int n_sub = (int) ceil (ph->thickness / 1.25 - 1e-9);
   float *acc = work, *vessel = work + plane, *airway = work + 2 * plane, *wall = work + 3 * plane;
   float *hilar = work + 4 * plane;
-  uint8_t *lung_votes = (uint8_t *) (work + 5 * plane);           /* [plane][3] */
-  uint8_t *lesion_votes = lung_votes + 3 * plane;                  /* [plane][4] */
+  uint8_t *lung_votes = (uint8_t *) (work + 5 * plane); /* [plane][3] */
+  uint8_t *lesion_votes = lung_votes + 3 * plane;       /* [plane][4] */
   int k_out = study->feet_first ? p->nz - 1 - k : k;
   double zc = ph->z_top - k * p->slice_spacing_mm;
 
@@ -524,8 +532,8 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
       memset (vessel, 0, 4 * plane * sizeof (float));
       /* Vessels and bronchi 4 mm or more in radius are hilar: in the
        * image, not in the lung mask. */
-      phantom_vessels_rasterize (&ph->vessels, z, ph->x0, ph->y0, ps, nx, ny, vessel, airway, wall,
-                                 4.0 * ph->scale, hilar);
+      phantom_vessels_rasterize (&ph->vessels, z, ph->x0, ph->y0, ps, nx, ny, vessel, airway, wall, 4.0 * ph->scale,
+                                 hilar);
       for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++)
           {
@@ -593,7 +601,7 @@ render_slice (const Phantom *ph, PhantomStudy *study, int k, float *work)
     gaussian_kernel (sigma, w, &r);
     for (int d = 0; d <= 2 * r; d++)
       gain += w[d] * w[d];
-    gain = 1.0 / gain;   /* 2-D variance factor of the separable filter is (sum w^2)^2 */
+    gain = 1.0 / gain; /* 2-D variance factor of the separable filter is (sum w^2)^2 */
     for (size_t idx = 0; idx < plane; idx++)
       noise[idx] = (float) phantom_hash_normal (key, (uint64_t) k * plane + idx);
     blur_plane (noise, vessel, nx, ny, sigma);
@@ -662,13 +670,12 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
 
   if (p->nx < 16 || p->ny < 16 || p->nx > 4096 || p->ny > 4096 || p->nz < 2 || p->nz > 8192)
     {
-      set_error (error, error_size, "volume size %d x %d x %d is outside 16..4096 x 16..4096 x 2..8192",
-                 p->nx, p->ny, p->nz);
+      set_error (error, error_size, "volume size %d x %d x %d is outside 16..4096 x 16..4096 x 2..8192", p->nx, p->ny,
+                 p->nz);
       return NULL;
     }
   if (!(p->pixel_spacing_mm >= 0.1 && p->pixel_spacing_mm <= 10) ||
-      !(p->slice_spacing_mm >= 0.1 && p->slice_spacing_mm <= 20) ||
-      !(p->slice_thickness_mm <= 20))
+      !(p->slice_spacing_mm >= 0.1 && p->slice_spacing_mm <= 20) || !(p->slice_thickness_mm <= 20))
     {
       set_error (error, error_size, "spacing must be 0.1..10 mm in-plane and 0.1..20 mm between slices");
       return NULL;
@@ -778,7 +785,11 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
   study->origin[0] = study->mirror_columns ? ph->x0 + (p->nx - 1) * p->pixel_spacing_mm : ph->x0;
   study->origin[1] = ph->y0;
   study->origin[2] = study->feet_first ? ph->z_top - (p->nz - 1) * p->slice_spacing_mm : ph->z_top;
-  study->target_severity_percent = ph->has_lesion_field ? ph->target_severity : (ph->klass == PHANTOM_CLASS_COVID || ph->klass == PHANTOM_CLASS_BACTERIAL ? 0 : -1);
+  study->target_severity_percent = ph->has_lesion_field
+                                       ? ph->target_severity
+                                       : (ph->klass == PHANTOM_CLASS_COVID || ph->klass == PHANTOM_CLASS_BACTERIAL
+                                              ? 0
+                                              : -1);
   study->n_nodules = ph->n_nodules;
   study->contrast = ph->contrast;
   study->crazy_paving = ph->klass == PHANTOM_CLASS_COVID && ph->crazy_paving;
@@ -797,7 +808,7 @@ phantom_generate (const PhantomParams *params, char *error, size_t error_size)
 #ifdef _OPENMP
     n_threads = p->threads > 0 ? p->threads : omp_get_max_threads ();
 #endif
-    (void) n_threads;   /* unused without OpenMP */
+    (void) n_threads; /* unused without OpenMP */
 #pragma omp parallel num_threads(n_threads)
     {
       float *work = malloc (work_bytes);
@@ -839,9 +850,9 @@ phantom_study_write_json (const PhantomStudy *s, const char *extra_members, FILE
   fprintf (out, "  \"spacing_mm\": [%.6g, %.6g, %.6g],\n", s->spacing[0], s->spacing[1], s->spacing[2]);
   fprintf (out, "  \"slice_thickness_mm\": %.6g,\n", s->slice_thickness_mm);
   fprintf (out, "  \"origin_lps_mm\": [%.6f, %.6f, %.6f],\n", s->origin[0], s->origin[1], s->origin[2]);
-  fprintf (out, "  \"direction\": [%g, %g, %g, %g, %g, %g, %g, %g, %g],\n",
-           s->direction[0], s->direction[1], s->direction[2], s->direction[3], s->direction[4],
-           s->direction[5], s->direction[6], s->direction[7], s->direction[8]);
+  fprintf (out, "  \"direction\": [%g, %g, %g, %g, %g, %g, %g, %g, %g],\n", s->direction[0], s->direction[1],
+           s->direction[2], s->direction[3], s->direction[4], s->direction[5], s->direction[6], s->direction[7],
+           s->direction[8]);
   fprintf (out, "  \"feet_first\": %s,\n", s->feet_first ? "true" : "false");
   fprintf (out, "  \"mirror_columns\": %s,\n", s->mirror_columns ? "true" : "false");
   fprintf (out, "  \"severity_percent\": %.4f,\n", s->severity_percent);

@@ -55,39 +55,39 @@ enum
 /* Bits of PhantomParams.cut: let the lungs run past the scanned range. */
 enum
 {
-  PHANTOM_CUT_TOP = 1,       /* apices above the first (most superior) slice */
-  PHANTOM_CUT_BOTTOM = 2,    /* bases below the last (most inferior) slice */
+  PHANTOM_CUT_TOP = 1,    /* apices above the first (most superior) slice */
+  PHANTOM_CUT_BOTTOM = 2, /* bases below the last (most inferior) slice */
 };
 
 typedef struct
 {
   uint64_t seed;
-  int klass;                     /* PhantomClass, or -1 for one drawn from the seed */
-  int nx, ny, nz;                /* columns, rows, slices */
-  double pixel_spacing_mm;       /* rows and columns */
+  int klass;               /* PhantomClass, or -1 for one drawn from the seed */
+  int nx, ny, nz;          /* columns, rows, slices */
+  double pixel_spacing_mm; /* rows and columns */
   double slice_spacing_mm;
-  double slice_thickness_mm;     /* <= 0: equal to the slice spacing */
-  double severity_percent;       /* COVID/bacterial target in the more-affected
-                                  * lung, 0..100; < 0: drawn from the seed */
-  int feet_first;                /* slice 0 is the most inferior one */
-  int mirror_columns;            /* columns run patient left -> right */
-  int cut;                       /* PHANTOM_CUT_* bits; 0: lungs wholly inside */
-  double noise_hu;               /* SD in HU of the image noise; < 0: drawn (8-32) */
-  int contrast;                  /* intravenous contrast: 1 yes, 0 no, -1 drawn */
-  int threads;                   /* OpenMP threads when built with OpenMP; 0: default */
+  double slice_thickness_mm; /* <= 0: equal to the slice spacing */
+  double severity_percent;   /* COVID/bacterial target in the more-affected
+                              * lung, 0..100; < 0: drawn from the seed */
+  int feet_first;            /* slice 0 is the most inferior one */
+  int mirror_columns;        /* columns run patient left -> right */
+  int cut;                   /* PHANTOM_CUT_* bits; 0: lungs wholly inside */
+  double noise_hu;           /* SD in HU of the image noise; < 0: drawn (8-32) */
+  int contrast;              /* intravenous contrast: 1 yes, 0 no, -1 drawn */
+  int threads;               /* OpenMP threads when built with OpenMP; 0: default */
 } PhantomParams;
 
 typedef struct
 {
   int nx, ny, nz;
-  double spacing[3];             /* mm between voxel centres along i, j, k */
-  double origin[3];              /* LPS mm of voxel (0, 0, 0) */
-  double direction[9];           /* as in CtVolume: column, row, slice unit vectors */
+  double spacing[3];   /* mm between voxel centres along i, j, k */
+  double origin[3];    /* LPS mm of voxel (0, 0, 0) */
+  double direction[9]; /* as in CtVolume: column, row, slice unit vectors */
   double slice_thickness_mm;
 
-  float *hu;                     /* [nz][ny][nx] Hounsfield units */
-  uint8_t *lungs;                /* [nz][ny][nx] PHANTOM_LUNG_* */
-  uint8_t *lesions;              /* [nz][ny][nx] PHANTOM_LESION_* */
+  float *hu;        /* [nz][ny][nx] Hounsfield units */
+  uint8_t *lungs;   /* [nz][ny][nx] PHANTOM_LUNG_* */
+  uint8_t *lesions; /* [nz][ny][nx] PHANTOM_LESION_* */
 
   PhantomClass klass;
   uint64_t seed;
@@ -102,12 +102,12 @@ typedef struct
   int lungs_touch_first_slice, lungs_touch_last_slice;
 
   /* What was drawn. */
-  double target_severity_percent;  /* COVID/bacterial; -1 otherwise */
+  double target_severity_percent; /* COVID/bacterial; -1 otherwise */
   int n_nodules;
   int contrast;
   int crazy_paving;
-  double noise_hu;               /* SD in HU of the added noise in this volume */
-  double rescale_intercept;      /* a scanner-like choice for storage */
+  double noise_hu;          /* SD in HU of the added noise in this volume */
+  double rescale_intercept; /* a scanner-like choice for storage */
   double rescale_slope;
   double padding_hu;             /* value outside the reconstruction circle, or
                                   * 0 when there is none */
@@ -116,23 +116,21 @@ typedef struct
 
 /* Fills params with defaults: random class, 256 x 256 x 100, 1.5 mm pixels,
  * 3 mm slices, everything else drawn from the seed. */
-void          phantom_params_init      (PhantomParams *params);
+void phantom_params_init (PhantomParams *params);
 
 /* Generates a study. Returns NULL and writes a message into error (when
  * not NULL) for invalid parameters or when out of memory. */
-PhantomStudy *phantom_generate         (const PhantomParams *params,
-                                        char *error, size_t error_size);
-void          phantom_study_free       (PhantomStudy *study);
+PhantomStudy *phantom_generate (const PhantomParams *params, char *error, size_t error_size);
+void phantom_study_free (PhantomStudy *study);
 
 /* Recomputes the truth fields (severities, volumes, touch flags) from the
  * masks. phantom_generate already calls it. */
-void          phantom_study_measure    (PhantomStudy *study);
+void phantom_study_measure (PhantomStudy *study);
 
 /* Writes the study's description and truth as one JSON object;
  * extra_members (may be NULL) is copied verbatim after the opening brace,
  * e.g. "  \"hu_file\": \"a.hu.f32\",\n". Returns 0 on a write error. */
-int           phantom_study_write_json (const PhantomStudy *study, const char *extra_members,
-                                        FILE *out);
+int phantom_study_write_json (const PhantomStudy *study, const char *extra_members, FILE *out);
 
-const char   *phantom_class_name       (PhantomClass klass);  /* "normal", "covid", ... */
-int           phantom_class_from_name  (const char *name, int *klass); /* "random" gives -1 */
+const char *phantom_class_name (PhantomClass klass);        /* "normal", "covid", ... */
+int phantom_class_from_name (const char *name, int *klass); /* "random" gives -1 */

@@ -58,20 +58,18 @@ profile_now (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-
 /* Closes the step that began at the previous mark (or at batch start);
  * macs per slice. The hook's own time is left out of the next step. */
 static void
-profile_mark (CtNnPlan *plan, const char *what, int level, int c_in, int c_out, int h, int w,
-              double macs)
+profile_mark (CtNnPlan *plan, const char *what, int level, int c_in, int c_out, int h, int w, double macs)
 {
   char name[48];
 
   if (plan->profile == NULL)
     return;
   snprintf (name, sizeof name, "L%d %-18s %4d->%-4d %3dx%-3d", level, what, c_in, c_out, h, w);
-  plan->profile (plan->profile_step++, name, profile_now () - plan->profile_t_last,
-                 macs * plan->nimg, plan->profile_data);
+  plan->profile (plan->profile_step++, name, profile_now () - plan->profile_t_last, macs * plan->nimg,
+                 plan->profile_data);
   plan->profile_t_last = profile_now ();
 }
 
@@ -111,27 +109,22 @@ resblock (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int h
   g_assert (b->channel_major_packed); /* ct_net_weights_ensure_forms */
   double plane = (double) h * w;
 
-  ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
-                 plan->n_threads);
+  ct_nn_act_pad (x, b->in, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded, plan->n_threads);
   profile_mark (plan, "bn-relu-pad", level, b->in, b->in, h, w, 0.0);
   if (b->winograd1)
     {
-      ct_winograd_run (&b->wino_conv1, &input1, &ep1, plan->padded2, plan->scratch,
-                       plan->n_threads, plan->kernel);
+      ct_winograd_run (&b->wino_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads, plan->kernel);
     }
   else if (ct_conv_reads_rows_in_place (w))
     {
-      ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads,
-                   plan->kernel);
+      ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->padded2, plan->scratch, plan->n_threads, plan->kernel);
     }
   else
     {
       /* narrow rows (deep levels): a plain output and a cheap copy beat a scatter */
       ep1.padded_output = FALSE;
-      ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->hidden, plan->scratch, plan->n_threads,
-                   plan->kernel);
-      ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded2,
-                     plan->n_threads);
+      ct_conv_run (&b->packed_conv1, &input1, &ep1, plan->hidden, plan->scratch, plan->n_threads, plan->kernel);
+      ct_nn_act_pad (plan->hidden, b->out, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded2, plan->n_threads);
     }
   profile_mark (plan, "conv1", level, b->in, b->out, h, w, 9.0 * b->in * b->out * plane);
 
@@ -141,16 +134,14 @@ resblock (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int h
         {
           CtConvInput raw = { NULL, x, plan->nimg, h, w };
           CtConvEpilogue plain = { NULL, NULL, NULL, NULL, FALSE, FALSE };
-          ct_conv_run (&b->packed_shortcut, &raw, &plain, out, plan->scratch, plan->n_threads,
-                       plan->kernel);
+          ct_conv_run (&b->packed_shortcut, &raw, &plain, out, plan->scratch, plan->n_threads, plan->kernel);
           ep2.residual = out; /* read before written, element by element */
         }
       else
         {
           ep2.residual = x;
         }
-      ct_winograd_run (&b->wino_conv2, &input2, &ep2, out, plan->scratch, plan->n_threads,
-                       plan->kernel);
+      ct_winograd_run (&b->wino_conv2, &input2, &ep2, out, plan->scratch, plan->n_threads, plan->kernel);
       profile_mark (plan, "conv2 (wino)", level, b->out, b->out, h, w,
                     (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
       return;
@@ -168,34 +159,32 @@ resblock (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int h
  * conv1 (+BN2+ReLU) -> padded2, conv2 + (1x1 shortcut of x, or identity
  * residual x) -> out. */
 static void
-resblock_blocked (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int level, int h,
-                  int w)
+resblock_blocked (CtNnPlan *plan, const CtResBlock *b, const float *x, float *out, int level, int h, int w)
 {
   CtConvEpilogue ep1 = { b->bn2.scale, b->bn2.shift, NULL, NULL, TRUE, TRUE };
   CtConvEpilogue ep2 = { NULL, NULL, NULL, b->shortcut != NULL ? NULL : x, FALSE, FALSE };
   double plane = (double) h * w;
 
   g_assert (b->blocked_packed); /* ct_net_weights_ensure_forms */
-  ct_blocked_act_pad (x, b->in / CT_BLOCK, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE,
-                 plan->padded, plan->n_threads);
+  ct_blocked_act_pad (x, b->in / CT_BLOCK, plan->nimg, h, w, b->bn1.scale, b->bn1.shift, TRUE, plan->padded,
+                      plan->n_threads);
   profile_mark (plan, "bn-relu-pad blocked", level, b->in, b->in, h, w, 0.0);
   if (b->blocked_wino1.u != NULL)
-    ct_blocked_winograd_conv3x3 (&b->blocked_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1,
-                            plan->padded2, plan->blocked_avx2, plan->scratch, plan->n_threads);
+    ct_blocked_winograd_conv3x3 (&b->blocked_wino1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
+                                 plan->blocked_avx2, plan->scratch, plan->n_threads);
   else
     ct_blocked_conv3x3 (&b->blocked_conv1, plan->padded, NULL, plan->nimg, h, w, &ep1, plan->padded2,
-                   plan->blocked_avx2, plan->n_threads);
-  profile_mark (plan, b->blocked_wino1.u != NULL ? "conv1 blocked wino" : "conv1 blocked", level, b->in, b->out,
-                h, w, 9.0 * b->in * b->out * plane);
+                        plan->blocked_avx2, plan->n_threads);
+  profile_mark (plan, b->blocked_wino1.u != NULL ? "conv1 blocked wino" : "conv1 blocked", level, b->in, b->out, h, w,
+                9.0 * b->in * b->out * plane);
   if (b->blocked_wino2.u != NULL)
-    ct_blocked_winograd_conv3x3 (&b->blocked_wino2, plan->padded2, b->shortcut != NULL ? x : NULL,
-                            plan->nimg, h, w, &ep2, out, plan->blocked_avx2, plan->scratch,
-                            plan->n_threads);
+    ct_blocked_winograd_conv3x3 (&b->blocked_wino2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
+                                 &ep2, out, plan->blocked_avx2, plan->scratch, plan->n_threads);
   else
-    ct_blocked_conv3x3 (&b->blocked_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w,
-                   &ep2, out, plan->blocked_avx2, plan->n_threads);
-  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 blocked" : "conv2+res blocked", level, b->out,
-                b->out, h, w, (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
+    ct_blocked_conv3x3 (&b->blocked_conv2, plan->padded2, b->shortcut != NULL ? x : NULL, plan->nimg, h, w, &ep2, out,
+                        plan->blocked_avx2, plan->n_threads);
+  profile_mark (plan, b->shortcut != NULL ? "conv2+1x1 blocked" : "conv2+res blocked", level, b->out, b->out, h, w,
+                (9.0 * b->out + (b->shortcut != NULL ? b->in : 0)) * b->out * plane);
 }
 
 static float *
@@ -211,8 +200,8 @@ other_work (CtNnPlan *plan, const float *a, const float *b)
 /* Runs the path on x; the last block writes `final` (which must differ from
  * x unless the path is empty, then x is copied). */
 static void
-run_path (CtNnPlan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x,
-          float *final, int level, int h, int w)
+run_path (CtNnPlan *plan, const CtResPath *path, const CtChannelPath *channels, const float *x, float *final, int level,
+          int h, int w)
 {
   const float *cur = x;
 
@@ -240,15 +229,14 @@ skip_of (CtNnPlan *plan, int l, int sb)
 {
   if (l >= plan->deep_from)
     return plan->skips[l];
-  return plan->skips[l] + (size_t) sb * plan->sub * plan->s->down[l].channels[plan->s->down[l].n - 1]
-                          * plan->hs[l] * plan->ws[l];
+  return plan->skips[l] +
+         (size_t) sb * plan->sub * plan->s->down[l].channels[plan->s->down[l].n - 1] * plan->hs[l] * plan->ws[l];
 }
 
 /* src [c][count][plane] -> slices [first, first + count) of dst [c][total][plane],
  * or back (to_slices FALSE). */
 static void
-move_slices (float *packed, int c, int count, size_t plane, float *whole, int first, int total,
-             gboolean to_whole)
+move_slices (float *packed, int c, int count, size_t plane, float *whole, int first, int total, gboolean to_whole)
 {
   for (int ch = 0; ch < c; ch++)
     {
@@ -264,14 +252,12 @@ move_slices (float *packed, int c, int count, size_t plane, float *whole, int fi
 /* move_slices for a tensor of level l with c channels, in its layout
  * (blocked [c / 8][slices][h][w][8]: the same moves by blocks of 8 x plane) */
 static void
-move_level_slices (CtNnPlan *plan, int l, int c, float *packed, float *whole, int first,
-                   gboolean to_whole)
+move_level_slices (CtNnPlan *plan, int l, int c, float *packed, float *whole, int first, gboolean to_whole)
 {
   size_t plane = (size_t) plan->hs[l] * plan->ws[l];
 
   if (l < plan->blocked_levels)
-    move_slices (packed, c / CT_BLOCK, plan->nimg, plane * CT_BLOCK, whole, first, plan->n_batch,
-                 to_whole);
+    move_slices (packed, c / CT_BLOCK, plan->nimg, plane * CT_BLOCK, whole, first, plan->n_batch, to_whole);
   else
     move_slices (packed, c, plan->nimg, plane, whole, first, plan->n_batch, to_whole);
 }
@@ -282,8 +268,7 @@ pool (CtNnPlan *plan, int l, const float *skip, int c, float *x)
   if (l + 1 < plan->blocked_levels)
     ct_blocked_maxpool (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
   else if (l < plan->blocked_levels)
-    ct_blocked_maxpool_to_channel_major (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x,
-                             plan->n_threads);
+    ct_blocked_maxpool_to_channel_major (skip, c / CT_BLOCK, plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
   else
     ct_nn_maxpool2x2_ceil (skip, c * plan->nimg, plan->hs[l], plan->ws[l], x, plan->n_threads);
   profile_mark (plan, "maxpool", l, c, c, plan->hs[l], plan->ws[l], 0.0);
@@ -294,14 +279,14 @@ static void
 upsample_add (CtNnPlan *plan, int l, const float *x, int c, const float *skip, float *u)
 {
   if (l + 1 < plan->blocked_levels)
-    ct_blocked_bilinear_add_from_blocked (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip,
-                                u, plan->hs[l], plan->ws[l], plan->n_threads);
+    ct_blocked_bilinear_add_from_blocked (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
+                                          plan->hs[l], plan->ws[l], plan->n_threads);
   else if (l < plan->blocked_levels)
-    ct_blocked_bilinear_add (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
-                        plan->hs[l], plan->ws[l], plan->n_threads);
+    ct_blocked_bilinear_add (x, c / CT_BLOCK, plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u, plan->hs[l],
+                             plan->ws[l], plan->n_threads);
   else
-    ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u,
-                        plan->hs[l], plan->ws[l], plan->n_threads);
+    ct_nn_bilinear_add (x, c * plan->nimg, plan->hs[l + 1], plan->ws[l + 1], skip, u, plan->hs[l], plan->ws[l],
+                        plan->n_threads);
   profile_mark (plan, "upsample+add", l, c, c, plan->hs[l], plan->ws[l], 0.0);
 }
 
@@ -320,8 +305,7 @@ encode_top (CtNnPlan *plan, const float *slices, int sb)
 
   ct_nn_act_pad (slices, 1, plan->nimg, h, w, NULL, NULL, FALSE, plan->padded, plan->n_threads);
   if (plan->blocked_levels > 0)
-    ct_blocked_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x,
-                     plan->n_threads);
+    ct_blocked_init_conv (plan->padded, plan->nimg, h, w, wt->init_weight, wt->init_bias, x, plan->n_threads);
   else
     ct_conv_run (&wt->packed_init, &input, &ep, x, plan->scratch, plan->n_threads, plan->kernel);
   profile_mark (plan, "init conv", 0, 1, s->init_channels, h, w, 9.0 * s->init_channels * h * w);
@@ -334,8 +318,7 @@ encode_top (CtNnPlan *plan, const float *slices, int sb)
       run_path (plan, &wt->down[l], &s->down[l], x, skip, l, plan->hs[l], plan->ws[l]);
       pool (plan, l, skip, c, x);
     }
-  move_level_slices (plan, T, s->down[T - 1].channels[s->down[T - 1].n - 1], x, plan->deep_in,
-                     sb * plan->sub, TRUE);
+  move_level_slices (plan, T, s->down[T - 1].channels[s->down[T - 1].n - 1], x, plan->deep_in, sb * plan->sub, TRUE);
 }
 
 /* Levels deep_from and below on the whole batch (plan->nimg = n_batch), from
@@ -373,8 +356,7 @@ run_deep (CtNnPlan *plan)
       x = y;
       c = s->up[l].channels[s->up[l].n - 1];
     }
-  memcpy (plan->deep_out, x,
-          sizeof (float) * c * plan->nimg * plan->hs[T] * plan->ws[T]);
+  memcpy (plan->deep_out, x, sizeof (float) * c * plan->nimg * plan->hs[T] * plan->ws[T]);
 }
 
 /* The decoder above deep_from for sub-batch sb; returns the buffer holding
@@ -421,11 +403,10 @@ finish (CtNnPlan *plan, float *f, int d0, int n, float *out_probability, float *
           {
             if (plan->blocked_levels > 0)
               ct_blocked_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                        f + (size_t) i * plane * CT_BLOCK, h, w, d0 + i, n);
+                                             f + (size_t) i * plane * CT_BLOCK, h, w, d0 + i, n);
             else
-              ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                            f + (size_t) i * plane, s->top_channels,
-                                            plane * plan->nimg, h, w, d0 + i, n);
+              ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels, f + (size_t) i * plane,
+                                            s->top_channels, plane * plan->nimg, h, w, d0 + i, n);
           }
       profile_mark (plan, "pyramid pool", 0, s->top_channels, s->top_channels, h, w, 0.0);
       if (plan->blocked_levels > 0)
@@ -435,12 +416,11 @@ finish (CtNnPlan *plan, float *f, int d0, int n, float *out_probability, float *
       f = g;
     }
   if (plan->blocked_levels > 0)
-    ct_blocked_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift,
-                        wt->head_conv, out_probability + (size_t) d0 * plane, plan->n_threads);
+    ct_blocked_head_sigmoid (f, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift, wt->head_conv,
+                             out_probability + (size_t) d0 * plane, plan->n_threads);
   else
-    ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale,
-                        wt->head_bn.shift, wt->head_conv, out_probability + (size_t) d0 * plane,
-                        plan->n_threads);
+    ct_nn_head_sigmoid (f, s->top_channels, plane * plan->nimg, wt->head_bn.scale, wt->head_bn.shift, wt->head_conv,
+                        out_probability + (size_t) d0 * plane, plan->n_threads);
   profile_mark (plan, "head+sigmoid", 0, s->top_channels, 1, h, w, 0.0);
 }
 
@@ -476,11 +456,10 @@ run_batch (CtNnPlan *plan, const float *input, int d0, int n, float *out_probabi
 }
 
 gboolean
-ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOptions *options,
-                         const float *input, int n, int h, int w,
-                         float *out_probability, double *out_study_probability,
-                         gboolean *out_has_probability, int n_threads,
-                         CtModelProgressFunc progress, gpointer user_data, GError **error)
+ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOptions *options, const float *input,
+                         int n, int h, int w, float *out_probability, double *out_study_probability,
+                         gboolean *out_has_probability, int n_threads, CtModelProgressFunc progress, gpointer user_data,
+                         GError **error)
 {
   gboolean classify = s->architecture == CT_MODEL_MULTITASK_SPATIAL && n >= 8 && h >= 8 && w >= 8;
   /* With enough slices every thread runs whole batches of its own (no
@@ -488,8 +467,7 @@ ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOp
    * otherwise, or with options->shared_layers (measurements), all threads
    * share each layer; also when profiling (the steps of one batch follow
    * each other on one clock). */
-  int teams = n >= 2 * n_threads && !options->shared_layers && options->profile == NULL
-              ? n_threads : 1;
+  int teams = n >= 2 * n_threads && !options->shared_layers && options->profile == NULL ? n_threads : 1;
   int batch;
   g_autofree CtNnPlan *plans = NULL;
   g_autofree float *pyramids = NULL;
@@ -516,7 +494,7 @@ ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOp
     {
       int done = MIN (n, d0 + teams * batch);
 
-#pragma omp parallel for num_threads(teams) schedule(static, 1) if(teams > 1)
+#pragma omp parallel for num_threads(teams) schedule(static, 1) if (teams > 1)
       for (int t = 0; t < teams; t++)
         {
           int start = d0 + t * batch;
@@ -545,8 +523,7 @@ ct_nn_forward_optimized (const CtNetStructure *s, CtNetWeights *wt, const CtNnOp
       for (int t = 1; t < teams; t++)
         for (int i = 0; i < s->n_features; i++)
           pyramids[i] = MAX (pyramids[i], pyramids[(size_t) t * s->n_features + i]);
-      ct_nn_ref_linear (pyramids, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden,
-                        hidden);
+      ct_nn_ref_linear (pyramids, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden, hidden);
       ct_nn_ref_relu (hidden, s->fc_hidden);
       ct_nn_ref_linear (hidden, s->fc_hidden, wt->fc2_weight, NULL, 1, &logit);
       *out_study_probability = 1.0 / (1.0 + exp (-(double) logit));

@@ -17,8 +17,7 @@
 static void
 batch_norm (float *x, const CtBatchNorm *bn, size_t plane)
 {
-  ct_nn_ref_batch_norm (x, bn->n, plane, bn->weight, bn->bias, bn->mean, bn->var,
-                        CT_NET_BN_EPS);
+  ct_nn_ref_batch_norm (x, bn->n, plane, bn->weight, bn->bias, bn->mean, bn->var, CT_NET_BN_EPS);
 }
 
 /* Pre-activation ResBlock on x [in][h][w]; returns a new [out][h][w]. */
@@ -105,8 +104,7 @@ backbone (const CtNetStructure *s, const CtNetWeights *wt, const float *slice, i
 
 /* bn -> relu -> conv 1x1 (top -> 1) -> sigmoid, into out [h][w]. */
 static void
-logit_head (const CtNetStructure *s, const CtNetWeights *wt, const float *f, int h, int w,
-            float *out)
+logit_head (const CtNetStructure *s, const CtNetWeights *wt, const float *f, int h, int w, float *out)
 {
   size_t plane = (size_t) h * w;
   g_autofree float *t = g_memdup2 (f, sizeof (float) * s->top_channels * plane);
@@ -118,11 +116,9 @@ logit_head (const CtNetStructure *s, const CtNetWeights *wt, const float *f, int
 }
 
 gboolean
-ct_nn_forward_reference (const CtNetStructure *s, const CtNetWeights *wt,
-                         const float *input, int n, int h, int w,
-                         float *out_probability, double *out_study_probability,
-                         gboolean *out_has_probability, int n_threads,
-                         CtModelProgressFunc progress, gpointer user_data, GError **error)
+ct_nn_forward_reference (const CtNetStructure *s, const CtNetWeights *wt, const float *input, int n, int h, int w,
+                         float *out_probability, double *out_study_probability, gboolean *out_has_probability,
+                         int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   gboolean multitask = s->architecture == CT_MODEL_MULTITASK_SPATIAL;
   gboolean classify = multitask && n >= 8 && h >= 8 && w >= 8;
@@ -144,8 +140,8 @@ ct_nn_forward_reference (const CtNetStructure *s, const CtNetWeights *wt,
           g_autofree float *g = resblock (&wt->seg_block, f, h, w);
           logit_head (s, wt, g, h, w, out_probability + (size_t) d * plane);
           if (classify)
-            ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels,
-                                          f, s->top_channels, plane, h, w, d, n);
+            ct_nn_ref_pyramid_accumulate (pyramid, s->pyramid_levels, s->n_pyramid_levels, f, s->top_channels, plane, h,
+                                          w, d, n);
         }
       else
         {
@@ -163,8 +159,7 @@ ct_nn_forward_reference (const CtNetStructure *s, const CtNetWeights *wt,
       g_autofree float *hidden = g_new (float, s->fc_hidden);
       float logit;
 
-      ct_nn_ref_linear (pyramid, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden,
-                        hidden);
+      ct_nn_ref_linear (pyramid, s->n_features, wt->fc1_weight, wt->fc1_bias, s->fc_hidden, hidden);
       ct_nn_ref_relu (hidden, s->fc_hidden);
       ct_nn_ref_linear (hidden, s->fc_hidden, wt->fc2_weight, NULL, 1, &logit);
       *out_study_probability = 1.0 / (1.0 + exp (-(double) logit));

@@ -49,11 +49,11 @@ count_blocked_levels (const CtNetStructure *s, int h, int w)
     {
       int from_below = l + 1 < s->n_levels ? s->up[l + 1].channels[s->up[l + 1].n - 1]
                                            : s->bridge.channels[s->bridge.n - 1];
-      gboolean ok = path_blockable (&s->down[l]) && path_blockable (&s->up[l])
-                    && from_below % CT_BLOCK == 0 && w <= CT_BLOCKED_MAX_WIDTH;
+      gboolean ok = path_blockable (&s->down[l]) && path_blockable (&s->up[l]) && from_below % CT_BLOCK == 0 &&
+                    w <= CT_BLOCKED_MAX_WIDTH;
       if (l == 0)
-        ok = ok && s->init_channels == CT_BLOCK && path_all (&s->down[0], CT_BLOCK)
-             && path_all (&s->up[0], CT_BLOCK) && from_below == CT_BLOCK && s->top_channels == CT_BLOCK;
+        ok = ok && s->init_channels == CT_BLOCK && path_all (&s->down[0], CT_BLOCK) && path_all (&s->up[0], CT_BLOCK) &&
+             from_below == CT_BLOCK && s->top_channels == CT_BLOCK;
       if (!ok)
         break;
       n++;
@@ -63,15 +63,14 @@ count_blocked_levels (const CtNetStructure *s, int h, int w)
    * Winograd tiles of its plane are at least 3/4 full: the multitask
    * network's 3 x 2 plane (bridge 25 % faster blocked), not the lung
    * network's 3 x 3 (9 of 16, no faster; docs/performance.md) */
-  if (n == s->n_levels && path_blockable (&s->bridge)
-      && 4 * h * w >= 3 * (2 * ((h + 1) / 2)) * (2 * ((w + 1) / 2)))
+  if (n == s->n_levels && path_blockable (&s->bridge) && 4 * h * w >= 3 * (2 * ((h + 1) / 2)) * (2 * ((w + 1) / 2)))
     n++;
   return n;
 }
 
 void
-ct_nn_plan_init (CtNnPlan *plan, const CtNetStructure *s, const CtNetWeights *wt,
-                 const CtNnOptions *options, int batch, int h, int w, int n_threads)
+ct_nn_plan_init (CtNnPlan *plan, const CtNetStructure *s, const CtNetWeights *wt, const CtNnOptions *options, int batch,
+                 int h, int w, int n_threads)
 {
   size_t max_tensor = 0, max_padded = 0, max_hidden = 0;
 
@@ -123,8 +122,7 @@ ct_nn_plan_init (CtNnPlan *plan, const CtNetStructure *s, const CtNetWeights *wt
     int T = plan->deep_from;
     size_t plane = (size_t) plan->hs[T] * plan->ws[T];
     int c_in = T < s->n_levels ? s->down[T].channels[0] : s->bridge.channels[0];
-    int c_out = T < s->n_levels ? s->up[T].channels[s->up[T].n - 1]
-                                : s->bridge.channels[s->bridge.n - 1];
+    int c_out = T < s->n_levels ? s->up[T].channels[s->up[T].n - 1] : s->bridge.channels[s->bridge.n - 1];
     /* deep_in feeds a fused 1x1 shortcut: slack */
     plan->deep_in = g_new0 (float, (size_t) c_in * batch * plane + CT_CONV_INPUT_SLACK);
     plan->deep_out = g_new (float, (size_t) c_out * batch * plane);
@@ -136,8 +134,7 @@ ct_nn_plan_init (CtNnPlan *plan, const CtNetStructure *s, const CtNetWeights *wt
     for (int l = 0; l < s->n_levels; l++)
       widest = MAX (widest, MAX (path_max_channels (&s->down[l]), path_max_channels (&s->up[l])));
     widest = MAX (widest, path_max_channels (&s->bridge));
-    size_t per_thread = MAX (ct_conv_scratch_floats_per_thread (),
-                             ct_winograd_scratch_floats_per_thread (widest));
+    size_t per_thread = MAX (ct_conv_scratch_floats_per_thread (), ct_winograd_scratch_floats_per_thread (widest));
     per_thread = MAX (per_thread,
                       ct_blocked_winograd_scratch_floats_per_thread (MIN (widest, CT_BLOCKED_MAX_CHANNELS)));
     plan->scratch = g_new (float, per_thread * n_threads);
@@ -158,4 +155,3 @@ ct_nn_plan_clear (CtNnPlan *plan)
   g_clear_pointer (&plan->padded, g_free);
   g_clear_pointer (&plan->scratch, g_free);
 }
-

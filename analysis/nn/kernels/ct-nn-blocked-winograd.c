@@ -38,6 +38,7 @@ block_tiles (int cin, int positions)
 
 /* The transform matrices, row-major, for the portable kernel and the
  * weight transform: G [n][3], B^T [n][n], A^T [m][n] with n = m + 2. */
+/* clang-format off */
 static const double g2[4 * 3] = { 1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1 };
 static const float bt2[4 * 4] = { 1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1 };
 static const float at2[2 * 4] = { 1, 1, 1, 0, 0, 1, -1, -1 };
@@ -52,10 +53,11 @@ static const float bt4[6 * 6] = {
 static const float at4[4 * 6] = {
   1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1,
 };
+/* clang-format on */
 
 void
-ct_blocked_winograd_weights_pack (CtBlockedWinogradWeights *self, int m, int cout, const float *w3x3,
-                             int cin, const float *w1x1, int cin_raw)
+ct_blocked_winograd_weights_pack (CtBlockedWinogradWeights *self, int m, int cout, const float *w3x3, int cin,
+                                  const float *w1x1, int cin_raw)
 {
   int n = m + 2, positions = n * n;
   const double *g = m == 4 ? g4 : g2;
@@ -76,16 +78,16 @@ ct_blocked_winograd_weights_pack (CtBlockedWinogradWeights *self, int m, int cou
         /* t = G k (n x 3), then u = t G^T (n x n), in double */
         for (int r = 0; r < n; r++)
           for (int c = 0; c < 3; c++)
-            t[r][c] = g[r * 3 + 0] * k[0 * 3 + c] + g[r * 3 + 1] * k[1 * 3 + c]
-                      + g[r * 3 + 2] * k[2 * 3 + c];
+            t[r][c] = g[r * 3 + 0] * k[0 * 3 + c] + g[r * 3 + 1] * k[1 * 3 + c] + g[r * 3 + 2] * k[2 * 3 + c];
         for (int r = 0; r < n; r++)
           for (int c = 0; c < n; c++)
             u[r][c] = t[r][0] * g[c * 3 + 0] + t[r][1] * g[c * 3 + 1] + t[r][2] * g[c * 3 + 2];
         for (int xi = 0; xi < positions; xi++)
           {
             int ob = co / CT_BLOCK, ib = ci / CT_BLOCK;
-            size_t at = ((((size_t) xi * self->cout_blocks + ob) * self->cin_blocks + ib) * CT_BLOCK
-                         + ci % CT_BLOCK) * CT_BLOCK + co % CT_BLOCK;
+            size_t at = ((((size_t) xi * self->cout_blocks + ob) * self->cin_blocks + ib) * CT_BLOCK + ci % CT_BLOCK) *
+                            CT_BLOCK +
+                        co % CT_BLOCK;
             self->u[at] = (float) u[xi / n][xi % n];
           }
       }
@@ -107,8 +109,8 @@ scratch_floats (int cin, int positions)
   size_t tile_floats = (tiles * sizeof (CtBlockedTile) + sizeof (float) - 1) / sizeof (float);
 
   /* V, M, the tile list; 16 floats so that the tile list stays aligned */
-  return (size_t) positions * cin * tiles
-         + CT_BLOCKED_WINOGRAD_M_BLOCKS * (size_t) positions * CT_BLOCK * tiles + tile_floats + 16;
+  return (size_t) positions * cin * tiles + CT_BLOCKED_WINOGRAD_M_BLOCKS * (size_t) positions * CT_BLOCK * tiles +
+         tile_floats + 16;
 }
 
 size_t
@@ -122,9 +124,9 @@ ct_blocked_winograd_scratch_floats_per_thread (int max_cin)
 }
 
 void
-ct_blocked_winograd_conv3x3 (const CtBlockedWinogradWeights *weights, const float *padded,
-                        const float *raw, int nimg, int h, int w, const CtConvEpilogue *ep,
-                        float *out, gboolean avx2, float *scratch, int n_threads)
+ct_blocked_winograd_conv3x3 (const CtBlockedWinogradWeights *weights, const float *padded, const float *raw, int nimg,
+                             int h, int w, const CtConvEpilogue *ep, float *out, gboolean avx2, float *scratch,
+                             int n_threads)
 {
   CtBlockedWinogradKernel kernel = ct_blocked_winograd_tiles_portable;
   int m = weights->m, n = m + 2, positions = n * n;
@@ -175,7 +177,7 @@ ct_blocked_winograd_conv3x3 (const CtBlockedWinogradWeights *weights, const floa
       job.residual = out;
     }
 
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_blocks > 1 && n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_blocks > 1 && n_threads > 1)
   for (int blk = 0; blk < n_blocks; blk++)
     {
       int tid = 0;
@@ -200,8 +202,8 @@ ct_blocked_winograd_conv3x3 (const CtBlockedWinogradWeights *weights, const floa
           int y = m * ty, x = m * tx; /* output = bordered input origin */
 
           tiles[k].in_at = (size_t) img * in_plane + (size_t) y * in_row + (size_t) x * CT_BLOCK;
-          tiles[k].out_at = (size_t) img * (ep->padded_output ? in_plane : plain_plane)
-                            + (size_t) y * job.out_row_stride + (size_t) x * CT_BLOCK;
+          tiles[k].out_at = (size_t) img * (ep->padded_output ? in_plane : plain_plane) +
+                            (size_t) y * job.out_row_stride + (size_t) x * CT_BLOCK;
           tiles[k].in_rows = (guint8) MIN (n, h + 2 - y);
           tiles[k].in_cols = (guint8) MIN (n, w + 2 - x);
           tiles[k].out_rows = (guint8) MIN (m, h - y);
@@ -224,8 +226,7 @@ ct_blocked_winograd_conv3x3 (const CtBlockedWinogradWeights *weights, const floa
  * one transform matrix (row-major [rows][n]) applied to a column or a row
  * of a tile. */
 static void
-apply_matrix (const float *mat, int rows, int n, const float *x, size_t x_stride, float *y,
-              size_t y_stride)
+apply_matrix (const float *mat, int rows, int n, const float *x, size_t x_stride, float *y, size_t y_stride)
 {
   for (int r = 0; r < rows; r++)
     {
@@ -239,8 +240,8 @@ apply_matrix (const float *mat, int rows, int n, const float *x, size_t x_stride
 /* The portable kernel: the same three steps as the AVX2 one, lane by lane,
  * through the matrices above. */
 void
-ct_blocked_winograd_tiles_portable (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles,
-                               float *v, float *m)
+ct_blocked_winograd_tiles_portable (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles, float *v,
+                                    float *m)
 {
   int cinb = job->cin_blocks, tm = job->m, n = tm + 2, positions = n * n;
   const float *bt = tm == 4 ? bt4 : bt2, *at = tm == 4 ? at4 : at2;
@@ -261,7 +262,8 @@ ct_blocked_winograd_tiles_portable (const CtBlockedWinogradJob *job, const CtBlo
             for (int r = 0; r < n; r++)
               for (int k = 0; k < n; k++)
                 d[r][k] = r < tile->in_rows && k < tile->in_cols
-                          ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_BLOCK + c] : 0.0f;
+                              ? src[(size_t) r * job->in_row_stride + (size_t) k * CT_BLOCK + c]
+                              : 0.0f;
             /* columns: b = B^T d; rows: V = b B */
             for (int k = 0; k < n; k++)
               apply_matrix (bt, n, n, &d[0][k], 6, &b[0][k], 6);

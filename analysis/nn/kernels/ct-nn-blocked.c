@@ -10,8 +10,8 @@
 #include "ct-nn-ref.h"
 
 void
-ct_blocked_conv_weights_pack (CtBlockedConvWeights *self, int cout, const float *w3x3, int cin,
-                         const float *w1x1, int cin_raw)
+ct_blocked_conv_weights_pack (CtBlockedConvWeights *self, int cout, const float *w3x3, int cin, const float *w1x1,
+                              int cin_raw)
 {
   g_assert (cout % CT_BLOCK == 0 && cin % CT_BLOCK == 0 && cin_raw % CT_BLOCK == 0);
   self->cin_blocks = cin / CT_BLOCK;
@@ -24,8 +24,8 @@ ct_blocked_conv_weights_pack (CtBlockedConvWeights *self, int cout, const float 
       for (int t = 0; t < 9; t++)
         {
           int ob = co / CT_BLOCK, ib = ci / CT_BLOCK;
-          size_t at = ((((size_t) ob * self->cin_blocks + ib) * 9 + t) * CT_BLOCK + ci % CT_BLOCK) * CT_BLOCK
-                      + co % CT_BLOCK;
+          size_t at = ((((size_t) ob * self->cin_blocks + ib) * 9 + t) * CT_BLOCK + ci % CT_BLOCK) * CT_BLOCK +
+                      co % CT_BLOCK;
           self->packed3[at] = w3x3[((size_t) co * cin + ci) * 9 + t];
         }
   for (int co = 0; co < cout && self->packed1 != NULL; co++)
@@ -57,8 +57,8 @@ ct_blocked_conv_row_portable (const CtBlockedRow *row, int w, float *out_row)
       for (int ib = 0; ib < row->cin_blocks; ib++)
         for (int t = 0; t < 9; t++)
           {
-            const float *px = row->in_row + (size_t) ib * row->in_block_stride
-                              + (size_t) (t / 3) * row->in_row_stride + (size_t) (x + t % 3) * CT_BLOCK;
+            const float *px = row->in_row + (size_t) ib * row->in_block_stride + (size_t) (t / 3) * row->in_row_stride +
+                              (size_t) (x + t % 3) * CT_BLOCK;
             const float *wt = row->w3 + ((size_t) ib * 9 + t) * CT_BLOCK * CT_BLOCK;
             for (int ci = 0; ci < CT_BLOCK; ci++)
               for (int co = 0; co < CT_BLOCK; co++)
@@ -74,8 +74,8 @@ ct_blocked_conv_row_portable (const CtBlockedRow *row, int w, float *out_row)
         }
       for (int co = 0; co < CT_BLOCK; co++)
         {
-          float v = acc[co] * (row->scale != NULL ? row->scale[co] : 1.0f)
-                    + (row->shift != NULL ? row->shift[co] : 0.0f);
+          float v = acc[co] * (row->scale != NULL ? row->scale[co] : 1.0f) +
+                    (row->shift != NULL ? row->shift[co] : 0.0f);
           if (row->residual_row != NULL)
             v += row->residual_row[(size_t) x * CT_BLOCK + co];
           if (row->relu)
@@ -104,8 +104,8 @@ ct_blocked_zero_border (float *out, int planes, int h, int w)
 }
 
 void
-ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padded, const float *raw, int nimg,
-               int h, int w, const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads)
+ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padded, const float *raw, int nimg, int h, int w,
+                    const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads)
 {
   CtBlockedRowKernel row_kernel = ct_blocked_conv_row_portable;
   size_t in_row = ((size_t) w + 2) * CT_BLOCK, in_plane = (size_t) (h + 2) * in_row;
@@ -125,8 +125,8 @@ ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padded, co
   if (ep->padded_output)
     ct_blocked_zero_border (out, weights->cout_blocks * nimg, h, w);
 
-  /* tasks: (output block, image row); consecutive tasks share input rows */
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+    /* tasks: (output block, image row); consecutive tasks share input rows */
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (int task = 0; task < tasks; task++)
     {
       int ob = task / rows, r = task % rows;
@@ -134,42 +134,40 @@ ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padded, co
       size_t plain_at = (size_t) ob * plain_block + ((size_t) i * h + y) * plain_row;
       CtBlockedRow row = {
         /* a 1x1-only layer (cin_blocks 0, ct-nn-blocked-winograd.h) has no 3x3 input */
-        .in_row = weights->cin_blocks > 0 ? padded + (size_t) i * in_plane + (size_t) y * in_row
-                                          : NULL,
+        .in_row = weights->cin_blocks > 0 ? padded + (size_t) i * in_plane + (size_t) y * in_row : NULL,
         .in_row_stride = in_row,
         .in_block_stride = in_block,
         .cin_blocks = weights->cin_blocks,
         .raw_row = raw != NULL ? raw + ((size_t) i * h + y) * plain_row : NULL,
         .raw_block_stride = plain_block,
         .raw_blocks = weights->raw_blocks,
-        .w3 = weights->cin_blocks > 0
-              ? weights->packed3 + (size_t) ob * weights->cin_blocks * 9 * CT_BLOCK * CT_BLOCK : NULL,
-        .w1 = weights->packed1 != NULL
-              ? weights->packed1 + (size_t) ob * weights->raw_blocks * CT_BLOCK * CT_BLOCK : NULL,
+        .w3 = weights->cin_blocks > 0 ? weights->packed3 + (size_t) ob * weights->cin_blocks * 9 * CT_BLOCK * CT_BLOCK
+                                      : NULL,
+        .w1 = weights->packed1 != NULL ? weights->packed1 + (size_t) ob * weights->raw_blocks * CT_BLOCK * CT_BLOCK
+                                       : NULL,
         .scale = ep->scale != NULL ? ep->scale + ob * CT_BLOCK : NULL,
         .shift = shift != NULL ? shift + ob * CT_BLOCK : NULL,
         .residual_row = ep->residual != NULL ? ep->residual + plain_at : NULL,
         .relu = ep->relu,
       };
       float *dst = ep->padded_output
-                   ? out + (size_t) ob * in_block + (size_t) i * in_plane + (size_t) (y + 1) * in_row
-                     + CT_BLOCK
-                   : out + plain_at;
+                       ? out + (size_t) ob * in_block + (size_t) i * in_plane + (size_t) (y + 1) * in_row + CT_BLOCK
+                       : out + plain_at;
 
       row_kernel (&row, w, dst);
     }
 }
 
 void
-ct_blocked_act_pad (const float *src, int blocks, int nimg, int h, int w, const float *scale,
-               const float *shift, int relu, float *dst, int n_threads)
+ct_blocked_act_pad (const float *src, int blocks, int nimg, int h, int w, const float *scale, const float *shift,
+                    int relu, float *dst, int n_threads)
 {
   size_t row = ((size_t) w + 2) * CT_BLOCK;
   int rows = blocks * nimg * h;
 
   ct_blocked_zero_border (dst, blocks * nimg, h, w);
   /* rows of all blocks and images: r = (block * nimg + image) * h + y */
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
       int plane = r / h, y = r % h, b = plane / nimg;
@@ -208,8 +206,8 @@ ct_blocked_act_pad (const float *src, int blocks, int nimg, int h, int w, const 
 }
 
 void
-ct_blocked_init_conv (const float *padded1, int nimg, int h, int w, const float *weight,
-                 const float *bias, float *out, int n_threads)
+ct_blocked_init_conv (const float *padded1, int nimg, int h, int w, const float *weight, const float *bias, float *out,
+                      int n_threads)
 {
   size_t wp = (size_t) w + 2;
   int rows = nimg * h;
@@ -219,7 +217,7 @@ ct_blocked_init_conv (const float *padded1, int nimg, int h, int w, const float 
     for (int co = 0; co < CT_BLOCK; co++)
       taps[t][co] = weight[co * 9 + t];
 
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
       int i = r / h, y = r % h;
@@ -261,14 +259,13 @@ pool_pixel (const float *plane, int h, int w, int y, int x, float *m)
 }
 
 void
-ct_blocked_maxpool_to_channel_major (const float *src, int blocks, int nimg, int h, int w, float *dst,
-                         int n_threads)
+ct_blocked_maxpool_to_channel_major (const float *src, int blocks, int nimg, int h, int w, float *dst, int n_threads)
 {
   int oh = (h + 1) / 2, ow = (w + 1) / 2;
   size_t oplane = (size_t) oh * ow, cstride = (size_t) nimg * oplane;
   int rows = blocks * nimg * oh;
 
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
       int plane = r / oh, y = r % oh, b = plane / nimg, i = plane % nimg;
@@ -291,7 +288,7 @@ ct_blocked_maxpool (const float *src, int blocks, int nimg, int h, int w, float 
   int oh = (h + 1) / 2, ow = (w + 1) / 2;
   int rows = blocks * nimg * oh;
 
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
       int plane = r / oh, y = r % oh;
@@ -321,7 +318,7 @@ bilinear_add (const float *src_channel_major, const float *src_blocked, int bloc
   for (int x = 0; x < ow; x++)
     ct_nn_bilinear_source (x, w, ow, &xs0[x], &xs1[x], &lxs[x]);
 
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (int r = 0; r < rows; r++)
     {
       int bi = r / oh, y = r % oh, b = bi / nimg, i = bi % nimg;
@@ -345,8 +342,8 @@ bilinear_add (const float *src_channel_major, const float *src_blocked, int bloc
                 {
                   float lx = lxs[x];
                   /* the same expression, in the same order, as ct_nn_bilinear_add */
-                  rows_c[c][x] = (1.0f - ly) * ((1.0f - lx) * p0[xs0[x]] + lx * p0[xs1[x]])
-                                 + ly * ((1.0f - lx) * p1[xs0[x]] + lx * p1[xs1[x]]);
+                  rows_c[c][x] = (1.0f - ly) * ((1.0f - lx) * p0[xs0[x]] + lx * p0[xs1[x]]) +
+                                 ly * ((1.0f - lx) * p1[xs0[x]] + lx * p1[xs1[x]]);
                 }
             }
           for (int x = 0; x < ow; x++)
@@ -363,33 +360,32 @@ bilinear_add (const float *src_channel_major, const float *src_blocked, int bloc
               const float *a0 = p0 + (size_t) xs0[x] * CT_BLOCK, *a1 = p0 + (size_t) xs1[x] * CT_BLOCK;
               const float *c0 = p1 + (size_t) xs0[x] * CT_BLOCK, *c1 = p1 + (size_t) xs1[x] * CT_BLOCK;
               for (int c = 0; c < CT_BLOCK; c++)
-                o[(size_t) x * CT_BLOCK + c] = (1.0f - ly) * ((1.0f - lx) * a0[c] + lx * a1[c])
-                                            + ly * ((1.0f - lx) * c0[c] + lx * c1[c])
-                                            + sk[(size_t) x * CT_BLOCK + c];
+                o[(size_t) x * CT_BLOCK + c] = (1.0f - ly) * ((1.0f - lx) * a0[c] + lx * a1[c]) +
+                                               ly * ((1.0f - lx) * c0[c] + lx * c1[c]) + sk[(size_t) x * CT_BLOCK + c];
             }
         }
     }
 }
 
 void
-ct_blocked_bilinear_add (const float *src, int blocks, int nimg, int h, int w, const float *skip,
-                    float *dst, int oh, int ow, int n_threads)
+ct_blocked_bilinear_add (const float *src, int blocks, int nimg, int h, int w, const float *skip, float *dst, int oh,
+                         int ow, int n_threads)
 {
   bilinear_add (src, NULL, blocks, nimg, h, w, skip, dst, oh, ow, n_threads);
 }
 
 void
-ct_blocked_bilinear_add_from_blocked (const float *src, int blocks, int nimg, int h, int w,
-                            const float *skip, float *dst, int oh, int ow, int n_threads)
+ct_blocked_bilinear_add_from_blocked (const float *src, int blocks, int nimg, int h, int w, const float *skip,
+                                      float *dst, int oh, int ow, int n_threads)
 {
   bilinear_add (NULL, src, blocks, nimg, h, w, skip, dst, oh, ow, n_threads);
 }
 
 void
-ct_blocked_head_sigmoid (const float *x, size_t n, const float *scale, const float *shift,
-                    const float *weight, float *out, int n_threads)
+ct_blocked_head_sigmoid (const float *x, size_t n, const float *scale, const float *shift, const float *weight,
+                         float *out, int n_threads)
 {
-#pragma omp parallel for num_threads(n_threads) schedule(static) if(n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n_threads > 1)
   for (size_t i = 0; i < n; i++)
     {
       const float *px = x + i * CT_BLOCK;
@@ -404,8 +400,8 @@ ct_blocked_head_sigmoid (const float *x, size_t n, const float *scale, const flo
 }
 
 void
-ct_blocked_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice,
-                          int h, int w, int d, int depth)
+ct_blocked_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice, int h, int w, int d,
+                               int depth)
 {
   float *level_acc = acc;
 

@@ -54,15 +54,15 @@ G_BEGIN_DECLS
  * block: 3x3 [ob][ib][9 taps][8 ci][8 co], 1x1 [ob][rb][8 ci][8 co]. */
 typedef struct
 {
-  int    cin_blocks, cout_blocks, raw_blocks;
+  int cin_blocks, cout_blocks, raw_blocks;
   float *packed3;
-  float *packed1;   /* NULL without a shortcut */
+  float *packed1; /* NULL without a shortcut */
 } CtBlockedConvWeights;
 
 /* w3x3: [cout][cin][3][3], w1x1: [cout][cin_raw] or NULL (PyTorch layouts);
  * channel counts multiples of 8. */
-void ct_blocked_conv_weights_pack  (CtBlockedConvWeights *self, int cout, const float *w3x3, int cin,
-                               const float *w1x1, int cin_raw);
+void ct_blocked_conv_weights_pack (CtBlockedConvWeights *self, int cout, const float *w3x3, int cin, const float *w1x1,
+                                   int cin_raw);
 void ct_blocked_conv_weights_clear (CtBlockedConvWeights *self);
 
 /* out = epilogue(conv3x3(padded) + conv1x1(raw)): padded is blocked
@@ -72,9 +72,8 @@ void ct_blocked_conv_weights_clear (CtBlockedConvWeights *self);
  * blocked plain, or blocked zero-bordered (border written) with
  * padded_output. avx2 selects the AVX2/FMA row kernel (only when the CPU
  * has it); otherwise portable C. */
-void ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padded, const float *raw,
-                    int nimg, int h, int w, const CtConvEpilogue *ep, float *out, gboolean avx2,
-                    int n_threads);
+void ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padded, const float *raw, int nimg, int h,
+                         int w, const CtConvEpilogue *ep, float *out, gboolean avx2, int n_threads);
 
 /* The row kernels behind ct_blocked_conv3x3: one output block (8 channels) of
  * output row y of one image, pixels [0, w). in_row points at bordered row y
@@ -85,14 +84,14 @@ void ct_blocked_conv3x3 (const CtBlockedConvWeights *weights, const float *padde
 typedef struct
 {
   const float *in_row;
-  size_t       in_row_stride, in_block_stride;
-  int          cin_blocks;
+  size_t in_row_stride, in_block_stride;
+  int cin_blocks;
   const float *raw_row;
-  size_t       raw_block_stride;
-  int          raw_blocks;
+  size_t raw_block_stride;
+  int raw_blocks;
   const float *w3, *w1;
   const float *scale, *shift, *residual_row;
-  int          relu;
+  int relu;
 } CtBlockedRow;
 
 typedef void (*CtBlockedRowKernel) (const CtBlockedRow *row, int w, float *out_row);
@@ -103,39 +102,38 @@ void ct_blocked_conv_row_avx2 (const CtBlockedRow *row, int w, float *out_row);
 
 /* dst blocked zero-bordered = act(src blocked plain), act(x) = relu(x *
  * scale[c] + shift[c]) with scale (relu only when relu != 0), x without. */
-void ct_blocked_act_pad (const float *src, int blocks, int nimg, int h, int w, const float *scale,
-                    const float *shift, int relu, float *dst, int n_threads);
+void ct_blocked_act_pad (const float *src, int blocks, int nimg, int h, int w, const float *scale, const float *shift,
+                         int relu, float *dst, int n_threads);
 
 /* The init conv 1 -> 8 with bias: padded1 is the input slices zero-bordered
  * [nimg][h+2][w+2]; weight [8][1][3][3], bias [8]; out blocked plain. */
-void ct_blocked_init_conv (const float *padded1, int nimg, int h, int w, const float *weight,
-                      const float *bias, float *out, int n_threads);
+void ct_blocked_init_conv (const float *padded1, int nimg, int h, int w, const float *weight, const float *bias,
+                           float *out, int n_threads);
 
 /* 2x2 ceil-mode max pooling of src blocked plain [blocks][nimg][h][w][8]
  * into channel-major dst [8 * blocks][nimg][ceil(h/2)][ceil(w/2)] (the next level
  * channel-major), or into blocked plain (the next level blocked). */
 void ct_blocked_maxpool_to_channel_major (const float *src, int blocks, int nimg, int h, int w, float *dst,
-                              int n_threads);
-void ct_blocked_maxpool (const float *src, int blocks, int nimg, int h, int w, float *dst,
-                    int n_threads);
+                                          int n_threads);
+void ct_blocked_maxpool (const float *src, int blocks, int nimg, int h, int w, float *dst, int n_threads);
 
 /* dst blocked plain [blocks][nimg][oh][ow][8] = bilinear(src -> oh x ow,
  * PyTorch align_corners=False) + skip blocked plain, with src channel-major
  * [8 * blocks][nimg][h][w] or (_from_blocked) blocked plain; ow <= CT_BLOCKED_MAX_WIDTH. */
-void ct_blocked_bilinear_add (const float *src, int blocks, int nimg, int h, int w, const float *skip,
-                         float *dst, int oh, int ow, int n_threads);
-void ct_blocked_bilinear_add_from_blocked (const float *src, int blocks, int nimg, int h, int w,
-                                 const float *skip, float *dst, int oh, int ow, int n_threads);
+void ct_blocked_bilinear_add (const float *src, int blocks, int nimg, int h, int w, const float *skip, float *dst,
+                              int oh, int ow, int n_threads);
+void ct_blocked_bilinear_add_from_blocked (const float *src, int blocks, int nimg, int h, int w, const float *skip,
+                                           float *dst, int oh, int ow, int n_threads);
 
 /* out[p] = sigmoid(sum_c weight[c] * relu(x[p][c] * scale[c] + shift[c]))
  * for the n pixels of x blocked plain. */
-void ct_blocked_head_sigmoid (const float *x, size_t n, const float *scale, const float *shift,
-                         const float *weight, float *out, int n_threads);
+void ct_blocked_head_sigmoid (const float *x, size_t n, const float *scale, const float *shift, const float *weight,
+                              float *out, int n_threads);
 
 /* ct_nn_ref_pyramid_accumulate (ct-nn-ref.h) for one slice blocked
  * [h][w][8] (8 channels): the same features in the same order. */
-void ct_blocked_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice,
-                               int h, int w, int d, int depth);
+void ct_blocked_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice, int h, int w,
+                                    int d, int depth);
 
 /* Zeroes the one-pixel border of `planes` blocked planes [h+2][w+2][8]. */
 void ct_blocked_zero_border (float *out, int planes, int h, int w);
@@ -143,6 +141,6 @@ void ct_blocked_zero_border (float *out, int planes, int h, int w);
 /* Layout conversions (blocked plain <-> channel-major [8 * blocks][nimg][h][w]),
  * for the tests. */
 void ct_blocked_from_channel_major (const float *planes, int blocks, int nimg, int h, int w, float *dst);
-void ct_blocked_to_channel_major   (const float *src, int blocks, int nimg, int h, int w, float *planes);
+void ct_blocked_to_channel_major (const float *src, int blocks, int nimg, int h, int w, float *planes);
 
 G_END_DECLS

@@ -15,9 +15,7 @@
 #define NC (CT_GEMM_NR * 8)
 
 void
-ct_conv_weights_pack (CtConvWeights *self, int m,
-                      const float *w3x3, int cin3,
-                      const float *w1x1, int cin_raw)
+ct_conv_weights_pack (CtConvWeights *self, int m, const float *w3x3, int cin3, const float *w1x1, int cin_raw)
 {
   int panels = (m + CT_GEMM_MR - 1) / CT_GEMM_MR;
 
@@ -62,12 +60,12 @@ ct_conv_scratch_floats_per_thread (void)
 
 typedef struct
 {
-  float     *bpack;     /* [STRIPS][KC][NR] */
-  ptrdiff_t *koff;      /* [KC] offsets of the chunk's B rows from a strip's first column */
-  ptrdiff_t *ident;     /* [KC] p * NR: rows of a packed strip */
-  int       *colbase;   /* [NC] column -> offset in a zero-bordered channel plane set */
-  int       *runs;      /* [STRIPS][NR + 2]: n_runs, run starts..., ns */
-  float     *tile;      /* [MR][NR] */
+  float *bpack;     /* [STRIPS][KC][NR] */
+  ptrdiff_t *koff;  /* [KC] offsets of the chunk's B rows from a strip's first column */
+  ptrdiff_t *ident; /* [KC] p * NR: rows of a packed strip */
+  int *colbase;     /* [NC] column -> offset in a zero-bordered channel plane set */
+  int *runs;        /* [STRIPS][NR + 2]: n_runs, run starts..., ns */
+  float *tile;      /* [MR][NR] */
 } ThreadScratch;
 
 static void
@@ -100,9 +98,9 @@ copy_floats (float *restrict dst, const float *restrict src, int n)
 /* Geometry of the zero-bordered layout [c][nimg][h+2][w+2]. */
 typedef struct
 {
-  size_t n_total;   /* nimg * h * w */
-  size_t wp;        /* w + 2 */
-  size_t cstride;   /* nimg * (h + 2) * (w + 2) */
+  size_t n_total; /* nimg * h * w */
+  size_t wp;      /* w + 2 */
+  size_t cstride; /* nimg * (h + 2) * (w + 2) */
 } Geometry;
 
 /* Splits each strip of the tile into runs of columns that are contiguous in
@@ -153,8 +151,8 @@ chunk_offsets (const CtConvWeights *wt, const Geometry *g, int k0, int kc, ptrdi
 /* Packs strip s (rows k0..k0+kc) run by run into dst [kc][NR], zero-filled
  * past ns. */
 static void
-pack_strip (const CtConvInput *in, gboolean taps, const ptrdiff_t *koff, int kc,
-            const int *colbase, const int *runs, size_t j_first, float *dst)
+pack_strip (const CtConvInput *in, gboolean taps, const ptrdiff_t *koff, int kc, const int *colbase, const int *runs,
+            size_t j_first, float *dst)
 {
   int n_runs = runs[0];
   int ns = runs[1 + n_runs];
@@ -165,8 +163,7 @@ pack_strip (const CtConvInput *in, gboolean taps, const ptrdiff_t *koff, int kc,
         {
           const float *src = in->padded + koff[kk];
           for (int r = 0; r < n_runs; r++)
-            copy_floats (dst + runs[1 + r], src + colbase[runs[1 + r]],
-                         runs[2 + r] - runs[1 + r]);
+            copy_floats (dst + runs[1 + r], src + colbase[runs[1 + r]], runs[2 + r] - runs[1 + r]);
         }
       else
         {
@@ -179,8 +176,7 @@ pack_strip (const CtConvInput *in, gboolean taps, const ptrdiff_t *koff, int kc,
 
 /* Where output element (m, column jj of the tile) lives. */
 static inline float *
-out_at (float *out, const CtConvEpilogue *ep, const Geometry *g, int m, size_t j, const int *colbase,
-        int jj)
+out_at (float *out, const CtConvEpilogue *ep, const Geometry *g, int m, size_t j, const int *colbase, int jj)
 {
   if (ep->padded_output)
     return out + (size_t) m * g->cstride + (size_t) colbase[jj] + g->wp + 1;
@@ -190,16 +186,14 @@ out_at (float *out, const CtConvEpilogue *ep, const Geometry *g, int m, size_t j
 /* A tile that is partial (fewer than MR rows, fewer than NR columns, or
  * columns spread over image rows of a bordered output) goes through ts->tile. */
 static void
-run_partial_tile (CtGemmMicroKernel kernel, int kc, const float *a, const float *b,
-                  const ptrdiff_t *offsets, int row0, int mr, size_t j, int first, int ns,
-                  const Geometry *g, gboolean accumulate, const CtConvEpilogue *ep,
+run_partial_tile (CtGemmMicroKernel kernel, int kc, const float *a, const float *b, const ptrdiff_t *offsets, int row0,
+                  int mr, size_t j, int first, int ns, const Geometry *g, gboolean accumulate, const CtConvEpilogue *ep,
                   gboolean final, float *out, const int *colbase, float *tile)
 {
   if (accumulate)
     for (int r = 0; r < mr; r++)
       for (int jj = 0; jj < ns; jj++)
-        tile[r * CT_GEMM_NR + jj] = *out_at (out, ep, g, row0 + r, j + (size_t) jj, colbase,
-                                             first + jj);
+        tile[r * CT_GEMM_NR + jj] = *out_at (out, ep, g, row0 + r, j + (size_t) jj, colbase, first + jj);
   kernel (kc, a, b, offsets, tile, CT_GEMM_NR, accumulate, NULL);
   for (int r = 0; r < mr; r++)
     {
@@ -275,10 +269,9 @@ ct_conv_reads_rows_in_place (int w)
  * scale/shift (and ReLU when there is no residual); the ns real columns are
  * then stored, adding the residual and ReLU. */
 static void
-run_narrow_strip (CtGemmMicroKernel kernel, int kc, const float *a, const float *b,
-                  const ptrdiff_t *offsets, int row0, int mr, size_t j, int ns, float *first_out,
-                  size_t ldc, size_t n_total, gboolean accumulate, const CtConvEpilogue *ep,
-                  gboolean final, float *tile)
+run_narrow_strip (CtGemmMicroKernel kernel, int kc, const float *a, const float *b, const ptrdiff_t *offsets, int row0,
+                  int mr, size_t j, int ns, float *first_out, size_t ldc, size_t n_total, gboolean accumulate,
+                  const CtConvEpilogue *ep, gboolean final, float *tile)
 {
   CtGemmEpilogue gep = { NULL, NULL, NULL, 0, FALSE };
   /* the vector epilogue reads MR scale/shift values: only with MR real rows */
@@ -327,9 +320,8 @@ run_narrow_strip (CtGemmMicroKernel kernel, int kc, const float *a, const float 
 }
 
 void
-ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
-             const CtConvEpilogue *ep, float *out,
-             float *scratch, int n_threads, CtGemmMicroKernel kernel)
+ct_conv_run (const CtConvWeights *wt, const CtConvInput *in, const CtConvEpilogue *ep, float *out, float *scratch,
+             int n_threads, CtGemmMicroKernel kernel)
 {
   Geometry g;
   int k3 = 9 * wt->cin3;
@@ -356,7 +348,7 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
     m_blocks = MIN (panels, (2 * n_threads + n_tiles - 1) / n_tiles);
   tasks = n_tiles * m_blocks;
 
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) if(tasks > 1 && n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) if (tasks > 1 && n_threads > 1)
   for (int task = 0; task < tasks; task++)
     {
       int tid = 0;
@@ -456,9 +448,8 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
                   int row0 = p * CT_GEMM_MR;
                   int mr = MIN (CT_GEMM_MR, wt->m - row0);
                   size_t ldc = ep->padded_output ? g.cstride : g.n_total;
-                  float *c = ep->padded_output
-                             ? out + (size_t) row0 * g.cstride + (size_t) base + g.wp + 1
-                             : out + (size_t) row0 * g.n_total + j;
+                  float *c = ep->padded_output ? out + (size_t) row0 * g.cstride + (size_t) base + g.wp + 1
+                                               : out + (size_t) row0 * g.n_total + j;
 
                   if (in_place && mr == CT_GEMM_MR && ns == CT_GEMM_NR)
                     {
@@ -468,8 +459,8 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
                     }
                   else if (row_mode)
                     {
-                      run_narrow_strip (kernel, kc, a, b, offsets, row0, mr, j, ns, c, ldc,
-                                        g.n_total, k0 > 0, ep, final, ts.tile);
+                      run_narrow_strip (kernel, kc, a, b, offsets, row0, mr, j, ns, c, ldc, g.n_total, k0 > 0, ep,
+                                        final, ts.tile);
                     }
                   else if (mr == CT_GEMM_MR && ns == CT_GEMM_NR && ep->padded_output)
                     {
@@ -488,8 +479,7 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
                       for (int r = 0; r < CT_GEMM_MR; r++)
                         for (int q = 0; q < n_runs; q++)
                           copy_floats (out_at (out, ep, &g, row0 + r, j, ts.colbase, first + runs[1 + q]),
-                                       ts.tile + r * CT_GEMM_NR + runs[1 + q],
-                                       runs[2 + q] - runs[1 + q]);
+                                       ts.tile + r * CT_GEMM_NR + runs[1 + q], runs[2 + q] - runs[1 + q]);
                     }
                   else if (mr == CT_GEMM_MR && ns == CT_GEMM_NR)
                     {
@@ -500,8 +490,8 @@ ct_conv_run (const CtConvWeights *wt, const CtConvInput *in,
                     }
                   else
                     {
-                      run_partial_tile (kernel, kc, a, b, offsets, row0, mr, j, first, ns, &g,
-                                        k0 > 0, ep, final, out, ts.colbase, ts.tile);
+                      run_partial_tile (kernel, kc, a, b, offsets, row0, mr, j, first, ns, &g, k0 > 0, ep, final, out,
+                                        ts.colbase, ts.tile);
                     }
                 }
             }

@@ -8,8 +8,7 @@
 #include <glib.h>
 
 void
-ct_nn_act_pad (const float *src, int c, int nimg, int h, int w,
-               const float *scale, const float *shift, int relu,
+ct_nn_act_pad (const float *src, int c, int nimg, int h, int w, const float *scale, const float *shift, int relu,
                float *dst, int n_threads)
 {
   int planes = c * nimg;
@@ -90,8 +89,8 @@ ct_nn_bilinear_source (int dst, int in_size, int out_size, int *i0, int *i1, flo
 #define BILINEAR_TABLE 2048
 
 void
-ct_nn_bilinear_add (const float *src, int planes, int h, int w,
-                    const float *skip, float *dst, int oh, int ow, int n_threads)
+ct_nn_bilinear_add (const float *src, int planes, int h, int w, const float *skip, float *dst, int oh, int ow,
+                    int n_threads)
 {
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (int p = 0; p < planes; p++)
@@ -132,8 +131,7 @@ ct_nn_bilinear_add (const float *src, int planes, int h, int w,
                 {
                   ct_nn_bilinear_source (x, w, ow, &x0, &x1, &lx);
                 }
-              v = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1])
-                  + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
+              v = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
               out[(size_t) y * ow + x] = v + sk[(size_t) y * ow + x];
             }
         }
@@ -141,8 +139,8 @@ ct_nn_bilinear_add (const float *src, int planes, int h, int w,
 }
 
 void
-ct_nn_head_sigmoid (const float *x, int c, size_t n, const float *scale,
-                    const float *shift, const float *weight, float *out, int n_threads)
+ct_nn_head_sigmoid (const float *x, int c, size_t n, const float *scale, const float *shift, const float *weight,
+                    float *out, int n_threads)
 {
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (size_t i = 0; i < n; i++)

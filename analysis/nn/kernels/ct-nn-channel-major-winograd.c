@@ -46,8 +46,8 @@ ct_winograd_weights_pack (CtWinogradWeights *self, int m, const float *w3x3, int
             u[r][3] = t[r][2];
           }
         for (int xi = 0; xi < 16; xi++)
-          self->packed[xi * per_position + ((size_t) (co / CT_GEMM_MR) * cin + ci) * CT_GEMM_MR
-                       + co % CT_GEMM_MR] = u[xi / 4][xi % 4];
+          self->packed[xi * per_position + ((size_t) (co / CT_GEMM_MR) * cin + ci) * CT_GEMM_MR + co % CT_GEMM_MR] =
+              u[xi / 4][xi % 4];
       }
 }
 
@@ -122,13 +122,12 @@ input_transform (const CtConvInput *in, int cin, gint64 t_first, int n_tiles, fl
   if (n_tiles < TB)
     for (int xi = 0; xi < 16; xi++)
       for (int ci = 0; ci < cin; ci++)
-        memset (v + (size_t) xi * xi_stride + (size_t) ci * TB + n_tiles, 0,
-                sizeof (float) * (TB - n_tiles));
+        memset (v + (size_t) xi * xi_stride + (size_t) ci * TB + n_tiles, 0, sizeof (float) * (TB - n_tiles));
 }
 
 static void
-output_transform (const CtConvInput *in, int m, int rows, gint64 t_first, int n_tiles,
-                  const float *restrict mm, const CtConvEpilogue *ep, float *out)
+output_transform (const CtConvInput *in, int m, int rows, gint64 t_first, int n_tiles, const float *restrict mm,
+                  const CtConvEpilogue *ep, float *out)
 {
   int tiles_w = (in->w + 1) / 2, tiles_h = (in->h + 1) / 2;
   size_t hw = (size_t) in->h * in->w, n_total = (size_t) in->nimg * hw;
@@ -172,8 +171,8 @@ output_transform (const CtConvInput *in, int m, int rows, gint64 t_first, int n_
                 if (ep->relu)
                   v = v > 0.0f ? v : 0.0f;
                 if (ep->padded_output)
-                  out[(size_t) co * cstride + (size_t) img * plane + (size_t) (y0 + r + 1) * wp
-                      + (size_t) (x0 + c + 1)] = v;
+                  out[(size_t) co * cstride + (size_t) img * plane + (size_t) (y0 + r + 1) * wp +
+                      (size_t) (x0 + c + 1)] = v;
                 else
                   out[(size_t) co * n_total + at] = v;
               }
@@ -182,8 +181,7 @@ output_transform (const CtConvInput *in, int m, int rows, gint64 t_first, int n_
 }
 
 void
-ct_winograd_run (const CtWinogradWeights *wt, const CtConvInput *in,
-                 const CtConvEpilogue *ep, float *out,
+ct_winograd_run (const CtWinogradWeights *wt, const CtConvInput *in, const CtConvEpilogue *ep, float *out,
                  float *scratch, int n_threads, CtGemmMicroKernel kernel)
 {
   int panels = (wt->m + CT_GEMM_MR - 1) / CT_GEMM_MR;
@@ -199,7 +197,7 @@ ct_winograd_run (const CtWinogradWeights *wt, const CtConvInput *in,
   if (ep->padded_output)
     ct_conv_zero_borders (out, wt->m * in->nimg, in->h, in->w, n_threads);
 
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) if(n_blocks > 1 && n_threads > 1)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) if (n_blocks > 1 && n_threads > 1)
   for (int blk = 0; blk < n_blocks; blk++)
     {
       int tid = 0;
@@ -227,8 +225,8 @@ ct_winograd_run (const CtWinogradWeights *wt, const CtConvInput *in,
             {
               const float *a = wt->packed + xi * per_position + (size_t) p * wt->cin * CT_GEMM_MR;
               for (int s = 0; s < strips; s++)
-                kernel (wt->cin, a, vx + s * CT_GEMM_NR, offsets,
-                        mx + (size_t) p * CT_GEMM_MR * TB + s * CT_GEMM_NR, TB, FALSE, NULL);
+                kernel (wt->cin, a, vx + s * CT_GEMM_NR, offsets, mx + (size_t) p * CT_GEMM_MR * TB + s * CT_GEMM_NR,
+                        TB, FALSE, NULL);
             }
         }
       output_transform (in, wt->m, rows, t_first, count, mm, ep, out);

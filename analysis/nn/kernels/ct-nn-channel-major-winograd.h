@@ -17,21 +17,20 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  int    m;        /* output channels */
-  int    cin;      /* input channels */
-  float *packed;   /* [16][ceil(m / MR)][cin][MR]: U = G g G^T per position */
+  int m;         /* output channels */
+  int cin;       /* input channels */
+  float *packed; /* [16][ceil(m / MR)][cin][MR]: U = G g G^T per position */
 } CtWinogradWeights;
 
-void   ct_winograd_weights_pack  (CtWinogradWeights *self, int m, const float *w3x3, int cin);
-void   ct_winograd_weights_clear (CtWinogradWeights *self);
+void ct_winograd_weights_pack (CtWinogradWeights *self, int m, const float *w3x3, int cin);
+void ct_winograd_weights_clear (CtWinogradWeights *self);
 
 /* Floats of scratch one thread needs for these channel counts. */
 size_t ct_winograd_scratch_floats_per_thread (int max_channels);
 
 /* input->padded is read; input->raw must be NULL (add a 1x1 shortcut
  * through the residual). epilogue->residual may equal out. */
-void   ct_winograd_run (const CtWinogradWeights *weights, const CtConvInput *input,
-                        const CtConvEpilogue *epilogue, float *out,
-                        float *scratch, int n_threads, CtGemmMicroKernel kernel);
+void ct_winograd_run (const CtWinogradWeights *weights, const CtConvInput *input, const CtConvEpilogue *epilogue,
+                      float *out, float *scratch, int n_threads, CtGemmMicroKernel kernel);
 
 G_END_DECLS

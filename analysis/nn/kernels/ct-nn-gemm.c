@@ -3,10 +3,8 @@
 #include "ct-nn-gemm.h"
 
 void
-ct_f32_gemm_4x24_portable (int k, const float *restrict a,
-                           const float *restrict b, const ptrdiff_t *restrict b_offsets,
-                           float *restrict c, size_t ldc, int accumulate,
-                           const CtGemmEpilogue *ep)
+ct_f32_gemm_4x24_portable (int k, const float *restrict a, const float *restrict b, const ptrdiff_t *restrict b_offsets,
+                           float *restrict c, size_t ldc, int accumulate, const CtGemmEpilogue *ep)
 {
   float acc[CT_GEMM_MR][CT_GEMM_NR];
 

@@ -23,32 +23,29 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const float *scale;        /* [MR] or NULL */
-  const float *shift;        /* [MR] or NULL */
-  const float *residual;     /* tile-aligned, row stride ld_residual, or NULL */
-  size_t       ld_residual;
-  int          relu;
+  const float *scale;    /* [MR] or NULL */
+  const float *shift;    /* [MR] or NULL */
+  const float *residual; /* tile-aligned, row stride ld_residual, or NULL */
+  size_t ld_residual;
+  int relu;
 } CtGemmEpilogue;
 
-typedef void (*CtGemmMicroKernel) (int k, const float *restrict a,
-                                   const float *restrict b, const ptrdiff_t *restrict b_offsets,
-                                   float *restrict c, size_t ldc, int accumulate,
+typedef void (*CtGemmMicroKernel) (int k, const float *restrict a, const float *restrict b,
+                                   const ptrdiff_t *restrict b_offsets, float *restrict c, size_t ldc, int accumulate,
                                    const CtGemmEpilogue *ep);
 
-void ct_f32_gemm_4x24_portable (int k, const float *restrict a,
-                                const float *restrict b, const ptrdiff_t *restrict b_offsets,
-                                float *restrict c, size_t ldc, int accumulate,
+void ct_f32_gemm_4x24_portable (int k, const float *restrict a, const float *restrict b,
+                                const ptrdiff_t *restrict b_offsets, float *restrict c, size_t ldc, int accumulate,
                                 const CtGemmEpilogue *ep);
 #if defined(__x86_64__) || defined(__i386__)
-void ct_f32_gemm_4x24_avx2 (int k, const float *restrict a,
-                            const float *restrict b, const ptrdiff_t *restrict b_offsets,
-                            float *restrict c, size_t ldc, int accumulate,
+void ct_f32_gemm_4x24_avx2 (int k, const float *restrict a, const float *restrict b,
+                            const ptrdiff_t *restrict b_offsets, float *restrict c, size_t ldc, int accumulate,
                             const CtGemmEpilogue *ep);
 #endif
 
 /* The fastest kernel this CPU runs: AVX2+FMA when the CPU has them and
  * portable_only is FALSE (CtNnOptions.portable_kernels), else portable. */
 CtGemmMicroKernel ct_gemm_best_kernel (gboolean portable_only);
-const char       *ct_gemm_best_kernel_name (gboolean portable_only);
+const char *ct_gemm_best_kernel_name (gboolean portable_only);
 
 G_END_DECLS

@@ -5,8 +5,7 @@
 #include <math.h>
 
 void
-ct_nn_ref_conv2d (const float *in, int cin, int h, int w,
-                  const float *weight, const float *bias, int cout, int k,
+ct_nn_ref_conv2d (const float *in, int cin, int h, int w, const float *weight, const float *bias, int cout, int k,
                   float *out)
 {
   int pad = k / 2;
@@ -27,8 +26,7 @@ ct_nn_ref_conv2d (const float *in, int cin, int h, int w,
                     int xx = x + kx - pad;
                     if (xx < 0 || xx >= w)
                       continue;
-                    sum += weight[((size_t) (co * cin + ci) * k + ky) * k + kx]
-                           * in[((size_t) ci * h + yy) * w + xx];
+                    sum += weight[((size_t) (co * cin + ci) * k + ky) * k + kx] * in[((size_t) ci * h + yy) * w + xx];
                   }
               }
           out[((size_t) co * h + y) * w + x] = sum;
@@ -36,9 +34,8 @@ ct_nn_ref_conv2d (const float *in, int cin, int h, int w,
 }
 
 void
-ct_nn_ref_batch_norm (float *x, int c, size_t plane,
-                      const float *weight, const float *bias,
-                      const float *mean, const float *var, float eps)
+ct_nn_ref_batch_norm (float *x, int c, size_t plane, const float *weight, const float *bias, const float *mean,
+                      const float *var, float eps)
 {
   for (int ch = 0; ch < c; ch++)
     {
@@ -128,8 +125,8 @@ ct_nn_ref_bilinear (const float *in, int c, int h, int w, float *out, int oh, in
           for (int ch = 0; ch < c; ch++)
             {
               const float *p = in + (size_t) ch * h * w;
-              float v = (1.0f - ly) * ((1.0f - lx) * p[y0 * w + x0] + lx * p[y0 * w + x1])
-                        + ly * ((1.0f - lx) * p[y1 * w + x0] + lx * p[y1 * w + x1]);
+              float v = (1.0f - ly) * ((1.0f - lx) * p[y0 * w + x0] + lx * p[y0 * w + x1]) +
+                        ly * ((1.0f - lx) * p[y1 * w + x0] + lx * p[y1 * w + x1]);
               out[((size_t) ch * oh + y) * ow + x] = v;
             }
         }
@@ -137,8 +134,7 @@ ct_nn_ref_bilinear (const float *in, int c, int h, int w, float *out, int oh, in
 }
 
 void
-ct_nn_ref_linear (const float *in, int n_in, const float *weight, const float *bias,
-                  int n_out, float *out)
+ct_nn_ref_linear (const float *in, int n_in, const float *weight, const float *bias, int n_out, float *out)
 {
   for (int o = 0; o < n_out; o++)
     {
@@ -176,9 +172,8 @@ ct_nn_ref_pyramid_init (float *acc, size_t n_features)
 }
 
 void
-ct_nn_ref_pyramid_accumulate (float *acc, const int *levels, int n_levels,
-                              const float *slice, int c, size_t channel_stride,
-                              int h, int w, int d, int depth)
+ct_nn_ref_pyramid_accumulate (float *acc, const int *levels, int n_levels, const float *slice, int c,
+                              size_t channel_stride, int h, int w, int d, int depth)
 {
   float *level_acc = acc;
 

@@ -15,10 +15,10 @@
 typedef struct
 {
   CtSafetensors *tensors;
-  GHashTable    *used;          /* names consumed */
-  GPtrArray     *allocations;
-  const CtNnOptions *options;   /* the Winograd thresholds */
-  GError        *error;         /* first error */
+  GHashTable *used; /* names consumed */
+  GPtrArray *allocations;
+  const CtNnOptions *options; /* the Winograd thresholds */
+  GError *error;              /* first error */
 } Loader;
 
 /* Takes the tensor named by the format with exactly the given shape, as a
@@ -41,15 +41,13 @@ take (Loader *loader, int n_dims, const int *shape, const char *format, ...)
   t = ct_safetensors_lookup (loader->tensors, name);
   if (t == NULL)
     {
-      g_set_error (&loader->error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   "Weights file: tensor “%s” is missing", name);
+      g_set_error (&loader->error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "Weights file: tensor “%s” is missing", name);
       return NULL;
     }
   if (t->dtype == CT_SAFETENSORS_OTHER)
     {
       g_set_error (&loader->error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   "Weights file: tensor “%s” has dtype %s, expected F32 or F16",
-                   name, t->dtype_name);
+                   "Weights file: tensor “%s” has dtype %s, expected F32 or F16", name, t->dtype_name);
       return NULL;
     }
   {
@@ -58,8 +56,8 @@ take (Loader *loader, int n_dims, const int *shape, const char *format, ...)
       same = t->shape[i] == shape[i];
     if (!same)
       {
-        g_autoptr(GString) want = g_string_new ("[");
-        g_autoptr(GString) got = g_string_new ("[");
+        g_autoptr (GString) want = g_string_new ("[");
+        g_autoptr (GString) got = g_string_new ("[");
         for (int i = 0; i < n_dims; i++)
           g_string_append_printf (want, "%s%d", i ? "," : "", shape[i]);
         for (int i = 0; i < t->n_dims; i++)
@@ -67,8 +65,7 @@ take (Loader *loader, int n_dims, const int *shape, const char *format, ...)
         g_string_append_c (want, ']');
         g_string_append_c (got, ']');
         g_set_error (&loader->error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                     "Weights file: tensor “%s” has shape %s, the architecture needs %s",
-                     name, got->str, want->str);
+                     "Weights file: tensor “%s” has shape %s, the architecture needs %s", name, got->str, want->str);
         return NULL;
       }
   }
@@ -80,8 +77,7 @@ take (Loader *loader, int n_dims, const int *shape, const char *format, ...)
       if (!isfinite (data[i]))
         {
           g_set_error (&loader->error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                       "Weights file: tensor “%s” holds a non-finite value at element %"
-                       G_GINT64_FORMAT, name, i);
+                       "Weights file: tensor “%s” holds a non-finite value at element %" G_GINT64_FORMAT, name, i);
           return NULL;
         }
     }
@@ -128,8 +124,7 @@ take_batch_norm (Loader *loader, CtBatchNorm *bn, int n, const char *prefix)
  * (multitask) planes leave Winograd's 2 x 2 tiles half empty: measured
  * slower there (docs/performance.md). */
 static void
-take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_winograd,
-               const char *prefix)
+take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_winograd, const char *prefix)
 {
   g_autofree char *bn1 = g_strdup_printf ("%s.bn1", prefix);
   g_autofree char *bn2 = g_strdup_printf ("%s.bn2", prefix);
@@ -159,16 +154,14 @@ take_resblock (Loader *loader, CtResBlock *b, int in, int out, gboolean allow_wi
 }
 
 static void
-take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, gboolean allow_winograd,
-           const char *prefix)
+take_path (Loader *loader, CtResPath *path, const CtChannelPath *channels, gboolean allow_winograd, const char *prefix)
 {
   path->n_blocks = channels->n - 1;
   path->blocks = g_new0 (CtResBlock, path->n_blocks);
   for (int i = 0; i < path->n_blocks; i++)
     {
       g_autofree char *p = g_strdup_printf ("%s.%d", prefix, i);
-      take_resblock (loader, &path->blocks[i], channels->channels[i], channels->channels[i + 1],
-                     allow_winograd, p);
+      take_resblock (loader, &path->blocks[i], channels->channels[i], channels->channels[i + 1], allow_winograd, p);
     }
 }
 
@@ -203,8 +196,7 @@ take_weights (Loader *loader, const CtNetStructure *s, CtNetWeights *w)
       int fc1_bias[1] = { s->fc_hidden };
       int fc2_shape[2] = { 1, s->fc_hidden };
 
-      take_resblock (loader, &w->seg_block, s->top_channels, s->top_channels, TRUE,
-                     "seg_head.block");
+      take_resblock (loader, &w->seg_block, s->top_channels, s->top_channels, TRUE, "seg_head.block");
       take_batch_norm (loader, &w->head_bn, s->top_channels, "seg_head.bn");
       w->head_conv = take (loader, 4, head_shape, "seg_head.conv.weight");
       w->fc1_weight = take (loader, 2, fc1_shape, "cls_head.fc1.weight");
@@ -225,12 +217,12 @@ ct_model_free (CtModel *self)
 }
 
 CtModel *
-ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name,
-                          const CtNnOptions *options, GError **error)
+ct_model_load_from_bytes (const guint8 *bytes, gsize n_bytes, const char *name, const CtNnOptions *options,
+                          GError **error)
 {
-  g_autoptr(CtSafetensors) tensors = NULL;
-  g_autoptr(GHashTable) used = NULL;
-  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr (CtSafetensors) tensors = NULL;
+  g_autoptr (GHashTable) used = NULL;
+  g_autoptr (GPtrArray) names = NULL;
   CtModel *self;
   Loader loader = { 0 };
   GHashTableIter iter;
@@ -299,8 +291,8 @@ ct_model_load (const char *path, GError **error)
 CtModel *
 ct_model_load_with_options (const char *path, const CtNnOptions *options, GError **error)
 {
-  g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GMappedFile) mapped = NULL;
+  g_autoptr (GError) local_error = NULL;
   g_autofree char *name = NULL;
   CtModel *self;
 
@@ -309,18 +301,15 @@ ct_model_load_with_options (const char *path, const CtNnOptions *options, GError
   mapped = g_mapped_file_new (path, FALSE, &local_error);
   if (mapped == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot open the weights file “%s”: %s",
-                   path, local_error->message);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot open the weights file “%s”: %s", path, local_error->message);
       return NULL;
     }
   name = g_path_get_basename (path);
   self = ct_model_load_from_bytes ((const guint8 *) g_mapped_file_get_contents (mapped),
-                                   g_mapped_file_get_length (mapped), name, options,
-                                   &local_error);
+                                   g_mapped_file_get_length (mapped), name, options, &local_error);
   if (self == NULL)
     {
-      g_set_error (error, local_error->domain, local_error->code, "%s: %s", name,
-                   local_error->message);
+      g_set_error (error, local_error->domain, local_error->code, "%s: %s", name, local_error->message);
       return NULL;
     }
   return self;
@@ -379,11 +368,9 @@ ct_model_get_metadata (CtModel *self, const char *key)
 }
 
 gboolean
-ct_model_run_with_options (CtModel *self, const CtNnOptions *options,
-                           const float *input, int n, int h, int w,
-                           float *out_probability, double *out_study_probability,
-                           gboolean *out_has_probability, int n_threads,
-                           CtModelProgressFunc progress, gpointer user_data, GError **error)
+ct_model_run_with_options (CtModel *self, const CtNnOptions *options, const float *input, int n, int h, int w,
+                           float *out_probability, double *out_study_probability, gboolean *out_has_probability,
+                           int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (input != NULL || n == 0, FALSE);
@@ -396,8 +383,7 @@ ct_model_run_with_options (CtModel *self, const CtNnOptions *options,
     *out_has_probability = FALSE;
   if (n < 0 || h < 1 || w < 1 || (gint64) h * w > 64 * 1024 * 1024)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                   "Cannot run the network on %d slices of %d x %d", n, h, w);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "Cannot run the network on %d slices of %d x %d", n, h, w);
       return FALSE;
     }
   if (options == NULL)
@@ -407,45 +393,39 @@ ct_model_run_with_options (CtModel *self, const CtNnOptions *options,
   if (n_threads <= 0)
     n_threads = (int) g_get_num_processors ();
   if (options->use_reference)
-    return ct_nn_forward_reference (&self->structure, &self->weights, input, n, h, w,
-                                    out_probability, out_study_probability, out_has_probability,
-                                    n_threads, progress, user_data, error);
-  return ct_nn_forward_optimized (&self->structure, &self->weights, options, input, n, h, w,
-                                  out_probability, out_study_probability, out_has_probability,
-                                  n_threads, progress, user_data, error);
+    return ct_nn_forward_reference (&self->structure, &self->weights, input, n, h, w, out_probability,
+                                    out_study_probability, out_has_probability, n_threads, progress, user_data, error);
+  return ct_nn_forward_optimized (&self->structure, &self->weights, options, input, n, h, w, out_probability,
+                                  out_study_probability, out_has_probability, n_threads, progress, user_data, error);
 }
 
 gboolean
-ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w,
-                    float *out_probability, int n_threads,
+ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w, float *out_probability, int n_threads,
                     CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   if (self->structure.architecture != CT_MODEL_LUNGS)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   "%s is not a lung segmentation model", self->name);
+      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "%s is not a lung segmentation model", self->name);
       return FALSE;
     }
-  return ct_model_run_with_options (self, NULL, input, n, h, w, out_probability, NULL, NULL,
-                                    n_threads, progress, user_data, error);
+  return ct_model_run_with_options (self, NULL, input, n, h, w, out_probability, NULL, NULL, n_threads, progress,
+                                    user_data, error);
 }
 
 gboolean
-ct_model_run_multitask (CtModel *self, const float *input, int n, int h, int w,
-                        float *out_lesion_probability, double *out_study_probability,
-                        gboolean *out_has_probability, int n_threads,
+ct_model_run_multitask (CtModel *self, const float *input, int n, int h, int w, float *out_lesion_probability,
+                        double *out_study_probability, gboolean *out_has_probability, int n_threads,
                         CtModelProgressFunc progress, gpointer user_data, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (out_study_probability != NULL, FALSE);
   if (self->structure.architecture != CT_MODEL_MULTITASK_SPATIAL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   "%s is not a multitask (lesions + COVID-19) model", self->name);
+      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "%s is not a multitask (lesions + COVID-19) model",
+                   self->name);
       return FALSE;
     }
-  return ct_model_run_with_options (self, NULL, input, n, h, w, out_lesion_probability,
-                                    out_study_probability, out_has_probability, n_threads,
-                                    progress, user_data, error);
+  return ct_model_run_with_options (self, NULL, input, n, h, w, out_lesion_probability, out_study_probability,
+                                    out_has_probability, n_threads, progress, user_data, error);
 }

@@ -14,16 +14,15 @@ G_BEGIN_DECLS
  * model keeps a copy of options (NULL: the defaults); the forms its
  * weights take are decided from it here, the rest is read on every call.
  * Invalid options: NULL with CT_ERROR_FAILED. */
-CtModel            *ct_model_load             (const char *path, GError **error);
-CtModel            *ct_model_load_with_options (const char *path, const CtNnOptions *options,
-                                               GError **error);
-const CtNnOptions  *ct_model_get_options      (CtModel *self); /* the model's copy */
-CtModel            *ct_model_ref              (CtModel *self);
-void                ct_model_unref            (CtModel *self);
+CtModel *ct_model_load (const char *path, GError **error);
+CtModel *ct_model_load_with_options (const char *path, const CtNnOptions *options, GError **error);
+const CtNnOptions *ct_model_get_options (CtModel *self); /* the model's copy */
+CtModel *ct_model_ref (CtModel *self);
+void ct_model_unref (CtModel *self);
 CtModelArchitecture ct_model_get_architecture (CtModel *self);
-const char         *ct_model_get_name         (CtModel *self); /* file basename */
-const char         *ct_model_get_sha256       (CtModel *self); /* of the whole file, hex */
-const char         *ct_model_get_metadata     (CtModel *self, const char *key); /* NULL if absent */
+const char *ct_model_get_name (CtModel *self);                      /* file basename */
+const char *ct_model_get_sha256 (CtModel *self);                    /* of the whole file, hex */
+const char *ct_model_get_metadata (CtModel *self, const char *key); /* NULL if absent */
 
 /* Both run as the model's options say (ct-nn-options.h; use_reference: the
  * naive path).
@@ -34,17 +33,15 @@ const char         *ct_model_get_metadata     (CtModel *self, const char *key); 
  * grow with n: about 35 MB per thread at 180 x 180. Progress is reported after each round of
  * batches, from the calling thread; returning FALSE cancels there. Safe to
  * call from several threads on one model (weights are read-only). */
-gboolean ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w,
-                             float *out_probability, int n_threads,
-                             CtModelProgressFunc progress, gpointer user_data, GError **error);
+gboolean ct_model_run_lungs (CtModel *self, const float *input, int n, int h, int w, float *out_probability,
+                             int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error);
 
 /* Multitask network on the lung-cropped stack. input [n][h][w];
  * out_lesion_probability [n][h][w]; *out_study_probability the COVID-19
  * probability, or NAN with CT_ERROR_TOO_SMALL left unset when any axis is < 8
  * (then *out_has_probability = FALSE; lesions are still computed). */
-gboolean ct_model_run_multitask (CtModel *self, const float *input, int n, int h, int w,
-                                 float *out_lesion_probability, double *out_study_probability,
-                                 gboolean *out_has_probability, int n_threads,
+gboolean ct_model_run_multitask (CtModel *self, const float *input, int n, int h, int w, float *out_lesion_probability,
+                                 double *out_study_probability, gboolean *out_has_probability, int n_threads,
                                  CtModelProgressFunc progress, gpointer user_data, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtModel, ct_model_unref)

@@ -7,18 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *default_down =
-  "8,8,8;8,16,16;16,32,32;32,64,64;64,128,128;128,256,256";
+static const char *default_down = "8,8,8;8,16,16;16,32,32;32,64,64;64,128,128;128,256,256";
 static const char *default_bridge = "256,512,256";
-static const char *default_up_multitask =
-  "8,8;16,16,8;32,32,16;64,64,32;128,128,64;256,256,128";
-static const char *default_up_lungs =
-  "8,8,8;16,16,8;32,32,16;64,64,32;128,128,64;256,256,128";
+static const char *default_up_multitask = "8,8;16,16,8;32,32,16;64,64,32;128,128,64;256,256,128";
+static const char *default_up_lungs = "8,8,8;16,16,8;32,32,16;64,64,32;128,128,64;256,256,128";
 
 static gboolean
 parse_int_list (const char *text, int *values, int max_values, int *n_out)
 {
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
   int n = 0;
 
   for (int i = 0; parts[i] != NULL; i++)
@@ -48,7 +45,7 @@ parse_path (const char *text, CtChannelPath *path)
 static gboolean
 parse_levels (const char *text, CtChannelPath *paths, int *n_levels)
 {
-  g_auto(GStrv) groups = g_strsplit (text, ";", -1);
+  g_auto (GStrv) groups = g_strsplit (text, ";", -1);
   int n = 0;
 
   for (int i = 0; groups[i] != NULL; i++)
@@ -64,8 +61,7 @@ parse_levels (const char *text, CtChannelPath *paths, int *n_levels)
 static gboolean
 bad_key (GError **error, const char *key, const char *value, const char *why)
 {
-  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-               "Weights metadata “%s” = “%s”: %s", key, value ? value : "", why);
+  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "Weights metadata “%s” = “%s”: %s", key, value ? value : "", why);
   return FALSE;
 }
 
@@ -109,8 +105,7 @@ ct_net_structure_parse (GHashTable *metadata, CtNetStructure *s, GError **error)
   text = lookup (metadata, "bridge_channels", default_bridge);
   if (!parse_path (text, &s->bridge))
     return bad_key (error, "bridge_channels", text, "not a channel list");
-  text = lookup (metadata, "up_channels",
-                 s->architecture == CT_MODEL_LUNGS ? default_up_lungs : default_up_multitask);
+  text = lookup (metadata, "up_channels", s->architecture == CT_MODEL_LUNGS ? default_up_lungs : default_up_multitask);
   if (!parse_levels (text, s->up, &n_up))
     return bad_key (error, "up_channels", text, "not a ';'-separated list of channel lists");
   if (n_up != s->n_levels)
@@ -136,8 +131,7 @@ ct_net_structure_parse (GHashTable *metadata, CtNetStructure *s, GError **error)
       if (s->up[l].channels[0] != skip)
         return bad_key (error, "up_channels", text, "a level does not start with its skip's width");
       if (l > 0 && s->up[l].channels[s->up[l].n - 1] != s->down[l - 1].channels[s->down[l - 1].n - 1])
-        return bad_key (error, "up_channels", text,
-                        "a level does not end with the next shallower skip's width");
+        return bad_key (error, "up_channels", text, "a level does not end with the next shallower skip's width");
     }
   s->top_channels = s->up[0].channels[s->up[0].n - 1];
 
@@ -168,7 +162,7 @@ ct_net_structure_parse (GHashTable *metadata, CtNetStructure *s, GError **error)
 void
 ct_net_structure_init_default (CtNetStructure *s, CtModelArchitecture architecture)
 {
-  g_autoptr(GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean ok;
 
   g_hash_table_insert (metadata, (char *) "architecture",

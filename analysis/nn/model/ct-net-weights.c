@@ -48,8 +48,7 @@ resblock_pack_channel_major (CtResBlock *b)
     }
   else
     {
-      ct_conv_weights_pack (&b->packed_conv2, out, b->conv2, out, b->shortcut,
-                            b->shortcut != NULL ? in : 0);
+      ct_conv_weights_pack (&b->packed_conv2, out, b->conv2, out, b->shortcut, b->shortcut != NULL ? in : 0);
     }
 }
 
@@ -126,4 +125,3 @@ ct_net_weights_ensure_forms (CtNetWeights *w, const CtNetStructure *s, int block
     }
   g_mutex_unlock (&w->forms_lock);
 }
-

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * y = x * scale + shift (scale = weight / sqrt(var + eps)). All [n]. */
 typedef struct
 {
-  int    n;
+  int n;
   float *weight, *bias, *mean, *var;
   float *scale, *shift;
 } CtBatchNorm;
@@ -26,58 +26,58 @@ typedef struct
 /* Pre-activation ResBlock in -> out (docs/networks.md). */
 typedef struct
 {
-  int         in, out;
-  CtBatchNorm bn1;          /* [in] */
-  float      *conv1;        /* [out][in][3][3] */
-  CtBatchNorm bn2;          /* [out] */
-  float      *conv2;        /* [out][out][3][3] */
-  float      *shortcut;     /* [out][in] 1x1, NULL when in == out */
+  int in, out;
+  CtBatchNorm bn1; /* [in] */
+  float *conv1;    /* [out][in][3][3] */
+  CtBatchNorm bn2; /* [out] */
+  float *conv2;    /* [out][out][3][3] */
+  float *shortcut; /* [out][in] 1x1, NULL when in == out */
   /* optimized path: a conv whose input has at least the Winograd threshold
    * of channels runs by Winograd, any other by the packed GEMM (only the
    * form used is packed) */
-  gboolean          winograd1, winograd2;
-  gboolean          channel_major_packed;    /* the four forms below exist */
-  CtConvWeights     packed_conv1;     /* K = 9 * in, epilogue bn2 + relu */
-  CtConvWeights     packed_conv2;     /* K = 9 * out (+ in with the shortcut) */
+  gboolean winograd1, winograd2;
+  gboolean channel_major_packed; /* the four forms below exist */
+  CtConvWeights packed_conv1;    /* K = 9 * in, epilogue bn2 + relu */
+  CtConvWeights packed_conv2;    /* K = 9 * out (+ in with the shortcut) */
   CtWinogradWeights wino_conv1;
-  CtWinogradWeights wino_conv2;       /* 3x3 part only ... */
-  CtConvWeights     packed_shortcut;  /* ... and then the 1x1 shortcut (K = in) */
+  CtWinogradWeights wino_conv2;  /* 3x3 part only ... */
+  CtConvWeights packed_shortcut; /* ... and then the 1x1 shortcut (K = in) */
   /* blocks of up to CT_BLOCKED_MAX_CHANNELS channels in multiples of 8: also
    * packed for the blocked layout (ct-nn-blocked.h); conv2 with the
    * shortcut; each conv either direct or by Winograd (ct-nn-blocked-winograd.h),
    * the other form left empty. Both layouts' forms are packed when a call
    * first needs them (ct_net_weights_ensure_forms). */
-  gboolean            blockable;        /* channels allow the blocked layout */
-  gboolean            blocked_winograd1, blocked_winograd2;
-  int                 blocked_tile;          /* Winograd output tile, 2 or 4 */
-  gboolean            blocked_packed;   /* the forms below exist */
-  CtBlockedConvWeights     blocked_conv1, blocked_conv2;
+  gboolean blockable; /* channels allow the blocked layout */
+  gboolean blocked_winograd1, blocked_winograd2;
+  int blocked_tile;        /* Winograd output tile, 2 or 4 */
+  gboolean blocked_packed; /* the forms below exist */
+  CtBlockedConvWeights blocked_conv1, blocked_conv2;
   CtBlockedWinogradWeights blocked_wino1, blocked_wino2;
 } CtResBlock;
 
 typedef struct
 {
-  int         n_blocks;
+  int n_blocks;
   CtResBlock *blocks;
 } CtResPath;
 
 struct _CtNetWeights
 {
-  float        *init_weight;       /* [init][1][3][3] */
-  float        *init_bias;         /* [init] */
+  float *init_weight; /* [init][1][3][3] */
+  float *init_bias;   /* [init] */
   CtConvWeights packed_init;
-  CtResPath     down[CT_NET_MAX_LEVELS];
-  CtResPath     bridge;
-  CtResPath     up[CT_NET_MAX_LEVELS];
+  CtResPath down[CT_NET_MAX_LEVELS];
+  CtResPath bridge;
+  CtResPath up[CT_NET_MAX_LEVELS];
   /* lungs: head; multitask: seg_head (block + bn + conv) */
-  CtResBlock    seg_block;         /* multitask only */
-  CtBatchNorm   head_bn;           /* [top] */
-  float        *head_conv;         /* [top] (1 x top x 1 x 1) */
+  CtResBlock seg_block; /* multitask only */
+  CtBatchNorm head_bn;  /* [top] */
+  float *head_conv;     /* [top] (1 x top x 1 x 1) */
   /* multitask classifier */
-  float        *fc1_weight;        /* [hidden][features] */
-  float        *fc1_bias;          /* [hidden] */
-  float        *fc2_weight;        /* [hidden] */
-  GMutex        forms_lock;        /* packing the forms on demand */
+  float *fc1_weight; /* [hidden][features] */
+  float *fc1_bias;   /* [hidden] */
+  float *fc2_weight; /* [hidden] */
+  GMutex forms_lock; /* packing the forms on demand */
 };
 
 /* Zeroed weights (the loader fills them in) with their lock. */

@@ -14,9 +14,9 @@
 
 struct _CtSafetensors
 {
-  GPtrArray  *tensors;   /* of CtSafetensorsTensor*, header order */
-  GHashTable *by_name;   /* name -> CtSafetensorsTensor* (borrowed) */
-  GHashTable *metadata;  /* char* -> char* */
+  GPtrArray *tensors;   /* of CtSafetensorsTensor*, header order */
+  GHashTable *by_name;  /* name -> CtSafetensorsTensor* (borrowed) */
+  GHashTable *metadata; /* char* -> char* */
 };
 
 /* ---- a tiny JSON tree ---------------------------------------------------- */
@@ -34,10 +34,10 @@ typedef enum
 typedef struct _JsonNode JsonNode;
 struct _JsonNode
 {
-  JsonKind   kind;
-  gint64     integer;     /* JSON_INT, JSON_BOOL */
-  char      *string;      /* JSON_STRING */
-  GPtrArray *items;       /* JSON_ARRAY: JsonNode*; JSON_OBJECT: alternating key JsonNode(string), value */
+  JsonKind kind;
+  gint64 integer;   /* JSON_INT, JSON_BOOL */
+  char *string;     /* JSON_STRING */
+  GPtrArray *items; /* JSON_ARRAY: JsonNode*; JSON_OBJECT: alternating key JsonNode(string), value */
 };
 
 static void
@@ -70,9 +70,8 @@ json_skip_space (JsonCursor *c)
 static gboolean
 json_fail (JsonCursor *c, GError **error, const char *what)
 {
-  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-               "Malformed safetensors header: %s at byte %" G_GSIZE_FORMAT,
-               what, (gsize) (c->p - c->start));
+  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "Malformed safetensors header: %s at byte %" G_GSIZE_FORMAT, what,
+               (gsize) (c->p - c->start));
   return FALSE;
 }
 
@@ -110,7 +109,7 @@ json_read_hex4 (JsonCursor *c, gunichar *out)
 static char *
 json_parse_string (JsonCursor *c, GError **error)
 {
-  g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr (GString) s = g_string_new (NULL);
 
   if (c->p >= c->end || *c->p != '"')
     {
@@ -148,14 +147,30 @@ json_parse_string (JsonCursor *c, GError **error)
       ch = *c->p++;
       switch (ch)
         {
-        case '"': g_string_append_c (s, '"'); break;
-        case '\\': g_string_append_c (s, '\\'); break;
-        case '/': g_string_append_c (s, '/'); break;
-        case 'b': g_string_append_c (s, '\b'); break;
-        case 'f': g_string_append_c (s, '\f'); break;
-        case 'n': g_string_append_c (s, '\n'); break;
-        case 'r': g_string_append_c (s, '\r'); break;
-        case 't': g_string_append_c (s, '\t'); break;
+        case '"':
+          g_string_append_c (s, '"');
+          break;
+        case '\\':
+          g_string_append_c (s, '\\');
+          break;
+        case '/':
+          g_string_append_c (s, '/');
+          break;
+        case 'b':
+          g_string_append_c (s, '\b');
+          break;
+        case 'f':
+          g_string_append_c (s, '\f');
+          break;
+        case 'n':
+          g_string_append_c (s, '\n');
+          break;
+        case 'r':
+          g_string_append_c (s, '\r');
+          break;
+        case 't':
+          g_string_append_c (s, '\t');
+          break;
         case 'u':
           {
             gunichar u;
@@ -264,7 +279,7 @@ json_match_word (JsonCursor *c, const char *word)
 static JsonNode *
 json_parse_container (JsonCursor *c, int depth, gboolean is_object, GError **error)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (json_node_free);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (json_node_free);
   char close = is_object ? '}' : ']';
   JsonNode *node;
 
@@ -415,14 +430,13 @@ ct_safetensors_free (CtSafetensors *self)
 static gboolean
 bad_tensor (GError **error, const char *name, const char *what)
 {
-  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-               "Weights file: tensor “%s”: %s", name, what);
+  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "Weights file: tensor “%s”: %s", name, what);
   return FALSE;
 }
 
 static gboolean
-parse_tensor_entry (CtSafetensors *self, const char *name, JsonNode *entry,
-                    const guint8 *data_start, gsize data_size, GError **error)
+parse_tensor_entry (CtSafetensors *self, const char *name, JsonNode *entry, const guint8 *data_start, gsize data_size,
+                    GError **error)
 {
   JsonNode *dtype, *shape, *offsets;
   CtSafetensorsTensor *tensor;
@@ -497,8 +511,8 @@ parse_tensor_entry (CtSafetensors *self, const char *name, JsonNode *entry,
 CtSafetensors *
 ct_safetensors_parse (const guint8 *bytes, gsize n_bytes, GError **error)
 {
-  g_autoptr(CtSafetensors) self = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (CtSafetensors) self = NULL;
+  g_autoptr (GError) local_error = NULL;
   guint64 header_len = 0;
   JsonCursor cursor;
   JsonNode *root;
@@ -508,8 +522,7 @@ ct_safetensors_parse (const guint8 *bytes, gsize n_bytes, GError **error)
   if (n_bytes < 8)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   "Weights file too short (%" G_GSIZE_FORMAT " bytes) for a safetensors header",
-                   n_bytes);
+                   "Weights file too short (%" G_GSIZE_FORMAT " bytes) for a safetensors header", n_bytes);
       return NULL;
     }
   for (int i = 7; i >= 0; i--)
@@ -517,8 +530,8 @@ ct_safetensors_parse (const guint8 *bytes, gsize n_bytes, GError **error)
   if (header_len < 2 || header_len > MAX_HEADER_BYTES || header_len > n_bytes - 8)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                   "Weights file: header length %" G_GUINT64_FORMAT " does not fit a file of %"
-                   G_GSIZE_FORMAT " bytes", header_len, n_bytes);
+                   "Weights file: header length %" G_GUINT64_FORMAT " does not fit a file of %" G_GSIZE_FORMAT " bytes",
+                   header_len, n_bytes);
       return NULL;
     }
 
@@ -550,8 +563,7 @@ ct_safetensors_parse (const guint8 *bytes, gsize n_bytes, GError **error)
         {
           if (value->kind != JSON_OBJECT)
             {
-              g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                           "Weights file: “__metadata__” is not an object");
+              g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "Weights file: “__metadata__” is not an object");
               json_node_free (root);
               return NULL;
             }
@@ -561,8 +573,8 @@ ct_safetensors_parse (const guint8 *bytes, gsize n_bytes, GError **error)
               JsonNode *mv = g_ptr_array_index (value->items, j + 1);
               if (mv->kind != JSON_STRING)
                 {
-                  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
-                               "Weights file: metadata “%s” is not a string", mk->string);
+                  g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, "Weights file: metadata “%s” is not a string",
+                               mk->string);
                   json_node_free (root);
                   return NULL;
                 }
@@ -570,8 +582,8 @@ ct_safetensors_parse (const guint8 *bytes, gsize n_bytes, GError **error)
             }
           continue;
         }
-      if (!parse_tensor_entry (self, key->string, value, bytes + 8 + header_len,
-                               n_bytes - 8 - (gsize) header_len, error))
+      if (!parse_tensor_entry (self, key->string, value, bytes + 8 + header_len, n_bytes - 8 - (gsize) header_len,
+                               error))
         {
           json_node_free (root);
           return NULL;

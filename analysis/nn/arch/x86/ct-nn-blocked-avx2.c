@@ -29,14 +29,14 @@ conv_block (const CtBlockedRow *row, size_t x, __m256 vscale, __m256 vshift, flo
   for (int ib = 0; ib < row->cin_blocks; ib++)
     for (int t = 0; t < 9; t++)
       {
-        const float *src = row->in_row + (size_t) ib * row->in_block_stride
-                           + (size_t) (t / 3) * row->in_row_stride + (x + (size_t) (t % 3)) * CT_BLOCK;
+        const float *src = row->in_row + (size_t) ib * row->in_block_stride + (size_t) (t / 3) * row->in_row_stride +
+                           (x + (size_t) (t % 3)) * CT_BLOCK;
         ct_blocked_avx2_accumulate (acc, src, row->w3 + ((size_t) ib * 9 + t) * CT_BLOCK * CT_BLOCK, P);
       }
   /* the fused 1x1 shortcut: one tap on the raw input */
   for (int rb = 0; rb < row->raw_blocks; rb++)
     ct_blocked_avx2_accumulate (acc, row->raw_row + (size_t) rb * row->raw_block_stride + x * CT_BLOCK,
-                           row->w1 + (size_t) rb * CT_BLOCK * CT_BLOCK, P);
+                                row->w1 + (size_t) rb * CT_BLOCK * CT_BLOCK, P);
 #pragma GCC unroll 12
   for (int p = 0; p < P; p++)
     {
@@ -63,6 +63,8 @@ ct_blocked_conv_row_avx2 (const CtBlockedRow *row, int w, float *out_row)
    * single pixel, whatever P */
   switch (w - x)
     {
+/* one case per tail length, laid out by hand */
+/* clang-format off */
 #define TAIL(P) \
     case P: \
       conv_block (row, (size_t) x, vscale, vshift, out_row + (size_t) x * CT_BLOCK, P); \
@@ -72,6 +74,7 @@ ct_blocked_conv_row_avx2 (const CtBlockedRow *row, int w, float *out_row)
 #undef TAIL
     default:
       break;
+      /* clang-format on */
     }
 }
 

@@ -46,8 +46,7 @@ input_tile (const float *src, size_t row_stride, int rows, int cols, float *dst,
 
 /* M[tt .. tt+P) for one position: P tiles x 8 output channels. */
 AVX2 static inline __attribute__ ((always_inline)) void
-gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, float *mt,
-            const int P)
+gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, float *mt, const int P)
 {
   __m256 acc[12];
 
@@ -64,8 +63,8 @@ gemm_group (const float *vt, size_t ib_stride, int cin_blocks, const float *u, f
  * 2 weight loads and P broadcasts feed 2 P FMAs (8 loads for 12 FMAs, where
  * the one-block form needs 13: the broadcasts were its bottleneck). */
 AVX2 static inline __attribute__ ((always_inline)) void
-gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
-             const float *u1, float *m0, float *m1, const int P)
+gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0, const float *u1, float *m0, float *m1,
+             const int P)
 {
   __m256 acc0[6], acc1[6];
 
@@ -104,8 +103,8 @@ gemm_group2 (const float *vt, size_t ib_stride, int cin_blocks, const float *u0,
 /* The epilogue of one output pixel (8 channels) at offset at: scale/shift,
  * + residual, ReLU (residual and relu constant after inlining). */
 AVX2 static inline __attribute__ ((always_inline)) void
-store_pixel (const CtBlockedWinogradJob *job, size_t at, __m256 y, __m256 vscale, __m256 vshift,
-             const int residual, const int relu)
+store_pixel (const CtBlockedWinogradJob *job, size_t at, __m256 y, __m256 vscale, __m256 vshift, const int residual,
+             const int relu)
 {
   __m256 v = _mm256_fmadd_ps (y, vscale, vshift);
 
@@ -120,8 +119,8 @@ store_pixel (const CtBlockedWinogradJob *job, size_t at, __m256 y, __m256 vscale
  * (all 4 unless the tile reaches past the plane's last row or column).
  * residual and relu are constants after inlining (output_block's variants). */
 AVX2 static inline __attribute__ ((always_inline)) void
-output_tile2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const float *mt, size_t m_xi,
-             size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
+output_tile2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const float *mt, size_t m_xi, size_t at0,
+              __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   __m256 a[2][4], y[2][2];
   size_t rs = job->out_row_stride;
@@ -145,16 +144,14 @@ output_tile2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const 
     {
       for (int r = 0; r < 2; r++)
         for (int k = 0; k < 2; k++)
-          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[r][k], vscale, vshift,
-                       residual, relu);
+          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[r][k], vscale, vshift, residual, relu);
     }
   else
     {
       /* a tile reaching past the plane's last row or column */
       for (int r = 0; r < tile->out_rows; r++)
         for (int k = 0; k < tile->out_cols; k++)
-          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[r][k], vscale, vshift,
-                       residual, relu);
+          store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[r][k], vscale, vshift, residual, relu);
     }
 }
 
@@ -175,8 +172,8 @@ input_tile6 (const float *src, size_t row_stride, int rows, int cols, float *dst
         d[r] = r < rows && k < cols ? _mm256_loadu_ps (src + (size_t) r * row_stride + k * CT_BLOCK)
                                     : _mm256_setzero_ps ();
       __m256 d4_d2 = _mm256_sub_ps (d[4], d[2]), d3_d1 = _mm256_sub_ps (d[3], d[1]);
-      __m256 t1 = _mm256_fnmadd_ps (c4, d[2], d[4]);          /* d4 - 4 d2 */
-      __m256 t2 = _mm256_fnmadd_ps (c4, d[1], d[3]);          /* d3 - 4 d1 */
+      __m256 t1 = _mm256_fnmadd_ps (c4, d[2], d[4]); /* d4 - 4 d2 */
+      __m256 t2 = _mm256_fnmadd_ps (c4, d[1], d[3]); /* d3 - 4 d1 */
       b[0][k] = _mm256_fmadd_ps (c4, d[0], _mm256_fnmadd_ps (c5, d[2], d[4]));
       b[1][k] = _mm256_add_ps (t1, t2);
       b[2][k] = _mm256_sub_ps (t1, t2);
@@ -204,8 +201,8 @@ input_tile6 (const float *src, size_t row_stride, int rows, int cols, float *dst
 /* F(4x4, 3x3): A^T M A for one tile and output block (4 x 4 pixels), the
  * epilogue, the pixels inside. */
 AVX2 static inline __attribute__ ((always_inline)) void
-output_tile4 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const float *mt, size_t m_xi,
-              size_t at0, __m256 vscale, __m256 vshift, const int residual, const int relu)
+output_tile4 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const float *mt, size_t m_xi, size_t at0,
+              __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   __m256 a[4][6];
   size_t rs = job->out_row_stride;
@@ -241,14 +238,12 @@ output_tile4 (const CtBlockedWinogradJob *job, const CtBlockedTile *tile, const 
       if (r >= tile->out_rows)
         break;
       for (int k = 0; k < tile->out_cols; k++)
-        store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[k], vscale, vshift,
-                     residual, relu);
+        store_pixel (job, at0 + (size_t) r * rs + (size_t) k * CT_BLOCK, y[k], vscale, vshift, residual, relu);
     }
 }
 
 AVX2 static void
-gemm_one (const CtBlockedWinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
-          int n_tiles, float *m)
+gemm_one (const CtBlockedWinogradJob *job, int ob, int positions, const float *v, size_t v_xi, int n_tiles, float *m)
 {
   int cinb = job->cin_blocks;
   size_t m_xi = (size_t) n_tiles * CT_BLOCK, ib_stride = (size_t) n_tiles * CT_BLOCK;
@@ -264,6 +259,8 @@ gemm_one (const CtBlockedWinogradJob *job, int ob, int positions, const float *v
         gemm_group (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u, mx + (size_t) tt * CT_BLOCK, 12);
       switch (n_tiles - tt)
         {
+/* one case per tail length, laid out by hand */
+/* clang-format off */
 #define TAIL(P) \
         case P: \
           gemm_group (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u, mx + (size_t) tt * CT_BLOCK, P); \
@@ -273,14 +270,15 @@ gemm_one (const CtBlockedWinogradJob *job, int ob, int positions, const float *v
 #undef TAIL
         default:
           break;
+          /* clang-format on */
         }
     }
 }
 
 /* M of output blocks ob and ob + 1 (m0, m1) for all tiles. */
 AVX2 static void
-gemm_pair (const CtBlockedWinogradJob *job, int ob, int positions, const float *v, size_t v_xi,
-           int n_tiles, float *m0, float *m1)
+gemm_pair (const CtBlockedWinogradJob *job, int ob, int positions, const float *v, size_t v_xi, int n_tiles, float *m0,
+           float *m1)
 {
   int cinb = job->cin_blocks;
   size_t m_xi = (size_t) n_tiles * CT_BLOCK, ib_stride = (size_t) n_tiles * CT_BLOCK;
@@ -294,10 +292,12 @@ gemm_pair (const CtBlockedWinogradJob *job, int ob, int positions, const float *
       int tt = 0;
 
       for (; tt + 6 <= n_tiles; tt += 6)
-        gemm_group2 (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u0, u1,
-                     m0 + mo + (size_t) tt * CT_BLOCK, m1 + mo + (size_t) tt * CT_BLOCK, 6);
+        gemm_group2 (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u0, u1, m0 + mo + (size_t) tt * CT_BLOCK,
+                     m1 + mo + (size_t) tt * CT_BLOCK, 6);
       switch (n_tiles - tt)
         {
+/* one case per tail length, laid out by hand */
+/* clang-format off */
 #define TAIL2(P) \
         case P: \
           gemm_group2 (vx + (size_t) tt * CT_BLOCK, ib_stride, cinb, u0, u1, \
@@ -307,36 +307,33 @@ gemm_pair (const CtBlockedWinogradJob *job, int ob, int positions, const float *
 #undef TAIL2
         default:
           break;
+          /* clang-format on */
         }
     }
 }
 
 AVX2 static inline __attribute__ ((always_inline)) void
-output_block_variant (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles,
-                      const float *m, size_t block_at, __m256 vscale, __m256 vshift,
-                      const int residual, const int relu)
+output_block_variant (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles, const float *m,
+                      size_t block_at, __m256 vscale, __m256 vshift, const int residual, const int relu)
 {
   size_t m_xi = (size_t) n_tiles * CT_BLOCK;
 
   if (job->m == 4)
     for (int tt = 0; tt < n_tiles; tt++)
-      output_tile4 (job, &tiles[tt], m + (size_t) tt * CT_BLOCK, m_xi, block_at + tiles[tt].out_at,
-                    vscale, vshift, residual, relu);
+      output_tile4 (job, &tiles[tt], m + (size_t) tt * CT_BLOCK, m_xi, block_at + tiles[tt].out_at, vscale, vshift,
+                    residual, relu);
   else
     for (int tt = 0; tt < n_tiles; tt++)
-      output_tile2 (job, &tiles[tt], m + (size_t) tt * CT_BLOCK, m_xi, block_at + tiles[tt].out_at,
-                    vscale, vshift, residual, relu);
+      output_tile2 (job, &tiles[tt], m + (size_t) tt * CT_BLOCK, m_xi, block_at + tiles[tt].out_at, vscale, vshift,
+                    residual, relu);
 }
 
 AVX2 static void
-output_block (const CtBlockedWinogradJob *job, int ob, const CtBlockedTile *tiles, int n_tiles,
-              const float *m)
+output_block (const CtBlockedWinogradJob *job, int ob, const CtBlockedTile *tiles, int n_tiles, const float *m)
 {
   size_t block_at = (size_t) ob * job->out_block_stride;
-  __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_BLOCK)
-                                     : _mm256_set1_ps (1.0f);
-  __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_BLOCK)
-                                     : _mm256_setzero_ps ();
+  __m256 vscale = job->scale != NULL ? _mm256_loadu_ps (job->scale + ob * CT_BLOCK) : _mm256_set1_ps (1.0f);
+  __m256 vshift = job->shift != NULL ? _mm256_loadu_ps (job->shift + ob * CT_BLOCK) : _mm256_setzero_ps ();
 
   if (job->residual != NULL && job->relu)
     output_block_variant (job, tiles, n_tiles, m, block_at, vscale, vshift, 1, 1);
@@ -349,8 +346,8 @@ output_block (const CtBlockedWinogradJob *job, int ob, const CtBlockedTile *tile
 }
 
 AVX2 void
-ct_blocked_winograd_tiles_avx2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles,
-                           float *v, float *m)
+ct_blocked_winograd_tiles_avx2 (const CtBlockedWinogradJob *job, const CtBlockedTile *tiles, int n_tiles, float *v,
+                                float *m)
 {
   int cinb = job->cin_blocks, ob = 0, n = job->m + 2, positions = n * n;
   size_t v_xi = (size_t) cinb * n_tiles * CT_BLOCK, m_size = (size_t) positions * n_tiles * CT_BLOCK;

@@ -13,8 +13,7 @@
 #define AVX2 __attribute__ ((target ("avx2,fma")))
 
 AVX2 static inline void
-epilogue_row (float *restrict c, __m256 v0, __m256 v1, __m256 v2, int r,
-              const CtGemmEpilogue *ep)
+epilogue_row (float *restrict c, __m256 v0, __m256 v1, __m256 v2, int r, const CtGemmEpilogue *ep)
 {
   if (ep != NULL)
     {
@@ -45,10 +44,8 @@ epilogue_row (float *restrict c, __m256 v0, __m256 v1, __m256 v2, int r,
 }
 
 AVX2 void
-ct_f32_gemm_4x24_avx2 (int k, const float *restrict a,
-                       const float *restrict b, const ptrdiff_t *restrict b_offsets,
-                       float *restrict c, size_t ldc, int accumulate,
-                       const CtGemmEpilogue *ep)
+ct_f32_gemm_4x24_avx2 (int k, const float *restrict a, const float *restrict b, const ptrdiff_t *restrict b_offsets,
+                       float *restrict c, size_t ldc, int accumulate, const CtGemmEpilogue *ep)
 {
   __m256 c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
 
