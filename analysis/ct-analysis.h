@@ -34,7 +34,16 @@ typedef enum
   CT_QUALITY_THICK_SLICES = 1 << 3,     /* slice spacing > 5 mm */
   CT_QUALITY_NOISY = 1 << 4,            /* noise in air/soft tissue far above usual */
   CT_QUALITY_NOT_HU = 1 << 5,           /* almost no air: values do not look like HU */
+  CT_QUALITY_NOT_AXIAL = 1 << 6,        /* a few coronal or sagittal images, not an axial-sliceable volume */
+  CT_QUALITY_TOO_SMALL = 1 << 7,        /* too few slices or too small a lung region for the classifier */
 } CtQualityFlags;
+
+/* A study with any of these gets no COVID-19 probability, no severity and
+ * no CT category (docs/architecture.md, "Not assessable"): what the
+ * networks would say of it has no grounds. Its masks and volumes are kept,
+ * to show what was found. */
+#define CT_QUALITY_NOT_ASSESSABLE                                                                                      \
+  (CT_QUALITY_NOT_CHEST | CT_QUALITY_NOT_HU | CT_QUALITY_NOT_AXIAL | CT_QUALITY_TOO_SMALL)
 
 typedef enum
 {
@@ -113,6 +122,8 @@ void ct_analysis_unref (const CtAnalysis *self);
 /* While the result is being built (one reference, not yet shared): record
  * which models produced it. */
 void ct_analysis_set_models (CtAnalysis *self, CtModel *lungs, CtModel *multitask);
+/* FALSE when a flag of CT_QUALITY_NOT_ASSESSABLE is set. */
+gboolean ct_analysis_is_assessable (const CtAnalysis *self);
 const char *ct_category_to_string (CtCategory category); /* "CT-0".."CT-4" */
 CtCategory ct_category_from_severity (double severity_percent);
 

@@ -345,6 +345,7 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   g_autoptr (CtResampleAxis) rows_down = NULL, cols_down = NULL, rows_up = NULL, cols_up = NULL;
   g_autofree float *input = NULL, *lung_probability = NULL, *lesion_probability = NULL;
   g_autofree guint8 *lungs_small = NULL;
+  g_autofree char *too_small_note = NULL;
   NetworkSettings settings;
   CtReorient r;
   CtBox box;
@@ -464,6 +465,8 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
                       r.net_spacing[0] * settings.spacing_mm[0] * settings.spacing_mm[1] / 1000.0);
 
       result->has_probability = has_probability && isfinite (probability);
+      if (size_note != NULL)
+        too_small_note = g_strdup (size_note);
       if (result->has_probability)
         result->covid_probability = probability;
       else
@@ -509,6 +512,13 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   measures.air_share = ct_quality_air_share (volume);
   result->noise_hu = measures.noise_hu;
   result->quality = ct_quality_assess (&r, &measures, severity.lung_volume_ml, result->quality_notes);
+  if (too_small_note != NULL)
+    {
+      /* The classifier refused the stack's size: neither its probability
+       * nor a severity from so few voxels has grounds. */
+      result->quality |= CT_QUALITY_TOO_SMALL;
+      g_ptr_array_add (result->quality_notes, g_steal_pointer (&too_small_note));
+    }
 
   result->timing_total_ms = elapsed_ms (start);
   if (!report (options, 1.0, "done", error))
@@ -571,6 +581,13 @@ model_identity_set (CtModelIdentity *identity, CtModel *model)
   identity->name = g_strdup (ct_model_get_name (model));
   identity->sha256 = g_strdup (ct_model_get_sha256 (model));
   identity->training_data = g_strdup (ct_model_get_metadata (model, "training_data"));
+}
+
+gboolean
+ct_analysis_is_assessable (const CtAnalysis *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return (self->quality & CT_QUALITY_NOT_ASSESSABLE) == 0;
 }
 
 void

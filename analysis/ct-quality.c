@@ -143,6 +143,30 @@ ct_quality_assess (const CtReorient *r, const CtQualityMeasures *m, double lung_
                                            "not applied?)."),
                                         CT_QUALITY_AIR_HU, 100.0 * m->air_share));
     }
+  /* The networks read axial slices. A coronal or sagittal volume is
+   * re-sliced exactly (step 1), but a few such images (a slab) cover too
+   * little of the chest across to make axial slices of. */
+  if (r->volume_axis[CT_NET_AXIS_SLICE] != 2)
+    {
+      double coverage_mm = 0;
+
+      for (int a = 0; a < 3; a++)
+        if (r->volume_axis[a] == 2)
+          coverage_mm = r->volume_dims[2] * r->net_spacing[a];
+      if (coverage_mm < CT_QUALITY_MIN_SLAB_MM)
+        {
+          flags |= CT_QUALITY_NOT_AXIAL;
+          g_ptr_array_add (notes, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                "The study is %d coronal or sagittal image (%.0f mm "
+                                                                "across): axial slices cannot be made of it, and the "
+                                                                "networks read axial slices.",
+                                                                "The study is %d coronal or sagittal images (%.0f mm "
+                                                                "across): axial slices cannot be made of them, and the "
+                                                                "networks read axial slices.",
+                                                                r->volume_dims[2]),
+                                                   r->volume_dims[2], coverage_mm));
+        }
+    }
   if (r->net_spacing[0] > CT_QUALITY_MAX_SLICE_SPACING_MM + 1e-6)
     {
       flags |= CT_QUALITY_THICK_SLICES;

@@ -40,6 +40,9 @@ G_BEGIN_DECLS
 #define CT_QUALITY_NOISE_LIMIT_HU 80.0
 #define CT_QUALITY_AIR_HU (-800.0)
 #define CT_QUALITY_MIN_AIR_SHARE 0.005
+/* A coronal or sagittal stack must span at least this much across its
+ * slices (mm) to be re-sliced into axial images (CT_QUALITY_NOT_AXIAL). */
+#define CT_QUALITY_MIN_SLAB_MM 100.0
 
 typedef struct
 {

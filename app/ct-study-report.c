@@ -16,6 +16,8 @@ static const struct
   { CT_QUALITY_THICK_SLICES, "thick_slices" },
   { CT_QUALITY_NOISY, "noisy" },
   { CT_QUALITY_NOT_HU, "not_hu" },
+  { CT_QUALITY_NOT_AXIAL, "not_axial" },
+  { CT_QUALITY_TOO_SMALL, "too_small" },
 };
 
 GStrv
@@ -74,6 +76,7 @@ add_strings (JsonBuilder *b, const char *name, GPtrArray *values)
 typedef struct
 {
   const CtAnalysis *analysis; /* may be NULL */
+  gboolean graded;            /* an assessable analysis: grades are given */
   gboolean loaded;
   const double *spacing;
   gboolean cached;
@@ -88,6 +91,7 @@ study_facts (CtStudy *study)
   StudyFacts f = { 0 };
 
   f.analysis = ct_study_get_analysis (study);
+  f.graded = f.analysis != NULL && ct_analysis_is_assessable (f.analysis);
   f.loaded = ct_study_get_loaded (study);
   f.spacing = ct_study_get_spacing (study);
   f.cached = f.analysis != NULL && ct_study_get_cached (study);
@@ -140,10 +144,12 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
   add_string (b, "status", ct_study_get_error (r) == NULL ? "ok" : "error");
   add_string (b, "error", ct_study_get_error (r));
 
-  add_double (b, "covid_probability", a != NULL && a->has_probability, a ? a->covid_probability : 0);
-  add_double (b, "severity_percent", a != NULL, a ? a->severity_percent : 0);
-  add_double (b, "severity_total_percent", a != NULL, a ? a->severity_total_percent : 0);
-  add_string (b, "ct_category", a != NULL ? ct_category_to_string (a->category) : NULL);
+  /* A study that is not assessable gets no grades (docs/architecture.md,
+   * "Not assessable"); its volumes stay, to show what was found. */
+  add_double (b, "covid_probability", f.graded && a->has_probability, a ? a->covid_probability : 0);
+  add_double (b, "severity_percent", f.graded, a ? a->severity_percent : 0);
+  add_double (b, "severity_total_percent", f.graded, a ? a->severity_total_percent : 0);
+  add_string (b, "ct_category", f.graded ? ct_category_to_string (a->category) : NULL);
   add_double (b, "lung_volume_ml", a != NULL, a ? a->lung_volume_ml : 0);
   add_double (b, "lesion_volume_ml", a != NULL, a ? a->lesion_volume_ml : 0);
   json_builder_set_member_name (b, "priority_rank");
@@ -177,9 +183,9 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
   json_builder_add_boolean_value (b, f.cached);
 
   /* Extensions beyond docs/architecture.md's JSON list; never removed or renamed. */
-  add_double (b, "severity_right_percent", a != NULL, a ? a->severity_right_percent : 0);
-  add_double (b, "severity_left_percent", a != NULL, a ? a->severity_left_percent : 0);
-  add_double (b, "triage_score", a != NULL, a ? a->triage_score : 0);
+  add_double (b, "severity_right_percent", f.graded, a ? a->severity_right_percent : 0);
+  add_double (b, "severity_left_percent", f.graded, a ? a->severity_left_percent : 0);
+  add_double (b, "triage_score", f.graded, a ? a->triage_score : 0);
   add_string (b, "probability_note", a != NULL ? a->probability_note : NULL);
   json_builder_set_member_name (b, "quality_flags");
   if (a != NULL)
@@ -201,6 +207,22 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
   add_string (b, "series_description", ct_study_get_description (r));
   add_strings (b, "warnings", f.warnings);
   add_string (b, "disclaimer", CT_DISCLAIMER);
+  json_builder_set_member_name (b, "assessable");
+  if (a != NULL)
+    json_builder_add_boolean_value (b, f.graded);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "not_assessable_reasons");
+  if (a != NULL)
+    {
+      g_auto (GStrv) reasons = ct_study_report_quality_names (a->quality & CT_QUALITY_NOT_ASSESSABLE);
+      json_builder_begin_array (b);
+      for (guint i = 0; reasons[i] != NULL; i++)
+        json_builder_add_string_value (b, reasons[i]);
+      json_builder_end_array (b);
+    }
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
 }
 
@@ -258,11 +280,12 @@ format_number (gboolean present, double value, const char *format)
 char *
 ct_study_report_to_csv (GPtrArray *results)
 {
-  GString *out = g_string_new ("priority_rank,path,study_uid,series_uid,patient_id,modality,slices,rows,columns,"
-                               "spacing_x_mm,spacing_y_mm,spacing_z_mm,status,error,covid_probability,severity_percent,"
-                               "severity_total_percent,severity_right_percent,severity_left_percent,ct_category,"
-                               "lung_volume_ml,lesion_volume_ml,triage_score,quality_flags,model,model_sha256,"
-                               "load_ms,lungs_ms,lesions_ms,total_ms,warnings,disclaimer\n");
+  GString *out = g_string_new (
+      "priority_rank,path,study_uid,series_uid,patient_id,modality,slices,rows,columns,"
+      "spacing_x_mm,spacing_y_mm,spacing_z_mm,status,error,covid_probability,severity_percent,"
+      "severity_total_percent,severity_right_percent,severity_left_percent,ct_category,"
+      "lung_volume_ml,lesion_volume_ml,triage_score,quality_flags,model,model_sha256,"
+      "load_ms,lungs_ms,lesions_ms,total_ms,warnings,disclaimer,assessable,not_assessable_reasons\n");
 
   for (guint i = 0; i < results->len; i++)
     {
@@ -279,14 +302,16 @@ ct_study_report_to_csv (GPtrArray *results)
       g_autofree char *sx = format_number (loaded, spacing[0], "%.6g");
       g_autofree char *sy = format_number (loaded, spacing[1], "%.6g");
       g_autofree char *sz = format_number (loaded, spacing[2], "%.6g");
-      g_autofree char *prob = format_number (a && a->has_probability, a ? a->covid_probability : 0, "%.4f");
-      g_autofree char *sev = format_number (a != NULL, a ? a->severity_percent : 0, "%.2f");
-      g_autofree char *sev_total = format_number (a != NULL, a ? a->severity_total_percent : 0, "%.2f");
-      g_autofree char *sev_right = format_number (a != NULL, a ? a->severity_right_percent : 0, "%.2f");
-      g_autofree char *sev_left = format_number (a != NULL, a ? a->severity_left_percent : 0, "%.2f");
+      g_autofree char *prob = format_number (f.graded && a->has_probability, a ? a->covid_probability : 0, "%.4f");
+      g_autofree char *sev = format_number (f.graded, a ? a->severity_percent : 0, "%.2f");
+      g_autofree char *sev_total = format_number (f.graded, a ? a->severity_total_percent : 0, "%.2f");
+      g_autofree char *sev_right = format_number (f.graded, a ? a->severity_right_percent : 0, "%.2f");
+      g_autofree char *sev_left = format_number (f.graded, a ? a->severity_left_percent : 0, "%.2f");
       g_autofree char *lung = format_number (a != NULL, a ? a->lung_volume_ml : 0, "%.1f");
       g_autofree char *lesion = format_number (a != NULL, a ? a->lesion_volume_ml : 0, "%.1f");
-      g_autofree char *score = format_number (a != NULL, a ? a->triage_score : 0, "%.4f");
+      g_autofree char *score = format_number (f.graded, a ? a->triage_score : 0, "%.4f");
+      g_auto (GStrv) reasons = a ? ct_study_report_quality_names (a->quality & CT_QUALITY_NOT_ASSESSABLE) : NULL;
+      g_autofree char *reason_text = reasons ? g_strjoinv (";", reasons) : NULL;
       g_auto (GStrv) flags = a ? ct_study_report_quality_names (a->quality) : NULL;
       g_autofree char *flag_text = flags ? g_strjoinv (";", flags) : NULL;
       g_autofree char *load = format_number (loaded, f.load_ms, "%.1f");
@@ -318,7 +343,7 @@ ct_study_report_to_csv (GPtrArray *results)
       csv_field (out, sev_total, FALSE);
       csv_field (out, sev_right, FALSE);
       csv_field (out, sev_left, FALSE);
-      csv_field (out, a ? ct_category_to_string (a->category) : NULL, FALSE);
+      csv_field (out, f.graded ? ct_category_to_string (a->category) : NULL, FALSE);
       csv_field (out, lung, FALSE);
       csv_field (out, lesion, FALSE);
       csv_field (out, score, FALSE);
@@ -330,7 +355,9 @@ ct_study_report_to_csv (GPtrArray *results)
       csv_field (out, lesions_ms, FALSE);
       csv_field (out, total, FALSE);
       csv_field (out, warning_text, FALSE);
-      csv_field (out, CT_DISCLAIMER, TRUE);
+      csv_field (out, CT_DISCLAIMER, FALSE);
+      csv_field (out, a != NULL ? (f.graded ? "true" : "false") : NULL, FALSE);
+      csv_field (out, reason_text, TRUE);
     }
   return g_string_free (out, FALSE);
 }
@@ -357,15 +384,22 @@ ct_study_report_to_table (GPtrArray *results)
       g_autofree char *spacing_text = ct_study_get_loaded (r)
                                           ? g_strdup_printf ("%.3g x %.3g x %.3g", spacing[0], spacing[1], spacing[2])
                                           : g_strdup ("-");
-      g_autofree char *prob = a && a->has_probability ? g_strdup_printf ("%.2f", a->covid_probability) : g_strdup ("-");
-      g_autofree char *sev = a ? g_strdup_printf ("%.1f %%", a->severity_percent) : g_strdup ("-");
+      gboolean graded = a != NULL && ct_analysis_is_assessable (a);
+      g_autofree char *prob = graded && a->has_probability ? g_strdup_printf ("%.2f", a->covid_probability)
+                                                           : g_strdup ("-");
+      g_autofree char *sev = graded ? g_strdup_printf ("%.1f %%", a->severity_percent) : g_strdup ("-");
 
       g_string_append_printf (out, "%-4u %-16.16s %-15s %-20s %-8s %-8s %-5s %s\n", i + 1,
                               ct_study_get_patient_id (r) ? ct_study_get_patient_id (r) : "-", size, spacing_text, prob,
-                              sev, a ? ct_category_to_string (a->category) : "-",
+                              sev,
+                              graded      ? ct_category_to_string (a->category)
+                              : a != NULL ? "n/a"
+                                          : "-",
                               ct_study_get_path (r) ? ct_study_get_path (r) : "-");
       if (ct_study_get_error (r) != NULL)
         g_string_append_printf (out, "     error: %s\n", ct_study_get_error (r));
+      if (a != NULL && !graded)
+        g_string_append (out, "     not assessable: no probability, severity or CT category (see quality)\n");
       for (guint w = 0; w < warnings->len; w++)
         g_string_append_printf (out, "     note: %s\n", (const char *) g_ptr_array_index (warnings, w));
       for (guint q = 0; a != NULL && a->quality_notes != NULL && q < a->quality_notes->len; q++)

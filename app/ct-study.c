@@ -397,7 +397,7 @@ double
 ct_study_get_probability (CtStudy *self)
 {
   g_return_val_if_fail (CT_IS_STUDY (self), NAN);
-  if (self->analysis == NULL || !self->analysis->has_probability)
+  if (!ct_study_get_assessable (self) || !self->analysis->has_probability)
     return NAN;
   return self->analysis->covid_probability;
 }
@@ -406,21 +406,28 @@ double
 ct_study_get_severity (CtStudy *self)
 {
   g_return_val_if_fail (CT_IS_STUDY (self), NAN);
-  return self->analysis != NULL ? self->analysis->severity_percent : NAN;
+  return ct_study_get_assessable (self) ? self->analysis->severity_percent : NAN;
 }
 
 double
 ct_study_get_triage_score (CtStudy *self)
 {
   g_return_val_if_fail (CT_IS_STUDY (self), NAN);
-  return self->analysis != NULL ? self->analysis->triage_score : NAN;
+  return ct_study_get_assessable (self) ? self->analysis->triage_score : NAN;
+}
+
+gboolean
+ct_study_get_assessable (CtStudy *self)
+{
+  g_return_val_if_fail (CT_IS_STUDY (self), FALSE);
+  return self->analysis != NULL && ct_analysis_is_assessable (self->analysis);
 }
 
 const char *
 ct_study_get_category (CtStudy *self)
 {
   g_return_val_if_fail (CT_IS_STUDY (self), NULL);
-  return self->analysis != NULL ? ct_category_to_string (self->analysis->category) : NULL;
+  return ct_study_get_assessable (self) ? ct_category_to_string (self->analysis->category) : NULL;
 }
 
 gboolean
@@ -565,13 +572,16 @@ ct_study_set_export_error (CtStudy *self, const GError *error)
   ct_study_set_status (self, CT_STUDY_STATUS_FAILED);
 }
 
-/* 0 = has an analysis, 1 = not analysed (yet), 2 = failed or cancelled. */
+/* 0 = assessed, 1 = analysed but not assessable (by path), 2 = not
+ * analysed (yet), 3 = failed or cancelled. */
 static int
 priority_group (CtStudy *study)
 {
   if (study->error != NULL || study->status == CT_STUDY_STATUS_FAILED || study->status == CT_STUDY_STATUS_CANCELLED)
+    return 3;
+  if (study->analysis == NULL)
     return 2;
-  return study->analysis != NULL ? 0 : 1;
+  return ct_analysis_is_assessable (study->analysis) ? 0 : 1;
 }
 
 /* Highest first; a missing value (NAN: no probability for a tiny study)
@@ -617,7 +627,7 @@ ct_study_compare_priority (CtStudy *a, CtStudy *b, CtStudySortKey key)
     key = CT_STUDY_SORT_TRIAGE;
   if (group_a != group_b)
     return group_a - group_b;
-  if (group_a == 1)
+  if (group_a == 2)
     return 0;
   if (group_a == 0)
     {

@@ -103,6 +103,10 @@ double ct_study_get_probability (CtStudy *self);   /* 0..1 or NAN */
 double ct_study_get_severity (CtStudy *self);      /* % or NAN */
 double ct_study_get_triage_score (CtStudy *self);  /* 0..1 or NAN */
 const char *ct_study_get_category (CtStudy *self); /* "CT-0".. or NULL */
+/* TRUE when the study has an analysis and it is assessable
+ * (ct_analysis_is_assessable): only then do probability, severity, triage
+ * score and category have a value. */
+gboolean ct_study_get_assessable (CtStudy *self);
 /* Whether the analysis came from the results cache, and the lookup's time. */
 gboolean ct_study_get_cached (CtStudy *self);
 double ct_study_get_cache_ms (CtStudy *self);
@@ -127,11 +131,12 @@ void ct_study_set_error (CtStudy *self, const GError *error);
 void ct_study_set_export_error (CtStudy *self, const GError *error);
 
 /* The one work-list order, used by the window, the command line and the
- * reports: studies with an analysis first, by @key (highest first; a study
- * without a probability counts as below every probability), then by the
- * other keys, then path and series UID; then studies not analysed yet (or
- * loaded only), equal among themselves, so that a stable sort keeps their
- * order; failed and cancelled studies last, by path. A GCompareDataFunc
+ * reports: assessed studies first, by @key (highest first; a study without
+ * a probability counts as below every probability), then by the other
+ * keys, then path and series UID; then studies analysed but not
+ * assessable, by path; then studies not analysed yet (or loaded only),
+ * equal among themselves, so that a stable sort keeps their order; failed
+ * and cancelled studies last, by path. A GCompareDataFunc
  * shape: negative when @a comes first. */
 int ct_study_compare_priority (CtStudy *a, CtStudy *b, CtStudySortKey key);
 /* Sorts @studies (CtStudy*) stably by ct_study_compare_priority (). */

@@ -189,6 +189,8 @@ describe_quality (const CtAnalysis *analysis)
     { CT_QUALITY_THICK_SLICES, "slices thicker than 5 mm" },
     { CT_QUALITY_NOISY, "unusually noisy" },
     { CT_QUALITY_NOT_HU, "values do not look like Hounsfield units" },
+    { CT_QUALITY_NOT_AXIAL, "not axial slices" },
+    { CT_QUALITY_TOO_SMALL, "too small for the classifier" },
   };
   g_autoptr (GString) text = g_string_new (NULL);
 
@@ -238,22 +240,32 @@ ct_report_dup_result_rows (const CtReportInfo *info)
     {
       g_autofree char *quality = describe_quality (a);
 
-      if (a->has_probability && !isnan (a->covid_probability))
+      if (!ct_analysis_is_assessable (a))
+        {
+          /* No grades without grounds (docs/architecture.md, "Not
+           * assessable"): the reasons are in "Input quality". */
+          add_row (rows, "Assessment", "not assessable: no COVID-19 probability, severity or CT category");
+        }
+      else if (a->has_probability && !isnan (a->covid_probability))
         add_row (rows, "COVID-19 probability", "%.1f %%", a->covid_probability * 100.0);
       else
         add_row (rows, "COVID-19 probability", "not available%s%s", a->probability_note ? ": " : "",
                  a->probability_note ? a->probability_note : "");
-      add_row (rows, "Severity", "%.1f %% of the more affected lung", a->severity_percent);
-      add_row (rows, "Severity, both lungs", "%.1f %% (right %.1f %%, left %.1f %%)", a->severity_total_percent,
-               a->severity_right_percent, a->severity_left_percent);
-      add_row (rows, "CT category", "%s", ct_category_to_string (a->category));
+      if (ct_analysis_is_assessable (a))
+        {
+          add_row (rows, "Severity", "%.1f %% of the more affected lung", a->severity_percent);
+          add_row (rows, "Severity, both lungs", "%.1f %% (right %.1f %%, left %.1f %%)", a->severity_total_percent,
+                   a->severity_right_percent, a->severity_left_percent);
+          add_row (rows, "CT category", "%s", ct_category_to_string (a->category));
+        }
       if (a->right_lung_volume_ml > 0 || a->left_lung_volume_ml > 0)
         add_row (rows, "Lung volume", "%.0f ml (right %.0f ml, left %.0f ml)", a->lung_volume_ml,
                  a->right_lung_volume_ml, a->left_lung_volume_ml);
       else
         add_row (rows, "Lung volume", "%.0f ml", a->lung_volume_ml);
       add_row (rows, "Lesion volume", "%.1f ml", a->lesion_volume_ml);
-      add_row (rows, "Triage score", "%.3f", a->triage_score);
+      if (ct_analysis_is_assessable (a))
+        add_row (rows, "Triage score", "%.3f", a->triage_score);
       add_row (rows, "Input quality", "%s", quality);
       add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)", a->timing_total_ms,
                a->timing_lungs_ms, a->timing_lesions_ms);

@@ -282,6 +282,8 @@ test_analysis_and_masks (void)
   g_assert_cmpuint (strlen (json_object_get_string_member (json_object_get_object_member (o, "model"), "sha256")), ==,
                     64);
   g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "ct_category"), "CT-"));
+  g_assert_true (json_object_get_boolean_member (o, "assessable"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "not_assessable_reasons")), ==, 0);
 
   series_uid = json_object_get_string_member (o, "series_uid");
   {
@@ -298,6 +300,88 @@ test_analysis_and_masks (void)
     g_assert_cmpint (mask->nz, ==, v->nz);
     for (int a = 0; a < 3; a++)
       g_assert_cmpfloat_with_epsilon (mask->origin[a], v->origin[a], 1e-4);
+  }
+  test_util_remove_tree (tmp);
+}
+
+/* A three-slice study is analysed but not assessable: its grades are null
+ * in JSON and empty in CSV, it says why, and it sorts after the assessable
+ * study, whatever the order asked for. */
+static void
+test_not_assessable (void)
+{
+  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
+  g_autoptr (CtVolume) full = make_volume (96, 80, 12);
+  g_autoptr (CtVolume) thin = make_volume (96, 80, 3);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-cli-XXXXXX", NULL);
+  g_autofree char *studies = g_build_filename (tmp, "studies", NULL);
+  g_autofree char *full_dir = g_build_filename (studies, "full", NULL);
+  g_autofree char *thin_dir = g_build_filename (studies, "thin", NULL);
+  g_autofree char *models = g_build_filename (tmp, "models", NULL);
+  g_autofree char *lungs = g_build_filename (models, "lungs.safetensors", NULL);
+  g_autofree char *multitask = g_build_filename (models, "multitask-spatial.safetensors", NULL);
+  g_autofree char *lungs_src = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
+  g_autofree char *multitask_src = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
+  static const char *const grades[] = { "covid_probability",
+                                        "severity_percent",
+                                        "severity_total_percent",
+                                        "severity_right_percent",
+                                        "severity_left_percent",
+                                        "ct_category",
+                                        "triage_score" };
+
+  if (!g_file_test (lungs_src, G_FILE_TEST_EXISTS) || !g_file_test (multitask_src, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
+      return;
+    }
+  g_assert_cmpint (g_mkdir (models, 0755), ==, 0);
+  g_assert_cmpint (symlink (lungs_src, lungs), ==, 0);
+  g_assert_cmpint (symlink (multitask_src, multitask), ==, 0);
+  g_clear_pointer (&thin->patient_id, g_free);
+  thin->patient_id = g_strdup ("CLI-THIN");
+  g_assert_true (ct_dicom_write_series (full, full_dir, NULL, &error));
+  g_assert_true (ct_dicom_write_series (thin, thin_dir, NULL, &error));
+
+  for (guint s = 0; s < 3; s++)
+    {
+      const char *sort = (const char *[]){ "triage", "probability", "severity" }[s];
+      const char *args[] = { "analyze", studies, "--json", "--no-cache", "--model", models, "--sort", sort, NULL };
+      g_autofree char *out = NULL;
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonArray *array;
+      JsonObject *first, *second;
+
+      g_assert_cmpint (run_cli (args, &out), ==, 0);
+      array = parse_array (out, parser);
+      g_assert_cmpuint (json_array_get_length (array), ==, 2);
+      first = json_array_get_object_element (array, 0);
+      second = json_array_get_object_element (array, 1);
+      g_assert_cmpstr (json_object_get_string_member (first, "patient_id"), ==, "CLI-TEST");
+      g_assert_true (json_object_get_boolean_member (first, "assessable"));
+      g_assert_cmpstr (json_object_get_string_member (second, "patient_id"), ==, "CLI-THIN");
+      g_assert_cmpstr (json_object_get_string_member (second, "status"), ==, "ok");
+      g_assert_false (json_object_get_boolean_member (second, "assessable"));
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (second, "not_assessable_reasons")), >, 0);
+      for (guint g = 0; g < G_N_ELEMENTS (grades); g++)
+        g_assert_true (json_object_get_null_member (second, grades[g]));
+      /* What was measured stays. */
+      g_assert_false (json_object_get_null_member (second, "lung_volume_ml"));
+    }
+  {
+    const char *args[] = { "analyze", studies, "--csv", "--no-cache", "--model", models, NULL };
+    g_autofree char *out = NULL;
+    g_auto (GStrv) lines = NULL;
+
+    g_assert_cmpint (run_cli (args, &out), ==, 0);
+    lines = g_strsplit (out, "\n", -1);
+    g_assert_true (g_str_has_suffix (lines[0], ",assessable,not_assessable_reasons"));
+    g_assert_nonnull (strstr (lines[1], "CLI-TEST"));
+    g_assert_nonnull (strstr (lines[1], ",true,"));
+    g_assert_nonnull (strstr (lines[2], "CLI-THIN"));
+    g_assert_nonnull (strstr (lines[2], ",false,"));
+    g_assert_null (strstr (lines[2], ",CT-"));
   }
   test_util_remove_tree (tmp);
 }
@@ -526,6 +610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/no-analysis-json", test_no_analysis_json);
   g_test_add_func ("/cli/csv-and-info", test_csv_and_info);
   g_test_add_func ("/cli/analysis-and-masks", test_analysis_and_masks);
+  g_test_add_func ("/cli/not-assessable", test_not_assessable);
   g_test_add_func ("/cli/cache-and-report", test_cache_and_report);
   return g_test_run ();
 }

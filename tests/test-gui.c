@@ -926,6 +926,22 @@ test_shortcuts_and_about (void)
   settle ();
 }
 
+/* Visible labels under @widget whose text is @text. */
+static guint
+count_visible_labels (GtkWidget *widget, const char *text)
+{
+  guint n = 0;
+
+  if (!gtk_widget_get_visible (widget))
+    return 0;
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    n++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_visible_labels (child, text);
+  return n;
+}
+
 static void
 test_real_dicom (void)
 {
@@ -964,6 +980,43 @@ test_real_dicom (void)
   g_test_message ("ct-series-20: %s %s", ct_study_get_category (item) != NULL ? ct_study_get_category (item) : "",
                   ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
   g_assert_true (ct_study_is_finished (item));
+
+  /* 20 slices of lung bases, 74 ml of lung: analysed, but not assessable.
+   * No grade anywhere; a grey badge in the list and the panel; after every
+   * assessable study in every order. */
+  if (ct_study_get_analysis (item) != NULL)
+    {
+      CtStudyList *list = ct_window_get_study_list (fixture.window);
+      GListModel *sorted = ct_study_list_get_sorted_model (list);
+
+      g_assert_false (ct_study_get_assessable (item));
+      g_assert_null (ct_study_get_category (item));
+      g_assert_true (isnan (ct_study_get_probability (item)));
+      g_assert_true (isnan (ct_study_get_severity (item)));
+      settle ();
+      /* The panel's badge and the list's. */
+      g_assert_cmpuint (count_visible_labels (GTK_WIDGET (fixture.window), "not assessable"), ==, 2);
+
+      for (CtStudySortKey key = CT_STUDY_SORT_PROBABILITY; key <= CT_STUDY_SORT_TRIAGE; key++)
+        {
+          gboolean seen = FALSE;
+
+          ct_study_list_set_sort_key (list, key);
+          settle ();
+          for (guint i = 0; i < g_list_model_get_n_items (sorted); i++)
+            {
+              g_autoptr (CtStudy) other = g_list_model_get_item (sorted, i);
+
+              seen = seen || other == item;
+              if (seen && other != item)
+                g_assert_false (ct_study_get_assessable (other));
+            }
+          g_assert_true (seen);
+        }
+      texture = render_widget (GTK_WIDGET (fixture.window));
+      pixels = download (texture, "not-assessable.png");
+      g_free (pixels.bgra);
+    }
 }
 
 static gboolean

@@ -474,6 +474,25 @@ test_priority_order (void)
   expected[8] = failed;
   for (guint i = 0; i < list->len; i++)
     g_assert_true (g_ptr_array_index (list, i) == expected[i]);
+  /* A study that is not assessable (a single slice that scored 82 %, no
+   * lung) has no grades and sorts after every assessable one, by any key,
+   * but before those still waiting. */
+  {
+    g_autoptr (CtStudy) single = ct_study_new ("0-single-slice", NULL);
+    g_autoptr (CtAnalysis) not_assessable = fake_analysis (0.95, 82.0);
+
+    not_assessable->quality = CT_QUALITY_NOT_CHEST | CT_QUALITY_TOO_SMALL;
+    ct_study_set_analysis (single, not_assessable, FALSE, 0.0);
+    g_assert_false (ct_study_get_assessable (single));
+    g_assert_true (isnan (ct_study_get_probability (single)));
+    g_assert_true (isnan (ct_study_get_severity (single)));
+    g_assert_null (ct_study_get_category (single));
+    for (CtStudySortKey key = CT_STUDY_SORT_PROBABILITY; key <= CT_STUDY_SORT_TRIAGE; key++)
+      {
+        g_assert_cmpint (ct_study_compare_priority (normal, single, key), <, 0);
+        g_assert_cmpint (ct_study_compare_priority (single, waiting, key), <, 0);
+      }
+  }
   g_assert_true (ct_study_sort_key_from_string ("triage", &(CtStudySortKey){ 0 }));
   g_assert_false (ct_study_sort_key_from_string ("age", &(CtStudySortKey){ 0 }));
 }

@@ -249,7 +249,43 @@ test_fixture_three_slices (void)
   g_assert_true (isnan (a->covid_probability));
   g_test_message ("note: %s", a->probability_note);
   if (a->lung_volume_ml > 0)
-    g_assert_nonnull (strstr (a->probability_note, "3 slices"));
+    {
+      g_assert_nonnull (strstr (a->probability_note, "3 slices"));
+      g_assert_true (a->quality & CT_QUALITY_TOO_SMALL);
+    }
+  /* Three slices are not assessable, whatever the weights found: no
+   * grades without grounds. */
+  g_assert_false (ct_analysis_is_assessable (a));
+  models_clear (&m);
+}
+
+/* A few coronal images: the stack's slice axis runs front to back and it
+ * spans 3 x 4 mm, too little to re-slice axially: not axial, not
+ * assessable. The same grid laid axially is not flagged. */
+static void
+test_fixture_not_axial (void)
+{
+  Models m;
+  g_autoptr (CtVolume) coronal = make_chest (90, 70, 3, 2.0, 4.0, 5);
+  g_autoptr (CtVolume) axial = make_chest (90, 70, 3, 2.0, 4.0, 5);
+  g_autoptr (CtAnalysis) a = NULL, b = NULL;
+  g_autoptr (GError) error = NULL;
+  CtAnalysisOptions options = { 0 };
+  /* LPS: columns to the left, rows from head to feet, slices to the back */
+  static const double coronal_direction[9] = { 1, 0, 0, 0, 0, -1, 0, 1, 0 };
+
+  if (!load_fixture_models (&m))
+    return;
+  memcpy (coronal->direction, coronal_direction, sizeof coronal_direction);
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  a = ct_analysis_run (coronal, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (a->quality & CT_QUALITY_NOT_AXIAL);
+  g_assert_false (ct_analysis_is_assessable (a));
+  b = ct_analysis_run (axial, &options, &error);
+  g_assert_no_error (error);
+  g_assert_false (b->quality & CT_QUALITY_NOT_AXIAL);
   models_clear (&m);
 }
 
@@ -723,7 +759,9 @@ test_analytic_masks (void)
 
       g_assert_no_error (error);
       check_analytic_result (v, truth, a);
+      /* Coronal and sagittal volumes are re-sliced exactly: assessable. */
       g_assert_cmpint (a->quality, ==, 0);
+      g_assert_true (ct_analysis_is_assessable (a));
     }
   models_clear (&m);
   remove_analytic_models (g_steal_pointer (&folder));
@@ -1024,6 +1062,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pipeline/fixture/plumbing", test_fixture_plumbing);
   g_test_add_func ("/pipeline/fixture/three-slices", test_fixture_three_slices);
+  g_test_add_func ("/pipeline/fixture/not-axial", test_fixture_not_axial);
   g_test_add_func ("/pipeline/fixture/orientation-invariance", test_fixture_orientation_invariance);
   g_test_add_func ("/pipeline/fixture/progress-and-cancel", test_fixture_progress_and_cancel);
   g_test_add_func ("/pipeline/fixture/wrong-models", test_fixture_wrong_models);

@@ -71,7 +71,7 @@ ct_results_panel_update (CtResultsPanel *self)
   CtStudy *item = self->item;
   const CtAnalysis *analysis = item != NULL ? ct_study_get_analysis (item) : NULL;
   CtVolume *volume = item != NULL ? ct_study_get_volume (item) : NULL;
-  static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4" };
+  static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4", "not-assessable" };
   g_autoptr (GString) notes = g_string_new (NULL);
 
   ct_results_panel_update_model (self, analysis);
@@ -117,7 +117,21 @@ ct_results_panel_update (CtResultsPanel *self)
     }
 
   gtk_widget_set_visible (self->numbers_grid, analysis != NULL);
-  if (analysis != NULL)
+  if (analysis != NULL && !ct_analysis_is_assessable (analysis))
+    {
+      /* No grades without grounds: the notes below say why. */
+      gtk_label_set_text (self->status_label,
+                          _ ("Not assessable: no COVID-19 probability, severity or CT category for this study."));
+      gtk_label_set_text (self->probability_label, "—");
+      gtk_label_set_text (self->severity_label, "—");
+      gtk_label_set_text (self->severity_total_label, "—");
+      gtk_label_set_text (self->severity_sides_label, "—");
+      gtk_label_set_text (self->category_badge, _ ("not assessable"));
+      for (guint i = 0; i < G_N_ELEMENTS (badge_classes); i++)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->category_badge), badge_classes[i]);
+      gtk_widget_add_css_class (GTK_WIDGET (self->category_badge), "not-assessable");
+    }
+  else if (analysis != NULL)
     {
       if (analysis->has_probability)
         set_label_printf (self->probability_label, "%.1f %%", 100.0 * analysis->covid_probability);
@@ -133,6 +147,9 @@ ct_results_panel_update (CtResultsPanel *self)
         gtk_widget_remove_css_class (GTK_WIDGET (self->category_badge), badge_classes[i]);
       if ((guint) analysis->category < G_N_ELEMENTS (badge_classes))
         gtk_widget_add_css_class (GTK_WIDGET (self->category_badge), badge_classes[analysis->category]);
+    }
+  if (analysis != NULL)
+    {
       set_label_printf (self->lung_volume_label, "%.0f ml", analysis->lung_volume_ml);
       set_label_printf (self->lesion_volume_label, "%.1f ml", analysis->lesion_volume_ml);
       set_label_printf (self->timing_label, "%.1f s", analysis->timing_total_ms / 1000.0);

@@ -184,6 +184,8 @@ refresh_cell (GtkWidget *cell, CtStudy *item)
 
         if (!isnan (probability))
           text = g_strdup_printf ("%.0f %%", probability * 100.0);
+        else if (ct_study_get_analysis (item) != NULL && !ct_study_get_assessable (item))
+          text = g_strdup ("—");
         else if (ct_study_get_status (item) == CT_STUDY_STATUS_DONE)
           text = g_strdup (C_ ("probability", "n/a"));
         else
@@ -197,19 +199,29 @@ refresh_cell (GtkWidget *cell, CtStudy *item)
         GtkWidget *badge = gtk_widget_get_next_sibling (label);
         double severity = ct_study_get_severity (item);
         const char *category = ct_study_get_category (item);
-        static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4" };
+        gboolean not_assessable = ct_study_get_analysis (item) != NULL && !ct_study_get_assessable (item);
+        static const char *const badge_classes[] = { "ct-0", "ct-1", "ct-2", "ct-3", "ct-4", "not-assessable" };
 
         text = !isnan (severity) ? g_strdup_printf ("%.1f %%", severity) : g_strdup ("");
         gtk_label_set_text (GTK_LABEL (label), text);
+        /* No number to show: the badge takes the whole cell. */
+        gtk_widget_set_visible (label, !not_assessable);
         for (guint i = 0; i < G_N_ELEMENTS (badge_classes); i++)
           gtk_widget_remove_css_class (badge, badge_classes[i]);
-        gtk_widget_set_visible (badge, category != NULL);
+        gtk_widget_set_visible (badge, category != NULL || not_assessable);
         if (category != NULL)
           {
             g_autofree char *css_class = g_ascii_strdown (category, -1);
 
             gtk_label_set_text (GTK_LABEL (badge), category);
             gtk_widget_add_css_class (badge, css_class);
+          }
+        else if (not_assessable)
+          {
+            /* Grey, no grade: what the networks would say has no grounds.
+             * Two lines: the row is two lines high, the column narrow. */
+            gtk_label_set_text (GTK_LABEL (badge), _ ("not assessable"));
+            gtk_widget_add_css_class (badge, "not-assessable");
           }
       }
       break;
@@ -283,6 +295,7 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyLi
         gtk_label_set_xalign (GTK_LABEL (label), 1);
         gtk_label_set_width_chars (GTK_LABEL (label), 7);
         gtk_widget_add_css_class (badge, "category-badge");
+
         gtk_box_append (GTK_BOX (cell), label);
         gtk_box_append (GTK_BOX (cell), badge);
       }
