@@ -51,16 +51,6 @@ ct_study_library_list_model_init (GListModelInterface *iface)
 }
 
 static void
-skipped_file_free (gpointer data)
-{
-  CtSkippedFile *file = data;
-
-  g_free (file->path);
-  g_free (file->reason);
-  g_free (file);
-}
-
-static void
 ct_study_library_finalize (GObject *object)
 {
   CtStudyLibrary *self = CT_STUDY_LIBRARY (object);
@@ -82,7 +72,7 @@ static void
 ct_study_library_init (CtStudyLibrary *self)
 {
   self->studies = g_ptr_array_new_with_free_func (g_object_unref);
-  self->skipped = g_ptr_array_new_with_free_func (skipped_file_free);
+  self->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_skipped_file_free);
   g_queue_init (&self->viewed);
 }
 
@@ -160,9 +150,10 @@ explain_no_study (const PathScan *p)
 }
 
 /* Appends the studies of @scans (on the library's thread) and returns
- * them; see ct_study_library_add_paths (). */
+ * them; see ct_study_library_add_paths (). @failed (may be NULL) gets a
+ * CtSkippedFile for each path that gave no study. */
 static GPtrArray *
-add_scans (CtStudyLibrary *self, GPtrArray *scans, gboolean keep_failed, GError **error)
+add_scans (CtStudyLibrary *self, GPtrArray *scans, gboolean keep_failed, GPtrArray *failed, GError **error)
 {
   g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GString) failures = g_string_new (NULL);
@@ -178,6 +169,9 @@ add_scans (CtStudyLibrary *self, GPtrArray *scans, gboolean keep_failed, GError 
 
           if (keep_failed)
             g_ptr_array_add (added, ct_study_new_failed (p->path, why));
+          if (failed != NULL)
+            g_ptr_array_add (
+                failed, ct_skipped_file_new (p->path, p->error != NULL ? p->error->code : CT_ERROR_NO_STUDIES, why));
           g_string_append_printf (failures, "%s%s", failures->len > 0 ? "\n" : "", why);
         }
       /* The studies take the scan's series; the library keeps the skipped
@@ -211,7 +205,7 @@ ct_study_library_add_paths (CtStudyLibrary *self, const char *const *paths, int 
   scans = scan_paths (paths, n_threads, cancellable, error);
   if (scans == NULL)
     return NULL;
-  return add_scans (self, scans, keep_failed, error);
+  return add_scans (self, scans, keep_failed, NULL, error);
 }
 
 static void
@@ -243,8 +237,11 @@ ct_study_library_add_paths_async (CtStudyLibrary *self, const char *const *paths
 }
 
 GPtrArray *
-ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GError **error)
+ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GPtrArray **out_failed, GError **error)
 {
+  g_autoptr (GPtrArray) failed = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_skipped_file_free);
+  GPtrArray *added;
+
   g_autoptr (GPtrArray) scans = NULL;
 
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -253,7 +250,10 @@ ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, G
   scans = g_task_propagate_pointer (G_TASK (result), error);
   if (scans == NULL)
     return NULL;
-  return add_scans (self, scans, FALSE, error);
+  added = add_scans (self, scans, FALSE, failed, error);
+  if (out_failed != NULL)
+    *out_failed = g_steal_pointer (&failed);
+  return added;
 }
 
 static gboolean

@@ -36,7 +36,10 @@ GPtrArray *ct_study_library_add_paths (CtStudyLibrary *self, const char *const *
  * studies are appended on the calling thread before @callback runs. */
 void ct_study_library_add_paths_async (CtStudyLibrary *self, const char *const *paths, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data);
-GPtrArray *ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GError **error);
+/* @out_failed (may be NULL) gets the opened paths that held no usable
+ * series, as CtSkippedFile* (path and why), also when others did. */
+GPtrArray *ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GPtrArray **out_failed,
+                                              GError **error);
 
 /* CtSkippedFile*: every file the scans did not use, with the reason. */
 GPtrArray *ct_study_library_get_skipped (CtStudyLibrary *self);

@@ -11,9 +11,22 @@
 /* Deeper folder trees than this are not followed (symbolic link loops). */
 #define MAX_FOLDER_DEPTH 32
 
-static void
-skipped_file_free (CtSkippedFile *s)
+CtSkippedFile *
+ct_skipped_file_new (const char *path, int code, const char *reason)
 {
+  CtSkippedFile *s = g_new0 (CtSkippedFile, 1);
+
+  s->path = g_strdup (path);
+  s->code = code;
+  s->reason = g_strdup (reason);
+  return s;
+}
+
+void
+ct_skipped_file_free (CtSkippedFile *s)
+{
+  if (s == NULL)
+    return;
   g_free (s->path);
   g_free (s->reason);
   g_free (s);
@@ -352,7 +365,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
   ct_gdcm_init ();
   scan = g_new0 (CtStudyScan, 1);
   scan->series = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_series_info_free);
-  scan->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) skipped_file_free);
+  scan->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_skipped_file_free);
 
   c.dicom_paths = g_ptr_array_new_with_free_func (g_free);
   c.nifti_paths = g_ptr_array_new_with_free_func (g_free);

@@ -21,6 +21,9 @@ typedef struct
   int code;     /* a CtError: NOT_DICOM, NOT_CT, NO_PIXEL_DATA, CORRUPT, IO ... */
 } CtSkippedFile;
 
+CtSkippedFile *ct_skipped_file_new (const char *path, int code, const char *reason);
+void ct_skipped_file_free (CtSkippedFile *self);
+
 typedef struct
 {
   GPtrArray *series;  /* CtSeriesInfo*, sorted by path, then description */

@@ -1019,6 +1019,90 @@ test_real_dicom (void)
     }
 }
 
+/* The first widget of @type under @widget. */
+static GtkWidget *
+find_widget (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether a label under @widget (shown or not) contains @text. */
+static gboolean
+has_label_containing (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_containing (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* A good folder and a folder without CT opened together: the good one's
+ * study arrives, the info bar names the other and why, and only the good
+ * folder enters Recent Folders. */
+static void
+test_skipped_paths (void)
+{
+  GListModel *studies = ct_window_get_studies (fixture.window);
+  guint n_before = g_list_model_get_n_items (studies);
+  g_autofree char *tmp = g_dir_make_tmp ("ct-triage-gui-open-XXXXXX", NULL);
+  g_autofree char *good = g_build_filename (tmp, "good", NULL);
+  g_autofree char *bad = g_build_filename (tmp, "no-ct-here", NULL);
+  g_autofree char *good_file = g_build_filename (good, "study.nii.gz", NULL);
+  g_autofree char *bad_file = g_build_filename (bad, "notes.txt", NULL);
+  GFile *files[2];
+  GtkInfoBar *bar = GTK_INFO_BAR (find_widget (GTK_WIDGET (fixture.window), GTK_TYPE_INFO_BAR));
+  g_auto (GStrv) recent = NULL;
+
+  g_assert_nonnull (bar);
+  g_assert_cmpint (g_mkdir (good, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (bad, 0755), ==, 0);
+  g_assert_cmpint (symlink (fixture.studies[1].path, good_file), ==, 0);
+  g_assert_true (g_file_set_contents (bad_file, "not a CT", -1, NULL));
+  files[0] = g_file_new_for_path (good);
+  files[1] = g_file_new_for_path (bad);
+  ct_window_open (fixture.window, files, 2);
+  while (g_list_model_get_n_items (studies) == n_before)
+    g_main_context_iteration (NULL, TRUE);
+  settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (studies), ==, n_before + 1);
+  g_assert_true (gtk_info_bar_get_revealed (bar));
+  /* "Details" lists each path with its reason. */
+  gtk_expander_set_expanded (GTK_EXPANDER (find_widget (GTK_WIDGET (bar), GTK_TYPE_EXPANDER)), TRUE);
+  settle ();
+  g_assert_true (has_label_containing (GTK_WIDGET (bar), bad_file));
+  g_assert_false (has_label_containing (GTK_WIDGET (bar), good_file));
+  recent = g_settings_get_strv (fixture.settings, "recent-folders");
+  g_assert_cmpstr (recent[0], ==, good);
+  g_assert_false (g_strv_contains ((const char *const *) recent, bad));
+  {
+    g_autoptr (GdkTexture) texture = render_widget (GTK_WIDGET (fixture.window));
+    Pixels pixels = download (texture, "skipped-paths.png");
+
+    g_free (pixels.bgra);
+  }
+  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
+  g_unlink (good_file);
+  g_unlink (bad_file);
+  g_rmdir (good);
+  g_rmdir (bad);
+  g_rmdir (tmp);
+}
+
 static gboolean
 queue_idle (gpointer data)
 {
@@ -1163,6 +1247,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/zoom-at-pointer", test_zoom_at_pointer);
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/real-dicom", test_real_dicom);
+  g_test_add_func ("/gui/skipped-paths", test_skipped_paths);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);
   status = g_test_run ();
 

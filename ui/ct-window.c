@@ -31,6 +31,9 @@ struct _CtWindow
   GtkAdjustment *opacity_adjustment;
   GtkDropDown *preset_dropdown;
   GMenu *recent_submenu;
+  GtkInfoBar *skipped_bar;
+  GtkLabel *skipped_label;
+  GtkLabel *skipped_details;
 
   CtStudyList *study_list;
   CtSliceView *views[CT_N_VIEW_PLANES];
@@ -220,12 +223,69 @@ ct_window_show_error (CtWindow *self, const char *primary, const char *secondary
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* One ct_window_open (): the window and the paths asked for. */
+typedef struct
+{
+  CtWindow *window;
+  GStrv paths;
+} Opening;
+
+static void
+opening_free (Opening *opening)
+{
+  g_clear_object (&opening->window);
+  g_strfreev (opening->paths);
+  g_free (opening);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Opening, opening_free)
+
+static gboolean
+path_failed (GPtrArray *failed, const char *path)
+{
+  for (guint i = 0; failed != NULL && i < failed->len; i++)
+    if (g_strcmp0 (((CtSkippedFile *) g_ptr_array_index (failed, i))->path, path) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Some of the opened paths held no usable series (others did): say which
+ * and why, once, in the info bar. */
+static void
+ct_window_show_skipped (CtWindow *self, GPtrArray *failed)
+{
+  g_autoptr (GString) details = g_string_new (NULL);
+  g_autofree char *summary = NULL;
+
+  for (guint i = 0; i < failed->len; i++)
+    {
+      const CtSkippedFile *f = g_ptr_array_index (failed, i);
+
+      g_string_append_printf (details, "%s%s: %s", i > 0 ? "\n" : "", f->path, f->reason);
+    }
+  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of the opened paths held no CT series that can be read.",
+                                          "%u of the opened paths held no CT series that can be read.", failed->len),
+                             failed->len);
+  gtk_label_set_text (self->skipped_label, summary);
+  gtk_label_set_text (self->skipped_details, details->str);
+  gtk_info_bar_set_revealed (self->skipped_bar, TRUE);
+}
+
+static void
+on_skipped_bar_response (GtkInfoBar *bar, int response, CtWindow *self)
+{
+  gtk_info_bar_set_revealed (bar, FALSE);
+}
+
 static void
 discover_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (CtWindow) self = user_data;
+  g_autoptr (Opening) opening = user_data;
+  CtWindow *self = opening->window;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) items = ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source_object), result, &error);
+  g_autoptr (GPtrArray) failed = NULL;
+  g_autoptr (GPtrArray)
+      items = ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source_object), result, &failed, &error);
 
   if (--self->n_discoveries == 0)
     gtk_spinner_stop (self->discovery_spinner);
@@ -237,6 +297,12 @@ discover_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
         ct_window_show_error (self, _ ("No studies could be opened"), error->message);
       return;
     }
+  /* Recent Folders keeps only folders that yielded studies. */
+  for (guint i = 0; opening->paths[i] != NULL; i++)
+    if (g_file_test (opening->paths[i], G_FILE_TEST_IS_DIR) && !path_failed (failed, opening->paths[i]))
+      ct_window_remember_folder (self, opening->paths[i]);
+  if (failed != NULL && failed->len > 0)
+    ct_window_show_skipped (self, failed);
   for (guint i = 0; i < items->len; i++)
     {
       CtStudy *item = g_ptr_array_index (items, i);
@@ -251,7 +317,8 @@ discover_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 void
 ct_window_open (CtWindow *self, GFile **files, int n_files)
 {
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *paths = g_ptr_array_new ();
+  Opening *opening;
 
   g_return_if_fail (CT_IS_WINDOW (self));
 
@@ -259,17 +326,18 @@ ct_window_open (CtWindow *self, GFile **files, int n_files)
     {
       char *path = g_file_get_path (files[i]);
 
-      if (path == NULL)
-        continue;
-      g_ptr_array_add (paths, path);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        ct_window_remember_folder (self, path);
+      if (path != NULL)
+        g_ptr_array_add (paths, path);
     }
+  g_ptr_array_add (paths, NULL);
+  opening = g_new0 (Opening, 1);
+  opening->window = g_object_ref (self);
+  opening->paths = (GStrv) g_ptr_array_free (paths, FALSE);
   self->n_discoveries++;
   gtk_spinner_start (self->discovery_spinner);
-  g_ptr_array_add (paths, NULL);
-  ct_study_library_add_paths_async (self->library, (const char *const *) paths->pdata, self->discovery_cancellable,
-                                    discover_done, g_object_ref (self));
+  gtk_info_bar_set_revealed (self->skipped_bar, FALSE);
+  ct_study_library_add_paths_async (self->library, (const char *const *) opening->paths, self->discovery_cancellable,
+                                    discover_done, opening);
 }
 
 static void
@@ -501,6 +569,10 @@ ct_window_class_init (CtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CtWindow, opacity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, preset_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, recent_submenu);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, skipped_bar);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, skipped_label);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, skipped_details);
+  gtk_widget_class_bind_template_callback (widget_class, on_skipped_bar_response);
 }
 
 static const GActionEntry window_actions[] = {
