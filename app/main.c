@@ -6,6 +6,8 @@
 #include <locale.h>
 
 #include <glib/gi18n.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 #include "ct-application.h"
 #include "ct-install-paths.h"
@@ -38,6 +40,27 @@ find_data_folders (void)
       if (g_file_test (compiled, G_FILE_TEST_IS_REGULAR))
         g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
     }
+}
+
+/* dconf writes through the session bus: without one (ssh -X, a kiosk)
+ * every change fails with a warning. A backend chosen by the user
+ * (GSETTINGS_BACKEND) is left alone. */
+static GSettings *
+new_settings (void)
+{
+  const char *runtime_dir = g_get_user_runtime_dir ();
+  g_autofree char *bus_socket = g_build_filename (runtime_dir, "bus", NULL);
+  gboolean has_session_bus = g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL ||
+                             g_file_test (bus_socket, G_FILE_TEST_EXISTS);
+
+  if (g_getenv ("GSETTINGS_BACKEND") == NULL && !has_session_bus)
+    {
+      g_autoptr (GSettingsBackend) memory = g_memory_settings_backend_new ();
+
+      g_message ("No D-Bus session bus: settings are kept for this run only");
+      return g_settings_new_with_backend (APPLICATION_ID, memory);
+    }
+  return g_settings_new (APPLICATION_ID);
 }
 
 /* g_settings_new () aborts when the schema is missing (an install whose
@@ -88,7 +111,9 @@ main (int argc, char *argv[])
     const char *cache_env = g_getenv ("CT_TRIAGE_CACHE_DIR");
     g_autofree char *model_dir = ct_install_paths_find_model_dir (g_getenv ("CT_TRIAGE_MODEL_DIR"));
 
-    application = ct_application_new (model_dir, cache_env != NULL && *cache_env != '\0' ? cache_env : NULL);
+    g_autoptr (GSettings) settings = new_settings ();
+
+    application = ct_application_new (model_dir, cache_env != NULL && *cache_env != '\0' ? cache_env : NULL, settings);
   }
   return g_application_run (G_APPLICATION (application), argc, argv);
 }

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 
@@ -650,25 +652,34 @@ test_overlays_screenshot (void)
   slice = most_lesioned_slice (axial, volume, study->phantom->lesions, &geometry);
   ct_slice_view_set_slice (axial, slice);
 
-  /* a/d change the opacity by 0.1 (through the slider and GSettings). */
-  g_settings_set_boolean (fixture.settings, "show-overlays", TRUE);
-  g_settings_set_double (fixture.settings, "lesion-opacity", 0.5);
-  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_d));
-  g_assert_cmpfloat_with_epsilon (g_settings_get_double (fixture.settings, "lesion-opacity"), 0.6, 1e-9);
-  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_a));
-  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_a));
-  g_assert_cmpfloat_with_epsilon (g_settings_get_double (fixture.settings, "lesion-opacity"), 0.4, 1e-9);
-  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_d));
+  /* a/d change the opacity by 0.1 (through the slider); the window's
+   * state, which the settings remember. */
+  g_action_group_change_action_state (G_ACTION_GROUP (fixture.window), "show-overlays", g_variant_new_boolean (TRUE));
+  {
+    double start = ct_slice_view_get_lesion_opacity (axial);
+
+    g_assert_cmpfloat (start, <=, 0.8);
+    g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_d));
+    g_assert_cmpfloat_with_epsilon (ct_slice_view_get_lesion_opacity (axial), start + 0.1, 1e-9);
+    g_assert_cmpfloat_with_epsilon (g_settings_get_double (fixture.settings, "lesion-opacity"), start + 0.1, 1e-9);
+    g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_a));
+    g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_a));
+    g_assert_cmpfloat_with_epsilon (ct_slice_view_get_lesion_opacity (axial), start - 0.1, 1e-9);
+    g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_d));
+    g_assert_cmpfloat_with_epsilon (ct_slice_view_get_lesion_opacity (axial), start, 1e-9);
+  }
   settle ();
 
   with_overlays = render_widget (GTK_WIDGET (axial));
   on = download (with_overlays, "axial-overlays.png");
   /* s hides the overlays. */
   g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_s));
+  g_assert_false (ct_slice_view_get_show_overlays (axial));
   g_assert_false (g_settings_get_boolean (fixture.settings, "show-overlays"));
   without_overlays = render_widget (GTK_WIDGET (axial));
   off = download (without_overlays, "axial-plain.png");
   g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_s));
+  g_assert_true (ct_slice_view_get_show_overlays (axial));
   g_assert_true (g_settings_get_boolean (fixture.settings, "show-overlays"));
 
   g_assert_cmpint (on.width, ==, gtk_widget_get_width (GTK_WIDGET (axial)));
@@ -923,6 +934,43 @@ test_shortcuts_and_about (void)
   g_assert_nonnull (about);
   g_assert_nonnull (strstr (gtk_about_dialog_get_comments (GTK_ABOUT_DIALOG (about)), "certified medical device"));
   gtk_window_destroy (about);
+  settle ();
+}
+
+/* With settings that cannot be written (no D-Bus session, a locked-down
+ * key), every control still works: the state is the window's. */
+static void
+test_settings_cannot_write (void)
+{
+  g_autoptr (GSettingsBackend) null_backend = g_null_settings_backend_new ();
+  g_autoptr (GSettings) readonly = g_settings_new_with_backend (APPLICATION_ID, null_backend);
+  CtWindow *window = ct_window_new (GTK_APPLICATION (fixture.application),
+                                    ct_application_get_queue (fixture.application), readonly);
+  CtSliceView *axial = ct_window_get_view (window, CT_VIEW_AXIAL);
+  CtStudyList *list = ct_window_get_study_list (window);
+  gboolean shown;
+  double opacity;
+  CtStudySortKey key;
+
+  gtk_window_present (GTK_WINDOW (window));
+  settle ();
+  g_assert_false (g_settings_is_writable (readonly, "show-overlays"));
+  g_assert_false (g_settings_is_writable (readonly, "lesion-opacity"));
+  g_assert_false (g_settings_is_writable (readonly, "sort-key"));
+
+  shown = ct_slice_view_get_show_overlays (axial);
+  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_s));
+  g_assert_cmpint (ct_slice_view_get_show_overlays (axial), ==, !shown);
+  opacity = ct_slice_view_get_lesion_opacity (axial);
+  g_assert_cmpfloat (opacity, >=, 0.1);
+  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_a));
+  g_assert_cmpfloat_with_epsilon (ct_slice_view_get_lesion_opacity (axial), opacity - 0.1, 1e-9);
+  key = ct_study_list_get_sort_key (list);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-sort", NULL);
+  g_assert_cmpint (ct_study_list_get_sort_key (list), !=, key);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.sort-key", "s", "severity");
+  g_assert_cmpint (ct_study_list_get_sort_key (list), ==, CT_STUDY_SORT_SEVERITY);
+  gtk_window_destroy (GTK_WINDOW (window));
   settle ();
 }
 
@@ -1192,7 +1240,7 @@ main (int argc, char *argv[])
   write_studies ();
 
   /* The test environment's cache folder, never the user's. */
-  fixture.application = ct_application_new (NULL, g_getenv ("CT_TRIAGE_CACHE_DIR"));
+  fixture.application = ct_application_new (NULL, g_getenv ("CT_TRIAGE_CACHE_DIR"), fixture.settings);
   g_assert_true (g_application_register (G_APPLICATION (fixture.application), NULL, NULL));
   {
     g_autofree char *lungs_path = NULL;
@@ -1231,8 +1279,8 @@ main (int argc, char *argv[])
     g_test_message ("models: %s (%s)", fixture.model_dir,
                     fixture.shipped_models ? "shipped" : "reduced random-weight test fixtures");
   }
-  fixture.window = ct_window_new (GTK_APPLICATION (fixture.application),
-                                  ct_application_get_queue (fixture.application));
+  fixture.window = ct_window_new (GTK_APPLICATION (fixture.application), ct_application_get_queue (fixture.application),
+                                  fixture.settings);
   gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1600, 960);
   gtk_window_present (GTK_WINDOW (fixture.window));
   iterate_until (window_mapped, NULL, 30);
@@ -1248,6 +1296,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/real-dicom", test_real_dicom);
   g_test_add_func ("/gui/skipped-paths", test_skipped_paths);
+  g_test_add_func ("/gui/settings-cannot-write", test_settings_cannot_write);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);
   status = g_test_run ();
 

@@ -11,6 +11,7 @@ struct _CtApplication
   GtkApplication parent_instance;
 
   CtJobQueue *queue;
+  GSettings *settings;
   char *model_dir;
   char *cache_dir;
   gboolean held;
@@ -36,7 +37,7 @@ ct_application_get_window (CtApplication *self)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
-    window = GTK_WINDOW (ct_window_new (GTK_APPLICATION (self), self->queue));
+    window = GTK_WINDOW (ct_window_new (GTK_APPLICATION (self), self->queue, self->settings));
   return CT_WINDOW (window);
 }
 
@@ -166,6 +167,7 @@ ct_application_finalize (GObject *object)
   CtApplication *self = CT_APPLICATION (object);
 
   g_clear_object (&self->queue);
+  g_clear_object (&self->settings);
   g_free (self->model_dir);
   g_free (self->cache_dir);
 
@@ -191,7 +193,7 @@ ct_application_init (CtApplication *self)
 }
 
 CtApplication *
-ct_application_new (const char *model_dir, const char *cache_dir)
+ct_application_new (const char *model_dir, const char *cache_dir, GSettings *settings)
 {
   CtApplication *self = g_object_new (CT_TYPE_APPLICATION, "application-id", APPLICATION_ID, "flags",
                                       G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE, "resource-base-path",
@@ -199,7 +201,15 @@ ct_application_new (const char *model_dir, const char *cache_dir)
 
   self->model_dir = g_strdup (model_dir);
   self->cache_dir = g_strdup (cache_dir);
+  self->settings = g_object_ref (settings);
   return self;
+}
+
+GSettings *
+ct_application_get_settings (CtApplication *self)
+{
+  g_return_val_if_fail (CT_IS_APPLICATION (self), NULL);
+  return self->settings;
 }
 
 CtJobQueue *

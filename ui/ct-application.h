@@ -15,9 +15,11 @@ G_DECLARE_FINAL_TYPE (CtApplication, ct_application, CT, APPLICATION, GtkApplica
 
 /* @model_dir holds the two weights files (NULL: none found, every study
  * then says so); @cache_dir is the results cache's folder (NULL: its
- * default). The entry point decides both; nothing here reads the
- * environment. */
-CtApplication *ct_application_new (const char *model_dir, const char *cache_dir);
+ * default); @settings is where windows remember their state (the window
+ * works the same when it cannot write). The entry point decides all three;
+ * nothing here reads the environment. */
+CtApplication *ct_application_new (const char *model_dir, const char *cache_dir, GSettings *settings);
 CtJobQueue *ct_application_get_queue (CtApplication *self);
+GSettings *ct_application_get_settings (CtApplication *self);
 
 G_END_DECLS

@@ -512,6 +512,20 @@ ct_slice_view_set_lesion_opacity (CtSliceView *self, double opacity)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+gboolean
+ct_slice_view_get_show_overlays (CtSliceView *self)
+{
+  g_return_val_if_fail (CT_IS_SLICE_VIEW (self), FALSE);
+  return self->show_overlays;
+}
+
+double
+ct_slice_view_get_lesion_opacity (CtSliceView *self)
+{
+  g_return_val_if_fail (CT_IS_SLICE_VIEW (self), 0.0);
+  return self->lesion_opacity;
+}
+
 void
 ct_slice_view_focus_voxel (CtSliceView *self, const double ijk[3])
 {

@@ -28,6 +28,8 @@ void ct_slice_view_set_window (CtSliceView *self, double width, double level);
 void ct_slice_view_get_window (CtSliceView *self, double *out_width, double *out_level);
 void ct_slice_view_set_show_overlays (CtSliceView *self, gboolean show);
 void ct_slice_view_set_lesion_opacity (CtSliceView *self, double opacity);
+gboolean ct_slice_view_get_show_overlays (CtSliceView *self);
+double ct_slice_view_get_lesion_opacity (CtSliceView *self);
 /* Moves to the slice through ijk (continuous voxel) and puts the crosshair
  * there. */
 void ct_slice_view_focus_voxel (CtSliceView *self, const double ijk[3]);

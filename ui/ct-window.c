@@ -42,6 +42,7 @@ struct _CtWindow
 
   double window_width, window_level;
   gboolean show_overlays;
+  GStrv recent_folders;
 };
 
 G_DEFINE_FINAL_TYPE (CtWindow, ct_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -173,42 +174,46 @@ on_studies_changed (GListModel *studies, guint position, guint removed, guint ad
 }
 
 static void
-ct_window_remember_folder (CtWindow *self, const char *path)
-{
-  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-folders");
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto (GStrv) recent = NULL;
-  guint n = 1;
-
-  g_strv_builder_add (builder, path);
-  for (guint i = 0; old[i] != NULL && n < MAX_RECENT_FOLDERS; i++)
-    if (g_strcmp0 (old[i], path) != 0)
-      {
-        g_strv_builder_add (builder, old[i]);
-        n++;
-      }
-  recent = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "recent-folders", (const char *const *) recent);
-}
-
-static void
 ct_window_update_recent_menu (CtWindow *self)
 {
-  g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-folders");
-
   g_menu_remove_all (self->recent_submenu);
-  for (guint i = 0; recent[i] != NULL; i++)
+  for (guint i = 0; self->recent_folders != NULL && self->recent_folders[i] != NULL; i++)
     {
-      g_autoptr (GMenuItem) menu_item = g_menu_item_new (recent[i], NULL);
+      g_autoptr (GMenuItem) menu_item = g_menu_item_new (self->recent_folders[i], NULL);
 
-      g_menu_item_set_action_and_target (menu_item, "win.open-recent", "s", recent[i]);
+      g_menu_item_set_action_and_target (menu_item, "win.open-recent", "s", self->recent_folders[i]);
       g_menu_append_item (self->recent_submenu, menu_item);
     }
 }
 
+static gboolean ct_window_can_save (CtWindow *self, const char *key);
+
+static void
+ct_window_remember_folder (CtWindow *self, const char *path)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = 1;
+
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; self->recent_folders != NULL && self->recent_folders[i] != NULL && n < MAX_RECENT_FOLDERS; i++)
+    if (g_strcmp0 (self->recent_folders[i], path) != 0)
+      {
+        g_strv_builder_add (builder, self->recent_folders[i]);
+        n++;
+      }
+  g_strfreev (self->recent_folders);
+  self->recent_folders = g_strv_builder_end (builder);
+  ct_window_update_recent_menu (self);
+  if (ct_window_can_save (self, "recent-folders"))
+    g_settings_set_strv (self->settings, "recent-folders", (const char *const *) self->recent_folders);
+}
+
+/* Another window remembered a folder. */
 static void
 on_recent_changed (GSettings *settings, const char *key, CtWindow *self)
 {
+  g_strfreev (self->recent_folders);
+  self->recent_folders = g_settings_get_strv (settings, "recent-folders");
   ct_window_update_recent_menu (self);
 }
 
@@ -413,8 +418,10 @@ action_toggle_sort (GSimpleAction *action, GVariant *parameter, gpointer user_da
     [CT_STUDY_SORT_SEVERITY] = CT_STUDY_SORT_TRIAGE,
   };
   CtStudySortKey key = ct_study_list_get_sort_key (self->study_list);
+  CtStudySortKey to = next[(guint) key < G_N_ELEMENTS (next) ? key : 0];
 
-  g_settings_set_enum (self->settings, "sort-key", next[(guint) key < G_N_ELEMENTS (next) ? key : 0]);
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "sort-key",
+                                      g_variant_new_string (ct_study_sort_key_to_string (to)));
 }
 
 static void
@@ -425,25 +432,57 @@ action_show_sagittal (GSimpleAction *action, GVariant *parameter, gpointer user_
   ct_window_set_show_sagittal (self, !gtk_widget_get_visible (self->view_frames[CT_VIEW_SAGITTAL]));
 }
 
-static void
-on_sort_key_changed (GSettings *settings, const char *key, CtWindow *self)
+/* The view state lives in the window; settings only remember it, where
+ * they can: a settings backend that cannot write (no D-Bus session, a
+ * locked-down key) costs the memory of it, never the control. */
+static gboolean
+ct_window_can_save (CtWindow *self, const char *key)
 {
-  ct_study_list_set_sort_key (self->study_list, g_settings_get_enum (settings, "sort-key"));
+  return self->settings != NULL && g_settings_is_writable (self->settings, key);
 }
 
 static void
-on_overlays_changed (GSettings *settings, const char *key, CtWindow *self)
+action_sort_key_change_state (GSimpleAction *action, GVariant *value, gpointer user_data)
 {
-  self->show_overlays = g_settings_get_boolean (settings, "show-overlays");
+  CtWindow *self = user_data;
+  CtStudySortKey key;
+
+  if (!ct_study_sort_key_from_string (g_variant_get_string (value, NULL), &key))
+    return;
+  g_simple_action_set_state (action, value);
+  ct_study_list_set_sort_key (self->study_list, key);
+  if (ct_window_can_save (self, "sort-key"))
+    g_settings_set_enum (self->settings, "sort-key", key);
+}
+
+static void
+ct_window_set_show_overlays (CtWindow *self, gboolean show)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-overlays");
+
+  self->show_overlays = show;
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (show));
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
-    ct_slice_view_set_show_overlays (self->views[p], self->show_overlays);
+    ct_slice_view_set_show_overlays (self->views[p], show);
+  if (ct_window_can_save (self, "show-overlays"))
+    g_settings_set_boolean (self->settings, "show-overlays", show);
+}
+
+static void
+action_show_overlays_change_state (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  ct_window_set_show_overlays (CT_WINDOW (user_data), g_variant_get_boolean (value));
 }
 
 static void
 on_opacity_changed (GtkAdjustment *adjustment, CtWindow *self)
 {
+  double opacity = gtk_adjustment_get_value (adjustment);
+
   for (int p = 0; p < CT_N_VIEW_PLANES; p++)
-    ct_slice_view_set_lesion_opacity (self->views[p], gtk_adjustment_get_value (adjustment));
+    ct_slice_view_set_lesion_opacity (self->views[p], opacity);
+  if (ct_window_can_save (self, "lesion-opacity"))
+    g_settings_set_double (self->settings, "lesion-opacity", opacity);
 }
 
 static void
@@ -471,7 +510,7 @@ on_window_key_pressed (GtkEventControllerKey *controller, guint keyval, guint ke
       ct_window_apply_preset (self, keyval - GDK_KEY_1);
       return TRUE;
     case GDK_KEY_s:
-      g_settings_set_boolean (self->settings, "show-overlays", !self->show_overlays);
+      ct_window_set_show_overlays (self, !self->show_overlays);
       return TRUE;
     case GDK_KEY_a:
       gtk_widget_activate_action (GTK_WIDGET (self), "win.opacity-down", NULL);
@@ -508,7 +547,8 @@ ct_window_close_request (GtkWindow *window)
   int width, height;
 
   gtk_window_get_default_size (window, &width, &height);
-  if (width > 0 && height > 0 && !gtk_window_is_maximized (window))
+  if (width > 0 && height > 0 && !gtk_window_is_maximized (window) && ct_window_can_save (self, "window-width") &&
+      ct_window_can_save (self, "window-height"))
     {
       g_settings_set_int (self->settings, "window-width", width);
       g_settings_set_int (self->settings, "window-height", height);
@@ -540,7 +580,10 @@ ct_window_finalize (GObject *object)
   CtWindow *self = CT_WINDOW (object);
 
   g_clear_object (&self->queue);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->recent_folders, g_strfreev);
   g_clear_object (&self->library);
   g_clear_object (&self->discovery_cancellable);
 
@@ -584,6 +627,9 @@ static const GActionEntry window_actions[] = {
   { "cancel-selected", action_cancel_selected, NULL, NULL, NULL, { 0 } },
   { "toggle-sort", action_toggle_sort, NULL, NULL, NULL, { 0 } },
   { "show-sagittal", action_show_sagittal, NULL, NULL, NULL, { 0 } },
+  /* Stateful: the state is the window's; settings remember it. */
+  { "sort-key", NULL, "s", "'triage'", action_sort_key_change_state, { 0 } },
+  { "show-overlays", NULL, NULL, "true", action_show_overlays_change_state, { 0 } },
 };
 
 static void
@@ -591,17 +637,11 @@ ct_window_init (CtWindow *self)
 {
   GtkEventController *controller;
   GtkDropTarget *drop_target;
-  g_autoptr (GAction) sort_action = NULL;
-  g_autoptr (GAction) overlays_action = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->settings = g_settings_new (APPLICATION_ID);
   self->library = ct_study_library_new ();
   self->discovery_cancellable = g_cancellable_new ();
-
-  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
-                               g_settings_get_int (self->settings, "window-height"));
 
   self->study_list = CT_STUDY_LIST (ct_study_list_new (G_LIST_MODEL (self->library)));
   gtk_widget_set_vexpand (GTK_WIDGET (self->study_list), TRUE);
@@ -633,23 +673,8 @@ ct_window_init (CtWindow *self)
   ct_window_update_captions (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions, G_N_ELEMENTS (window_actions), self);
-  sort_action = g_settings_create_action (self->settings, "sort-key");
-  g_action_map_add_action (G_ACTION_MAP (self), sort_action);
-  overlays_action = g_settings_create_action (self->settings, "show-overlays");
-  g_action_map_add_action (G_ACTION_MAP (self), overlays_action);
-
-  g_signal_connect (self->settings, "changed::sort-key", G_CALLBACK (on_sort_key_changed), self);
-  g_signal_connect (self->settings, "changed::show-overlays", G_CALLBACK (on_overlays_changed), self);
-  g_signal_connect (self->settings, "changed::recent-folders", G_CALLBACK (on_recent_changed), self);
-  on_sort_key_changed (self->settings, "sort-key", self);
-  on_overlays_changed (self->settings, "show-overlays", self);
-  ct_window_update_recent_menu (self);
-
-  g_settings_bind (self->settings, "lesion-opacity", self->opacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect (self->opacity_adjustment, "value-changed", G_CALLBACK (on_opacity_changed), self);
-  on_opacity_changed (self->opacity_adjustment, self);
   g_signal_connect (self->preset_dropdown, "notify::selected", G_CALLBACK (on_preset_selected), self);
-  ct_window_apply_preset (self, 0);
 
   controller = gtk_event_controller_key_new ();
   g_signal_connect (controller, "key-pressed", G_CALLBACK (on_window_key_pressed), self);
@@ -660,15 +685,37 @@ ct_window_init (CtWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
 }
 
+/* The remembered view state, read once: from here on the window's own. */
+static void
+ct_window_load_settings (CtWindow *self)
+{
+  g_autofree char *sort_key = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  sort_key = g_settings_get_string (self->settings, "sort-key");
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "sort-key", g_variant_new_string (sort_key));
+  ct_window_set_show_overlays (self, g_settings_get_boolean (self->settings, "show-overlays"));
+  gtk_adjustment_set_value (self->opacity_adjustment, g_settings_get_double (self->settings, "lesion-opacity"));
+  on_opacity_changed (self->opacity_adjustment, self);
+  self->recent_folders = g_settings_get_strv (self->settings, "recent-folders");
+  ct_window_update_recent_menu (self);
+  g_signal_connect (self->settings, "changed::recent-folders", G_CALLBACK (on_recent_changed), self);
+  ct_window_apply_preset (self, 0);
+}
+
 CtWindow *
-ct_window_new (GtkApplication *application, CtJobQueue *queue)
+ct_window_new (GtkApplication *application, CtJobQueue *queue, GSettings *settings)
 {
   CtWindow *self;
 
   g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (CT_IS_JOB_QUEUE (queue), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
   self = g_object_new (CT_TYPE_WINDOW, "application", application, NULL);
+  self->settings = g_object_ref (settings);
+  ct_window_load_settings (self);
   self->queue = g_object_ref (queue);
   g_signal_connect (queue, "study-finished", G_CALLBACK (on_study_finished), self);
   return self;

@@ -16,7 +16,9 @@ G_BEGIN_DECLS
 #define CT_TYPE_WINDOW (ct_window_get_type ())
 G_DECLARE_FINAL_TYPE (CtWindow, ct_window, CT, WINDOW, GtkApplicationWindow)
 
-CtWindow *ct_window_new (GtkApplication *application, CtJobQueue *queue);
+/* @settings remembers the view state where it can; the window works the
+ * same when it cannot write (ct_application_get_settings ()). */
+CtWindow *ct_window_new (GtkApplication *application, CtJobQueue *queue, GSettings *settings);
 /* Finds the studies under each file (folder, DICOM, DICOMDIR, NIfTI) and
  * queues them. */
 void ct_window_open (CtWindow *self, GFile **files, int n_files);
