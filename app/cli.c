@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "ct-analyzer.h"
+#include "ct-gdcm.h"
 #include "ct-install-paths.h"
 #include "ct-nifti.h"
 #include "ct-series-loader.h"
@@ -370,6 +371,13 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* GDCM in the decoder helper where it is installed (or named by
+   * $CT_TRIAGE_DECODER): a crash in GDCM costs one file. */
+  {
+    g_autofree char *decoder = ct_install_paths_find_decoder (nonempty_env ("CT_TRIAGE_DECODER"));
+    if (decoder != NULL)
+      ct_gdcm_set_decoder (decoder);
+  }
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

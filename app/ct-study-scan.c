@@ -251,10 +251,15 @@ read_one_header (guint index, gpointer data, GError **error)
   HeaderJob *job = data;
   GError *local = NULL;
 
-  job->headers[index] = ct_gdcm_read_header (g_ptr_array_index (job->paths, index), &local);
+  const char *path = g_ptr_array_index (job->paths, index);
+
+  job->headers[index] = ct_gdcm_read_header (path, &local);
   if (local != NULL)
     {
-      job->errors[index] = g_strdup (local->message);
+      /* The skipped list names the file: the reason without it. */
+      gsize n = strlen (path);
+      gboolean named = strncmp (local->message, path, n) == 0 && strncmp (local->message + n, ": ", 2) == 0;
+      job->errors[index] = g_strdup (named ? local->message + n + 2 : local->message);
       job->codes[index] = local->code;
       g_error_free (local);
     }
@@ -328,6 +333,15 @@ reason_to_skip (const CtGdcmHeader *h, int *code)
                  g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
   if (h->rows <= 0 || h->columns <= 0)
     return skip (code, CT_ERROR_CORRUPT, g_strdup ("no image size (Rows/Columns)"));
+  /* GDCM asserts on BitsAllocated 12 or 1 instead of failing. */
+  if (h->bits_allocated != 8 && h->bits_allocated != 16 && h->bits_allocated != 32)
+    return skip (code, CT_ERROR_CORRUPT,
+                 g_strdup_printf ("BitsAllocated %d (a CT image has 8, 16 or 32)", h->bits_allocated));
+  if (h->bits_stored < 1 || h->bits_stored > h->bits_allocated || h->high_bit < h->bits_stored - 1 ||
+      h->high_bit >= h->bits_allocated)
+    return skip (code, CT_ERROR_CORRUPT,
+                 g_strdup_printf ("BitsStored %d and HighBit %d do not fit BitsAllocated %d", h->bits_stored,
+                                  h->high_bit, h->bits_allocated));
   return NULL;
 }
 

@@ -17,6 +17,8 @@
 #include <glib/gstdio.h>
 
 #include "ct-dicom-writer.h"
+#include "ct-error.h"
+#include "ct-gdcm.h"
 #include "ct-study-export.h"
 #include "ct-study-report.h"
 #include "ct-study-scan.h"
@@ -67,9 +69,9 @@ run_cli_full (const char *const *args, const RunOptions *options, char **out, ch
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | (options != NULL && options->stdout_path != NULL
-                                                                              ? G_SUBPROCESS_FLAGS_NONE
-                                                                              : G_SUBPROCESS_FLAGS_STDOUT_PIPE));
+  launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDERR_PIPE |
+      (options != NULL && options->stdout_path != NULL ? G_SUBPROCESS_FLAGS_NONE : G_SUBPROCESS_FLAGS_STDOUT_PIPE));
   if (options != NULL && options->stdout_path != NULL)
     g_subprocess_launcher_set_stdout_file_path (launcher, options->stdout_path);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, (gpointer) options, NULL);
@@ -200,9 +202,8 @@ test_output_confined (void)
   g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
   g_assert_no_error (error);
   {
-    const char *args[] = {
-      "analyze", series, "--json", "--no-cache", "--model", models, "--masks-out", masks, "--report", reports, NULL
-    };
+    const char *args[] = { "analyze",     series, "--json",   "--no-cache", "--model", models,
+                           "--masks-out", masks,  "--report", reports,      NULL };
     g_assert_cmpint (run_cli_full (args, NULL, &out, NULL), ==, 0);
   }
   g_assert_cmpuint (count_entries (tmp, "escaped"), ==, 0);
@@ -504,6 +505,128 @@ test_dicomdir_confined (void)
   test_util_remove_tree (tmp);
 }
 
+/* CTImage.dcm of the real test data, or NULL (the test skipped). */
+static char *
+real_slice_contents (gsize *length)
+{
+  const char *data = g_getenv ("CT_TRIAGE_TEST_DATA");
+  g_autofree char *path = NULL;
+  char *contents = NULL;
+
+  if (data == NULL)
+    {
+      g_test_skip ("CT_TRIAGE_TEST_DATA is not set");
+      return NULL;
+    }
+  path = g_build_filename (data, "dicom-transfer-syntaxes", "CTImage.dcm", NULL);
+  if (!g_file_get_contents (path, &contents, length, NULL))
+    {
+      g_test_skip ("../shared/data/dicom-transfer-syntaxes/CTImage.dcm is not there");
+      return NULL;
+    }
+  return contents;
+}
+
+/* @contents with BitsAllocated (implicit VR, value 16) set to @bits. */
+static char *
+with_bits_allocated (const char *contents, gsize length, guint8 bits)
+{
+  static const char element[] = "\x28\x00\x00\x01\x02\x00\x00\x00\x10\x00";
+  char *copy = g_memdup2 (contents, length);
+
+  for (gsize i = 0; i + 10 <= length; i++)
+    if (memcmp (copy + i, element, 10) == 0)
+      {
+        copy[i + 8] = (char) bits;
+        return copy;
+      }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* A crash inside GDCM (its assert()s: a real slice cut to 132 or 200
+ * bytes, BitsAllocated 12) costs that file only: the decoder helper dies,
+ * the error names the file and the signal, the next file gets a fresh
+ * helper, and a good series beside them is still reported. */
+static void
+test_gdcm_crash_contained (void)
+{
+  const char *decoder = g_getenv ("CT_TRIAGE_DECODER");
+  gsize length;
+  g_autofree char *contents = real_slice_contents (&length);
+  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = NULL, *series = NULL, *bad = NULL, *cut132 = NULL, *cut200 = NULL, *bits12 = NULL;
+  g_autofree char *bits12_contents = NULL, *good = NULL;
+  g_autofree char *out = NULL, *info = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *array;
+  float values[512 * 512];
+
+  if (contents == NULL)
+    return;
+  g_assert_nonnull (decoder);
+  tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
+  series = g_build_filename (tmp, "good", NULL);
+  bad = g_build_filename (tmp, "bad", NULL);
+  cut132 = g_build_filename (bad, "cut132.dcm", NULL);
+  cut200 = g_build_filename (bad, "cut200.dcm", NULL);
+  bits12 = g_build_filename (tmp, "bits12.dcm", NULL);
+  good = g_build_filename (tmp, "CTImage.dcm", NULL);
+  g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
+  g_assert_cmpint (g_mkdir (bad, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (cut132, contents, 132, &error));
+  g_assert_true (g_file_set_contents (cut200, contents, 200, &error));
+  bits12_contents = with_bits_allocated (contents, length, 12);
+  g_assert_true (g_file_set_contents (bits12, bits12_contents, (gssize) length, &error));
+  g_assert_true (g_file_set_contents (good, contents, (gssize) length, &error));
+
+  /* Through the shim in this process: it survives, and goes on. */
+  ct_gdcm_set_decoder (decoder);
+  g_assert_null (ct_gdcm_read_header (cut132, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, cut132));
+  g_assert_nonnull (strstr (error->message, "crashed on this file (signal 6"));
+  g_clear_error (&error);
+  g_assert_false (ct_gdcm_read_pixels (bits12, values, G_N_ELEMENTS (values), &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "crashed on this file"));
+  g_clear_error (&error);
+  {
+    g_autoptr (CtGdcmHeader) h = ct_gdcm_read_header (good, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (h->rows, ==, 512);
+    g_assert_cmpstr (h->modality, ==, "CT");
+    g_assert_true (h->has_pixel_spacing);
+    g_assert_true (ct_gdcm_read_pixels (good, values, G_N_ELEMENTS (values), &error));
+    g_assert_no_error (error);
+  }
+  ct_gdcm_set_decoder (NULL);
+
+  /* The command line: the good series and the good slice reported, the bad
+   * files skipped with the reason. */
+  {
+    const char *args[] = { "analyze", tmp, "--no-analysis", "--json", NULL };
+    g_assert_cmpint (run_cli_full (args, NULL, &out, NULL), ==, 0);
+  }
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, i), "status"), ==, "ok");
+  {
+    const char *args[] = { "info", "--verbose", tmp, NULL };
+    g_autofree char *line132 = g_strdup_printf ("%s: the DICOM decoder (GDCM) crashed on this file", cut132);
+    g_autofree char *line200 = g_strdup_printf ("%s: the DICOM decoder (GDCM) crashed on this file", cut200);
+    g_autofree char *line12 = g_strdup_printf ("%s: BitsAllocated 12", bits12);
+    g_assert_cmpint (run_cli_full (args, NULL, &info, NULL), ==, 0);
+    g_assert_nonnull (strstr (info, line132));
+    g_assert_nonnull (strstr (info, line200));
+    g_assert_nonnull (strstr (info, line12));
+  }
+  test_util_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -517,5 +640,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/fifo-skipped", test_fifo_skipped);
   g_test_add_func ("/hostile/unreadable-slice", test_unreadable_slice);
   g_test_add_func ("/hostile/dicomdir-confined", test_dicomdir_confined);
+  g_test_add_func ("/hostile/gdcm-crash-contained", test_gdcm_crash_contained);
   return g_test_run ();
 }
