@@ -34,6 +34,7 @@
 #include "ct-quality.h"
 #include "ct-reorient.h"
 #include "ct-resample.h"
+#include "ct-threads.h"
 #include "ct-severity.h"
 #include "ct-triage-score.h"
 #include "ct-window.h"
@@ -376,7 +377,7 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
     }
   if (!read_settings (options->lungs, options->multitask, &settings, error))
     return NULL;
-  n_threads = options->n_threads > 0 ? options->n_threads : (int) g_get_num_processors ();
+  n_threads = ct_threads_cap (options->n_threads);
 
   /* 1-3: reorient, resample to 2 mm, window. */
   stage_start = start;
@@ -412,8 +413,8 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   {
     StageProgress stage = { options, "lungs", PROGRESS_PREPROCESSED, PROGRESS_LUNGS };
 
-    if (!ct_model_run_lungs (options->lungs, input, n, h2, w2, lung_probability, options->n_threads,
-                             forward_model_progress, &stage, error))
+    if (!ct_model_run_lungs (options->lungs, input, n, h2, w2, lung_probability, n_threads, forward_model_progress,
+                             &stage, error))
       return NULL;
     lungs_small = g_malloc (n_small);
     for (gsize v = 0; v < n_small; v++)
@@ -455,7 +456,7 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
       if ((box_lesions = try_alloc_floats (n_box, FALSE, error)) == NULL)
         return NULL;
       if (!ct_model_run_multitask (options->multitask, box_input, bn, bh, bw, box_lesions, &probability,
-                                   &has_probability, options->n_threads, forward_model_progress, &stage, error))
+                                   &has_probability, n_threads, forward_model_progress, &stage, error))
         return NULL;
       g_clear_pointer (&box_input, g_free);
       if ((lesion_probability = try_alloc_floats (n_small, TRUE, error)) == NULL)

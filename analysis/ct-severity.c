@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "ct-severity.h"
+#include "ct-threads.h"
 
 #include <math.h>
 #include <string.h>
@@ -132,8 +133,7 @@ ct_severity_split_lungs (const CtVolume *g, guint8 *mask, int n_threads)
   int stride = ct_volume_n_voxels (g) > 8 * 1024 * 1024 ? 2 : 1;
 
   g_return_val_if_fail (g != NULL && mask != NULL, 0);
-  if (n_threads <= 0)
-    n_threads = g_get_num_processors ();
+  n_threads = ct_threads_cap (n_threads);
   memcpy (grid.origin, g->origin, sizeof grid.origin);
   for (int e = 0; e < 3; e++)
     {

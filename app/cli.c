@@ -11,6 +11,7 @@
  * reported), 2 bad usage. */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "ct-analyzer.h"
+#include "ct-gdcm.h"
 #include "ct-install-paths.h"
 #include "ct-nifti.h"
 #include "ct-series-loader.h"
@@ -26,6 +28,7 @@
 #include "ct-study-library.h"
 #include "ct-study-report.h"
 #include "ct-study-scan.h"
+#include "ct-threads.h"
 
 #define EXIT_USAGE 2
 
@@ -46,6 +49,34 @@ usage_error (GOptionContext *context, const char *message)
 
   g_printerr ("ct-triage-cli: %s\n\n%s", message, help);
   return EXIT_USAGE;
+}
+
+/* --threads above the number of cores is capped to it, with a note:
+ * thousands of threads crash the OpenMP runtime and help nothing. */
+static int
+cap_threads (int n_threads)
+{
+  int capped = ct_threads_cap (n_threads);
+
+  if (n_threads > capped)
+    {
+      g_printerr ("ct-triage-cli: note: --threads %d is more than the %d cores; using %d\n", n_threads, capped, capped);
+      return capped;
+    }
+  return n_threads;
+}
+
+/* Standard output flushed; a write error (a full disk, a closed pipe) is
+ * reported and makes the exit status 1. */
+static int
+finish_stdout (int status)
+{
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      g_printerr ("ct-triage-cli: cannot write the output: %s\n", g_strerror (errno));
+      return 1;
+    }
+  return status;
 }
 
 /* ---- info --------------------------------------------------------------- */
@@ -127,6 +158,7 @@ run_info (int argc, char **argv)
     return usage_error (context, "no PATH given");
   if (n_threads < 0)
     return usage_error (context, "--threads must be 0 or more");
+  n_threads = cap_threads (n_threads);
 
   for (guint p = 0; paths[p] != NULL; p++)
     {
@@ -169,7 +201,7 @@ run_info (int argc, char **argv)
           g_print ("  (--verbose lists each file)\n");
         }
     }
-  return status;
+  return finish_stdout (status);
 }
 
 /* ---- analyze ------------------------------------------------------------ */
@@ -263,6 +295,7 @@ run_analyze (int argc, char **argv)
     return usage_error (context, "--sort takes triage, probability or severity");
   if (n_threads < 0)
     return usage_error (context, "--threads must be 0 or more");
+  n_threads = cap_threads (n_threads);
   if (masks_out != NULL && no_analysis)
     return usage_error (context, "--masks-out needs the analysis (drop --no-analysis)");
   if (report_dir != NULL && no_analysis)
@@ -323,7 +356,7 @@ run_analyze (int argc, char **argv)
   fputs (output, stdout);
   if (json)
     fputc ('\n', stdout);
-  return any_failed ? 1 : 0;
+  return finish_stdout (any_failed ? 1 : 0);
 }
 
 int
@@ -338,6 +371,13 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* GDCM in the decoder helper where it is installed (or named by
+   * $CT_TRIAGE_DECODER): a crash in GDCM costs one file. */
+  {
+    g_autofree char *decoder = ct_install_paths_find_decoder (nonempty_env ("CT_TRIAGE_DECODER"));
+    if (decoder != NULL)
+      ct_gdcm_set_decoder (decoder);
+  }
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

@@ -17,6 +17,7 @@
 #include "ct-error.h"
 #include "ct-results-cache.h"
 #include "ct-series-loader.h"
+#include "ct-threads.h"
 
 /* Progress is posted to the study's main context only when it moved by this
  * much (or the stage changed): per slice for studies up to 500 slices. */
@@ -189,7 +190,7 @@ void
 ct_analyzer_set_n_threads (CtAnalyzer *self, int n_threads)
 {
   g_return_if_fail (CT_IS_ANALYZER (self));
-  self->n_threads = MAX (n_threads, 0);
+  self->n_threads = n_threads > 0 ? ct_threads_cap (n_threads) : 0;
 }
 
 void

@@ -551,7 +551,7 @@ ct_gdcm_header_free (CtGdcmHeader *h)
 }
 
 CtGdcmHeader *
-ct_gdcm_read_header (const char *path, GError **error)
+ct_gdcm_direct_read_header (const char *path, GError **error)
 {
   g_return_val_if_fail (path != nullptr, nullptr);
   ct_gdcm_init ();
@@ -597,7 +597,7 @@ ct_gdcm_read_header (const char *path, GError **error)
 }
 
 gboolean
-ct_gdcm_read_pixels (const char *path, float *out, gsize n_values, GError **error)
+ct_gdcm_direct_read_pixels (const char *path, float *out, gsize n_values, GError **error)
 {
   g_return_val_if_fail (path != nullptr && out != nullptr, FALSE);
   ct_gdcm_init ();
@@ -722,7 +722,7 @@ ct_gdcm_read_header_pixels (const CtGdcmHeader *header, float *out, gsize n_valu
 }
 
 char **
-ct_gdcm_read_dicomdir (const char *path, GError **error)
+ct_gdcm_direct_read_dicomdir (const char *path, GError **error)
 {
   g_return_val_if_fail (path != nullptr, nullptr);
   ct_gdcm_init ();

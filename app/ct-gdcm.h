@@ -62,6 +62,14 @@ typedef struct
 } CtGdcmHeader;
 
 void ct_gdcm_init (void);
+
+/* Runs header reading and GDCM decoding in the helper program at
+ * @helper_path (ct-triage-decoder, see ct-decoder.h), so that a crash inside
+ * GDCM costs only the file concerned; NULL: in this process (the default).
+ * Set once, before any reading; the entry points find the helper with
+ * ct_install_paths_find_decoder. */
+void ct_gdcm_set_decoder (const char *helper_path);
+const char *ct_gdcm_get_decoder (void);
 CtGdcmHeader *ct_gdcm_read_header (const char *path, GError **error);
 void ct_gdcm_header_free (CtGdcmHeader *header);
 

@@ -82,3 +82,20 @@ ct_install_paths_find_model_dir (const char *override_dir)
   configured = g_build_filename (CT_TRIAGE_PKGDATADIR, "models", NULL);
   return g_steal_pointer (&configured);
 }
+
+char *
+ct_install_paths_find_decoder (const char *override_path)
+{
+  g_autofree char *relocated = NULL;
+  g_autofree char *configured = NULL;
+
+  if (override_path != NULL && *override_path != '\0')
+    return g_strdup (override_path);
+  relocated = beside_exe (CT_TRIAGE_BINDIR_TO_LIBEXECDIR, "ct-triage-decoder");
+  if (relocated != NULL && g_file_test (relocated, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&relocated);
+  configured = g_build_filename (CT_TRIAGE_LIBEXECDIR, "ct-triage-decoder", NULL);
+  if (g_file_test (configured, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&configured);
+  return NULL;
+}

@@ -34,4 +34,10 @@ char *ct_install_paths_get_locale_dir (void);
  * (for the error message). */
 char *ct_install_paths_find_model_dir (const char *override_dir);
 
+/* The decoder helper (ct-triage-decoder, app/ct-decoder.h): @override_path
+ * when non-NULL and non-empty ($CT_TRIAGE_DECODER), else
+ * <exe dir>/../libexec/ct-triage-decoder when it exists, else the configured
+ * <libexecdir>/ct-triage-decoder when it exists, else NULL. */
+char *ct_install_paths_find_decoder (const char *override_path);
+
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "ct-series-workers.h"
 
 #include "ct-error.h"
+#include "ct-threads.h"
 
 typedef struct
 {
@@ -50,8 +51,7 @@ ct_series_workers_run (guint n_items, int n_threads, CtSeriesItemFunc func, gpoi
 
   if (n_items == 0)
     return TRUE;
-  if (n_threads <= 0)
-    n_threads = (int) g_get_num_processors ();
+  n_threads = ct_threads_cap (n_threads);
   n_threads = (int) MIN ((guint) n_threads, n_items);
 
   g_mutex_init (&run.lock);

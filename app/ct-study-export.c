@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -10,8 +15,29 @@
 #include "ct-report.h"
 #include "ct-study-export.h"
 
+/* A file name made of @raw: letters, digits, '.', '-' and '_' kept, any other
+ * byte (a '/', a '\\', a control or non-ASCII byte) becomes '_', and so does
+ * a '.' not after a letter or digit, so that no name is ".", ".." or hidden; at most 128 bytes; never
+ * empty. A DICOM UID (digits and dots) is unchanged. */
 char *
-ct_study_export_dup_stem (CtStudy *study)
+ct_study_export_sanitize_name (const char *raw)
+{
+  GString *name = g_string_new (NULL);
+
+  for (const char *p = raw != NULL ? raw : ""; *p != '\0' && name->len < 128; p++)
+    {
+      char c = *p;
+      gboolean safe = g_ascii_isalnum (c) || c == '-' || c == '_' ||
+                      (c == '.' && name->len > 0 && g_ascii_isalnum (name->str[name->len - 1]));
+      g_string_append_c (name, safe ? c : '_');
+    }
+  if (name->len == 0)
+    g_string_append (name, "series");
+  return g_string_free (name, FALSE);
+}
+
+static char *
+dup_raw_stem (CtStudy *study)
 {
   const CtVolume *volume = ct_study_get_volume (study);
   const char *series_uid = ct_study_get_series_uid (study);
@@ -27,6 +53,14 @@ ct_study_export_dup_stem (CtStudy *study)
   if (g_str_has_suffix (base, ".nii"))
     base[strlen (base) - 4] = '\0';
   return g_steal_pointer (&base);
+}
+
+char *
+ct_study_export_dup_stem (CtStudy *study)
+{
+  g_autofree char *raw = dup_raw_stem (study);
+
+  return ct_study_export_sanitize_name (raw);
 }
 
 /* The volume and analysis an export needs, or FALSE with an error. */
@@ -54,6 +88,76 @@ make_folder (const char *dir, GError **error)
   return TRUE;
 }
 
+typedef gboolean (*WriteFunc) (const char *path, gconstpointer data, GError **error);
+
+/* Writes @name (a sanitised file name) in @dir through @write: first to a
+ * temporary name in the same folder (same suffix, so that the writer picks
+ * the same format), then renamed over the final name. A write error (a full
+ * disk) removes the temporary file and leaves any earlier file as it was:
+ * never a truncated result under the final name. */
+static gboolean
+write_confined (const char *dir, const char *name, WriteFunc write, gconstpointer data, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *tmp_name = g_strconcat (".tmp-XXXXXX-", name, NULL);
+  g_autofree char *tmp = g_build_filename (dir, tmp_name, NULL);
+  g_autoptr (GError) local = NULL;
+  int fd;
+
+  /* Every output path is a plain name inside its folder. */
+  if (strchr (name, G_DIR_SEPARATOR) != NULL || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Refusing to write %s outside %s"), name, dir);
+      return FALSE;
+    }
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot create %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  if (!write (tmp, data, &local))
+    {
+      /* The error names the final file, not the temporary one. */
+      g_auto (GStrv) parts = g_strsplit (local->message, tmp, -1);
+      g_autofree char *message = g_strjoinv (path, parts);
+
+      g_unlink (tmp);
+      g_set_error_literal (error, local->domain, local->code, message);
+      return FALSE;
+    }
+  if (g_rename (tmp, path) != 0)
+    {
+      int saved = errno;
+      g_unlink (tmp);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  const CtVolume *volume;
+  const guint8 *mask;
+} MaskData;
+
+static gboolean
+write_mask (const char *path, gconstpointer data, GError **error)
+{
+  const MaskData *m = data;
+
+  return ct_nifti_write_mask (m->volume, m->mask, path, error);
+}
+
+static gboolean
+write_report (const char *path, gconstpointer data, GError **error)
+{
+  return ct_report_write (data, path, CT_REPORT_FORMAT_PDF, error);
+}
+
 gboolean
 ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
 {
@@ -61,7 +165,7 @@ ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
   const CtAnalysis *analysis;
   g_autofree char *stem = NULL;
   g_autofree char *lungs_name = NULL, *lesions_name = NULL;
-  g_autofree char *lungs = NULL, *lesions = NULL;
+  MaskData lungs, lesions;
 
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
 
@@ -77,10 +181,10 @@ ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
   stem = ct_study_export_dup_stem (study);
   lungs_name = g_strconcat (stem, "_lungs.nii.gz", NULL);
   lesions_name = g_strconcat (stem, "_lesions.nii.gz", NULL);
-  lungs = g_build_filename (dir, lungs_name, NULL);
-  lesions = g_build_filename (dir, lesions_name, NULL);
-  return ct_nifti_write_mask (volume, analysis->lung_mask, lungs, error) &&
-         ct_nifti_write_mask (volume, analysis->lesion_mask, lesions, error);
+  lungs = (MaskData){ volume, analysis->lung_mask };
+  lesions = (MaskData){ volume, analysis->lesion_mask };
+  return write_confined (dir, lungs_name, write_mask, &lungs, error) &&
+         write_confined (dir, lesions_name, write_mask, &lesions, error);
 }
 
 gboolean
@@ -89,7 +193,6 @@ ct_study_export_report (CtStudy *study, const char *dir, GError **error)
   CtReportInfo info = { 0 };
   g_autofree char *stem = NULL;
   g_autofree char *name = NULL;
-  g_autofree char *path = NULL;
 
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
 
@@ -97,6 +200,5 @@ ct_study_export_report (CtStudy *study, const char *dir, GError **error)
     return FALSE;
   stem = ct_study_export_dup_stem (study);
   name = g_strconcat (stem, ".pdf", NULL);
-  path = g_build_filename (dir, name, NULL);
-  return ct_report_write (&info, path, CT_REPORT_FORMAT_PDF, error);
+  return write_confined (dir, name, write_report, &info, error);
 }

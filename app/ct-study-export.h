@@ -4,7 +4,9 @@
  * masks as NIfTI on the original grid, and the one-page PDF report
  * (render/ct-report.h). Both need the study's volume and analysis. File
  * names start with the study's stem: its SeriesInstanceUID, or for NIfTI
- * input the file name without .nii(.gz). */
+ * input the file name without .nii(.gz), made a safe file name
+ * (ct_study_export_sanitize_name): no output leaves its folder. Files are
+ * written to a temporary name in the folder and renamed when complete. */
 #pragma once
 
 #include <glib.h>
@@ -13,6 +15,7 @@
 
 G_BEGIN_DECLS
 
+char *ct_study_export_sanitize_name (const char *raw);
 char *ct_study_export_dup_stem (CtStudy *study);
 /* <stem>_lungs.nii.gz and <stem>_lesions.nii.gz in @dir (created). */
 gboolean ct_study_export_masks (CtStudy *study, const char *dir, GError **error);

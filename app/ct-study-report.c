@@ -135,8 +135,12 @@ add_result (JsonBuilder *b, CtStudy *r, int priority_rank)
   if (loaded)
     {
       json_builder_begin_array (b);
+      /* JSON has no inf or nan (json-glib would print "inf.0"): null. */
       for (int i = 0; i < 3; i++)
-        json_builder_add_double_value (b, spacing[i]);
+        if (isfinite (spacing[i]))
+          json_builder_add_double_value (b, spacing[i]);
+        else
+          json_builder_add_null_value (b);
       json_builder_end_array (b);
     }
   else

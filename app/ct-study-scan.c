@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "ct-study-scan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "ct-error.h"
 #include "ct-nifti.h"
@@ -60,26 +66,65 @@ add_skipped (CtStudyScan *scan, const char *path, int code, const char *format, 
 
 /* A cheap test before handing a file to GDCM: the "DICM" magic after the
  * 128-byte preamble, or (old files without it) a first element in group
- * 0x0002 or 0x0008 in little endian. Keeps PNG/JPEG/text out of the parser. */
-static gboolean
-looks_like_dicom (const char *path)
+ * 0x0002 or 0x0008 in little endian. Keeps PNG/JPEG/text out of the parser.
+ * Opened without blocking and only if it is a regular file (a FIFO would
+ * hang the scan). NULL when it looks like DICOM, else why not. */
+static const char *
+why_not_dicom (const char *path, int *out_code)
 {
   guint8 head[132];
-  size_t n;
-  FILE *f = fopen (path, "rb");
+  ssize_t n = 0, got;
+  struct stat st;
+  int fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
 
-  if (f == NULL)
-    return FALSE;
-  n = fread (head, 1, sizeof head, f);
-  fclose (f);
+  *out_code = CT_ERROR_IO;
+  if (fd < 0)
+    return errno == EACCES || errno == EPERM ? "permission denied" : "cannot be opened";
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return "not a regular file";
+    }
+  while (n < (ssize_t) sizeof head && (got = read (fd, head + n, sizeof head - (size_t) n)) > 0)
+    n += got;
+  close (fd);
+  *out_code = CT_ERROR_NOT_DICOM;
   if (n == sizeof head && memcmp (head + 128, "DICM", 4) == 0)
-    return TRUE;
+    return NULL;
   if (n >= 8)
     {
       guint group = head[0] | (head[1] << 8);
-      return group == 0x0002 || group == 0x0008;
+      if (group == 0x0002 || group == 0x0008)
+        return NULL;
     }
-  return FALSE;
+  return "not a DICOM file";
+}
+
+/* Only regular files are opened at all (FIFOs, sockets and devices are
+ * skipped); NULL when @path is one, else why not. */
+static const char *
+why_not_regular (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return errno == EACCES || errno == EPERM ? "permission denied" : "no such file or folder";
+  if (!S_ISREG (st.st_mode))
+    return "not a regular file";
+  if (g_access (path, R_OK) != 0 && (errno == EACCES || errno == EPERM))
+    return "permission denied";
+  return NULL;
+}
+
+/* TRUE when @path, with "." and ".." resolved, lies inside @folder. */
+static gboolean
+path_is_inside (const char *path, const char *folder)
+{
+  g_autofree char *p = g_canonicalize_filename (path, NULL);
+  g_autofree char *f = g_canonicalize_filename (folder, NULL);
+  gsize n = strlen (f);
+
+  return strncmp (p, f, n) == 0 && (p[n] == G_DIR_SEPARATOR || (n > 0 && f[n - 1] == G_DIR_SEPARATOR));
 }
 
 typedef struct
@@ -142,6 +187,15 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
   g_hash_table_add (c->seen, g_strdup (canonical));
   scan->n_files++;
 
+  {
+    const char *why = why_not_regular (path);
+    if (why != NULL)
+      {
+        add_skipped (scan, path, CT_ERROR_IO, "%s", why);
+        return;
+      }
+  }
+
   if (ct_nifti_is_nifti_path (path))
     {
       g_ptr_array_add (c->nifti_paths, g_strdup (path));
@@ -169,18 +223,30 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
         add_skipped (scan, path, CT_ERROR_NO_PIXEL_DATA, "DICOMDIR lists no images");
       for (guint i = 0; files[i] != NULL; i++)
         {
-          if (g_file_test (files[i], G_FILE_TEST_IS_REGULAR))
+          g_autofree char *media = g_path_get_dirname (path);
+          g_auto (GStrv) parts = g_strsplit (files[i], G_DIR_SEPARATOR_S, -1);
+          gboolean up = g_strv_contains ((const char *const *) parts, "..");
+
+          /* A file ID reaches only files of its own medium. */
+          if (up || !path_is_inside (files[i], media))
+            add_skipped (scan, files[i], CT_ERROR_CORRUPT,
+                         "listed in the DICOMDIR %s but outside its folder (a '..' in the file ID): refused", path);
+          else if (g_file_test (files[i], G_FILE_TEST_EXISTS))
             add_candidate (c, scan, files[i], FALSE);
           else
             add_skipped (scan, files[i], CT_ERROR_IO, "listed in the DICOMDIR but missing");
         }
       return;
     }
-  if (!looks_like_dicom (path))
-    {
-      add_skipped (scan, path, CT_ERROR_NOT_DICOM, "not a DICOM file");
-      return;
-    }
+  {
+    int code;
+    const char *why = why_not_dicom (path, &code);
+    if (why != NULL)
+      {
+        add_skipped (scan, path, code, "%s", why);
+        return;
+      }
+  }
   g_ptr_array_add (c->dicom_paths, g_strdup (path));
 }
 
@@ -198,10 +264,15 @@ read_one_header (guint index, gpointer data, GError **error)
   HeaderJob *job = data;
   GError *local = NULL;
 
-  job->headers[index] = ct_gdcm_read_header (g_ptr_array_index (job->paths, index), &local);
+  const char *path = g_ptr_array_index (job->paths, index);
+
+  job->headers[index] = ct_gdcm_read_header (path, &local);
   if (local != NULL)
     {
-      job->errors[index] = g_strdup (local->message);
+      /* The skipped list names the file: the reason without it. */
+      gsize n = strlen (path);
+      gboolean named = strncmp (local->message, path, n) == 0 && strncmp (local->message + n, ": ", 2) == 0;
+      job->errors[index] = g_strdup (named ? local->message + n + 2 : local->message);
       job->codes[index] = local->code;
       g_error_free (local);
     }
@@ -275,6 +346,15 @@ reason_to_skip (const CtGdcmHeader *h, int *code)
                  g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
   if (h->rows <= 0 || h->columns <= 0)
     return skip (code, CT_ERROR_CORRUPT, g_strdup ("no image size (Rows/Columns)"));
+  /* GDCM asserts on BitsAllocated 12 or 1 instead of failing. */
+  if (h->bits_allocated != 8 && h->bits_allocated != 16 && h->bits_allocated != 32)
+    return skip (code, CT_ERROR_CORRUPT,
+                 g_strdup_printf ("BitsAllocated %d (a CT image has 8, 16 or 32)", h->bits_allocated));
+  if (h->bits_stored < 1 || h->bits_stored > h->bits_allocated || h->high_bit < h->bits_stored - 1 ||
+      h->high_bit >= h->bits_allocated)
+    return skip (code, CT_ERROR_CORRUPT,
+                 g_strdup_printf ("BitsStored %d and HighBit %d do not fit BitsAllocated %d", h->bits_stored,
+                                  h->high_bit, h->bits_allocated));
   return NULL;
 }
 
@@ -375,7 +455,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
     {
       if (g_file_test (paths[p], G_FILE_TEST_IS_DIR))
         walk_folder (&c, scan, paths[p], 0, cancellable);
-      else if (g_file_test (paths[p], G_FILE_TEST_IS_REGULAR))
+      else if (g_file_test (paths[p], G_FILE_TEST_EXISTS))
         add_candidate (&c, scan, paths[p], FALSE);
       else
         add_skipped (scan, paths[p], CT_ERROR_IO, "no such file or folder");

@@ -10,6 +10,7 @@
 #include <gio/gsettingsbackend.h>
 
 #include "ct-application.h"
+#include "ct-gdcm.h"
 #include "ct-install-paths.h"
 
 /* Translations and the settings schema. Installed, they are beside the
@@ -98,6 +99,13 @@ main (int argc, char *argv[])
   find_data_folders ();
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* GDCM in the decoder helper (app/ct-decoder.h): a crash in GDCM costs one
+   * file, not the window. */
+  {
+    g_autofree char *decoder = ct_install_paths_find_decoder (g_getenv ("CT_TRIAGE_DECODER"));
+    if (decoder != NULL)
+      ct_gdcm_set_decoder (decoder);
+  }
 
   g_set_application_name (_ ("CT Triage"));
   if (!check_settings_schema (&error))

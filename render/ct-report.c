@@ -4,7 +4,12 @@
 #include "ct-report.h"
 
 #include <cairo-pdf.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -424,24 +429,72 @@ check_status (cairo_status_t status, const char *path, GError **error)
   return FALSE;
 }
 
+/* The report's file, written through stdio with every error kept: cairo's
+ * own file streams do not check fclose, so a full disk left a truncated
+ * report that was reported as written. */
+typedef struct
+{
+  FILE *file;
+  int saved_errno;
+} ReportFile;
+
+static cairo_status_t
+write_report_bytes (void *closure, const unsigned char *data, unsigned int length)
+{
+  ReportFile *f = closure;
+
+  if (f->saved_errno == 0 && fwrite (data, 1, length, f->file) != length)
+    f->saved_errno = errno != 0 ? errno : EIO;
+  return f->saved_errno == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* Flushes, syncs and closes; FALSE with an error naming @path on any failure. */
+static gboolean
+close_report_file (ReportFile *f, cairo_status_t status, const char *path, GError **error)
+{
+  if (fflush (f->file) != 0 && f->saved_errno == 0)
+    f->saved_errno = errno;
+  if (fsync (fileno (f->file)) != 0 && f->saved_errno == 0 && errno != EINVAL)
+    f->saved_errno = errno;
+  if (fclose (f->file) != 0 && f->saved_errno == 0)
+    f->saved_errno = errno;
+  if (f->saved_errno != 0)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s", path,
+                   g_strerror (f->saved_errno));
+      return FALSE;
+    }
+  return check_status (status, path, error);
+}
+
 gboolean
 ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat format, GError **error)
 {
   cairo_surface_t *surface;
   cairo_t *cr;
   cairo_status_t status;
+  ReportFile file = { NULL, 0 };
 
   g_return_val_if_fail (info != NULL && info->volume != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  file.file = g_fopen (path, "wb");
+  if (file.file == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s", path, g_strerror (saved));
+      return FALSE;
+    }
   if (format == CT_REPORT_FORMAT_PDF)
     {
-      surface = cairo_pdf_surface_create (path, CT_REPORT_PAGE_WIDTH_PT, CT_REPORT_PAGE_HEIGHT_PT);
-      if (!check_status (cairo_surface_status (surface), path, error))
+      surface = cairo_pdf_surface_create_for_stream (write_report_bytes, &file, CT_REPORT_PAGE_WIDTH_PT,
+                                                     CT_REPORT_PAGE_HEIGHT_PT);
+      if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
         {
+          status = cairo_surface_status (surface);
           cairo_surface_destroy (surface);
-          return FALSE;
+          return close_report_file (&file, status, path, error);
         }
       cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE,
                                       info->title ? info->title : "COVID-19 CT triage report");
@@ -455,7 +508,7 @@ ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat form
       if (status == CAIRO_STATUS_SUCCESS)
         status = cairo_surface_status (surface);
       cairo_surface_destroy (surface);
-      return check_status (status, path, error);
+      return close_report_file (&file, status, path, error);
     }
   else
     {
@@ -469,8 +522,8 @@ ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat form
       status = cairo_status (cr);
       cairo_destroy (cr);
       if (status == CAIRO_STATUS_SUCCESS)
-        status = cairo_surface_write_to_png (surface, path);
+        status = cairo_surface_write_to_png_stream (surface, write_report_bytes, &file);
       cairo_surface_destroy (surface);
-      return check_status (status, path, error);
+      return close_report_file (&file, status, path, error);
     }
 }

@@ -7,6 +7,7 @@
 
 #include "ct-error.h"
 #include "ct-safetensors.h"
+#include "ct-threads.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -390,8 +391,7 @@ ct_model_run_with_options (CtModel *self, const CtNnOptions *options, const floa
     options = &self->options;
   else if (!ct_nn_options_validate (options, error))
     return FALSE;
-  if (n_threads <= 0)
-    n_threads = (int) g_get_num_processors ();
+  n_threads = ct_threads_cap (n_threads);
   if (options->use_reference)
     return ct_nn_forward_reference (&self->structure, &self->weights, input, n, h, w, out_probability,
                                     out_study_probability, out_has_probability, n_threads, progress, user_data, error);
