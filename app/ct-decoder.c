@@ -356,8 +356,7 @@ set_crash_error (Decoder *d, const char *path, GError **error)
     how = g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (d->process));
   else
     how = g_strdup ("it stopped answering");
-  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the DICOM decoder (GDCM) crashed on this file (%s)", path,
-               how);
+  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the DICOM decoder (GDCM) crashed on this file (%s)", path, how);
 }
 
 /* One request; the reply in @out_reply, pixel values into @out. */
