@@ -76,33 +76,6 @@ run_cli (const char *const *args, char **out)
   return WEXITSTATUS (status);
 }
 
-static CtVolume *
-make_volume (int nx, int ny, int nz)
-{
-  CtVolume *v = ct_volume_new (nx, ny, nz);
-
-  ct_volume_set_identity_geometry (v, 1.5, 1.5, 2.5);
-  v->origin[0] = -96;
-  v->origin[1] = -80;
-  v->origin[2] = -300;
-  /* A body of water with two air-filled "lungs" in air. */
-  for (int k = 0; k < nz; k++)
-    for (int j = 0; j < ny; j++)
-      for (int i = 0; i < nx; i++)
-        {
-          double x = (i - nx / 2.0) / (nx * 0.45), y = (j - ny / 2.0) / (ny * 0.35);
-          double lx = fabs (x) - 0.45, ly = y / 0.7;
-          float hu = -1000;
-          if (x * x + y * y < 1)
-            hu = 40;
-          if (lx * lx / 0.09 + ly * ly < 1 && k > 1 && k < nz - 2)
-            hu = -850;
-          v->hu[((gsize) k * ny + j) * nx + i] = hu;
-        }
-  v->patient_id = g_strdup ("CLI-TEST");
-  return v;
-}
-
 static void
 test_usage (void)
 {
@@ -146,7 +119,7 @@ check_contract_fields (JsonObject *o)
 static void
 test_no_analysis_json (void)
 {
-  g_autoptr (CtVolume) v = make_volume (64, 48, 9);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (64, 48, 9, "CLI-TEST");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
   g_autofree char *series = g_build_filename (tmp, "series", NULL);
@@ -203,7 +176,7 @@ test_no_analysis_json (void)
 static void
 test_csv_and_info (void)
 {
-  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "CLI-TEST");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
   g_autofree char *out = NULL;
@@ -235,33 +208,24 @@ test_csv_and_info (void)
 static void
 test_analysis_and_masks (void)
 {
-  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
-  g_autofree char *lungs_src = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
-  g_autofree char *multitask_src = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
-  g_autoptr (CtVolume) v = make_volume (96, 80, 12);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (96, 80, 12, "CLI-TEST");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL;
-  g_autofree char *series = NULL, *models = NULL, *masks = NULL, *lungs = NULL, *multitask = NULL;
+  g_autofree char *series = NULL, *models = NULL, *masks = NULL;
   g_autofree char *out = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonArray *array;
   JsonObject *o;
   const char *series_uid;
 
-  if (!g_file_test (lungs_src, G_FILE_TEST_EXISTS) || !g_file_test (multitask_src, G_FILE_TEST_EXISTS))
+  tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
+  if ((models = test_util_link_fixture_models (tmp)) == NULL)
     {
-      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
+      test_util_remove_tree (tmp);
       return;
     }
-  tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
   series = g_build_filename (tmp, "series", NULL);
-  models = g_build_filename (tmp, "models", NULL);
   masks = g_build_filename (tmp, "masks", NULL);
-  lungs = g_build_filename (models, "lungs.safetensors", NULL);
-  multitask = g_build_filename (models, "multitask-spatial.safetensors", NULL);
-  g_assert_cmpint (g_mkdir (models, 0755), ==, 0);
-  g_assert_cmpint (symlink (lungs_src, lungs), ==, 0);
-  g_assert_cmpint (symlink (multitask_src, multitask), ==, 0);
   g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
 
   {
@@ -310,19 +274,14 @@ test_analysis_and_masks (void)
 static void
 test_not_assessable (void)
 {
-  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
-  g_autoptr (CtVolume) full = make_volume (96, 80, 12);
-  g_autoptr (CtVolume) thin = make_volume (96, 80, 3);
+  g_autoptr (CtVolume) full = test_util_make_chest_volume (96, 80, 12, "CLI-TEST");
+  g_autoptr (CtVolume) thin = test_util_make_chest_volume (96, 80, 3, "CLI-THIN");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-cli-XXXXXX", NULL);
   g_autofree char *studies = g_build_filename (tmp, "studies", NULL);
   g_autofree char *full_dir = g_build_filename (studies, "full", NULL);
   g_autofree char *thin_dir = g_build_filename (studies, "thin", NULL);
-  g_autofree char *models = g_build_filename (tmp, "models", NULL);
-  g_autofree char *lungs = g_build_filename (models, "lungs.safetensors", NULL);
-  g_autofree char *multitask = g_build_filename (models, "multitask-spatial.safetensors", NULL);
-  g_autofree char *lungs_src = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
-  g_autofree char *multitask_src = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
+  g_autofree char *models = test_util_link_fixture_models (tmp);
   static const char *const grades[] = { "covid_probability",
                                         "severity_percent",
                                         "severity_total_percent",
@@ -331,16 +290,11 @@ test_not_assessable (void)
                                         "ct_category",
                                         "triage_score" };
 
-  if (!g_file_test (lungs_src, G_FILE_TEST_EXISTS) || !g_file_test (multitask_src, G_FILE_TEST_EXISTS))
+  if (models == NULL)
     {
-      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
+      test_util_remove_tree (tmp);
       return;
     }
-  g_assert_cmpint (g_mkdir (models, 0755), ==, 0);
-  g_assert_cmpint (symlink (lungs_src, lungs), ==, 0);
-  g_assert_cmpint (symlink (multitask_src, multitask), ==, 0);
-  g_clear_pointer (&thin->patient_id, g_free);
-  thin->patient_id = g_strdup ("CLI-THIN");
   g_assert_true (ct_dicom_write_series (full, full_dir, NULL, &error));
   g_assert_true (ct_dicom_write_series (thin, thin_dir, NULL, &error));
 
@@ -455,15 +409,12 @@ assert_same_results (JsonObject *a, JsonObject *b)
 static void
 test_cache_and_report (void)
 {
-  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
-  g_autofree char *lungs_src = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
-  g_autofree char *multitask_src = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
   g_autofree char *saved_cache_dir = g_strdup (g_getenv ("CT_TRIAGE_CACHE_DIR"));
-  g_autoptr (CtVolume) va = make_volume (96, 80, 12);
-  g_autoptr (CtVolume) vb = make_volume (80, 72, 10);
+  g_autoptr (CtVolume) va = test_util_make_chest_volume (96, 80, 12, "CLI-TEST");
+  g_autoptr (CtVolume) vb = test_util_make_chest_volume (80, 72, 10, "CLI-TEST");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL, *studies = NULL, *dir_a = NULL, *dir_b = NULL, *models = NULL;
-  g_autofree char *lungs = NULL, *multitask = NULL, *cache = NULL, *reports = NULL, *cache_file = NULL;
+  g_autofree char *cache = NULL, *reports = NULL, *cache_file = NULL;
   g_autoptr (JsonParser) first_parser = json_parser_new ();
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GHashTable) first = g_hash_table_new (g_str_hash, g_str_equal);
@@ -472,24 +423,18 @@ test_cache_and_report (void)
   GHashTableIter iter;
   gpointer key, value;
 
-  if (!g_file_test (lungs_src, G_FILE_TEST_EXISTS) || !g_file_test (multitask_src, G_FILE_TEST_EXISTS))
+  tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
+  if ((models = test_util_link_fixture_models (tmp)) == NULL)
     {
-      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
+      test_util_remove_tree (tmp);
       return;
     }
-  tmp = g_dir_make_tmp ("ct-cli-XXXXXX", &error);
   studies = g_build_filename (tmp, "studies", NULL);
   dir_a = g_build_filename (studies, "a", NULL);
   dir_b = g_build_filename (studies, "b", NULL);
-  models = g_build_filename (tmp, "models", NULL);
   cache = g_build_filename (tmp, "cache", NULL);
   cache_file = g_build_filename (cache, "results.sqlite", NULL);
   reports = g_build_filename (tmp, "reports", NULL);
-  lungs = g_build_filename (models, "lungs.safetensors", NULL);
-  multitask = g_build_filename (models, "multitask-spatial.safetensors", NULL);
-  g_assert_cmpint (g_mkdir (models, 0755), ==, 0);
-  g_assert_cmpint (symlink (lungs_src, lungs), ==, 0);
-  g_assert_cmpint (symlink (multitask_src, multitask), ==, 0);
   g_assert_true (ct_dicom_write_series (va, dir_a, NULL, &error));
   g_assert_true (ct_dicom_write_series (vb, dir_b, NULL, &error));
   g_assert_no_error (error);

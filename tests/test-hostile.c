@@ -90,51 +90,6 @@ run_cli_full (const char *const *args, const RunOptions *options, char **out, ch
   return g_subprocess_get_exit_status (process);
 }
 
-static CtVolume *
-make_volume (int nx, int ny, int nz)
-{
-  CtVolume *v = ct_volume_new (nx, ny, nz);
-
-  ct_volume_set_identity_geometry (v, 1.5, 1.5, 2.5);
-  for (int k = 0; k < nz; k++)
-    for (int j = 0; j < ny; j++)
-      for (int i = 0; i < nx; i++)
-        {
-          double x = (i - nx / 2.0) / (nx * 0.45), y = (j - ny / 2.0) / (ny * 0.35);
-          double lx = fabs (x) - 0.45, ly = y / 0.7;
-          float hu = -1000;
-          if (x * x + y * y < 1)
-            hu = 40;
-          if (lx * lx / 0.09 + ly * ly < 1 && k > 1 && k < nz - 2)
-            hu = -850;
-          v->hu[((gsize) k * ny + j) * nx + i] = hu;
-        }
-  v->patient_id = g_strdup ("HOSTILE");
-  return v;
-}
-
-/* A folder with the reduced fixture networks, or NULL (the test skipped). */
-static char *
-make_models (const char *tmp)
-{
-  g_autofree char *fixtures = g_build_filename (g_getenv ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
-  g_autofree char *lungs_src = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
-  g_autofree char *multitask_src = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
-  g_autofree char *models = g_build_filename (tmp, "models", NULL);
-  g_autofree char *lungs = g_build_filename (models, "lungs.safetensors", NULL);
-  g_autofree char *multitask = g_build_filename (models, "multitask-spatial.safetensors", NULL);
-
-  if (!g_file_test (lungs_src, G_FILE_TEST_EXISTS) || !g_file_test (multitask_src, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("tests/fixtures/reduced-*.safetensors are not there");
-      return NULL;
-    }
-  g_assert_cmpint (g_mkdir (models, 0755), ==, 0);
-  g_assert_cmpint (symlink (lungs_src, lungs), ==, 0);
-  g_assert_cmpint (symlink (multitask_src, multitask), ==, 0);
-  return g_steal_pointer (&models);
-}
-
 static guint
 count_entries (const char *dir, const char *containing)
 {
@@ -182,10 +137,10 @@ test_sanitize_name (void)
 static void
 test_output_confined (void)
 {
-  g_autoptr (CtVolume) v = make_volume (96, 80, 12);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (96, 80, 12, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
-  g_autofree char *models = make_models (tmp);
+  g_autofree char *models = test_util_link_fixture_models (tmp);
   g_autofree char *series = g_build_filename (tmp, "series", NULL);
   g_autofree char *deep = g_build_filename (tmp, "a", "b", NULL);
   g_autofree char *masks = g_build_filename (deep, "masks", NULL);
@@ -231,10 +186,10 @@ file_size (const char *path)
 static void
 test_output_whole_or_nothing (void)
 {
-  g_autoptr (CtVolume) v = make_volume (96, 80, 12);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (96, 80, 12, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
-  g_autofree char *models = make_models (tmp);
+  g_autofree char *models = test_util_link_fixture_models (tmp);
   g_autofree char *series = g_build_filename (tmp, "series", NULL);
   g_autofree char *reports = g_build_filename (tmp, "reports", NULL);
   g_autofree char *fresh = g_build_filename (tmp, "fresh", NULL);
@@ -288,7 +243,7 @@ test_json_non_finite (void)
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *json = NULL, *csv = NULL;
-  CtVolume *v = make_volume (8, 8, 4);
+  CtVolume *v = test_util_make_chest_volume (8, 8, 4, "HOSTILE");
   JsonArray *spacing;
 
   v->spacing[0] = INFINITY;
@@ -317,7 +272,7 @@ test_json_non_finite (void)
 static void
 test_stdout_full (void)
 {
-  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
   g_autofree char *err = NULL;
@@ -344,10 +299,10 @@ test_stdout_full (void)
 static void
 test_threads_capped (void)
 {
-  g_autoptr (CtVolume) v = make_volume (96, 80, 12);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (96, 80, 12, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
-  g_autofree char *models = make_models (tmp);
+  g_autofree char *models = test_util_link_fixture_models (tmp);
   g_autofree char *series = g_build_filename (tmp, "series", NULL);
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -379,7 +334,7 @@ test_threads_capped (void)
 static void
 test_fifo_skipped (void)
 {
-  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
   g_autofree char *fifo = g_build_filename (tmp, "pipe", NULL);
@@ -407,7 +362,7 @@ test_fifo_skipped (void)
 static void
 test_unreadable_slice (void)
 {
-  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL;
   g_autofree char *slice = NULL;
@@ -439,7 +394,7 @@ static void
 test_dicomdir_confined (void)
 {
   g_autofree char *gendir = g_find_program_in_path ("gdcmgendir");
-  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL, *media = NULL, *series = NULL, *dicomdir = NULL;
   g_autofree char *contents = NULL;
@@ -554,7 +509,7 @@ test_gdcm_crash_contained (void)
   const char *decoder = g_getenv ("CT_TRIAGE_DECODER");
   gsize length;
   g_autofree char *contents = real_slice_contents (&length);
-  g_autoptr (CtVolume) v = make_volume (32, 30, 5);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL, *series = NULL, *bad = NULL, *cut132 = NULL, *cut200 = NULL, *bits12 = NULL;
   g_autofree char *bits12_contents = NULL, *good = NULL;

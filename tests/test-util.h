@@ -4,7 +4,19 @@
 
 #include <glib.h>
 
+#include "ct-volume.h"
+
 G_BEGIN_DECLS
+
+/* A small synthetic chest for the command-line tests: a body of water with
+ * two air-filled "lungs" (-850 HU) in air, 1.5 x 1.5 x 2.5 mm, origin
+ * (-96, -80, -300) mm LPS, the given PatientID. */
+CtVolume *test_util_make_chest_volume (int nx, int ny, int nz, const char *patient_id);
+
+/* @dir/models holding the reduced random-weight fixture networks under the
+ * names the programs look for (symbolic links into tests/fixtures), or NULL
+ * after g_test_skip () when the fixtures are not there. */
+char *test_util_link_fixture_models (const char *dir);
 
 /* Removes dir and everything under it (symbolic links are removed, never
  * followed). Errors are ignored: this cleans up temporary test folders. */
