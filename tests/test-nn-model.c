@@ -7,23 +7,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "ct-engine-run.h"
 #include "ct-error.h"
 #include "ct-model-private.h"
 #include "ct-model-random.h"
 #include "ct-safetensors.h"
-
-/* One run of the model's options with the naive reference path (reference
- * TRUE) or the optimized one. */
-static gboolean
-run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w, float *out, double *study,
-            gboolean *has, int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error)
-{
-  CtNnOptions options = *ct_model_get_options (model);
-
-  options.use_reference = reference;
-  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads, progress, user_data,
-                                    error);
-}
 
 static CtModel *
 model_from_bytes_with (GBytes *bytes, const CtNnOptions *options, GError **error)
@@ -155,7 +143,7 @@ test_full_width (gconstpointer data)
   model = model_from_bytes_with (bytes, &options, &error);
   g_assert_no_error (error);
 
-  g_assert_true (run_engine (model, TRUE, input, n, h, w, ref, &study_ref, &has_ref, 1, NULL, NULL, &error));
+  g_assert_true (ct_engine_run (model, TRUE, input, n, h, w, ref, &study_ref, &has_ref, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   if (config == ENGINE_CHANNEL_MAJOR || config == ENGINE_CHANNEL_MAJOR_WINOGRAD)
     options.blocked_levels = 0;
@@ -291,8 +279,8 @@ test_half (void)
   bytes = ct_model_random_safetensors (&s, 77, TRUE);
   model = model_from_bytes (bytes, &error);
   g_assert_no_error (error);
-  g_assert_true (run_engine (model, TRUE, input, 2, 13, 11, ref, NULL, NULL, 1, NULL, NULL, &error));
-  g_assert_true (run_engine (model, FALSE, input, 2, 13, 11, optimized, NULL, NULL, 1, NULL, NULL, &error));
+  g_assert_true (ct_engine_run (model, TRUE, input, 2, 13, 11, ref, NULL, NULL, 1, NULL, NULL, &error));
+  g_assert_true (ct_engine_run (model, FALSE, input, 2, 13, 11, optimized, NULL, NULL, 1, NULL, NULL, &error));
   g_assert_no_error (error);
   compare ("float16 lungs", optimized, ref, G_N_ELEMENTS (ref), 1e-5);
 }
@@ -367,11 +355,12 @@ test_progress_and_cancel (void)
       gboolean reference = e == 0;
       Progress all = { 0, 0, G_MAXINT }, stop = { 0, 0, 1 };
 
-      g_assert_true (run_engine (model, reference, input, n, h, w, out, &study, &has, 1, on_progress, &all, &error));
+      g_assert_true (ct_engine_run (model, reference, input, n, h, w, out, &study, &has, 1, on_progress, &all, &error));
       g_assert_no_error (error);
       g_assert_cmpint (all.last_done, ==, n);
       g_assert_true (has);
-      g_assert_false (run_engine (model, reference, input, n, h, w, out, &study, &has, 1, on_progress, &stop, &error));
+      g_assert_false (
+          ct_engine_run (model, reference, input, n, h, w, out, &study, &has, 1, on_progress, &stop, &error));
       g_assert_error (error, CT_ERROR, CT_ERROR_CANCELLED);
       g_assert_cmpint (stop.last_done, <, n);
       g_clear_error (&error);

@@ -8,22 +8,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "ct-engine-run.h"
 #include "ct-error.h"
 #include "ct-model-private.h"
 #include "ct-safetensors.h"
-
-/* One run of the model's options with the naive reference path (reference
- * TRUE) or the optimized one. */
-static gboolean
-run_engine (CtModel *model, gboolean reference, const float *input, int n, int h, int w, float *out, double *study,
-            gboolean *has, int n_threads, CtModelProgressFunc progress, gpointer user_data, GError **error)
-{
-  CtNnOptions options = *ct_model_get_options (model);
-
-  options.use_reference = reference;
-  return ct_model_run_with_options (model, &options, input, n, h, w, out, study, has, n_threads, progress, user_data,
-                                    error);
-}
 
 #define PROB_TOLERANCE 1e-4
 #define STUDY_TOLERANCE 1e-5
@@ -133,8 +121,8 @@ check_case (CtModel *model, gboolean reference, IoFile *io, const char *size, in
   size_t where;
   double err;
 
-  g_assert_true (run_engine (model, reference, input, n, h, w, got, lungs ? NULL : &study, lungs ? NULL : &has_study, 2,
-                             NULL, NULL, &error));
+  g_assert_true (ct_engine_run (model, reference, input, n, h, w, got, lungs ? NULL : &study, lungs ? NULL : &has_study,
+                                2, NULL, NULL, &error));
   g_assert_no_error (error);
   err = max_abs_diff (got, expected, (size_t) n * h * w, &where);
   g_test_message ("%s %s %s: max abs error %.3g at slice %zu row %zu col %zu (got %.7f, PyTorch %.7f)",
@@ -272,14 +260,14 @@ test_trained (void)
       size_t where;
       double err;
 
-      g_assert_true (run_engine (lungs, reference, input, 8, 96, 80, got, NULL, NULL, 2, NULL, NULL, &error));
+      g_assert_true (ct_engine_run (lungs, reference, input, 8, 96, 80, got, NULL, NULL, 2, NULL, NULL, &error));
       g_assert_no_error (error);
       err = max_abs_diff (got, want_lungs, 8 * 96 * 80, &where);
       g_test_message ("trained lungs, engine %d: max abs error %.3g", e, err);
       g_assert_cmpfloat (err, <=, PROB_TOLERANCE);
 
       g_assert_true (
-          run_engine (multitask, reference, input, 8, 96, 80, got, &study, &has_study, 2, NULL, NULL, &error));
+          ct_engine_run (multitask, reference, input, 8, 96, 80, got, &study, &has_study, 2, NULL, NULL, &error));
       g_assert_no_error (error);
       err = max_abs_diff (got, want_lesions, 8 * 96 * 80, &where);
       g_test_message ("trained lesions, engine %d: max abs error %.3g; study %.8f, PyTorch %.8f", e, err, study,
