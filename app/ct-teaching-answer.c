@@ -184,7 +184,7 @@ ct_teaching_csv_append (const char *file, GPtrArray *answers, GError **error)
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot open the results file %s: %s"), file,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("Cannot open the results file %s: %s"), file,
                    g_strerror (saved));
       return FALSE;
     }
@@ -204,8 +204,8 @@ ct_teaching_csv_append (const char *file, GPtrArray *answers, GError **error)
   close (fd);
   if (written != (gssize) rows->len)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the results file %s: %s"), file,
-                   written < 0 ? g_strerror (saved) : _("short write"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Cannot write the results file %s: %s"), file,
+                   written < 0 ? g_strerror (saved) : _ ("short write"));
       return FALSE;
     }
   return TRUE;
@@ -301,7 +301,7 @@ ct_teaching_csv_read (const char *file, GError **error)
 
   if (!g_file_get_contents (file, &text, NULL, &local))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot read the results file %s: %s"), file,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Cannot read the results file %s: %s"), file,
                    local->message);
       return NULL;
     }
@@ -309,7 +309,7 @@ ct_teaching_csv_read (const char *file, GError **error)
   if (lines[0] == NULL || !g_str_has_prefix (header, lines[0]) || strlen (lines[0]) + 1 != strlen (header))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s: line 1 is not the teaching results header (docs/teaching-session.md)"), file);
+                   _ ("%s: line 1 is not the teaching results header (docs/teaching-session.md)"), file);
       return NULL;
     }
   for (guint n = 1; lines[n] != NULL; n++)
@@ -325,18 +325,18 @@ ct_teaching_csv_read (const char *file, GError **error)
       f = split_line (lines[n]);
       a = ct_teaching_answer_new ();
       v = f != NULL ? (char **) f->pdata : NULL;
-      if (f == NULL || f->len != N_COLUMNS || !parse_number (v[COL_POSITION], &position)
-          || !parse_yes_no (v[COL_COVID], &a->covid) || !parse_number (v[COL_CONFIDENCE], &a->confidence)
-          || !parse_number (v[COL_SEVERITY], &a->severity) || !parse_category (v[COL_CATEGORY], &a->category)
-          || !parse_number (v[COL_SECONDS], &a->seconds) || !parse_yes_no (v[COL_REF_COVID], &a->ref_covid)
-          || !parse_number (v[COL_REF_SEVERITY], &a->ref_severity)
-          || !parse_category (v[COL_REF_CATEGORY], &a->ref_category)
-          || !parse_number (v[COL_AI_PROBABILITY], &a->ai_probability)
-          || !parse_yes_no (v[COL_AI_COVID], &ai_covid) || !parse_number (v[COL_AI_SEVERITY], &a->ai_severity)
-          || !parse_category (v[COL_AI_CATEGORY], &a->ai_category) || *v[COL_RESIDENT] == '\0')
+      if (f == NULL || f->len != N_COLUMNS || !parse_number (v[COL_POSITION], &position) ||
+          !parse_yes_no (v[COL_COVID], &a->covid) || !parse_number (v[COL_CONFIDENCE], &a->confidence) ||
+          !parse_number (v[COL_SEVERITY], &a->severity) || !parse_category (v[COL_CATEGORY], &a->category) ||
+          !parse_number (v[COL_SECONDS], &a->seconds) || !parse_yes_no (v[COL_REF_COVID], &a->ref_covid) ||
+          !parse_number (v[COL_REF_SEVERITY], &a->ref_severity) ||
+          !parse_category (v[COL_REF_CATEGORY], &a->ref_category) ||
+          !parse_number (v[COL_AI_PROBABILITY], &a->ai_probability) || !parse_yes_no (v[COL_AI_COVID], &ai_covid) ||
+          !parse_number (v[COL_AI_SEVERITY], &a->ai_severity) ||
+          !parse_category (v[COL_AI_CATEGORY], &a->ai_category) || *v[COL_RESIDENT] == '\0')
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("%s: line %u is not a valid teaching result (%u columns expected)"), file, n + 1,
+                       _ ("%s: line %u is not a valid teaching result (%u columns expected)"), file, n + 1,
                        (guint) N_COLUMNS);
           return NULL;
         }

@@ -14,19 +14,19 @@ typedef struct
 {
   char *session; /* the session's title */
   char *resident;
-  char *case_id;  /* CtTeachingCase.id: no patient data */
-  int position;   /* 1..N: "Case N" as shown to this resident */
-  int covid;      /* the resident's call: 1 yes, 0 no, -1 not asked */
-  double confidence;       /* of the call, 0..100 %, or NAN */
-  double severity;         /* %, or NAN */
-  int category;            /* 0..4, or -1 */
-  double seconds;          /* from first showing to the commit (monotonic) */
-  int ref_covid;           /* the session's reference */
+  char *case_id;     /* CtTeachingCase.id: no patient data */
+  int position;      /* 1..N: "Case N" as shown to this resident */
+  int covid;         /* the resident's call: 1 yes, 0 no, -1 not asked */
+  double confidence; /* of the call, 0..100 %, or NAN */
+  double severity;   /* %, or NAN */
+  int category;      /* 0..4, or -1 */
+  double seconds;    /* from first showing to the commit (monotonic) */
+  int ref_covid;     /* the session's reference */
   double ref_severity;
   int ref_category;
-  double ai_probability;   /* 0..1, or NAN when the AI gave none */
-  double ai_severity;      /* %, or NAN */
-  int ai_category;         /* 0..4, or -1 */
+  double ai_probability; /* 0..1, or NAN when the AI gave none */
+  double ai_severity;    /* %, or NAN */
+  int ai_category;       /* 0..4, or -1 */
 } CtTeachingAnswer;
 
 /* The AI's COVID-19 call: probability >= 0.5; -1 without a probability. */

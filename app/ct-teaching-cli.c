@@ -29,7 +29,7 @@ usage_error (GOptionContext *context, const char *message)
 int
 ct_teaching_cli_create (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new (_("PATH... - prepare a teaching session"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("PATH... - prepare a teaching session"));
   g_autofree char *out = NULL;
   g_autofree char *title = NULL;
   g_autofree char *passphrase_file = NULL;
@@ -41,12 +41,12 @@ ct_teaching_cli_create (int argc, char **argv)
   g_autoptr (CtTeachingSession) session = NULL;
   gboolean any_failed = FALSE;
   GOptionEntry entries[] = {
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("The session file to write"), "FILE" },
-    { "title", 0, 0, G_OPTION_ARG_STRING, &title, N_("The session's title"), "TITLE" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_ ("The session file to write"), "FILE" },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &title, N_ ("The session's title"), "TITLE" },
     { "reference-from-truth", 0, 0, G_OPTION_ARG_NONE, &from_truth,
-      N_("Read each reference answer from the phantom generator's truth.json"), NULL },
+      N_ ("Read each reference answer from the phantom generator's truth.json"), NULL },
     { "lock-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
-      N_("Lock the session with the passphrase in FILE (first line)"), "FILE" },
+      N_ ("Lock the session with the passphrase in FILE (first line)"), "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, "PATH..." },
     { NULL },
   };
@@ -55,9 +55,9 @@ ct_teaching_cli_create (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
   if (out == NULL)
-    return usage_error (context, _("--out is required"));
+    return usage_error (context, _ ("--out is required"));
   if (paths == NULL || paths[0] == NULL)
-    return usage_error (context, _("no PATH given"));
+    return usage_error (context, _ ("no PATH given"));
 
   library = ct_study_library_new ();
   studies = ct_study_library_add_paths (library, (const char *const *) paths, 0, TRUE, NULL, &error);
@@ -66,7 +66,7 @@ ct_teaching_cli_create (int argc, char **argv)
       g_printerr ("ct-triage-cli: %s\n", error->message);
       return 1;
     }
-  session = ct_teaching_session_new (title != NULL ? title : _("Teaching session"));
+  session = ct_teaching_session_new (title != NULL ? title : _ ("Teaching session"));
   for (guint i = 0; i < studies->len; i++)
     {
       CtStudy *study = g_ptr_array_index (studies, i);
@@ -93,7 +93,7 @@ ct_teaching_cli_create (int argc, char **argv)
     }
   if (ct_teaching_session_get_n_cases (session) == 0)
     {
-      g_printerr ("ct-triage-cli: %s\n", _("no study to put in the session"));
+      g_printerr ("ct-triage-cli: %s\n", _ ("no study to put in the session"));
       return 1;
     }
   if (passphrase_file != NULL)
@@ -109,7 +109,7 @@ ct_teaching_cli_create (int argc, char **argv)
       lines = g_strsplit (text, "\n", 2);
       if (lines[0] == NULL || *g_strstrip (lines[0]) == '\0')
         {
-          g_printerr ("ct-triage-cli: --lock-passphrase-file %s: %s\n", passphrase_file, _("the first line is empty"));
+          g_printerr ("ct-triage-cli: --lock-passphrase-file %s: %s\n", passphrase_file, _ ("the first line is empty"));
           return EXIT_USAGE;
         }
       ct_teaching_session_lock (session, lines[0], NULL);
@@ -127,14 +127,14 @@ ct_teaching_cli_create (int argc, char **argv)
 int
 ct_teaching_cli_summary (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new (_("RESULTS.csv - summarise a teaching session"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("RESULTS.csv - summarise a teaching session"));
   g_autofree char *pdf = NULL;
   g_auto (GStrv) files = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) answers = NULL;
   g_autofree char *text = NULL;
   GOptionEntry entries[] = {
-    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, N_("Also write the summary with its plots as a PDF"), "FILE" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf, N_ ("Also write the summary with its plots as a PDF"), "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "RESULTS.csv" },
     { NULL },
   };
@@ -143,7 +143,7 @@ ct_teaching_cli_summary (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
   if (files == NULL || files[0] == NULL || files[1] != NULL)
-    return usage_error (context, _("give one results CSV"));
+    return usage_error (context, _ ("give one results CSV"));
   answers = ct_teaching_csv_read (files[0], &error);
   if (answers == NULL)
     {

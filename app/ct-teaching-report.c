@@ -28,8 +28,8 @@ ct_teaching_report_write_pdf (GPtrArray *answers, const char *file, GError **err
       g_ptr_array_add (scores, s);
       for (int k = 0; k < 2; k++)
         {
-          char *title = k == 0 ? g_strdup_printf (_("%s: severity, resident - reference"), s->resident)
-                               : g_strdup_printf (_("%s: severity, resident - AI"), s->resident);
+          char *title = k == 0 ? g_strdup_printf (_ ("%s: severity, resident - reference"), s->resident)
+                               : g_strdup_printf (_ ("%s: severity, resident - AI"), s->resident);
 
           g_ptr_array_add (titles, title);
           plots[n] = (CtBlandAltmanPlot){ .title = title,
@@ -39,10 +39,10 @@ ct_teaching_report_write_pdf (GPtrArray *answers, const char *file, GError **err
                                           .bias = ba[k]->bias,
                                           .lower = ba[k]->lower,
                                           .upper = ba[k]->upper,
-                                          .x_label = _("mean of the two, %"),
-                                          .y_label = _("difference, %") };
+                                          .x_label = _ ("mean of the two, %"),
+                                          .y_label = _ ("difference, %") };
           n++;
         }
     }
-  return ct_teaching_summary_write_pdf (file, _("Teaching session summary"), text, plots, n, error);
+  return ct_teaching_summary_write_pdf (file, _ ("Teaching session summary"), text, plots, n, error);
 }

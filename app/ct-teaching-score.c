@@ -176,8 +176,8 @@ ct_teaching_score_new (GPtrArray *answers, const char *resident)
       qsort (seconds->data, m, sizeof (double), compare_double);
       s->seconds_mean = s->seconds_total / m;
       s->seconds_median = m % 2 == 1 ? g_array_index (seconds, double, m / 2)
-                                     : 0.5 * (g_array_index (seconds, double, m / 2 - 1)
-                                              + g_array_index (seconds, double, m / 2));
+                                     : 0.5 * (g_array_index (seconds, double, m / 2 - 1) +
+                                              g_array_index (seconds, double, m / 2));
     }
   else
     s->seconds_mean = s->seconds_median = NAN;
@@ -209,8 +209,8 @@ latest_answer (GPtrArray *answers, const char *resident, const CtTeachingAnswer 
   for (guint j = from; j < answers->len; j++)
     {
       const CtTeachingAnswer *other = g_ptr_array_index (answers, j);
-      if (g_strcmp0 (other->resident, resident) == 0 && g_strcmp0 (other->case_id, like->case_id) == 0
-          && g_strcmp0 (other->session, like->session) == 0)
+      if (g_strcmp0 (other->resident, resident) == 0 && g_strcmp0 (other->case_id, like->case_id) == 0 &&
+          g_strcmp0 (other->session, like->session) == 0)
         found = other;
     }
   return found;
@@ -243,8 +243,8 @@ ct_teaching_agreement (GPtrArray *answers, const char *ra, const char *rb, CtTea
       g_array_append_val (sev_a, a->severity);
       g_array_append_val (sev_b, b->severity);
     }
-  out->kappa = ct_teaching_kappa ((int *) cat_a->data, (int *) cat_b->data, (int) cat_a->len,
-                                  CT_TEACHING_N_CATEGORIES, FALSE);
+  out->kappa = ct_teaching_kappa ((int *) cat_a->data, (int *) cat_b->data, (int) cat_a->len, CT_TEACHING_N_CATEGORIES,
+                                  FALSE);
   out->kappa_weighted = ct_teaching_kappa ((int *) cat_a->data, (int *) cat_b->data, (int) cat_a->len,
                                            CT_TEACHING_N_CATEGORIES, TRUE);
   ct_teaching_bland_altman ((double *) sev_a->data, (double *) sev_b->data, (int) sev_a->len, &out->severity);
@@ -271,7 +271,7 @@ append_agreement (GString *out, const char *label, const CtBlandAltman *ba)
   g_autofree char *upper = number (ba->upper, 1);
 
   /* TRANSLATORS: Bland-Altman agreement: mean difference and the 95 % limits of agreement, in percent points. */
-  g_string_append_printf (out, _("  %s: mean difference %s, 95 %% limits of agreement %s to %s (n = %d)\n"), label,
+  g_string_append_printf (out, _ ("  %s: mean difference %s, 95 %% limits of agreement %s to %s (n = %d)\n"), label,
                           bias, lower, upper, ba->n);
 }
 
@@ -281,9 +281,8 @@ ct_teaching_summary_text (GPtrArray *answers)
   g_autoptr (GPtrArray) residents = ct_teaching_residents (answers);
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out,
-                          ngettext ("Teaching results: %u answer, ", "Teaching results: %u answers, ", answers->len),
-                          answers->len);
+  g_string_append_printf (
+      out, ngettext ("Teaching results: %u answer, ", "Teaching results: %u answers, ", answers->len), answers->len);
   g_string_append_printf (out, ngettext ("%u resident\n", "%u residents\n", residents->len), residents->len);
   for (guint r = 0; r < residents->len; r++)
     {
@@ -299,14 +298,15 @@ ct_teaching_summary_text (GPtrArray *answers)
       g_string_append_printf (out, "\n");
       g_string_append_printf (out, ngettext ("Resident %s: %d case\n", "Resident %s: %d cases\n", s->n_cases),
                               s->resident, s->n_cases);
-      g_string_append_printf (out, _("  COVID-19 call right against the reference: %s\n"), acc_ref);
-      g_string_append_printf (out, _("  COVID-19 call agreeing with the AI: %s\n"), acc_ai);
-      g_string_append_printf (out, _("  Severity mean absolute error: %s %% against the reference, %s %% against the AI\n"),
+      g_string_append_printf (out, _ ("  COVID-19 call right against the reference: %s\n"), acc_ref);
+      g_string_append_printf (out, _ ("  COVID-19 call agreeing with the AI: %s\n"), acc_ai);
+      g_string_append_printf (out,
+                              _ ("  Severity mean absolute error: %s %% against the reference, %s %% against the AI\n"),
                               mae_ref, mae_ai);
-      append_agreement (out, _("Severity, resident - reference"), &s->severity_vs_ref);
-      append_agreement (out, _("Severity, resident - AI"), &s->severity_vs_ai);
-      g_string_append_printf (out, _("  CT category kappa against the reference: %s\n"), kappa);
-      g_string_append_printf (out, _("  CT categories (rows reference, columns resident):\n"));
+      append_agreement (out, _ ("Severity, resident - reference"), &s->severity_vs_ref);
+      append_agreement (out, _ ("Severity, resident - AI"), &s->severity_vs_ai);
+      g_string_append_printf (out, _ ("  CT category kappa against the reference: %s\n"), kappa);
+      g_string_append_printf (out, _ ("  CT categories (rows reference, columns resident):\n"));
       g_string_append (out, "          CT-0  CT-1  CT-2  CT-3  CT-4\n");
       for (int i = 0; i < CT_TEACHING_N_CATEGORIES; i++)
         {
@@ -315,11 +315,12 @@ ct_teaching_summary_text (GPtrArray *answers)
             g_string_append_printf (out, " %5d", s->confusion[i][j]);
           g_string_append_c (out, '\n');
         }
-      g_string_append_printf (out, _("  Time per case: mean %s s, median %s s\n"), mean, median);
+      g_string_append_printf (out, _ ("  Time per case: mean %s s, median %s s\n"), mean, median);
     }
   if (residents->len >= 2)
     {
-      g_string_append_printf (out, "\n%s\n", _("Residents compared (categories: Cohen's kappa; severity: Bland-Altman)"));
+      g_string_append_printf (out, "\n%s\n",
+                              _ ("Residents compared (categories: Cohen's kappa; severity: Bland-Altman)"));
       for (guint i = 0; i < residents->len; i++)
         for (guint j = i + 1; j < residents->len; j++)
           {
@@ -332,11 +333,12 @@ ct_teaching_summary_text (GPtrArray *answers)
             ct_teaching_agreement (answers, ra, rb, &ag);
             k = number (ag.kappa, 2);
             kw = number (ag.kappa_weighted, 2);
-            g_string_append_printf (out, ngettext ("%s and %s: %d common case, kappa %s, linearly weighted kappa %s\n",
-                                                   "%s and %s: %d common cases, kappa %s, linearly weighted kappa %s\n",
-                                                   ag.n_cases),
+            g_string_append_printf (out,
+                                    ngettext ("%s and %s: %d common case, kappa %s, linearly weighted kappa %s\n",
+                                              "%s and %s: %d common cases, kappa %s, linearly weighted kappa %s\n",
+                                              ag.n_cases),
                                     ra, rb, ag.n_cases, k, kw);
-            label = g_strdup_printf (_("Severity, %s - %s"), ra, rb);
+            label = g_strdup_printf (_ ("Severity, %s - %s"), ra, rb);
             append_agreement (out, label, &ag.severity);
           }
     }

@@ -73,8 +73,8 @@ GPtrArray *ct_teaching_residents (GPtrArray *answers);
 typedef struct
 {
   int n_cases;
-  double kappa;          /* categories, unweighted */
-  double kappa_weighted; /* linear weights */
+  double kappa;           /* categories, unweighted */
+  double kappa_weighted;  /* linear weights */
   CtBlandAltman severity; /* a - b */
 } CtTeachingAgreement;
 

@@ -26,7 +26,7 @@ struct _CtTeachingSession
 };
 
 G_DEFINE_FINAL_TYPE (CtTeachingSession, ct_teaching_session, G_TYPE_OBJECT)
-G_DEFINE_QUARK (ct-teaching-session-error-quark, ct_teaching_session_error)
+G_DEFINE_QUARK (ct - teaching - session - error - quark, ct_teaching_session_error)
 
 static void
 case_free (gpointer data)
@@ -81,7 +81,7 @@ check_unlocked (CtTeachingSession *self, GError **error)
   if (self->lock_sha256 == NULL)
     return TRUE;
   g_set_error_literal (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_LOCKED,
-                       _("The teaching session is locked by the teacher; it cannot be changed"));
+                       _ ("The teaching session is locked by the teacher; it cannot be changed"));
   return FALSE;
 }
 
@@ -234,8 +234,8 @@ find_truth (JsonParser *parser, const char *dir, const char *series_uid, char **
               o = json_node_get_object (node);
               folder = json_object_get_string_member_with_default (o, "folder", NULL);
               uid = json_object_get_string_member_with_default (o, "series_uid", NULL);
-              if ((f == 1 && folder != NULL && strcmp (folder, base) == 0)
-                  || (series_uid != NULL && uid != NULL && strcmp (uid, series_uid) == 0))
+              if ((f == 1 && folder != NULL && strcmp (folder, base) == 0) ||
+                  (series_uid != NULL && uid != NULL && strcmp (uid, series_uid) == 0))
                 {
                   *out_file = g_strdup (files[f]);
                   return o;
@@ -268,7 +268,7 @@ ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, 
   if (truth == NULL)
     {
       g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_NO_TRUTH,
-                   _("%s: no phantom truth.json describes this study"), c->path);
+                   _ ("%s: no phantom truth.json describes this study"), c->path);
       return FALSE;
     }
   klass = json_object_get_string_member_with_default (truth, "class", NULL);
@@ -276,7 +276,7 @@ ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, 
   if (klass == NULL || !isfinite (severity))
     {
       g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_NO_TRUTH,
-                   _("%s: the truth has no \"class\" or \"severity_percent\""), file);
+                   _ ("%s: the truth has no \"class\" or \"severity_percent\""), file);
       return FALSE;
     }
   covid = strcmp (klass, "covid") == 0;
@@ -326,7 +326,7 @@ ct_teaching_session_unlock (CtTeachingSession *self, const char *passphrase, GEr
   if (strcmp (hash, self->lock_sha256) != 0)
     {
       g_set_error_literal (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_PASSPHRASE,
-                           _("Wrong passphrase: the teaching session stays locked"));
+                           _ ("Wrong passphrase: the teaching session stays locked"));
       return FALSE;
     }
   g_clear_pointer (&self->lock_salt, g_free);
@@ -460,7 +460,7 @@ ct_teaching_session_save (CtTeachingSession *self, const char *file, GError **er
   text = json_generator_to_data (gen, NULL);
   if (!g_file_set_contents (abs_file, text, -1, &local))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the teaching session %s: %s"), file,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Cannot write the teaching session %s: %s"), file,
                    local->message);
       return FALSE;
     }
@@ -471,7 +471,7 @@ static gboolean
 invalid (GError **error, const char *file, const char *problem)
 {
   g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_INVALID,
-               _("%s is not a valid teaching session: %s"), file, problem);
+               _ ("%s is not a valid teaching session: %s"), file, problem);
   return FALSE;
 }
 
@@ -494,18 +494,18 @@ read_case (CtTeachingSession *self, JsonNode *node, const char *dir, const char 
   CtTeachingCase *c;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid (error, file, _("a case is not an object"));
+    return invalid (error, file, _ ("a case is not an object"));
   o = json_node_get_object (node);
   path = json_object_get_string_member_with_default (o, "path", NULL);
   id = json_object_get_string_member_with_default (o, "id", NULL);
   if (path == NULL || *path == '\0')
-    return invalid (error, file, _("a case has no \"path\""));
+    return invalid (error, file, _ ("a case has no \"path\""));
   abs = absolute_path (path, dir);
   c = append_case (self, id, abs, json_object_get_string_member_with_default (o, "series_uid", NULL));
   if (!json_object_has_member (o, "reference"))
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "reference")))
-    return invalid (error, file, _("a case's \"reference\" is not an object"));
+    return invalid (error, file, _ ("a case's \"reference\" is not an object"));
   ref = json_object_get_object_member (o, "reference");
   if (json_object_has_member (ref, "covid"))
     c->ref_covid = json_object_get_boolean_member (ref, "covid") ? 1 : 0;
@@ -514,7 +514,7 @@ read_case (CtTeachingSession *self, JsonNode *node, const char *dir, const char 
     {
       c->ref_category = category_from_string (json_object_get_string_member_with_default (ref, "category", NULL));
       if (c->ref_category < 0)
-        return invalid (error, file, _("a reference category is not one of CT-0..CT-4"));
+        return invalid (error, file, _ ("a reference category is not one of CT-0..CT-4"));
     }
   c->teaching_point = g_strdup (json_object_get_string_member_with_default (ref, "teaching_point", NULL));
   return TRUE;
@@ -537,22 +537,22 @@ ct_teaching_session_load (const char *file, GError **error)
   if (!json_parser_load_from_file (parser, file, &local))
     {
       g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_INVALID,
-                   _("Cannot read the teaching session %s: %s"), file, local->message);
+                   _ ("Cannot read the teaching session %s: %s"), file, local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return invalid (error, file, _("not a JSON object")), NULL;
+    return invalid (error, file, _ ("not a JSON object")), NULL;
   o = json_node_get_object (root);
   format = json_object_get_string_member_with_default (o, "format", NULL);
   if (format == NULL || strcmp (format, CT_TEACHING_SESSION_FORMAT) != 0)
-    return invalid (error, file, _("no \"format\": \"ct-triage-teaching-session\"")), NULL;
+    return invalid (error, file, _ ("no \"format\": \"ct-triage-teaching-session\"")), NULL;
   version = json_object_get_int_member_with_default (o, "schema_version", 0);
   if (version < 1 || version > CT_TEACHING_SESSION_SCHEMA_VERSION)
     {
       g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_INVALID,
-                   _("%s has schema version %" G_GINT64_FORMAT "; this program reads versions 1 to %d"), file,
-                   version, CT_TEACHING_SESSION_SCHEMA_VERSION);
+                   _ ("%s has schema version %" G_GINT64_FORMAT "; this program reads versions 1 to %d"), file, version,
+                   CT_TEACHING_SESSION_SCHEMA_VERSION);
       return NULL;
     }
   abs_file = absolute_path (file, NULL);
@@ -569,7 +569,7 @@ ct_teaching_session_load (const char *file, GError **error)
             self->ask |= 1u << k;
     }
   if (!json_object_has_member (o, "cases") || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "cases")))
-    return invalid (error, file, _("no \"cases\" array")), NULL;
+    return invalid (error, file, _ ("no \"cases\" array")), NULL;
   {
     JsonArray *cases = json_object_get_array_member (o, "cases");
 
@@ -584,7 +584,7 @@ ct_teaching_session_load (const char *file, GError **error)
       const char *hash = json_object_get_string_member_with_default (o, "lock_sha256", NULL);
 
       if (salt == NULL || hash == NULL)
-        return invalid (error, file, _("locked without \"lock_salt\" and \"lock_sha256\"")), NULL;
+        return invalid (error, file, _ ("locked without \"lock_salt\" and \"lock_sha256\"")), NULL;
       self->lock_salt = g_strdup (salt);
       self->lock_sha256 = g_strdup (hash);
     }

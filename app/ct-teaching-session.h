@@ -74,8 +74,7 @@ guint ct_teaching_session_get_n_cases (CtTeachingSession *self);
 const CtTeachingCase *ct_teaching_session_get_case (CtTeachingSession *self, guint index);
 /* Appends a case for @path (made absolute) with no reference; returns its
  * index, or -1 with an error when locked. */
-int ct_teaching_session_add_case (CtTeachingSession *self, const char *path, const char *series_uid,
-                                  GError **error);
+int ct_teaching_session_add_case (CtTeachingSession *self, const char *path, const char *series_uid, GError **error);
 /* Sets the reference of case @index (-1 / NAN / NULL for unknown). */
 gboolean ct_teaching_session_set_reference (CtTeachingSession *self, guint index, int covid, double severity_percent,
                                             int category, const char *teaching_point, GError **error);

@@ -105,8 +105,8 @@ ct_teaching_summary_draw_bland_altman (cairo_t *cr, double x, double y, double w
 }
 
 gboolean
-ct_teaching_summary_write_pdf (const char *file, const char *title, const char *text,
-                               const CtBlandAltmanPlot *plots, int n_plots, GError **error)
+ct_teaching_summary_write_pdf (const char *file, const char *title, const char *text, const CtBlandAltmanPlot *plots,
+                               int n_plots, GError **error)
 {
   cairo_surface_t *surface = cairo_pdf_surface_create (file, PAGE_W, PAGE_H);
   cairo_t *cr = cairo_create (surface);

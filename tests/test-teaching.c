@@ -64,8 +64,7 @@ test_session_round_trip (void)
                    ==, CT_TEACHING_SESSION_SCHEMA_VERSION);
   cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "cases");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (cases, 0), "path"), ==, "study-a");
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (cases, 1), "path"), ==,
-                   "sub/study-b");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (cases, 1), "path"), ==, "sub/study-b");
 
   /* The folder copied elsewhere: the paths follow it. */
   g_assert_cmpint (g_rename (room, copied), ==, 0);
@@ -549,8 +548,18 @@ test_cli_create (void)
   g_assert_true (g_file_set_contents (a_truth, "{\"class\": \"covid\", \"severity_percent\": 30}", -1, NULL));
   g_assert_true (g_file_set_contents (pass, "open sesame\n", -1, NULL));
   {
-    const char *argv[] = { cli,        "teaching-create", "--out",        session_file, "--title", "Week 1",
-                           "--reference-from-truth",      "--lock-passphrase-file", pass, a,   b,        NULL };
+    const char *argv[] = { cli,
+                           "teaching-create",
+                           "--out",
+                           session_file,
+                           "--title",
+                           "Week 1",
+                           "--reference-from-truth",
+                           "--lock-passphrase-file",
+                           pass,
+                           a,
+                           b,
+                           NULL };
     g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
   }
   g_assert_true (g_spawn_check_wait_status (status, NULL));

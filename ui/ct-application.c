@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ct-application.h"
+#include "ct-teaching-window.h"
 #include "ct-window.h"
 
 struct _CtApplication
@@ -105,7 +106,18 @@ action_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
     gtk_window_close (GTK_WINDOW (l->data));
 }
 
+/* Teaching mode: a quiz window of its own (ui/ct-teaching-window.h). */
+static void
+action_teaching (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CtApplication *self = user_data;
+
+  ct_teaching_window_choose_session (GTK_APPLICATION (self), self->queue,
+                                     gtk_application_get_active_window (GTK_APPLICATION (self)));
+}
+
 static const GActionEntry app_actions[] = {
+  { "teaching", action_teaching, NULL, NULL, NULL, { 0 } },
   { "about", action_about, NULL, NULL, NULL, { 0 } },
   { "quit", action_quit, NULL, NULL, NULL, { 0 } },
 };
@@ -125,6 +137,7 @@ ct_application_startup (GApplication *application)
     { "win.cancel-selected", { "<Primary>period", NULL } },
     { "win.toggle-sort", { "<Primary>t", NULL } },
     { "win.show-sagittal", { "<Primary>3", NULL } },
+    { "app.teaching", { "<Primary><Shift>e", NULL } },
   };
 
   G_APPLICATION_CLASS (ct_application_parent_class)->startup (application);
