@@ -27,7 +27,7 @@ ct_teaching_summary_draw_bland_altman (cairo_t *cr, double x, double y, double w
   /* Axes: x 0..100 % (the mean), y symmetric around 0 wide enough for
    * every difference and limit, at least +/- 10 %. */
   double ymax = 10.0;
-  double px = x + 44.0, py = y + 22.0, pw = width - 56.0, ph = height - 52.0;
+  double px = x + 44.0, py = y + 34.0, pw = width - 56.0, ph = height - 64.0;
   const double lines[3] = { plot->bias, plot->lower, plot->upper };
   char label[64];
 

@@ -54,8 +54,8 @@ press_key (guint keyval)
     {
       g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
 
-      if (GTK_IS_EVENT_CONTROLLER_KEY (controller)
-          && gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
         {
           g_signal_emit_by_name (controller, "key-pressed", keyval, 0, (GdkModifierType) 0, &handled);
           break;
@@ -83,7 +83,8 @@ collect_texts (GtkWidget *widget, gboolean in_dropdown, GString *out, GString *d
       g_string_append (in_dropdown ? dropdown : out, text);
       g_string_append_c (in_dropdown ? dropdown : out, '\n');
     }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
     collect_texts (child, in_dropdown, out, dropdown);
 }
 
@@ -105,7 +106,8 @@ find_widget (GtkWidget *widget, GType type)
 {
   if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
     return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found = find_widget (child, type);
       if (found != NULL)
@@ -120,6 +122,44 @@ assert_no_identity (const char *text)
   g_assert_null (strstr (text, "Quuxworth"));
   g_assert_null (strstr (text, "Zebediah"));
   g_assert_null (strstr (text, PATIENT_ID));
+}
+
+/* The widget as drawn through the window's renderer; saved as
+ * $G_TEST_BUILDDIR/screenshots/@save_as when given. Returns the number of
+ * pixels tinted like the lesion overlay (red far above green and blue;
+ * grey CT has R = G = B, the yellow orientation letters have G high). */
+static int
+render_and_count_tinted (GtkWidget *widget, const char *save_as)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree guint8 *bgra = NULL;
+  int tinted = 0;
+
+  g_assert_cmpint (width, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  bgra = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (texture, bgra, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    tinted += bgra[i * 4 + 2] > bgra[i * 4 + 1] + 50 && bgra[i * 4 + 2] > bgra[i * 4] + 50;
+  if (save_as != NULL)
+    {
+      g_autofree char *dir = g_build_filename (
+          g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".", "screenshots", NULL);
+      g_autofree char *path = g_build_filename (dir, save_as, NULL);
+
+      g_mkdir_with_parents (dir, 0755);
+      g_assert_true (gdk_texture_save_to_png (texture, path));
+      g_test_message ("screenshot: %s", path);
+    }
+  return tinted;
 }
 
 static gboolean
@@ -152,7 +192,7 @@ ai_probability_text (void)
 }
 
 static void
-answer_and_check (gboolean covid, double severity, guint category_item)
+answer_and_check (gboolean covid, double severity, guint category_item, const char *shot_before, const char *shot_after)
 {
   GtkWidget *view = find_widget (GTK_WIDGET (fx.window), CT_TYPE_SLICE_VIEW);
   GtkWidget *dropdown = find_widget (GTK_WIDGET (fx.window), GTK_TYPE_DROP_DOWN);
@@ -180,6 +220,10 @@ answer_and_check (gboolean covid, double severity, guint category_item)
       g_assert_null (strstr (before, probability));
     }
   g_assert_false (ct_slice_view_get_show_overlays (CT_SLICE_VIEW (view)));
+  /* ... and in the pixels: no overlay colour in the view. */
+  g_assert_cmpint (render_and_count_tinted (view, NULL), ==, 0);
+  if (shot_before != NULL)
+    render_and_count_tinted (GTK_WIDGET (fx.window), shot_before);
 
   /* Enter without an answer commits nothing. */
   g_assert_true (press_key (GDK_KEY_Return));
@@ -193,8 +237,8 @@ answer_and_check (gboolean covid, double severity, guint category_item)
     yes = find_widget (form, GTK_TYPE_TOGGLE_BUTTON);
     no = gtk_widget_get_next_sibling (yes);
     for (GtkWidget *row = gtk_widget_get_first_child (form); row != NULL; row = gtk_widget_get_next_sibling (row))
-      if (spin == NULL && find_widget (row, GTK_TYPE_SPIN_BUTTON) != NULL
-          && strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (row))), "everity") != NULL)
+      if (spin == NULL && find_widget (row, GTK_TYPE_SPIN_BUTTON) != NULL &&
+          strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (row))), "everity") != NULL)
         spin = find_widget (row, GTK_TYPE_SPIN_BUTTON);
   }
   g_assert_nonnull (spin);
@@ -213,6 +257,11 @@ answer_and_check (gboolean covid, double severity, guint category_item)
   if (probability != NULL)
     g_assert_nonnull (strstr (after, probability));
   g_assert_true (ct_slice_view_get_show_overlays (CT_SLICE_VIEW (view)));
+  /* The fixture networks find lesions in these chests: the overlay hidden
+   * before was there to hide. */
+  g_assert_cmpint (render_and_count_tinted (view, NULL), >, 0);
+  if (shot_after != NULL)
+    render_and_count_tinted (GTK_WIDGET (fx.window), shot_after);
 }
 
 static void
@@ -237,7 +286,7 @@ test_quiz (void)
   first_case = ct_teaching_window_get_study (fx.window) != NULL;
   g_assert_true (first_case);
 
-  answer_and_check (TRUE, 30, 3); /* CT-2 */
+  answer_and_check (TRUE, 30, 3, "teaching-before-commit.png", "teaching-after-commit.png"); /* CT-2 */
   /* N, then P back to the revealed first case, then N again. */
   g_assert_true (press_key (GDK_KEY_n));
   g_assert_cmpint (ct_teaching_window_get_position (fx.window), ==, 1);
@@ -249,13 +298,14 @@ test_quiz (void)
   g_clear_pointer (&text, g_free);
   g_assert_true (press_key (GDK_KEY_N));
   /* The second case is not answered: N stays. */
-  answer_and_check (FALSE, 0, 1); /* CT-0 */
+  answer_and_check (FALSE, 0, 1, NULL, NULL); /* CT-0 */
   g_assert_true (press_key (GDK_KEY_n));
   g_assert_cmpint (ct_teaching_window_get_position (fx.window), ==, -1);
   text = visible_text ();
   assert_no_identity (text);
   g_assert_nonnull (strstr (text, "Resident Dr Resident: 2 cases"));
   g_assert_nonnull (strstr (text, "Severity mean absolute error"));
+  render_and_count_tinted (GTK_WIDGET (fx.window), "teaching-summary.png");
 
   /* The fixture networks give an answer for these chests: the hiding was
    * tested with something to hide. */

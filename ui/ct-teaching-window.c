@@ -55,6 +55,7 @@ struct _CtTeachingWindow
   GtkWidget *summary_label;
   GtkWidget *plot;
   GtkWidget *summary_status;
+  GtkWidget *save_button;
   GPtrArray *all_answers; /* of the CSV after appending, or ours */
   CtTeachingScore *score; /* ours, for the plot */
 };
@@ -127,13 +128,13 @@ stop_clock (CtTeachingWindow *self)
 static char *
 yes_no (int value)
 {
-  return g_strdup (value < 0 ? "—" : value ? _("yes") : _("no"));
+  return g_strdup (value < 0 ? "—" : value ? _ ("yes") : _ ("no"));
 }
 
 static char *
 percent (double value)
 {
-  return isfinite (value) ? g_strdup_printf (_("%.0f %%"), value) : g_strdup ("—");
+  return isfinite (value) ? g_strdup_printf (_ ("%.0f %%"), value) : g_strdup ("—");
 }
 
 static const char *
@@ -148,7 +149,7 @@ difference (double mine, double other)
   if (!isfinite (mine) || !isfinite (other))
     return g_strdup ("");
   /* TRANSLATORS: the resident's severity minus another's, in percent points. */
-  return g_strdup_printf (_(" (your estimate %+.0f points)"), mine - other);
+  return g_strdup_printf (_ (" (your estimate %+.0f points)"), mine - other);
 }
 
 /* What the reveal shows; only called for a committed case. */
@@ -175,33 +176,33 @@ update_reveal (CtTeachingWindow *self)
   mine_covid = yes_no (a->covid);
   mine_conf = percent (a->confidence);
   mine_sev = percent (a->severity);
-  g_string_append_printf (text, _("You: COVID-19 %s (confidence %s), severity %s, %s\n"), mine_covid, mine_conf,
+  g_string_append_printf (text, _ ("You: COVID-19 %s (confidence %s), severity %s, %s\n"), mine_covid, mine_conf,
                           mine_sev, category_name (a->category));
   ref_covid = yes_no (a->ref_covid);
   ref_sev = percent (a->ref_severity);
   ref_diff = difference (a->severity, a->ref_severity);
   if (a->ref_covid >= 0 || isfinite (a->ref_severity) || a->ref_category >= 0)
-    g_string_append_printf (text, _("Reference: COVID-19 %s, severity %s%s, %s\n"), ref_covid, ref_sev, ref_diff,
+    g_string_append_printf (text, _ ("Reference: COVID-19 %s, severity %s%s, %s\n"), ref_covid, ref_sev, ref_diff,
                             category_name (a->ref_category));
   else
-    g_string_append_printf (text, "%s\n", _("Reference: none given for this case"));
+    g_string_append_printf (text, "%s\n", _ ("Reference: none given for this case"));
   if (ct_study_get_assessable (item->study))
     {
       g_autofree char *ai_sev = percent (a->ai_severity);
       g_autofree char *ai_diff = difference (a->severity, a->ai_severity);
       g_autofree char *ai_call = yes_no (ct_teaching_answer_ai_covid (a));
 
-      g_string_append_printf (text, _("AI: COVID-19 probability %.2f (%s), severity %s%s, %s\n"), a->ai_probability,
+      g_string_append_printf (text, _ ("AI: COVID-19 probability %.2f (%s), severity %s%s, %s\n"), a->ai_probability,
                               ai_call, ai_sev, ai_diff, category_name (a->ai_category));
     }
   else if (ct_study_is_finished (item->study))
-    g_string_append_printf (text, _("AI: no answer for this study (%s)\n"),
+    g_string_append_printf (text, _ ("AI: no answer for this study (%s)\n"),
                             ct_study_get_error (item->study) != NULL ? ct_study_get_error (item->study)
-                                                                     : _("not assessable"));
+                                                                     : _ ("not assessable"));
   else
-    g_string_append_printf (text, "%s\n", _("AI: still analysing…"));
+    g_string_append_printf (text, "%s\n", _ ("AI: still analysing…"));
   if (c->teaching_point != NULL)
-    g_string_append_printf (text, _("Teaching point: %s"), c->teaching_point);
+    g_string_append_printf (text, _ ("Teaching point: %s"), c->teaching_point);
   gtk_label_set_text (GTK_LABEL (self->reveal), text->str);
   gtk_widget_set_visible (self->reveal, TRUE);
   g_string_free (text, TRUE);
@@ -254,9 +255,9 @@ show_case (CtTeachingWindow *self, int position)
   self->position = position;
   item = item_at (self, position);
   g_return_if_fail (item != NULL);
-  title = g_strdup_printf (_("Case %d of %u"), position + 1, self->items->len);
+  title = g_strdup_printf (_ ("Case %d of %u"), position + 1, self->items->len);
   /* TRANSLATORS: window title: the session's title, then "Case 2 of 5". */
-  window_title = g_strdup_printf (_("Teaching: %s — %s"), ct_teaching_session_get_title (self->session), title);
+  window_title = g_strdup_printf (_ ("Teaching: %s — %s"), ct_teaching_session_get_title (self->session), title);
   gtk_label_set_text (GTK_LABEL (self->case_title), title);
   gtk_window_set_title (GTK_WINDOW (self), window_title);
   ct_slice_view_set_study (CT_SLICE_VIEW (self->view), item->study);
@@ -265,8 +266,8 @@ show_case (CtTeachingWindow *self, int position)
   ct_job_queue_preview (self->queue, item->study);
   update_form (self);
   update_reveal (self);
-  gtk_label_set_text (GTK_LABEL (self->hint), item->committed ? _("N: next case, P: previous case")
-                                                                : _("Enter: commit your answer, N: next, P: previous"));
+  gtk_label_set_text (GTK_LABEL (self->hint), item->committed ? _ ("N: next case, P: previous case")
+                                                              : _ ("Enter: commit your answer, N: next, P: previous"));
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "case");
   if (!item->committed)
     self->shown_since = g_get_monotonic_time ();
@@ -323,10 +324,10 @@ ct_teaching_window_commit (CtTeachingWindow *self)
   yes = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->covid_yes));
   no = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->covid_no));
   category = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->category));
-  if (((ask & CT_TEACHING_ASK_COVID) && !yes && !no)
-      || ((ask & CT_TEACHING_ASK_CATEGORY) && (category == 0 || category == GTK_INVALID_LIST_POSITION)))
+  if (((ask & CT_TEACHING_ASK_COVID) && !yes && !no) ||
+      ((ask & CT_TEACHING_ASK_CATEGORY) && (category == 0 || category == GTK_INVALID_LIST_POSITION)))
     {
-      gtk_label_set_text (GTK_LABEL (self->hint), _("Answer every question before committing"));
+      gtk_label_set_text (GTK_LABEL (self->hint), _ ("Answer every question before committing"));
       return FALSE;
     }
   a = item->answer;
@@ -356,15 +357,15 @@ draw_plot (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
     return;
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  plot.title = _("Your severity against the reference (Bland-Altman)");
+  plot.title = _ ("Your severity against the reference (Bland-Altman)");
   plot.a = (const double *) self->score->severity->data;
   plot.b = (const double *) self->score->ref_severity->data;
   plot.n = (int) self->score->severity->len;
   plot.bias = self->score->severity_vs_ref.bias;
   plot.lower = self->score->severity_vs_ref.lower;
   plot.upper = self->score->severity_vs_ref.upper;
-  plot.x_label = _("mean of the two, %");
-  plot.y_label = _("difference, %");
+  plot.x_label = _ ("mean of the two, %");
+  plot.y_label = _ ("difference, %");
   ct_teaching_summary_draw_bland_altman (cr, 8, 8, width - 16, height - 16, &plot);
 }
 
@@ -389,12 +390,12 @@ finish (CtTeachingWindow *self)
   g_clear_pointer (&self->all_answers, g_ptr_array_unref);
   if (self->results_csv != NULL)
     {
-      if (!ct_teaching_csv_append (self->results_csv, mine, &error)
-          || (self->all_answers = ct_teaching_csv_read (self->results_csv, &error)) == NULL)
+      if (!ct_teaching_csv_append (self->results_csv, mine, &error) ||
+          (self->all_answers = ct_teaching_csv_read (self->results_csv, &error)) == NULL)
         gtk_label_set_text (GTK_LABEL (self->summary_status), error->message);
       else
         {
-          g_autofree char *saved = g_strdup_printf (_("Answers added to %s"), self->results_csv);
+          g_autofree char *saved = g_strdup_printf (_ ("Answers added to %s"), self->results_csv);
           gtk_label_set_text (GTK_LABEL (self->summary_status), saved);
         }
     }
@@ -404,11 +405,12 @@ finish (CtTeachingWindow *self)
   self->score = ct_teaching_score_new (mine, self->resident);
   own_text = ct_teaching_summary_text (mine);
   all_text = ct_teaching_summary_text (self->all_answers);
-  text = g_strdup_printf ("%s\n\n%s\n%s", own_text, _("Every resident of this session so far:"), all_text);
+  text = g_strdup_printf ("%s\n\n%s\n%s", own_text, _ ("Every resident of this session so far:"), all_text);
   gtk_label_set_text (GTK_LABEL (self->summary_label), text);
-  gtk_window_set_title (GTK_WINDOW (self), _("Teaching: summary"));
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Teaching: summary"));
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "summary");
   gtk_widget_queue_draw (self->plot);
+  gtk_widget_grab_focus (self->save_button);
 }
 
 gboolean
@@ -429,7 +431,7 @@ ct_teaching_window_next (CtTeachingWindow *self)
     all = all && g_array_index (self->items, Item, i).committed;
   if (!all)
     {
-      gtk_label_set_text (GTK_LABEL (self->hint), _("Some cases are not answered yet: P goes back"));
+      gtk_label_set_text (GTK_LABEL (self->hint), _ ("Some cases are not answered yet: P goes back"));
       return FALSE;
     }
   finish (self);
@@ -469,15 +471,14 @@ ct_teaching_window_save_pdf (CtTeachingWindow *self, const char *file, GError **
   g_return_val_if_fail (CT_IS_TEACHING_WINDOW (self), FALSE);
   if (self->all_answers == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The session is not finished yet"));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The session is not finished yet"));
       return FALSE;
     }
   return ct_teaching_report_write_pdf (self->all_answers, file, error);
 }
 
 static gboolean
-on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
-        CtTeachingWindow *self)
+on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, CtTeachingWindow *self)
 {
   if (self->position < 0 || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
     return FALSE;
@@ -520,7 +521,7 @@ on_save_pdf_response (GtkNativeDialog *dialog, int response, CtTeachingWindow *s
         gtk_label_set_text (GTK_LABEL (self->summary_status), error->message);
       else if (path != NULL)
         {
-          g_autofree char *saved = g_strdup_printf (_("Summary saved as %s"), path);
+          g_autofree char *saved = g_strdup_printf (_ ("Summary saved as %s"), path);
           gtk_label_set_text (GTK_LABEL (self->summary_status), saved);
         }
     }
@@ -530,8 +531,8 @@ on_save_pdf_response (GtkNativeDialog *dialog, int response, CtTeachingWindow *s
 static void
 on_save_pdf (CtTeachingWindow *self)
 {
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Save the summary as PDF"), GTK_WINDOW (self),
-                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_ ("Save the summary as PDF"), GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
 
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "teaching-summary.pdf");
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_pdf_response), self);
@@ -561,8 +562,8 @@ build (CtTeachingWindow *self)
   GtkWidget *form = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *summary_page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *save = gtk_button_new_with_mnemonic (_("Save as _PDF…"));
-  GtkWidget *heading = gtk_label_new (_("Teaching session"));
+  GtkWidget *save = gtk_button_new_with_mnemonic (_ ("Save as _PDF…"));
+  GtkWidget *heading = gtk_label_new (_ ("Teaching session"));
   GtkWidget *covid_buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   const char *categories[] = { "—", "CT-0", "CT-1", "CT-2", "CT-3", "CT-4", NULL };
   GtkEventController *keys = gtk_event_controller_key_new ();
@@ -577,9 +578,9 @@ build (CtTeachingWindow *self)
   gtk_box_append (GTK_BOX (name_page), heading);
   gtk_box_append (GTK_BOX (name_page), gtk_label_new (ct_teaching_session_get_title (self->session)));
   self->name_entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->name_entry), _("Your name"));
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->name_entry), _ ("Your name"));
   gtk_box_append (GTK_BOX (name_page), self->name_entry);
-  self->start_button = gtk_button_new_with_mnemonic (_("_Start"));
+  self->start_button = gtk_button_new_with_mnemonic (_ ("_Start"));
   gtk_widget_add_css_class (self->start_button, "suggested-action");
   gtk_box_append (GTK_BOX (name_page), self->start_button);
   g_signal_connect_swapped (self->name_entry, "activate", G_CALLBACK (on_start), self);
@@ -599,25 +600,25 @@ build (CtTeachingWindow *self)
   gtk_widget_add_css_class (self->case_title, "title-2");
   gtk_box_append (GTK_BOX (side), self->case_title);
 
-  self->covid_yes = gtk_toggle_button_new_with_mnemonic (_("_Yes"));
-  self->covid_no = gtk_toggle_button_new_with_mnemonic (_("N_o"));
+  self->covid_yes = gtk_toggle_button_new_with_mnemonic (_ ("_Yes"));
+  self->covid_no = gtk_toggle_button_new_with_mnemonic (_ ("N_o"));
   gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (self->covid_no), GTK_TOGGLE_BUTTON (self->covid_yes));
   gtk_widget_add_css_class (covid_buttons, "linked");
   gtk_box_append (GTK_BOX (covid_buttons), self->covid_yes);
   gtk_box_append (GTK_BOX (covid_buttons), self->covid_no);
-  self->covid_box = labelled (_("COVID-19?"), covid_buttons);
+  self->covid_box = labelled (_ ("COVID-19?"), covid_buttons);
   self->confidence = gtk_spin_button_new_with_range (0, 100, 5);
-  self->confidence_box = labelled (_("_Confidence, %"), self->confidence);
+  self->confidence_box = labelled (_ ("_Confidence, %"), self->confidence);
   self->severity = gtk_spin_button_new_with_range (0, 100, 1);
-  self->severity_box = labelled (_("_Severity, % of the more-affected lung"), self->severity);
+  self->severity_box = labelled (_ ("_Severity, % of the more-affected lung"), self->severity);
   self->category = gtk_drop_down_new_from_strings (categories);
-  self->category_box = labelled (_("CT c_ategory"), self->category);
+  self->category_box = labelled (_ ("CT c_ategory"), self->category);
   gtk_box_append (GTK_BOX (form), self->covid_box);
   gtk_box_append (GTK_BOX (form), self->confidence_box);
   gtk_box_append (GTK_BOX (form), self->severity_box);
   gtk_box_append (GTK_BOX (form), self->category_box);
   gtk_box_append (GTK_BOX (side), form);
-  self->commit_button = gtk_button_new_with_mnemonic (_("_Commit answer"));
+  self->commit_button = gtk_button_new_with_mnemonic (_ ("_Commit answer"));
   gtk_widget_add_css_class (self->commit_button, "suggested-action");
   g_signal_connect_swapped (self->commit_button, "clicked", G_CALLBACK (ct_teaching_window_commit), self);
   gtk_box_append (GTK_BOX (side), self->commit_button);
@@ -637,7 +638,6 @@ build (CtTeachingWindow *self)
   /* The summary page. */
   self->summary_label = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->summary_label), 0);
-  gtk_label_set_selectable (GTK_LABEL (self->summary_label), TRUE);
   gtk_widget_add_css_class (self->summary_label, "monospace");
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->summary_label);
   gtk_widget_set_vexpand (scroller, TRUE);
@@ -647,6 +647,7 @@ build (CtTeachingWindow *self)
   self->summary_status = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->summary_status), TRUE);
   g_signal_connect_swapped (save, "clicked", G_CALLBACK (on_save_pdf), self);
+  self->save_button = save;
   gtk_widget_set_margin_start (summary_page, 12);
   gtk_widget_set_margin_end (summary_page, 12);
   gtk_box_append (GTK_BOX (summary_page), scroller);
@@ -712,7 +713,7 @@ ct_teaching_window_new (GtkApplication *application, CtJobQueue *queue, CtTeachi
   self->session = g_object_ref (session);
   self->results_csv = g_strdup (results_csv);
   build (self);
-  gtk_window_set_title (GTK_WINDOW (self), _("Teaching session"));
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Teaching session"));
   gtk_window_set_default_size (GTK_WINDOW (self), 1200, 800);
   return self;
 }
@@ -757,12 +758,12 @@ on_session_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
 void
 ct_teaching_window_choose_session (GtkApplication *application, CtJobQueue *queue, GtkWindow *parent)
 {
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Open a teaching session"), parent,
-                                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_ ("Open a teaching session"), parent,
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
   ChooseData *data = g_new0 (ChooseData, 1);
 
-  gtk_file_filter_set_name (filter, _("Teaching sessions (JSON)"));
+  gtk_file_filter_set_name (filter, _ ("Teaching sessions (JSON)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   data->application = application;

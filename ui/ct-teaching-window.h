@@ -24,8 +24,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CtTeachingWindow, ct_teaching_window, CT, TEACHING_WINDOW, GtkApplicationWindow)
 
 /* @results_csv: where the answers are appended (NULL: not saved). */
-CtTeachingWindow *ct_teaching_window_new (GtkApplication *application, CtJobQueue *queue,
-                                          CtTeachingSession *session, const char *results_csv);
+CtTeachingWindow *ct_teaching_window_new (GtkApplication *application, CtJobQueue *queue, CtTeachingSession *session,
+                                          const char *results_csv);
 /* The results CSV beside a session file: SESSION.results.csv. */
 char *ct_teaching_window_default_results_path (const char *session_file);
 
