@@ -39,6 +39,8 @@ ct_teaching_cli_create (int argc, char **argv)
   g_autoptr (CtStudyLibrary) library = NULL;
   g_autoptr (GPtrArray) studies = NULL;
   g_autoptr (CtTeachingSession) session = NULL;
+  g_autoptr (GListStore) store = g_list_store_new (CT_TYPE_STUDY);
+  g_autoptr (GPtrArray) notes = NULL;
   gboolean any_failed = FALSE;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_ ("The session file to write"), "FILE" },
@@ -70,27 +72,17 @@ ct_teaching_cli_create (int argc, char **argv)
   for (guint i = 0; i < studies->len; i++)
     {
       CtStudy *study = g_ptr_array_index (studies, i);
-      int index;
 
       if (ct_study_get_status (study) == CT_STUDY_STATUS_FAILED)
         {
           g_printerr ("ct-triage-cli: %s: %s\n", ct_study_get_path (study), ct_study_get_error (study));
           any_failed = TRUE;
-          continue;
         }
-      index = ct_teaching_session_add_case (session, ct_study_get_path (study), ct_study_get_series_uid (study),
-                                            &error);
-      if (index < 0)
-        {
-          g_printerr ("ct-triage-cli: %s\n", error->message);
-          return 1;
-        }
-      if (from_truth && !ct_teaching_session_reference_from_truth (session, (guint) index, &error))
-        {
-          g_printerr ("ct-triage-cli: note: %s\n", error->message);
-          g_clear_error (&error);
-        }
+      g_list_store_append (store, study);
     }
+  ct_teaching_session_add_studies (session, G_LIST_MODEL (store), from_truth, &notes, NULL);
+  for (guint i = 0; i < notes->len; i++)
+    g_printerr ("ct-triage-cli: note: %s\n", (const char *) g_ptr_array_index (notes, i));
   if (ct_teaching_session_get_n_cases (session) == 0)
     {
       g_printerr ("ct-triage-cli: %s\n", _ ("no study to put in the session"));

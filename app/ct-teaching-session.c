@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ct-analysis.h"
+#include "ct-study.h"
 
 struct _CtTeachingSession
 {
@@ -285,6 +286,34 @@ ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, 
   return ct_teaching_session_set_reference (self, index, covid, covid ? severity : 0.0,
                                             covid ? (int) ct_category_from_severity (severity) : CT_CATEGORY_0,
                                             c->teaching_point, error);
+}
+
+int
+ct_teaching_session_add_studies (CtTeachingSession *self, GListModel *studies, gboolean from_truth,
+                                 GPtrArray **out_notes, GError **error)
+{
+  int added = 0;
+
+  g_return_val_if_fail (CT_IS_TEACHING_SESSION (self), -1);
+  g_return_val_if_fail (G_IS_LIST_MODEL (studies), -1);
+  if (!check_unlocked (self, error))
+    return -1;
+  if (out_notes != NULL)
+    *out_notes = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < g_list_model_get_n_items (studies); i++)
+    {
+      g_autoptr (CtStudy) study = g_list_model_get_item (studies, i);
+      g_autoptr (GError) local = NULL;
+      int index;
+
+      if (ct_study_get_status (study) == CT_STUDY_STATUS_FAILED)
+        continue;
+      index = ct_teaching_session_add_case (self, ct_study_get_path (study), ct_study_get_series_uid (study), NULL);
+      added++;
+      if (from_truth && !ct_teaching_session_reference_from_truth (self, (guint) index, &local) && out_notes != NULL)
+        g_ptr_array_add (*out_notes, g_strdup (local->message));
+    }
+  return added;
 }
 
 gboolean

@@ -84,6 +84,13 @@ gboolean ct_teaching_session_set_reference (CtTeachingSession *self, guint index
  * COVID-19 is class "covid"; severity "severity_percent"; the category from
  * it (ct_category_from_severity) for COVID-19, CT-0 otherwise. */
 gboolean ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, GError **error);
+/* Appends a case for every study of @studies (a GListModel of CtStudy:
+ * the work list, or what a scan found) that did not fail, with its
+ * reference from truth.json when @from_truth and one is found; the studies
+ * without one are named in @out_notes (char*, may be NULL). Returns the
+ * number added, or -1 with an error when locked. */
+int ct_teaching_session_add_studies (CtTeachingSession *self, GListModel *studies, gboolean from_truth,
+                                     GPtrArray **out_notes, GError **error);
 
 gboolean ct_teaching_session_get_locked (CtTeachingSession *self);
 /* Locks with @passphrase (stored as a salted SHA-256, never in clear). */

@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ct-nifti.h"
+#include "ct-study.h"
 #include "ct-teaching-answer.h"
 #include "ct-teaching-report.h"
 #include "ct-teaching-score.h"
@@ -201,6 +202,47 @@ test_session_truth (void)
   g_assert_cmpint (c->ref_category, ==, 0);
   g_assert_false (ct_teaching_session_reference_from_truth (s, 3, &error));
   g_assert_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_NO_TRUTH);
+  test_util_remove_tree (tmp);
+}
+
+/* The work list into a session: failed studies left out, the studies
+ * without a truth named. */
+static void
+test_session_add_studies (void)
+{
+  g_autofree char *tmp = make_tmp ();
+  g_autofree char *own = g_build_filename (tmp, "own", NULL);
+  g_autofree char *own_truth = g_build_filename (own, "truth.json", NULL);
+  g_autofree char *bare = g_build_filename (tmp, "bare", NULL);
+  g_autoptr (GListStore) store = g_list_store_new (CT_TYPE_STUDY);
+  g_autoptr (CtStudy) with_truth = NULL;
+  g_autoptr (CtStudy) without = NULL;
+  g_autoptr (CtStudy) failed = NULL;
+  g_autoptr (CtTeachingSession) s = ct_teaching_session_new ("List");
+  g_autoptr (GPtrArray) notes = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (own, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (bare, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (own_truth, "{\"class\": \"normal\", \"severity_percent\": 0}", -1, NULL));
+  with_truth = ct_study_new (own, "1.2.3.4");
+  without = ct_study_new (bare, NULL);
+  failed = ct_study_new_failed (tmp, "no CT series");
+  g_list_store_append (store, with_truth);
+  g_list_store_append (store, failed);
+  g_list_store_append (store, without);
+  g_assert_cmpint (ct_teaching_session_add_studies (s, G_LIST_MODEL (store), TRUE, &notes, &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ct_teaching_session_get_n_cases (s), ==, 2);
+  g_assert_cmpstr (ct_teaching_session_get_case (s, 0)->series_uid, ==, "1.2.3.4");
+  g_assert_cmpint (ct_teaching_session_get_case (s, 0)->ref_covid, ==, 0);
+  g_assert_cmpint (ct_teaching_session_get_case (s, 1)->ref_covid, ==, -1);
+  g_assert_cmpuint (notes->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (notes, 0), bare));
+
+  g_assert_true (ct_teaching_session_lock (s, "x", NULL));
+  g_assert_cmpint (ct_teaching_session_add_studies (s, G_LIST_MODEL (store), FALSE, NULL, &error), ==, -1);
+  g_assert_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_LOCKED);
   test_util_remove_tree (tmp);
 }
 
@@ -598,6 +640,7 @@ main (int argc, char **argv)
   g_test_add_func ("/teaching/session/invalid", test_session_invalid);
   g_test_add_func ("/teaching/session/lock", test_session_lock);
   g_test_add_func ("/teaching/session/truth", test_session_truth);
+  g_test_add_func ("/teaching/session/add-studies", test_session_add_studies);
   g_test_add_func ("/teaching/session/shuffle", test_shuffle);
   g_test_add_func ("/teaching/score/bland-altman", test_bland_altman);
   g_test_add_func ("/teaching/score/kappa", test_kappa);

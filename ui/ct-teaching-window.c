@@ -64,6 +64,7 @@ G_DEFINE_FINAL_TYPE (CtTeachingWindow, ct_teaching_window, GTK_TYPE_APPLICATION_
 
 static void show_case (CtTeachingWindow *self, int position);
 static void on_study_changed (CtStudy *study, GParamSpec *pspec, CtTeachingWindow *self);
+static void message (GtkWindow *parent, GtkMessageType type, const char *text);
 
 static Item *
 item_at (CtTeachingWindow *self, int position)
@@ -743,12 +744,7 @@ on_session_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
           gtk_window_present (GTK_WINDOW (ct_teaching_window_new (data->application, data->queue, session, csv)));
         }
       else if (error != NULL)
-        {
-          GtkWidget *alert = gtk_message_dialog_new (data->parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                                     GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s", error->message);
-          g_signal_connect (alert, "response", G_CALLBACK (gtk_window_destroy), NULL);
-          gtk_window_present (GTK_WINDOW (alert));
-        }
+        message (data->parent, GTK_MESSAGE_ERROR, error->message);
     }
   g_object_unref (data->queue);
   g_free (data);
@@ -770,5 +766,69 @@ ct_teaching_window_choose_session (GtkApplication *application, CtJobQueue *queu
   data->queue = g_object_ref (queue);
   data->parent = parent;
   g_signal_connect (dialog, "response", G_CALLBACK (on_session_chosen), data);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+message (GtkWindow *parent, GtkMessageType type, const char *text)
+{
+  GtkWidget *alert = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT, type,
+                                             GTK_BUTTONS_CLOSE, "%s", text);
+
+  g_signal_connect (alert, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (alert));
+}
+
+static void
+on_prepare_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  GListModel *studies = user_data;
+  GtkWindow *parent = gtk_native_dialog_get_transient_for (dialog);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autofree char *base = path != NULL ? g_path_get_basename (path) : NULL;
+      g_autoptr (CtTeachingSession) session = NULL;
+      g_autoptr (GPtrArray) notes = NULL;
+      g_autoptr (GError) error = NULL;
+      int added;
+
+      if (path == NULL)
+        goto out;
+      if (g_str_has_suffix (base, ".json"))
+        base[strlen (base) - strlen (".json")] = '\0';
+      session = ct_teaching_session_new (base);
+      added = ct_teaching_session_add_studies (session, studies, TRUE, &notes, NULL);
+      if (added <= 0)
+        message (parent, GTK_MESSAGE_ERROR, _ ("The work list has no study to put in a teaching session"));
+      else if (!ct_teaching_session_save (session, path, &error))
+        message (parent, GTK_MESSAGE_ERROR, error->message);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (
+              ngettext ("%s: %d case, %u of them without a reference (add it in the file; see "
+                        "docs/teaching-session.md)",
+                        "%s: %d cases, %u of them without a reference (add them in the file; see "
+                        "docs/teaching-session.md)",
+                        added),
+              path, added, notes->len);
+          message (parent, GTK_MESSAGE_INFO, text);
+        }
+    }
+out:
+  g_object_unref (studies);
+  g_object_unref (dialog);
+}
+
+void
+ct_teaching_window_prepare_session (GtkWindow *parent, GListModel *studies)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_ ("Save a teaching session of the work list"), parent,
+                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "session.json");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_prepare_response), g_object_ref (studies));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
