@@ -243,7 +243,11 @@ answer_and_check (gboolean covid, double severity, guint category_item, const ch
   }
   g_assert_nonnull (spin);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (covid ? yes : no), TRUE);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), severity);
+  /* Typed, not set: Enter must take the typed text. */
+  {
+    g_autofree char *typed = g_strdup_printf ("%.0f", severity);
+    gtk_editable_set_text (GTK_EDITABLE (spin), typed);
+  }
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), category_item);
   g_assert_true (press_key (GDK_KEY_Return));
 

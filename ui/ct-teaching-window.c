@@ -322,6 +322,9 @@ ct_teaching_window_commit (CtTeachingWindow *self)
   g_return_val_if_fail (CT_IS_TEACHING_WINDOW (self), FALSE);
   if (item == NULL || item->committed)
     return FALSE;
+  /* Enter is taken before the spin buttons see it: their typed text first. */
+  gtk_spin_button_update (GTK_SPIN_BUTTON (self->confidence));
+  gtk_spin_button_update (GTK_SPIN_BUTTON (self->severity));
   yes = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->covid_yes));
   no = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->covid_no));
   category = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->category));
