@@ -124,6 +124,17 @@ assert_no_identity (const char *text)
   g_assert_null (strstr (text, PATIENT_ID));
 }
 
+/* Until @widget is mapped, sized and has drawn a frame. */
+static void
+wait_drawn (GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while ((!gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) <= 0) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  settle ();
+}
+
 /* The widget as drawn through the window's renderer; saved as
  * $G_TEST_BUILDDIR/screenshots/@save_as when given. Returns the number of
  * pixels tinted like the lesion overlay (red far above green and blue;
@@ -131,15 +142,21 @@ assert_no_identity (const char *text)
 static int
 render_and_count_tinted (GtkWidget *widget, const char *save_as)
 {
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = NULL;
+  GtkSnapshot *snapshot = NULL;
+  int width, height;
   g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
   g_autofree guint8 *bgra = NULL;
   int tinted = 0;
 
+  wait_drawn (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
   g_assert_cmpint (width, >, 0);
+  g_assert_true (gtk_widget_get_mapped (widget));
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   g_assert_nonnull (node);
@@ -405,6 +422,14 @@ main (int argc, char *argv[])
   fx.window = ct_teaching_window_new (NULL, fx.queue, fx.session, fx.csv);
   ct_teaching_window_set_seed (fx.window, 3);
   gtk_window_present (GTK_WINDOW (fx.window));
+  /* Mapped and sized: on a loaded machine that takes a while. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while ((!gtk_widget_get_mapped (GTK_WIDGET (fx.window)) || gtk_widget_get_width (GTK_WIDGET (fx.window)) <= 0) &&
+           g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+  }
   settle ();
 
   g_test_add_func ("/teaching-gui/quiz", test_quiz);
