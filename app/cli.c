@@ -28,6 +28,7 @@
 #include "ct-study-library.h"
 #include "ct-study-report.h"
 #include "ct-study-scan.h"
+#include "ct-teaching-cli.h"
 #include "ct-threads.h"
 
 #define EXIT_USAGE 2
@@ -388,7 +389,9 @@ main (int argc, char **argv)
                "  info PATH...      list the CT studies found, and skipped files with reasons\n"
                "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
                "                    --model, --threads, --masks-out, --report, --no-cache,\n"
-               "                    --no-analysis)\n\n"
+               "                    --no-analysis)\n"
+               "  teaching-create --out SESSION.json PATH...   prepare a teaching session\n"
+               "  teaching-summary RESULTS.csv [--pdf FILE]    scores of a teaching session\n\n"
                "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n",
                CT_DISCLAIMER);
       return argc < 2 ? EXIT_USAGE : 0;
@@ -403,6 +406,10 @@ main (int argc, char **argv)
     return run_info (argc - 1, argv + 1);
   if (strcmp (argv[1], "analyze") == 0 || strcmp (argv[1], "analyse") == 0)
     return run_analyze (argc - 1, argv + 1);
-  fprintf (stderr, "ct-triage-cli: unknown command '%s' (info, analyze)\n", argv[1]);
+  if (strcmp (argv[1], "teaching-create") == 0)
+    return ct_teaching_cli_create (argc - 1, argv + 1);
+  if (strcmp (argv[1], "teaching-summary") == 0)
+    return ct_teaching_cli_summary (argc - 1, argv + 1);
+  fprintf (stderr, "ct-triage-cli: unknown command '%s' (info, analyze, teaching-create, teaching-summary)\n", argv[1]);
   return EXIT_USAGE;
 }

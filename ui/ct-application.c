@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ct-application.h"
+#include "ct-teaching-window.h"
 #include "ct-window.h"
 
 struct _CtApplication
@@ -36,6 +37,13 @@ ct_application_get_window (CtApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  /* A teaching window may be the active one: the work-list window then. */
+  if (window != NULL && !CT_IS_WINDOW (window))
+    {
+      window = NULL;
+      for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL && window == NULL; l = l->next)
+        window = CT_IS_WINDOW (l->data) ? l->data : NULL;
+    }
   if (window == NULL)
     window = GTK_WINDOW (ct_window_new (GTK_APPLICATION (self), self->queue, self->settings));
   return CT_WINDOW (window);
@@ -105,7 +113,28 @@ action_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
     gtk_window_close (GTK_WINDOW (l->data));
 }
 
+/* Teaching mode: a quiz window of its own (ui/ct-teaching-window.h). */
+static void
+action_teaching (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CtApplication *self = user_data;
+
+  ct_teaching_window_choose_session (GTK_APPLICATION (self), self->queue,
+                                     gtk_application_get_active_window (GTK_APPLICATION (self)));
+}
+
+/* The teacher's side: a session of the active window's work list. */
+static void
+action_teaching_prepare (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CtWindow *window = ct_application_get_window (CT_APPLICATION (user_data));
+
+  ct_teaching_window_prepare_session (GTK_WINDOW (window), ct_window_get_studies (window));
+}
+
 static const GActionEntry app_actions[] = {
+  { "teaching", action_teaching, NULL, NULL, NULL, { 0 } },
+  { "teaching-prepare", action_teaching_prepare, NULL, NULL, NULL, { 0 } },
   { "about", action_about, NULL, NULL, NULL, { 0 } },
   { "quit", action_quit, NULL, NULL, NULL, { 0 } },
 };
@@ -125,6 +154,8 @@ ct_application_startup (GApplication *application)
     { "win.cancel-selected", { "<Primary>period", NULL } },
     { "win.toggle-sort", { "<Primary>t", NULL } },
     { "win.show-sagittal", { "<Primary>3", NULL } },
+    { "app.teaching", { "<Primary><Shift>e", NULL } },
+    { "app.teaching-prepare", { "<Primary><Shift>s", NULL } },
   };
 
   G_APPLICATION_CLASS (ct_application_parent_class)->startup (application);
