@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "ct-decoder.h"
 #include "ct-dicom-writer.h"
 #include "ct-error.h"
 #include "ct-gdcm.h"
@@ -582,6 +583,52 @@ test_gdcm_crash_contained (void)
   test_util_remove_tree (tmp);
 }
 
+/* A helper that never answers: the call fails after the timeout with the
+ * file named, the helper is killed; one that always dies: after 32 failures
+ * in a row no more are started. Stand-in helpers are shell scripts. */
+static void
+test_decoder_timeout_and_limit (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
+  g_autofree char *hang = g_build_filename (tmp, "hang.sh", NULL);
+  g_autofree char *die = g_build_filename (tmp, "die.sh", NULL);
+  g_autofree char *file = g_build_filename (tmp, "slice.dcm", NULL);
+  gint64 start;
+  guint i;
+
+  g_assert_true (g_file_set_contents (hang, "#!/bin/sh\nexec sleep 600\n", -1, &error));
+  g_assert_true (g_file_set_contents (die, "#!/bin/sh\nexit 3\n", -1, &error));
+  g_assert_true (g_file_set_contents (file, "DICM", -1, &error));
+  g_assert_cmpint (g_chmod (hang, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (die, 0755), ==, 0);
+
+  ct_gdcm_set_decoder (hang);
+  ct_gdcm_set_decoder_timeout (1);
+  start = g_get_monotonic_time ();
+  g_assert_null (ct_gdcm_read_header (file, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, file));
+  g_assert_nonnull (strstr (error->message, "did not answer within 1 s"));
+  /* Not a timing test: the call returned at all, well before the 600 s. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  ct_gdcm_set_decoder (die);
+  for (i = 0; i < 32; i++)
+    {
+      g_assert_null (ct_gdcm_read_header (file, &error));
+      g_assert_nonnull (strstr (error->message, "crashed on this file (exit status 3)"));
+      g_clear_error (&error);
+    }
+  g_assert_null (ct_gdcm_read_header (file, &error));
+  g_assert_nonnull (strstr (error->message, "failed 32 times in a row: it is not started again"));
+  g_clear_error (&error);
+  ct_gdcm_set_decoder_timeout (0);
+  ct_gdcm_set_decoder (NULL);
+  test_util_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -596,5 +643,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/unreadable-slice", test_unreadable_slice);
   g_test_add_func ("/hostile/dicomdir-confined", test_dicomdir_confined);
   g_test_add_func ("/hostile/gdcm-crash-contained", test_gdcm_crash_contained);
+  g_test_add_func ("/hostile/decoder-timeout-and-limit", test_decoder_timeout_and_limit);
   return g_test_run ();
 }
