@@ -2,6 +2,7 @@
 #include "ct-nifti.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nifti1_io.h>
@@ -211,12 +212,25 @@ ct_nifti_load (const char *path, GError **error)
                    nim->ndim, nim->nx, nim->ny, nim->nz, nim->nt);
       return NULL;
     }
-  if (!(nim->dx > 0 && isfinite (nim->dx) && nim->dy > 0 && isfinite (nim->dy) && nim->dz > 0 && isfinite (nim->dz)))
-    {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: pixdim %g x %g x %g mm is not a voxel size", path, nim->dx,
-                   nim->dy, nim->dz);
-      return NULL;
-    }
+  {
+    /* The stored pixdim: nifti1_io replaces a 0 with 1 mm on reading. */
+    int swapped = 0;
+    nifti_1_header *hdr = nifti_read_header (path, &swapped, 0);
+    float pixdim[3] = { nim->dx, nim->dy, nim->dz };
+    if (hdr != NULL)
+      {
+        for (int a = 0; a < 3; a++)
+          pixdim[a] = hdr->pixdim[a + 1];
+        free (hdr);
+      }
+    if (!(pixdim[0] > 0 && isfinite (pixdim[0]) && pixdim[1] > 0 && isfinite (pixdim[1]) && pixdim[2] > 0 &&
+          isfinite (pixdim[2])))
+      {
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: pixdim %g x %g x %g mm is not a voxel size", path,
+                     pixdim[0], pixdim[1], pixdim[2]);
+        return NULL;
+      }
+  }
 
   n = (guint64) nim->nx * nim->ny * nim->nz;
   n_bytes = n * (guint64) nim->nbyper;
