@@ -29,6 +29,29 @@ ct_nifti_is_nifti_path (const char *path)
 
 /* ---- Reading ------------------------------------------------------------ */
 
+/* TRUE when @path is gzip data whose stream is damaged or cut short: then
+ * that, not "not NIfTI", is what the user needs to hear. */
+static gboolean
+is_damaged_gzip (const char *path)
+{
+  gzFile in = gzopen (path, "rb");
+  char buffer[65536];
+  int errnum = Z_OK;
+
+  if (in == NULL)
+    return FALSE;
+  if (gzdirect (in))
+    {
+      gzclose (in);
+      return FALSE;
+    }
+  while (gzread (in, buffer, sizeof buffer) > 0)
+    ;
+  gzerror (in, &errnum);
+  gzclose (in);
+  return errnum != Z_OK && errnum != Z_STREAM_END;
+}
+
 gboolean
 ct_nifti_read_size (const char *path, int size[3], GError **error)
 {
@@ -40,7 +63,10 @@ ct_nifti_read_size (const char *path, int size[3], GError **error)
   nim = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? nifti_image_read (path, 0) : NULL;
   if (nim == NULL || nim->nx < 1 || nim->ny < 1 || nim->nz < 1)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+      if (nim == NULL && is_damaged_gzip (path))
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the compressed data is damaged or truncated", path);
+      else
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
       if (nim != NULL)
         nifti_image_free (nim);
       return FALSE;
@@ -198,7 +224,10 @@ ct_nifti_load (const char *path, GError **error)
   nim = nifti_image_read (path, 0);
   if (nim == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+      if (is_damaged_gzip (path))
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the compressed data is damaged or truncated", path);
+      else
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
       return NULL;
     }
 
