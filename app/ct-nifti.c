@@ -300,6 +300,11 @@ ct_nifti_load (const char *path, GError **error)
         affine[0][1] * (affine[1][0] * affine[2][2] - affine[1][2] * affine[2][0]) +
         affine[0][2] * (affine[1][0] * affine[2][1] - affine[1][1] * affine[2][0]);
 
+  /* The image data first: only a file that holds it gets its volume
+   * allocated (a small file may claim gigabytes). */
+  data = read_image_data (path, nim, (gsize) n_bytes, error);
+  if (data == NULL)
+    return NULL;
   volume = ct_volume_new (nim->nx, nim->ny, nim->nz);
   if (volume == NULL)
     {
@@ -338,9 +343,6 @@ ct_nifti_load (const char *path, GError **error)
   volume->origin[1] = -affine[1][3];
   volume->origin[2] = affine[2][3];
 
-  data = read_image_data (path, nim, (gsize) n_bytes, error);
-  if (data == NULL)
-    return NULL;
   if (nim->byteorder != nifti_short_order () && nim->swapsize > 1)
     nifti_swap_Nbytes ((size_t) n, nim->swapsize, data);
   nim->data = data;
