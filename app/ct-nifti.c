@@ -29,6 +29,25 @@ ct_nifti_is_nifti_path (const char *path)
 
 /* ---- Reading ------------------------------------------------------------ */
 
+/* nifti_image_read (@path, 0), but only for a header that looks like
+ * NIfTI-1: nifti1_io prints "** ERROR" lines on standard error for bad
+ * ones whatever its debug level, which would only confuse users of the
+ * command line (the GError says what is wrong). */
+static nifti_image *
+read_header_quietly (const char *path)
+{
+  int swapped = 0;
+  nifti_1_header *hdr;
+  gboolean good;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  hdr = nifti_read_header (path, &swapped, 0);
+  good = hdr != NULL && nifti_hdr_looks_good (hdr);
+  free (hdr);
+  return good ? nifti_image_read (path, 0) : NULL;
+}
+
 /* TRUE when @path is gzip data whose stream is damaged or cut short: then
  * that, not "not NIfTI", is what the user needs to hear. */
 static gboolean
@@ -60,7 +79,7 @@ ct_nifti_read_size (const char *path, int size[3], GError **error)
   g_return_val_if_fail (path != NULL && size != NULL, FALSE);
 
   nifti_set_debug_level (0);
-  nim = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? nifti_image_read (path, 0) : NULL;
+  nim = read_header_quietly (path);
   if (nim == NULL || nim->nx < 1 || nim->ny < 1 || nim->nz < 1)
     {
       if (nim == NULL && is_damaged_gzip (path))
@@ -221,7 +240,7 @@ ct_nifti_load (const char *path, GError **error)
   /* The header only: everything it claims is checked before the image
    * data is read or any memory for it allocated. */
   nifti_set_debug_level (0);
-  nim = nifti_image_read (path, 0);
+  nim = read_header_quietly (path);
   if (nim == NULL)
     {
       if (is_damaged_gzip (path))
