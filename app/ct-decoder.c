@@ -4,6 +4,7 @@
 #include "ct-decoder.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,15 +150,32 @@ write_fd (int fd, const void *data, gsize n)
   return TRUE;
 }
 
-/* TRUE when all @n bytes were read; FALSE at end of input or on an error. */
+/* TRUE when all @n bytes were read; FALSE at end of input, on an error or,
+ * with a @deadline (monotonic microseconds, 0: none), when it passes first
+ * (then *@timed_out is set). */
 static gboolean
-read_fd (int fd, void *data, gsize n)
+read_fd_until (int fd, void *data, gsize n, gint64 deadline, gboolean *timed_out)
 {
   char *p = data;
 
   while (n > 0)
     {
-      ssize_t done = read (fd, p, n);
+      ssize_t done;
+      if (deadline > 0)
+        {
+          struct pollfd pfd = { fd, POLLIN, 0 };
+          gint64 left = deadline - g_get_monotonic_time ();
+          int ready = left > 0 ? poll (&pfd, 1, (int) MIN (left / 1000 + 1, G_MAXINT)) : 0;
+          if (ready < 0 && errno == EINTR)
+            continue;
+          if (ready == 0)
+            {
+              if (timed_out != NULL)
+                *timed_out = TRUE;
+              return FALSE;
+            }
+        }
+      done = read (fd, p, n);
       if (done < 0 && errno == EINTR)
         continue;
       if (done <= 0)
@@ -178,19 +196,19 @@ write_message (int fd, GVariant *message)
 }
 
 static GVariant *
-read_message (int fd, const char *type)
+read_message_until (int fd, const char *type, gint64 deadline, gboolean *timed_out)
 {
   guint32 length;
   g_autofree char *data = NULL;
   GVariant *message;
 
-  if (!read_fd (fd, &length, sizeof length))
+  if (!read_fd_until (fd, &length, sizeof length, deadline, timed_out))
     return NULL;
   length = GUINT32_FROM_LE (length);
   if (length > MAX_MESSAGE)
     return NULL;
   data = g_malloc (MAX (length, 1));
-  if (!read_fd (fd, data, length))
+  if (!read_fd_until (fd, data, length, deadline, timed_out))
     return NULL;
   message = g_variant_new_from_data (G_VARIANT_TYPE (type), g_steal_pointer (&data), length, FALSE, g_free, NULL);
   /* Normal form: a damaged message cannot be read past its end. */
@@ -200,6 +218,12 @@ read_message (int fd, const char *type)
       return NULL;
     }
   return g_variant_ref_sink (message);
+}
+
+static GVariant *
+read_message (int fd, const char *type)
+{
+  return read_message_until (fd, type, 0, NULL);
 }
 
 /* ---- The helper's side --------------------------------------------------- */
@@ -264,17 +288,53 @@ typedef struct
   int in_fd, out_fd; /* its standard output, its standard input */
 } Decoder;
 
+/* A helper that has not answered a request within this time is stopped:
+ * a hang inside GDCM costs the file, not the run. Generous, for a large
+ * JPEG 2000 multi-frame image. */
+#define DEFAULT_TIMEOUT_S 120
+/* After this many helper failures (crash, hang) in a row, without a single
+ * answered request between them, no new helper is started: something is
+ * wrong with the helper itself, not with one file. */
+#define MAX_FAILURES_IN_A_ROW 32
+
 static GMutex pool_lock;
 static GPtrArray *idle_decoders; /* Decoder*, under pool_lock */
 static char *decoder_path;
+static guint timeout_s = DEFAULT_TIMEOUT_S; /* under pool_lock */
+static guint failures_in_a_row;             /* under pool_lock */
+
+void
+ct_gdcm_set_decoder_timeout (guint seconds)
+{
+  g_mutex_lock (&pool_lock);
+  timeout_s = seconds > 0 ? seconds : DEFAULT_TIMEOUT_S;
+  g_mutex_unlock (&pool_lock);
+}
+
+static void
+count_outcome (gboolean failed)
+{
+  g_mutex_lock (&pool_lock);
+  failures_in_a_row = failed ? failures_in_a_row + 1 : 0;
+  g_mutex_unlock (&pool_lock);
+}
+
+static void decoder_free (gpointer data);
 
 void
 ct_gdcm_set_decoder (const char *helper_path)
 {
+  g_autoptr (GPtrArray) old = NULL;
+
   g_mutex_lock (&pool_lock);
   g_free (decoder_path);
   decoder_path = g_strdup (helper_path);
+  failures_in_a_row = 0;
+  /* Helpers of the previous path are not reused. */
+  old = g_steal_pointer (&idle_decoders);
   g_mutex_unlock (&pool_lock);
+  for (guint i = 0; old != NULL && i < old->len; i++)
+    decoder_free (g_ptr_array_index (old, i));
   /* A helper that died makes writes to its pipe fail with EPIPE: an error
    * for the file, not a signal that ends this process. */
   if (helper_path != NULL)
@@ -288,8 +348,10 @@ ct_gdcm_get_decoder (void)
 }
 
 static void
-decoder_free (Decoder *d)
+decoder_free (gpointer data)
 {
+  Decoder *d = data;
+
   if (d == NULL)
     return;
   /* Closing its input ends the helper's loop. */
@@ -303,14 +365,22 @@ acquire_decoder (GError **error)
   Decoder *d = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *path = NULL;
+  guint failures;
 
   g_mutex_lock (&pool_lock);
   if (idle_decoders != NULL && idle_decoders->len > 0)
     d = g_ptr_array_steal_index_fast (idle_decoders, idle_decoders->len - 1);
   path = g_strdup (decoder_path);
+  failures = failures_in_a_row;
   g_mutex_unlock (&pool_lock);
   if (d != NULL)
     return d;
+  if (failures >= MAX_FAILURES_IN_A_ROW)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                   "The DICOM decoder %s failed %u times in a row: it is not started again", path, failures);
+      return NULL;
+    }
 
   d = g_new0 (Decoder, 1);
   /* posix_spawn where GLib can (no child set-up): never a fork of this
@@ -340,15 +410,29 @@ release_decoder (Decoder *d)
   g_mutex_unlock (&pool_lock);
 }
 
-/* The helper died on @path: the error names the file and how it ended. */
+/* The helper died (or hung, @timed_out) on @path: the error names the file
+ * and how it ended. */
 static void
-set_crash_error (Decoder *d, const char *path, GError **error)
+set_crash_error (Decoder *d, const char *path, gboolean timed_out, GError **error)
 {
   g_autofree char *how = NULL;
 
-  /* Its output is at its end: the process has exited or is exiting. */
+  /* Its output is at its end (the process has exited or is exiting), or it
+   * hung: stopped either way. */
   g_subprocess_force_exit (d->process);
   g_subprocess_wait (d->process, NULL, NULL);
+  count_outcome (TRUE);
+  if (timed_out)
+    {
+      guint seconds;
+      g_mutex_lock (&pool_lock);
+      seconds = timeout_s;
+      g_mutex_unlock (&pool_lock);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: the DICOM decoder (GDCM) did not answer within %u s on this file and was stopped", path,
+                   seconds);
+      return;
+    }
   if (g_subprocess_get_if_signaled (d->process) && g_subprocess_get_term_sig (d->process) != SIGKILL)
     how = g_strdup_printf ("signal %d, %s", g_subprocess_get_term_sig (d->process),
                            g_strsignal (g_subprocess_get_term_sig (d->process)));
@@ -365,26 +449,31 @@ call_decoder (guint8 op, const char *path, float *out, gsize n_values, GVariant 
 {
   Decoder *d = acquire_decoder (error);
   g_autoptr (GVariant) reply = NULL;
-  gboolean ok;
+  gboolean ok, timed_out = FALSE;
   int code;
   const char *message;
+  gint64 deadline;
 
   if (d == NULL)
     return FALSE;
+  g_mutex_lock (&pool_lock);
+  deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+  g_mutex_unlock (&pool_lock);
   if (!write_message (d->out_fd, g_variant_new (REQUEST_TYPE, op, path, (guint64) n_values)) ||
-      (reply = read_message (d->in_fd, REPLY_TYPE)) == NULL)
+      (reply = read_message_until (d->in_fd, REPLY_TYPE, deadline, &timed_out)) == NULL)
     {
-      set_crash_error (d, path, error);
+      set_crash_error (d, path, timed_out, error);
       decoder_free (d);
       return FALSE;
     }
   g_variant_get (reply, "(bi&s@a{sv}@as)", &ok, &code, &message, NULL, NULL);
-  if (ok && op == 'P' && !read_fd (d->in_fd, out, n_values * sizeof (float)))
+  if (ok && op == 'P' && !read_fd_until (d->in_fd, out, n_values * sizeof (float), deadline, &timed_out))
     {
-      set_crash_error (d, path, error);
+      set_crash_error (d, path, timed_out, error);
       decoder_free (d);
       return FALSE;
     }
+  count_outcome (FALSE);
   release_decoder (d);
   if (!ok)
     {

@@ -24,6 +24,12 @@ CtGdcmHeader *ct_gdcm_direct_read_header (const char *path, GError **error);
 gboolean ct_gdcm_direct_read_pixels (const char *path, float *out, gsize n_values, GError **error);
 char **ct_gdcm_direct_read_dicomdir (const char *path, GError **error);
 
+/* A helper that does not answer one request within @seconds is killed and
+ * the file gets an error naming it (0: the default, 120 s). After 32
+ * failures in a row (crashes or hangs, no answer between them) no helper is
+ * started again and calls fail at once. */
+void ct_gdcm_set_decoder_timeout (guint seconds);
+
 /* The helper's loop: requests from @in_fd, replies on @out_fd, until end of
  * input. Returns the exit status. */
 int ct_decoder_serve (int in_fd, int out_fd);

@@ -51,10 +51,11 @@ get_string (const gdcm::DataSet &ds, const gdcm::Tag &tag)
   return s.substr (start);
 }
 
+/* Owned valid UTF-8 (invalid bytes become U+FFFD), or nullptr for "". */
 char *
 dup_or_null (const std::string &s)
 {
-  return s.empty () ? nullptr : g_strdup (s.c_str ());
+  return s.empty () ? nullptr : g_utf8_make_valid (s.data (), (gssize) s.size ());
 }
 
 /* Parses up to @max backslash-separated decimal numbers (DS or IS); returns
@@ -216,6 +217,68 @@ describe_syntax (const char *uid)
   return name != nullptr ? g_strdup_printf ("%s (%s)", name, uid) : g_strdup (uid);
 }
 
+/* The iconv name of the first value of SpecificCharacterSet (0008,0005),
+ * e.g. "ISO_IR 100" -> "ISO-8859-1"; nullptr for the default repertoire
+ * (ASCII) or an unknown one. */
+const char *
+iconv_charset (const std::string &dicom)
+{
+  static const struct
+  {
+    const char *dicom, *iconv;
+  } sets[] = {
+    { "ISO_IR 100", "ISO-8859-1" },
+    { "ISO 2022 IR 100", "ISO-8859-1" },
+    { "ISO_IR 101", "ISO-8859-2" },
+    { "ISO 2022 IR 101", "ISO-8859-2" },
+    { "ISO_IR 109", "ISO-8859-3" },
+    { "ISO_IR 110", "ISO-8859-4" },
+    { "ISO_IR 144", "ISO-8859-5" },
+    { "ISO 2022 IR 144", "ISO-8859-5" },
+    { "ISO_IR 127", "ISO-8859-6" },
+    { "ISO_IR 126", "ISO-8859-7" },
+    { "ISO 2022 IR 126", "ISO-8859-7" },
+    { "ISO_IR 138", "ISO-8859-8" },
+    { "ISO_IR 148", "ISO-8859-9" },
+    { "ISO 2022 IR 148", "ISO-8859-9" },
+    { "ISO_IR 203", "ISO-8859-15" },
+    { "ISO_IR 166", "TIS-620" },
+    { "ISO_IR 13", "SHIFT_JIS" },
+    { "ISO_IR 192", "UTF-8" },
+    { "GB18030", "GB18030" },
+    { "GBK", "GBK" },
+  };
+  std::string first = dicom.substr (0, dicom.find ('\\'));
+
+  for (const auto &set : sets)
+    if (first == set.dicom)
+      return set.iconv;
+  return nullptr;
+}
+
+/* @s, a text attribute in character set @charset (iconv name or nullptr
+ * for ASCII), as valid UTF-8: unconvertible or invalid bytes become U+FFFD,
+ * so no raw byte of the file reaches JSON or the window. Owned, or nullptr
+ * for "". */
+char *
+dup_utf8 (const std::string &s, const char *charset)
+{
+  if (s.empty ())
+    return nullptr;
+  if (charset != nullptr && strcmp (charset, "UTF-8") != 0)
+    {
+      char *converted = g_convert_with_fallback (s.data (), (gssize) s.size (), "UTF-8", charset, "\xef\xbf\xbd",
+                                                 nullptr, nullptr, nullptr);
+      if (converted != nullptr)
+        {
+          char *valid = g_utf8_make_valid (converted, -1);
+          g_free (converted);
+          return valid;
+        }
+    }
+  return g_utf8_make_valid (s.data (), (gssize) s.size ());
+}
+
 void
 fill_header (const gdcm::File &file, CtGdcmHeader *h)
 {
@@ -241,10 +304,13 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   h->image_type = dup_or_null (get_string (ds, gdcm::Tag (0x0008, 0x0008)));
   h->study_uid = dup_or_null (get_string (ds, gdcm::Tag (0x0020, 0x000d)));
   h->series_uid = dup_or_null (get_string (ds, gdcm::Tag (0x0020, 0x000e)));
-  h->patient_id = dup_or_null (get_string (ds, gdcm::Tag (0x0010, 0x0020)));
-  h->patient_name = dup_or_null (get_string (ds, gdcm::Tag (0x0010, 0x0010)));
-  h->study_date = dup_or_null (get_string (ds, gdcm::Tag (0x0008, 0x0020)));
-  h->series_description = dup_or_null (get_string (ds, gdcm::Tag (0x0008, 0x103e)));
+  /* Person names and descriptions may use SpecificCharacterSet; the rest
+   * are ASCII by definition (and still made valid UTF-8). */
+  const char *charset = iconv_charset (get_string (ds, gdcm::Tag (0x0008, 0x0005)));
+  h->patient_id = dup_utf8 (get_string (ds, gdcm::Tag (0x0010, 0x0020)), charset);
+  h->patient_name = dup_utf8 (get_string (ds, gdcm::Tag (0x0010, 0x0010)), charset);
+  h->study_date = dup_utf8 (get_string (ds, gdcm::Tag (0x0008, 0x0020)), nullptr);
+  h->series_description = dup_utf8 (get_string (ds, gdcm::Tag (0x0008, 0x103e)), charset);
   h->frame_of_reference_uid = dup_or_null (get_string (ds, gdcm::Tag (0x0020, 0x0052)));
   h->photometric = dup_or_null (get_string (ds, gdcm::Tag (0x0028, 0x0004)));
 
@@ -258,9 +324,10 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   h->pixel_representation = get_us<0x0028, 0x0103> (ds, 0);
 
   double frames = 1;
-  h->n_frames = get_numbers (ds, gdcm::Tag (0x0028, 0x0008), &frames, 1) == 1 && frames >= 1 && frames < 1e6
-                    ? (int) frames
-                    : 1;
+  /* An absurd count is kept (capped to stay an int) for the loader to refuse
+   * with the file's name, never silently taken as one frame. */
+  h->n_frames = get_numbers (ds, gdcm::Tag (0x0028, 0x0008), &frames, 1) == 1 && frames >= 1 ? (int) MIN (frames, 1e7)
+                                                                                             : 1;
 
   h->has_position = get_numbers (ds, gdcm::Tag (0x0020, 0x0032), h->position, 3) == 3;
   h->has_orientation = get_numbers (ds, gdcm::Tag (0x0020, 0x0037), h->orientation, 6) == 6;
@@ -270,9 +337,8 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   h->rescale_slope = 1.0;
   h->rescale_intercept = 0.0;
   get_numbers (ds, gdcm::Tag (0x0028, 0x1052), &h->rescale_intercept, 1);
+  /* A stored slope of 0 stays 0: the loader refuses it rather than guess. */
   get_numbers (ds, gdcm::Tag (0x0028, 0x1053), &h->rescale_slope, 1);
-  if (h->rescale_slope == 0.0)
-    h->rescale_slope = 1.0;
   double instance = 0;
   h->has_instance_number = get_numbers (ds, gdcm::Tag (0x0020, 0x0013), &instance, 1) == 1;
   h->instance_number = h->has_instance_number ? (int) instance : 0;
@@ -434,47 +500,84 @@ syntax_to_gdcm (CtGdcmSyntax syntax)
 
 } /* namespace */
 
-/* Reads a native 16-bit single-frame pixel data element at the recorded
- * offset. Returns FALSE (no error) when the file is not of that kind, so
- * that the caller falls back to GDCM. */
+/* Checks the stored length of a native (not encapsulated) pixel data
+ * element against what the header asks for (rows x columns x samples x
+ * frames x bits allocated), before anything is decoded: a short element is
+ * an error naming the file, never zero-filled. Then reads native 16-bit
+ * little endian pixel data straight from the file. Returns TRUE with *done
+ * FALSE (no error) when the file is not of that kind, so that the caller
+ * falls back to GDCM. */
 static gboolean
 read_native_pixels (const CtGdcmHeader *h, float *out, gsize n_values, gboolean *done, GError **error)
 {
-  const gsize n_bytes = n_values * 2;
-  const bool explicit_vr = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2.1") == 0;
-  const bool implicit_vr = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2") == 0;
+  const bool explicit_le = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2.1") == 0;
+  const bool implicit_le = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2") == 0;
+  const bool explicit_be = g_strcmp0 (h->transfer_syntax_uid, "1.2.840.10008.1.2.2") == 0;
+  const guint64 n_header = (guint64) h->rows * h->columns * MAX (h->n_frames, 1);
   unsigned char head[12];
-  guint32 length;
+  guint64 length, needed_bits, needed;
   size_t head_size;
 
   *done = FALSE;
-  if (G_BYTE_ORDER != G_LITTLE_ENDIAN || !(explicit_vr || implicit_vr) || h->pixel_data_offset < 0 ||
-      h->n_frames != 1 || h->samples_per_pixel != 1 || h->bits_allocated != 16 ||
-      (gsize) h->rows * h->columns != n_values)
+  if (!(explicit_le || implicit_le || explicit_be) || h->pixel_data_offset < 0 || h->rows <= 0 || h->columns <= 0 ||
+      h->bits_allocated <= 0)
     return TRUE;
 
   FILE *f = fopen (h->path, "rb");
   if (f == nullptr)
     return TRUE;
-  head_size = explicit_vr ? 12 : 8;
+  head_size = implicit_le ? 8 : 12;
   if (fseeko (f, (off_t) h->pixel_data_offset, SEEK_SET) != 0 || fread (head, 1, head_size, f) != head_size ||
-      memcmp (head, "\xe0\x7f\x10\x00", 4) != 0)
+      (memcmp (head, "\xe0\x7f\x10\x00", 4) != 0 && memcmp (head, "\x7f\xe0\x00\x10", 4) != 0))
     {
       fclose (f);
       return TRUE;
     }
-  if (explicit_vr)
-    {
-      if (!((head[4] == 'O' && (head[5] == 'W' || head[5] == 'B')) && head[6] == 0 && head[7] == 0))
-        {
-          fclose (f);
-          return TRUE;
-        }
-      length = head[8] | (head[9] << 8) | (head[10] << 16) | ((guint32) head[11] << 24);
-    }
-  else
+  if (implicit_le)
     length = head[4] | (head[5] << 8) | (head[6] << 16) | ((guint32) head[7] << 24);
-  if (length == 0xffffffffu || length < n_bytes)
+  else if (head[4] == 'O' && (head[5] == 'W' || head[5] == 'B'))
+    length = explicit_le ? (head[8] | (head[9] << 8) | (head[10] << 16) | ((guint32) head[11] << 24))
+                         : (((guint32) head[8] << 24) | (head[9] << 16) | (head[10] << 8) | head[11]);
+  else
+    {
+      fclose (f);
+      return TRUE;
+    }
+  if (length == 0xffffffffu)
+    {
+      /* Encapsulated (compressed): only the codec knows the length. */
+      fclose (f);
+      return TRUE;
+    }
+
+  /* The stored element against the header, and what is left of the file. */
+  needed_bits = n_header * (guint64) MAX (h->samples_per_pixel, 1) * (guint64) h->bits_allocated;
+  needed = (needed_bits + 7) / 8;
+  {
+    off_t here = ftello (f);
+    off_t size = (fseeko (f, 0, SEEK_END) == 0) ? ftello (f) : -1;
+    if (size >= 0 && here >= 0 && (guint64) (size - here) < length)
+      length = (guint64) (size - here);
+    if (fseeko (f, here, SEEK_SET) != 0)
+      {
+        fclose (f);
+        return TRUE;
+      }
+  }
+  if (length < needed)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: the pixel data holds %" G_GUINT64_FORMAT " bytes, the header (Rows %d x Columns %d x "
+                   "%d frames x %d samples x %d bits) needs %" G_GUINT64_FORMAT,
+                   h->path, length, h->rows, h->columns, MAX (h->n_frames, 1), MAX (h->samples_per_pixel, 1),
+                   h->bits_allocated, needed);
+      fclose (f);
+      *done = TRUE;
+      return FALSE;
+    }
+
+  if (G_BYTE_ORDER != G_LITTLE_ENDIAN || explicit_be || h->samples_per_pixel != 1 || h->bits_allocated != 16 ||
+      n_header != n_values)
     {
       fclose (f);
       return TRUE;

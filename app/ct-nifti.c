@@ -2,12 +2,19 @@
 #include "ct-nifti.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nifti1_io.h>
 #include <zlib.h>
 
 #include "ct-error.h"
+#include "ct-series-loader.h"
+
+/* Sanity limits on voxel sizes (mm): in plane, and between slices. */
+#define VOXEL_MIN_MM 0.05
+#define VOXEL_MAX_MM 20.0
+#define SLICE_MAX_MM 50.0
 
 gboolean
 ct_nifti_is_nifti_path (const char *path)
@@ -22,6 +29,48 @@ ct_nifti_is_nifti_path (const char *path)
 
 /* ---- Reading ------------------------------------------------------------ */
 
+/* nifti_image_read (@path, 0), but only for a header that looks like
+ * NIfTI-1: nifti1_io prints "** ERROR" lines on standard error for bad
+ * ones whatever its debug level, which would only confuse users of the
+ * command line (the GError says what is wrong). */
+static nifti_image *
+read_header_quietly (const char *path)
+{
+  int swapped = 0;
+  nifti_1_header *hdr;
+  gboolean good;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  hdr = nifti_read_header (path, &swapped, 0);
+  good = hdr != NULL && nifti_hdr_looks_good (hdr);
+  free (hdr);
+  return good ? nifti_image_read (path, 0) : NULL;
+}
+
+/* TRUE when @path is gzip data whose stream is damaged or cut short: then
+ * that, not "not NIfTI", is what the user needs to hear. */
+static gboolean
+is_damaged_gzip (const char *path)
+{
+  gzFile in = gzopen (path, "rb");
+  char buffer[65536];
+  int errnum = Z_OK;
+
+  if (in == NULL)
+    return FALSE;
+  if (gzdirect (in))
+    {
+      gzclose (in);
+      return FALSE;
+    }
+  while (gzread (in, buffer, sizeof buffer) > 0)
+    ;
+  gzerror (in, &errnum);
+  gzclose (in);
+  return errnum != Z_OK && errnum != Z_STREAM_END;
+}
+
 gboolean
 ct_nifti_read_size (const char *path, int size[3], GError **error)
 {
@@ -30,10 +79,13 @@ ct_nifti_read_size (const char *path, int size[3], GError **error)
   g_return_val_if_fail (path != NULL && size != NULL, FALSE);
 
   nifti_set_debug_level (0);
-  nim = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? nifti_image_read (path, 0) : NULL;
+  nim = read_header_quietly (path);
   if (nim == NULL || nim->nx < 1 || nim->ny < 1 || nim->nz < 1)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+      if (nim == NULL && is_damaged_gzip (path))
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the compressed data is damaged or truncated", path);
+      else
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
       if (nim != NULL)
         nifti_image_free (nim);
       return FALSE;
@@ -82,13 +134,100 @@ convert_to_float (const nifti_image *nim, gsize n, float *out)
     }
 }
 
+/* Reads the first @n_bytes of image data of @nim into a fresh buffer
+ * (g_free), checking that the file holds all of them and, for .nii.gz, that
+ * the compressed stream is whole and its checksum right: nifti1_io would
+ * zero-fill a short read. The buffer grows with the data actually read, so a
+ * small file claiming a huge image never allocates it. */
+static void *
+read_image_data (const char *path, const nifti_image *nim, gsize n_bytes, GError **error)
+{
+  gzFile in = gzopen (nim->iname != NULL ? nim->iname : path, "rb");
+  g_autofree char *data = NULL;
+  gsize done = 0, allocated = 0;
+  int errnum = Z_OK;
+
+  if (in == NULL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "%s: cannot be opened", path);
+      return NULL;
+    }
+  if (gzseek (in, (z_off_t) nim->iname_offset, SEEK_SET) != (z_off_t) nim->iname_offset)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the file ends before its image data (offset %d)", path,
+                   nim->iname_offset);
+      gzclose (in);
+      return NULL;
+    }
+  while (done < n_bytes)
+    {
+      unsigned chunk = (unsigned) MIN (n_bytes - done, (gsize) 1 << 26);
+      int got;
+      if (done + chunk > allocated)
+        {
+          gsize grown = MIN (MAX (allocated * 2, done + chunk), n_bytes);
+          char *bigger = g_try_realloc (data, grown);
+          if (bigger == NULL)
+            {
+              g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                           "%s: not enough memory for %" G_GSIZE_FORMAT " MB of image data", path, n_bytes >> 20);
+              gzclose (in);
+              return NULL;
+            }
+          data = bigger;
+          allocated = grown;
+        }
+      got = gzread (in, data + done, chunk);
+      if (got <= 0)
+        break;
+      done += (gsize) got;
+    }
+  gzerror (in, &errnum);
+  if (done == n_bytes && errnum == Z_OK)
+    {
+      /* The rest of the stream, so that a damaged end or checksum shows. */
+      char rest[65536];
+      while (gzread (in, rest, sizeof rest) > 0)
+        ;
+      gzerror (in, &errnum);
+    }
+  gzclose (in);
+  if (errnum != Z_OK && errnum != Z_STREAM_END)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: the compressed data is damaged or truncated (after %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                   " image bytes)",
+                   path, done, n_bytes);
+      return NULL;
+    }
+  if (done < n_bytes)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: truncated: %" G_GSIZE_FORMAT " of the %" G_GSIZE_FORMAT " image bytes the header needs", path,
+                   done, n_bytes);
+      return NULL;
+    }
+  return g_steal_pointer (&data);
+}
+
+static void
+nifti_image_unref (nifti_image *nim)
+{
+  nifti_image_free (nim);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (nifti_image, nifti_image_unref)
+
 CtVolume *
 ct_nifti_load (const char *path, GError **error)
 {
-  nifti_image *nim;
+  g_autoptr (nifti_image) nim = NULL;
   g_autoptr (CtVolume) volume = NULL;
+  g_autofree void *data = NULL;
+  const char *transform;
   double affine[3][4];
-  gsize n;
+  guint64 n, n_bytes, needed, available;
+  double det;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -98,90 +237,149 @@ ct_nifti_load (const char *path, GError **error)
       return NULL;
     }
 
+  /* The header only: everything it claims is checked before the image
+   * data is read or any memory for it allocated. */
   nifti_set_debug_level (0);
-  nim = nifti_image_read (path, 1);
-  if (nim == NULL || nim->data == NULL)
+  nim = read_header_quietly (path);
+  if (nim == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
-      if (nim != NULL)
-        nifti_image_free (nim);
+      if (is_damaged_gzip (path))
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the compressed data is damaged or truncated", path);
+      else
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
       return NULL;
     }
 
-  if (nim->nx < 1 || nim->ny < 1 || nim->nz < 1 || nim->ndim < 2 || nim->ndim > 7 || nim->nu > 1 || nim->nv > 1 ||
-      nim->nw > 1)
+  if (nim->nx < 1 || nim->ny < 1 || nim->nz < 1 || nim->ndim < 2 || nim->ndim > 7 || nim->nt > 1 || nim->nu > 1 ||
+      nim->nv > 1 || nim->nw > 1)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %d-D image of %dx%dx%d is not a CT volume", path,
-                   nim->ndim, nim->nx, nim->ny, nim->nz);
-      nifti_image_free (nim);
+      /* 4-D (a time series) and higher: refused, not cut to its first
+       * volume, which would hide what the file holds. */
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: a %d-D image of %dx%dx%dx%d is not a CT volume (only 3-D NIfTI files are read)", path,
+                   nim->ndim, nim->nx, nim->ny, nim->nz, nim->nt);
       return NULL;
     }
+  {
+    /* The stored pixdim: nifti1_io replaces a 0 with 1 mm on reading. */
+    int swapped = 0;
+    nifti_1_header *hdr = nifti_read_header (path, &swapped, 0);
+    float pixdim[3] = { nim->dx, nim->dy, nim->dz };
+    if (hdr != NULL)
+      {
+        for (int a = 0; a < 3; a++)
+          pixdim[a] = hdr->pixdim[a + 1];
+        free (hdr);
+      }
+    if (!(pixdim[0] > 0 && isfinite (pixdim[0]) && pixdim[1] > 0 && isfinite (pixdim[1]) && pixdim[2] > 0 &&
+          isfinite (pixdim[2])))
+      {
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: pixdim %g x %g x %g mm is not a voxel size", path,
+                     pixdim[0], pixdim[1], pixdim[2]);
+        return NULL;
+      }
+  }
 
-  volume = ct_volume_new (nim->nx, nim->ny, nim->nz);
-  if (volume == NULL)
+  n = (guint64) nim->nx * nim->ny * nim->nz;
+  n_bytes = n * (guint64) nim->nbyper;
+  needed = n_bytes + n * sizeof (float);
+  available = ct_series_available_memory ();
+  if (nim->nbyper <= 0 || needed > available || n > G_MAXINT32 * (guint64) 4)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: image too large", path);
-      nifti_image_free (nim);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: %dx%dx%d voxels of %d bytes need %" G_GUINT64_FORMAT " MB, more than the %" G_GUINT64_FORMAT
+                   " MB of memory available",
+                   path, nim->nx, nim->ny, nim->nz, nim->nbyper, needed >> 20, available >> 20);
       return NULL;
-    }
-  n = ct_volume_n_voxels (volume);
-  /* Only the first time point of a 4-D image: it is the first n voxels. */
-  if (!convert_to_float (nim, n, volume->hu))
-    {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: NIfTI datatype %d is not supported", path, nim->datatype);
-      nifti_image_free (nim);
-      return NULL;
-    }
-  if (nim->scl_slope != 0.0f && isfinite (nim->scl_slope) && isfinite (nim->scl_inter) &&
-      (nim->scl_slope != 1.0f || nim->scl_inter != 0.0f))
-    {
-      for (gsize i = 0; i < n; i++)
-        volume->hu[i] = volume->hu[i] * nim->scl_slope + nim->scl_inter;
     }
 
   if (nim->sform_code > 0)
     {
+      transform = "sform";
       for (int r = 0; r < 3; r++)
         for (int c = 0; c < 4; c++)
           affine[r][c] = nim->sto_xyz.m[r][c];
     }
   else if (nim->qform_code > 0)
     {
+      transform = "qform";
       for (int r = 0; r < 3; r++)
         for (int c = 0; c < 4; c++)
           affine[r][c] = nim->qto_xyz.m[r][c];
     }
   else
     {
+      transform = "pixdim";
       memset (affine, 0, sizeof affine);
-      affine[0][0] = fabs (nim->dx) > 0 ? fabs (nim->dx) : 1.0;
-      affine[1][1] = fabs (nim->dy) > 0 ? fabs (nim->dy) : 1.0;
-      affine[2][2] = fabs (nim->dz) > 0 ? fabs (nim->dz) : 1.0;
-      ct_volume_add_warning (volume, "The NIfTI file has no orientation: axes assumed RAS");
+      affine[0][0] = fabs (nim->dx);
+      affine[1][1] = fabs (nim->dy);
+      affine[2][2] = fabs (nim->dz);
     }
+  det = affine[0][0] * (affine[1][1] * affine[2][2] - affine[1][2] * affine[2][1]) -
+        affine[0][1] * (affine[1][0] * affine[2][2] - affine[1][2] * affine[2][0]) +
+        affine[0][2] * (affine[1][0] * affine[2][1] - affine[1][1] * affine[2][0]);
+
+  /* The image data first: only a file that holds it gets its volume
+   * allocated (a small file may claim gigabytes). */
+  data = read_image_data (path, nim, (gsize) n_bytes, error);
+  if (data == NULL)
+    return NULL;
+  volume = ct_volume_new (nim->nx, nim->ny, nim->nz);
+  if (volume == NULL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not enough memory for %dx%dx%d voxels", path, nim->nx,
+                   nim->ny, nim->nz);
+      return NULL;
+    }
+  if (nim->sform_code <= 0 && nim->qform_code <= 0)
+    ct_volume_add_warning (volume, "The NIfTI file has no orientation: axes assumed RAS");
 
   for (int c = 0; c < 3; c++)
     {
       /* RAS column -> LPS column. */
       double col[3] = { -affine[0][c], -affine[1][c], affine[2][c] };
       double length = sqrt (col[0] * col[0] + col[1] * col[1] + col[2] * col[2]);
+      double most = c < 2 ? VOXEL_MAX_MM : SLICE_MAX_MM;
 
-      if (!(length > 0) || !isfinite (length))
+      if (!(length >= VOXEL_MIN_MM && length <= most) || !isfinite (affine[c][3]))
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: degenerate orientation matrix", path);
-          nifti_image_free (nim);
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                       "%s: the %s gives voxels of %g mm along axis %d, outside %g-%g mm", path, transform, length,
+                       c + 1, VOXEL_MIN_MM, most);
           return NULL;
         }
       volume->spacing[c] = length;
       for (int r = 0; r < 3; r++)
         volume->direction[c * 3 + r] = col[r] / length;
     }
+  if (!(fabs (det) > 1e-3 * volume->spacing[0] * volume->spacing[1] * volume->spacing[2]) || !isfinite (det))
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: the %s is singular (determinant %g): its axes do not span a volume", path, transform, det);
+      return NULL;
+    }
   volume->origin[0] = -affine[0][3];
   volume->origin[1] = -affine[1][3];
   volume->origin[2] = affine[2][3];
 
+  if (nim->byteorder != nifti_short_order () && nim->swapsize > 1)
+    nifti_swap_Nbytes ((size_t) n, nim->swapsize, data);
+  nim->data = data;
+  if (!convert_to_float (nim, (gsize) n, volume->hu))
+    {
+      nim->data = NULL;
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: NIfTI datatype %d is not supported", path, nim->datatype);
+      return NULL;
+    }
+  nim->data = NULL;
+  if (nim->scl_slope != 0.0f && isfinite (nim->scl_slope) && isfinite (nim->scl_inter) &&
+      (nim->scl_slope != 1.0f || nim->scl_inter != 0.0f))
+    {
+      for (gsize i = 0; i < (gsize) n; i++)
+        volume->hu[i] = volume->hu[i] * nim->scl_slope + nim->scl_inter;
+    }
+
   volume->path = g_strdup (path);
-  nifti_image_free (nim);
   return g_steal_pointer (&volume);
 }
 

@@ -429,6 +429,17 @@ analysis_from_row (sqlite3_stmt *stmt, GError **error)
       g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, "Results cache: stored grid size is damaged");
       return NULL;
     }
+  /* A tampered row must not reach the outputs ("CT-?", a probability of 7):
+   * damaged, so analysed again. */
+  if ((int) a->category < CT_CATEGORY_0 || (int) a->category > CT_CATEGORY_4 ||
+      (a->has_probability && !(a->covid_probability >= 0 && a->covid_probability <= 1)) ||
+      !(isnan (a->severity_percent) || (a->severity_percent >= 0 && a->severity_percent <= 100)))
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "Results cache: a stored result is damaged (category %d, probability %g, severity %g %%)",
+                   (int) a->category, a->covid_probability, a->severity_percent);
+      return NULL;
+    }
   n_voxels = (gsize) a->nx * a->ny * a->nz;
   a->lung_mask = inflate_mask (stmt, c++, n_voxels, error);
   if (a->lung_mask == NULL)

@@ -13,6 +13,12 @@
 #define DUPLICATE_TOLERANCE_MM 0.01
 /* A slice step is tilted when it leaves the normal by more than this. */
 #define TILT_TOLERANCE_DEGREES 0.1
+/* Sanity limits: the usual slice gap and the whole slab extent (mm). */
+#define SLICE_GAP_MIN_MM 0.05
+#define SLICE_GAP_MAX_MM 50.0
+#define SLAB_EXTENT_MAX_MM 3000.0
+/* At most this many kinds of plane (size + orientation) in one series. */
+#define MAX_PLANE_KINDS 64
 
 void
 ct_series_geometry_free (CtSeriesGeometry *self)
@@ -138,17 +144,39 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
 
   /* The slices sharing the most common size and orientation are the series;
    * others (a stray reconstruction, a scout with the series' UID) go. */
-  group_size = g_new0 (guint, n);
-  for (guint a = 0; a < n; a++)
-    for (guint b = 0; b < n; b++)
-      if (same_plane_kind (&slices[a], &slices[b]))
-        group_size[a]++;
-  for (guint a = 1; a < n; a++)
-    if (group_size[a] > group_size[reference])
-      reference = a;
-  for (guint a = 0; a < n; a++)
-    if (group_size[a] == group_size[reference] && !same_plane_kind (&slices[a], &slices[reference]))
-      n_ties++;
+  /* Linear in the slices: each joins the first kind (representative plane)
+   * it matches; a series has one or a few kinds. */
+  {
+    guint kinds[MAX_PLANE_KINDS], kind_size[MAX_PLANE_KINDS], n_kinds = 0, best = 0;
+
+    group_size = g_new0 (guint, n);
+    for (guint a = 0; a < n; a++)
+      {
+        guint k = 0;
+        while (k < n_kinds && !same_plane_kind (&slices[a], &slices[kinds[k]]))
+          k++;
+        if (k == n_kinds)
+          {
+            if (n_kinds == MAX_PLANE_KINDS)
+              {
+                g_set_error (error, CT_ERROR, CT_ERROR_INCONSISTENT_SERIES,
+                             "The series mixes more than %d image sizes or orientations", MAX_PLANE_KINDS);
+                return NULL;
+              }
+            kinds[n_kinds] = a;
+            kind_size[n_kinds++] = 0;
+          }
+        kind_size[k]++;
+      }
+    for (guint k = 1; k < n_kinds; k++)
+      if (kind_size[k] > kind_size[best])
+        best = k;
+    for (guint k = 0; k < n_kinds; k++)
+      if (k != best && kind_size[k] == kind_size[best])
+        n_ties++;
+    reference = kinds[best];
+    group_size[reference] = kind_size[best];
+  }
   if (n_ties > 0)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_INCONSISTENT_SERIES,
@@ -277,6 +305,19 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       }
     qsort (gaps, n_kept - 1, sizeof *gaps, compare_doubles);
     median = gaps[(n_kept - 1) / 2];
+    if (!(median >= SLICE_GAP_MIN_MM && median <= SLICE_GAP_MAX_MM))
+      {
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "The slice gap %g mm is outside %g-%g mm", median,
+                     SLICE_GAP_MIN_MM, SLICE_GAP_MAX_MM);
+        return NULL;
+      }
+    if (!(entries[n_kept - 1].distance - entries[0].distance <= SLAB_EXTENT_MAX_MM))
+      {
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                     "The slices span %g mm (largest gap %g mm), more than the %g mm a body holds",
+                     entries[n_kept - 1].distance - entries[0].distance, largest, SLAB_EXTENT_MAX_MM);
+        return NULL;
+      }
 
     for (guint e = 0; e + 1 < n_kept; e++)
       {

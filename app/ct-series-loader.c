@@ -10,6 +10,13 @@
 #include "ct-nifti.h"
 #include "ct-study-scan.h"
 
+/* Sanity limits on what a header may claim, checked before anything is
+ * allocated: a CT pixel is 0.05-20 mm wide (micro-CT to a scout), a slab
+ * holds at most this many planes. */
+#define PIXEL_SPACING_MIN_MM 0.05
+#define PIXEL_SPACING_MAX_MM 20.0
+#define MAX_PLANES 20000
+
 typedef struct
 {
   const CtSeriesInfo *series;
@@ -75,7 +82,7 @@ decode_file (guint index, gpointer data, GError **error)
         g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: %d frames do not fit in memory", h->path, h->n_frames);
         return FALSE;
       }
-    if (!ct_gdcm_read_pixels (h->path, frames, frame_values * h->n_frames, error))
+    if (!ct_gdcm_read_header_pixels (h, frames, frame_values * h->n_frames, error))
       return FALSE;
     for (int f = 0; f < h->n_frames; f++)
       {
@@ -149,6 +156,84 @@ build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane,
   return planes;
 }
 
+/* What one header claims, against the sanity limits: FALSE with an error
+ * naming the file and the value. */
+static gboolean
+check_header (const CtGdcmHeader *h, GError **error)
+{
+  if (h->rows <= 0 || h->columns <= 0)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: an image of %dx%d pixels", h->path, h->columns, h->rows);
+      return FALSE;
+    }
+  if (!isfinite (h->rescale_slope) || h->rescale_slope == 0.0 || !isfinite (h->rescale_intercept))
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: RescaleSlope %g, RescaleIntercept %g cannot map stored values to Hounsfield units", h->path,
+                   h->rescale_slope, h->rescale_intercept);
+      return FALSE;
+    }
+  if (h->has_pixel_spacing)
+    for (int a = 0; a < 2; a++)
+      if (!(h->pixel_spacing[a] >= PIXEL_SPACING_MIN_MM && h->pixel_spacing[a] <= PIXEL_SPACING_MAX_MM))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "PixelSpacing %g mm in %s is outside %g-%g mm",
+                       h->pixel_spacing[a], h->path, PIXEL_SPACING_MIN_MM, PIXEL_SPACING_MAX_MM);
+          return FALSE;
+        }
+  if (h->has_position)
+    for (int a = 0; a < 3; a++)
+      if (!(fabs (h->position[a]) < 1e5))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "ImagePositionPatient %g mm in %s is not a position",
+                       h->position[a], h->path);
+          return FALSE;
+        }
+  return TRUE;
+}
+
+/* Bytes of memory this process may still take: MemAvailable, else the
+ * physical memory; G_MAXUINT64 when unknown. */
+guint64
+ct_series_available_memory (void)
+{
+  g_autofree char *meminfo = NULL;
+  long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
+
+  if (g_file_get_contents ("/proc/meminfo", &meminfo, NULL, NULL))
+    {
+      const char *line = strstr (meminfo, "MemAvailable:");
+      if (line != NULL)
+        return g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10) * 1024;
+    }
+  if (pages > 0 && page_size > 0)
+    return (guint64) pages * (guint64) page_size;
+  return G_MAXUINT64;
+}
+
+/* The headers of @series against the limits, and the number of planes. */
+static gboolean
+check_series (const CtSeriesInfo *series, GError **error)
+{
+  guint64 n_planes = 0;
+
+  for (guint f = 0; f < series->headers->len; f++)
+    {
+      const CtGdcmHeader *h = g_ptr_array_index (series->headers, f);
+      if (!check_header (h, error))
+        return FALSE;
+      n_planes += (guint64) MAX (h->n_frames, 1);
+      if (h->n_frames > MAX_PLANES || n_planes > MAX_PLANES)
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                       "%s: NumberOfFrames %d makes more than %d planes, more than a CT series holds", h->path,
+                       h->n_frames, MAX_PLANES);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 CtSeriesGeometry *
 ct_series_compute_geometry (const CtSeriesInfo *series, GError **error)
 {
@@ -161,6 +246,8 @@ ct_series_compute_geometry (const CtSeriesInfo *series, GError **error)
 
   g_return_val_if_fail (series != NULL && series->kind == CT_SERIES_KIND_DICOM, NULL);
 
+  if (!check_series (series, error))
+    return NULL;
   first_plane = g_new0 (int, MAX (series->headers->len, 1));
   planes = build_planes (series, &n_planes, first_plane, &guessed);
   geometry = ct_series_geometry_compute (planes, n_planes, &local);
@@ -183,7 +270,10 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   guint n_planes = 0;
   gboolean guessed_frame_step = FALSE;
   DecodeJob job;
+  guint64 needed, available;
 
+  if (!check_series (series, error))
+    return NULL;
   first_plane = g_new0 (int, MAX (headers->len, 1));
   planes = build_planes (series, &n_planes, first_plane, &guessed_frame_step);
   slice_of_plane = g_new (int, MAX (n_planes, 1));
@@ -195,6 +285,16 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
       return NULL;
     }
 
+  needed = (guint64) geometry->columns * geometry->rows * geometry->n_slices * sizeof (float);
+  available = ct_series_available_memory ();
+  if (needed > available)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                   "%s: a %dx%dx%u volume needs %" G_GUINT64_FORMAT " MB, more than the %" G_GUINT64_FORMAT
+                   " MB of memory available",
+                   series->path, geometry->columns, geometry->rows, geometry->n_slices, needed >> 20, available >> 20);
+      return NULL;
+    }
   volume = ct_volume_new (geometry->columns, geometry->rows, (int) geometry->n_slices);
   if (volume == NULL)
     {

@@ -36,4 +36,8 @@ CtSeriesGeometry *ct_series_compute_geometry (const CtSeriesInfo *series, GError
  * says why (e.g. CT_ERROR_NOT_CT "MR is not a CT series"). */
 CtVolume *ct_series_load_path (const char *path, const char *series_uid, GCancellable *cancellable, GError **error);
 
+/* Bytes of memory a load may still take (MemAvailable, else physical
+ * memory): volumes that need more are refused before allocating. */
+guint64 ct_series_available_memory (void);
+
 G_END_DECLS

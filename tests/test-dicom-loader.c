@@ -12,6 +12,7 @@
 #include "ct-dicom-writer.h"
 #include "ct-error.h"
 #include "ct-nifti.h"
+#include "ct-series-geometry.h"
 #include "ct-series-loader.h"
 #include "ct-study-scan.h"
 #include "test-util.h"
@@ -598,6 +599,145 @@ test_nifti_chest (void)
   g_assert_cmpuint (air, >, 1000);
 }
 
+/* ---- Sanity limits and stored lengths (issue 11) ------------------------ */
+
+static CtSlicePlane *
+make_planes (guint n, double gap)
+{
+  CtSlicePlane *planes = g_new0 (CtSlicePlane, n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      planes[i].rows = planes[i].columns = 8;
+      planes[i].has_position = planes[i].has_orientation = planes[i].has_pixel_spacing = TRUE;
+      planes[i].position[2] = i * gap;
+      planes[i].orientation[0] = planes[i].orientation[4] = 1;
+      planes[i].pixel_spacing[0] = planes[i].pixel_spacing[1] = 1;
+      planes[i].instance_number = (int) i;
+    }
+  return planes;
+}
+
+/* 200,000 planes of one kind (without positions: ordered by number, no
+ * slab limit): the grouping was quadratic (4e10 comparisons, a hang);
+ * linear it returns. Then the gap, extent and kind limits. */
+static void
+test_geometry_limits (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree CtSlicePlane *many = make_planes (200000, 0.1);
+  g_autofree CtSlicePlane *wide = make_planes (10, 400);
+  g_autofree CtSlicePlane *kinds = make_planes (70, 1);
+  g_autoptr (CtSeriesGeometry) g = NULL;
+
+  for (guint i = 0; i < 200000; i++)
+    many[i].has_position = FALSE;
+  g = ct_series_geometry_compute (many, 200000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g->n_slices, ==, 200000);
+
+  g_assert_null (ct_series_geometry_compute (wide, 10, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "slice gap 400 mm is outside 0.05-50 mm"));
+  g_clear_error (&error);
+
+  wide[9].position[2] = wide[8].position[2] = 1e4;
+  for (guint i = 0; i < 8; i++)
+    wide[i].position[2] = i;
+  wide[8].position[2] = 5000;
+  g_assert_null (ct_series_geometry_compute (wide, 10, &error));
+  g_assert_nonnull (strstr (error->message, "The slices span 10000 mm"));
+  g_clear_error (&error);
+
+  for (guint i = 0; i < 70; i++)
+    kinds[i].rows = 8 + (int) i;
+  g_assert_null (ct_series_geometry_compute (kinds, 70, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_INCONSISTENT_SERIES);
+  g_assert_nonnull (strstr (error->message, "more than 64 image sizes"));
+}
+
+/* A written .nii.gz loads; cut short, damaged, 4-D, pixdim 0 or with a
+ * singular sform it is refused with the file named (nifti1_io zero-filled
+ * short reads and took pixdim 0 as 1 mm). */
+static void
+test_nifti_refusals (void)
+{
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (24, 20, 6, "NIFTI");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-nifti-XXXXXX", &error);
+  g_autofree char *gz = g_build_filename (tmp, "v.nii.gz", NULL);
+  g_autofree char *cut = g_build_filename (tmp, "cut.nii.gz", NULL);
+  g_autofree char *bad = g_build_filename (tmp, "bad.nii.gz", NULL);
+  g_autofree char *raw_path = g_build_filename (tmp, "v.nii", NULL);
+  g_autofree char *four = g_build_filename (tmp, "four.nii", NULL);
+  g_autofree char *pixdim0 = g_build_filename (tmp, "pixdim0.nii", NULL);
+  g_autofree char *singular = g_build_filename (tmp, "singular.nii", NULL);
+  g_autofree char *packed = NULL, *raw = NULL;
+  gsize n_packed, n_raw;
+
+  g_assert_true (ct_nifti_write_volume (v, gz, &error));
+  g_assert_true (ct_nifti_write_volume (v, raw_path, &error));
+  {
+    g_autoptr (CtVolume) back = ct_nifti_load (gz, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (back->nz, ==, 6);
+  }
+  g_assert_true (g_file_get_contents (gz, &packed, &n_packed, &error));
+  g_assert_true (g_file_get_contents (raw_path, &raw, &n_raw, &error));
+
+  g_assert_true (g_file_set_contents (cut, packed, (gssize) n_packed / 2, &error));
+  g_assert_null (ct_nifti_load (cut, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, cut));
+  g_assert_nonnull (strstr (error->message, "damaged or truncated"));
+  g_clear_error (&error);
+
+  /* The checksum at the end: a flipped byte in the deflate stream. */
+  for (gsize i = n_packed / 2; i < n_packed / 2 + 16; i++)
+    packed[i] ^= 0x55;
+  g_assert_true (g_file_set_contents (bad, packed, (gssize) n_packed, &error));
+  g_assert_null (ct_nifti_load (bad, &error));
+  g_assert_nonnull (strstr (error->message, "damaged"));
+  g_clear_error (&error);
+
+  /* dim[0] = 4, dim[4] = 2 (header offsets 40 and 48, int16). */
+  {
+    gint16 dims[2] = { 4, 2 };
+    g_autofree char *copy = g_memdup2 (raw, n_raw);
+    memcpy (copy + 40, &dims[0], 2);
+    memcpy (copy + 48, &dims[1], 2);
+    g_assert_true (g_file_set_contents (four, copy, (gssize) n_raw, &error));
+    g_assert_null (ct_nifti_load (four, &error));
+    g_assert_nonnull (strstr (error->message, "a 4-D image of 24x20x6x2 is not a CT volume"));
+    g_clear_error (&error);
+  }
+  /* pixdim[3] = 0 (offset 88, float), sform and qform codes 0 (252, 254). */
+  {
+    float zero = 0;
+    gint16 codes[2] = { 0, 0 };
+    g_autofree char *copy = g_memdup2 (raw, n_raw);
+    memcpy (copy + 88, &zero, 4);
+    memcpy (copy + 252, codes, 4);
+    g_assert_true (g_file_set_contents (pixdim0, copy, (gssize) n_raw, &error));
+    g_assert_null (ct_nifti_load (pixdim0, &error));
+    g_assert_nonnull (strstr (error->message, "pixdim"));
+    g_assert_nonnull (strstr (error->message, "is not a voxel size"));
+    g_clear_error (&error);
+  }
+  /* srow_x, _y, _z (offsets 280, 296, 312) of axes (1,0,1), (0,1,1),
+   * (1,1,2): each 1.4-2.4 mm long, the third the sum of the others. */
+  {
+    const float rows[12] = { 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 2, 0 };
+    g_autofree char *copy = g_memdup2 (raw, n_raw);
+    memcpy (copy + 280, rows, sizeof rows);
+    g_assert_true (g_file_set_contents (singular, copy, (gssize) n_raw, &error));
+    g_assert_null (ct_nifti_load (singular, &error));
+    g_assert_nonnull (strstr (error->message, "the sform is singular"));
+    g_clear_error (&error);
+  }
+  test_util_remove_tree (tmp);
+}
+
 /* ---- Nothing in the shared data may crash the loader --------------------- */
 
 static void
@@ -686,5 +826,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dicom-loader/series-20-orientation", test_series_20_orientation);
   g_test_add_func ("/dicom-loader/nifti-chest", test_nifti_chest);
   g_test_add_func ("/dicom-loader/walk-all-data", test_walk_all_data);
+  g_test_add_func ("/dicom-loader/geometry-limits", test_geometry_limits);
+  g_test_add_func ("/dicom-loader/nifti-refusals", test_nifti_refusals);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
  * regular files, DICOMDIR references confined to the medium. Each test
  * fails without its fix. */
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "ct-decoder.h"
 #include "ct-dicom-writer.h"
 #include "ct-error.h"
 #include "ct-gdcm.h"
+#include "ct-results-cache.h"
 #include "ct-study-export.h"
 #include "ct-study-report.h"
 #include "ct-study-scan.h"
@@ -582,6 +585,95 @@ test_gdcm_crash_contained (void)
   test_util_remove_tree (tmp);
 }
 
+/* A helper that never answers: the call fails after the timeout with the
+ * file named, the helper is killed; one that always dies: after 32 failures
+ * in a row no more are started. Stand-in helpers are shell scripts. */
+static void
+test_decoder_timeout_and_limit (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
+  g_autofree char *hang = g_build_filename (tmp, "hang.sh", NULL);
+  g_autofree char *die = g_build_filename (tmp, "die.sh", NULL);
+  g_autofree char *file = g_build_filename (tmp, "slice.dcm", NULL);
+  gint64 start;
+  guint i;
+
+  g_assert_true (g_file_set_contents (hang, "#!/bin/sh\nexec sleep 600\n", -1, &error));
+  g_assert_true (g_file_set_contents (die, "#!/bin/sh\nexit 3\n", -1, &error));
+  g_assert_true (g_file_set_contents (file, "DICM", -1, &error));
+  g_assert_cmpint (g_chmod (hang, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (die, 0755), ==, 0);
+
+  ct_gdcm_set_decoder (hang);
+  ct_gdcm_set_decoder_timeout (1);
+  start = g_get_monotonic_time ();
+  g_assert_null (ct_gdcm_read_header (file, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, file));
+  g_assert_nonnull (strstr (error->message, "did not answer within 1 s"));
+  /* Not a timing test: the call returned at all, well before the 600 s. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 300 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  ct_gdcm_set_decoder (die);
+  for (i = 0; i < 32; i++)
+    {
+      g_assert_null (ct_gdcm_read_header (file, &error));
+      g_assert_nonnull (strstr (error->message, "crashed on this file (exit status 3)"));
+      g_clear_error (&error);
+    }
+  g_assert_null (ct_gdcm_read_header (file, &error));
+  g_assert_nonnull (strstr (error->message, "failed 32 times in a row: it is not started again"));
+  g_clear_error (&error);
+  ct_gdcm_set_decoder_timeout (0);
+  ct_gdcm_set_decoder (NULL);
+  test_util_remove_tree (tmp);
+}
+
+/* A cache row whose category (or probability) was tampered with is damaged:
+ * refused and dropped, never printed as "CT-?". */
+static void
+test_cache_tampered_row (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
+  g_autofree char *file = g_build_filename (tmp, "results.sqlite", NULL);
+  g_autoptr (CtResultsCache) cache = ct_results_cache_open (tmp, &error);
+  g_autoptr (CtAnalysis) a = ct_analysis_new ();
+  g_autoptr (CtAnalysis) got = NULL;
+  const char *sha = "0000000000000000000000000000000000000000000000000000000000000000";
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  a->nx = a->ny = a->nz = 2;
+  a->lung_mask = g_malloc0 (8);
+  a->lesion_mask = g_malloc0 (8);
+  a->category = CT_CATEGORY_1;
+  a->severity_percent = 10;
+  g_assert_true (ct_results_cache_store (cache, "fp", sha, sha, a, &error));
+  g_assert_no_error (error);
+  got = ct_results_cache_lookup (cache, "fp", sha, sha, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_clear_pointer (&got, ct_analysis_unref);
+
+  g_assert_cmpint (sqlite3_open (file, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE results SET category = 9", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  got = ct_results_cache_lookup (cache, "fp", sha, sha, &error);
+  g_assert_null (got);
+  g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "category 9"));
+  g_clear_error (&error);
+  /* Dropped: the next lookup is a plain miss. */
+  got = ct_results_cache_lookup (cache, "fp", sha, sha, &error);
+  g_assert_no_error (error);
+  g_assert_null (got);
+  g_clear_pointer (&cache, ct_results_cache_close);
+  test_util_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -596,5 +688,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/unreadable-slice", test_unreadable_slice);
   g_test_add_func ("/hostile/dicomdir-confined", test_dicomdir_confined);
   g_test_add_func ("/hostile/gdcm-crash-contained", test_gdcm_crash_contained);
+  g_test_add_func ("/hostile/decoder-timeout-and-limit", test_decoder_timeout_and_limit);
+  g_test_add_func ("/hostile/cache-tampered-row", test_cache_tampered_row);
   return g_test_run ();
 }
