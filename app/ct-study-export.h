@@ -21,5 +21,10 @@ char *ct_study_export_dup_stem (CtStudy *study);
 gboolean ct_study_export_masks (CtStudy *study, const char *dir, GError **error);
 /* <stem>.pdf in @dir (created). */
 gboolean ct_study_export_report (CtStudy *study, const char *dir, GError **error);
+/* DICOM outputs of a DICOM study (ct-dicom-output.h): <stem>_seg.dcm in
+ * @seg_dir and <stem>_sr.dcm (TID 1500, referencing that SEG) in @sr_dir;
+ * either may be NULL, and without @seg_dir the SEG goes into @sr_dir. A
+ * NIfTI study fails: a SEG needs source images to reference. */
+gboolean ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, GError **error);
 
 G_END_DECLS
