@@ -87,9 +87,19 @@ format_percent (double v)
  * source image to the new object, so that a PACS files it in the same
  * study. */
 const DcmTagKey kStudyTags[] = {
-  DCM_PatientName,     DCM_PatientID,        DCM_PatientBirthDate, DCM_PatientSex,   DCM_StudyInstanceUID,
-  DCM_StudyDate,       DCM_StudyTime,        DCM_StudyID,          DCM_AccessionNumber,
-  DCM_ReferringPhysicianName, DCM_StudyDescription, DCM_PatientAge, DCM_SpecificCharacterSet,
+  DCM_PatientName,
+  DCM_PatientID,
+  DCM_PatientBirthDate,
+  DCM_PatientSex,
+  DCM_StudyInstanceUID,
+  DCM_StudyDate,
+  DCM_StudyTime,
+  DCM_StudyID,
+  DCM_AccessionNumber,
+  DCM_ReferringPhysicianName,
+  DCM_StudyDescription,
+  DCM_PatientAge,
+  DCM_SpecificCharacterSet,
 };
 
 bool
@@ -135,12 +145,27 @@ segment_specs ()
   const CodeSequenceMacro anatomy ("91723000", "SCT", "Anatomical Structure");
   const CodeSequenceMacro abnormal ("49755003", "SCT", "Morphologically Abnormal Structure");
   return {
-    { "Right lung", "Right lung", anatomy, CodeSequenceMacro ("3341006", "SCT", "Right lung"), { 36000, 48000, 28000 },
-      true, false },
-    { "Left lung", "Left lung", anatomy, CodeSequenceMacro ("44029006", "SCT", "Left lung"), { 36000, 28000, 48000 },
-      false, true },
-    { "Lesions", "Ground-glass opacity and consolidation", abnormal, CodeSequenceMacro ("52988006", "SCT", "Lesion"),
-      { 40000, 54000, 52000 }, false, false },
+    { "Right lung",
+      "Right lung",
+      anatomy,
+      CodeSequenceMacro ("3341006", "SCT", "Right lung"),
+      { 36000, 48000, 28000 },
+      true,
+      false },
+    { "Left lung",
+      "Left lung",
+      anatomy,
+      CodeSequenceMacro ("44029006", "SCT", "Left lung"),
+      { 36000, 28000, 48000 },
+      false,
+      true },
+    { "Lesions",
+      "Ground-glass opacity and consolidation",
+      abnormal,
+      CodeSequenceMacro ("52988006", "SCT", "Lesion"),
+      { 40000, 54000, 52000 },
+      false,
+      false },
   };
 }
 
@@ -171,9 +196,9 @@ add_segments (DcmSegmentation &seg, const char *algorithm, GError **error)
     {
       DcmSegment *segment = nullptr;
       Uint16 number = 0;
-      if (!check (DcmSegment::create (segment, spec.label, spec.category, spec.type, DcmSegTypes::SAT_AUTOMATIC,
-                                      algorithm),
-                  "Segment", error))
+      if (!check (
+              DcmSegment::create (segment, spec.label, spec.category, spec.type, DcmSegTypes::SAT_AUTOMATIC, algorithm),
+              "Segment", error))
         return false;
       std::unique_ptr<DcmSegment> owned (segment);
       segment->setSegmentDescription (spec.description);
@@ -233,7 +258,7 @@ add_frame (DcmSegmentation &seg, const CtDicomOutputSource *src, int k, Uint16 s
   refs.push_back (*ref);
   delete ref;
   std::unique_ptr<FGDerivationImage> derivation (
-    DcmSegmentation::createDerivationImageFG (refs, "Segmented by ct-triage's networks"));
+      DcmSegmentation::createDerivationImageFG (refs, "Segmented by ct-triage's networks"));
   if (!derivation)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "Derivation Image: %s", "cannot be created");
@@ -290,8 +315,7 @@ write_seg (const CtDicomOutputSource *src, const char *path, CtDicomSegIds *out_
   const CtAnalysis *a = src->analysis;
   const gsize plane = (gsize) v->nx * v->ny;
   DcmSegmentation *raw = nullptr;
-  IODGeneralEquipmentModule::EquipmentInfo equipment (kManufacturer, "ct-triage", kDeviceName,
-                                                      src->software_version);
+  IODGeneralEquipmentModule::EquipmentInfo equipment (kManufacturer, "ct-triage", kDeviceName, src->software_version);
   ContentIdentificationMacro content ("1", "LUNG_LESIONS", "Lungs and COVID-19 lesions", "CT-TRIAGE^");
 
   if (v->nx > 65535 || v->ny > 65535)
@@ -315,9 +339,9 @@ write_seg (const CtDicomOutputSource *src, const char *path, CtDicomSegIds *out_
   if (!check (dims.addDimensionIndex (DCM_ReferencedSegmentNumber, org_uid, DCM_SegmentIdentificationSequence,
                                       "ReferencedSegmentNumber"),
               "Dimension", error) ||
-      !check (dims.addDimensionIndex (DCM_ImagePositionPatient, org_uid, DCM_PlanePositionSequence,
-                                      "ImagePositionPatient"),
-              "Dimension", error))
+      !check (
+          dims.addDimensionIndex (DCM_ImagePositionPatient, org_uid, DCM_PlanePositionSequence, "ImagePositionPatient"),
+          "Dimension", error))
     return false;
 
   std::string algorithm = std::string ("ct-triage ") + (a->multitask_model.name ? a->multitask_model.name : "model");
@@ -400,14 +424,15 @@ Value
 value_ml (double ml)
 {
   return Value (format_ds (ml).c_str (), CID7181_AbstractMultiDimensionalImageModelComponentUnits (
-                                            DSRCodedEntryValue ("ml", "UCUM", "milliliter")));
+                                             DSRCodedEntryValue ("ml", "UCUM", "milliliter")));
 }
 
 Value
 value_percent (double percent)
 {
-  return Value (format_percent (percent).c_str (), CID7181_AbstractMultiDimensionalImageModelComponentUnits (
-                                                      CID7181_AbstractMultiDimensionalImageModelComponentUnits::Percent));
+  return Value (format_percent (percent).c_str (),
+                CID7181_AbstractMultiDimensionalImageModelComponentUnits (
+                    CID7181_AbstractMultiDimensionalImageModelComponentUnits::Percent));
 }
 
 /* One volumetric ROI group (TID 1411) for segment @segment of the SEG. */
@@ -497,8 +522,8 @@ add_study_group (CMR_TID1500 &report, const CtAnalysis *a, GError **error)
   if (a->has_probability && !std::isnan (a->covid_probability))
     {
       CMR_TID1501_in_TID1500::MeasurementValue p (
-        format_ds (a->covid_probability).c_str (),
-        CID7181_AbstractMultiDimensionalImageModelComponentUnits (DSRCodedEntryValue ("1", "UCUM", "no units")));
+          format_ds (a->covid_probability).c_str (),
+          CID7181_AbstractMultiDimensionalImageModelComponentUnits (DSRCodedEntryValue ("1", "UCUM", "no units")));
       if (!check (group.addMeasurement (CMR_CID7469 (private_code ("COVID-P", "COVID-19 probability")), p, OFFalse),
                   "Probability", error))
         return false;
@@ -518,8 +543,8 @@ write_sr (const CtDicomOutputSource *src, const CtDicomSegIds *seg, const char *
 
   if (!check (report.setLanguage (CID5000_Languages (CID5000_Languages::English)), "Language", error) ||
       !check (report.getObservationContext ().addDeviceObserver (
-                uid_from_sha256 (a->multitask_model.sha256).c_str (), kDeviceName, kManufacturer,
-                std::string (a->multitask_model.name ? a->multitask_model.name : "").substr (0, 64).c_str ()),
+                  uid_from_sha256 (a->multitask_model.sha256).c_str (), kDeviceName, kManufacturer,
+                  std::string (a->multitask_model.name ? a->multitask_model.name : "").substr (0, 64).c_str ()),
               "Observer", error) ||
       !check (report.addProcedureReported (CMR_CID100::CTUnspecifiedBodyRegion), "Procedure", error))
     return false;
@@ -547,8 +572,8 @@ write_sr (const CtDicomOutputSource *src, const CtDicomSegIds *seg, const char *
   /* The evidence: the SEG whose segments the groups reference, and the
    * source images it was made of. */
   DSRSOPInstanceReferenceList &evidence = doc.getCurrentRequestedProcedureEvidence ();
-  if (!check (evidence.addItem (study_uid, seg->series_uid, seg->sop_class_uid, seg->sop_instance_uid),
-              "Evidence", error))
+  if (!check (evidence.addItem (study_uid, seg->series_uid, seg->sop_class_uid, seg->sop_instance_uid), "Evidence",
+              error))
     return false;
   for (int k = 0; k < src->volume->nz; k++)
     if (!check (evidence.addItem (study_uid, src->series_uid, src->slices[k].sop_class_uid,
@@ -670,6 +695,16 @@ read_seg (const char *path, GError **error)
   CtDicomSeg *out = g_new0 (CtDicomSeg, 1);
   out->rows = rows;
   out->columns = columns;
+  DcmItem *shared = nullptr, *item = nullptr;
+  if (ds->findAndGetSequenceItem (DCM_SharedFunctionalGroupsSequence, shared, 0).good ())
+    {
+      if (shared->findAndGetSequenceItem (DCM_PlaneOrientationSequence, item, 0).good ())
+        for (int i = 0; i < 6; i++)
+          item->findAndGetFloat64 (DCM_ImageOrientationPatient, out->orientation[i], i);
+      if (shared->findAndGetSequenceItem (DCM_PixelMeasuresSequence, item, 0).good ())
+        for (int i = 0; i < 2; i++)
+          item->findAndGetFloat64 (DCM_PixelSpacing, out->pixel_spacing[i], i);
+    }
   out->series_uid = dup_string (*ds, DCM_SeriesInstanceUID);
   out->frame_of_reference_uid = dup_string (*ds, DCM_FrameOfReferenceUID);
   DcmItem *series = nullptr;
@@ -711,8 +746,7 @@ ct_dicom_seg_ids_clear (CtDicomSegIds *ids)
 }
 
 gboolean
-ct_dicom_output_write_seg (const CtDicomOutputSource *source, const char *path, CtDicomSegIds *out_ids,
-                           GError **error)
+ct_dicom_output_write_seg (const CtDicomOutputSource *source, const char *path, CtDicomSegIds *out_ids, GError **error)
 {
   g_return_val_if_fail (source != NULL && source->volume != NULL && source->analysis != NULL, FALSE);
   g_return_val_if_fail (source->slices != NULL && source->source_path != NULL && out_ids != NULL, FALSE);
@@ -721,8 +755,7 @@ ct_dicom_output_write_seg (const CtDicomOutputSource *source, const char *path, 
 }
 
 gboolean
-ct_dicom_output_write_sr (const CtDicomOutputSource *source, const CtDicomSegIds *seg, const char *path,
-                          GError **error)
+ct_dicom_output_write_sr (const CtDicomOutputSource *source, const CtDicomSegIds *seg, const char *path, GError **error)
 {
   g_return_val_if_fail (source != NULL && source->analysis != NULL && seg != NULL, FALSE);
   g_return_val_if_fail (seg->sop_instance_uid != NULL && source->source_path != NULL, FALSE);

@@ -63,15 +63,17 @@ gboolean ct_dicom_output_write_sr (const CtDicomOutputSource *source, const CtDi
 /* One frame of a SEG file read back (for tests and a later viewer). */
 typedef struct
 {
-  int segment_number;       /* 1-based */
-  double position[3];       /* ImagePositionPatient of the frame, LPS mm */
+  int segment_number;            /* 1-based */
+  double position[3];            /* ImagePositionPatient of the frame, LPS mm */
   char *source_sop_instance_uid; /* the frame's first source image, or NULL */
-  guint8 *pixels;           /* [rows][columns], 0/1 */
+  guint8 *pixels;                /* [rows][columns], 0/1 */
 } CtDicomSegFrame;
 
 typedef struct
 {
   int rows, columns;
+  double orientation[6];   /* shared Plane Orientation: row then column direction */
+  double pixel_spacing[2]; /* shared Pixel Measures: [between rows, between columns] mm */
   char *series_uid, *frame_of_reference_uid, *referenced_series_uid;
   GPtrArray *segment_labels; /* char*, segment n at index n - 1 */
   GPtrArray *frames;         /* CtDicomSegFrame* */

@@ -249,8 +249,9 @@ match_source_images (const CtVolume *volume, GPtrArray *headers, CtDicomSourceIm
         }
       if (best > tolerance * tolerance)
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Slice %d of %s has no source image at its position"),
-                       k + 1, volume->path != NULL ? volume->path : "the series");
+          g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                       _ ("Slice %d of %s has no source image with a SOPInstanceUID at its position"), k + 1,
+                       volume->path != NULL ? volume->path : "the series");
           return FALSE;
         }
     }
@@ -301,6 +302,13 @@ ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, 
     {
       g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
                    _ ("%s is not a DICOM series: DICOM SEG and SR need DICOM source images"),
+                   ct_study_get_path (study));
+      return FALSE;
+    }
+  if (series->study_uid == NULL || series->series_uid == NULL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                   _ ("%s has no StudyInstanceUID or SeriesInstanceUID: a DICOM SEG or SR cannot reference it"),
                    ct_study_get_path (study));
       return FALSE;
     }
