@@ -218,7 +218,8 @@ print_warning (const char *message, gpointer user_data)
  * number of studies. */
 static void
 analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, const char *masks_out,
-               const char *report_dir, const char *seg_out, const char *sr_out, gboolean verbose)
+               const char *report_dir, const char *seg_out, const char *sr_out, const char *pdf_dicom_out,
+               gboolean verbose)
 {
   g_autoptr (GError) error = NULL;
 
@@ -239,7 +240,8 @@ analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, 
                     ct_study_get_path (study));
       if ((masks_out != NULL && !ct_study_export_masks (study, masks_out, &error)) ||
           (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)) ||
-          ((seg_out != NULL || sr_out != NULL) && !ct_study_export_dicom (study, seg_out, sr_out, &error)))
+          ((seg_out != NULL || sr_out != NULL || pdf_dicom_out != NULL) &&
+           !ct_study_export_dicom (study, seg_out, sr_out, pdf_dicom_out, &error)))
         ct_study_set_export_error (study, error);
     }
   ct_study_set_volume (study, NULL, -1.0);
@@ -253,7 +255,7 @@ run_analyze (int argc, char **argv)
   g_autofree char *model_dir = NULL;
   g_autofree char *masks_out = NULL;
   g_autofree char *report_dir = NULL;
-  g_autofree char *seg_out = NULL, *sr_out = NULL;
+  g_autofree char *seg_out = NULL, *sr_out = NULL, *pdf_dicom_out = NULL;
   int n_threads = 0;
   g_auto (GStrv) paths = NULL;
   const GOptionEntry entries[] = {
@@ -272,6 +274,8 @@ run_analyze (int argc, char **argv)
       "Write a DICOM SEG <series_uid>_seg.dcm of the lungs and lesions here (DICOM input only)", "DIR" },
     { "sr-out", 0, 0, G_OPTION_ARG_FILENAME, &sr_out,
       "Write a DICOM SR (TID 1500) <series_uid>_sr.dcm here, and its SEG unless --seg-out says where", "DIR" },
+    { "pdf-dicom-out", 0, 0, G_OPTION_ARG_FILENAME, &pdf_dicom_out,
+      "Write the report as DICOM Encapsulated PDF <series_uid>_pdf.dcm here (DICOM input only)", "DIR" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
       "Analyse again even when the results cache holds these files analysed by these models", NULL },
     { "no-analysis", 0, 0, G_OPTION_ARG_NONE, &no_analysis, "Only load: list studies with their geometry", NULL },
@@ -306,8 +310,8 @@ run_analyze (int argc, char **argv)
     return usage_error (context, "--masks-out needs the analysis (drop --no-analysis)");
   if (report_dir != NULL && no_analysis)
     return usage_error (context, "--report needs the analysis (drop --no-analysis)");
-  if ((seg_out != NULL || sr_out != NULL) && no_analysis)
-    return usage_error (context, "--seg-out and --sr-out need the analysis (drop --no-analysis)");
+  if ((seg_out != NULL || sr_out != NULL || pdf_dicom_out != NULL) && no_analysis)
+    return usage_error (context, "--seg-out, --sr-out and --pdf-dicom-out need the analysis (drop --no-analysis)");
 
   explicit_dir = model_dir != NULL;
   if (!explicit_dir)
@@ -350,7 +354,7 @@ run_analyze (int argc, char **argv)
       CtStudy *study = g_ptr_array_index (studies, i);
 
       if (ct_study_get_error (study) == NULL)
-        analyze_study (analyzer, study, analysis_note, masks_out, report_dir, seg_out, sr_out, verbose);
+        analyze_study (analyzer, study, analysis_note, masks_out, report_dir, seg_out, sr_out, pdf_dicom_out, verbose);
       any_failed = any_failed || ct_study_get_error (study) != NULL;
     }
 

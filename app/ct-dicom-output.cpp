@@ -11,6 +11,8 @@
 #include <dcmtk/config/osconfig.h>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcvrda.h>
+#include <dcmtk/dcmdata/dcvrtm.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmfg/fgderimg.h>
@@ -115,6 +117,12 @@ load_source (DcmFileFormat &ff, const char *path, GError **error)
   return true;
 }
 
+/* The type 2 attributes among them: present, empty when unknown. */
+const DcmTagKey kStudyType2Tags[] = {
+  DCM_PatientName, DCM_PatientID,       DCM_PatientBirthDate,       DCM_PatientSex, DCM_StudyDate, DCM_StudyTime,
+  DCM_StudyID,     DCM_AccessionNumber, DCM_ReferringPhysicianName,
+};
+
 void
 copy_study_attributes (DcmItem &src, DcmItem &dest)
 {
@@ -124,6 +132,9 @@ copy_study_attributes (DcmItem &src, DcmItem &dest)
       if (src.findAndGetElement (tag, element).good () && element != nullptr)
         dest.insert (OFstatic_cast (DcmElement *, element->clone ()), OFTrue);
     }
+  for (const DcmTagKey &tag : kStudyType2Tags)
+    if (!dest.tagExists (tag))
+      dest.insertEmptyElement (tag);
 }
 
 /* ---- SEG ---- */
@@ -596,6 +607,65 @@ write_sr (const CtDicomOutputSource *src, const CtDicomSegIds *seg, const char *
   return save_dataset (ff, path, error);
 }
 
+/* ---- Encapsulated PDF ---- */
+
+bool
+write_pdf (const CtDicomOutputSource *src, const char *pdf_path, const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr (GError) local = NULL;
+  char uid[100];
+
+  if (!g_file_get_contents (pdf_path, &contents, &length, &local))
+    {
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_IO, local->message);
+      return false;
+    }
+  if (length == 0 || length >= G_MAXUINT32 - 1)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "The report %s is empty or too large", pdf_path);
+      return false;
+    }
+  DcmFileFormat source;
+  if (!load_source (source, src->source_path, error))
+    return false;
+
+  DcmFileFormat ff;
+  DcmDataset *ds = ff.getDataset ();
+  copy_study_attributes (*source.getDataset (), *ds);
+  OFString date, time;
+  DcmDate::getCurrentDate (date);
+  DcmTime::getCurrentTime (time);
+  ds->putAndInsertString (DCM_SOPClassUID, UID_EncapsulatedPDFStorage);
+  ds->putAndInsertString (DCM_SOPInstanceUID, dcmGenerateUniqueIdentifier (uid, SITE_INSTANCE_UID_ROOT));
+  ds->putAndInsertString (DCM_SeriesInstanceUID, dcmGenerateUniqueIdentifier (uid, SITE_SERIES_UID_ROOT));
+  ds->putAndInsertString (DCM_InstanceCreationDate, date.c_str ());
+  ds->putAndInsertString (DCM_InstanceCreationTime, time.c_str ());
+  ds->putAndInsertString (DCM_Modality, "DOC");
+  ds->putAndInsertString (DCM_SeriesNumber, "9703");
+  ds->putAndInsertString (DCM_SeriesDescription, "ct-triage report");
+  ds->putAndInsertString (DCM_Manufacturer, kManufacturer);
+  ds->putAndInsertString (DCM_SoftwareVersions, src->software_version);
+  ds->putAndInsertString (DCM_ConversionType, "WSD");
+  ds->putAndInsertString (DCM_InstanceNumber, "1");
+  ds->putAndInsertString (DCM_ContentDate, date.c_str ());
+  ds->putAndInsertString (DCM_ContentTime, time.c_str ());
+  ds->putAndInsertString (DCM_AcquisitionDateTime, (date + time).c_str ());
+  ds->putAndInsertString (DCM_BurnedInAnnotation, "YES");
+  ds->putAndInsertString (DCM_DocumentTitle, "ct-triage COVID-19 triage report");
+  ds->insertEmptyElement (DCM_ConceptNameCodeSequence);
+  ds->putAndInsertString (DCM_MIMETypeOfEncapsulatedDocument, "application/pdf");
+  /* OB values have even length: one pad byte after an odd-sized PDF;
+   * EncapsulatedDocumentLength says the PDF's own size. */
+  std::vector<Uint8> bytes (contents, contents + length);
+  if (bytes.size () % 2 != 0)
+    bytes.push_back (0);
+  ds->putAndInsertUint8Array (DCM_EncapsulatedDocument, bytes.data (), (unsigned long) bytes.size ());
+  ds->putAndInsertUint32 (DCM_EncapsulatedDocumentLength, (Uint32) length);
+  return save_dataset (ff, path, error);
+}
+
 /* ---- reading a SEG back ---- */
 
 void
@@ -705,6 +775,7 @@ read_seg (const char *path, GError **error)
         for (int i = 0; i < 2; i++)
           item->findAndGetFloat64 (DCM_PixelSpacing, out->pixel_spacing[i], i);
     }
+  out->study_uid = dup_string (*ds, DCM_StudyInstanceUID);
   out->series_uid = dup_string (*ds, DCM_SeriesInstanceUID);
   out->frame_of_reference_uid = dup_string (*ds, DCM_FrameOfReferenceUID);
   DcmItem *series = nullptr;
@@ -763,6 +834,14 @@ ct_dicom_output_write_sr (const CtDicomOutputSource *source, const CtDicomSegIds
   return guarded (path, error, [&] () { return (gboolean) write_sr (source, seg, path, error); });
 }
 
+gboolean
+ct_dicom_output_write_pdf (const CtDicomOutputSource *source, const char *pdf_path, const char *path, GError **error)
+{
+  g_return_val_if_fail (source != NULL && source->source_path != NULL && pdf_path != NULL, FALSE);
+  quiet_dcmtk ();
+  return guarded (path, error, [&] () { return (gboolean) write_pdf (source, pdf_path, path, error); });
+}
+
 CtDicomSeg *
 ct_dicom_seg_read (const char *path, GError **error)
 {
@@ -776,6 +855,7 @@ ct_dicom_seg_free (CtDicomSeg *seg)
 {
   if (seg == NULL)
     return;
+  g_free (seg->study_uid);
   g_free (seg->series_uid);
   g_free (seg->frame_of_reference_uid);
   g_free (seg->referenced_series_uid);

@@ -60,6 +60,11 @@ gboolean ct_dicom_output_write_seg (const CtDicomOutputSource *source, const cha
 gboolean ct_dicom_output_write_sr (const CtDicomOutputSource *source, const CtDicomSegIds *seg, const char *path,
                                    GError **error);
 
+/* Writes the PDF file @pdf_path as an Encapsulated PDF object at @path, in
+ * the source study, in a series of its own. */
+gboolean ct_dicom_output_write_pdf (const CtDicomOutputSource *source, const char *pdf_path, const char *path,
+                                    GError **error);
+
 /* One frame of a SEG file read back (for tests and a later viewer). */
 typedef struct
 {
@@ -74,7 +79,7 @@ typedef struct
   int rows, columns;
   double orientation[6];   /* shared Plane Orientation: row then column direction */
   double pixel_spacing[2]; /* shared Pixel Measures: [between rows, between columns] mm */
-  char *series_uid, *frame_of_reference_uid, *referenced_series_uid;
+  char *study_uid, *series_uid, *frame_of_reference_uid, *referenced_series_uid;
   GPtrArray *segment_labels; /* char*, segment n at index n - 1 */
   GPtrArray *frames;         /* CtDicomSegFrame* */
 } CtDicomSeg;

@@ -262,6 +262,7 @@ typedef struct
 {
   const CtDicomOutputSource *source;
   CtDicomSegIds *ids;
+  CtStudy *study;
 } DicomData;
 
 static gboolean
@@ -281,8 +282,26 @@ write_sr (const char *path, gconstpointer data, GError **error)
   return ct_dicom_output_write_sr (d->source, d->ids, path, error);
 }
 
+/* The one-page report as PDF, in a temporary file beside @path, then
+ * encapsulated. */
+static gboolean
+write_pdf (const char *path, gconstpointer data, GError **error)
+{
+  const DicomData *d = data;
+  CtReportInfo info = { 0 };
+  g_autofree char *pdf = g_strconcat (path, ".pdf", NULL);
+  gboolean ok;
+
+  info.volume = d->source->volume;
+  info.analysis = d->source->analysis;
+  ok = ct_report_write (&info, pdf, CT_REPORT_FORMAT_PDF, error) &&
+       ct_dicom_output_write_pdf (d->source, pdf, path, error);
+  g_unlink (pdf);
+  return ok;
+}
+
 gboolean
-ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, GError **error)
+ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, const char *pdf_dir, GError **error)
 {
   const CtSeriesInfo *series;
   const CtGdcmHeader *first;
@@ -291,17 +310,17 @@ ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, 
   CtDicomOutputSource source = { 0 };
   g_autofree CtDicomSourceImage *slices = NULL;
   g_auto (CtDicomSegIds) ids = { 0 };
-  g_autofree char *stem = NULL, *seg_name = NULL, *sr_name = NULL;
-  DicomData data = { &source, &ids };
+  g_autofree char *stem = NULL, *seg_name = NULL, *sr_name = NULL, *pdf_name = NULL;
+  DicomData data = { &source, &ids, study };
 
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
-  g_return_val_if_fail (seg_dir != NULL || sr_dir != NULL, FALSE);
+  g_return_val_if_fail (seg_dir != NULL || sr_dir != NULL || pdf_dir != NULL, FALSE);
 
   series = ct_study_get_series (study);
   if (series == NULL || series->kind != CT_SERIES_KIND_DICOM || series->headers == NULL || series->headers->len == 0)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                   _ ("%s is not a DICOM series: DICOM SEG and SR need DICOM source images"),
+                   _ ("%s is not a DICOM series: DICOM SEG, SR and PDF need DICOM source images"),
                    ct_study_get_path (study));
       return FALSE;
     }
@@ -326,15 +345,19 @@ ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, 
   source = (CtDicomOutputSource){
     volume, analysis, first->path, series->series_uid, first->frame_of_reference_uid, slices, PACKAGE_VERSION
   };
+  stem = ct_study_export_dup_stem (study);
+  seg_name = g_strconcat (stem, "_seg.dcm", NULL);
+  sr_name = g_strconcat (stem, "_sr.dcm", NULL);
+  pdf_name = g_strconcat (stem, "_pdf.dcm", NULL);
   /* The SR references the SEG's segments: without --seg-out the SEG goes
    * beside the SR. */
   if (seg_dir == NULL)
     seg_dir = sr_dir;
-  if (!make_folder (seg_dir, error) || (sr_dir != NULL && !make_folder (sr_dir, error)))
+  if (seg_dir != NULL &&
+      (!make_folder (seg_dir, error) || !write_confined (seg_dir, seg_name, write_seg, &data, error)))
     return FALSE;
-  stem = ct_study_export_dup_stem (study);
-  seg_name = g_strconcat (stem, "_seg.dcm", NULL);
-  sr_name = g_strconcat (stem, "_sr.dcm", NULL);
-  return write_confined (seg_dir, seg_name, write_seg, &data, error) &&
-         (sr_dir == NULL || write_confined (sr_dir, sr_name, write_sr, &data, error));
+  if (sr_dir != NULL && (!make_folder (sr_dir, error) || !write_confined (sr_dir, sr_name, write_sr, &data, error)))
+    return FALSE;
+  return pdf_dir == NULL ||
+         (make_folder (pdf_dir, error) && write_confined (pdf_dir, pdf_name, write_pdf, &data, error));
 }

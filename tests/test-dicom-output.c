@@ -6,7 +6,8 @@
  * image at its own position, also for a feet-first series with shuffled file
  * names and for a series whose columns run left to right (a flipped
  * ImageOrientationPatient), and the right lung lies on the patient's right;
- * the SR holds the numbers only when the study is assessable; NIfTI input
+ * the SR holds the numbers only when the study is assessable; the report
+ * as Encapsulated PDF reads back as a PDF; NIfTI input
  * and a series without UIDs are refused with a clear message. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -23,6 +24,14 @@
 #include "test-util.h"
 
 static const char *const segment_labels[] = { "Right lung", "Left lung", "Lesions" };
+
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
 
 /* Runs @argv (NULL-terminated); standard output and error in @out and @err. */
 static int
@@ -41,8 +50,8 @@ static int
 run_cli (const char *input, const char *out_dir, char **json, char **err)
 {
   g_autofree char *cli = g_build_filename (g_getenv ("CT_TRIAGE_BUILD_DIR"), "app", "ct-triage-cli", NULL);
-  const char *argv[] = { cli,       "analyze", input,    "--json",  "--no-cache", "--masks-out",
-                         out_dir,   "--seg-out", out_dir, "--sr-out", out_dir,     NULL };
+  const char *argv[] = { cli,         "analyze", input,      "--json", "--no-cache",      "--masks-out", out_dir,
+                         "--seg-out", out_dir,   "--sr-out", out_dir,  "--pdf-dicom-out", out_dir,       NULL };
   return run (argv, json, err);
 }
 
@@ -56,7 +65,8 @@ assert_valid (const char *path)
   const char *argv[] = { "dciodvfy", path, NULL };
   guint n_errors = 0, n_warnings = 0;
 
-  if (g_find_program_in_path ("dciodvfy") == NULL)
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  if (!have_program ("dciodvfy"))
     {
       g_test_message ("dciodvfy not installed (build-aux/install-deps): %s not validated", path);
       return;
@@ -64,7 +74,7 @@ assert_valid (const char *path)
   run (argv, &out, &err);
   lines = g_strsplit (err, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "Error"))
+    if (g_str_has_prefix (lines[i], "Error") || g_str_has_prefix (lines[i], "Abort"))
       {
         g_test_message ("dciodvfy %s: %s", path, lines[i]);
         n_errors++;
@@ -123,7 +133,8 @@ read_source_positions (const char *dir)
 /* The SEG at @seg_path against the NIfTI masks of @stem in @out_dir and the
  * source images of @source_dir. */
 static void
-compare_seg (const char *out_dir, const char *stem, const char *source_dir, const char *series_uid)
+compare_seg (const char *out_dir, const char *stem, const char *source_dir, const char *study_uid,
+             const char *series_uid)
 {
   g_autofree char *seg_path = g_strdup_printf ("%s/%s_seg.dcm", out_dir, stem);
   g_autofree char *lungs_path = g_strdup_printf ("%s/%s_lungs.nii.gz", out_dir, stem);
@@ -144,7 +155,9 @@ compare_seg (const char *out_dir, const char *stem, const char *source_dir, cons
   g_assert_cmpuint (seg->segment_labels->len, ==, 3);
   for (guint s = 0; s < 3; s++)
     g_assert_cmpstr (g_ptr_array_index (seg->segment_labels, s), ==, segment_labels[s]);
+  g_assert_cmpstr (seg->study_uid, ==, study_uid);
   g_assert_cmpstr (seg->referenced_series_uid, ==, series_uid);
+  g_assert_cmpstr (seg->series_uid, !=, series_uid);
   g_assert_nonnull (seg->frame_of_reference_uid);
   g_assert_cmpint (seg->columns, ==, lungs->nx);
   g_assert_cmpint (seg->rows, ==, lungs->ny);
@@ -201,7 +214,7 @@ dump_sr (const char *path)
   char *out = NULL;
   g_autofree char *err = NULL;
 
-  if (g_find_program_in_path ("dsrdump") == NULL)
+  if (!have_program ("dsrdump"))
     return NULL;
   g_assert_cmpint (run (argv, &out, &err), ==, 0);
   return out;
@@ -230,24 +243,47 @@ check_sr (const char *out_dir, const char *stem, gboolean assessable)
   g_assert_true ((strstr (dump, "Not assessable") != NULL) == !assessable);
 }
 
-/* The stem (series UID) and assessability from the CLI's JSON. */
-static void
-parse_json (const char *json, char **series_uid, gboolean *assessable)
+/* The string value of @field in the CLI's JSON. */
+static char *
+json_string (const char *json, const char *field)
 {
-  const char *p = strstr (json, "\"series_uid\" : \"");
+  g_autofree char *key = g_strdup_printf ("\"%s\" : \"", field);
+  const char *p = strstr (json, key);
   const char *end;
 
   g_assert_nonnull (p);
-  p += strlen ("\"series_uid\" : \"");
+  p += strlen (key);
   end = strchr (p, '"');
-  *series_uid = g_strndup (p, end - p);
-  *assessable = strstr (json, "\"assessable\" : true") != NULL;
+  return g_strndup (p, end - p);
+}
+
+/* The Encapsulated PDF is valid and holds a PDF (dcm2pdf, DCMTK). */
+static void
+check_pdf (const char *out_dir, const char *stem)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s_pdf.dcm", out_dir, stem);
+  g_autofree char *pdf = g_strdup_printf ("%s/%s-back.pdf", out_dir, stem);
+  g_autofree char *out = NULL, *err = NULL, *contents = NULL;
+  const char *argv[] = { "dcm2pdf", path, pdf, NULL };
+  gsize length;
+
+  assert_valid (path);
+  if (!have_program ("dcm2pdf"))
+    {
+      g_test_message ("dcm2pdf not installed: %s not read back", path);
+      return;
+    }
+  if (run (argv, &out, &err) != 0)
+    g_error ("dcm2pdf %s: %s", path, err);
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 1000);
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
 }
 
 static void
 check_series (const char *series_dir, const char *out_dir)
 {
-  g_autofree char *json = NULL, *err = NULL, *uid = NULL, *seg_path = NULL;
+  g_autofree char *json = NULL, *err = NULL, *uid = NULL, *study = NULL, *seg_path = NULL;
   gboolean assessable;
 
   int status = run_cli (series_dir, out_dir, &json, &err);
@@ -255,12 +291,15 @@ check_series (const char *series_dir, const char *out_dir)
   if (status != 0)
     g_test_message ("%s\n%s", json, err);
   g_assert_cmpint (status, ==, 0);
-  parse_json (json, &uid, &assessable);
+  uid = json_string (json, "series_uid");
+  study = json_string (json, "study_uid");
+  assessable = strstr (json, "\"assessable\" : true") != NULL;
   g_test_message ("%s: series %s, assessable %d", series_dir, uid, assessable);
   seg_path = g_strdup_printf ("%s/%s_seg.dcm", out_dir, uid);
   assert_valid (seg_path);
-  compare_seg (out_dir, uid, series_dir, uid);
+  compare_seg (out_dir, uid, series_dir, study, uid);
   check_sr (out_dir, uid, assessable);
+  check_pdf (out_dir, uid);
 }
 
 static void
@@ -317,7 +356,7 @@ test_nifti_refused (void)
 
   g_assert_true (ct_nifti_write_volume (v, nifti, &error));
   g_assert_cmpint (run_cli (nifti, out, &json, &err), ==, 1);
-  g_assert_nonnull (strstr (json, "DICOM SEG and SR need DICOM source images"));
+  g_assert_nonnull (strstr (json, "DICOM SEG, SR and PDF need DICOM source images"));
   g_assert_false (g_file_test (seg, G_FILE_TEST_EXISTS));
   test_util_remove_tree (tmp);
 }
@@ -359,7 +398,7 @@ test_real_series (void)
   g_clear_pointer (&json, g_free);
   g_clear_pointer (&err, g_free);
 
-  if (g_find_program_in_path ("dcmodify") == NULL)
+  if (!have_program ("dcmodify"))
     {
       test_util_remove_tree (tmp);
       g_test_skip ("dcmodify (dcmtk) not installed");
