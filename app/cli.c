@@ -399,8 +399,8 @@ main (int argc, char **argv)
                "Commands:\n"
                "  info PATH...      list the CT studies found, and skipped files with reasons\n"
                "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
-               "                    --model, --threads, --masks-out, --report, --no-cache,\n"
-               "                    --no-analysis)\n\n"
+               "                    --model, --threads, --masks-out, --report, --seg-out,\n"
+               "                    --sr-out, --pdf-dicom-out, --no-cache, --no-analysis)\n\n"
                "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n",
                CT_DISCLAIMER);
       return argc < 2 ? EXIT_USAGE : 0;

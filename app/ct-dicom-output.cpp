@@ -339,7 +339,10 @@ write_seg (const CtDicomOutputSource *src, const char *path, CtDicomSegIds *out_
     return false;
   std::unique_ptr<DcmSegmentation> seg (raw);
 
-  if (!check (seg->importFromSourceImage (src->source_path), "Patient and study of the source", error))
+  /* The source's header only, up to its pixel data. */
+  DcmFileFormat source;
+  if (!load_source (source, src->source_path, error) ||
+      !check (seg->importFromSourceImage (*source.getDataset ()), "Patient and study of the source", error))
     return false;
   seg->getSeries ().setSeriesDescription ("ct-triage lungs and lesions");
   seg->getSeries ().setSeriesNumber ("9701");
