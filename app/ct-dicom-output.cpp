@@ -594,6 +594,13 @@ write_sr (const CtDicomOutputSource *src, const CtDicomSegIds *seg, const char *
                                   src->slices[k].sop_instance_uid),
                 "Evidence", error))
       return false;
+  /* The private coding scheme, identified (PS3.3 C.12.1.1.6). */
+  DSRCodingSchemeIdentificationList &schemes = doc.getCodingSchemeIdentification ();
+  if (schemes.addItem (kPrivateScheme).good ())
+    {
+      schemes.setCodingSchemeName ("ct-triage private codes");
+      schemes.setCodingSchemeResponsibleOrganization (kManufacturer);
+    }
   doc.setManufacturer (kManufacturer);
   doc.setSeriesDescription ("ct-triage measurement report");
   doc.setSeriesNumber ("9702");
