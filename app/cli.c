@@ -4,7 +4,7 @@
  *
  *   ct-triage-cli info PATH... [--verbose]
  *   ct-triage-cli analyze PATH... [--json | --csv] [--sort triage|probability|severity]
- *       [--model DIR] [--threads N] [--masks-out DIR] [--report DIR] [--no-cache]
+ *       [--model DIR] [--threads N] [--masks-out DIR] [--report DIR] [--seg-out DIR] [--sr-out DIR] [--no-cache]
  *       [--no-analysis]
  *
  * Exit codes: 0 every study fine, 1 some study failed (the others are still
@@ -219,7 +219,8 @@ print_warning (const char *message, gpointer user_data)
  * number of studies. */
 static void
 analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, const char *masks_out,
-               const char *report_dir, gboolean verbose)
+               const char *report_dir, const char *seg_out, const char *sr_out, const char *pdf_dicom_out,
+               gboolean verbose)
 {
   g_autoptr (GError) error = NULL;
 
@@ -239,7 +240,9 @@ analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, 
         g_printerr (ct_study_get_cached (study) ? "cached result for %s\n" : "analysed %s\n",
                     ct_study_get_path (study));
       if ((masks_out != NULL && !ct_study_export_masks (study, masks_out, &error)) ||
-          (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)))
+          (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)) ||
+          ((seg_out != NULL || sr_out != NULL || pdf_dicom_out != NULL) &&
+           !ct_study_export_dicom (study, seg_out, sr_out, pdf_dicom_out, &error)))
         ct_study_set_export_error (study, error);
     }
   ct_study_set_volume (study, NULL, -1.0);
@@ -253,6 +256,7 @@ run_analyze (int argc, char **argv)
   g_autofree char *model_dir = NULL;
   g_autofree char *masks_out = NULL;
   g_autofree char *report_dir = NULL;
+  g_autofree char *seg_out = NULL, *sr_out = NULL, *pdf_dicom_out = NULL;
   int n_threads = 0;
   g_auto (GStrv) paths = NULL;
   const GOptionEntry entries[] = {
@@ -267,6 +271,12 @@ run_analyze (int argc, char **argv)
       "DIR" },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_dir, "Write a one-page <series_uid>.pdf report per study here",
       "DIR" },
+    { "seg-out", 0, 0, G_OPTION_ARG_FILENAME, &seg_out,
+      "Write a DICOM SEG <series_uid>_seg.dcm of the lungs and lesions here (DICOM input only)", "DIR" },
+    { "sr-out", 0, 0, G_OPTION_ARG_FILENAME, &sr_out,
+      "Write a DICOM SR (TID 1500) <series_uid>_sr.dcm here, and its SEG unless --seg-out says where", "DIR" },
+    { "pdf-dicom-out", 0, 0, G_OPTION_ARG_FILENAME, &pdf_dicom_out,
+      "Write the report as DICOM Encapsulated PDF <series_uid>_pdf.dcm here (DICOM input only)", "DIR" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
       "Analyse again even when the results cache holds these files analysed by these models", NULL },
     { "no-analysis", 0, 0, G_OPTION_ARG_NONE, &no_analysis, "Only load: list studies with their geometry", NULL },
@@ -301,6 +311,8 @@ run_analyze (int argc, char **argv)
     return usage_error (context, "--masks-out needs the analysis (drop --no-analysis)");
   if (report_dir != NULL && no_analysis)
     return usage_error (context, "--report needs the analysis (drop --no-analysis)");
+  if ((seg_out != NULL || sr_out != NULL || pdf_dicom_out != NULL) && no_analysis)
+    return usage_error (context, "--seg-out, --sr-out and --pdf-dicom-out need the analysis (drop --no-analysis)");
 
   explicit_dir = model_dir != NULL;
   if (!explicit_dir)
@@ -343,7 +355,7 @@ run_analyze (int argc, char **argv)
       CtStudy *study = g_ptr_array_index (studies, i);
 
       if (ct_study_get_error (study) == NULL)
-        analyze_study (analyzer, study, analysis_note, masks_out, report_dir, verbose);
+        analyze_study (analyzer, study, analysis_note, masks_out, report_dir, seg_out, sr_out, pdf_dicom_out, verbose);
       any_failed = any_failed || ct_study_get_error (study) != NULL;
     }
 
@@ -388,8 +400,8 @@ main (int argc, char **argv)
                "Commands:\n"
                "  info PATH...      list the CT studies found, and skipped files with reasons\n"
                "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
-               "                    --model, --threads, --masks-out, --report, --no-cache,\n"
-               "                    --no-analysis)\n"
+               "                    --model, --threads, --masks-out, --report, --seg-out,\n"
+               "                    --sr-out, --pdf-dicom-out, --no-cache, --no-analysis)\n"
                "  teaching-create --out SESSION.json PATH...   prepare a teaching session\n"
                "  teaching-summary RESULTS.csv [--pdf FILE]    scores of a teaching session\n\n"
                "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n",

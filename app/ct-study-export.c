@@ -10,6 +10,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ct-dicom-output.h"
 #include "ct-error.h"
 #include "ct-nifti.h"
 #include "ct-report.h"
@@ -201,4 +202,162 @@ ct_study_export_report (CtStudy *study, const char *dir, GError **error)
   stem = ct_study_export_dup_stem (study);
   name = g_strconcat (stem, ".pdf", NULL);
   return write_confined (dir, name, write_report, &info, error);
+}
+
+/* ---- DICOM SEG and SR ---- */
+
+/* Squared distance (mm^2) from @p to the image position @q. */
+static double
+distance2 (const double p[3], const double q[3])
+{
+  return (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) + (p[2] - q[2]) * (p[2] - q[2]);
+}
+
+/* Fills @slices[k] with the source image whose (frame's) position is slice
+ * k's first voxel: the loader sorted the slices along their normal, so the
+ * volume's order need not be the files' (feet first, shuffled names). */
+static gboolean
+match_source_images (const CtVolume *volume, GPtrArray *headers, CtDicomSourceImage *slices, GError **error)
+{
+  /* Half the gap between slices, or half a millimetre for one slice. */
+  double tolerance = volume->nz > 1 ? 0.5 * volume->spacing[2] : 0.5;
+
+  for (int k = 0; k < volume->nz; k++)
+    {
+      double p[3], best = G_MAXDOUBLE;
+
+      ct_volume_voxel_to_patient (volume, 0, 0, k, p);
+      for (guint h = 0; h < headers->len; h++)
+        {
+          const CtGdcmHeader *header = g_ptr_array_index (headers, h);
+          int n = header->frame_positions != NULL ? header->n_frames : 1;
+
+          if (header->sop_instance_uid == NULL || header->sop_class_uid == NULL || !header->has_position)
+            continue;
+          for (int f = 0; f < n; f++)
+            {
+              const double *q = header->frame_positions != NULL ? header->frame_positions + 3 * f : header->position;
+              double d = distance2 (p, q);
+
+              if (d < best)
+                {
+                  best = d;
+                  slices[k] = (CtDicomSourceImage){ header->sop_class_uid, header->sop_instance_uid,
+                                                    header->n_frames > 1 ? f + 1 : 0 };
+                }
+            }
+        }
+      if (best > tolerance * tolerance)
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                       _ ("Slice %d of %s has no source image with a SOPInstanceUID at its position"), k + 1,
+                       volume->path != NULL ? volume->path : "the series");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  const CtDicomOutputSource *source;
+  CtDicomSegIds *ids;
+  CtStudy *study;
+} DicomData;
+
+static gboolean
+write_seg (const char *path, gconstpointer data, GError **error)
+{
+  const DicomData *d = data;
+
+  ct_dicom_seg_ids_clear (d->ids);
+  return ct_dicom_output_write_seg (d->source, path, d->ids, error);
+}
+
+static gboolean
+write_sr (const char *path, gconstpointer data, GError **error)
+{
+  const DicomData *d = data;
+
+  return ct_dicom_output_write_sr (d->source, d->ids, path, error);
+}
+
+/* The one-page report as PDF, in a temporary file beside @path, then
+ * encapsulated. */
+static gboolean
+write_pdf (const char *path, gconstpointer data, GError **error)
+{
+  const DicomData *d = data;
+  CtReportInfo info = { 0 };
+  g_autofree char *pdf = g_strconcat (path, ".pdf", NULL);
+  gboolean ok;
+
+  info.volume = d->source->volume;
+  info.analysis = d->source->analysis;
+  ok = ct_report_write (&info, pdf, CT_REPORT_FORMAT_PDF, error) &&
+       ct_dicom_output_write_pdf (d->source, pdf, path, error);
+  g_unlink (pdf);
+  return ok;
+}
+
+gboolean
+ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, const char *pdf_dir, GError **error)
+{
+  const CtSeriesInfo *series;
+  const CtGdcmHeader *first;
+  const CtVolume *volume;
+  const CtAnalysis *analysis;
+  CtDicomOutputSource source = { 0 };
+  g_autofree CtDicomSourceImage *slices = NULL;
+  g_auto (CtDicomSegIds) ids = { 0 };
+  g_autofree char *stem = NULL, *seg_name = NULL, *sr_name = NULL, *pdf_name = NULL;
+  DicomData data = { &source, &ids, study };
+
+  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
+  g_return_val_if_fail (seg_dir != NULL || sr_dir != NULL || pdf_dir != NULL, FALSE);
+
+  series = ct_study_get_series (study);
+  if (series == NULL || series->kind != CT_SERIES_KIND_DICOM || series->headers == NULL || series->headers->len == 0)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                   _ ("%s is not a DICOM series: DICOM SEG, SR and PDF need DICOM source images"),
+                   ct_study_get_path (study));
+      return FALSE;
+    }
+  if (series->study_uid == NULL || series->series_uid == NULL)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                   _ ("%s has no StudyInstanceUID or SeriesInstanceUID: a DICOM SEG or SR cannot reference it"),
+                   ct_study_get_path (study));
+      return FALSE;
+    }
+  if (!get_results (study, &volume, &analysis, error))
+    return FALSE;
+  if (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz)
+    {
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, _ ("The masks are not on the volume's grid"));
+      return FALSE;
+    }
+  slices = g_new0 (CtDicomSourceImage, volume->nz);
+  if (!match_source_images (volume, series->headers, slices, error))
+    return FALSE;
+  first = g_ptr_array_index (series->headers, 0);
+  source = (CtDicomOutputSource){
+    volume, analysis, first->path, series->series_uid, first->frame_of_reference_uid, slices, PACKAGE_VERSION
+  };
+  stem = ct_study_export_dup_stem (study);
+  seg_name = g_strconcat (stem, "_seg.dcm", NULL);
+  sr_name = g_strconcat (stem, "_sr.dcm", NULL);
+  pdf_name = g_strconcat (stem, "_pdf.dcm", NULL);
+  /* The SR references the SEG's segments: without --seg-out the SEG goes
+   * beside the SR. */
+  if (seg_dir == NULL)
+    seg_dir = sr_dir;
+  if (seg_dir != NULL &&
+      (!make_folder (seg_dir, error) || !write_confined (seg_dir, seg_name, write_seg, &data, error)))
+    return FALSE;
+  if (sr_dir != NULL && (!make_folder (sr_dir, error) || !write_confined (sr_dir, sr_name, write_sr, &data, error)))
+    return FALSE;
+  return pdf_dir == NULL ||
+         (make_folder (pdf_dir, error) && write_confined (pdf_dir, pdf_name, write_pdf, &data, error));
 }

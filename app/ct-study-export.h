@@ -21,5 +21,12 @@ char *ct_study_export_dup_stem (CtStudy *study);
 gboolean ct_study_export_masks (CtStudy *study, const char *dir, GError **error);
 /* <stem>.pdf in @dir (created). */
 gboolean ct_study_export_report (CtStudy *study, const char *dir, GError **error);
+/* DICOM outputs of a DICOM study (ct-dicom-output.h): <stem>_seg.dcm in
+ * @seg_dir, <stem>_sr.dcm (TID 1500, referencing that SEG) in @sr_dir and
+ * <stem>_pdf.dcm (the report as Encapsulated PDF) in @pdf_dir; any may be
+ * NULL, and without @seg_dir the SR's SEG goes into @sr_dir. A NIfTI study
+ * fails: these objects join the source study and reference its images. */
+gboolean ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, const char *pdf_dir,
+                                GError **error);
 
 G_END_DECLS
