@@ -258,6 +258,17 @@ typedef struct
   int *codes;             /* [paths->len] */
 } HeaderJob;
 
+/* The skipped list names the file beside its reason: a reader's message
+ * that starts with "PATH: " is kept without that prefix, so the path is not
+ * printed twice. */
+static const char *
+reason_without_path (const char *message, const char *path)
+{
+  gsize n = strlen (path);
+  gboolean named = strncmp (message, path, n) == 0 && strncmp (message + n, ": ", 2) == 0;
+  return named ? message + n + 2 : message;
+}
+
 static gboolean
 read_one_header (guint index, gpointer data, GError **error)
 {
@@ -269,10 +280,7 @@ read_one_header (guint index, gpointer data, GError **error)
   job->headers[index] = ct_gdcm_read_header (path, &local);
   if (local != NULL)
     {
-      /* The skipped list names the file: the reason without it. */
-      gsize n = strlen (path);
-      gboolean named = strncmp (local->message, path, n) == 0 && strncmp (local->message + n, ": ", 2) == 0;
-      job->errors[index] = g_strdup (named ? local->message + n + 2 : local->message);
+      job->errors[index] = g_strdup (reason_without_path (local->message, path));
       job->codes[index] = local->code;
       g_error_free (local);
     }
@@ -470,7 +478,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
       if (ct_nifti_read_size (path, size, &local))
         g_ptr_array_add (scan->series, ct_series_info_new_nifti (path, size[0], size[1], size[2]));
       else
-        add_skipped (scan, path, local->code, "%s", local->message);
+        add_skipped (scan, path, local->code, "%s", reason_without_path (local->message, path));
     }
 
   job.paths = c.dicom_paths;
