@@ -205,8 +205,8 @@ typedef enum
 typedef struct
 {
   gsize voxels;
-  gsize inside; /* voxels inside the body */
-  gsize below;  /* voxels below the diaphragm of the main lungs so far */
+  gsize inside;    /* voxels inside the body */
+  gsize below;     /* voxels below the diaphragm of the main lungs so far */
   gsize posterior; /* voxels behind the body's centre row on their slice */
   int first_slice;
   Verdict verdict;

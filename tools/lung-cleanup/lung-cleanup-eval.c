@@ -301,8 +301,7 @@ evaluate_series (const char *label, const CtVolume *volume, CtModel *lungs, CtMo
       if (no_lung)
         memset (ref, 0, plane);
       else
-        classical_lungs (volume->hu + k * plane, volume->ny, volume->nx, volume->spacing[1], volume->spacing[0],
-                         ref);
+        classical_lungs (volume->hu + k * plane, volume->ny, volume->nx, volume->spacing[1], volume->spacing[0], ref);
       for (gsize v = 0; v < plane; v++)
         {
           n_ref += ref[v];
@@ -380,13 +379,13 @@ evaluate_paths (const char *name, const char *const *paths, CtModel *lungs, CtMo
       label = g_strdup_printf ("%s %u (%dx%dx%d)", name, i, volume->nx, volume->ny, volume->nz);
       evaluate_series (label, volume, lungs, multitask, n_threads, no_lung, &sum);
     }
-  printf ("== %s: %u slices without lung, 'lung' area before [%s] cm2 (max %.1f), after [%s] cm2 (max %.1f)\n",
-          name, sum.slices_without, sum.false_list[0]->str, sum.false_cm2_max[0], sum.false_list[1]->str,
+  printf ("== %s: %u slices without lung, 'lung' area before [%s] cm2 (max %.1f), after [%s] cm2 (max %.1f)\n", name,
+          sum.slices_without, sum.false_list[0]->str, sum.false_cm2_max[0], sum.false_list[1]->str,
           sum.false_cm2_max[1]);
   if (sum.slices_with > 0)
     printf ("== %s: %u slices with lung, Dice pooled %.4f -> %.4f, mean %.4f -> %.4f\n", name, sum.slices_with,
-            (double) sum.inter[0] / sum.sum[0], (double) sum.inter[1] / sum.sum[1],
-            sum.dice_sum[0] / sum.slices_with, sum.dice_sum[1] / sum.slices_with);
+            (double) sum.inter[0] / sum.sum[0], (double) sum.inter[1] / sum.sum[1], sum.dice_sum[0] / sum.slices_with,
+            sum.dice_sum[1] / sum.slices_with);
   g_string_free (sum.false_list[0], TRUE);
   g_string_free (sum.false_list[1], TRUE);
 }
@@ -467,7 +466,8 @@ time_phantom (int n_slices)
       for (gsize v = 0; v < total; v++)
         lung_voxels += mask[v] = study->lungs[v] != 0;
       t0 = g_get_monotonic_time ();
-      ct_lung_cleanup_body (image, study->nz, study->ny, study->nx, spacing + 1, 500.0f / 1300.0f, 50.0f / 1300.0f, body);
+      ct_lung_cleanup_body (image, study->nz, study->ny, study->nx, spacing + 1, 500.0f / 1300.0f, 50.0f / 1300.0f,
+                            body);
       t1 = g_get_monotonic_time ();
       removed = ct_lung_cleanup_apply (mask, body, study->nz, study->ny, study->nx, spacing, NULL);
       t2 = g_get_monotonic_time ();
