@@ -4,6 +4,7 @@
  * component. */
 #include "ct-lung-cleanup.h"
 
+#include <math.h>
 #include <string.h>
 
 guint
@@ -103,17 +104,17 @@ outside_body (const float *slice, const guint8 *above, int h, int w, float air_t
 {
   gsize plane = (gsize) h * w, head = 0, tail = 0;
 
-  memset (body, 1, plane);
   for (gsize v = 0; v < plane; v++)
-    if (envelope[v] == 0 && above[v] != 0)
-      body[v] = 0;
+    body[v] = above[v] == 0      ? CT_LUNG_CLEANUP_INSIDE_AIR
+              : envelope[v] == 0 ? CT_LUNG_CLEANUP_OUTSIDE_TISSUE
+                                 : CT_LUNG_CLEANUP_INSIDE_TISSUE;
   for (int r = 0; r < h; r++)
     for (int c = 0; c < w; c++)
       {
         gsize v = (gsize) r * w + c;
         if ((r == 0 || c == 0 || r == h - 1 || c == w - 1) && envelope[v] == 0 && slice[v] < air_threshold)
           {
-            body[v] = 0;
+            body[v] = CT_LUNG_CLEANUP_OUTSIDE_AIR;
             queue[tail++] = v;
           }
       }
@@ -129,9 +130,9 @@ outside_body (const float *slice, const guint8 *above, int h, int w, float air_t
           if (nr[k] < 0 || nr[k] >= h || nc[k] < 0 || nc[k] >= w)
             continue;
           u = (gsize) nr[k] * w + nc[k];
-          if (above[u] == 0 && body[u] != 0)
+          if (above[u] == 0 && body[u] != CT_LUNG_CLEANUP_OUTSIDE_AIR)
             {
-              body[u] = 0;
+              body[u] = CT_LUNG_CLEANUP_OUTSIDE_AIR;
               queue[tail++] = u;
             }
         }
@@ -197,7 +198,6 @@ typedef enum
 {
   KEEP,
   MAIN_LUNG,
-  OUTSIDE,
   BELOW,
   ANTERIOR,
 } Verdict;
@@ -205,7 +205,6 @@ typedef enum
 typedef struct
 {
   gsize voxels;
-  gsize inside;    /* voxels inside the body */
   gsize below;     /* voxels below the diaphragm of the main lungs so far */
   gsize posterior; /* voxels behind the body's centre row on their slice */
   int first_slice;
@@ -298,8 +297,36 @@ ct_lung_cleanup_apply (guint8 *mask, const guint8 *body, int n, int h, int w, co
   double voxel_ml = spacing_mm[0] * spacing_mm[1] * spacing_mm[2] / 1000.0;
   g_autofree guint32 *labels = g_new (guint32, MAX (total, 1));
   g_autofree Component *components = NULL;
-  guint count = ct_lung_cleanup_label (mask, n, h, w, labels);
   CtLungCleanupStats local = { 0 };
+  guint count;
+
+  /* 1: outside the body. */
+  count = ct_lung_cleanup_label (mask, n, h, w, labels);
+  {
+    g_autofree gsize *outside = g_new0 (gsize, count + 1), *size = g_new0 (gsize, count + 1);
+    g_autofree guint8 *cut = g_new0 (guint8, count + 1); /* 0 keep, 1 outside part, 2 all */
+    gsize min_inside = (gsize) ceil (CT_LUNG_CLEANUP_MIN_INSIDE_ML / voxel_ml);
+
+    for (gsize v = 0; v < total; v++)
+      if (labels[v] != 0)
+        {
+          size[labels[v]]++;
+          outside[labels[v]] += body[v] <= CT_LUNG_CLEANUP_OUTSIDE_TISSUE;
+        }
+    for (guint l = 1; l <= count; l++)
+      if (outside[l] > CT_LUNG_CLEANUP_MAX_OUTSIDE_SHARE * size[l])
+        cut[l] = size[l] - outside[l] >= min_inside ? 1 : 2;
+    for (gsize v = 0; v < total; v++)
+      if (labels[v] != 0 && (cut[labels[v]] == 2 || (cut[labels[v]] == 1 && body[v] <= CT_LUNG_CLEANUP_OUTSIDE_TISSUE)))
+        {
+          mask[v] = 0;
+          local.removed_outside++;
+        }
+  }
+  local.removed_outside_ml = local.removed_outside * voxel_ml;
+  removed = local.removed_outside;
+  if (removed > 0)
+    count = ct_lung_cleanup_label (mask, n, h, w, labels);
 
   local.components = count;
   components = g_new0 (Component, MAX (count, 1));
@@ -312,7 +339,7 @@ ct_lung_cleanup_apply (guint8 *mask, const guint8 *body, int n, int h, int w, co
       double rows = 0, pixels = 0, centre;
 
       for (gsize p = 0; p < plane; p++)
-        if (slice_body[p] != 0)
+        if (slice_body[p] >= CT_LUNG_CLEANUP_INSIDE_TISSUE)
           {
             rows += (double) (p / w);
             pixels++;
@@ -323,16 +350,10 @@ ct_lung_cleanup_apply (guint8 *mask, const guint8 *body, int n, int h, int w, co
           {
             Component *c = &components[slice_labels[p] - 1];
             c->voxels++;
-            c->inside += slice_body[p] != 0;
             c->posterior += (double) (p / w) > centre;
             c->first_slice = MIN (c->first_slice, s);
           }
     }
-
-  /* 1: outside the body. */
-  for (guint i = 0; i < count; i++)
-    if (components[i].voxels - components[i].inside > CT_LUNG_CLEANUP_MAX_OUTSIDE_SHARE * components[i].voxels)
-      components[i].verdict = OUTSIDE;
 
   /* 3: nothing reaches the back of the chest: no lung, only gas. */
   {
@@ -367,20 +388,21 @@ ct_lung_cleanup_apply (guint8 *mask, const guint8 *body, int n, int h, int w, co
               second->verdict = MAIN_LUNG;
               measure_below (labels, components, n, h, w, floor, &last);
             }
+          /* A piece as large as a lobe, beside a first lung of a real
+           * lung's size, is lung split by disease rather than gas. */
+          gsize protect = first->voxels * voxel_ml >= CT_LUNG_CLEANUP_LUNG_ML
+                              ? (gsize) ceil (CT_LUNG_CLEANUP_LOBE_SHARE * first->voxels)
+                              : G_MAXSIZE;
+
           for (guint i = 0; i < count; i++)
-            if (components[i].verdict == KEEP && is_below (&components[i]))
+            if (components[i].verdict == KEEP && is_below (&components[i]) && components[i].voxels < protect)
               components[i].verdict = BELOW;
         }
     }
 
   for (guint i = 0; i < count; i++)
     {
-      if (components[i].verdict == OUTSIDE)
-        {
-          local.removed_outside++;
-          local.removed_outside_ml += components[i].voxels * voxel_ml;
-        }
-      else if (components[i].verdict == BELOW)
+      if (components[i].verdict == BELOW)
         {
           local.removed_below++;
           local.removed_below_ml += components[i].voxels * voxel_ml;
@@ -392,7 +414,7 @@ ct_lung_cleanup_apply (guint8 *mask, const guint8 *body, int n, int h, int w, co
         }
     }
   for (gsize v = 0; v < total; v++)
-    if (labels[v] != 0 && components[labels[v] - 1].verdict >= OUTSIDE)
+    if (labels[v] != 0 && components[labels[v] - 1].verdict >= BELOW)
       {
         mask[v] = 0;
         removed++;

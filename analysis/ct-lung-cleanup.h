@@ -6,12 +6,15 @@
  *
  * The lung network marks, on real CT, bowel gas and the stomach under the
  * diaphragm, parts of an arm at the edge of the field of view and air outside
- * the body. ct_lung_cleanup_apply () removes, per 26-connected component of
- * the mask:
+ * the body. ct_lung_cleanup_apply () removes:
  *
- * 1. components lying mostly (more than half of their voxels) outside the
- *    body: in an arm, on the table, in the air around the body. The torso of
- *    a slice is its largest 8-connected region above the body threshold
+ * 1. the 26-connected components lying mostly (more than
+ *    CT_LUNG_CLEANUP_MAX_OUTSIDE_SHARE) outside the body: in an arm, on the
+ *    table, in the air around the body or between an arm and the chest wall.
+ *    One whose part inside the body is as large as a lung's
+ *    (CT_LUNG_CLEANUP_MIN_INSIDE_ML) loses only its outside part: lung that
+ *    the network joined to the air around the body. The torso of a
+ *    slice is its largest 8-connected region above the body threshold
  *    (-500 HU), its envelope every pixel lying between two torso pixels of
  *    the same row or of the same column. Outside the body are the tissue
  *    outside the envelope (an arm beside the torso, the table) and the air
@@ -23,29 +26,33 @@
  *    lung is brighter than outside air, so no flood starts in them (lung at
  *    the border of a cropped image darker than -950 HU, as in a bulla, would
  *    be lost);
+ *
+ * then, per 26-connected component of what is left:
+ *
  * 2. in a volume, components lying mostly below the diaphragm: below the main
  *    lungs' lowest slice, or under their floor (deeper than the lowest lung
  *    voxel of the same row and column, so separated from the lung by the
- *    diaphragm). The main lungs are the first lung, the largest remaining
- *    component among those starting within CT_LUNG_CLEANUP_APEX_MM of the
- *    most cranial large one (nothing in the torso lies above the lungs,
- *    while bowel gas can outweigh the lung bases of an abdominal scan), and
- *    the largest other one, not below the diaphragm of the first, with at
- *    least CT_LUNG_CLEANUP_SECOND_LUNG_SHARE of its voxels (a single lung
- *    after a pneumonectomy is kept alone: the bowel gas under it is below its
- *    floor).
+ *    diaphragm). The main lungs are the first lung, the largest lung
+ *    candidate (rule 3) among those starting within CT_LUNG_CLEANUP_APEX_MM
+ *    of the most cranial large one (nothing in the torso lies above the
+ *    lungs, while bowel gas can outweigh the lung bases of an abdominal
+ *    scan), and the largest other candidate not below the diaphragm of the
+ *    first with at least CT_LUNG_CLEANUP_SECOND_LUNG_SHARE of its voxels (a
+ *    single lung after a pneumonectomy is kept alone: the bowel gas under it
+ *    is below its floor). A component as large as a lobe
+ *    (CT_LUNG_CLEANUP_LOBE_SHARE of a first lung of CT_LUNG_CLEANUP_LUNG_ML
+ *    or more) stays even below: a lower lobe split off by consolidation;
+ * 3. when no component reaches behind the body's centre row (at least
+ *    CT_LUNG_CLEANUP_MIN_POSTERIOR_SHARE of its voxels), all of them: every
+ *    lung reaches the back of the chest (its lowest part, the posterior
+ *    recess, included), while gas in the stomach and colon of a supine
+ *    patient floats to the front. Only components that do are lung
+ *    candidates. This rule removes the bowel gas of an abdominal slice or
+ *    volume without lung.
  *
- * 3. when no component inside the body reaches behind the body's centre row
- *    (at least CT_LUNG_CLEANUP_MIN_POSTERIOR_SHARE of its voxels), all of
- *    them: every lung reaches the back of the chest (its lowest part, the
- *    posterior recess, included), while gas in the stomach and colon of a
- *    supine patient floats to the front. Only such components are lung
- *    candidates for rule 2 either. This rule removes the bowel gas of an
- *    abdominal slice or volume without lung.
- *
- * Every other component inside the body is left to ct_lung_box_keep_lungs ().
- * On a single slice (n == 1) rule 2 has nothing to measure against; rules
- * 1 and 3 still apply.
+ * Every other component is left to ct_lung_box_keep_lungs (). On a single
+ * slice (n == 1) rule 2 has nothing to measure against; rules 1 and 3 still
+ * apply.
  *
  * 26-connectivity, as ct-lung-box.c: at 2 mm pixels and 1-5 mm slices the
  * airways and the lung tips run obliquely through a few voxels, which are
@@ -59,11 +66,19 @@
 
 G_BEGIN_DECLS
 
-/* A component more than this share outside the body outline is removed. */
+/* A component more than this share outside the body is removed, but for its
+ * inside part when that holds at least CT_LUNG_CLEANUP_MIN_INSIDE_ML. */
 #define CT_LUNG_CLEANUP_MAX_OUTSIDE_SHARE 0.5
+#define CT_LUNG_CLEANUP_MIN_INSIDE_ML 50.0
 /* A component with at least this share of its voxels below the diaphragm
  * is removed. */
 #define CT_LUNG_CLEANUP_MIN_BELOW_SHARE 0.5
+/* Rule 2 keeps a component of at least this share of the first lung's
+ * voxels when that lung has at least CT_LUNG_CLEANUP_LUNG_ML: a lobe that
+ * disease or a fissure split off lies under the rest of its lung, and a
+ * stomach or colon holds far less gas than a lung holds air. */
+#define CT_LUNG_CLEANUP_LOBE_SHARE 0.25
+#define CT_LUNG_CLEANUP_LUNG_ML 300.0
 /* The second lung has at least this share of the first one's voxels. */
 #define CT_LUNG_CLEANUP_SECOND_LUNG_SHARE 0.10
 /* A lung candidate has at least this share of its voxels behind the centre
@@ -78,8 +93,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  guint components;          /* 26-connected components of the input mask */
-  guint removed_outside;     /* components removed as outside the body */
+  guint components;          /* 26-connected components once rule 1 is applied */
+  gsize removed_outside;     /* voxels removed as outside the body */
   guint removed_below;       /* components removed as below the diaphragm */
   guint removed_anterior;    /* components removed as gas in front (rule 3) */
   double removed_outside_ml; /* their volumes */
@@ -93,13 +108,22 @@ typedef struct
  * Breadth-first, O(n h w). Returns the number of components. */
 guint ct_lung_cleanup_label (const guint8 *mask, int n, int h, int w, guint32 *labels);
 
+/* What ct_lung_cleanup_body () says of a voxel. */
+enum
+{
+  CT_LUNG_CLEANUP_OUTSIDE_AIR = 0,    /* air reached from the image border */
+  CT_LUNG_CLEANUP_OUTSIDE_TISSUE = 1, /* tissue outside the torso's envelope */
+  CT_LUNG_CLEANUP_INSIDE_TISSUE = 2,
+  CT_LUNG_CLEANUP_INSIDE_AIR = 3, /* under the body threshold: lung, gas */
+};
+
 /* The body of rule 1 for every slice of image [n][h][w] (any units: tissue
- * above body_threshold, outside air under air_threshold): body[v] = 1
- * inside, 0 outside. spacing_mm: row and column spacing. */
+ * above body_threshold, outside air under air_threshold): body[v] one of
+ * the values above. spacing_mm: row and column spacing. */
 void ct_lung_cleanup_body (const float *image, int n, int h, int w, const double spacing_mm[2], float body_threshold,
                            float air_threshold, guint8 *body);
 
-/* Applies rules 1 and 2 to mask [n][h][w] (0/1) with body from
+/* Applies rules 1 to 3 to mask [n][h][w] (0/1) with body from
  * ct_lung_cleanup_body (); spacing_mm: slice, row, column spacing (for the
  * volumes in stats, which may be NULL). Returns the number of voxels
  * removed. */

@@ -17,7 +17,9 @@
  *   the two result masks on V (1 byte per voxel each),
  *   the lung mask on M (1 byte/voxel of M, until the masks are written) and,
  *     briefly in attach_lesions (), a lesion mask and component labels on M
- *     (1 + 4 bytes/voxel of M).
+ *     (1 + 4 bytes/voxel of M); before it, in the lung clean-up, a body mask,
+ *     component labels and a search queue (1 + 4 + 8 bytes/voxel of M, one
+ *     byte more than ct_lung_box_keep_lungs () right after it).
  * With 0.7 mm pixels M has about 1/8 of V's voxels, so the pipeline adds
  * roughly 0.5 x the volume's float size for the masks and about 0.25 x for
  * the 2 mm buffers: never a second full-size float copy of the volume.
@@ -438,9 +440,10 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
 
         ct_lung_cleanup_body (input, n, h2, w2, spacing + 1, (float) threshold, (float) air, body);
         ct_lung_cleanup_apply (lungs_small, body, n, h2, w2, spacing, &cleanup);
-        g_debug ("lung clean-up: %u components, %u outside the body (%.1f ml), %u below the diaphragm (%.1f ml), "
+        g_debug ("lung clean-up: %" G_GSIZE_FORMAT " voxels outside the body (%.1f ml), %u components, %u below the "
+                 "diaphragm (%.1f ml), "
                  "%u gas in front (%.1f ml)",
-                 cleanup.components, cleanup.removed_outside, cleanup.removed_outside_ml, cleanup.removed_below,
+                 cleanup.removed_outside, cleanup.removed_outside_ml, cleanup.components, cleanup.removed_below,
                  cleanup.removed_below_ml, cleanup.removed_anterior, cleanup.removed_anterior_ml);
       }
     ct_lung_box_keep_lungs (lungs_small, n, h2, w2);
