@@ -5,8 +5,8 @@
  *   lung-cleanup-eval [--model DIR] [--threads N] [--data DIR] [--phantom-slices N]
  *
  * For every axial series of DATA's covid-ny-sbu (axial folders),
- * lungmask-slices and ct-series-20/dicom (upper abdomen: no slice holds lung,
- * checked by eye with --dump), the whole pipeline
+ * lungmask-slices and ct-series-20/dicom (upper abdomen, taken as holding no
+ * lung: see main ()), the whole pipeline
  * (ct_analysis_run) runs twice, without and with the clean-up, and each axial
  * slice's lung mask is compared with a classical segmentation on the same
  * grid (no expert lung masks exist here; the rule of
@@ -347,8 +347,8 @@ evaluate_series (const char *label, const CtVolume *volume, CtModel *lungs, CtMo
     }
 }
 
-/* no_lung: every slice is known to hold no lung (checked by eye), the
- * reference is not computed. */
+/* no_lung: every slice is taken to hold no lung, the reference is not
+ * computed. */
 static void
 evaluate_paths (const char *name, const char *const *paths, CtModel *lungs, CtModel *multitask, int n_threads,
                 gboolean no_lung)
@@ -542,8 +542,9 @@ main (int argc, char **argv)
     g_ptr_array_add (sbu_paths, NULL);
     evaluate_paths ("covid-ny-sbu axial", (const char *const *) sbu_paths->pdata, lungs, multitask, n_threads, FALSE);
     evaluate_paths ("lungmask-slices", lungmask_paths, lungs, multitask, n_threads, FALSE);
-    /* Its 20 slices (liver, stomach, spleen) lie below the lung bases; the
-     * classical rule takes the stomach gas of the first four for lung. */
+    /* Its 20 slices show liver, stomach and spleen and no lung where looked
+     * at with --dump (slices 0, 1, 4, 12); the classical rule finds only the
+     * stomach gas of slices 0-3, which it takes for lung. */
     evaluate_paths ("ct-series-20", series20_paths, lungs, multitask, n_threads, TRUE);
   }
   {
