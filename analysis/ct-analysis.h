@@ -110,6 +110,9 @@ typedef struct
   int n_threads;      /* 0 = all cores */
   CtProgressFunc progress;
   gpointer progress_data;
+  /* TRUE skips the thorax clean-up of the lung mask (ct-lung-cleanup.h);
+   * for before/after measurements (tools/lung-cleanup). */
+  gboolean lung_cleanup_off;
 } CtAnalysisOptions;
 
 CtAnalysis *ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GError **error);

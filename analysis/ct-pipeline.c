@@ -17,7 +17,9 @@
  *   the two result masks on V (1 byte per voxel each),
  *   the lung mask on M (1 byte/voxel of M, until the masks are written) and,
  *     briefly in attach_lesions (), a lesion mask and component labels on M
- *     (1 + 4 bytes/voxel of M).
+ *     (1 + 4 bytes/voxel of M); before it, in the lung clean-up, a body mask,
+ *     component labels and a search queue (1 + 4 + 8 bytes/voxel of M, one
+ *     byte more than ct_lung_box_keep_lungs () right after it).
  * With 0.7 mm pixels M has about 1/8 of V's voxels, so the pipeline adds
  * roughly 0.5 x the volume's float size for the masks and about 0.25 x for
  * the 2 mm buffers: never a second full-size float copy of the volume.
@@ -31,6 +33,7 @@
 #include "ct-category.h"
 #include "ct-error.h"
 #include "ct-lung-box.h"
+#include "ct-lung-cleanup.h"
 #include "ct-quality.h"
 #include "ct-reorient.h"
 #include "ct-resample.h"
@@ -45,6 +48,12 @@
 #define DEFAULT_SPACING_MM 2.0
 #define DEFAULT_LUNG_THRESHOLD 0.5
 #define DEFAULT_LESION_THRESHOLD 0.2
+
+/* The body outline of the lung clean-up (ct-lung-cleanup.h): soft tissue and
+ * bone, not fat-free air nor lung. */
+#define CT_BODY_THRESHOLD_HU (-500.0)
+/* Air outside the body: darker than any aerated lung but emphysema. */
+#define CT_OUTSIDE_AIR_HU (-950.0)
 
 /* Lesion clean-up (see attach_lesions ()): the smallest lesion reported, in
  * ml, and the share of a lesion region that must lie in the lung mask for
@@ -419,6 +428,24 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
     lungs_small = g_malloc (n_small);
     for (gsize v = 0; v < n_small; v++)
       lungs_small[v] = lung_probability[v] > settings.lung_threshold;
+    if (!options->lung_cleanup_off)
+      {
+        /* Outside the body, below the diaphragm: not lung. */
+        g_autofree guint8 *body = g_malloc (n_small);
+        double spacing[3] = { r.net_spacing[0], settings.spacing_mm[0], settings.spacing_mm[1] };
+        double range = settings.window.high_hu - settings.window.low_hu;
+        double threshold = (CT_BODY_THRESHOLD_HU - settings.window.low_hu) / range;
+        double air = (CT_OUTSIDE_AIR_HU - settings.window.low_hu) / range;
+        CtLungCleanupStats cleanup;
+
+        ct_lung_cleanup_body (input, n, h2, w2, spacing + 1, (float) threshold, (float) air, body);
+        ct_lung_cleanup_apply (lungs_small, body, n, h2, w2, spacing, &cleanup);
+        g_debug ("lung clean-up: %" G_GSIZE_FORMAT " voxels outside the body (%.1f ml), %u components, %u below the "
+                 "diaphragm (%.1f ml), "
+                 "%u gas in front (%.1f ml)",
+                 cleanup.removed_outside, cleanup.removed_outside_ml, cleanup.components, cleanup.removed_below,
+                 cleanup.removed_below_ml, cleanup.removed_anterior, cleanup.removed_anterior_ml);
+      }
     ct_lung_box_keep_lungs (lungs_small, n, h2, w2);
     /* Dropped components (gas outside the lungs) must not come back when
      * the probabilities are resampled to the volume grid. */
