@@ -175,26 +175,40 @@ read_settings (CtModel *lungs, CtModel *multitask, NetworkSettings *out, GError 
                    ct_model_get_name (lungs), ct_model_get_name (multitask));
       return FALSE;
     }
-  if (!parse_threshold (ct_model_get_metadata (lungs, "threshold"), DEFAULT_LUNG_THRESHOLD, &out->lung_threshold) ||
-      !parse_threshold (ct_model_get_metadata (multitask, "threshold"), DEFAULT_LESION_THRESHOLD,
-                        &out->lesion_threshold))
+  double fallback[2] = { DEFAULT_LUNG_THRESHOLD, DEFAULT_LESION_THRESHOLD };
+  double *threshold[2] = { &out->lung_threshold, &out->lesion_threshold };
+  for (int m = 0; m < 2; m++)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS, _ ("A model's threshold is not a number between 0 and 1"));
-      return FALSE;
+      const char *text = ct_model_get_metadata (models[m], "threshold");
+
+      if (!parse_threshold (text, fallback[m], threshold[m]))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS,
+                       _ ("Model %s has threshold \"%s\", which is not a number between 0 and 1"),
+                       ct_model_get_name (models[m]), text);
+          return FALSE;
+        }
     }
   memcpy (out->spacing_mm, spacing[0], sizeof out->spacing_mm);
   out->window = window[0];
   return TRUE;
 }
 
+/* A float stack [n][h][w] of the network grid, or NULL with an error that
+ * says how large it was and of what volume, so the user sees the cause (the
+ * loader refuses absurd spacing before this; what is left is a real, large
+ * volume on a small machine). */
 static float *
-try_alloc_floats (gsize n, gboolean zero, GError **error)
+try_alloc_floats (int n, int h, int w, gboolean zero, const CtVolume *volume, GError **error)
 {
-  float *p = zero ? g_try_malloc0_n (n, sizeof (float)) : g_try_malloc_n (n, sizeof (float));
+  gsize count = (gsize) n * h * w;
+  float *p = zero ? g_try_malloc0_n (count, sizeof (float)) : g_try_malloc_n (count, sizeof (float));
 
   if (p == NULL)
-    g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Not enough memory for the analysis (%lu MB)"),
-                 (unsigned long) (n * sizeof (float) >> 20));
+    g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+                 _ ("Not enough memory for the analysis: %lu MB for a %d x %d x %d network stack "
+                    "of a %d x %d x %d volume"),
+                 (unsigned long) (count * sizeof (float) >> 20), w, h, n, volume->nx, volume->ny, volume->nz);
   return p;
 }
 
@@ -411,8 +425,8 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
   result->nz = volume->nz;
   ct_analysis_set_models (result, options->lungs, options->multitask);
 
-  if ((input = try_alloc_floats (n_small, FALSE, error)) == NULL ||
-      (lung_probability = try_alloc_floats (n_small, FALSE, error)) == NULL)
+  if ((input = try_alloc_floats (n, h2, w2, FALSE, volume, error)) == NULL ||
+      (lung_probability = try_alloc_floats (n, h2, w2, FALSE, volume, error)) == NULL)
     return NULL;
   build_input (volume, &r, rows_down, cols_down, &settings.window, n_threads, input);
   if (!report (options, PROGRESS_PREPROCESSED, "lungs", error))
@@ -470,23 +484,22 @@ ct_analysis_run (const CtVolume *volume, const CtAnalysisOptions *options, GErro
     {
       StageProgress stage = { options, "lesions", PROGRESS_LUNGS, PROGRESS_LESIONS };
       int bn = ct_box_size (&box, 0), bh = ct_box_size (&box, 1), bw = ct_box_size (&box, 2);
-      gsize n_box = (gsize) bn * bh * bw;
       g_autofree float *box_input = NULL, *box_lesions = NULL;
       g_autofree char *size_note = classifier_size_note (n, &box);
       double probability = NAN;
       gboolean has_probability = FALSE;
 
-      if ((box_input = try_alloc_floats (n_box, FALSE, error)) == NULL)
+      if ((box_input = try_alloc_floats (bn, bh, bw, FALSE, volume, error)) == NULL)
         return NULL;
       copy_box (input, h2, w2, &box, box_input, FALSE);
       g_clear_pointer (&input, g_free);
-      if ((box_lesions = try_alloc_floats (n_box, FALSE, error)) == NULL)
+      if ((box_lesions = try_alloc_floats (bn, bh, bw, FALSE, volume, error)) == NULL)
         return NULL;
       if (!ct_model_run_multitask (options->multitask, box_input, bn, bh, bw, box_lesions, &probability,
                                    &has_probability, n_threads, forward_model_progress, &stage, error))
         return NULL;
       g_clear_pointer (&box_input, g_free);
-      if ((lesion_probability = try_alloc_floats (n_small, TRUE, error)) == NULL)
+      if ((lesion_probability = try_alloc_floats (n, h2, w2, TRUE, volume, error)) == NULL)
         return NULL;
       copy_box (box_lesions, h2, w2, &box, lesion_probability, TRUE);
       attach_lesions (lungs_small, lung_probability, lesion_probability, n, h2, w2, &settings,

@@ -482,6 +482,56 @@ test_fixture_wrong_models (void)
   models_clear (&m);
 }
 
+/* A weights file whose threshold metadata is out of range: the analysis
+ * refuses it as bad weights, and the message names the file and the value
+ * (the fixture's "0.5" is patched to "7.5", same length, so the header's
+ * size field stays right). */
+static void
+test_fixture_bad_threshold (void)
+{
+  g_autofree char *fixture = source_path ("tests/fixtures", "reduced-lungs.safetensors", NULL);
+  g_autofree char *bytes = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CtVolume) v = make_chest (40, 40, 8, 2.0, 5.0, 5);
+  CtAnalysisOptions options = { 0 };
+  Models m;
+  guint64 header_size;
+  gsize size;
+  char *at;
+
+  if (!load_fixture_models (&m))
+    return;
+  g_assert_true (g_file_get_contents (fixture, &bytes, &size, NULL));
+  /* In the JSON header, after its 8-byte little-endian size (which holds
+   * NUL bytes). */
+  g_assert_cmpuint (size, >, 8);
+  memcpy (&header_size, bytes, sizeof header_size);
+  header_size = GUINT64_FROM_LE (header_size);
+  g_assert_cmpuint (header_size, <=, size - 8);
+  at = g_strstr_len (bytes + 8, (gssize) header_size, "\"threshold\":\"0.5\"");
+  g_assert_nonnull (at);
+  memcpy (at + strlen ("\"threshold\":\""), "7.5", 3);
+  folder = g_dir_make_tmp ("ct-pipeline-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (folder, "bad-threshold.safetensors", NULL);
+  g_assert_true (g_file_set_contents (path, bytes, (gssize) size, &error));
+  g_clear_pointer (&m.lungs, ct_model_unref);
+  m.lungs = ct_model_load (path, &error);
+  g_assert_no_error (error);
+
+  options.lungs = m.lungs;
+  options.multitask = m.multitask;
+  g_assert_null (ct_analysis_run (v, &options, &error));
+  g_assert_error (error, CT_ERROR, CT_ERROR_BAD_WEIGHTS);
+  g_assert_nonnull (strstr (error->message, "bad-threshold.safetensors"));
+  g_assert_nonnull (strstr (error->message, "7.5"));
+  models_clear (&m);
+  g_unlink (path);
+  g_rmdir (folder);
+}
+
 /* ---- Analytic networks --------------------------------------------------
  *
  * Weights chosen so that each network is a known function of its input:
@@ -1067,6 +1117,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/fixture/progress-and-cancel", test_fixture_progress_and_cancel);
   g_test_add_func ("/pipeline/fixture/wrong-models", test_fixture_wrong_models);
   g_test_add_func ("/pipeline/fixture/odd-inputs", test_fixture_odd_inputs);
+  g_test_add_func ("/pipeline/fixture/bad-threshold", test_fixture_bad_threshold);
   g_test_add_func ("/pipeline/analytic/masks", test_analytic_masks);
   g_test_add_func ("/pipeline/analytic/cut-top", test_analytic_cut_top);
   g_test_add_func ("/pipeline/analytic/gas-and-no-lungs", test_analytic_gas_and_no_lungs);
