@@ -9,6 +9,7 @@
 
 #include "ct-error.h"
 #include "ct-export-job.h"
+#include "ct-series-loader.h"
 #include "ct-study-export.h"
 #include "ct-study-report.h"
 #include "ct-study.h"
@@ -19,6 +20,10 @@ typedef struct
   char *stem;           /* readable, sanitised, not yet made unique */
   CtVolume *volume;     /* owned reference or NULL */
   CtAnalysis *analysis; /* owned reference or NULL */
+  /* Where to load the volume again when the study dropped it to save
+   * memory (the window keeps only the last few viewed). */
+  char *path;
+  char *series_uid;
 } Item;
 
 struct _CtExportJob
@@ -56,6 +61,8 @@ item_free (gpointer data)
   Item *item = data;
 
   g_free (item->stem);
+  g_free (item->path);
+  g_free (item->series_uid);
   g_clear_pointer (&item->volume, ct_volume_unref);
   g_clear_pointer (&item->analysis, ct_analysis_unref);
   g_free (item);
@@ -98,8 +105,8 @@ ct_export_job_class_init (CtExportJobClass *klass)
 
   object_class->finalize = ct_export_job_finalize;
   object_class->get_property = ct_export_job_get_property;
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -175,10 +182,12 @@ ct_export_job_new (GPtrArray *studies, CtExportWhat what, const char *folder)
       item->stem = ct_export_job_dup_readable_stem (ct_study_get_patient (study), ct_study_get_patient_id (study),
                                                     ct_study_get_date (study), ct_study_get_series_uid (study),
                                                     uid_stem);
-      if (volume != NULL && ct_study_get_analysis (study) != NULL)
+      if (ct_study_get_analysis (study) != NULL)
         {
-          item->volume = ct_volume_ref (volume);
+          item->volume = volume != NULL ? ct_volume_ref (volume) : NULL;
           item->analysis = ct_study_dup_analysis (study);
+          item->path = g_strdup (ct_study_get_path (study));
+          item->series_uid = g_strdup (ct_study_get_series_uid (study));
         }
       g_ptr_array_add (self->items, item);
     }
@@ -321,6 +330,19 @@ run_job (CtExportJob *self, GCancellable *cancellable, GError **error)
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
+      if (item->volume == NULL && item->analysis != NULL && item->path != NULL)
+        {
+          g_autoptr (GError) local = NULL;
+
+          item->volume = ct_series_load_path (item->path, item->series_uid, cancellable, &local);
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          if (local != NULL)
+            g_debug ("export: %s not loaded again: %s", item->path, local->message);
+        }
       if (item->volume == NULL || item->analysis == NULL)
         self->skipped++;
       if (item->volume != NULL && item->analysis != NULL && (self->what & CT_EXPORT_REPORT))
@@ -341,6 +363,8 @@ run_job (CtExportJob *self, GCancellable *cancellable, GError **error)
             return FALSE;
           add_written (self, stem, mask_suffixes);
         }
+      /* A volume loaded again only for this export is not kept. */
+      g_clear_pointer (&item->volume, ct_volume_unref);
       set_fraction (self, (double) ++step / MAX (n_steps, 1));
     }
   for (int k = 0; k < 2; k++)
@@ -378,8 +402,7 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
 }
 
 void
-ct_export_job_run_async (CtExportJob *self, GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data)
+ct_export_job_run_async (CtExportJob *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = NULL;
 

@@ -29,9 +29,11 @@ typedef enum
 #define CT_TYPE_EXPORT_JOB (ct_export_job_get_type ())
 G_DECLARE_FINAL_TYPE (CtExportJob, ct_export_job, CT, EXPORT_JOB, GObject)
 
-/* @studies: CtStudy*, in work-list order. Studies without a loaded volume
- * and an analysis get no report or masks (counted by
- * ct_export_job_get_skipped ()), but are in the work list. */
+/* @studies: CtStudy*, in work-list order. An analysed study whose volume
+ * was dropped is loaded again on the worker (and dropped after). Studies
+ * without an analysis, or whose volume cannot be loaded again, get no
+ * report or masks (counted by ct_export_job_get_skipped ()), but are in
+ * the work list. */
 CtExportJob *ct_export_job_new (GPtrArray *studies, CtExportWhat what, const char *folder);
 
 /* Test hook: the @n-th file written (from 1) fails as on a full disk. */

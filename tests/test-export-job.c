@@ -158,8 +158,8 @@ test_export_all (void)
   double last = 0;
   const CtAnalysis *analysis = ct_study_get_analysis (g_ptr_array_index (studies, 0));
 
-  job = ct_export_job_new (studies, CT_EXPORT_REPORT | CT_EXPORT_MASKS | CT_EXPORT_WORKLIST_CSV | CT_EXPORT_WORKLIST_JSON,
-                           dir);
+  job = ct_export_job_new (studies,
+                           CT_EXPORT_REPORT | CT_EXPORT_MASKS | CT_EXPORT_WORKLIST_CSV | CT_EXPORT_WORKLIST_JSON, dir);
   g_signal_connect (job, "notify::fraction", G_CALLBACK (on_fraction), &last);
   ct_export_job_run_async (job, NULL, on_done, &done);
   while (!done)
@@ -286,6 +286,46 @@ test_read_only_folder (void)
   remove_tree (dir);
 }
 
+/* The window keeps only the volumes of the last studies viewed: an
+ * analysed study whose volume was dropped is loaded again for its report
+ * and masks. */
+static void
+test_dropped_volume_is_loaded_again (void)
+{
+  g_autofree char *dir = make_folder ();
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *nifti = g_build_filename (dir, "chest.nii.gz", NULL);
+  g_autoptr (CtStudy) source = make_study ("DOE^JOHN", "P-17", "20200314", "1.2.3.4");
+  g_autoptr (CtStudy) study = ct_study_new (nifti, NULL);
+  g_autoptr (CtVolume) volume = NULL;
+  g_autoptr (GPtrArray) studies = g_ptr_array_new ();
+  g_autoptr (CtExportJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ct_nifti_write_volume (ct_study_get_volume (source), nifti, &error));
+  g_assert_no_error (error);
+  volume = ct_nifti_load (nifti, &error);
+  g_assert_no_error (error);
+  ct_study_set_volume (study, volume, 1.0);
+  ct_study_set_analysis (study, ct_study_dup_analysis (source), FALSE, 0);
+  ct_analysis_unref (ct_study_get_analysis (study));
+  ct_study_set_volume (study, NULL, -1.0);
+  g_assert_null (ct_study_get_volume (study));
+
+  g_ptr_array_add (studies, study);
+  job = ct_export_job_new (studies, CT_EXPORT_REPORT | CT_EXPORT_MASKS, out);
+  g_assert_true (ct_export_job_run (job, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ct_export_job_get_skipped (job), ==, 0);
+  g_assert_cmpuint (ct_export_job_get_written (job)->len, ==, 3);
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (ct_export_job_get_written (job), 0), "chest.pdf"));
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (g_file_test (g_ptr_array_index (ct_export_job_get_written (job), i), G_FILE_TEST_IS_REGULAR));
+  remove_tree (out);
+  g_unlink (nifti);
+  remove_tree (dir);
+}
+
 static void
 test_cancelled (void)
 {
@@ -313,6 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export-job/never-overwrites", test_never_overwrites);
   g_test_add_func ("/export-job/full-disk", test_full_disk_leaves_no_partial_file);
   g_test_add_func ("/export-job/read-only-folder", test_read_only_folder);
+  g_test_add_func ("/export-job/dropped-volume", test_dropped_volume_is_loaded_again);
   g_test_add_func ("/export-job/cancelled", test_cancelled);
   return g_test_run ();
 }
