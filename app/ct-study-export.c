@@ -144,15 +144,25 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
     {
       /* link () fails when the name exists: an earlier file is never
        * replaced, even one made after the caller chose the name. */
-      if (link (tmp, path) != 0)
+      int saved = 0;
+
+      if (link (tmp, path) == 0)
         {
-          int saved = errno;
           g_unlink (tmp);
-          g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
-          return FALSE;
+          return TRUE;
+        }
+      saved = errno;
+      /* No hard links (FAT on a USB stick, some network shares): check,
+       * then rename; only a file made in between would be replaced. */
+      if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && !g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          if (g_rename (tmp, path) == 0)
+            return TRUE;
+          saved = errno;
         }
       g_unlink (tmp);
-      return TRUE;
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
+      return FALSE;
     }
   if (g_rename (tmp, path) != 0)
     {

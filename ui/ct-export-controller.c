@@ -94,8 +94,9 @@ dup_studies (CtExportController *self, gboolean all)
 static void
 show_message (CtExportController *self, GtkMessageType type, const char *primary, const char *secondary)
 {
-  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self->window), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                              type, GTK_BUTTONS_CLOSE, "%s", primary);
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self->window),
+                                              GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT, type,
+                                              GTK_BUTTONS_CLOSE, "%s", primary);
 
   if (secondary != NULL)
     gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
@@ -179,10 +180,10 @@ on_export_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (ct_export_job_get_skipped (job) > 0)
     {
-      g_autofree char *text =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d study is not analysed and was left out.",
-                                      "%d studies are not analysed and were left out.", ct_export_job_get_skipped (job)),
-                         ct_export_job_get_skipped (job));
+      g_autofree char *text = g_strdup_printf (
+          g_dngettext (GETTEXT_PACKAGE, "%d study is not analysed and was left out.",
+                       "%d studies are not analysed and were left out.", ct_export_job_get_skipped (job)),
+          ct_export_job_get_skipped (job));
       show_message (self, GTK_MESSAGE_INFO, _ ("Export finished"), text);
     }
 }
@@ -231,8 +232,7 @@ on_chooser_response (GtkNativeDialog *chooser, int response, gpointer user_data)
   g_object_unref (chooser);
 }
 
-static void
-export (CtExportController *self, CtExportWhat what, gboolean all)
+static void export(CtExportController *self, CtExportWhat what, gboolean all)
 {
   g_autoptr (GPtrArray) studies = dup_studies (self, all);
   GtkFileChooserNative *chooser;
@@ -264,19 +264,19 @@ export (CtExportController *self, CtExportWhat what, gboolean all)
 static void
 action_export_report (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  export (user_data, CT_EXPORT_REPORT, g_strcmp0 (g_variant_get_string (parameter, NULL), "all") == 0);
+  export(user_data, CT_EXPORT_REPORT, g_strcmp0 (g_variant_get_string (parameter, NULL), "all") == 0);
 }
 
 static void
 action_export_masks (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  export (user_data, CT_EXPORT_MASKS, g_strcmp0 (g_variant_get_string (parameter, NULL), "all") == 0);
+  export(user_data, CT_EXPORT_MASKS, g_strcmp0 (g_variant_get_string (parameter, NULL), "all") == 0);
 }
 
 static void
 action_export_worklist (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  export (user_data, CT_EXPORT_WORKLIST_CSV | CT_EXPORT_WORKLIST_JSON, TRUE);
+  export(user_data, CT_EXPORT_WORKLIST_CSV | CT_EXPORT_WORKLIST_JSON, TRUE);
 }
 
 static const GActionEntry export_actions[] = {

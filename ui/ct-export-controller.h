@@ -23,8 +23,7 @@ G_DECLARE_FINAL_TYPE (CtExportController, ct_export_controller, CT, EXPORT_CONTR
 
 /* Adds the actions to @window (a GActionMap); @window keeps the controller
  * (ct_export_controller_get_for_window ()). @studies: GListModel of CtStudy. */
-CtExportController *ct_export_controller_install (GtkApplicationWindow *window, CtStudyList *list,
-                                                  GListModel *studies);
+CtExportController *ct_export_controller_install (GtkApplicationWindow *window, CtStudyList *list, GListModel *studies);
 CtExportController *ct_export_controller_get_for_window (GtkWindow *window);
 
 /* Test hook: export into @folder without asking (NULL: ask again). */
