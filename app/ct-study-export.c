@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -97,7 +98,8 @@ typedef gboolean (*WriteFunc) (const char *path, gconstpointer data, GError **er
  * disk) removes the temporary file and leaves any earlier file as it was:
  * never a truncated result under the final name. */
 static gboolean
-write_confined (const char *dir, const char *name, WriteFunc write, gconstpointer data, GError **error)
+write_confined (const char *dir, const char *name, WriteFunc write, gconstpointer data,
+                const CtStudyExportOptions *options, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autofree char *tmp_name = g_strconcat (".tmp-XXXXXX-", name, NULL);
@@ -119,7 +121,17 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
       return FALSE;
     }
   close (fd);
-  if (!write (tmp, data, &local))
+  if (options != NULL && options->fail_write)
+    {
+      /* Test hook: the writer's output cut to half, then the error a full
+       * disk gives, through the same clean-up as a real failure. */
+      struct stat st;
+      if (write (tmp, data, NULL) && g_stat (tmp, &st) == 0 && truncate (tmp, st.st_size / 2) == 0)
+        g_set_error (&local, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), tmp, g_strerror (ENOSPC));
+      else
+        g_set_error (&local, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s"), tmp);
+    }
+  if (local != NULL || !write (tmp, data, &local))
     {
       /* The error names the final file, not the temporary one. */
       g_auto (GStrv) parts = g_strsplit (local->message, tmp, -1);
@@ -127,6 +139,30 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
 
       g_unlink (tmp);
       g_set_error_literal (error, local->domain, local->code, message);
+      return FALSE;
+    }
+  if (options != NULL && options->no_clobber)
+    {
+      /* link () fails when the name exists: an earlier file is never
+       * replaced, even one made after the caller chose the name. */
+      int saved = 0;
+
+      if (link (tmp, path) == 0)
+        {
+          g_unlink (tmp);
+          return TRUE;
+        }
+      saved = errno;
+      /* No hard links (FAT on a USB stick, some network shares): check,
+       * then rename; only a file made in between would be replaced. */
+      if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && !g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          if (g_rename (tmp, path) == 0)
+            return TRUE;
+          saved = errno;
+        }
+      g_unlink (tmp);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (g_rename (tmp, path) != 0)
@@ -160,18 +196,12 @@ write_report (const char *path, gconstpointer data, GError **error)
 }
 
 gboolean
-ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
+ct_study_export_write_masks (const CtVolume *volume, const CtAnalysis *analysis, const char *dir, const char *stem,
+                             const CtStudyExportOptions *options, GError **error)
 {
-  const CtVolume *volume;
-  const CtAnalysis *analysis;
-  g_autofree char *stem = NULL;
   g_autofree char *lungs_name = NULL, *lesions_name = NULL;
   MaskData lungs, lesions;
 
-  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
-
-  if (!get_results (study, &volume, &analysis, error))
-    return FALSE;
   if (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz)
     {
       g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, _ ("The masks are not on the volume's grid"));
@@ -179,29 +209,76 @@ ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
     }
   if (!make_folder (dir, error))
     return FALSE;
-  stem = ct_study_export_dup_stem (study);
   lungs_name = g_strconcat (stem, "_lungs.nii.gz", NULL);
   lesions_name = g_strconcat (stem, "_lesions.nii.gz", NULL);
   lungs = (MaskData){ volume, analysis->lung_mask };
   lesions = (MaskData){ volume, analysis->lesion_mask };
-  return write_confined (dir, lungs_name, write_mask, &lungs, error) &&
-         write_confined (dir, lesions_name, write_mask, &lesions, error);
+  return write_confined (dir, lungs_name, write_mask, &lungs, options, error) &&
+         write_confined (dir, lesions_name, write_mask, &lesions, options, error);
+}
+
+gboolean
+ct_study_export_write_report (const CtVolume *volume, const CtAnalysis *analysis, const char *dir, const char *stem,
+                              const CtStudyExportOptions *options, GError **error)
+{
+  CtReportInfo info = { .volume = volume, .analysis = analysis };
+  g_autofree char *name = g_strconcat (stem, ".pdf", NULL);
+
+  if (!make_folder (dir, error))
+    return FALSE;
+  return write_confined (dir, name, write_report, &info, options, error);
+}
+
+static gboolean
+write_text (const char *path, gconstpointer data, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (!g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ct_study_export_write_text (const char *text, const char *dir, const char *name, const CtStudyExportOptions *options,
+                            GError **error)
+{
+  if (!make_folder (dir, error))
+    return FALSE;
+  return write_confined (dir, name, write_text, text, options, error);
+}
+
+gboolean
+ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
+{
+  const CtVolume *volume;
+  const CtAnalysis *analysis;
+  g_autofree char *stem = NULL;
+
+  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
+
+  if (!get_results (study, &volume, &analysis, error))
+    return FALSE;
+  stem = ct_study_export_dup_stem (study);
+  return ct_study_export_write_masks (volume, analysis, dir, stem, NULL, error);
 }
 
 gboolean
 ct_study_export_report (CtStudy *study, const char *dir, GError **error)
 {
-  CtReportInfo info = { 0 };
+  const CtVolume *volume;
+  const CtAnalysis *analysis;
   g_autofree char *stem = NULL;
-  g_autofree char *name = NULL;
 
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
 
-  if (!get_results (study, &info.volume, &info.analysis, error) || !make_folder (dir, error))
+  if (!get_results (study, &volume, &analysis, error))
     return FALSE;
   stem = ct_study_export_dup_stem (study);
-  name = g_strconcat (stem, ".pdf", NULL);
-  return write_confined (dir, name, write_report, &info, error);
+  return ct_study_export_write_report (volume, analysis, dir, stem, NULL, error);
 }
 
 /* ---- DICOM SEG and SR ---- */
@@ -354,10 +431,11 @@ ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, 
   if (seg_dir == NULL)
     seg_dir = sr_dir;
   if (seg_dir != NULL &&
-      (!make_folder (seg_dir, error) || !write_confined (seg_dir, seg_name, write_seg, &data, error)))
+      (!make_folder (seg_dir, error) || !write_confined (seg_dir, seg_name, write_seg, &data, NULL, error)))
     return FALSE;
-  if (sr_dir != NULL && (!make_folder (sr_dir, error) || !write_confined (sr_dir, sr_name, write_sr, &data, error)))
+  if (sr_dir != NULL &&
+      (!make_folder (sr_dir, error) || !write_confined (sr_dir, sr_name, write_sr, &data, NULL, error)))
     return FALSE;
   return pdf_dir == NULL ||
-         (make_folder (pdf_dir, error) && write_confined (pdf_dir, pdf_name, write_pdf, &data, error));
+         (make_folder (pdf_dir, error) && write_confined (pdf_dir, pdf_name, write_pdf, &data, NULL, error));
 }

@@ -15,6 +15,16 @@
 
 G_BEGIN_DECLS
 
+/* How a file is written. */
+typedef struct
+{
+  /* Never replace an existing file: the write fails instead (the export
+   * job picks a free name first). */
+  gboolean no_clobber;
+  /* Test hook: each write stops half-way with the error of a full disk. */
+  gboolean fail_write;
+} CtStudyExportOptions;
+
 char *ct_study_export_sanitize_name (const char *raw);
 char *ct_study_export_dup_stem (CtStudy *study);
 /* <stem>_lungs.nii.gz and <stem>_lesions.nii.gz in @dir (created). */
@@ -28,5 +38,15 @@ gboolean ct_study_export_report (CtStudy *study, const char *dir, GError **error
  * fails: these objects join the source study and reference its images. */
 gboolean ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, const char *pdf_dir,
                                 GError **error);
+
+/* The same from a volume and analysis (borrowed; safe on any thread) under
+ * @stem, a sanitised name; @options may be NULL. */
+gboolean ct_study_export_write_masks (const CtVolume *volume, const CtAnalysis *analysis, const char *dir,
+                                      const char *stem, const CtStudyExportOptions *options, GError **error);
+gboolean ct_study_export_write_report (const CtVolume *volume, const CtAnalysis *analysis, const char *dir,
+                                       const char *stem, const CtStudyExportOptions *options, GError **error);
+/* @text as the file @name (a plain file name) in @dir. */
+gboolean ct_study_export_write_text (const char *text, const char *dir, const char *name,
+                                     const CtStudyExportOptions *options, GError **error);
 
 G_END_DECLS

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
 
+#include "ct-category.h"
 #include "ct-error.h"
 #include "ct-slice-renderer.h"
 
@@ -20,6 +22,10 @@
 #define PANEL_SIZE_PT 252.0
 #define PNG_DPI 150.0
 #define STATEMENT_BOX_TOP_PT (CT_REPORT_PAGE_HEIGHT_PT - PAGE_MARGIN_PT - 62.0)
+/* The bands and the chart: 6 lines above the statement. */
+/* Where the values of the results rows start, from the margin. */
+#define VALUE_COLUMN_PT 130.0
+#define BANDS_TOP_PT (STATEMENT_BOX_TOP_PT - 76.0)
 
 static const CtAnalysis *
 usable_analysis (const CtVolume *volume, const CtAnalysis *analysis)
@@ -162,14 +168,14 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis, C
 static double
 show_row (cairo_t *cr, double y, const char *label, const char *value)
 {
-  const double value_x = PAGE_MARGIN_PT + 190.0;
+  const double value_x = PAGE_MARGIN_PT + VALUE_COLUMN_PT;
 
-  set_font (cr, "sans-serif", TRUE, 10.0);
+  set_font (cr, "sans-serif", TRUE, 9.0);
   cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
   cairo_move_to (cr, PAGE_MARGIN_PT, y);
   cairo_show_text (cr, label);
-  set_font (cr, "sans-serif", FALSE, 10.0);
-  return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x, 13.0, value) + 2.0;
+  set_font (cr, "sans-serif", FALSE, 9.0);
+  return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x, 11.0, value) + 1.5;
 }
 
 static char *
@@ -178,6 +184,101 @@ format_study_date (const char *dicom_date)
   if (dicom_date != NULL && strlen (dicom_date) == 8)
     return g_strdup_printf ("%.4s-%.2s-%.2s", dicom_date, dicom_date + 4, dicom_date + 6);
   return g_strdup (dicom_date != NULL && *dicom_date ? dicom_date : "unknown");
+}
+
+char *
+ct_report_format_person_name (const char *dicom_name)
+{
+  g_auto (GStrv) groups = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GString) name = g_string_new (NULL);
+  /* Reading order of the components: prefix, given, middle, family, suffix. */
+  static const int order[] = { 3, 1, 2, 0, 4 };
+  int n_parts;
+
+  if (dicom_name == NULL || *dicom_name == '\0')
+    return NULL;
+  groups = g_strsplit (dicom_name, "=", 2);
+  parts = g_strsplit (groups[0], "^", 5);
+  n_parts = (int) g_strv_length (parts);
+  for (guint n = 0; n < G_N_ELEMENTS (order); n++)
+    {
+      g_autofree char *part = order[n] < n_parts ? g_strstrip (g_strdup (parts[order[n]])) : NULL;
+
+      if (part != NULL && *part != '\0')
+        g_string_append_printf (name, "%s%s", name->len > 0 ? " " : "", part);
+    }
+  if (name->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
+static const char *
+or_not_recorded (const char *value)
+{
+  return value != NULL && *value != '\0' ? value : "not recorded";
+}
+
+/* "045Y" -> "45 years", "006M" -> "6 months"; anything else as it is. */
+static char *
+format_age (const char *age)
+{
+  static const struct
+  {
+    char unit;
+    const char *one, *many;
+  } units[] = { { 'Y', "year", "years" }, { 'M', "month", "months" }, { 'W', "week", "weeks" }, { 'D', "day", "days" } };
+
+  if (age != NULL && strlen (age) == 4 && g_ascii_isdigit (age[0]) && g_ascii_isdigit (age[1]) &&
+      g_ascii_isdigit (age[2]))
+    for (guint n = 0; n < G_N_ELEMENTS (units); n++)
+      if (g_ascii_toupper (age[3]) == units[n].unit)
+        {
+          int value = atoi (age);
+          return g_strdup_printf ("%d %s", value, value == 1 ? units[n].one : units[n].many);
+        }
+  return g_strdup (or_not_recorded (age));
+}
+
+static const char *
+format_sex (const char *sex)
+{
+  if (g_strcmp0 (sex, "F") == 0)
+    return "female";
+  if (g_strcmp0 (sex, "M") == 0)
+    return "male";
+  if (g_strcmp0 (sex, "O") == 0)
+    return "other";
+  return or_not_recorded (sex);
+}
+
+static char *format_study_date (const char *dicom_date);
+static void add_row (GPtrArray *rows, const char *label, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+char **
+ct_report_dup_patient_rows (const CtReportInfo *info)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  const CtVolume *v;
+  g_autofree char *name = NULL;
+  g_autofree char *age = NULL;
+  g_autofree char *date = NULL;
+
+  g_return_val_if_fail (info != NULL && info->volume != NULL, NULL);
+
+  v = info->volume;
+  name = ct_report_format_person_name (v->patient_name);
+  age = format_age (info->patient_age);
+  date = format_study_date (v->study_date);
+  add_row (rows, "Patient", "%s", name != NULL ? name : "anonymised");
+  add_row (rows, "Patient ID", "%s", or_not_recorded (v->patient_id));
+  add_row (rows, "Accession number", "%s", or_not_recorded (info->accession_number));
+  add_row (rows, "Age, sex", "%s, %s", age, format_sex (info->patient_sex));
+  add_row (rows, "Study date", "%s", date);
+  add_row (rows, "Series", "%s", v->series_description && *v->series_description ? v->series_description : "-");
+  add_row (rows, "Status", "%s", CT_REPORT_REVIEW_STATUS);
+  g_ptr_array_add (rows, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
 }
 
 static char *
@@ -215,8 +316,6 @@ describe_quality (const CtAnalysis *analysis)
     g_string_assign (text, "no flags");
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
-
-static void add_row (GPtrArray *rows, const char *label, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static void
 add_row (GPtrArray *rows, const char *label, const char *format, ...)
@@ -270,7 +369,10 @@ ct_report_dup_result_rows (const CtReportInfo *info)
         add_row (rows, "Lung volume", "%.0f ml", a->lung_volume_ml);
       add_row (rows, "Lesion volume", "%.1f ml", a->lesion_volume_ml);
       if (ct_analysis_is_assessable (a))
-        add_row (rows, "Triage score", "%.3f", a->triage_score);
+        add_row (rows, "Triage score",
+                 "%.3f: the work-list order, half the COVID-19 probability plus half the severity "
+                 "as a share of 50 %% (capped at 1); higher is read first",
+                 a->triage_score);
       add_row (rows, "Input quality", "%s", quality);
       add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)", a->timing_total_ms,
                a->timing_lungs_ms, a->timing_lesions_ms);
@@ -305,7 +407,7 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y, double y_limit)
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
   cairo_move_to (cr, PAGE_MARGIN_PT, y);
   cairo_show_text (cr, "Results");
-  y += 18.0;
+  y += 15.0;
 
   for (guint n = 0; rows[n] != NULL; n++)
     {
@@ -324,13 +426,13 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y, double y_limit)
       if (g_str_equal (parts[0], "Weights SHA-256"))
         {
           /* 64 hex digits fit on one line only in a small monospace face. */
-          set_font (cr, "sans-serif", TRUE, 10.0);
+          set_font (cr, "sans-serif", TRUE, 9.0);
           cairo_move_to (cr, PAGE_MARGIN_PT, y);
           cairo_show_text (cr, parts[0]);
           set_font (cr, "monospace", FALSE, 7.5);
-          cairo_move_to (cr, PAGE_MARGIN_PT + 190.0, y);
+          cairo_move_to (cr, PAGE_MARGIN_PT + VALUE_COLUMN_PT, y);
           cairo_show_text (cr, parts[1]);
-          y += 15.0;
+          y += 12.5;
         }
       else
         y = show_row (cr, y, parts[0], parts[1] ? parts[1] : "");
@@ -338,12 +440,140 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y, double y_limit)
   return y;
 }
 
+/* The patient rows in two columns; returns the baseline below them. */
+static double
+draw_patient_block (cairo_t *cr, const CtReportInfo *info, double y)
+{
+  g_auto (GStrv) rows = ct_report_dup_patient_rows (info);
+  const double column_width = (CT_REPORT_PAGE_WIDTH_PT - 2 * PAGE_MARGIN_PT) / 2;
+  double bottom = y;
+
+  for (guint n = 0; rows[n] != NULL; n++)
+    {
+      g_auto (GStrv) parts = g_strsplit (rows[n], "\t", 2);
+      const double x = PAGE_MARGIN_PT + (n % 2) * column_width;
+      const double row_y = y + (n / 2) * 13.0;
+
+      if (g_str_equal (parts[0], "Status"))
+        continue; /* shown under the title */
+      set_font (cr, "sans-serif", TRUE, 9.0);
+      cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
+      cairo_move_to (cr, x, row_y);
+      cairo_show_text (cr, parts[0]);
+      set_font (cr, "sans-serif", FALSE, 9.0);
+      bottom = MAX (bottom, show_wrapped_text (cr, x + 102.0, row_y, column_width - 106.0, 11.0, parts[1]));
+    }
+  return bottom + 2.0;
+}
+
+/* The CT-0..CT-4 bands with their definitions, the study's band marked. */
+static void
+draw_bands (cairo_t *cr, const CtAnalysis *analysis, double y)
+{
+  static const char *const names[] = { "no findings", "mild", "moderate", "severe", "critical" };
+  gboolean graded = analysis != NULL && ct_analysis_is_assessable (analysis);
+
+  set_font (cr, "sans-serif", TRUE, 9.5);
+  cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
+  cairo_move_to (cr, PAGE_MARGIN_PT, y);
+  cairo_show_text (cr, "CT categories (share of the more affected lung)");
+  for (int c = CT_CATEGORY_0; c <= CT_CATEGORY_4; c++)
+    {
+      double lower, upper;
+      char text[128];
+      gboolean mine = graded && (int) analysis->category == c;
+
+      ct_category_get_band (c, &lower, &upper);
+      if (c == CT_CATEGORY_0)
+        g_snprintf (text, sizeof text, "%s  %s: below %.2f %%", ct_category_to_string (c), names[c], upper);
+      else if (isinf (upper))
+        g_snprintf (text, sizeof text, "%s  %s: %.0f %% or more", ct_category_to_string (c), names[c], lower);
+      else if (c == CT_CATEGORY_1)
+        g_snprintf (text, sizeof text, "%s  %s: %.2f %% to below %.0f %%", ct_category_to_string (c), names[c], lower,
+                    upper);
+      else
+        g_snprintf (text, sizeof text, "%s  %s: %.0f %% to below %.0f %%", ct_category_to_string (c), names[c], lower,
+                    upper);
+      set_font (cr, "sans-serif", mine, 8.5);
+      cairo_set_source_rgb (cr, mine ? 0.7 : 0.2, mine ? 0.1 : 0.2, mine ? 0.05 : 0.2);
+      cairo_move_to (cr, PAGE_MARGIN_PT + 8.0, y + 12.0 + c * 11.0);
+      cairo_show_text (cr, mine ? "\xe2\x96\xb6 " : "   ");
+      cairo_show_text (cr, text);
+    }
+}
+
+/* The lesion share of each lung as a horizontal bar on a 0-100 % scale,
+ * with the band limits marked. */
+static void
+draw_lung_chart (cairo_t *cr, const CtAnalysis *analysis, double y)
+{
+  const double x0 = PAGE_MARGIN_PT + 300.0, bar_x = x0 + 40.0, bar_w = 165.0, bar_h = 12.0;
+  const char *labels[] = { "Right", "Left" };
+  double shares[2] = { NAN, NAN };
+  gboolean graded = analysis != NULL && ct_analysis_is_assessable (analysis);
+
+  if (graded)
+    {
+      shares[0] = analysis->severity_right_percent;
+      shares[1] = analysis->severity_left_percent;
+    }
+  set_font (cr, "sans-serif", TRUE, 9.5);
+  cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
+  cairo_move_to (cr, x0, y);
+  cairo_show_text (cr, "Lesion share per lung");
+  for (int n = 0; n < 2; n++)
+    {
+      const double top = y + 8.0 + n * 20.0;
+      char value[32];
+
+      set_font (cr, "sans-serif", FALSE, 8.5);
+      cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+      cairo_move_to (cr, x0, top + 9.5);
+      cairo_show_text (cr, labels[n]);
+      cairo_set_source_rgb (cr, 0.93, 0.93, 0.93);
+      cairo_rectangle (cr, bar_x, top, bar_w, bar_h);
+      cairo_fill (cr);
+      if (!isnan (shares[n]))
+        {
+          cairo_set_source_rgb (cr, 0.93, 0.45, 0.1);
+          cairo_rectangle (cr, bar_x, top, bar_w * CLAMP (shares[n], 0.0, 100.0) / 100.0, bar_h);
+          cairo_fill (cr);
+          g_snprintf (value, sizeof value, "%.1f %%", shares[n]);
+        }
+      else
+        g_strlcpy (value, graded ? "-" : "not assessable", sizeof value);
+      /* The band limits, 25, 50 and 75 %. */
+      cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+      cairo_set_line_width (cr, 0.5);
+      for (int t = 1; t <= 3; t++)
+        {
+          cairo_move_to (cr, bar_x + bar_w * t / 4.0, top);
+          cairo_line_to (cr, bar_x + bar_w * t / 4.0, top + bar_h);
+        }
+      cairo_stroke (cr);
+      cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+      cairo_move_to (cr, bar_x + bar_w + 4.0, top + 9.5);
+      cairo_show_text (cr, value);
+    }
+  set_font (cr, "sans-serif", FALSE, 7.0);
+  cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+  for (int t = 0; t <= 4; t++)
+    {
+      char tick[8];
+      cairo_text_extents_t extents;
+
+      g_snprintf (tick, sizeof tick, "%d %%", t * 25);
+      cairo_text_extents (cr, tick, &extents);
+      cairo_move_to (cr, bar_x + bar_w * t / 4.0 - extents.x_advance / 2, y + 56.0);
+      cairo_show_text (cr, tick);
+    }
+}
+
 void
 ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
 {
   const CtVolume *v;
   const CtAnalysis *analysis;
-  g_autofree char *study_date = NULL;
   g_autofree char *line = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
@@ -360,24 +590,21 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
   cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
   cairo_paint (cr);
 
-  /* Title and study */
+  /* Title, review status, patient and study */
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
   set_font (cr, "sans-serif", TRUE, 18.0);
   cairo_move_to (cr, PAGE_MARGIN_PT, 58.0);
   cairo_show_text (cr, info->title ? info->title : "COVID-19 CT triage report");
-
-  set_font (cr, "sans-serif", FALSE, 9.5);
-  study_date = format_study_date (v->study_date);
-  line = g_strdup_printf ("Patient: %s    Study date: %s    Series: %s",
-                          v->patient_name && *v->patient_name ? v->patient_name
-                          : v->patient_id && *v->patient_id   ? v->patient_id
-                                                              : "anonymised",
-                          study_date, v->series_description && *v->series_description ? v->series_description : "-");
-  y = show_wrapped_text (cr, PAGE_MARGIN_PT, 78.0, content_width, 12.0, line);
-  g_free (line);
+  set_font (cr, "sans-serif", TRUE, 10.0);
+  cairo_set_source_rgb (cr, 0.7, 0.1, 0.05);
+  cairo_move_to (cr, PAGE_MARGIN_PT, 74.0);
+  cairo_show_text (cr, "Status: " CT_REPORT_REVIEW_STATUS);
+  y = draw_patient_block (cr, info, 90.0);
   line = g_strdup_printf ("%d slices of %d x %d, voxel %.2f x %.2f x %.2f mm", v->nz, v->nx, v->ny, v->spacing[0],
                           v->spacing[1], v->spacing[2]);
-  y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 12.0, line);
+  set_font (cr, "sans-serif", FALSE, 9.0);
+  cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
+  y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 11.0, line);
 
   /* Key slices */
   ct_report_pick_key_slices (v, analysis, &axial_slice, &coronal_slice);
@@ -393,8 +620,10 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
                              ? "Overlays: lesions filled in orange, right lung outlined in green, left lung in blue."
                              : "No analysis masks available for this study.");
 
-  /* Numbers */
-  draw_numbers (cr, info, y + 18.0, STATEMENT_BOX_TOP_PT - 28.0);
+  /* Numbers, then the bands and the share per lung above the statement */
+  draw_numbers (cr, info, y + 16.0, BANDS_TOP_PT - 16.0);
+  draw_bands (cr, analysis, BANDS_TOP_PT);
+  draw_lung_chart (cr, analysis, BANDS_TOP_PT);
 
   /* The statement, boxed at the foot of the page */
   {

@@ -28,7 +28,26 @@ typedef struct
   const CtAnalysis *analysis; /* borrowed; NULL prints "not analysed"; the
                                * models named are the analysis' own */
   const char *title;          /* NULL: "COVID-19 CT triage report" */
+  /* Optional DICOM facts the volume does not carry (borrowed; NULL prints
+   * "not recorded"): (0008,0050), (0010,1010) as "045Y", (0010,0040). */
+  const char *accession_number;
+  const char *patient_age;
+  const char *patient_sex;
 } CtReportInfo;
+
+/* A DICOM person name (PN: Family^Given^Middle^Prefix^Suffix, only the
+ * first, alphabetic, group of "="-separated groups) as it is read:
+ * "Prefix Given Middle Family Suffix", empty parts left out; NULL or an
+ * empty name gives NULL. */
+char *ct_report_format_person_name (const char *dicom_name);
+
+/* The patient and study block of the page, "label\tvalue" rows (name, ID,
+ * accession, age and sex, study date, series, review status),
+ * NULL-terminated; free with g_strfreev (). */
+char **ct_report_dup_patient_rows (const CtReportInfo *info);
+
+/* The status line of every report: no radiologist has reviewed it. */
+#define CT_REPORT_REVIEW_STATUS "Not reviewed by a radiologist"
 
 /* A4 portrait, 595 x 842 pt (PNG: 150 dpi, 1240 x 1754 pixels). */
 #define CT_REPORT_PAGE_WIDTH_PT 595.0

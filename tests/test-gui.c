@@ -21,6 +21,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ct-application.h"
+#include "ct-export-controller.h"
 #include "ct-nifti.h"
 #include "ct-slice-renderer.h"
 #include "ct-window.h"
@@ -1152,6 +1153,95 @@ test_skipped_paths (void)
 }
 
 static gboolean
+export_idle (gpointer data)
+{
+  return !ct_export_controller_get_busy (data);
+}
+
+/* Export from the window: the actions write the selected study's report
+ * and the whole work list into a folder given through the test hook (no
+ * file chooser), complete and under readable names; an unwritable folder
+ * gives an error naming the file. */
+static void
+test_export_from_window (void)
+{
+  CtExportController *export = ct_export_controller_get_for_window (GTK_WINDOW (fixture.window));
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  GListModel *studies = ct_window_get_studies (fixture.window);
+  g_autofree char *dir = g_dir_make_tmp ("ct-triage-gui-export-XXXXXX", NULL);
+  g_autoptr (CtStudy) item = NULL;
+  GPtrArray *written;
+  g_autofree char *pdf_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *csv_path = g_build_filename (dir, "worklist.csv", NULL);
+  gsize length = 0;
+  int lines = 0;
+
+  g_assert_nonnull (export);
+  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  for (guint i = 0; i < g_list_model_get_n_items (studies) && item == NULL; i++)
+    {
+      g_autoptr (CtStudy) candidate = g_list_model_get_item (studies, i);
+      if (ct_study_get_analysis (candidate) != NULL)
+        item = g_object_ref (candidate);
+    }
+  g_assert_nonnull (item);
+  ct_study_list_select (list, item);
+  iterate_until (item_has_volume, item, 60);
+
+  ct_export_controller_set_folder (export, dir);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-report", g_variant_new_string ("selected"));
+  iterate_until (export_idle, export, 60);
+  g_assert_null (ct_export_controller_get_last_error (export));
+  written = ct_export_controller_get_last_written (export);
+  g_assert_cmpuint (written->len, ==, 1);
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (written, 0), ".pdf"));
+  pdf_path = g_strdup (g_ptr_array_index (written, 0));
+  g_assert_true (g_file_get_contents (g_ptr_array_index (written, 0), &contents, &length, NULL));
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
+  g_assert_nonnull (g_strstr_len (contents + length - 16, 16, "%%EOF"));
+  g_clear_pointer (&contents, g_free);
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-worklist", NULL);
+  iterate_until (export_idle, export, 60);
+  g_assert_null (ct_export_controller_get_last_error (export));
+  g_assert_true (g_file_get_contents (csv_path, &contents, NULL, NULL));
+  for (const char *p = contents; *p != '\0'; p++)
+    lines += *p == '\n';
+  /* A header and one row per study of the list. */
+  g_assert_cmpint (lines, ==, 1 + (int) g_list_model_get_n_items (studies));
+  g_unlink (csv_path);
+  g_clear_pointer (&contents, g_free);
+  {
+    g_autofree char *json_path = g_build_filename (dir, "worklist.json", NULL);
+    g_assert_true (g_file_test (json_path, G_FILE_TEST_IS_REGULAR));
+    g_unlink (json_path);
+  }
+  g_unlink (pdf_path);
+
+  /* /proc takes no files, even from root. */
+  ct_export_controller_set_folder (export, "/proc");
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-worklist", NULL);
+  iterate_until (export_idle, export, 60);
+  g_assert_nonnull (ct_export_controller_get_last_error (export));
+  g_assert_nonnull (strstr (ct_export_controller_get_last_error (export), "/proc/worklist.csv"));
+  settle ();
+  /* Close the error dialog. */
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--)
+      {
+        g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i - 1);
+        if (GTK_IS_MESSAGE_DIALOG (w))
+          gtk_window_destroy (w);
+      }
+  }
+  ct_export_controller_set_folder (export, NULL);
+  settle ();
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static gboolean
 queue_idle (gpointer data)
 {
   return !ct_job_queue_get_busy (ct_application_get_queue (fixture.application));
@@ -1296,6 +1386,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/shortcuts-and-about", test_shortcuts_and_about);
   g_test_add_func ("/gui/real-dicom", test_real_dicom);
   g_test_add_func ("/gui/skipped-paths", test_skipped_paths);
+  g_test_add_func ("/gui/export-from-window", test_export_from_window);
   g_test_add_func ("/gui/settings-cannot-write", test_settings_cannot_write);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);
   status = g_test_run ();

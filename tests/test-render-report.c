@@ -175,6 +175,131 @@ test_report_rows (Fixture *f, gconstpointer data)
   assert_has_row (bare, "Model\tunknown");
 }
 
+static void
+test_report_person_name (void)
+{
+  static const struct
+  {
+    const char *dicom, *expected;
+  } cases[] = {
+    { "Doe^John", "John Doe" },
+    { "Doe^John^Quincy", "John Quincy Doe" },
+    { "Doe^John^Quincy^Dr^Jr", "Dr John Quincy Doe Jr" },
+    { "Doe^^^^MD", "Doe MD" },
+    { "Yamada^Tarou=\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e", "Tarou Yamada" },
+    { "ANONYMOUS", "ANONYMOUS" },
+    { " Doe ^ John ", "John Doe" },
+  };
+
+  for (guint n = 0; n < G_N_ELEMENTS (cases); n++)
+    {
+      g_autofree char *name = ct_report_format_person_name (cases[n].dicom);
+      g_assert_cmpstr (name, ==, cases[n].expected);
+    }
+  g_assert_null (ct_report_format_person_name (""));
+  g_assert_null (ct_report_format_person_name ("^^^^"));
+  g_assert_null (ct_report_format_person_name (NULL));
+}
+
+static void
+test_report_patient_rows (Fixture *f, gconstpointer data)
+{
+  CtReportInfo info = fixture_info (f);
+  g_auto (GStrv) rows = NULL;
+  g_auto (GStrv) bare = NULL;
+
+  f->volume->patient_name = g_strdup ("Doe^Jane^Q");
+  info.accession_number = "ACC-4711";
+  info.patient_age = "045Y";
+  info.patient_sex = "F";
+  rows = ct_report_dup_patient_rows (&info);
+  assert_has_row (rows, "Patient\tJane Q Doe");
+  assert_has_row (rows, "Patient ID\tPHANTOM-1");
+  assert_has_row (rows, "Accession number\tACC-4711");
+  assert_has_row (rows, "Age, sex\t45 years, female");
+  assert_has_row (rows, "Study date\t2020-04-12");
+  assert_has_row (rows, "Series\tsynthetic chest");
+  assert_has_row (rows, "Status\tNot reviewed by a radiologist");
+
+  info.accession_number = info.patient_age = info.patient_sex = NULL;
+  g_clear_pointer (&f->volume->patient_name, g_free);
+  bare = ct_report_dup_patient_rows (&info);
+  assert_has_row (bare, "Patient\tanonymised");
+  assert_has_row (bare, "Accession number\tnot recorded");
+  assert_has_row (bare, "Age, sex\tnot recorded, not recorded");
+}
+
+/* The page's text as pdftotext reads it (poppler-utils), words joined by
+ * single spaces; NULL when pdftotext is not installed. */
+static char *
+dup_pdf_text (const char *path)
+{
+  g_autofree char *program = g_find_program_in_path ("pdftotext");
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRegex) spaces = NULL;
+  int status = 0;
+  const char *argv[] = { program, "-layout", path, "-", NULL };
+
+  if (program == NULL)
+    return NULL;
+  g_assert_true (
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  spaces = g_regex_new ("\\s+", 0, 0, NULL);
+  return g_regex_replace_literal (spaces, out, -1, 0, " ", 0, NULL);
+}
+
+/* The text a radiologist reads on the page, from the PDF itself. */
+static void
+test_report_pdf_text (Fixture *f, gconstpointer data)
+{
+  CtReportInfo info = fixture_info (f);
+  g_autofree char *path = g_build_filename (f->dir, "report.pdf", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  static const char *const expected[] = {
+    "Status: Not reviewed by a radiologist",
+    "Jane Q Doe",
+    "PHANTOM-1",
+    "ACC-4711",
+    "45 years, female",
+    "2020-04-12",
+    "synthetic chest",
+    "CT-0 no findings: below 1.25 %",
+    "CT-1 mild: 1.25 % to below 25 %",
+    "CT-2 moderate: 25 % to below 50 %",
+    "CT-3 severe: 50 % to below 75 %",
+    "CT-4 critical: 75 % or more",
+    "Lesion share per lung",
+    "12.5 %",
+    "half the COVID-19 probability plus half the severity",
+    "Not a certified medical device",
+    "synthetic phantoms",
+  };
+
+  f->volume->patient_name = g_strdup ("Doe^Jane^Q");
+  info.accession_number = "ACC-4711";
+  info.patient_age = "045Y";
+  info.patient_sex = "F";
+  g_assert_true (ct_report_write (&info, path, CT_REPORT_FORMAT_PDF, &error));
+  g_assert_no_error (error);
+  text = dup_pdf_text (path);
+  if (text == NULL)
+    {
+      g_test_skip ("pdftotext (poppler-utils) is not installed");
+      return;
+    }
+  for (guint n = 0; n < G_N_ELEMENTS (expected); n++)
+    if (strstr (text, expected[n]) == NULL)
+      g_error ("\"%s\" not on the page:\n%s", expected[n], text);
+  if (g_getenv ("CT_TRIAGE_REPORT_SNAPSHOT") != NULL)
+    ct_report_write (&info, g_getenv ("CT_TRIAGE_REPORT_SNAPSHOT"), CT_REPORT_FORMAT_PNG, NULL);
+  /* Every row fits: nothing left out for lack of space. */
+  g_assert_null (strstr (text, "left out for lack of space"));
+}
+
 static gboolean
 contains_bytes (const char *data, gsize length, const char *needle)
 {
@@ -289,6 +414,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/render/report/key-slices", Fixture, NULL, fixture_set_up, test_report_key_slices, fixture_tear_down);
   g_test_add ("/render/report/rows", Fixture, NULL, fixture_set_up, test_report_rows, fixture_tear_down);
+  g_test_add_func ("/render/report/person-name", test_report_person_name);
+  g_test_add ("/render/report/patient-rows", Fixture, NULL, fixture_set_up, test_report_patient_rows,
+              fixture_tear_down);
+  g_test_add ("/render/report/pdf-text", Fixture, NULL, fixture_set_up, test_report_pdf_text, fixture_tear_down);
   g_test_add ("/render/report/pdf", Fixture, NULL, fixture_set_up, test_report_pdf, fixture_tear_down);
   g_test_add ("/render/report/png", Fixture, NULL, fixture_set_up, test_report_png, fixture_tear_down);
   g_test_add ("/render/report/unwritable", Fixture, NULL, fixture_set_up, test_report_unwritable, fixture_tear_down);

@@ -5,6 +5,7 @@
 
 #include "ct-error.h"
 #include "ct-results-panel.h"
+#include "ct-export-controller.h"
 #include "ct-study-library.h"
 #include "ct-window.h"
 
@@ -673,6 +674,8 @@ ct_window_init (CtWindow *self)
   ct_window_update_captions (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions, G_N_ELEMENTS (window_actions), self);
+  /* Export: actions and their logic in ct-export-controller.c. */
+  ct_export_controller_install (GTK_APPLICATION_WINDOW (self), self->study_list, G_LIST_MODEL (self->library));
   g_signal_connect (self->opacity_adjustment, "value-changed", G_CALLBACK (on_opacity_changed), self);
   g_signal_connect (self->preset_dropdown, "notify::selected", G_CALLBACK (on_preset_selected), self);
 
