@@ -368,7 +368,7 @@ skip_without_display (void)
 static void
 write_study (const char *dir)
 {
-  g_autoptr (CtVolume) v = test_util_make_chest_volume (64, 56, 12, PATIENT_ID);
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (96, 80, 12, PATIENT_ID);
   g_autoptr (GError) error = NULL;
 
   g_free (v->patient_name);
