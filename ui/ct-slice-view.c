@@ -153,7 +153,9 @@ static void
 ct_slice_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
                        int *minimum_baseline, int *natural_baseline)
 {
-  *minimum = 120;
+  /* Small enough for three views beside the list and the results panel
+   * in an 800 px wide window. */
+  *minimum = 80;
   *natural = 420;
 }
 

@@ -1106,6 +1106,7 @@ ct_window_init (CtWindow *self)
       GtkWidget *caption = gtk_label_new (NULL);
 
       gtk_label_set_xalign (GTK_LABEL (caption), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (caption), PANGO_ELLIPSIZE_END);
       gtk_widget_add_css_class (caption, "view-caption");
       self->views[p] = CT_SLICE_VIEW (ct_slice_view_new (p));
       self->view_captions[p] = GTK_LABEL (caption);
