@@ -23,6 +23,7 @@
 #include "ct-application.h"
 #include "ct-export-controller.h"
 #include "ct-nifti.h"
+#include "ct-report.h"
 #include "ct-slice-renderer.h"
 #include "ct-window.h"
 #include "phantom.h"
@@ -204,15 +205,25 @@ static GdkTexture *
 render_widget (GtkWidget *widget)
 {
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   g_autoptr (GskRenderNode) node = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
   g_assert_cmpint (width, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* A widget waiting for its next allocation (a label that just changed,
+   * such as the overall progress) draws nothing until the next frame. */
+  for (int attempt = 0; attempt < 20 && node == NULL; attempt++)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      if (attempt > 0)
+        settle ();
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
@@ -610,6 +621,7 @@ test_overlays_screenshot (void)
   g_autoptr (GdkTexture) whole_window = NULL;
   Pixels on, off, window_pixels;
   int slice, lesion_pixels = 0, lesion_tinted = 0, far_pixels = 0, far_tinted = 0;
+  double reference_x = -100, reference_y = -100;
   double grey_sum = 0, grey_sq = 0;
   gsize n_voxels;
 
@@ -685,6 +697,13 @@ test_overlays_screenshot (void)
 
   g_assert_cmpint (on.width, ==, gtk_widget_get_width (GTK_WIDGET (axial)));
   ct_slice_layout_fit (&layout, &geometry, on.width, on.height, 1.0, 0.0, 0.0);
+  /* The reference lines (where the other views are) cross the slice. */
+  {
+    double rx, ry;
+
+    if (ct_slice_view_get_reference (axial, &rx, &ry))
+      ct_slice_layout_view_to_widget (&layout, rx, ry, &reference_x, &reference_y);
+  }
   for (int y = 0; y < geometry.height; y++)
     for (int x = 0; x < geometry.width; x++)
       {
@@ -697,6 +716,8 @@ test_overlays_screenshot (void)
           continue;
         ct_slice_layout_view_to_widget (&layout, x + 0.5, y + 0.5, &wx, &wy);
         if (wx < 0 || wy < 0 || wx >= on.width || wy >= on.height)
+          continue;
+        if (fabs (wx - floor (reference_x) - 0.5) < 2.5 || fabs (wy - floor (reference_y) - 0.5) < 2.5)
           continue;
         n = ((gsize) ijk[2] * volume->ny + ijk[1]) * volume->nx + ijk[0];
         grey_sum += pixel_at (&off, wx, wy)[1];
@@ -1282,6 +1303,430 @@ skip_without_display (void)
   g_test_skip ("no display: run under xvfb-run (build-aux/test does)");
 }
 
+/* ---- Layout, linked views and triage navigation (issue 13, items 2-4) ---- */
+
+/* A key press given to the key controllers of @widget that run in @phase,
+ * until one handles it, as GTK does for a key event in that phase. */
+static gboolean
+send_key (GtkWidget *widget, GtkPropagationPhase phase, guint keyval, GdkModifierType state)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller) && gtk_event_controller_get_propagation_phase (controller) == phase)
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+    }
+  settle ();
+  return handled;
+}
+
+static gboolean
+allocated (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (fixture.window)) <= GPOINTER_TO_INT (data) &&
+         gtk_widget_get_width (ct_window_get_results_panel (fixture.window)) > 0;
+}
+
+/* Widget's bounds in the window's coordinates. */
+static graphene_rect_t
+bounds_in_window (GtkWidget *widget)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (fixture.window), &bounds));
+  return bounds;
+}
+
+/* What makes a window too wide: the minimum widths below @widget. */
+static void
+report_min_widths (GtkWidget *widget, int depth)
+{
+  int minimum;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_test_message ("%*s%s: at least %d px wide", 2 * depth, "", G_OBJECT_TYPE_NAME (widget), minimum);
+  if (depth < 8 && minimum > 200)
+    for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      report_min_widths (child, depth + 1);
+}
+
+/* At 800 x 600 logical px (also at GDK_SCALE=2: the gui-scale-2 test runs
+ * this one alone): the window stays that wide, every pane is in it, the
+ * views get most of the height, a narrowed list keeps patient, probability
+ * and category. */
+static void
+test_layout_800x600 (void)
+{
+  GtkWidget *window = GTK_WIDGET (fixture.window);
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  GtkWidget *panel = ct_window_get_results_panel (fixture.window);
+  int old_width, old_height;
+  graphene_rect_t panel_bounds, list_bounds, view_bounds;
+
+  gtk_window_get_default_size (GTK_WINDOW (window), &old_width, &old_height);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  /* Not iterate_until (): with nothing left to draw it would block. */
+  for (int i = 0; i < 20 && !allocated (GINT_TO_POINTER (800)); i++)
+    settle ();
+  settle ();
+  g_test_message ("window %d x %d at scale %d", gtk_widget_get_width (window), gtk_widget_get_height (window),
+                  gtk_widget_get_scale_factor (window));
+  if (gtk_widget_get_width (window) > 800)
+    report_min_widths (window, 0);
+  g_assert_cmpint (gtk_widget_get_width (window), <=, 800);
+  g_assert_cmpint (gtk_widget_get_height (window), <=, 600);
+  panel_bounds = bounds_in_window (panel);
+  list_bounds = bounds_in_window (ct_window_get_list_pane (fixture.window));
+  view_bounds = bounds_in_window (GTK_WIDGET (axial));
+  g_test_message ("list %.0f px, views %.0f x %.0f px, results %.0f px wide", list_bounds.size.width,
+                  view_bounds.size.width, view_bounds.size.height, panel_bounds.size.width);
+  g_assert_cmpfloat (panel_bounds.size.width, >=, 200);
+  g_assert_cmpfloat (panel_bounds.origin.x + panel_bounds.size.width, <=, gtk_widget_get_width (window) + 0.5);
+  g_assert_cmpfloat (list_bounds.size.width, >=, 200);
+  g_assert_cmpfloat (view_bounds.size.width, >=, 80);
+  g_assert_cmpfloat (view_bounds.size.height, >=, 0.7 * gtk_widget_get_height (window));
+  if (gtk_widget_get_mapped (GTK_WIDGET (list)))
+    {
+      g_assert_true (ct_study_list_get_column_visible (list, "Patient / series"));
+      g_assert_true (ct_study_list_get_column_visible (list, "COVID-19"));
+      g_assert_true (ct_study_list_get_column_visible (list, "Severity"));
+      g_assert_false (ct_study_list_get_column_visible (list, "Date"));
+    }
+  {
+    g_autoptr (GdkTexture) texture = render_widget (window);
+    Pixels pixels = download (texture, gtk_widget_get_scale_factor (window) > 1 ? "window-800x600-scale2.png"
+                                                                                : "window-800x600.png");
+
+    g_free (pixels.bgra);
+  }
+
+  /* F9 hides the list: the views get its room. */
+  {
+    double before = view_bounds.size.width;
+
+    g_assert_true (send_key (GTK_WIDGET (window), GTK_PHASE_CAPTURE, GDK_KEY_F9, 0));
+    settle ();
+    g_assert_false (gtk_widget_get_visible (ct_window_get_list_pane (fixture.window)));
+    g_assert_cmpfloat (gtk_widget_get_width (GTK_WIDGET (axial)), >, before + 50);
+    g_assert_true (send_key (GTK_WIDGET (window), GTK_PHASE_CAPTURE, GDK_KEY_F9, 0));
+    g_assert_true (gtk_widget_get_visible (ct_window_get_list_pane (fixture.window)));
+  }
+
+  if (old_width > 800)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), old_width, old_height);
+      settle ();
+      settle ();
+    }
+}
+
+/* A saved size larger than the screen is not restored as it is. */
+static void
+test_saved_size_clamped (void)
+{
+  CtWindow *window;
+  GdkMonitor *monitor;
+  GdkRectangle area;
+  int width, height;
+
+  g_settings_set_int (fixture.settings, "window-width", 9000);
+  g_settings_set_int (fixture.settings, "window-height", 7000);
+  window = ct_window_new (GTK_APPLICATION (fixture.application), ct_application_get_queue (fixture.application),
+                          fixture.settings);
+  gtk_window_present (GTK_WINDOW (window));
+  settle ();
+  monitor = gdk_display_get_monitor_at_surface (gtk_widget_get_display (GTK_WIDGET (window)),
+                                                gtk_native_get_surface (GTK_NATIVE (window)));
+  g_assert_nonnull (monitor);
+  gdk_monitor_get_geometry (monitor, &area);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_test_message ("saved 9000 x 7000, restored %d x %d on a %d x %d monitor", width, height, area.width, area.height);
+  g_assert_cmpint (width, <=, MAX (area.width, 800));
+  g_assert_cmpint (height, <=, MAX (area.height, 600));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (fixture.settings, "window-width");
+  g_settings_reset (fixture.settings, "window-height");
+  settle ();
+}
+
+/* Double click (the view's "maximise-requested") and m show one view alone
+ * and back; the layouts place the views. */
+static void
+test_maximise_and_layouts (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+  CtSliceView *sagittal = ct_window_get_view (fixture.window, CT_VIEW_SAGITTAL);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (fixture.window), "layout", g_variant_new_string ("1x2"));
+  settle ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (coronal)));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (sagittal)));
+  g_signal_emit_by_name (coronal, "maximise-requested");
+  settle ();
+  g_assert_cmpint (ct_window_get_maximised_view (fixture.window), ==, CT_VIEW_CORONAL);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (axial)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (coronal)), >,
+                   gtk_widget_get_width (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (coronal)))) - 4);
+  g_signal_emit_by_name (coronal, "maximise-requested");
+  settle ();
+  g_assert_cmpint (ct_window_get_maximised_view (fixture.window), ==, -1);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (axial)));
+
+  /* m: the focused view (else the axial one); m again or Escape: back. */
+  gtk_widget_grab_focus (GTK_WIDGET (axial));
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_m));
+  g_assert_cmpint (ct_window_get_maximised_view (fixture.window), ==, CT_VIEW_AXIAL);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (coronal)));
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_Escape));
+  g_assert_cmpint (ct_window_get_maximised_view (fixture.window), ==, -1);
+
+  /* 2 x 2: the axial view two rows high beside coronal over sagittal. */
+  g_action_group_change_action_state (G_ACTION_GROUP (fixture.window), "layout", g_variant_new_string ("2x2"));
+  settle ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sagittal)));
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (axial)), >, 1.8 * gtk_widget_get_height (GTK_WIDGET (coronal)));
+  g_assert_cmpstr (g_settings_get_string (fixture.settings, "view-layout"), ==, "2x2");
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.show-sagittal", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.show-sagittal", NULL);
+  settle ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sagittal)));
+  g_action_group_change_action_state (G_ACTION_GROUP (fixture.window), "layout", g_variant_new_string ("1x2"));
+  settle ();
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (sagittal)));
+}
+
+/* Stepping the axial slice (arrow keys, as the scroll wheel) moves the
+ * coronal view's horizontal reference line to that slice. */
+static void
+test_reference_follows_scroll (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+  CtSliceGeometry axial_geometry, coronal_geometry;
+  double x, y, before_y, ijk[3], expected_y;
+
+  iterate_until (has_volume_shown, axial, 60);
+  g_assert_true (ct_slice_view_get_geometry (axial, &axial_geometry));
+  g_assert_true (ct_slice_view_get_geometry (coronal, &coronal_geometry));
+  ct_slice_view_set_slice (axial, axial_geometry.n_slices / 2);
+  g_assert_true (ct_slice_view_get_reference (coronal, &x, &before_y));
+  for (int n = 0; n < 5; n++)
+    g_assert_true (press_key (GTK_WIDGET (axial), GDK_KEY_Down));
+  g_assert_true (ct_slice_view_get_reference (coronal, &x, &y));
+  ct_slice_geometry_view_to_voxel (&axial_geometry, ct_slice_view_get_slice (axial), 0.5, 0.5, ijk);
+  ct_slice_geometry_voxel_to_view (&coronal_geometry, ijk, NULL, &expected_y, NULL);
+  g_test_message ("coronal reference line y %.1f -> %.1f (axial slice %d, expected %.1f)", before_y, y,
+                  ct_slice_view_get_slice (axial), expected_y);
+  g_assert_cmpfloat (fabs (y - expected_y), <, 0.51);
+  g_assert_cmpfloat (fabs (y - before_y), >=, 4.5);
+  /* And the axial view's vertical line follows the coronal slice. */
+  g_assert_true (press_key (GTK_WIDGET (coronal), GDK_KEY_Page_Down));
+  {
+    double ax, ay;
+
+    g_assert_true (ct_slice_view_get_reference (axial, &ax, &ay));
+    ct_slice_geometry_view_to_voxel (&coronal_geometry, ct_slice_view_get_slice (coronal), 0.5, 0.5, ijk);
+    ct_slice_geometry_voxel_to_view (&axial_geometry, ijk, NULL, &expected_y, NULL);
+    g_assert_cmpfloat (fabs (ay - expected_y), <, 0.51);
+  }
+}
+
+/* A right drag makes the drop-down say "Custom"; a preset key names it again. */
+static void
+test_custom_window_label (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  double width, level;
+
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_1));
+  g_assert_cmpstr (ct_window_get_preset_name (fixture.window), ==, "Lung");
+  drag (GTK_WIDGET (axial), GDK_BUTTON_SECONDARY, 30, 10);
+  g_assert_cmpstr (ct_window_get_preset_name (fixture.window), ==, "Custom");
+  /* Custom keeps the dragged window: it is no preset of its own. */
+  ct_slice_view_get_window (axial, &width, &level);
+  g_assert_cmpfloat (width, ==, 1500 + 120);
+  g_assert_true (press_key (GTK_WIDGET (fixture.window), GDK_KEY_1));
+  g_assert_cmpstr (ct_window_get_preset_name (fixture.window), ==, "Lung");
+}
+
+/* Linked zoom: the other views follow a zoom. */
+static void
+test_linked_zoom (void)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+
+  ct_slice_view_reset_zoom (coronal);
+  ct_slice_view_zoom_at (axial, 2.0, 50, 50);
+  g_signal_emit_by_name (axial, "zoom-changed");
+  g_assert_cmpfloat (ct_slice_view_get_zoom (coronal), ==, 1.0);
+  g_action_group_change_action_state (G_ACTION_GROUP (fixture.window), "link-zoom", g_variant_new_boolean (TRUE));
+  g_assert_cmpfloat (ct_slice_view_get_zoom (coronal), ==, 2.0);
+  ct_slice_view_zoom_at (axial, 3.0, 50, 50);
+  g_signal_emit_by_name (axial, "zoom-changed");
+  g_assert_cmpfloat (ct_slice_view_get_zoom (coronal), ==, 3.0);
+  g_action_group_change_action_state (G_ACTION_GROUP (fixture.window), "link-zoom", g_variant_new_boolean (FALSE));
+  ct_slice_view_reset_zoom (axial);
+  ct_slice_view_reset_zoom (coronal);
+}
+
+static gboolean
+axial_shows (gpointer data)
+{
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+
+  return ct_slice_view_get_study (axial) == data && ct_study_get_volume (data) != NULL &&
+         ct_slice_view_get_n_slices (axial) > 0;
+}
+
+/* Ctrl+Down / Ctrl+Up step through the list also while a view has the
+ * focus (the window sees them first); a selected study opens at the slices
+ * the report picks; Enter on a row puts the keys into its views. */
+static void
+test_next_study_and_key_slice (void)
+{
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  CtSliceView *axial = ct_window_get_view (fixture.window, CT_VIEW_AXIAL);
+  CtSliceView *coronal = ct_window_get_view (fixture.window, CT_VIEW_CORONAL);
+  GListModel *sorted = ct_study_list_get_sorted_model (list);
+  GtkWidget *window = GTK_WIDGET (fixture.window);
+  g_autoptr (CtStudy) first = g_list_model_get_item (sorted, 0);
+  g_autoptr (CtStudy) second = g_list_model_get_item (sorted, 1);
+
+  ct_study_list_select (list, first);
+  settle ();
+  gtk_widget_grab_focus (GTK_WIDGET (axial));
+  /* The view leaves Ctrl+Down alone (no slice step) ... */
+  g_assert_false (send_key (GTK_WIDGET (axial), GTK_PHASE_BUBBLE, GDK_KEY_Down, GDK_CONTROL_MASK));
+  /* ... the window takes it. */
+  g_assert_true (send_key (window, GTK_PHASE_CAPTURE, GDK_KEY_Down, GDK_CONTROL_MASK));
+  g_assert_true (ct_study_list_get_selected (list) == second);
+  g_assert_true (send_key (window, GTK_PHASE_CAPTURE, GDK_KEY_Up, GDK_CONTROL_MASK));
+  g_assert_true (ct_study_list_get_selected (list) == first);
+  g_assert_true (send_key (window, GTK_PHASE_CAPTURE, GDK_KEY_Up, GDK_CONTROL_MASK));
+  g_assert_true (ct_study_list_get_selected (list) == first);
+  g_assert_true (send_key (window, GTK_PHASE_CAPTURE, GDK_KEY_Page_Down, GDK_CONTROL_MASK));
+  g_assert_true (ct_study_list_get_selected (list) == second);
+  /* Bare keys are the view's. */
+  g_assert_false (send_key (window, GTK_PHASE_CAPTURE, GDK_KEY_Down, 0));
+
+  /* Back to the first study (its volume still in memory): it opens at its
+   * most-affected slices. Waited for without blocking. */
+  g_assert_true (send_key (window, GTK_PHASE_CAPTURE, GDK_KEY_Up, GDK_CONTROL_MASK));
+  g_assert_true (ct_study_list_get_selected (list) == first);
+  for (int i = 0; i < 400 && !axial_shows (first); i++)
+    settle ();
+  g_assert_true (axial_shows (first));
+  {
+    int expected_axial, expected_coronal;
+
+    g_assert_nonnull (ct_study_get_analysis (first));
+    ct_report_pick_key_slices (ct_study_get_volume (first), ct_study_get_analysis (first), &expected_axial,
+                               &expected_coronal);
+    g_test_message ("opened at axial %d, coronal %d (report: %d, %d)", ct_slice_view_get_slice (axial),
+                    ct_slice_view_get_slice (coronal), expected_axial, expected_coronal);
+    g_assert_cmpint (ct_slice_view_get_slice (axial), ==, expected_axial);
+    g_assert_cmpint (ct_slice_view_get_slice (coronal), ==, expected_coronal);
+  }
+
+  /* Enter (the column view's "activate") opens the row's study. */
+  {
+    GtkWidget *column_view = find_widget (GTK_WIDGET (list), GTK_TYPE_COLUMN_VIEW);
+
+    gtk_widget_grab_focus (column_view);
+    g_signal_emit_by_name (column_view, "activate", 1u);
+    settle ();
+    g_assert_true (ct_study_list_get_selected (list) == second);
+    g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture.window)) == GTK_WIDGET (axial));
+  }
+}
+
+/* A cancelled study runs again (the row's menu, the window action); the
+ * overall progress says how far the batch is. */
+static void
+test_rerun_cancelled (void)
+{
+  CtStudyList *list = ct_window_get_study_list (fixture.window);
+  GListModel *sorted = ct_study_list_get_sorted_model (list);
+  CtJobQueue *queue = ct_application_get_queue (fixture.application);
+  g_autoptr (CtStudy) a = NULL;
+  g_autoptr (CtStudy) b = NULL;
+  GMenuModel *menu = ct_study_list_get_context_menu (list);
+  gboolean has_export = FALSE;
+
+  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  /* Two of the phantom studies (the skipped-paths test's file is gone). */
+  for (guint i = 0; i < g_list_model_get_n_items (sorted) && b == NULL; i++)
+    {
+      g_autoptr (CtStudy) item = g_list_model_get_item (sorted, i);
+
+      if (!g_str_has_prefix (ct_study_get_path (item), fixture.folder))
+        continue;
+      if (a == NULL)
+        a = g_steal_pointer (&item);
+      else
+        b = g_steal_pointer (&item);
+    }
+  g_assert_nonnull (b);
+  /* One running, one waiting: cancelling the waiting one is immediate. */
+  ct_job_queue_add (queue, a);
+  ct_job_queue_add (queue, b);
+  ct_job_queue_cancel (queue, b);
+  g_assert_cmpint (ct_study_get_status (b), ==, CT_STUDY_STATUS_CANCELLED);
+  g_assert_true (has_label_containing (GTK_WIDGET (fixture.window), " analysed"));
+  ct_study_list_select (list, b);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.reanalyse-selected", NULL);
+  g_assert_cmpint (ct_study_get_status (b), !=, CT_STUDY_STATUS_CANCELLED);
+  iterate_until (study_finished, b, ANALYSIS_TIMEOUT_S);
+  g_test_message ("run again: status %d, %s", ct_study_get_status (b),
+                  ct_study_get_error (b) != NULL ? ct_study_get_error (b) : "no error");
+  g_assert_cmpint (ct_study_get_status (b), ==, CT_STUDY_STATUS_DONE);
+  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+
+  /* The row's menu: analyse again, show in files, export (the window's
+   * export action when it has one; insensitive otherwise). */
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *action = NULL;
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action))
+        has_export |= g_str_equal (action, "win.export-report");
+    }
+  g_assert_true (has_export);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 3);
+}
+
+/* The new controls with settings that cannot be written. */
+static void
+test_layout_controls_without_settings (void)
+{
+  g_autoptr (GSettingsBackend) null_backend = g_null_settings_backend_new ();
+  g_autoptr (GSettings) readonly = g_settings_new_with_backend (APPLICATION_ID, null_backend);
+  CtWindow *window = ct_window_new (GTK_APPLICATION (fixture.application),
+                                    ct_application_get_queue (fixture.application), readonly);
+  CtSliceView *sagittal = ct_window_get_view (window, CT_VIEW_SAGITTAL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  settle ();
+  g_assert_false (g_settings_is_writable (readonly, "view-layout"));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "layout", g_variant_new_string ("1x3"));
+  settle ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sagittal)));
+  g_assert_true (send_key (GTK_WIDGET (window), GTK_PHASE_CAPTURE, GDK_KEY_F9, 0));
+  g_assert_false (gtk_widget_get_visible (ct_window_get_list_pane (window)));
+  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_m));
+  g_assert_cmpint (ct_window_get_maximised_view (window), ==, CT_VIEW_AXIAL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+}
+
 static gboolean
 window_mapped (gpointer data)
 {
@@ -1304,6 +1749,15 @@ main (int argc, char *argv[])
   /* Xvfb has no GPU: GL through llvmpipe paces frames at ~200 ms there, the
    * cairo renderer at the display's 60 Hz. GSK_RENDERER=gl measures GL. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  /* --gdk-scale=N: the HiDPI run of tests/meson.build (read before GTK). */
+  for (int a = 1; a < argc; a++)
+    if (g_str_has_prefix (argv[a], "--gdk-scale="))
+      {
+        g_setenv ("GDK_SCALE", argv[a] + strlen ("--gdk-scale="), TRUE);
+        memmove (&argv[a], &argv[a + 1], (argc - a) * sizeof *argv);
+        argc--;
+        break;
+      }
   g_test_init (&argc, &argv, NULL);
 
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
@@ -1388,6 +1842,16 @@ main (int argc, char *argv[])
   g_test_add_func ("/gui/skipped-paths", test_skipped_paths);
   g_test_add_func ("/gui/export-from-window", test_export_from_window);
   g_test_add_func ("/gui/settings-cannot-write", test_settings_cannot_write);
+  /* Layout, linked views, triage navigation. */
+  g_test_add_func ("/gui/layout-800x600", test_layout_800x600);
+  g_test_add_func ("/gui/saved-size-clamped", test_saved_size_clamped);
+  g_test_add_func ("/gui/maximise-and-layouts", test_maximise_and_layouts);
+  g_test_add_func ("/gui/reference-follows-scroll", test_reference_follows_scroll);
+  g_test_add_func ("/gui/custom-window-label", test_custom_window_label);
+  g_test_add_func ("/gui/linked-zoom", test_linked_zoom);
+  g_test_add_func ("/gui/next-study-and-key-slice", test_next_study_and_key_slice);
+  g_test_add_func ("/gui/rerun-cancelled", test_rerun_cancelled);
+  g_test_add_func ("/gui/layout-controls-without-settings", test_layout_controls_without_settings);
   g_test_add_func ("/gui/close-cancels", test_close_cancels);
   status = g_test_run ();
 

@@ -30,6 +30,10 @@ struct _CtSliceView
   double lesion_opacity;
   gboolean has_crosshair;
   double crosshair[3];
+  /* Where the other views are: the reference lines, drawn as the crosshair
+   * (a click moves both; scrolling another view moves the reference). */
+  gboolean has_reference;
+  double reference[3];
 
   double zoom;                 /* 1 = fit */
   double pan_x, pan_y;         /* widget pixels */
@@ -58,6 +62,8 @@ enum
   VOXEL_ACTIVATED,
   WINDOW_CHANGED,
   HOVER,
+  ZOOM_CHANGED,
+  MAXIMISE_REQUESTED,
   N_SIGNALS
 };
 
@@ -77,6 +83,7 @@ ct_slice_view_sync_renderer (CtSliceView *self)
       self->shown_volume = volume;
       self->shown_analysis = NULL;
       self->has_crosshair = FALSE;
+      self->has_reference = FALSE;
       if (volume != NULL)
         {
           self->renderer = ct_slice_renderer_new (volume, self->plane);
@@ -146,7 +153,9 @@ static void
 ct_slice_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
                        int *minimum_baseline, int *natural_baseline)
 {
-  *minimum = 120;
+  /* Small enough for three views beside the list and the results panel
+   * in an 800 px wide window. */
+  *minimum = 80;
   *natural = 420;
 }
 
@@ -193,6 +202,7 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, CtSliceVi
       else
         ct_slice_view_zoom_at (self, self->zoom * pow (1.15, -dy), gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
                                gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+      g_signal_emit (self, signals[ZOOM_CHANGED], 0);
       return TRUE;
     }
   /* Smooth scrolling delivers fractions: step once per sign. */
@@ -205,6 +215,9 @@ static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
                 CtSliceView *self)
 {
+  /* Ctrl+arrows and the like are the window's (next study). */
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
   switch (keyval)
     {
     case GDK_KEY_Up:
@@ -231,6 +244,7 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, 
       return TRUE;
     case GDK_KEY_r:
       ct_slice_view_reset_zoom (self);
+      g_signal_emit (self, signals[ZOOM_CHANGED], 0);
       return TRUE;
     default:
       return FALSE;
@@ -255,6 +269,14 @@ on_pan_update (GtkGestureDrag *gesture, double dx, double dy, CtSliceView *self)
   self->pan_x = self->drag_start_pan_x + dx;
   self->pan_y = self->drag_start_pan_y + dy;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[ZOOM_CHANGED], 0);
+}
+
+static void
+on_double_click (GtkGestureClick *gesture, int n_press, double x, double y, CtSliceView *self)
+{
+  if (n_press == 2)
+    g_signal_emit (self, signals[MAXIMISE_REQUESTED], 0);
 }
 
 static void
@@ -370,6 +392,12 @@ ct_slice_view_class_init (CtSliceViewClass *klass)
   /* (inside, i, j, k, hu) under the pointer. */
   signals[HOVER] = g_signal_new ("hover", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                  G_TYPE_NONE, 5, G_TYPE_BOOLEAN, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_DOUBLE);
+  /* The user zoomed or panned (Ctrl+scroll, left drag, r). */
+  signals[ZOOM_CHANGED] = g_signal_new ("zoom-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 0);
+  /* A double click: show this view alone, or the layout again. */
+  signals[MAXIMISE_REQUESTED] = g_signal_new ("maximise-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_css_name (widget_class, "ctsliceview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -410,6 +438,11 @@ ct_slice_view_init (CtSliceView *self)
   g_signal_connect (gesture, "drag-begin", G_CALLBACK (on_pan_begin), self);
   g_signal_connect (gesture, "drag-update", G_CALLBACK (on_pan_update), self);
   g_signal_connect (gesture, "drag-end", G_CALLBACK (on_pan_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_PRIMARY);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (on_double_click), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
 
   gesture = gtk_gesture_drag_new ();
@@ -625,5 +658,64 @@ ct_slice_view_reset_zoom (CtSliceView *self)
 
   self->zoom = 1.0;
   self->pan_x = self->pan_y = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ct_slice_view_set_reference (CtSliceView *self, const double ijk[3])
+{
+  g_return_if_fail (CT_IS_SLICE_VIEW (self));
+
+  if (self->renderer == NULL)
+    return;
+  if (self->has_reference && memcmp (self->reference, ijk, sizeof self->reference) == 0)
+    return;
+  self->has_reference = TRUE;
+  memcpy (self->reference, ijk, sizeof self->reference);
+  ct_slice_renderer_set_crosshair (self->renderer, ijk);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+ct_slice_view_get_reference (CtSliceView *self, double *out_x, double *out_y)
+{
+  g_return_val_if_fail (CT_IS_SLICE_VIEW (self), FALSE);
+
+  if (self->renderer == NULL || !self->has_reference)
+    return FALSE;
+  ct_slice_geometry_voxel_to_view (ct_slice_renderer_get_geometry (self->renderer), self->reference, out_x, out_y,
+                                   NULL);
+  return TRUE;
+}
+
+gboolean
+ct_slice_view_get_geometry (CtSliceView *self, CtSliceGeometry *out_geometry)
+{
+  g_return_val_if_fail (CT_IS_SLICE_VIEW (self), FALSE);
+
+  if (self->renderer == NULL)
+    return FALSE;
+  *out_geometry = *ct_slice_renderer_get_geometry (self->renderer);
+  return TRUE;
+}
+
+void
+ct_slice_view_get_zoom_pan (CtSliceView *self, double *out_zoom, double *out_pan_x, double *out_pan_y)
+{
+  g_return_if_fail (CT_IS_SLICE_VIEW (self));
+
+  *out_zoom = self->zoom;
+  *out_pan_x = self->pan_x;
+  *out_pan_y = self->pan_y;
+}
+
+void
+ct_slice_view_set_zoom_pan (CtSliceView *self, double zoom, double pan_x, double pan_y)
+{
+  g_return_if_fail (CT_IS_SLICE_VIEW (self));
+
+  self->zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  self->pan_x = pan_x;
+  self->pan_y = pan_y;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

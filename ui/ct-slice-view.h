@@ -3,7 +3,9 @@
  * render/'s CtSliceRenderer. Scroll or Up/Down/Page keys step slices,
  * Ctrl+scroll zooms, left drag pans, a left click emits "voxel-activated"
  * (crosshair linking), right drag changes window/level ("window-changed"),
- * the pointer emits "hover" with the voxel and HU under it. */
+ * the pointer emits "hover" with the voxel and HU under it, a double click
+ * "maximise-requested", a zoom or pan "zoom-changed". Keys with Ctrl or
+ * Alt are left to the window. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -45,5 +47,17 @@ double ct_slice_view_get_zoom (CtSliceView *self);
  * no volume is shown. */
 gboolean ct_slice_view_get_layout (CtSliceView *self, CtSliceLayout *out_layout);
 void ct_slice_view_reset_zoom (CtSliceView *self);
+/* Zoom and pan as they are, and set together (linked views). */
+void ct_slice_view_get_zoom_pan (CtSliceView *self, double *out_zoom, double *out_pan_x, double *out_pan_y);
+void ct_slice_view_set_zoom_pan (CtSliceView *self, double zoom, double pan_x, double pan_y);
+
+/* Reference lines through the continuous voxel ijk (where the other views
+ * are), without moving this view's slice. */
+void ct_slice_view_set_reference (CtSliceView *self, const double ijk[3]);
+/* Where the reference lines cross, in this view's slice pixels (x: the
+ * vertical line, y: the horizontal one); FALSE when none is shown. */
+gboolean ct_slice_view_get_reference (CtSliceView *self, double *out_x, double *out_y);
+/* How the view samples its volume; FALSE when none is shown. */
+gboolean ct_slice_view_get_geometry (CtSliceView *self, CtSliceGeometry *out_geometry);
 
 G_END_DECLS

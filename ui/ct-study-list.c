@@ -30,6 +30,10 @@ struct _CtStudyList
   GtkCustomSorter *sorter;
   GtkSingleSelection *selection;
   CtStudySortKey sort_key;
+  GtkColumnViewColumn *columns[N_COLUMNS];
+  GtkWidget *context_menu; /* GtkPopoverMenu, a child of the list */
+  guint columns_idle;
+  int columns_for_width; /* the width the columns' visibility was set for */
 };
 
 G_DEFINE_FINAL_TYPE (CtStudyList, ct_study_list, GTK_TYPE_WIDGET)
@@ -45,7 +49,17 @@ enum
 enum
 {
   CANCEL_REQUESTED,
+  RERUN_REQUESTED,
+  STUDY_ACTIVATED,
   N_SIGNALS
+};
+
+/* Narrowed, the list hides its columns from the least important on, so
+ * that patient, probability and category stay in sight: a column is shown
+ * from this list width on (logical px). */
+static const int column_min_list_width[N_COLUMNS] = {
+  [COLUMN_PATIENT] = 0,  [COLUMN_PROBABILITY] = 0, [COLUMN_SEVERITY] = 0, [COLUMN_CANCEL] = 340,
+  [COLUMN_STATUS] = 440, [COLUMN_SLICES] = 500,    [COLUMN_DATE] = 590,   [COLUMN_DESCRIPTION] = G_MAXINT,
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -71,7 +85,7 @@ status_text (CtStudy *item)
     case CT_STUDY_STATUS_ANALYSING:
       return _ ("Analysing");
     case CT_STUDY_STATUS_DONE:
-      return _ ("Done");
+      return ct_study_get_cached (item) ? _ ("Done (cached)") : _ ("Done");
     case CT_STUDY_STATUS_FAILED:
       return _ ("Failed");
     case CT_STUDY_STATUS_CANCELLED:
@@ -102,8 +116,11 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard_mode, GtkTool
       CtStudyStatus status = ct_study_get_status (item);
       gboolean running = status == CT_STUDY_STATUS_LOADING || status == CT_STUDY_STATUS_ANALYSING;
 
-      if (error != NULL)
-        text = g_strdup (error);
+      if (error != NULL && (status == CT_STUDY_STATUS_FAILED || status == CT_STUDY_STATUS_CANCELLED))
+        text = g_strdup_printf (_ ("%s\nRight click or the button at the end of the row runs it again"), error);
+      else if (status == CT_STUDY_STATUS_DONE && ct_study_get_cached (item))
+        text = g_strdup_printf (_ ("Results from the cache (looked up in %.0f ms), not analysed again"),
+                                ct_study_get_cache_ms (item));
       else if (running && ct_study_get_stage (item) != NULL)
         text = g_strdup_printf ("%s (%s)", status_text (item), ct_study_get_stage (item));
       else
@@ -174,6 +191,10 @@ refresh_cell (GtkWidget *cell, CtStudy *item)
           gtk_widget_add_css_class (label, "study-error");
         else
           gtk_widget_remove_css_class (label, "study-error");
+        if (status == CT_STUDY_STATUS_DONE && ct_study_get_cached (item))
+          gtk_widget_add_css_class (label, "study-cached");
+        else
+          gtk_widget_remove_css_class (label, "study-cached");
         gtk_widget_set_visible (bar, running);
         gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (bar), ct_study_get_progress (item));
       }
@@ -226,7 +247,16 @@ refresh_cell (GtkWidget *cell, CtStudy *item)
       }
       break;
     case COLUMN_CANCEL:
-      gtk_widget_set_sensitive (cell, !ct_study_is_finished (item));
+      {
+        CtStudyStatus status = ct_study_get_status (item);
+        gboolean rerun = status == CT_STUDY_STATUS_FAILED || status == CT_STUDY_STATUS_CANCELLED;
+
+        /* Stop while it runs; run again once it failed or was cancelled. */
+        gtk_button_set_icon_name (GTK_BUTTON (cell), rerun ? "view-refresh-symbolic" : "process-stop-symbolic");
+        gtk_widget_set_tooltip_text (cell,
+                                     rerun ? _ ("Analyse this study again") : _ ("Cancel the analysis of this study"));
+        gtk_widget_set_sensitive (cell, rerun || !ct_study_is_finished (item));
+      }
       break;
     case N_COLUMNS:
     default:
@@ -245,8 +275,32 @@ on_cancel_clicked (GtkButton *button, CtStudyList *self)
 {
   CtStudy *item = g_object_get_data (G_OBJECT (button), "item");
 
-  if (item != NULL)
+  if (item == NULL)
+    return;
+  if (ct_study_get_status (item) == CT_STUDY_STATUS_FAILED || ct_study_get_status (item) == CT_STUDY_STATUS_CANCELLED)
+    g_signal_emit (self, signals[RERUN_REQUESTED], 0, item);
+  else
     g_signal_emit (self, signals[CANCEL_REQUESTED], 0, item);
+}
+
+/* Right click on a row: its study is selected, then the menu of what can
+ * be done with it (the window's actions; an action the window lacks, such
+ * as an export not built in, leaves its entry insensitive). */
+static void
+on_cell_right_click (GtkGestureClick *gesture, int n_press, double x, double y, CtStudyList *self)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  CtStudy *item = g_object_get_data (G_OBJECT (cell), "item");
+  graphene_point_t point;
+
+  if (item == NULL)
+    return;
+  ct_study_list_select (self, item);
+  if (!gtk_widget_compute_point (cell, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &(GdkRectangle){ (int) point.x, (int) point.y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 static void
@@ -263,9 +317,12 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyLi
         GtkWidget *label = gtk_label_new (NULL);
         GtkWidget *bar = gtk_progress_bar_new ();
 
+        /* The whole text, on two lines if need be ("Analysing 27 %"). */
         gtk_label_set_xalign (GTK_LABEL (label), 0);
+        gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+        gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+        gtk_label_set_lines (GTK_LABEL (label), 2);
         gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-        gtk_label_set_width_chars (GTK_LABEL (label), 8);
         gtk_box_append (GTK_BOX (cell), label);
         gtk_box_append (GTK_BOX (cell), bar);
       }
@@ -321,6 +378,13 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyLi
       break;
     }
   g_object_set_data (G_OBJECT (cell), "column", GINT_TO_POINTER (column));
+  {
+    GtkGesture *right_click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (right_click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (right_click, "pressed", G_CALLBACK (on_cell_right_click), self);
+    gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (right_click));
+  }
   if (column == COLUMN_STATUS || column == COLUMN_PATIENT || column == COLUMN_DESCRIPTION)
     {
       gtk_widget_set_has_tooltip (cell, TRUE);
@@ -371,7 +435,55 @@ add_column (CtStudyList *self, Column column, const char *title, gboolean expand
     gtk_column_view_column_set_fixed_width (view_column, fixed_width);
   gtk_column_view_column_set_resizable (view_column, TRUE);
   gtk_column_view_append_column (GTK_COLUMN_VIEW (self->column_view), view_column);
+  self->columns[column] = view_column;
   g_object_unref (view_column);
+}
+
+static gboolean
+update_columns_idle (gpointer user_data)
+{
+  CtStudyList *self = user_data;
+
+  self->columns_idle = 0;
+  for (int c = 0; c < N_COLUMNS; c++)
+    if (self->columns[c] != NULL)
+      gtk_column_view_column_set_visible (self->columns[c], self->columns_for_width >= column_min_list_width[c]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ct_study_list_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+                       int *minimum_baseline, int *natural_baseline)
+{
+  CtStudyList *self = CT_STUDY_LIST (widget);
+
+  gtk_widget_measure (self->scrolled, orientation, for_size, minimum, natural, NULL, NULL);
+}
+
+static void
+ct_study_list_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  CtStudyList *self = CT_STUDY_LIST (widget);
+
+  /* Columns change after this allocation, never inside it. */
+  if (width != self->columns_for_width)
+    {
+      self->columns_for_width = width;
+      if (self->columns_idle == 0)
+        self->columns_idle = g_idle_add (update_columns_idle, self);
+    }
+  gtk_widget_allocate (self->scrolled, width, height, baseline, NULL);
+  if (self->context_menu != NULL)
+    gtk_popover_present (GTK_POPOVER (self->context_menu));
+}
+
+static void
+on_activate (GtkColumnView *column_view, guint position, CtStudyList *self)
+{
+  g_autoptr (CtStudy) item = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
+
+  if (item != NULL)
+    g_signal_emit (self, signals[STUDY_ACTIVATED], 0, item);
 }
 
 static void
@@ -385,6 +497,8 @@ ct_study_list_dispose (GObject *object)
 {
   CtStudyList *self = CT_STUDY_LIST (object);
 
+  g_clear_handle_id (&self->columns_idle, g_source_remove);
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
   g_clear_object (&self->selection);
 
@@ -442,8 +556,15 @@ ct_study_list_class_init (CtStudyListClass *klass)
 
   signals[CANCEL_REQUESTED] = g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                             NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
+  /* The row's button on a failed or cancelled study. */
+  signals[RERUN_REQUESTED] = g_signal_new ("rerun-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                           NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
+  /* Enter or a double click on a row. */
+  signals[STUDY_ACTIVATED] = g_signal_new ("study-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                           NULL, NULL, G_TYPE_NONE, 1, CT_TYPE_STUDY);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = ct_study_list_measure;
+  widget_class->size_allocate = ct_study_list_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "ctstudylist");
 }
 
@@ -453,6 +574,18 @@ ct_study_list_init (CtStudyList *self)
   self->scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
   gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
+  self->columns_for_width = -1;
+  {
+    g_autoptr (GMenu) menu = g_menu_new ();
+
+    g_menu_append (menu, _ ("_Analyse Again"), "win.reanalyse-selected");
+    g_menu_append (menu, _ ("_Show in Files"), "win.reveal-selected");
+    g_menu_append (menu, _ ("_Export…"), "win.export-report");
+    self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+    gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+    gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+    gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+  }
 }
 
 GtkWidget *
@@ -471,13 +604,14 @@ ct_study_list_new (GListModel *studies)
 
   self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), FALSE);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (on_activate), self);
   gtk_widget_add_css_class (self->column_view, "data-table");
   /* Fixed widths but the first, so that the CT badge and the stop button
    * stay in sight in a 560 px wide list; the patient column gives way. */
   add_column (self, COLUMN_PATIENT, _ ("Patient / series"), TRUE, -1);
   add_column (self, COLUMN_DATE, _ ("Date"), FALSE, 92);
   add_column (self, COLUMN_SLICES, _ ("Slices"), FALSE, 52);
-  add_column (self, COLUMN_STATUS, _ ("Status"), FALSE, 96);
+  add_column (self, COLUMN_STATUS, _ ("Status"), FALSE, 104);
   add_column (self, COLUMN_PROBABILITY, _ ("COVID-19"), FALSE, 76);
   add_column (self, COLUMN_SEVERITY, _ ("Severity"), FALSE, 122);
   add_column (self, COLUMN_CANCEL, "", FALSE, -1);
@@ -546,4 +680,40 @@ ct_study_list_select (CtStudyList *self, CtStudy *item)
           return;
         }
     }
+}
+
+void
+ct_study_list_select_relative (CtStudyList *self, int delta)
+{
+  guint n, position;
+
+  g_return_if_fail (CT_IS_STUDY_LIST (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
+  position = gtk_single_selection_get_selected (self->selection);
+  if (n == 0)
+    return;
+  if (position == GTK_INVALID_LIST_POSITION)
+    position = 0;
+  else
+    position = (guint) CLAMP ((gint64) position + delta, 0, (gint64) n - 1);
+  gtk_single_selection_set_selected (self->selection, position);
+}
+
+GMenuModel *
+ct_study_list_get_context_menu (CtStudyList *self)
+{
+  g_return_val_if_fail (CT_IS_STUDY_LIST (self), NULL);
+  return gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (self->context_menu));
+}
+
+gboolean
+ct_study_list_get_column_visible (CtStudyList *self, const char *title)
+{
+  g_return_val_if_fail (CT_IS_STUDY_LIST (self), FALSE);
+
+  for (int c = 0; c < N_COLUMNS; c++)
+    if (self->columns[c] != NULL && g_strcmp0 (gtk_column_view_column_get_title (self->columns[c]), title) == 0)
+      return gtk_column_view_column_get_visible (self->columns[c]);
+  return FALSE;
 }

@@ -28,5 +28,13 @@ CtSliceView *ct_window_get_view (CtWindow *self, CtViewPlane plane);
 GListModel *ct_window_get_studies (CtWindow *self);
 /* The sagittal view is shown on demand. */
 void ct_window_set_show_sagittal (CtWindow *self, gboolean show);
+/* One view alone in the view area (a CtViewPlane), or -1 for the layout. */
+void ct_window_set_maximised_view (CtWindow *self, int plane);
+int ct_window_get_maximised_view (CtWindow *self);
+GtkWidget *ct_window_get_results_panel (CtWindow *self);
+/* The study list's pane (hidden by F9). */
+GtkWidget *ct_window_get_list_pane (CtWindow *self);
+/* The window/level drop-down's entry: "Lung", ..., "Custom". */
+const char *ct_window_get_preset_name (CtWindow *self);
 
 G_END_DECLS
