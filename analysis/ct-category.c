@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 /* The one table of the scale: each band holds lower <= severity < upper.
  * The names stay English in JSON and CSV; the window shows _ (name). */

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-analyzer.h"
 #include "ct-gdcm.h"

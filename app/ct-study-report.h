@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-study.h"
 
