@@ -6,6 +6,7 @@
 
 #include <nifti1_io.h>
 #include <zlib.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-error.h"
 
@@ -33,7 +34,7 @@ ct_nifti_read_size (const char *path, int size[3], GError **error)
   nim = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? nifti_image_read (path, 0) : NULL;
   if (nim == NULL || nim->nx < 1 || nim->ny < 1 || nim->nz < 1)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: not a readable NIfTI-1 image"), path);
       if (nim != NULL)
         nifti_image_free (nim);
       return FALSE;
@@ -94,7 +95,7 @@ ct_nifti_load (const char *path, GError **error)
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "%s: no such file", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("%s: no such file"), path);
       return NULL;
     }
 
@@ -102,7 +103,7 @@ ct_nifti_load (const char *path, GError **error)
   nim = nifti_image_read (path, 1);
   if (nim == NULL || nim->data == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: not a readable NIfTI-1 image"), path);
       if (nim != NULL)
         nifti_image_free (nim);
       return NULL;
@@ -111,7 +112,7 @@ ct_nifti_load (const char *path, GError **error)
   if (nim->nx < 1 || nim->ny < 1 || nim->nz < 1 || nim->ndim < 2 || nim->ndim > 7 || nim->nu > 1 || nim->nv > 1 ||
       nim->nw > 1)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %d-D image of %dx%dx%d is not a CT volume", path,
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: a %d-D image of %dx%dx%d is not a CT volume"), path,
                    nim->ndim, nim->nx, nim->ny, nim->nz);
       nifti_image_free (nim);
       return NULL;
@@ -120,7 +121,7 @@ ct_nifti_load (const char *path, GError **error)
   volume = ct_volume_new (nim->nx, nim->ny, nim->nz);
   if (volume == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: image too large", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: image too large"), path);
       nifti_image_free (nim);
       return NULL;
     }
@@ -128,7 +129,8 @@ ct_nifti_load (const char *path, GError **error)
   /* Only the first time point of a 4-D image: it is the first n voxels. */
   if (!convert_to_float (nim, n, volume->hu))
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: NIfTI datatype %d is not supported", path, nim->datatype);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: NIfTI datatype %d is not supported"), path,
+                   nim->datatype);
       nifti_image_free (nim);
       return NULL;
     }
@@ -157,7 +159,7 @@ ct_nifti_load (const char *path, GError **error)
       affine[0][0] = fabs (nim->dx) > 0 ? fabs (nim->dx) : 1.0;
       affine[1][1] = fabs (nim->dy) > 0 ? fabs (nim->dy) : 1.0;
       affine[2][2] = fabs (nim->dz) > 0 ? fabs (nim->dz) : 1.0;
-      ct_volume_add_warning (volume, "The NIfTI file has no orientation: axes assumed RAS");
+      ct_volume_add_warning (volume, _ ("The NIfTI file has no orientation: axes assumed RAS"));
     }
 
   for (int c = 0; c < 3; c++)
@@ -168,7 +170,7 @@ ct_nifti_load (const char *path, GError **error)
 
       if (!(length > 0) || !isfinite (length))
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: degenerate orientation matrix", path);
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: degenerate orientation matrix"), path);
           nifti_image_free (nim);
           return NULL;
         }
@@ -265,14 +267,14 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
 
   if (geometry->nx > G_MAXINT16 || geometry->ny > G_MAXINT16 || geometry->nz > G_MAXINT16)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "%s: too large for NIfTI-1", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("%s: too large for NIfTI-1"), path);
       return FALSE;
     }
 
   out = gzopen (path, compress ? "wb1" : "wbT");
   if (out == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create %s", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot create %s"), path);
       return FALSE;
     }
   ok = gzwrite (out, &hdr, sizeof hdr) == (int) sizeof hdr &&
@@ -287,7 +289,7 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
   if (gzclose (out) != Z_OK)
     ok = FALSE;
   if (!ok)
-    g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s", path);
+    g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s"), path);
   return ok;
 }
 
@@ -311,7 +313,7 @@ ct_nifti_write_volume (const CtVolume *volume, const char *path, GError **error)
       g_autofree gint16 *values = g_try_new (gint16, n);
       if (values == NULL)
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "%s: out of memory", path);
+          g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("%s: out of memory"), path);
           return FALSE;
         }
       for (gsize i = 0; i < n; i++)
