@@ -3,18 +3,23 @@
 
 #include <math.h>
 
-/* The one table of the scale: each band holds lower <= severity < upper. */
+#include <glib/gi18n-lib.h>
+
+/* The one table of the scale: each band holds lower <= severity < upper.
+ * The names stay English in JSON and CSV; the window shows _ (name). */
 static const struct
 {
   CtCategory category;
   const char *name;
   double lower_percent, upper_percent;
 } bands[] = {
-  { CT_CATEGORY_0, "CT-0", -INFINITY, CT_CATEGORY_NOISE_FLOOR_PERCENT },
-  { CT_CATEGORY_1, "CT-1", CT_CATEGORY_NOISE_FLOOR_PERCENT, 25.0 },
-  { CT_CATEGORY_2, "CT-2", 25.0, 50.0 },
-  { CT_CATEGORY_3, "CT-3", 50.0, 75.0 },
-  { CT_CATEGORY_4, "CT-4", 75.0, INFINITY },
+  /* TRANSLATORS: the CT-0..CT-4 severity scale of the Moscow radiologists
+   * (Russian: КТ-0..КТ-4). */
+  { CT_CATEGORY_0, N_ ("CT-0"), -INFINITY, CT_CATEGORY_NOISE_FLOOR_PERCENT },
+  { CT_CATEGORY_1, N_ ("CT-1"), CT_CATEGORY_NOISE_FLOOR_PERCENT, 25.0 },
+  { CT_CATEGORY_2, N_ ("CT-2"), 25.0, 50.0 },
+  { CT_CATEGORY_3, N_ ("CT-3"), 50.0, 75.0 },
+  { CT_CATEGORY_4, N_ ("CT-4"), 75.0, INFINITY },
 };
 
 CtCategory

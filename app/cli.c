@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-analyzer.h"
 #include "ct-gdcm.h"
@@ -61,7 +61,9 @@ cap_threads (int n_threads)
 
   if (n_threads > capped)
     {
-      g_printerr ("ct-triage-cli: note: --threads %d is more than the %d cores; using %d\n", n_threads, capped, capped);
+      /* TRANSLATORS: --threads is an option name; the numbers are thread counts. */
+      g_printerr (_ ("ct-triage-cli: note: --threads %d is more than the %d cores; using %d\n"), n_threads, capped,
+                  capped);
       return capped;
     }
   return n_threads;
@@ -74,7 +76,7 @@ finish_stdout (int status)
 {
   if (fflush (stdout) != 0 || ferror (stdout))
     {
-      g_printerr ("ct-triage-cli: cannot write the output: %s\n", g_strerror (errno));
+      g_printerr (_ ("ct-triage-cli: cannot write the output: %s\n"), g_strerror (errno));
       return 1;
     }
   return status;
@@ -96,24 +98,27 @@ print_series (const CtSeriesInfo *s)
       g_autoptr (GError) error = NULL;
       g_autoptr (CtSeriesGeometry) g = ct_series_compute_geometry (s, &error);
 
-      g_print ("  patient %s, study date %s\n", s->patient_id ? s->patient_id : "-",
+      g_print (_ ("  patient %s, study date %s\n"), s->patient_id ? s->patient_id : "-",
                s->study_date ? s->study_date : "-");
-      g_print ("  study  %s\n  series %s\n", s->study_uid ? s->study_uid : "-", s->series_uid ? s->series_uid : "-");
-      g_print ("  %u files, %d images, %s\n", s->headers->len, s->n_images,
+      g_print (_ ("  study  %s\n  series %s\n"), s->study_uid ? s->study_uid : "-",
+               s->series_uid ? s->series_uid : "-");
+      /* TRANSLATORS: "  2 files, " then "3 images, " then the transfer syntax. */
+      g_print (ngettext ("  %u file, ", "  %u files, ", s->headers->len), s->headers->len);
+      g_print (ngettext ("%d image, %s\n", "%d images, %s\n", s->n_images), s->n_images,
                ((const CtGdcmHeader *) g_ptr_array_index (s->headers, 0))->transfer_syntax_name);
       if (g == NULL)
         {
-          g_print ("  error: %s\n", error->message);
+          g_print (_ ("  error: %s\n"), error->message);
           return;
         }
-      g_print ("  %d x %d x %u voxels, spacing %.6g x %.6g x %.6g mm\n", g->columns, g->rows, g->n_slices,
+      g_print (_ ("  %d x %d x %u voxels, spacing %.6g x %.6g x %.6g mm\n"), g->columns, g->rows, g->n_slices,
                g->spacing[0], g->spacing[1], g->spacing[2]);
-      g_print ("  origin (LPS mm) %.6g %.6g %.6g\n", g->origin[0], g->origin[1], g->origin[2]);
-      g_print ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n", g->direction[0],
+      g_print (_ ("  origin (LPS mm) %.6g %.6g %.6g\n"), g->origin[0], g->origin[1], g->origin[2]);
+      g_print (_ ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n"), g->direction[0],
                g->direction[1], g->direction[2], g->direction[3], g->direction[4], g->direction[5], g->direction[6],
                g->direction[7], g->direction[8]);
       for (guint w = 0; w < g->warnings->len; w++)
-        g_print ("  note: %s\n", (const char *) g_ptr_array_index (g->warnings, w));
+        g_print (_ ("  note: %s\n"), (const char *) g_ptr_array_index (g->warnings, w));
     }
   else
     {
@@ -122,17 +127,17 @@ print_series (const CtSeriesInfo *s)
 
       if (v == NULL)
         {
-          g_print ("  error: %s\n", error->message);
+          g_print (_ ("  error: %s\n"), error->message);
           return;
         }
-      g_print ("  %d x %d x %d voxels, spacing %.6g x %.6g x %.6g mm\n", v->nx, v->ny, v->nz, v->spacing[0],
+      g_print (_ ("  %d x %d x %d voxels, spacing %.6g x %.6g x %.6g mm\n"), v->nx, v->ny, v->nz, v->spacing[0],
                v->spacing[1], v->spacing[2]);
-      g_print ("  origin (LPS mm) %.6g %.6g %.6g\n", v->origin[0], v->origin[1], v->origin[2]);
-      g_print ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n", v->direction[0],
+      g_print (_ ("  origin (LPS mm) %.6g %.6g %.6g\n"), v->origin[0], v->origin[1], v->origin[2]);
+      g_print (_ ("  directions (LPS) i %.4f %.4f %.4f, j %.4f %.4f %.4f, k %.4f %.4f %.4f\n"), v->direction[0],
                v->direction[1], v->direction[2], v->direction[3], v->direction[4], v->direction[5], v->direction[6],
                v->direction[7], v->direction[8]);
       for (guint w = 0; w < v->warnings->len; w++)
-        g_print ("  note: %s\n", (const char *) g_ptr_array_index (v->warnings, w));
+        g_print (_ ("  note: %s\n"), (const char *) g_ptr_array_index (v->warnings, w));
     }
 }
 
@@ -143,22 +148,24 @@ run_info (int argc, char **argv)
   int n_threads = 0;
   g_auto (GStrv) paths = NULL;
   const GOptionEntry entries[] = {
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "List every skipped file with its reason", NULL },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Header reading threads (0 = all cores)", "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("List every skipped file with its reason"), NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, N_ ("Header reading threads (0 = all cores)"), "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("PATH... - list the CT studies found");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_ ("PATH... - list the CT studies found"));
   g_autoptr (GError) error = NULL;
   int status = 0;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* The entries' descriptions and the parameter string, in the user's language. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
   if (paths == NULL || paths[0] == NULL)
-    return usage_error (context, "no PATH given");
+    return usage_error (context, _ ("no PATH given"));
   if (n_threads < 0)
-    return usage_error (context, "--threads must be 0 or more");
+    return usage_error (context, _ ("--threads must be 0 or more"));
   n_threads = cap_threads (n_threads);
 
   for (guint p = 0; paths[p] != NULL; p++)
@@ -174,7 +181,11 @@ run_info (int argc, char **argv)
           status = 1;
           continue;
         }
-      g_print ("== %s: %u CT series, %u of %u files skipped\n", paths[p], scan->series->len, scan->skipped->len,
+      /* TRANSLATORS: "== PATH: 2 CT series, " then "3 of 40 files skipped"
+       * (the plural follows the number of files, 40). */
+      g_print (ngettext ("== %s: %u CT series, ", "== %s: %u CT series, ", scan->series->len), paths[p],
+               scan->series->len);
+      g_print (ngettext ("%u of %u file skipped\n", "%u of %u files skipped\n", scan->n_files), scan->skipped->len,
                scan->n_files);
       for (guint i = 0; i < scan->series->len; i++)
         print_series (g_ptr_array_index (scan->series, i));
@@ -182,7 +193,7 @@ run_info (int argc, char **argv)
         status = 1;
 
       if (scan->skipped->len > 0)
-        g_print ("skipped:\n");
+        g_print (_ ("skipped:\n"));
       for (guint i = 0; i < scan->skipped->len; i++)
         {
           const CtSkippedFile *s = g_ptr_array_index (scan->skipped, i);
@@ -199,7 +210,7 @@ run_info (int argc, char **argv)
           g_hash_table_iter_init (&iter, reasons);
           while (g_hash_table_iter_next (&iter, &key, &value))
             g_print ("  %u x %s\n", GPOINTER_TO_UINT (value), (const char *) key);
-          g_print ("  (--verbose lists each file)\n");
+          g_print (_ ("  (--verbose lists each file)\n"));
         }
     }
   return finish_stdout (status);
@@ -211,7 +222,7 @@ run_info (int argc, char **argv)
 static void
 print_warning (const char *message, gpointer user_data)
 {
-  g_printerr ("ct-triage-cli: warning: %s\n", message);
+  g_printerr (_ ("ct-triage-cli: warning: %s\n"), message);
 }
 
 /* One study through the analyzer (or only loaded), then its files; its
@@ -225,7 +236,7 @@ analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, 
   g_autoptr (GError) error = NULL;
 
   if (verbose)
-    g_printerr ("loading %s (%s)\n", ct_study_get_path (study),
+    g_printerr (_ ("loading %s (%s)\n"), ct_study_get_path (study),
                 ct_study_get_description (study) ? ct_study_get_description (study) : "");
   if (analysis_note != NULL)
     {
@@ -237,7 +248,7 @@ analyze_study (CtAnalyzer *analyzer, CtStudy *study, const char *analysis_note, 
   else if (ct_analyzer_analyze (analyzer, study, NULL, &error))
     {
       if (verbose)
-        g_printerr (ct_study_get_cached (study) ? "cached result for %s\n" : "analysed %s\n",
+        g_printerr (ct_study_get_cached (study) ? _ ("cached result for %s\n") : _ ("analysed %s\n"),
                     ct_study_get_path (study));
       if ((masks_out != NULL && !ct_study_export_masks (study, masks_out, &error)) ||
           (report_dir != NULL && !ct_study_export_report (study, report_dir, &error)) ||
@@ -260,31 +271,31 @@ run_analyze (int argc, char **argv)
   int n_threads = 0;
   g_auto (GStrv) paths = NULL;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
-    { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "Print CSV", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print a JSON array"), NULL },
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_ ("Print CSV"), NULL },
     { "sort", 0, 0, G_OPTION_ARG_STRING, &sort,
-      "Work-list order: triage (default: the triage score), probability or severity", "KEY" },
+      N_ ("Work-list order: triage (default: the triage score), probability or severity"), "KEY" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_dir,
-      "Folder with lungs.safetensors and multitask-spatial.safetensors", "DIR" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Threads (0 = all cores)", "N" },
-    { "masks-out", 0, 0, G_OPTION_ARG_FILENAME, &masks_out, "Write <series_uid>_lungs.nii.gz and _lesions.nii.gz here",
-      "DIR" },
-    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_dir, "Write a one-page <series_uid>.pdf report per study here",
-      "DIR" },
+      N_ ("Folder with lungs.safetensors and multitask-spatial.safetensors"), "DIR" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, N_ ("Threads (0 = all cores)"), "N" },
+    { "masks-out", 0, 0, G_OPTION_ARG_FILENAME, &masks_out,
+      N_ ("Write <series_uid>_lungs.nii.gz and _lesions.nii.gz here"), "DIR" },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
+      N_ ("Write a one-page <series_uid>.pdf report per study here"), "DIR" },
     { "seg-out", 0, 0, G_OPTION_ARG_FILENAME, &seg_out,
-      "Write a DICOM SEG <series_uid>_seg.dcm of the lungs and lesions here (DICOM input only)", "DIR" },
+      N_ ("Write a DICOM SEG <series_uid>_seg.dcm of the lungs and lesions here (DICOM input only)"), "DIR" },
     { "sr-out", 0, 0, G_OPTION_ARG_FILENAME, &sr_out,
-      "Write a DICOM SR (TID 1500) <series_uid>_sr.dcm here, and its SEG unless --seg-out says where", "DIR" },
+      N_ ("Write a DICOM SR (TID 1500) <series_uid>_sr.dcm here, and its SEG unless --seg-out says where"), "DIR" },
     { "pdf-dicom-out", 0, 0, G_OPTION_ARG_FILENAME, &pdf_dicom_out,
-      "Write the report as DICOM Encapsulated PDF <series_uid>_pdf.dcm here (DICOM input only)", "DIR" },
+      N_ ("Write the report as DICOM Encapsulated PDF <series_uid>_pdf.dcm here (DICOM input only)"), "DIR" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
-      "Analyse again even when the results cache holds these files analysed by these models", NULL },
-    { "no-analysis", 0, 0, G_OPTION_ARG_NONE, &no_analysis, "Only load: list studies with their geometry", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Progress and skipped files on standard error", NULL },
+      N_ ("Analyse again even when the results cache holds these files analysed by these models"), NULL },
+    { "no-analysis", 0, 0, G_OPTION_ARG_NONE, &no_analysis, N_ ("Only load: list studies with their geometry"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Progress and skipped files on standard error"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("PATH... - triage CT studies");
+  g_autoptr (GOptionContext) context = g_option_context_new (N_ ("PATH... - triage CT studies"));
   g_autoptr (GError) error = NULL;
   g_autoptr (CtAnalyzer) analyzer = NULL;
   g_autoptr (CtStudyLibrary) library = NULL;
@@ -295,24 +306,26 @@ run_analyze (int argc, char **argv)
   gboolean explicit_dir;
   gboolean any_failed = FALSE;
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* The entries' descriptions and the parameter string, in the user's language. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
   if (paths == NULL || paths[0] == NULL)
-    return usage_error (context, "no PATH given");
+    return usage_error (context, _ ("no PATH given"));
   if (json && csv)
-    return usage_error (context, "--json and --csv exclude each other");
+    return usage_error (context, _ ("--json and --csv exclude each other"));
   if (sort != NULL && !ct_study_sort_key_from_string (sort, &sort_key))
-    return usage_error (context, "--sort takes triage, probability or severity");
+    return usage_error (context, _ ("--sort takes triage, probability or severity"));
   if (n_threads < 0)
-    return usage_error (context, "--threads must be 0 or more");
+    return usage_error (context, _ ("--threads must be 0 or more"));
   n_threads = cap_threads (n_threads);
   if (masks_out != NULL && no_analysis)
-    return usage_error (context, "--masks-out needs the analysis (drop --no-analysis)");
+    return usage_error (context, _ ("--masks-out needs the analysis (drop --no-analysis)"));
   if (report_dir != NULL && no_analysis)
-    return usage_error (context, "--report needs the analysis (drop --no-analysis)");
+    return usage_error (context, _ ("--report needs the analysis (drop --no-analysis)"));
   if ((seg_out != NULL || sr_out != NULL || pdf_dicom_out != NULL) && no_analysis)
-    return usage_error (context, "--seg-out, --sr-out and --pdf-dicom-out need the analysis (drop --no-analysis)");
+    return usage_error (context, _ ("--seg-out, --sr-out and --pdf-dicom-out need the analysis (drop --no-analysis)"));
 
   explicit_dir = model_dir != NULL;
   if (!explicit_dir)
@@ -323,7 +336,7 @@ run_analyze (int argc, char **argv)
   ct_analyzer_set_cache (analyzer, !no_cache, nonempty_env ("CT_TRIAGE_CACHE_DIR"));
   ct_analyzer_set_warning_func (analyzer, print_warning, NULL);
   if (no_analysis)
-    analysis_note = g_strdup ("--no-analysis: loaded only");
+    analysis_note = g_strdup (_ ("--no-analysis: loaded only"));
   else if (!ct_analyzer_load_models (analyzer, &error))
     {
       if (explicit_dir)
@@ -332,8 +345,8 @@ run_analyze (int argc, char **argv)
           return EXIT_USAGE;
         }
       /* No shipped weights: still list the studies, analysis null. */
-      analysis_note = g_strdup_printf ("no usable model weights (%s)", error->message);
-      g_printerr ("ct-triage-cli: note: %s; analysis fields are null\n", analysis_note);
+      analysis_note = g_strdup_printf (_ ("no usable model weights (%s)"), error->message);
+      g_printerr (_ ("ct-triage-cli: note: %s; analysis fields are null\n"), analysis_note);
       g_clear_error (&error);
     }
 
@@ -348,7 +361,7 @@ run_analyze (int argc, char **argv)
     for (guint i = 0; i < ct_study_library_get_skipped (library)->len; i++)
       {
         const CtSkippedFile *s = g_ptr_array_index (ct_study_library_get_skipped (library), i);
-        g_printerr ("skipped %s: %s\n", s->path, s->reason);
+        g_printerr (_ ("skipped %s: %s\n"), s->path, s->reason);
       }
   for (guint i = 0; i < studies->len; i++)
     {
@@ -395,17 +408,19 @@ main (int argc, char **argv)
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       FILE *out = argc < 2 ? stderr : stdout;
+      /* TRANSLATORS: keep the command and option names (info, analyze,
+       * --json ...) as they are; %s is the disclaimer. */
       fprintf (out,
-               "Usage: ct-triage-cli COMMAND PATH... [OPTION...]\n\n"
-               "Commands:\n"
-               "  info PATH...      list the CT studies found, and skipped files with reasons\n"
-               "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
-               "                    --model, --threads, --masks-out, --report, --seg-out,\n"
-               "                    --sr-out, --pdf-dicom-out, --no-cache, --no-analysis)\n"
-               "  teaching-create --out SESSION.json PATH...   prepare a teaching session\n"
-               "  teaching-summary RESULTS.csv [--pdf FILE]    scores of a teaching session\n\n"
-               "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n",
-               CT_DISCLAIMER);
+               _ ("Usage: ct-triage-cli COMMAND PATH... [OPTION...]\n\n"
+                  "Commands:\n"
+                  "  info PATH...      list the CT studies found, and skipped files with reasons\n"
+                  "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
+                  "                    --model, --threads, --masks-out, --report, --seg-out,\n"
+                  "                    --sr-out, --pdf-dicom-out, --no-cache, --no-analysis)\n"
+                  "  teaching-create --out SESSION.json PATH...   prepare a teaching session\n"
+                  "  teaching-summary RESULTS.csv [--pdf FILE]    scores of a teaching session\n\n"
+                  "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n"),
+               _ (CT_DISCLAIMER));
       return argc < 2 ? EXIT_USAGE : 0;
     }
   if (strcmp (argv[1], "--version") == 0)
@@ -422,6 +437,7 @@ main (int argc, char **argv)
     return ct_teaching_cli_create (argc - 1, argv + 1);
   if (strcmp (argv[1], "teaching-summary") == 0)
     return ct_teaching_cli_summary (argc - 1, argv + 1);
-  fprintf (stderr, "ct-triage-cli: unknown command '%s' (info, analyze, teaching-create, teaching-summary)\n", argv[1]);
+  fprintf (stderr, _ ("ct-triage-cli: unknown command '%s' (info, analyze, teaching-create, teaching-summary)\n"),
+           argv[1]);
   return EXIT_USAGE;
 }

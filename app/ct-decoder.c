@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 
@@ -391,7 +392,7 @@ acquire_decoder (GError **error)
                                  &local, path, NULL);
   if (d->process == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "Cannot start the DICOM decoder %s: %s", path, local->message);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Cannot start the DICOM decoder %s: %s"), path, local->message);
       g_free (d);
       return NULL;
     }
@@ -434,13 +435,14 @@ set_crash_error (Decoder *d, const char *path, gboolean timed_out, GError **erro
       return;
     }
   if (g_subprocess_get_if_signaled (d->process) && g_subprocess_get_term_sig (d->process) != SIGKILL)
-    how = g_strdup_printf ("signal %d, %s", g_subprocess_get_term_sig (d->process),
+    how = g_strdup_printf (_ ("signal %d, %s"), g_subprocess_get_term_sig (d->process),
                            g_strsignal (g_subprocess_get_term_sig (d->process)));
   else if (g_subprocess_get_if_exited (d->process))
-    how = g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (d->process));
+    how = g_strdup_printf (_ ("exit status %d"), g_subprocess_get_exit_status (d->process));
   else
-    how = g_strdup ("it stopped answering");
-  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the DICOM decoder (GDCM) crashed on this file (%s)", path, how);
+    how = g_strdup (_ ("it stopped answering"));
+  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: the DICOM decoder (GDCM) crashed on this file (%s)"), path,
+               how);
 }
 
 /* One request; the reply in @out_reply, pixel values into @out. */

@@ -7,6 +7,7 @@
 
 #include <nifti1_io.h>
 #include <zlib.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-error.h"
 #include "ct-series-loader.h"
@@ -233,7 +234,7 @@ ct_nifti_load (const char *path, GError **error)
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "%s: no such file", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("%s: no such file"), path);
       return NULL;
     }
 
@@ -463,14 +464,14 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
 
   if (geometry->nx > G_MAXINT16 || geometry->ny > G_MAXINT16 || geometry->nz > G_MAXINT16)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "%s: too large for NIfTI-1", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("%s: too large for NIfTI-1"), path);
       return FALSE;
     }
 
   out = gzopen (path, compress ? "wb1" : "wbT");
   if (out == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot create %s", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot create %s"), path);
       return FALSE;
     }
   ok = gzwrite (out, &hdr, sizeof hdr) == (int) sizeof hdr &&
@@ -485,7 +486,7 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
   if (gzclose (out) != Z_OK)
     ok = FALSE;
   if (!ok)
-    g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s", path);
+    g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s"), path);
   return ok;
 }
 
@@ -509,7 +510,7 @@ ct_nifti_write_volume (const CtVolume *volume, const char *path, GError **error)
       g_autofree gint16 *values = g_try_new (gint16, n);
       if (values == NULL)
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_FAILED, "%s: out of memory", path);
+          g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("%s: out of memory"), path);
           return FALSE;
         }
       for (gsize i = 0; i < n; i++)

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-error.h"
 
@@ -135,7 +136,7 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
 
   if (n == 0)
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_NO_STUDIES, "A series without slices");
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_NO_STUDIES, _ ("A series without slices"));
       return NULL;
     }
 
@@ -180,19 +181,22 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
   if (n_ties > 0)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_INCONSISTENT_SERIES,
-                   "The series mixes image sizes or orientations (%u slices of %dx%d, "
-                   "as many of another kind)",
+                   _ ("The series mixes image sizes or orientations (%u slices of %dx%d, "
+                      "as many of another kind)"),
                    group_size[reference], slices[reference].columns, slices[reference].rows);
       return NULL;
     }
   ref = &slices[reference];
   self->n_mismatched = n - group_size[reference];
   if (self->n_mismatched > 0)
-    add_warning (self, "%u slices of another size or orientation were left out", self->n_mismatched);
+    add_warning (self,
+                 g_dngettext (GETTEXT_PACKAGE, "%u slice of another size or orientation was left out",
+                              "%u slices of another size or orientation were left out", self->n_mismatched),
+                 self->n_mismatched);
 
   if (ref->rows <= 0 || ref->columns <= 0)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "Slices of %dx%d pixels", ref->columns, ref->rows);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("Slices of %dx%d pixels"), ref->columns, ref->rows);
       return NULL;
     }
   self->rows = ref->rows;
@@ -201,15 +205,15 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
   memcpy (row, plane_orientation (ref), sizeof row);
   memcpy (col, plane_orientation (ref) + 3, sizeof col);
   if (!ref->has_orientation)
-    add_warning (self, "No ImageOrientationPatient: axial orientation assumed");
+    add_warning (self, _ ("No ImageOrientationPatient: axial orientation assumed"));
   cross3 (row, col, normal);
   if (!normalise3 (row) || !normalise3 (col) || !normalise3 (normal))
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, "ImageOrientationPatient does not describe a plane");
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("ImageOrientationPatient does not describe a plane"));
       return NULL;
     }
   if (fabs (dot3 (row, col)) > 0.01)
-    add_warning (self, "ImageOrientationPatient rows and columns are not perpendicular");
+    add_warning (self, _ ("ImageOrientationPatient rows and columns are not perpendicular"));
 
   if (ref->has_pixel_spacing && ref->pixel_spacing[0] > 0 && ref->pixel_spacing[1] > 0)
     {
@@ -219,7 +223,7 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
   else
     {
       self->spacing[0] = self->spacing[1] = 1.0;
-      add_warning (self, "No PixelSpacing: 1 mm pixels assumed, volumes and sizes are not real");
+      add_warning (self, _ ("No PixelSpacing: 1 mm pixels assumed, volumes and sizes are not real"));
     }
 
   entries = g_new0 (SortEntry, n);
@@ -240,7 +244,7 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       for (guint e = 0; e < n_kept; e++)
         entries[e].distance = entries[e].instance_number;
       qsort (entries, n_kept, sizeof *entries, compare_entries);
-      add_warning (self, "No ImagePositionPatient: slices ordered by InstanceNumber");
+      add_warning (self, _ ("No ImagePositionPatient: slices ordered by InstanceNumber"));
       self->n_slices = n_kept;
       self->order = g_new (guint, n_kept);
       for (guint e = 0; e < n_kept; e++)
@@ -273,7 +277,10 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
     n_kept = out;
   }
   if (self->n_duplicates > 0)
-    add_warning (self, "%u slices repeating another slice's position were left out", self->n_duplicates);
+    add_warning (self,
+                 g_dngettext (GETTEXT_PACKAGE, "%u slice repeating another slice's position was left out",
+                              "%u slices repeating another slice's position were left out", self->n_duplicates),
+                 self->n_duplicates);
 
   self->n_slices = n_kept;
   self->order = g_new (guint, n_kept);
@@ -334,7 +341,7 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       step[a] = last[a] - first[a];
     if (!normalise3 (step))
       {
-        g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, "Slice positions do not advance");
+        g_set_error_literal (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("Slice positions do not advance"));
         return NULL;
       }
     along = dot3 (step, normal);
@@ -348,15 +355,20 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       {
         if (self->n_missing > 0)
           add_warning (self,
-                       "Uneven slice gaps (usual %.3g mm, largest %.3g mm): about %u slices "
-                       "missing; spacing taken as %.3g mm",
+                       /* TRANSLATORS: the plural follows the number of missing slices. */
+                       g_dngettext (GETTEXT_PACKAGE,
+                                    "Uneven slice gaps (usual %.3g mm, largest %.3g mm): about %u slice "
+                                    "missing; spacing taken as %.3g mm",
+                                    "Uneven slice gaps (usual %.3g mm, largest %.3g mm): about %u slices "
+                                    "missing; spacing taken as %.3g mm",
+                                    self->n_missing),
                        median, largest, self->n_missing, median);
         else
-          add_warning (self, "Uneven slice gaps (usual %.3g mm, largest %.3g mm); spacing taken as %.3g mm", median,
+          add_warning (self, _ ("Uneven slice gaps (usual %.3g mm, largest %.3g mm); spacing taken as %.3g mm"), median,
                        largest, median);
       }
     if (self->tilt_degrees > TILT_TOLERANCE_DEGREES)
-      add_warning (self, "Gantry tilt of %.1f degrees: the slice stack is sheared (kept in the geometry)",
+      add_warning (self, _ ("Gantry tilt of %.1f degrees: the slice stack is sheared (kept in the geometry)"),
                    self->tilt_degrees);
   }
   return g_steal_pointer (&self);

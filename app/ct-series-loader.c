@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-error.h"
 #include "ct-nifti.h"
@@ -79,7 +80,7 @@ decode_file (guint index, gpointer data, GError **error)
     g_autofree float *frames = g_try_new (float, frame_values * h->n_frames);
     if (frames == NULL)
       {
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: %d frames do not fit in memory", h->path, h->n_frames);
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: %d frames do not fit in memory"), h->path, h->n_frames);
         return FALSE;
       }
     if (!ct_gdcm_read_header_pixels (h, frames, frame_values * h->n_frames, error))
@@ -298,7 +299,7 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   volume = ct_volume_new (geometry->columns, geometry->rows, (int) geometry->n_slices);
   if (volume == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: a %dx%dx%u volume does not fit in memory", series->path,
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: a %dx%dx%u volume does not fit in memory"), series->path,
                    geometry->columns, geometry->rows, geometry->n_slices);
       return NULL;
     }
@@ -309,8 +310,8 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   for (guint i = 0; i < geometry->warnings->len; i++)
     ct_volume_add_warning (volume, "%s", (const char *) g_ptr_array_index (geometry->warnings, i));
   if (guessed_frame_step)
-    ct_volume_add_warning (volume, "Multi-frame image without frame positions: frames stacked at "
-                                   "the slice thickness");
+    ct_volume_add_warning (volume, _ ("Multi-frame image without frame positions: frames stacked at "
+                                      "the slice thickness"));
 
   for (guint p = 0; p < n_planes; p++)
     slice_of_plane[p] = -1;

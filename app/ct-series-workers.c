@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "ct-series-workers.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "ct-error.h"
 #include "ct-threads.h"
 
@@ -98,7 +100,7 @@ ct_series_workers_run (guint n_items, int n_threads, CtSeriesItemFunc func, gpoi
     g_propagate_error (error, run.error);
   else if (g_cancellable_is_cancelled (cancellable))
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, "Loading was cancelled");
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_CANCELLED, _ ("Loading was cancelled"));
       ok = FALSE;
     }
   g_mutex_clear (&run.lock);

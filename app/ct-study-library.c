@@ -145,8 +145,11 @@ explain_no_study (const PathScan *p)
   first = g_ptr_array_index (p->scan->skipped, 0);
   if (p->scan->skipped->len == 1)
     return g_strdup_printf ("%s: %s", first->path, first->reason);
-  return g_strdup_printf (_ ("no CT series (%u files skipped; first: %s: %s)"), p->scan->skipped->len, first->path,
-                          first->reason);
+  /* TRANSLATORS: more than one file here, but the plural form follows the
+   * number (Russian: 21 файл, 22 файла, 25 файлов). */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "no CT series (%u file skipped; first: %s: %s)",
+                                       "no CT series (%u files skipped; first: %s: %s)", p->scan->skipped->len),
+                          p->scan->skipped->len, first->path, first->reason);
 }
 
 /* Appends the studies of @scans (on the library's thread) and returns

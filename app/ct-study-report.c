@@ -431,6 +431,6 @@ ct_study_report_to_table (GPtrArray *results)
                               "before; --no-cache analyses again)\n",
                               n_cached, results->len);
   }
-  g_string_append_printf (out, "\n%s\n", CT_DISCLAIMER);
+  g_string_append_printf (out, "\n%s\n", _ (CT_DISCLAIMER));
   return g_string_free (out, FALSE);
 }

@@ -8,13 +8,17 @@
 
 #include <glib.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "ct-study.h"
 
 G_BEGIN_DECLS
 
+/* N_ () so that xgettext finds it; JSON and CSV keep it in English, the
+ * messages translate it with _ (CT_DISCLAIMER). */
 #define CT_DISCLAIMER                                                                                                  \
-  "Not a certified medical device: research software, not for diagnosis or "                                           \
-  "treatment decisions. Every result must be checked by a radiologist."
+  N_ ("Not a certified medical device: research software, not for diagnosis or "                                       \
+      "treatment decisions. Every result must be checked by a radiologist.")
 
 /* Sorts @studies (CtStudy*) in the work-list order,
  * ct_study_compare_priority (). */

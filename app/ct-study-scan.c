@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "ct-error.h"
@@ -79,11 +80,11 @@ why_not_dicom (const char *path, int *out_code)
 
   *out_code = CT_ERROR_IO;
   if (fd < 0)
-    return errno == EACCES || errno == EPERM ? "permission denied" : "cannot be opened";
+    return errno == EACCES || errno == EPERM ? _ ("permission denied") : _ ("cannot be opened");
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
-      return "not a regular file";
+      return _ ("not a regular file");
     }
   while (n < (ssize_t) sizeof head && (got = read (fd, head + n, sizeof head - (size_t) n)) > 0)
     n += got;
@@ -97,7 +98,7 @@ why_not_dicom (const char *path, int *out_code)
       if (group == 0x0002 || group == 0x0008)
         return NULL;
     }
-  return "not a DICOM file";
+  return _ ("not a DICOM file");
 }
 
 /* Only regular files are opened at all (FIFOs, sockets and devices are
@@ -108,11 +109,11 @@ why_not_regular (const char *path)
   GStatBuf st;
 
   if (g_stat (path, &st) != 0)
-    return errno == EACCES || errno == EPERM ? "permission denied" : "no such file or folder";
+    return errno == EACCES || errno == EPERM ? _ ("permission denied") : _ ("no such file or folder");
   if (!S_ISREG (st.st_mode))
-    return "not a regular file";
+    return _ ("not a regular file");
   if (g_access (path, R_OK) != 0 && (errno == EACCES || errno == EPERM))
-    return "permission denied";
+    return _ ("permission denied");
   return NULL;
 }
 
@@ -154,7 +155,7 @@ walk_folder (Candidates *c, CtStudyScan *scan, const char *folder, int depth, GC
   dir = g_dir_open (folder, 0, NULL);
   if (dir == NULL)
     {
-      add_skipped (scan, folder, CT_ERROR_IO, "folder cannot be read");
+      add_skipped (scan, folder, CT_ERROR_IO, _ ("folder cannot be read"));
       return;
     }
   names = g_ptr_array_new_with_free_func (g_free);
@@ -210,17 +211,17 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
         {
           /* Its images are in the same tree and found by the walk. */
           add_skipped (scan, path, CT_ERROR_NO_PIXEL_DATA,
-                       "DICOMDIR index (the images it lists are scanned with the folder)");
+                       _ ("DICOMDIR index (the images it lists are scanned with the folder)"));
           return;
         }
       files = ct_gdcm_read_dicomdir (path, &error);
       if (files == NULL)
         {
-          add_skipped (scan, path, CT_ERROR_CORRUPT, "unreadable DICOMDIR: %s", error->message);
+          add_skipped (scan, path, CT_ERROR_CORRUPT, _ ("unreadable DICOMDIR: %s"), error->message);
           return;
         }
       if (files[0] == NULL)
-        add_skipped (scan, path, CT_ERROR_NO_PIXEL_DATA, "DICOMDIR lists no images");
+        add_skipped (scan, path, CT_ERROR_NO_PIXEL_DATA, _ ("DICOMDIR lists no images"));
       for (guint i = 0; files[i] != NULL; i++)
         {
           g_autofree char *media = g_path_get_dirname (path);
@@ -230,11 +231,11 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
           /* A file ID reaches only files of its own medium. */
           if (up || !path_is_inside (files[i], media))
             add_skipped (scan, files[i], CT_ERROR_CORRUPT,
-                         "listed in the DICOMDIR %s but outside its folder (a '..' in the file ID): refused", path);
+                         _ ("listed in the DICOMDIR %s but outside its folder (a '..' in the file ID): refused"), path);
           else if (g_file_test (files[i], G_FILE_TEST_EXISTS))
             add_candidate (c, scan, files[i], FALSE);
           else
-            add_skipped (scan, files[i], CT_ERROR_IO, "listed in the DICOMDIR but missing");
+            add_skipped (scan, files[i], CT_ERROR_IO, _ ("listed in the DICOMDIR but missing"));
         }
       return;
     }
@@ -329,39 +330,39 @@ reason_to_skip (const CtGdcmHeader *h, int *code)
   const char *modality = h->modality;
 
   if (h->is_dicomdir)
-    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("DICOMDIR index"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup (_ ("DICOMDIR index")));
   if (g_str_has_prefix (sop, "1.2.840.10008.5.1.4.1.1.88."))
-    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("structured report (SR), not an image"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup (_ ("structured report (SR), not an image")));
   if (g_strcmp0 (sop, "1.2.840.10008.5.1.4.1.1.66.4") == 0 || g_strcmp0 (modality, "SEG") == 0)
-    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup ("segmentation object (SEG), not a CT image"));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup (_ ("segmentation object (SEG), not a CT image")));
   if (g_str_has_prefix (sop, "1.2.840.10008.5.1.4.1.1.481.") || (modality && g_str_has_prefix (modality, "RT")))
     return skip (code, CT_ERROR_NO_PIXEL_DATA,
-                 g_strdup_printf ("radiotherapy object (%s), not a CT image", modality ? modality : "RT"));
+                 g_strdup_printf (_ ("radiotherapy object (%s), not a CT image"), modality ? modality : "RT"));
   if (modality != NULL && (strcmp (modality, "SR") == 0 || strcmp (modality, "KO") == 0 ||
                            strcmp (modality, "PR") == 0 || strcmp (modality, "DOC") == 0))
-    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf ("%s object, not an image", modality));
+    return skip (code, CT_ERROR_NO_PIXEL_DATA, g_strdup_printf (_ ("%s object, not an image"), modality));
   if (!h->has_pixel_data)
     return skip (code, CT_ERROR_NO_PIXEL_DATA,
-                 g_strdup_printf ("no pixel data (%s)", modality ? modality : "unknown object"));
+                 g_strdup_printf (_ ("no pixel data (%s)"), modality ? modality : _ ("unknown object")));
   if (modality == NULL && !is_ct_sop_class (h->sop_class_uid))
-    return skip (code, CT_ERROR_NOT_CT, g_strdup ("no Modality and not a CT SOP class: not a CT series"));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup (_ ("no Modality and not a CT SOP class: not a CT series")));
   if (modality != NULL && strcmp (modality, "CT") != 0)
-    return skip (code, CT_ERROR_NOT_CT, g_strdup_printf ("%s is not a CT series", modality));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup_printf (_ ("%s is not a CT series"), modality));
   if (has_word (h->image_type, "LOCALIZER"))
-    return skip (code, CT_ERROR_NOT_CT, g_strdup ("localizer (scout) image"));
+    return skip (code, CT_ERROR_NOT_CT, g_strdup (_ ("localizer (scout) image")));
   if (h->samples_per_pixel != 1)
     return skip (code, CT_ERROR_NOT_CT,
-                 g_strdup_printf ("colour image (%d samples per pixel), not a CT image", h->samples_per_pixel));
+                 g_strdup_printf (_ ("colour image (%d samples per pixel), not a CT image"), h->samples_per_pixel));
   if (h->rows <= 0 || h->columns <= 0)
-    return skip (code, CT_ERROR_CORRUPT, g_strdup ("no image size (Rows/Columns)"));
+    return skip (code, CT_ERROR_CORRUPT, g_strdup (_ ("no image size (Rows/Columns)")));
   /* GDCM asserts on BitsAllocated 12 or 1 instead of failing. */
   if (h->bits_allocated != 8 && h->bits_allocated != 16 && h->bits_allocated != 32)
     return skip (code, CT_ERROR_CORRUPT,
-                 g_strdup_printf ("BitsAllocated %d (a CT image has 8, 16 or 32)", h->bits_allocated));
+                 g_strdup_printf (_ ("BitsAllocated %d (a CT image has 8, 16 or 32)"), h->bits_allocated));
   if (h->bits_stored < 1 || h->bits_stored > h->bits_allocated || h->high_bit < h->bits_stored - 1 ||
       h->high_bit >= h->bits_allocated)
     return skip (code, CT_ERROR_CORRUPT,
-                 g_strdup_printf ("BitsStored %d and HighBit %d do not fit BitsAllocated %d", h->bits_stored,
+                 g_strdup_printf (_ ("BitsStored %d and HighBit %d do not fit BitsAllocated %d"), h->bits_stored,
                                   h->high_bit, h->bits_allocated));
   return NULL;
 }
@@ -446,7 +447,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
 
   if (paths[0] == NULL)
     {
-      g_set_error_literal (error, CT_ERROR, CT_ERROR_NO_STUDIES, "No path to scan");
+      g_set_error_literal (error, CT_ERROR, CT_ERROR_NO_STUDIES, _ ("No path to scan"));
       return NULL;
     }
 
@@ -466,7 +467,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
       else if (g_file_test (paths[p], G_FILE_TEST_EXISTS))
         add_candidate (&c, scan, paths[p], FALSE);
       else
-        add_skipped (scan, paths[p], CT_ERROR_IO, "no such file or folder");
+        add_skipped (scan, paths[p], CT_ERROR_IO, _ ("no such file or folder"));
     }
 
   for (guint i = 0; i < c.nifti_paths->len; i++)
@@ -508,7 +509,7 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
         }
       if (h == NULL)
         {
-          add_skipped (scan, path, job.codes[i], "%s", job.errors[i] ? job.errors[i] : "unreadable");
+          add_skipped (scan, path, job.codes[i], "%s", job.errors[i] ? job.errors[i] : _ ("unreadable"));
           g_free (job.errors[i]);
           continue;
         }
@@ -583,8 +584,8 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
           {
             const CtGdcmHeader *h = g_ptr_array_index (s->headers, 0);
             add_skipped (scan, h->path, CT_ERROR_NOT_CT,
-                         "single image in another orientation than the study's "
-                         "series (a localizer)");
+                         _ ("single image in another orientation than the study's "
+                            "series (a localizer)"));
             ct_series_info_free (s);
           }
         else
@@ -637,10 +638,10 @@ ct_study_scan_find_or_explain (CtStudyScan *self, const char *path, const char *
       g_set_error (error, CT_ERROR, first->code, "%s: %s", first->path, first->reason);
     }
   else if (series_uid != NULL)
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series %s", path, series_uid);
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, _ ("%s: no CT series %s"), path, series_uid);
   else if (self->series->len > 1)
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s holds %u CT series: say which", path, self->series->len);
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, _ ("%s holds %u CT series: say which"), path, self->series->len);
   else
-    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, "%s: no CT series found", path);
+    g_set_error (error, CT_ERROR, CT_ERROR_NO_STUDIES, _ ("%s: no CT series found"), path);
   return NULL;
 }

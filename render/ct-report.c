@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
@@ -148,10 +149,11 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis, C
   ct_slice_renderer_set_slice (renderer, slice);
   ct_slice_renderer_set_window_preset (renderer, CT_WINDOW_PRESET_LUNG);
 
-  g_snprintf (caption, sizeof caption, "%s, slice %d of %d, lung window",
-              plane == CT_VIEW_AXIAL     ? "Axial"
-              : plane == CT_VIEW_CORONAL ? "Coronal"
-                                         : "Sagittal",
+  /* TRANSLATORS: "Axial, slice 12 of 40, lung window". */
+  g_snprintf (caption, sizeof caption, _ ("%s, slice %d of %d, lung window"),
+              plane == CT_VIEW_AXIAL     ? _ ("Axial")
+              : plane == CT_VIEW_CORONAL ? _ ("Coronal")
+                                         : _ ("Sagittal"),
               ct_slice_renderer_get_slice (renderer) + 1, ct_slice_renderer_get_n_slices (renderer));
   cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
   set_font (cr, "sans-serif", FALSE, 9.0);
@@ -183,7 +185,7 @@ format_study_date (const char *dicom_date)
 {
   if (dicom_date != NULL && strlen (dicom_date) == 8)
     return g_strdup_printf ("%.4s-%.2s-%.2s", dicom_date, dicom_date + 4, dicom_date + 6);
-  return g_strdup (dicom_date != NULL && *dicom_date ? dicom_date : "unknown");
+  return g_strdup (dicom_date != NULL && *dicom_date ? dicom_date : _ ("unknown"));
 }
 
 char *
@@ -252,7 +254,6 @@ format_sex (const char *sex)
   return or_not_recorded (sex);
 }
 
-static char *format_study_date (const char *dicom_date);
 static void add_row (GPtrArray *rows, const char *label, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 char **
@@ -289,14 +290,14 @@ describe_quality (const CtAnalysis *analysis)
     CtQualityFlags flag;
     const char *text;
   } flags[] = {
-    { CT_QUALITY_NOT_CHEST, "too little lung for a chest CT" },
-    { CT_QUALITY_LUNGS_CUT_TOP, "lungs cut at the top" },
-    { CT_QUALITY_LUNGS_CUT_BOTTOM, "lungs cut at the bottom" },
-    { CT_QUALITY_THICK_SLICES, "slices thicker than 5 mm" },
-    { CT_QUALITY_NOISY, "unusually noisy" },
-    { CT_QUALITY_NOT_HU, "values do not look like Hounsfield units" },
-    { CT_QUALITY_NOT_AXIAL, "not axial slices" },
-    { CT_QUALITY_TOO_SMALL, "too small for the classifier" },
+    { CT_QUALITY_NOT_CHEST, N_ ("too little lung for a chest CT") },
+    { CT_QUALITY_LUNGS_CUT_TOP, N_ ("lungs cut at the top") },
+    { CT_QUALITY_LUNGS_CUT_BOTTOM, N_ ("lungs cut at the bottom") },
+    { CT_QUALITY_THICK_SLICES, N_ ("slices thicker than 5 mm") },
+    { CT_QUALITY_NOISY, N_ ("unusually noisy") },
+    { CT_QUALITY_NOT_HU, N_ ("values do not look like Hounsfield units") },
+    { CT_QUALITY_NOT_AXIAL, N_ ("not axial slices") },
+    { CT_QUALITY_TOO_SMALL, N_ ("too small for the classifier") },
   };
   g_autoptr (GString) text = g_string_new (NULL);
 
@@ -310,10 +311,10 @@ describe_quality (const CtAnalysis *analysis)
     {
       for (guint n = 0; n < G_N_ELEMENTS (flags); n++)
         if (analysis->quality & flags[n].flag)
-          g_string_append_printf (text, "%s%s", text->len > 0 ? "; " : "", flags[n].text);
+          g_string_append_printf (text, "%s%s", text->len > 0 ? "; " : "", _ (flags[n].text));
     }
   if (text->len == 0)
-    g_string_assign (text, "no flags");
+    g_string_assign (text, _ ("no flags"));
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
@@ -339,7 +340,7 @@ ct_report_dup_result_rows (const CtReportInfo *info)
 
   a = info->analysis;
   if (a == NULL)
-    add_row (rows, "Analysis", "not analysed");
+    add_row (rows, _ ("Analysis"), _ ("not analysed"));
   else
     {
       g_autofree char *quality = describe_quality (a);
@@ -348,33 +349,33 @@ ct_report_dup_result_rows (const CtReportInfo *info)
         {
           /* No grades without grounds (docs/architecture.md, "Not
            * assessable"): the reasons are in "Input quality". */
-          add_row (rows, "Assessment", "not assessable: no COVID-19 probability, severity or CT category");
+          add_row (rows, _ ("Assessment"), _ ("not assessable: no COVID-19 probability, severity or CT category"));
         }
       else if (a->has_probability && !isnan (a->covid_probability))
-        add_row (rows, "COVID-19 probability", "%.1f %%", a->covid_probability * 100.0);
+        add_row (rows, _ ("COVID-19 probability"), "%.1f %%", a->covid_probability * 100.0);
       else
-        add_row (rows, "COVID-19 probability", "not available%s%s", a->probability_note ? ": " : "",
+        add_row (rows, _ ("COVID-19 probability"), _ ("not available%s%s"), a->probability_note ? ": " : "",
                  a->probability_note ? a->probability_note : "");
       if (ct_analysis_is_assessable (a))
         {
-          add_row (rows, "Severity", "%.1f %% of the more affected lung", a->severity_percent);
-          add_row (rows, "Severity, both lungs", "%.1f %% (right %.1f %%, left %.1f %%)", a->severity_total_percent,
-                   a->severity_right_percent, a->severity_left_percent);
-          add_row (rows, "CT category", "%s", ct_category_to_string (a->category));
+          add_row (rows, _ ("Severity"), _ ("%.1f %% of the more affected lung"), a->severity_percent);
+          add_row (rows, _ ("Severity, both lungs"), _ ("%.1f %% (right %.1f %%, left %.1f %%)"),
+                   a->severity_total_percent, a->severity_right_percent, a->severity_left_percent);
+          add_row (rows, _ ("CT category"), "%s", _ (ct_category_to_string (a->category)));
         }
       if (a->right_lung_volume_ml > 0 || a->left_lung_volume_ml > 0)
-        add_row (rows, "Lung volume", "%.0f ml (right %.0f ml, left %.0f ml)", a->lung_volume_ml,
+        add_row (rows, _ ("Lung volume"), _ ("%.0f ml (right %.0f ml, left %.0f ml)"), a->lung_volume_ml,
                  a->right_lung_volume_ml, a->left_lung_volume_ml);
       else
-        add_row (rows, "Lung volume", "%.0f ml", a->lung_volume_ml);
-      add_row (rows, "Lesion volume", "%.1f ml", a->lesion_volume_ml);
+        add_row (rows, _ ("Lung volume"), _ ("%.0f ml"), a->lung_volume_ml);
+      add_row (rows, _ ("Lesion volume"), _ ("%.1f ml"), a->lesion_volume_ml);
       if (ct_analysis_is_assessable (a))
-        add_row (rows, "Triage score",
-                 "%.3f: the work-list order, half the COVID-19 probability plus half the severity "
-                 "as a share of 50 %% (capped at 1); higher is read first",
+        add_row (rows, _ ("Triage score"),
+                 _ ("%.3f: the work-list order, half the COVID-19 probability plus half the severity "
+                    "as a share of 50 %% (capped at 1); higher is read first"),
                  a->triage_score);
-      add_row (rows, "Input quality", "%s", quality);
-      add_row (rows, "Analysis time", "%.0f ms (lungs %.0f ms, lesions %.0f ms)", a->timing_total_ms,
+      add_row (rows, _ ("Input quality"), "%s", quality);
+      add_row (rows, _ ("Analysis time"), _ ("%.0f ms (lungs %.0f ms, lesions %.0f ms)"), a->timing_total_ms,
                a->timing_lungs_ms, a->timing_lesions_ms);
     }
   if (info->volume != NULL && info->volume->warnings != NULL && info->volume->warnings->len > 0)
@@ -384,15 +385,15 @@ ct_report_dup_result_rows (const CtReportInfo *info)
       for (guint n = 0; n < info->volume->warnings->len; n++)
         g_string_append_printf (notes, "%s%s", n > 0 ? "; " : "",
                                 (const char *) g_ptr_array_index (info->volume->warnings, n));
-      add_row (rows, "Loader notes", "%s", notes->str);
+      add_row (rows, _ ("Loader notes"), "%s", notes->str);
     }
   {
     const CtModelIdentity *model = info->analysis != NULL ? &info->analysis->multitask_model : NULL;
 
-    add_row (rows, "Model", "%s", model != NULL && model->name ? model->name : "unknown");
-    add_row (rows, "Weights SHA-256", "%s", model != NULL && model->sha256 ? model->sha256 : "unknown");
+    add_row (rows, _ ("Model"), "%s", model != NULL && model->name ? model->name : _ ("unknown"));
+    add_row (rows, _ ("Weights SHA-256"), "%s", model != NULL && model->sha256 ? model->sha256 : _ ("unknown"));
     if (model != NULL && model->training_data != NULL)
-      add_row (rows, "Trained on", "%s", model->training_data);
+      add_row (rows, _ ("Trained on"), "%s", model->training_data);
   }
   g_ptr_array_add (rows, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
@@ -406,7 +407,7 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y, double y_limit)
   set_font (cr, "sans-serif", TRUE, 12.0);
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
   cairo_move_to (cr, PAGE_MARGIN_PT, y);
-  cairo_show_text (cr, "Results");
+  cairo_show_text (cr, _ ("Results"));
   y += 15.0;
 
   for (guint n = 0; rows[n] != NULL; n++)
@@ -418,12 +419,12 @@ draw_numbers (cairo_t *cr, const CtReportInfo *info, double y, double y_limit)
         {
           set_font (cr, "sans-serif", FALSE, 10.0);
           cairo_move_to (cr, PAGE_MARGIN_PT, y);
-          cairo_show_text (cr, "(more rows left out for lack of space)");
+          cairo_show_text (cr, _ ("(more rows left out for lack of space)"));
           break;
         }
       parts = g_strsplit (rows[n], "\t", 2);
 
-      if (g_str_equal (parts[0], "Weights SHA-256"))
+      if (g_str_equal (parts[0], _ ("Weights SHA-256")))
         {
           /* 64 hex digits fit on one line only in a small monospace face. */
           set_font (cr, "sans-serif", TRUE, 9.0);
@@ -575,6 +576,7 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
   const CtVolume *v;
   const CtAnalysis *analysis;
   g_autofree char *line = NULL;
+  g_autofree char *status = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
   const double content_width = CT_REPORT_PAGE_WIDTH_PT - 2 * PAGE_MARGIN_PT;
@@ -594,14 +596,16 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
   set_font (cr, "sans-serif", TRUE, 18.0);
   cairo_move_to (cr, PAGE_MARGIN_PT, 58.0);
-  cairo_show_text (cr, info->title ? info->title : "COVID-19 CT triage report");
+  cairo_show_text (cr, info->title ? info->title : _ ("COVID-19 CT triage report"));
   set_font (cr, "sans-serif", TRUE, 10.0);
   cairo_set_source_rgb (cr, 0.7, 0.1, 0.05);
   cairo_move_to (cr, PAGE_MARGIN_PT, 74.0);
-  cairo_show_text (cr, "Status: " CT_REPORT_REVIEW_STATUS);
+  status = g_strdup_printf (_ ("Status: %s"), _ (CT_REPORT_REVIEW_STATUS));
+  cairo_show_text (cr, status);
   y = draw_patient_block (cr, info, 90.0);
-  line = g_strdup_printf ("%d slices of %d x %d, voxel %.2f x %.2f x %.2f mm", v->nz, v->nx, v->ny, v->spacing[0],
-                          v->spacing[1], v->spacing[2]);
+  line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d slice of %d x %d, voxel %.2f x %.2f x %.2f mm",
+                                       "%d slices of %d x %d, voxel %.2f x %.2f x %.2f mm", v->nz),
+                          v->nz, v->nx, v->ny, v->spacing[0], v->spacing[1], v->spacing[2]);
   set_font (cr, "sans-serif", FALSE, 9.0);
   cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
   y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 11.0, line);
@@ -615,10 +619,10 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
   y += PANEL_SIZE_PT + 14.0;
   set_font (cr, "sans-serif", FALSE, 8.0);
   cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
-  y = show_wrapped_text (cr, PAGE_MARGIN_PT, y, content_width, 10.0,
-                         analysis != NULL
-                             ? "Overlays: lesions filled in orange, right lung outlined in green, left lung in blue."
-                             : "No analysis masks available for this study.");
+  y = show_wrapped_text (
+      cr, PAGE_MARGIN_PT, y, content_width, 10.0,
+      analysis != NULL ? _ ("Overlays: lesions filled in orange, right lung outlined in green, left lung in blue.")
+                       : _ ("No analysis masks available for this study."));
 
   /* Numbers, then the bands and the share per lung above the statement */
   draw_numbers (cr, info, y + 16.0, BANDS_TOP_PT - 16.0);
@@ -636,13 +640,13 @@ ct_report_draw_page (const CtReportInfo *info, cairo_t *cr)
     cairo_set_line_width (cr, 1.0);
     cairo_stroke (cr);
     set_font (cr, "sans-serif", TRUE, 10.0);
-    show_wrapped_text (cr, PAGE_MARGIN_PT + 8.0, box_top + 17.0, content_width - 16.0, 13.0, CT_REPORT_DISCLAIMER);
+    show_wrapped_text (cr, PAGE_MARGIN_PT + 8.0, box_top + 17.0, content_width - 16.0, 13.0, _ (CT_REPORT_DISCLAIMER));
   }
 
   set_font (cr, "sans-serif", FALSE, 7.0);
   cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
   g_free (line);
-  line = g_strdup_printf ("ct-triage %s, generated %s", PACKAGE_VERSION, stamp);
+  line = g_strdup_printf (_ ("ct-triage %s, generated %s"), PACKAGE_VERSION, stamp);
   cairo_move_to (cr, PAGE_MARGIN_PT, CT_REPORT_PAGE_HEIGHT_PT - PAGE_MARGIN_PT + 4.0);
   cairo_show_text (cr, line);
   cairo_restore (cr);
@@ -653,7 +657,7 @@ check_status (cairo_status_t status, const char *path, GError **error)
 {
   if (status == CAIRO_STATUS_SUCCESS)
     return TRUE;
-  g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s", path,
+  g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Could not write the report “%s”: %s"), path,
                cairo_status_to_string (status));
   return FALSE;
 }
@@ -689,7 +693,7 @@ close_report_file (ReportFile *f, cairo_status_t status, const char *path, GErro
     f->saved_errno = errno;
   if (f->saved_errno != 0)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s", path,
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Could not write the report “%s”: %s"), path,
                    g_strerror (f->saved_errno));
       return FALSE;
     }
@@ -712,7 +716,7 @@ ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat form
   if (file.file == NULL)
     {
       int saved = errno;
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Could not write the report “%s”: %s", path, g_strerror (saved));
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Could not write the report “%s”: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (format == CT_REPORT_FORMAT_PDF)
@@ -726,7 +730,7 @@ ct_report_write (const CtReportInfo *info, const char *path, CtReportFormat form
           return close_report_file (&file, status, path, error);
         }
       cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE,
-                                      info->title ? info->title : "COVID-19 CT triage report");
+                                      info->title ? info->title : _ ("COVID-19 CT triage report"));
       cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "ct-triage " PACKAGE_VERSION);
       cr = cairo_create (surface);
       ct_report_draw_page (info, cr);

@@ -4,6 +4,8 @@
  * the model, and the statement that this is not a medical device. */
 #pragma once
 
+#include <glib/gi18n-lib.h>
+
 #include <cairo.h>
 #include <glib.h>
 
@@ -12,9 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* N_ () for xgettext; the page shows _ (CT_REPORT_DISCLAIMER). */
 #define CT_REPORT_DISCLAIMER                                                                                           \
-  "Not a certified medical device. Model trained on synthetic phantoms and a few "                                     \
-  "real slices; not for clinical use."
+  N_ ("Not a certified medical device. Model trained on synthetic phantoms and a few "                                 \
+      "real slices; not for clinical use.")
 
 typedef enum
 {

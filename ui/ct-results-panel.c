@@ -142,7 +142,7 @@ ct_results_panel_update (CtResultsPanel *self)
       set_label_printf (self->severity_total_label, "%.1f %%", analysis->severity_total_percent);
       set_label_printf (self->severity_sides_label, "%.1f %% / %.1f %%", analysis->severity_right_percent,
                         analysis->severity_left_percent);
-      gtk_label_set_text (self->category_badge, ct_category_to_string (analysis->category));
+      gtk_label_set_text (self->category_badge, _ (ct_category_to_string (analysis->category)));
       for (guint i = 0; i < G_N_ELEMENTS (badge_classes); i++)
         gtk_widget_remove_css_class (GTK_WIDGET (self->category_badge), badge_classes[i]);
       if ((guint) analysis->category < G_N_ELEMENTS (badge_classes))

@@ -234,7 +234,7 @@ refresh_cell (GtkWidget *cell, CtStudy *item)
           {
             g_autofree char *css_class = g_ascii_strdown (category, -1);
 
-            gtk_label_set_text (GTK_LABEL (badge), category);
+            gtk_label_set_text (GTK_LABEL (badge), _ (category));
             gtk_widget_add_css_class (badge, css_class);
           }
         else if (not_assessable)
