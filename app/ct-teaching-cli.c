@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-study-library.h"
 #include "ct-teaching-answer.h"

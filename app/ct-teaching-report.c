@@ -4,7 +4,7 @@
 
 #include "ct-teaching-report.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-teaching-score.h"
 #include "ct-teaching-summary.h"

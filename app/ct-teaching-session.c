@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "ct-analysis.h"

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-analysis.h"
 #include "ct-slice-view.h"
