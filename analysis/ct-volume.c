@@ -16,6 +16,10 @@ ct_volume_clear (gpointer data)
   g_free (self->series_uid);
   g_free (self->study_date);
   g_free (self->series_description);
+  g_free (self->accession_number);
+  g_free (self->patient_age);
+  g_free (self->patient_sex);
+  g_free (self->series_number);
   g_free (self->modality);
   g_clear_pointer (&self->warnings, g_ptr_array_unref);
 }
@@ -119,6 +123,10 @@ ct_volume_copy_metadata (CtVolume *dest, const CtVolume *src)
   COPY_STRING (series_uid);
   COPY_STRING (study_date);
   COPY_STRING (series_description);
+  COPY_STRING (accession_number);
+  COPY_STRING (patient_age);
+  COPY_STRING (patient_sex);
+  COPY_STRING (series_number);
   COPY_STRING (modality);
 #undef COPY_STRING
   for (guint n = 0; n < src->warnings->len; n++)

@@ -39,6 +39,10 @@ typedef struct
   char *series_uid;
   char *study_date; /* YYYYMMDD as in DICOM */
   char *series_description;
+  char *accession_number; /* DICOM (0008,0050) */
+  char *patient_age;      /* DICOM AS, e.g. "045Y" */
+  char *patient_sex;      /* M, F, O */
+  char *series_number;
   char *modality;      /* "CT" */
   GPtrArray *warnings; /* char*: loader notes a radiologist should see
                         * (uneven gaps, gantry tilt, duplicates removed) */

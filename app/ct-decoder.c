@@ -36,6 +36,10 @@
   X (patient_name)                                                                                                     \
   X (study_date)                                                                                                       \
   X (series_description)                                                                                               \
+  X (accession_number)                                                                                                 \
+  X (patient_age)                                                                                                      \
+  X (patient_sex)                                                                                                      \
+  X (series_number)                                                                                                    \
   X (frame_of_reference_uid)                                                                                           \
   X (photometric)
 

@@ -126,7 +126,7 @@ nonempty (const char *s)
 
 char *
 ct_export_job_dup_readable_stem (const char *patient_name, const char *patient_id, const char *date,
-                                 const char *series_uid, const char *fallback)
+                                 const char *series_number, const char *series_uid, const char *fallback)
 {
   GString *raw = g_string_new (NULL);
   g_autofree char *stem = NULL;
@@ -137,6 +137,8 @@ ct_export_job_dup_readable_stem (const char *patient_name, const char *patient_i
     g_string_append_printf (raw, "%s%s", raw->len > 0 ? "_" : "", patient_id);
   if (nonempty (date) != NULL)
     g_string_append_printf (raw, "%s%s", raw->len > 0 ? "_" : "", date);
+  if (nonempty (series_number) != NULL)
+    g_string_append_printf (raw, "%sS%s", raw->len > 0 ? "_" : "", series_number);
   if (nonempty (series_uid) != NULL)
     {
       /* The last 6 digits of the UID tell apart two series of one day. */
@@ -179,9 +181,11 @@ ct_export_job_new (GPtrArray *studies, CtExportWhat what, const char *folder)
       g_autofree char *uid_stem = ct_study_export_dup_stem (study);
       CtVolume *volume = ct_study_get_volume (study);
 
-      item->stem = ct_export_job_dup_readable_stem (ct_study_get_patient (study), ct_study_get_patient_id (study),
-                                                    ct_study_get_date (study), ct_study_get_series_uid (study),
-                                                    uid_stem);
+      const CtSeriesInfo *series = ct_study_get_series (study);
+
+      item->stem = ct_export_job_dup_readable_stem (
+          ct_study_get_patient (study), ct_study_get_patient_id (study), ct_study_get_date (study),
+          series != NULL ? series->series_number : NULL, ct_study_get_series_uid (study), uid_stem);
       if (ct_study_get_analysis (study) != NULL)
         {
           item->volume = volume != NULL ? ct_volume_ref (volume) : NULL;

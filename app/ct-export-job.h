@@ -46,9 +46,11 @@ double ct_export_job_get_fraction (CtExportJob *self);
 GPtrArray *ct_export_job_get_written (CtExportJob *self);
 int ct_export_job_get_skipped (CtExportJob *self);
 
-/* The readable file stem of a study (without suffix or "-2"). */
+/* The readable file stem of a study (without suffix or "-2"): patient name,
+ * ID, study date, "S" + series number, the last 6 digits of the series UID;
+ * any may be NULL, @fallback when all are. */
 char *ct_export_job_dup_readable_stem (const char *patient_name, const char *patient_id, const char *date,
-                                       const char *series_uid, const char *fallback);
+                                       const char *series_number, const char *series_uid, const char *fallback);
 
 void ct_export_job_run_async (CtExportJob *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data);

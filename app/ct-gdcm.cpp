@@ -311,6 +311,10 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   h->patient_name = dup_utf8 (get_string (ds, gdcm::Tag (0x0010, 0x0010)), charset);
   h->study_date = dup_utf8 (get_string (ds, gdcm::Tag (0x0008, 0x0020)), nullptr);
   h->series_description = dup_utf8 (get_string (ds, gdcm::Tag (0x0008, 0x103e)), charset);
+  h->accession_number = dup_utf8 (get_string (ds, gdcm::Tag (0x0008, 0x0050)), charset);
+  h->patient_age = dup_utf8 (get_string (ds, gdcm::Tag (0x0010, 0x1010)), nullptr);
+  h->patient_sex = dup_utf8 (get_string (ds, gdcm::Tag (0x0010, 0x0040)), nullptr);
+  h->series_number = dup_utf8 (get_string (ds, gdcm::Tag (0x0020, 0x0011)), nullptr);
   h->frame_of_reference_uid = dup_or_null (get_string (ds, gdcm::Tag (0x0020, 0x0052)));
   h->photometric = dup_or_null (get_string (ds, gdcm::Tag (0x0028, 0x0004)));
 
@@ -647,6 +651,10 @@ ct_gdcm_header_free (CtGdcmHeader *h)
   g_free (h->patient_name);
   g_free (h->study_date);
   g_free (h->series_description);
+  g_free (h->accession_number);
+  g_free (h->patient_age);
+  g_free (h->patient_sex);
+  g_free (h->series_number);
   g_free (h->frame_of_reference_uid);
   g_free (h->photometric);
   g_free (h->frame_positions);
@@ -974,6 +982,14 @@ ct_gdcm_write_ct_slice (const CtGdcmSliceSpec *spec, GError **error)
       insert_string (ds, gdcm::Tag (0x0008, 0x103e), gdcm::VR::LO, spec->series_description);
       insert_string (ds, gdcm::Tag (0x0010, 0x0010), gdcm::VR::PN, spec->patient_name);
       insert_string (ds, gdcm::Tag (0x0010, 0x0020), gdcm::VR::LO, spec->patient_id);
+      if (spec->accession_number != nullptr)
+        insert_string (ds, gdcm::Tag (0x0008, 0x0050), gdcm::VR::SH, spec->accession_number);
+      if (spec->patient_age != nullptr)
+        insert_string (ds, gdcm::Tag (0x0010, 0x1010), gdcm::VR::AS, spec->patient_age);
+      if (spec->patient_sex != nullptr)
+        insert_string (ds, gdcm::Tag (0x0010, 0x0040), gdcm::VR::CS, spec->patient_sex);
+      if (spec->series_number != nullptr)
+        insert_string (ds, gdcm::Tag (0x0020, 0x0011), gdcm::VR::IS, spec->series_number);
       insert_string (ds, gdcm::Tag (0x0020, 0x000d), gdcm::VR::UI, spec->study_uid);
       insert_string (ds, gdcm::Tag (0x0020, 0x000e), gdcm::VR::UI, spec->series_uid);
       insert_string (ds, gdcm::Tag (0x0020, 0x0052), gdcm::VR::UI, spec->frame_of_reference_uid);

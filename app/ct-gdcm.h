@@ -31,6 +31,10 @@ typedef struct
   char *patient_name;
   char *study_date;
   char *series_description;
+  char *accession_number; /* (0008,0050) */
+  char *patient_age;      /* (0010,1010), DICOM AS: "045Y" */
+  char *patient_sex;      /* (0010,0040): M, F, O */
+  char *series_number;    /* (0020,0011) */
   char *frame_of_reference_uid;
 
   gboolean is_dicomdir;    /* Media Storage Directory Storage */
@@ -121,6 +125,7 @@ typedef struct
   int instance_number;
   const char *study_uid, *series_uid, *sop_instance_uid, *frame_of_reference_uid;
   const char *patient_id, *patient_name, *study_date, *series_description;
+  const char *accession_number, *patient_age, *patient_sex, *series_number; /* optional */
   CtGdcmSyntax syntax;
 } CtGdcmSliceSpec;
 

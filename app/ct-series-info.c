@@ -63,6 +63,10 @@ ct_series_info_new_dicom (GPtrArray *headers)
   self->patient_name = g_strdup (first->patient_name);
   self->study_date = g_strdup (first->study_date);
   self->series_description = g_strdup (first->series_description);
+  self->accession_number = g_strdup (first->accession_number);
+  self->patient_age = g_strdup (first->patient_age);
+  self->patient_sex = g_strdup (first->patient_sex);
+  self->series_number = g_strdup (first->series_number);
   self->modality = g_strdup (first->modality ? first->modality : "CT");
   self->rows = first->rows;
   self->columns = first->columns;
@@ -97,6 +101,10 @@ ct_series_info_free (CtSeriesInfo *self)
   g_free (self->patient_name);
   g_free (self->study_date);
   g_free (self->series_description);
+  g_free (self->accession_number);
+  g_free (self->patient_age);
+  g_free (self->patient_sex);
+  g_free (self->series_number);
   g_free (self->modality);
   g_clear_pointer (&self->headers, g_ptr_array_unref);
   g_free (self);

@@ -28,6 +28,10 @@ typedef struct
   char *patient_name;
   char *study_date;
   char *series_description;
+  char *accession_number; /* these four: NULL for NIfTI or when absent */
+  char *patient_age;      /* DICOM AS, e.g. "045Y" */
+  char *patient_sex;      /* M, F, O */
+  char *series_number;
   char *modality;     /* "CT"; NULL for NIfTI */
   int rows, columns;  /* of the first image */
   int n_images;       /* slices before assembly (frames counted) */

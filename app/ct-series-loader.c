@@ -332,6 +332,10 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   volume->series_uid = g_strdup (series->series_uid);
   volume->study_date = g_strdup (series->study_date);
   volume->series_description = g_strdup (series->series_description);
+  volume->accession_number = g_strdup (series->accession_number);
+  volume->patient_age = g_strdup (series->patient_age);
+  volume->patient_sex = g_strdup (series->patient_sex);
+  volume->series_number = g_strdup (series->series_number);
   volume->modality = g_strdup ("CT");
   return g_steal_pointer (&volume);
 }

@@ -221,7 +221,11 @@ gboolean
 ct_study_export_write_report (const CtVolume *volume, const CtAnalysis *analysis, const char *dir, const char *stem,
                               const CtStudyExportOptions *options, GError **error)
 {
-  CtReportInfo info = { .volume = volume, .analysis = analysis };
+  CtReportInfo info = { .volume = volume,
+                        .analysis = analysis,
+                        .accession_number = volume->accession_number,
+                        .patient_age = volume->patient_age,
+                        .patient_sex = volume->patient_sex };
   g_autofree char *name = g_strconcat (stem, ".pdf", NULL);
 
   if (!make_folder (dir, error))
@@ -371,6 +375,9 @@ write_pdf (const char *path, gconstpointer data, GError **error)
 
   info.volume = d->source->volume;
   info.analysis = d->source->analysis;
+  info.accession_number = info.volume->accession_number;
+  info.patient_age = info.volume->patient_age;
+  info.patient_sex = info.volume->patient_sex;
   ok = ct_report_write (&info, pdf, CT_REPORT_FORMAT_PDF, error) &&
        ct_dicom_output_write_pdf (d->source, pdf, path, error);
   g_unlink (pdf);

@@ -171,6 +171,41 @@ test_reversed_stack (void)
   test_util_remove_tree (tmp);
 }
 
+/* Accession number, age, sex and series number travel from the DICOM
+ * header (through the decoder helper where one is set) to the volume and
+ * the report's patient block; a series without them gives NULLs. */
+static void
+test_patient_attributes (void)
+{
+  g_autoptr (CtVolume) v = make_oblique_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-loader-XXXXXX", &error);
+  g_autofree char *bare = g_build_filename (tmp, "bare", NULL);
+  g_autofree char *full = g_build_filename (tmp, "full", NULL);
+  g_autoptr (CtVolume) back = NULL;
+  g_autoptr (CtVolume) back_bare = NULL;
+
+  g_assert_true (ct_dicom_write_series (v, bare, NULL, &error));
+  back_bare = ct_series_load_path (bare, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (back_bare->accession_number);
+  g_assert_null (back_bare->patient_age);
+  g_assert_null (back_bare->patient_sex);
+
+  v->accession_number = g_strdup ("ACC-20200314-7");
+  v->patient_age = g_strdup ("045Y");
+  v->patient_sex = g_strdup ("F");
+  v->series_number = g_strdup ("3");
+  g_assert_true (ct_dicom_write_series (v, full, NULL, &error));
+  back = ct_series_load_path (full, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->accession_number, ==, "ACC-20200314-7");
+  g_assert_cmpstr (back->patient_age, ==, "045Y");
+  g_assert_cmpstr (back->patient_sex, ==, "F");
+  g_assert_cmpstr (back->series_number, ==, "3");
+  test_util_remove_tree (tmp);
+}
+
 /* Files left out of the middle of a written series come back as a warning
  * about missing slices, not as a silently shorter, wrong-spacing volume. */
 static void
@@ -816,6 +851,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dicom-loader/missing-slice", test_missing_slice_warns);
   g_test_add_func ("/dicom-loader/tilt-round-trip", test_tilt_round_trip);
   g_test_add_func ("/dicom-loader/reversed-stack", test_reversed_stack);
+  g_test_add_func ("/dicom-loader/patient-attributes", test_patient_attributes);
   g_test_add_func ("/dicom-loader/dicomdir", test_dicomdir);
   g_test_add_func ("/dicom-loader/multiframe", test_multiframe);
   g_test_add_func ("/dicom-loader/progress-and-cancel", test_progress_and_cancel);

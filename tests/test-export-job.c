@@ -11,6 +11,7 @@
 #include "ct-error.h"
 #include "ct-export-job.h"
 #include "ct-nifti.h"
+#include "ct-study-export.h"
 #include "ct-study.h"
 
 #define NX 24
@@ -106,15 +107,49 @@ dup_listing (const char *dir)
   return g_strjoinv (" ", (char **) names->pdata);
 }
 
+/* The report written for a study carries the DICOM accession number, age
+ * and sex of its volume (read by the loader, test-dicom-loader's
+ * /patient-attributes) into its patient block. */
+static void
+test_report_patient_block (void)
+{
+  g_autoptr (CtStudy) study = make_study ("DOE^JOHN", "P-17", "20200314", "1.2.3.4");
+  g_autofree char *dir = make_folder ();
+  g_autofree char *pdf = g_build_filename (dir, "r.pdf", NULL);
+  g_autofree char *program = g_find_program_in_path ("pdftotext");
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  CtVolume *v = ct_study_get_volume (study);
+  const char *argv[] = { program, "-layout", pdf, "-", NULL };
+  int status = 0;
+
+  if (program == NULL)
+    {
+      g_test_skip ("pdftotext (poppler-utils) is not installed");
+      return;
+    }
+  v->accession_number = g_strdup ("ACC-777");
+  v->patient_age = g_strdup ("061Y");
+  v->patient_sex = g_strdup ("M");
+  g_assert_true (ct_study_export_write_report (v, ct_study_get_analysis (study), dir, "r", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &text, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "ACC-777"));
+  g_assert_nonnull (strstr (text, "61 years, male"));
+  remove_tree (dir);
+}
+
 static void
 test_readable_stem (void)
 {
-  g_autofree char *a = ct_export_job_dup_readable_stem ("DOE^JOHN", "P-17", "2020-03-14", "1.2.3.456789", "x");
-  g_autofree char *b = ct_export_job_dup_readable_stem ("../../etc/passwd", NULL, NULL, NULL, "x");
-  g_autofree char *c = ct_export_job_dup_readable_stem (NULL, NULL, NULL, NULL, "fallback.uid");
-  g_autofree char *d = ct_export_job_dup_readable_stem ("M\xc3\xbcller^Hans", "P-17", NULL, "9", "x");
+  g_autofree char *a = ct_export_job_dup_readable_stem ("DOE^JOHN", "P-17", "2020-03-14", "3", "1.2.3.456789", "x");
+  g_autofree char *b = ct_export_job_dup_readable_stem ("../../etc/passwd", NULL, NULL, "../1", NULL, "x");
+  g_autofree char *c = ct_export_job_dup_readable_stem (NULL, NULL, NULL, NULL, NULL, "fallback.uid");
+  g_autofree char *d = ct_export_job_dup_readable_stem ("M\xc3\xbcller^Hans", "P-17", NULL, NULL, "9", "x");
 
-  g_assert_cmpstr (a, ==, "DOE_JOHN_P-17_2020-03-14_456789");
+  g_assert_cmpstr (a, ==, "DOE_JOHN_P-17_2020-03-14_S3_456789");
   g_assert_null (strchr (b, '/'));
   g_assert_false (g_str_has_prefix (b, "."));
   g_assert_cmpstr (c, ==, "fallback.uid");
@@ -349,6 +384,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/export-job/readable-stem", test_readable_stem);
+  g_test_add_func ("/export-job/report-patient-block", test_report_patient_block);
   g_test_add_func ("/export-job/all", test_export_all);
   g_test_add_func ("/export-job/never-overwrites", test_never_overwrites);
   g_test_add_func ("/export-job/full-disk", test_full_disk_leaves_no_partial_file);

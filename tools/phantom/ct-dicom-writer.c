@@ -136,6 +136,10 @@ ct_dicom_write_series (const CtVolume *volume, const char *directory, const CtDi
       spec.patient_id = volume->patient_id ? volume->patient_id : "ANONYMOUS";
       spec.patient_name = volume->patient_name;
       spec.study_date = volume->study_date;
+      spec.accession_number = volume->accession_number;
+      spec.patient_age = volume->patient_age;
+      spec.patient_sex = volume->patient_sex;
+      spec.series_number = volume->series_number;
       spec.series_description = options->series_description  ? options->series_description
                                 : volume->series_description ? volume->series_description
                                                              : "ct-triage";
@@ -214,6 +218,10 @@ ct_dicom_write_multiframe (const CtVolume *volume, const char *path, const CtDic
   spec.patient_id = volume->patient_id ? volume->patient_id : "ANONYMOUS";
   spec.patient_name = volume->patient_name;
   spec.study_date = volume->study_date;
+  spec.accession_number = volume->accession_number;
+  spec.patient_age = volume->patient_age;
+  spec.patient_sex = volume->patient_sex;
+  spec.series_number = volume->series_number;
   spec.series_description = options->series_description ? options->series_description : "ct-triage";
   spec.syntax = syntax_to_gdcm (options->syntax);
   return ct_gdcm_write_ct_slice (&spec, error);
