@@ -24,6 +24,11 @@ typedef struct
    * memory (the window keeps only the last few viewed). */
   char *path;
   char *series_uid;
+  /* The scan's record of the series (immutable: its headers name the source
+   * images a DICOM SEG references), kept alive by the study's reference;
+   * the worker reads only this, never the study. */
+  CtStudy *study;
+  const CtSeriesInfo *series;
 } Item;
 
 struct _CtExportJob
@@ -65,6 +70,7 @@ item_free (gpointer data)
   g_free (item->series_uid);
   g_clear_pointer (&item->volume, ct_volume_unref);
   g_clear_pointer (&item->analysis, ct_analysis_unref);
+  g_clear_object (&item->study);
   g_free (item);
 }
 
@@ -192,6 +198,8 @@ ct_export_job_new (GPtrArray *studies, CtExportWhat what, const char *folder)
           item->analysis = ct_study_dup_analysis (study);
           item->path = g_strdup (ct_study_get_path (study));
           item->series_uid = g_strdup (ct_study_get_series_uid (study));
+          item->study = g_object_ref (study);
+          item->series = series;
         }
       g_ptr_array_add (self->items, item);
     }
@@ -315,20 +323,32 @@ check_folder (const char *folder, GError **error)
   return TRUE;
 }
 
+/* A SEG and SR join the source study and reference its images: a NIfTI
+ * study, or a DICOM series without its UIDs, is left out (counted), not an
+ * error that stops the export of the others. */
+static gboolean
+dicom_eligible (const Item *item)
+{
+  return item->series != NULL && item->series->kind == CT_SERIES_KIND_DICOM && item->series->study_uid != NULL &&
+         item->series->series_uid != NULL && *item->series->study_uid != '\0' && *item->series->series_uid != '\0';
+}
+
 static gboolean
 run_job (CtExportJob *self, GCancellable *cancellable, GError **error)
 {
   static const char *const report_suffixes[] = { ".pdf", NULL };
   static const char *const mask_suffixes[] = { "_lungs.nii.gz", "_lesions.nii.gz", NULL };
+  static const char *const dicom_suffixes[] = { "_seg.dcm", "_sr.dcm", NULL };
+  const CtExportWhat per_study = CT_EXPORT_REPORT | CT_EXPORT_MASKS | CT_EXPORT_DICOM;
   int n_steps = 0, step = 0, n_files = 0;
   CtStudyExportOptions options = { .no_clobber = TRUE };
 
   if (!check_folder (self->folder, error))
     return FALSE;
-  n_steps += (self->what & (CT_EXPORT_REPORT | CT_EXPORT_MASKS)) ? (int) self->items->len : 0;
+  n_steps += (self->what & per_study) ? (int) self->items->len : 0;
   n_steps += (self->csv != NULL) + (self->json != NULL);
 
-  for (guint i = 0; i < self->items->len && (self->what & (CT_EXPORT_REPORT | CT_EXPORT_MASKS)); i++)
+  for (guint i = 0; i < self->items->len && (self->what & per_study); i++)
     {
       Item *item = g_ptr_array_index (self->items, i);
 
@@ -347,7 +367,7 @@ run_job (CtExportJob *self, GCancellable *cancellable, GError **error)
           if (local != NULL)
             g_debug ("export: %s not loaded again: %s", item->path, local->message);
         }
-      if (item->volume == NULL || item->analysis == NULL)
+      if (item->volume == NULL || item->analysis == NULL || ((self->what & CT_EXPORT_DICOM) && !dicom_eligible (item)))
         self->skipped++;
       if (item->volume != NULL && item->analysis != NULL && (self->what & CT_EXPORT_REPORT))
         {
@@ -366,6 +386,16 @@ run_job (CtExportJob *self, GCancellable *cancellable, GError **error)
           if (!ct_study_export_write_masks (item->volume, item->analysis, self->folder, stem, &options, error))
             return FALSE;
           add_written (self, stem, mask_suffixes);
+        }
+      if (item->volume != NULL && item->analysis != NULL && (self->what & CT_EXPORT_DICOM) && dicom_eligible (item))
+        {
+          g_autofree char *stem = dup_free_stem (self, item->stem, dicom_suffixes);
+
+          options.fail_write = ++n_files == self->fail_at_file;
+          if (!ct_study_export_write_dicom (item->volume, item->analysis, item->series, self->folder, self->folder,
+                                            NULL, stem, &options, error))
+            return FALSE;
+          add_written (self, stem, dicom_suffixes);
         }
       /* A volume loaded again only for this export is not kept. */
       g_clear_pointer (&item->volume, ct_volume_unref);

@@ -24,6 +24,7 @@ typedef enum
   CT_EXPORT_MASKS = 1 << 1,         /* <name>_lungs.nii.gz, <name>_lesions.nii.gz */
   CT_EXPORT_WORKLIST_CSV = 1 << 2,  /* worklist.csv for the whole job */
   CT_EXPORT_WORKLIST_JSON = 1 << 3, /* worklist.json */
+  CT_EXPORT_DICOM = 1 << 4,         /* <name>_seg.dcm and <name>_sr.dcm (ct-dicom-output.h), DICOM studies only */
 } CtExportWhat;
 
 #define CT_TYPE_EXPORT_JOB (ct_export_job_get_type ())
@@ -33,7 +34,8 @@ G_DECLARE_FINAL_TYPE (CtExportJob, ct_export_job, CT, EXPORT_JOB, GObject)
  * was dropped is loaded again on the worker (and dropped after). Studies
  * without an analysis, or whose volume cannot be loaded again, get no
  * report or masks (counted by ct_export_job_get_skipped ()), but are in
- * the work list. */
+ * the work list; so do NIfTI studies in a DICOM SEG/SR export (they have
+ * no source images to reference). */
 CtExportJob *ct_export_job_new (GPtrArray *studies, CtExportWhat what, const char *folder);
 
 /* Test hook: the @n-th file written (from 1) fails as on a full disk. */

@@ -343,7 +343,6 @@ typedef struct
 {
   const CtDicomOutputSource *source;
   CtDicomSegIds *ids;
-  CtStudy *study;
 } DicomData;
 
 static gboolean
@@ -385,38 +384,32 @@ write_pdf (const char *path, gconstpointer data, GError **error)
 }
 
 gboolean
-ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, const char *pdf_dir, GError **error)
+ct_study_export_write_dicom (const CtVolume *volume, const CtAnalysis *analysis, const CtSeriesInfo *series,
+                             const char *seg_dir, const char *sr_dir, const char *pdf_dir, const char *stem,
+                             const CtStudyExportOptions *options, GError **error)
 {
-  const CtSeriesInfo *series;
   const CtGdcmHeader *first;
-  const CtVolume *volume;
-  const CtAnalysis *analysis;
   CtDicomOutputSource source = { 0 };
   g_autofree CtDicomSourceImage *slices = NULL;
   g_auto (CtDicomSegIds) ids = { 0 };
-  g_autofree char *stem = NULL, *seg_name = NULL, *sr_name = NULL, *pdf_name = NULL;
-  DicomData data = { &source, &ids, study };
+  g_autofree char *seg_name = NULL, *sr_name = NULL, *pdf_name = NULL;
+  DicomData data = { &source, &ids };
+  const char *path = series != NULL ? series->path : volume->path;
 
-  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
   g_return_val_if_fail (seg_dir != NULL || sr_dir != NULL || pdf_dir != NULL, FALSE);
 
-  series = ct_study_get_series (study);
   if (series == NULL || series->kind != CT_SERIES_KIND_DICOM || series->headers == NULL || series->headers->len == 0)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                   _ ("%s is not a DICOM series: DICOM SEG, SR and PDF need DICOM source images"),
-                   ct_study_get_path (study));
+                   _ ("%s is not a DICOM series: DICOM SEG, SR and PDF need DICOM source images"), path);
       return FALSE;
     }
   if (series->study_uid == NULL || series->series_uid == NULL)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                   _ ("%s has no StudyInstanceUID or SeriesInstanceUID: a DICOM SEG or SR cannot reference it"),
-                   ct_study_get_path (study));
+                   _ ("%s has no StudyInstanceUID or SeriesInstanceUID: a DICOM SEG or SR cannot reference it"), path);
       return FALSE;
     }
-  if (!get_results (study, &volume, &analysis, error))
-    return FALSE;
   if (analysis->nx != volume->nx || analysis->ny != volume->ny || analysis->nz != volume->nz)
     {
       g_set_error_literal (error, CT_ERROR, CT_ERROR_FAILED, _ ("The masks are not on the volume's grid"));
@@ -429,7 +422,6 @@ ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, 
   source = (CtDicomOutputSource){
     volume, analysis, first->path, series->series_uid, first->frame_of_reference_uid, slices, PACKAGE_VERSION
   };
-  stem = ct_study_export_dup_stem (study);
   seg_name = g_strconcat (stem, "_seg.dcm", NULL);
   sr_name = g_strconcat (stem, "_sr.dcm", NULL);
   pdf_name = g_strconcat (stem, "_pdf.dcm", NULL);
@@ -438,11 +430,28 @@ ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, 
   if (seg_dir == NULL)
     seg_dir = sr_dir;
   if (seg_dir != NULL &&
-      (!make_folder (seg_dir, error) || !write_confined (seg_dir, seg_name, write_seg, &data, NULL, error)))
+      (!make_folder (seg_dir, error) || !write_confined (seg_dir, seg_name, write_seg, &data, options, error)))
     return FALSE;
   if (sr_dir != NULL &&
-      (!make_folder (sr_dir, error) || !write_confined (sr_dir, sr_name, write_sr, &data, NULL, error)))
+      (!make_folder (sr_dir, error) || !write_confined (sr_dir, sr_name, write_sr, &data, options, error)))
     return FALSE;
   return pdf_dir == NULL ||
-         (make_folder (pdf_dir, error) && write_confined (pdf_dir, pdf_name, write_pdf, &data, NULL, error));
+         (make_folder (pdf_dir, error) && write_confined (pdf_dir, pdf_name, write_pdf, &data, options, error));
+}
+
+gboolean
+ct_study_export_dicom (CtStudy *study, const char *seg_dir, const char *sr_dir, const char *pdf_dir, GError **error)
+{
+  const CtVolume *volume;
+  const CtAnalysis *analysis;
+  g_autofree char *stem = NULL;
+
+  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
+  g_return_val_if_fail (seg_dir != NULL || sr_dir != NULL || pdf_dir != NULL, FALSE);
+
+  if (!get_results (study, &volume, &analysis, error))
+    return FALSE;
+  stem = ct_study_export_dup_stem (study);
+  return ct_study_export_write_dicom (volume, analysis, ct_study_get_series (study), seg_dir, sr_dir, pdf_dir, stem,
+                                      NULL, error);
 }

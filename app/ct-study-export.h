@@ -45,6 +45,12 @@ gboolean ct_study_export_write_masks (const CtVolume *volume, const CtAnalysis *
                                       const char *stem, const CtStudyExportOptions *options, GError **error);
 gboolean ct_study_export_write_report (const CtVolume *volume, const CtAnalysis *analysis, const char *dir,
                                        const char *stem, const CtStudyExportOptions *options, GError **error);
+/* ct_study_export_dicom () from a volume and analysis and the series the
+ * volume was loaded from (all borrowed, not changed: safe on a worker while
+ * the study keeps them alive) under @stem; @options may be NULL. */
+gboolean ct_study_export_write_dicom (const CtVolume *volume, const CtAnalysis *analysis, const CtSeriesInfo *series,
+                                      const char *seg_dir, const char *sr_dir, const char *pdf_dir, const char *stem,
+                                      const CtStudyExportOptions *options, GError **error);
 /* @text as the file @name (a plain file name) in @dir. */
 gboolean ct_study_export_write_text (const char *text, const char *dir, const char *name,
                                      const CtStudyExportOptions *options, GError **error);

@@ -10,7 +10,11 @@
 
 #include "ct-error.h"
 #include "ct-export-job.h"
+#include "ct-dicom-writer.h"
 #include "ct-nifti.h"
+#include "ct-series-loader.h"
+#include "ct-study-scan.h"
+#include "test-util.h"
 #include "ct-study-export.h"
 #include "ct-study.h"
 
@@ -18,20 +22,13 @@
 #define NY 20
 #define NZ 6
 
-/* A loaded and analysed study of a small box volume: patient @name, the
- * masks non-empty so that the written NIfTI can be compared. */
-static CtStudy *
-make_study (const char *name, const char *id, const char *date, const char *uid)
+/* An analysis of an NX x NY x NZ volume with non-empty masks, so that the
+ * written NIfTI can be compared; the volume's voxels set to -800 HU. */
+static CtAnalysis *
+make_analysis (CtVolume *v)
 {
-  g_autoptr (CtVolume) v = ct_volume_new (NX, NY, NZ);
-  g_autoptr (CtAnalysis) a = ct_analysis_new ();
-  CtStudy *study = ct_study_new ("/nonexistent/study", uid);
+  CtAnalysis *a = ct_analysis_new ();
 
-  ct_volume_set_identity_geometry (v, 0.8, 0.8, 2.5);
-  v->patient_name = g_strdup (name);
-  v->patient_id = g_strdup (id);
-  v->study_date = g_strdup (date);
-  v->series_uid = g_strdup (uid);
   a->nx = NX;
   a->ny = NY;
   a->nz = NZ;
@@ -47,6 +44,23 @@ make_study (const char *name, const char *id, const char *date, const char *uid)
   a->has_probability = TRUE;
   a->severity_percent = 14.0;
   a->category = ct_category_from_severity (14.0);
+  return a;
+}
+
+/* A loaded and analysed study of a small box volume: patient @name. */
+static CtStudy *
+make_study (const char *name, const char *id, const char *date, const char *uid)
+{
+  g_autoptr (CtVolume) v = ct_volume_new (NX, NY, NZ);
+  g_autoptr (CtAnalysis) a = NULL;
+  CtStudy *study = ct_study_new ("/nonexistent/study", uid);
+
+  ct_volume_set_identity_geometry (v, 0.8, 0.8, 2.5);
+  v->patient_name = g_strdup (name);
+  v->patient_id = g_strdup (id);
+  v->study_date = g_strdup (date);
+  v->series_uid = g_strdup (uid);
+  a = make_analysis (v);
   ct_study_set_volume (study, v, 1.0);
   ct_study_set_analysis (study, a, FALSE, 0);
   return study;
@@ -139,6 +153,67 @@ test_report_patient_block (void)
   g_assert_nonnull (strstr (text, "ACC-777"));
   g_assert_nonnull (strstr (text, "61 years, male"));
   remove_tree (dir);
+}
+
+/* DICOM SEG and SR from the window's export: a DICOM study (scanned, so it
+ * has its series' headers) gets both, named like its report; a study
+ * without DICOM source images is left out and counted, not an error. */
+static void
+test_dicom_seg_and_sr (void)
+{
+  g_autofree char *dir = make_folder ();
+  g_autofree char *src = g_build_filename (dir, "src", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autoptr (CtVolume) v = ct_volume_new (NX, NY, NZ);
+  g_autoptr (CtVolume) loaded = NULL;
+  g_autoptr (CtAnalysis) a = NULL;
+  g_autoptr (CtStudyScan) scan = NULL;
+  g_autoptr (GPtrArray) studies = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (CtExportJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  CtStudy *dicom;
+  GPtrArray *written;
+
+  ct_volume_set_identity_geometry (v, 0.8, 0.8, 2.5);
+  v->patient_name = g_strdup ("DOE^JOHN");
+  v->patient_id = g_strdup ("P-17");
+  v->study_date = g_strdup ("20200314");
+  for (gsize n = 0; n < (gsize) NX * NY * NZ; n++)
+    v->hu[n] = -800.0f;
+  g_assert_true (ct_dicom_write_series (v, src, NULL, &error));
+  g_assert_no_error (error);
+  scan = ct_study_scan (src, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (scan->series->len, ==, 1);
+  dicom = ct_study_new_for_series (g_ptr_array_steal_index (scan->series, 0));
+  loaded = ct_series_load_path (src, NULL, NULL, &error);
+  g_assert_no_error (error);
+  a = make_analysis (loaded);
+  ct_study_set_volume (dicom, loaded, 1.0);
+  ct_study_set_analysis (dicom, a, FALSE, 0);
+  g_ptr_array_add (studies, dicom);
+  g_ptr_array_add (studies, make_study ("ROE^JANE", "P-18", "20200315", "1.2.3.4"));
+
+  job = ct_export_job_new (studies, CT_EXPORT_DICOM, out);
+  g_assert_true (ct_export_job_run (job, NULL, &error));
+  g_assert_no_error (error);
+  written = ct_export_job_get_written (job);
+  g_assert_cmpuint (written->len, ==, 2);
+  g_assert_cmpint (ct_export_job_get_skipped (job), ==, 1);
+  for (guint i = 0; i < written->len; i++)
+    {
+      const char *path = g_ptr_array_index (written, i);
+      g_autofree char *name = g_path_get_basename (path);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      g_assert_true (g_str_has_prefix (name, "DOE_JOHN_P-17_2020-03-14_"));
+      g_assert_true (g_str_has_suffix (name, i == 0 ? "_seg.dcm" : "_sr.dcm"));
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_assert_cmpuint (length, >, 132);
+      g_assert_cmpmem (contents + 128, 4, "DICM", 4);
+    }
+  test_util_remove_tree (dir);
 }
 
 static void
@@ -384,6 +459,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/export-job/readable-stem", test_readable_stem);
+  g_test_add_func ("/export-job/dicom-seg-and-sr", test_dicom_seg_and_sr);
   g_test_add_func ("/export-job/report-patient-block", test_report_patient_block);
   g_test_add_func ("/export-job/all", test_export_all);
   g_test_add_func ("/export-job/never-overwrites", test_never_overwrites);

@@ -181,8 +181,10 @@ on_export_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (ct_export_job_get_skipped (job) > 0)
     {
       g_autofree char *text = g_strdup_printf (
-          g_dngettext (GETTEXT_PACKAGE, "%d study is not analysed and was left out.",
-                       "%d studies are not analysed and were left out.", ct_export_job_get_skipped (job)),
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%d study was left out: not analysed, or, for DICOM SEG and SR, not a DICOM series.",
+                       "%d studies were left out: not analysed, or, for DICOM SEG and SR, not DICOM series.",
+                       ct_export_job_get_skipped (job)),
           ct_export_job_get_skipped (job));
       show_message (self, GTK_MESSAGE_INFO, _ ("Export finished"), text);
     }
@@ -274,6 +276,12 @@ action_export_masks (GSimpleAction *action, GVariant *parameter, gpointer user_d
 }
 
 static void
+action_export_dicom (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  export(user_data, CT_EXPORT_DICOM, g_strcmp0 (g_variant_get_string (parameter, NULL), "all") == 0);
+}
+
+static void
 action_export_worklist (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   export(user_data, CT_EXPORT_WORKLIST_CSV | CT_EXPORT_WORKLIST_JSON, TRUE);
@@ -282,6 +290,7 @@ action_export_worklist (GSimpleAction *action, GVariant *parameter, gpointer use
 static const GActionEntry export_actions[] = {
   { "export-report", action_export_report, "s", NULL, NULL, { 0 } },
   { "export-masks", action_export_masks, "s", NULL, NULL, { 0 } },
+  { "export-dicom", action_export_dicom, "s", NULL, NULL, { 0 } },
   { "export-worklist", action_export_worklist, NULL, NULL, NULL, { 0 } },
 };
 
