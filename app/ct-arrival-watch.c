@@ -28,8 +28,8 @@ typedef struct
 struct _CtArrivalWatch
 {
   gint64 quiet_us;
-  GPtrArray *roots;     /* char* */
-  GHashTable *folders;  /* path -> Folder* */
+  GPtrArray *roots;    /* char* */
+  GHashTable *folders; /* path -> Folder* */
 };
 
 CtArrivalWatch *

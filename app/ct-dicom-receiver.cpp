@@ -245,6 +245,34 @@ ct_dicom_receiver_instance_path (const char *storage_dir, const char *study_uid,
                            file.c_str (), NULL);
 }
 
+/* Staged files of a receiver that died mid-transfer (killed, power cut):
+ * never complete, never moved; removed at the next start. One receiver per
+ * storage folder. Returns how many files went. */
+static guint
+clear_stale_staging (const char *incoming)
+{
+  g_autoptr (GDir) dir = g_dir_open (incoming, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (incoming, name, NULL);
+      g_autoptr (GDir) d = g_dir_open (sub, 0, NULL);
+      const char *file;
+
+      while (d != NULL && (file = g_dir_read_name (d)) != NULL)
+        if (g_str_has_suffix (file, ".part"))
+          {
+            g_autofree char *path = g_build_filename (sub, file, NULL);
+            if (g_unlink (path) == 0)
+              n++;
+          }
+      g_rmdir (sub);
+    }
+  return n;
+}
+
 static gpointer
 receiver_thread (gpointer data)
 {
@@ -292,9 +320,8 @@ add_contexts (Receiver *scp, GError **error)
   /* An association holds at most 128 presentation contexts: the classes a
    * triage node needs first, then DCMTK's usual storage list. */
   std::vector<std::string> classes = {
-    UID_CTImageStorage,           UID_EnhancedCTImageStorage,   UID_SegmentationStorage,
-    UID_ComprehensiveSRStorage,   UID_EnhancedSRStorage,        UID_BasicTextSRStorage,
-    UID_EncapsulatedPDFStorage,   UID_SecondaryCaptureImageStorage,
+    UID_CTImageStorage,    UID_EnhancedCTImageStorage, UID_SegmentationStorage,    UID_ComprehensiveSRStorage,
+    UID_EnhancedSRStorage, UID_BasicTextSRStorage,     UID_EncapsulatedPDFStorage, UID_SecondaryCaptureImageStorage,
   };
   for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs && classes.size () < 127 /* + Verification */; i++)
     if (std::find (classes.begin (), classes.end (), dcmLongSCUStorageSOPClassUIDs[i]) == classes.end ())
@@ -328,11 +355,13 @@ ct_dicom_receiver_start (const CtDicomReceiverOptions *options, CtDicomReceiverL
           return NULL;
         }
       scp->storage_dir = options->storage_dir;
+      scp->log_func = log_func;
+      scp->user_data = user_data;
+      if (guint n_stale = clear_stale_staging (incoming))
+        scp->log ("removed %u instances of transfers a previous run did not finish", n_stale);
       for (guint i = 0; options->allowed_aets != NULL && options->allowed_aets[i] != NULL; i++)
         if (*options->allowed_aets[i] != '\0')
           scp->allowed.push_back (options->allowed_aets[i]);
-      scp->log_func = log_func;
-      scp->user_data = user_data;
       DcmSCPConfig &config = scp->getConfig ();
       config.setAETitle (options->ae_title);
       config.setPort (options->port);

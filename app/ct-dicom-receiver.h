@@ -13,7 +13,9 @@
  * (UIDs sanitised to [0-9.], anything else '_'). An aborted association (a
  * killed sender, a broken network) leaves nothing under the final names: its
  * staged files are deleted. So whoever watches the storage folder never sees
- * half a transfer. */
+ * half a transfer. Staged files a killed receiver left behind are removed
+ * when the next one starts on the same storage folder (one receiver per
+ * folder). */
 #pragma once
 
 #include <glib.h>
@@ -24,10 +26,10 @@ typedef struct _CtDicomReceiver CtDicomReceiver;
 
 typedef struct
 {
-  const char *ae_title;             /* the called AE title answered to, e.g. "CTTRIAGE" */
-  guint16 port;                     /* TCP port, e.g. 11112 */
-  const char *const *allowed_aets;  /* calling AE titles let in; NULL or empty: any */
-  const char *storage_dir;          /* created when missing */
+  const char *ae_title;            /* the called AE title answered to, e.g. "CTTRIAGE" */
+  guint16 port;                    /* TCP port, e.g. 11112 */
+  const char *const *allowed_aets; /* calling AE titles let in; NULL or empty: any */
+  const char *storage_dir;         /* created when missing */
 } CtDicomReceiverOptions;
 
 /* One line per event (association accepted or refused, echo, instance

@@ -29,7 +29,8 @@ typedef struct
 {
   CtAnalyzer *analyzer;
   CtArrivalWatch *watch;
-  GHashTable *analysed; /* series keys (ct_serve_series_key) */
+  GHashTable *analysed; /* series keys (series_key ()) */
+  char *analysed_path;  /* <storage>/.analysed: the keys, one a line, kept across runs; or NULL */
   GMainLoop *loop;
   int n_threads;
   const char *json_out, *seg_out, *sr_out;
@@ -162,6 +163,35 @@ send_results (Serve *serve, CtStudy *study)
     log_line ("error: sending series %s: %s", ct_study_get_series_uid (study), error->message);
 }
 
+/* Appends @key to the .analysed file, so that a restarted node does not
+ * analyse the storage folder's series again. */
+static void
+remember_key (Serve *serve, const char *key)
+{
+  FILE *f;
+
+  if (serve->analysed_path == NULL)
+    return;
+  f = fopen (serve->analysed_path, "a");
+  if (f == NULL || fprintf (f, "%s\n", key) < 0 || fclose (f) != 0)
+    log_line ("warning: cannot write %s: %s", serve->analysed_path, g_strerror (errno));
+}
+
+static void
+load_keys (Serve *serve)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (serve->analysed_path, &text, NULL, NULL))
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_hash_table_add (serve->analysed, g_strdup (lines[i]));
+  log_line ("%u series analysed by earlier runs (%s)", g_hash_table_size (serve->analysed), serve->analysed_path);
+}
+
 static void
 analyse_study (Serve *serve, CtStudy *study)
 {
@@ -181,6 +211,7 @@ analyse_study (Serve *serve, CtStudy *study)
       return;
     }
   /* Once per key, also when it fails: the same files fail the same way. */
+  remember_key (serve, key);
   g_hash_table_add (serve->analysed, g_steal_pointer (&key));
   if (!ct_analyzer_analyze (serve->analyzer, study, NULL, &error))
     {
@@ -286,8 +317,8 @@ ct_serve_cli_run (int argc, char **argv)
     { "storage", 0, 0, G_OPTION_ARG_FILENAME, &storage, N_ ("Receive DICOM into this folder"), "DIR" },
     { "aet", 0, 0, G_OPTION_ARG_STRING, &aet, N_ ("The receiver's AE title (default CTTRIAGE)"), "AET" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_ ("The receiver's TCP port (default 11112)"), "PORT" },
-    { "allow-aet", 0, 0, G_OPTION_ARG_STRING, &allow,
-      N_ ("Calling AE titles let in, comma separated (default: any)"), "A,B" },
+    { "allow-aet", 0, 0, G_OPTION_ARG_STRING, &allow, N_ ("Calling AE titles let in, comma separated (default: any)"),
+      "A,B" },
     { "watch", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &watch_dirs, N_ ("Also analyse series that appear here"), "DIR" },
     { "json-out", 0, 0, G_OPTION_ARG_FILENAME, &json_out, N_ ("Write <series_uid>.json per series here"), "DIR" },
     { "seg-out", 0, 0, G_OPTION_ARG_FILENAME, &seg_out, N_ ("Write the DICOM SEG per series here"), "DIR" },
@@ -388,6 +419,11 @@ ct_serve_cli_run (int argc, char **argv)
   serve.seg_out = seg_out;
   serve.sr_out = sr_out;
   serve.calling_aet = aet;
+  if (storage != NULL)
+    {
+      serve.analysed_path = g_build_filename (storage, ".analysed", NULL);
+      load_keys (&serve);
+    }
   sig_int = g_unix_signal_add (SIGINT, on_signal, &serve);
   sig_term = g_unix_signal_add (SIGTERM, on_signal, &serve);
   poll_id = g_timeout_add (POLL_INTERVAL_MS, poll_folders, &serve);
@@ -398,6 +434,7 @@ ct_serve_cli_run (int argc, char **argv)
   g_source_remove (sig_term);
   g_clear_pointer (&receiver, ct_dicom_receiver_stop);
   log_line ("stopped");
+  g_free (serve.analysed_path);
   g_free (serve.send_aet);
   g_free (serve.send_host);
   return 0;

@@ -11,7 +11,9 @@
  * for --quiet-seconds is scanned, and each CT series in it not analysed
  * before (same SeriesInstanceUID and same set of SOPInstanceUIDs) is
  * analysed once, its JSON, SEG and SR written and, with --send-to, the SEG
- * and SR sent on by C-STORE. One line per event on standard output. Runs
+ * and SR sent on by C-STORE. The keys of the series analysed are kept in
+ * <storage>/.analysed, so that a restarted node does not analyse them
+ * again (with --watch only, in memory). One line per event on standard output. Runs
  * until SIGINT or SIGTERM; takes argv with the command in argv[0]; returns
  * the exit status. */
 #pragma once
