@@ -100,6 +100,17 @@ protected:
     DcmStorageSCP::notifyAssociationRequest (params, action);
   }
 
+  /* A sender that calls another AE title is misrouted: refused. */
+  OFBool
+  checkCalledAETitleAccepted (const OFString &called) override
+  {
+    if (called == getConfig ().getAETitle ())
+      return OFTrue;
+    log ("refused association calling AE title '%s' (this node is '%s')", called.c_str (),
+         getConfig ().getAETitle ().c_str ());
+    return OFFalse;
+  }
+
   OFBool
   checkCallingAETitleAccepted (const OFString &calling) override
   {

@@ -5,7 +5,8 @@
  * ct-dicom-output.h.
  *
  * The receiver listens on its own thread. An association whose calling AE
- * title is not in the allow-list (when one is given) is refused. Each
+ * title is not in the allow-list (when one is given), or that calls another
+ * AE title than the receiver's, is refused. Each
  * received instance is written to <storage>/.incoming/<association>/ first;
  * only when the peer releases the association normally are its files moved
  * (rename, same file system) to
