@@ -16,6 +16,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -199,6 +200,10 @@ protected:
         g_unlink (s.tmp.c_str ());
         return STATUS_STORE_Refused_OutOfResources;
       }
+    /* The same instance twice in one association: the later copy wins. */
+    for (const Staged &t : staged_)
+      if (t.tmp == s.tmp)
+        return STATUS_Success;
     staged_.push_back (s);
     return STATUS_Success;
   }
