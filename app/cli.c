@@ -24,6 +24,7 @@
 #include "ct-install-paths.h"
 #include "ct-nifti.h"
 #include "ct-series-loader.h"
+#include "ct-serve-cli.h"
 #include "ct-study-export.h"
 #include "ct-study-library.h"
 #include "ct-study-report.h"
@@ -417,6 +418,9 @@ main (int argc, char **argv)
                   "  analyze PATH...   analyse and rank studies (--json, --csv, --sort,\n"
                   "                    --model, --threads, --masks-out, --report, --seg-out,\n"
                   "                    --sr-out, --pdf-dicom-out, --no-cache, --no-analysis)\n"
+                  "  serve --storage DIR   a headless triage node: DICOM receiver (--aet, --port,\n"
+                  "                    --allow-aet), --watch, --json-out, --seg-out, --sr-out,\n"
+                  "                    --quiet-seconds, --send-to AET@HOST:PORT\n"
                   "  teaching-create --out SESSION.json PATH...   prepare a teaching session\n"
                   "  teaching-summary RESULTS.csv [--pdf FILE]    scores of a teaching session\n\n"
                   "'ct-triage-cli COMMAND --help' shows a command's options.\n\n%s\n"),
@@ -433,11 +437,14 @@ main (int argc, char **argv)
     return run_info (argc - 1, argv + 1);
   if (strcmp (argv[1], "analyze") == 0 || strcmp (argv[1], "analyse") == 0)
     return run_analyze (argc - 1, argv + 1);
+  if (strcmp (argv[1], "serve") == 0)
+    return ct_serve_cli_run (argc - 1, argv + 1);
   if (strcmp (argv[1], "teaching-create") == 0)
     return ct_teaching_cli_create (argc - 1, argv + 1);
   if (strcmp (argv[1], "teaching-summary") == 0)
     return ct_teaching_cli_summary (argc - 1, argv + 1);
-  fprintf (stderr, _ ("ct-triage-cli: unknown command '%s' (info, analyze, teaching-create, teaching-summary)\n"),
+  fprintf (stderr,
+           _ ("ct-triage-cli: unknown command '%s' (info, analyze, serve, teaching-create, teaching-summary)\n"),
            argv[1]);
   return EXIT_USAGE;
 }
