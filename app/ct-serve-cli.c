@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <glib-unix.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "ct-analyzer.h"
 #include "ct-arrival-watch.h"
