@@ -255,34 +255,35 @@ ct_study_export_write_text (const char *text, const char *dir, const char *name,
   return write_confined (dir, name, write_text, text, options, error);
 }
 
-gboolean
-ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
+typedef gboolean (*StudyWriter) (const CtVolume *volume, const CtAnalysis *analysis, const char *dir, const char *stem,
+                                 const CtStudyExportOptions *options, GError **error);
+
+/* @write with the study's volume and analysis under its UID stem. */
+static gboolean
+export_study (CtStudy *study, const char *dir, StudyWriter write, GError **error)
 {
   const CtVolume *volume;
   const CtAnalysis *analysis;
   g_autofree char *stem = NULL;
 
-  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
-
   if (!get_results (study, &volume, &analysis, error))
     return FALSE;
   stem = ct_study_export_dup_stem (study);
-  return ct_study_export_write_masks (volume, analysis, dir, stem, NULL, error);
+  return write (volume, analysis, dir, stem, NULL, error);
+}
+
+gboolean
+ct_study_export_masks (CtStudy *study, const char *dir, GError **error)
+{
+  g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
+  return export_study (study, dir, ct_study_export_write_masks, error);
 }
 
 gboolean
 ct_study_export_report (CtStudy *study, const char *dir, GError **error)
 {
-  const CtVolume *volume;
-  const CtAnalysis *analysis;
-  g_autofree char *stem = NULL;
-
   g_return_val_if_fail (CT_IS_STUDY (study), FALSE);
-
-  if (!get_results (study, &volume, &analysis, error))
-    return FALSE;
-  stem = ct_study_export_dup_stem (study);
-  return ct_study_export_write_report (volume, analysis, dir, stem, NULL, error);
+  return export_study (study, dir, ct_study_export_write_report, error);
 }
 
 /* ---- DICOM SEG and SR ---- */
