@@ -8,6 +8,7 @@
  * not blank, lesion colour exactly where the lesion mask is.
  *
  * Frame times while scrolling with overlays are printed, not checked. */
+#include "test-gui-util.h"
 #include "config.h"
 
 #include <math.h>
@@ -1089,23 +1090,6 @@ test_real_dicom (void)
     }
 }
 
-/* The first widget of @type under @widget. */
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Whether a label under @widget (shown or not) contains @text. */
 static gboolean
 has_label_containing (GtkWidget *widget, const char *text)
@@ -1133,7 +1117,7 @@ test_skipped_paths (void)
   g_autofree char *good_file = g_build_filename (good, "study.nii.gz", NULL);
   g_autofree char *bad_file = g_build_filename (bad, "notes.txt", NULL);
   GFile *files[2];
-  GtkInfoBar *bar = GTK_INFO_BAR (find_widget (GTK_WIDGET (fixture.window), GTK_TYPE_INFO_BAR));
+  GtkInfoBar *bar = GTK_INFO_BAR (test_gui_find_widget (GTK_WIDGET (fixture.window), GTK_TYPE_INFO_BAR));
   g_auto (GStrv) recent = NULL;
 
   g_assert_nonnull (bar);
@@ -1150,7 +1134,7 @@ test_skipped_paths (void)
   g_assert_cmpuint (g_list_model_get_n_items (studies), ==, n_before + 1);
   g_assert_true (gtk_info_bar_get_revealed (bar));
   /* "Details" lists each path with its reason. */
-  gtk_expander_set_expanded (GTK_EXPANDER (find_widget (GTK_WIDGET (bar), GTK_TYPE_EXPANDER)), TRUE);
+  gtk_expander_set_expanded (GTK_EXPANDER (test_gui_find_widget (GTK_WIDGET (bar), GTK_TYPE_EXPANDER)), TRUE);
   settle ();
   g_assert_true (has_label_containing (GTK_WIDGET (bar), bad_file));
   g_assert_false (has_label_containing (GTK_WIDGET (bar), good_file));
@@ -1662,7 +1646,7 @@ test_next_study_and_key_slice (void)
 
   /* Enter (the column view's "activate") opens the row's study. */
   {
-    GtkWidget *column_view = find_widget (GTK_WIDGET (list), GTK_TYPE_COLUMN_VIEW);
+    GtkWidget *column_view = test_gui_find_widget (GTK_WIDGET (list), GTK_TYPE_COLUMN_VIEW);
 
     gtk_widget_grab_focus (column_view);
     g_signal_emit_by_name (column_view, "activate", 1u);

@@ -7,6 +7,7 @@
  * the overlay is off; after the commit (Enter) they are shown. The patient
  * name and ID never appear. N and P move; the summary comes after the last
  * case and the answers land in the results CSV. */
+#include "test-gui-util.h"
 #include "config.h"
 
 #include <math.h>
@@ -99,21 +100,6 @@ visible_text (void)
   /* The drop-down lists the choices, never the AI's answer. */
   g_assert_null (strstr (dropdown->str, "AI"));
   return g_string_free (out, FALSE);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -211,8 +197,8 @@ ai_probability_text (void)
 static void
 answer_and_check (gboolean covid, double severity, guint category_item, const char *shot_before, const char *shot_after)
 {
-  GtkWidget *view = find_widget (GTK_WIDGET (fx.window), CT_TYPE_SLICE_VIEW);
-  GtkWidget *dropdown = find_widget (GTK_WIDGET (fx.window), GTK_TYPE_DROP_DOWN);
+  GtkWidget *view = test_gui_find_widget (GTK_WIDGET (fx.window), CT_TYPE_SLICE_VIEW);
+  GtkWidget *dropdown = test_gui_find_widget (GTK_WIDGET (fx.window), GTK_TYPE_DROP_DOWN);
   GtkWidget *spin = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
@@ -251,12 +237,12 @@ answer_and_check (gboolean covid, double severity, guint category_item, const ch
   /* Answer: the yes/no toggles are the two toggle buttons after the view. */
   {
     GtkWidget *form = gtk_widget_get_parent (gtk_widget_get_parent (dropdown));
-    yes = find_widget (form, GTK_TYPE_TOGGLE_BUTTON);
+    yes = test_gui_find_widget (form, GTK_TYPE_TOGGLE_BUTTON);
     no = gtk_widget_get_next_sibling (yes);
     for (GtkWidget *row = gtk_widget_get_first_child (form); row != NULL; row = gtk_widget_get_next_sibling (row))
-      if (spin == NULL && find_widget (row, GTK_TYPE_SPIN_BUTTON) != NULL &&
+      if (spin == NULL && test_gui_find_widget (row, GTK_TYPE_SPIN_BUTTON) != NULL &&
           strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (row))), "everity") != NULL)
-        spin = find_widget (row, GTK_TYPE_SPIN_BUTTON);
+        spin = test_gui_find_widget (row, GTK_TYPE_SPIN_BUTTON);
   }
   g_assert_nonnull (spin);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (covid ? yes : no), TRUE);
@@ -292,7 +278,7 @@ test_quiz (void)
   g_autofree char *text = NULL;
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GError) error = NULL;
-  GtkWidget *entry = find_widget (GTK_WIDGET (fx.window), GTK_TYPE_ENTRY);
+  GtkWidget *entry = test_gui_find_widget (GTK_WIDGET (fx.window), GTK_TYPE_ENTRY);
   int first_case;
 
   /* The name page: keys do nothing there; an empty name does not start. */
