@@ -167,15 +167,28 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis, C
   cairo_restore (cr);
 }
 
+/* A row label in bold 9 pt, or smaller where it is wider than @width pt (a
+ * translation, say) so that it never runs into its value. */
+static void
+show_label (cairo_t *cr, double x, double y, double width, const char *label)
+{
+  cairo_text_extents_t extents;
+
+  set_font (cr, "sans-serif", TRUE, 9.0);
+  cairo_text_extents (cr, label, &extents);
+  if (extents.x_advance > width)
+    set_font (cr, "sans-serif", TRUE, MAX (6.0, 9.0 * width / extents.x_advance));
+  cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
+  cairo_move_to (cr, x, y);
+  cairo_show_text (cr, label);
+}
+
 static double
 show_row (cairo_t *cr, double y, const char *label, const char *value)
 {
   const double value_x = PAGE_MARGIN_PT + VALUE_COLUMN_PT;
 
-  set_font (cr, "sans-serif", TRUE, 9.0);
-  cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
-  cairo_move_to (cr, PAGE_MARGIN_PT, y);
-  cairo_show_text (cr, label);
+  show_label (cr, PAGE_MARGIN_PT, y, VALUE_COLUMN_PT - 4.0, label);
   set_font (cr, "sans-serif", FALSE, 9.0);
   return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x, 11.0, value) + 1.5;
 }
@@ -462,12 +475,9 @@ draw_patient_block (cairo_t *cr, const CtReportInfo *info, double y)
       const double x = PAGE_MARGIN_PT + (n % 2) * column_width;
       const double row_y = y + (n / 2) * 13.0;
 
-      if (g_str_equal (parts[0], "Status"))
+      if (g_str_equal (parts[0], _ ("Status")))
         continue; /* shown under the title */
-      set_font (cr, "sans-serif", TRUE, 9.0);
-      cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
-      cairo_move_to (cr, x, row_y);
-      cairo_show_text (cr, parts[0]);
+      show_label (cr, x, row_y, 98.0, parts[0]);
       set_font (cr, "sans-serif", FALSE, 9.0);
       bottom = MAX (bottom, show_wrapped_text (cr, x + 102.0, row_y, column_width - 106.0, 11.0, parts[1]));
     }
