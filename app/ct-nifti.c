@@ -84,9 +84,9 @@ ct_nifti_read_size (const char *path, int size[3], GError **error)
   if (nim == NULL || nim->nx < 1 || nim->ny < 1 || nim->nz < 1)
     {
       if (nim == NULL && is_damaged_gzip (path))
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the compressed data is damaged or truncated", path);
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: the compressed data is damaged or truncated"), path);
       else
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: not a readable NIfTI-1 image"), path);
       if (nim != NULL)
         nifti_image_free (nim);
       return FALSE;
@@ -150,12 +150,12 @@ read_image_data (const char *path, const nifti_image *nim, gsize n_bytes, GError
 
   if (in == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "%s: cannot be opened", path);
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("%s: cannot be opened"), path);
       return NULL;
     }
   if (gzseek (in, (z_off_t) nim->iname_offset, SEEK_SET) != (z_off_t) nim->iname_offset)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the file ends before its image data (offset %d)", path,
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: the file ends before its image data (offset %d)"), path,
                    nim->iname_offset);
       gzclose (in);
       return NULL;
@@ -170,8 +170,8 @@ read_image_data (const char *path, const nifti_image *nim, gsize n_bytes, GError
           char *bigger = g_try_realloc (data, grown);
           if (bigger == NULL)
             {
-              g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                           "%s: not enough memory for %" G_GSIZE_FORMAT " MB of image data", path, n_bytes >> 20);
+              g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("%s: not enough memory for %lu MB of image data"), path,
+                           (unsigned long) (n_bytes >> 20));
               gzclose (in);
               return NULL;
             }
@@ -196,16 +196,14 @@ read_image_data (const char *path, const nifti_image *nim, gsize n_bytes, GError
   if (errnum != Z_OK && errnum != Z_STREAM_END)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: the compressed data is damaged or truncated (after %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
-                   " image bytes)",
-                   path, done, n_bytes);
+                   _ ("%s: the compressed data is damaged or truncated (after %lu of %lu image bytes)"), path,
+                   (unsigned long) done, (unsigned long) n_bytes);
       return NULL;
     }
   if (done < n_bytes)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: truncated: %" G_GSIZE_FORMAT " of the %" G_GSIZE_FORMAT " image bytes the header needs", path,
-                   done, n_bytes);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: truncated: %lu of the %lu image bytes the header needs"),
+                   path, (unsigned long) done, (unsigned long) n_bytes);
       return NULL;
     }
   return g_steal_pointer (&data);
@@ -245,9 +243,9 @@ ct_nifti_load (const char *path, GError **error)
   if (nim == NULL)
     {
       if (is_damaged_gzip (path))
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: the compressed data is damaged or truncated", path);
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: the compressed data is damaged or truncated"), path);
       else
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not a readable NIfTI-1 image", path);
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: not a readable NIfTI-1 image"), path);
       return NULL;
     }
 
@@ -257,7 +255,7 @@ ct_nifti_load (const char *path, GError **error)
       /* 4-D (a time series) and higher: refused, not cut to its first
        * volume, which would hide what the file holds. */
       g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: a %d-D image of %dx%dx%dx%d is not a CT volume (only 3-D NIfTI files are read)", path,
+                   _ ("%s: a %d-D image of %dx%dx%dx%d is not a CT volume (only 3-D NIfTI files are read)"), path,
                    nim->ndim, nim->nx, nim->ny, nim->nz, nim->nt);
       return NULL;
     }
@@ -275,7 +273,7 @@ ct_nifti_load (const char *path, GError **error)
     if (!(pixdim[0] > 0 && isfinite (pixdim[0]) && pixdim[1] > 0 && isfinite (pixdim[1]) && pixdim[2] > 0 &&
           isfinite (pixdim[2])))
       {
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: pixdim %g x %g x %g mm is not a voxel size", path,
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: pixdim %g x %g x %g mm is not a voxel size"), path,
                      pixdim[0], pixdim[1], pixdim[2]);
         return NULL;
       }
@@ -288,9 +286,9 @@ ct_nifti_load (const char *path, GError **error)
   if (nim->nbyper <= 0 || needed > available || n > G_MAXINT32 * (guint64) 4)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: %dx%dx%d voxels of %d bytes need %" G_GUINT64_FORMAT " MB, more than the %" G_GUINT64_FORMAT
-                   " MB of memory available",
-                   path, nim->nx, nim->ny, nim->nz, nim->nbyper, needed >> 20, available >> 20);
+                   _ ("%s: %dx%dx%d voxels of %d bytes need %lu MB, more than the %lu MB of memory available"), path,
+                   nim->nx, nim->ny, nim->nz, nim->nbyper, (unsigned long) (needed >> 20),
+                   (unsigned long) (available >> 20));
       return NULL;
     }
 
@@ -328,12 +326,12 @@ ct_nifti_load (const char *path, GError **error)
   volume = ct_volume_new (nim->nx, nim->ny, nim->nz);
   if (volume == NULL)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: not enough memory for %dx%dx%d voxels", path, nim->nx,
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: not enough memory for %dx%dx%d voxels"), path, nim->nx,
                    nim->ny, nim->nz);
       return NULL;
     }
   if (nim->sform_code <= 0 && nim->qform_code <= 0)
-    ct_volume_add_warning (volume, "The NIfTI file has no orientation: axes assumed RAS");
+    ct_volume_add_warning (volume, _ ("The NIfTI file has no orientation: axes assumed RAS"));
 
   for (int c = 0; c < 3; c++)
     {
@@ -345,7 +343,7 @@ ct_nifti_load (const char *path, GError **error)
       if (!(length >= VOXEL_MIN_MM && length <= most) || !isfinite (affine[c][3]))
         {
           g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                       "%s: the %s gives voxels of %g mm along axis %d, outside %g-%g mm", path, transform, length,
+                       _ ("%s: the %s gives voxels of %g mm along axis %d, outside %g-%g mm"), path, transform, length,
                        c + 1, VOXEL_MIN_MM, most);
           return NULL;
         }
@@ -356,7 +354,7 @@ ct_nifti_load (const char *path, GError **error)
   if (!(fabs (det) > 1e-3 * volume->spacing[0] * volume->spacing[1] * volume->spacing[2]) || !isfinite (det))
     {
       g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: the %s is singular (determinant %g): its axes do not span a volume", path, transform, det);
+                   _ ("%s: the %s is singular (determinant %g): its axes do not span a volume"), path, transform, det);
       return NULL;
     }
   volume->origin[0] = -affine[0][3];
@@ -369,7 +367,8 @@ ct_nifti_load (const char *path, GError **error)
   if (!convert_to_float (nim, (gsize) n, volume->hu))
     {
       nim->data = NULL;
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: NIfTI datatype %d is not supported", path, nim->datatype);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: NIfTI datatype %d is not supported"), path,
+                   nim->datatype);
       return NULL;
     }
   nim->data = NULL;

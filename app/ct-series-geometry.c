@@ -161,7 +161,7 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
             if (n_kinds == MAX_PLANE_KINDS)
               {
                 g_set_error (error, CT_ERROR, CT_ERROR_INCONSISTENT_SERIES,
-                             "The series mixes more than %d image sizes or orientations", MAX_PLANE_KINDS);
+                             _ ("The series mixes more than %d image sizes or orientations"), MAX_PLANE_KINDS);
                 return NULL;
               }
             kinds[n_kinds] = a;
@@ -314,14 +314,14 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
     median = gaps[(n_kept - 1) / 2];
     if (!(median >= SLICE_GAP_MIN_MM && median <= SLICE_GAP_MAX_MM))
       {
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "The slice gap %g mm is outside %g-%g mm", median,
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("The slice gap %g mm is outside %g-%g mm"), median,
                      SLICE_GAP_MIN_MM, SLICE_GAP_MAX_MM);
         return NULL;
       }
     if (!(entries[n_kept - 1].distance - entries[0].distance <= SLAB_EXTENT_MAX_MM))
       {
         g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                     "The slices span %g mm (largest gap %g mm), more than the %g mm a body holds",
+                     _ ("The slices span %g mm (largest gap %g mm), more than the %g mm a body holds"),
                      entries[n_kept - 1].distance - entries[0].distance, largest, SLAB_EXTENT_MAX_MM);
         return NULL;
       }

@@ -164,13 +164,13 @@ check_header (const CtGdcmHeader *h, GError **error)
 {
   if (h->rows <= 0 || h->columns <= 0)
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "%s: an image of %dx%d pixels", h->path, h->columns, h->rows);
+      g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("%s: an image of %dx%d pixels"), h->path, h->columns, h->rows);
       return FALSE;
     }
   if (!isfinite (h->rescale_slope) || h->rescale_slope == 0.0 || !isfinite (h->rescale_intercept))
     {
       g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: RescaleSlope %g, RescaleIntercept %g cannot map stored values to Hounsfield units", h->path,
+                   _ ("%s: RescaleSlope %g, RescaleIntercept %g cannot map stored values to Hounsfield units"), h->path,
                    h->rescale_slope, h->rescale_intercept);
       return FALSE;
     }
@@ -178,7 +178,7 @@ check_header (const CtGdcmHeader *h, GError **error)
     for (int a = 0; a < 2; a++)
       if (!(h->pixel_spacing[a] >= PIXEL_SPACING_MIN_MM && h->pixel_spacing[a] <= PIXEL_SPACING_MAX_MM))
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "PixelSpacing %g mm in %s is outside %g-%g mm",
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("PixelSpacing %g mm in %s is outside %g-%g mm"),
                        h->pixel_spacing[a], h->path, PIXEL_SPACING_MIN_MM, PIXEL_SPACING_MAX_MM);
           return FALSE;
         }
@@ -186,7 +186,7 @@ check_header (const CtGdcmHeader *h, GError **error)
     for (int a = 0; a < 3; a++)
       if (!(fabs (h->position[a]) < 1e5))
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, "ImagePositionPatient %g mm in %s is not a position",
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("ImagePositionPatient %g mm in %s is not a position"),
                        h->position[a], h->path);
           return FALSE;
         }
@@ -227,7 +227,7 @@ check_series (const CtSeriesInfo *series, GError **error)
       if (h->n_frames > MAX_PLANES || n_planes > MAX_PLANES)
         {
           g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                       "%s: NumberOfFrames %d makes more than %d planes, more than a CT series holds", h->path,
+                       _ ("%s: NumberOfFrames %d makes more than %d planes, more than a CT series holds"), h->path,
                        h->n_frames, MAX_PLANES);
           return FALSE;
         }
@@ -291,9 +291,9 @@ load_dicom (const CtSeriesInfo *series, int n_threads, CtSeriesProgressFunc prog
   if (needed > available)
     {
       g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
-                   "%s: a %dx%dx%u volume needs %" G_GUINT64_FORMAT " MB, more than the %" G_GUINT64_FORMAT
-                   " MB of memory available",
-                   series->path, geometry->columns, geometry->rows, geometry->n_slices, needed >> 20, available >> 20);
+                   _ ("%s: a %dx%dx%u volume needs %lu MB, more than the %lu MB of memory available"), series->path,
+                   geometry->columns, geometry->rows, geometry->n_slices, (unsigned long) (needed >> 20),
+                   (unsigned long) (available >> 20));
       return NULL;
     }
   volume = ct_volume_new (geometry->columns, geometry->rows, (int) geometry->n_slices);

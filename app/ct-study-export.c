@@ -333,7 +333,7 @@ match_source_images (const CtVolume *volume, GPtrArray *headers, CtDicomSourceIm
         {
           g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
                        _ ("Slice %d of %s has no source image with a SOPInstanceUID at its position"), k + 1,
-                       volume->path != NULL ? volume->path : "the series");
+                       volume->path != NULL ? volume->path : _ ("the series"));
           return FALSE;
         }
     }

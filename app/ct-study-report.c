@@ -403,7 +403,7 @@ ct_study_report_to_table (GPtrArray *results)
       if (ct_study_get_error (r) != NULL)
         g_string_append_printf (out, "     error: %s\n", ct_study_get_error (r));
       if (a != NULL && !graded)
-        g_string_append (out, "     not assessable: no probability, severity or CT category (see quality)\n");
+        g_string_append (out, _ ("     not assessable: no probability, severity or CT category (see quality)\n"));
       for (guint w = 0; w < warnings->len; w++)
         g_string_append_printf (out, "     note: %s\n", (const char *) g_ptr_array_index (warnings, w));
       for (guint q = 0; a != NULL && a->quality_notes != NULL && q < a->quality_notes->len; q++)
@@ -419,7 +419,7 @@ ct_study_report_to_table (GPtrArray *results)
       for (guint i = 0; i < results->len && first == NULL; i++)
         if (ct_study_get_analysis_note (g_ptr_array_index (results, i)) != NULL)
           first = g_ptr_array_index (results, i);
-      g_string_append_printf (out, "\nNot analysed: %s\n", ct_study_get_analysis_note (first));
+      g_string_append_printf (out, _ ("\nNot analysed: %s\n"), ct_study_get_analysis_note (first));
     }
   {
     guint n_cached = 0;
@@ -427,8 +427,8 @@ ct_study_report_to_table (GPtrArray *results)
       n_cached += ct_study_get_cached (g_ptr_array_index (results, i)) ? 1 : 0;
     if (n_cached > 0)
       g_string_append_printf (out,
-                              "\n%u of %u from the results cache (the same files and weights analysed "
-                              "before; --no-cache analyses again)\n",
+                              _ ("\n%u of %u from the results cache (the same files and weights analysed "
+                                 "before; --no-cache analyses again)\n"),
                               n_cached, results->len);
   }
   g_string_append_printf (out, "\n%s\n", _ (CT_DISCLAIMER));

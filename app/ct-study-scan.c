@@ -527,7 +527,8 @@ ct_study_scan_paths (const char *const *paths, int n_threads, CtSeriesProgressFu
           const char *first = g_hash_table_lookup (instances, h->sop_instance_uid);
           if (first != NULL)
             {
-              add_skipped (scan, path, CT_ERROR_INCONSISTENT_SERIES, "the same image (SOPInstanceUID) as %s", first);
+              add_skipped (scan, path, CT_ERROR_INCONSISTENT_SERIES, _ ("the same image (SOPInstanceUID) as %s"),
+                           first);
               ct_gdcm_header_free (h);
               continue;
             }

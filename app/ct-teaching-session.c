@@ -580,7 +580,7 @@ ct_teaching_session_load (const char *file, GError **error)
   if (version < 1 || version > CT_TEACHING_SESSION_SCHEMA_VERSION)
     {
       g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_INVALID,
-                   _ ("%s has schema version %" G_GINT64_FORMAT "; this program reads versions 1 to %d"), file, version,
+                   _ ("%s has schema version %lld; this program reads versions 1 to %d"), file, (long long) version,
                    CT_TEACHING_SESSION_SCHEMA_VERSION);
       return NULL;
     }

@@ -167,15 +167,28 @@ draw_panel (cairo_t *cr, const CtReportInfo *info, const CtAnalysis *analysis, C
   cairo_restore (cr);
 }
 
+/* A row label in bold 9 pt, or smaller where it is wider than @width pt (a
+ * translation, say) so that it never runs into its value. */
+static void
+show_label (cairo_t *cr, double x, double y, double width, const char *label)
+{
+  cairo_text_extents_t extents;
+
+  set_font (cr, "sans-serif", TRUE, 9.0);
+  cairo_text_extents (cr, label, &extents);
+  if (extents.x_advance > width)
+    set_font (cr, "sans-serif", TRUE, MAX (6.0, 9.0 * width / extents.x_advance));
+  cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
+  cairo_move_to (cr, x, y);
+  cairo_show_text (cr, label);
+}
+
 static double
 show_row (cairo_t *cr, double y, const char *label, const char *value)
 {
   const double value_x = PAGE_MARGIN_PT + VALUE_COLUMN_PT;
 
-  set_font (cr, "sans-serif", TRUE, 9.0);
-  cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
-  cairo_move_to (cr, PAGE_MARGIN_PT, y);
-  cairo_show_text (cr, label);
+  show_label (cr, PAGE_MARGIN_PT, y, VALUE_COLUMN_PT - 4.0, label);
   set_font (cr, "sans-serif", FALSE, 9.0);
   return show_wrapped_text (cr, value_x, y, CT_REPORT_PAGE_WIDTH_PT - PAGE_MARGIN_PT - value_x, 11.0, value) + 1.5;
 }
@@ -218,27 +231,33 @@ ct_report_format_person_name (const char *dicom_name)
 static const char *
 or_not_recorded (const char *value)
 {
-  return value != NULL && *value != '\0' ? value : "not recorded";
+  return value != NULL && *value != '\0' ? value : _ ("not recorded");
 }
 
 /* "045Y" -> "45 years", "006M" -> "6 months"; anything else as it is. */
 static char *
 format_age (const char *age)
 {
-  static const struct
-  {
-    char unit;
-    const char *one, *many;
-  } units[] = { { 'Y', "year", "years" }, { 'M', "month", "months" }, { 'W', "week", "weeks" }, { 'D', "day", "days" } };
-
   if (age != NULL && strlen (age) == 4 && g_ascii_isdigit (age[0]) && g_ascii_isdigit (age[1]) &&
       g_ascii_isdigit (age[2]))
-    for (guint n = 0; n < G_N_ELEMENTS (units); n++)
-      if (g_ascii_toupper (age[3]) == units[n].unit)
+    {
+      /* Whole plural messages: Russian needs the number to pick its form. */
+      int value = atoi (age);
+
+      switch (g_ascii_toupper (age[3]))
         {
-          int value = atoi (age);
-          return g_strdup_printf ("%d %s", value, value == 1 ? units[n].one : units[n].many);
+        case 'Y':
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d year", "%d years", value), value);
+        case 'M':
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d month", "%d months", value), value);
+        case 'W':
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d week", "%d weeks", value), value);
+        case 'D':
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days", value), value);
+        default:
+          break;
         }
+    }
   return g_strdup (or_not_recorded (age));
 }
 
@@ -246,11 +265,11 @@ static const char *
 format_sex (const char *sex)
 {
   if (g_strcmp0 (sex, "F") == 0)
-    return "female";
+    return _ ("female");
   if (g_strcmp0 (sex, "M") == 0)
-    return "male";
+    return _ ("male");
   if (g_strcmp0 (sex, "O") == 0)
-    return "other";
+    return _ ("other");
   return or_not_recorded (sex);
 }
 
@@ -271,13 +290,14 @@ ct_report_dup_patient_rows (const CtReportInfo *info)
   name = ct_report_format_person_name (v->patient_name);
   age = format_age (info->patient_age);
   date = format_study_date (v->study_date);
-  add_row (rows, "Patient", "%s", name != NULL ? name : "anonymised");
-  add_row (rows, "Patient ID", "%s", or_not_recorded (v->patient_id));
-  add_row (rows, "Accession number", "%s", or_not_recorded (info->accession_number));
-  add_row (rows, "Age, sex", "%s, %s", age, format_sex (info->patient_sex));
-  add_row (rows, "Study date", "%s", date);
-  add_row (rows, "Series", "%s", v->series_description && *v->series_description ? v->series_description : "-");
-  add_row (rows, "Status", "%s", CT_REPORT_REVIEW_STATUS);
+  add_row (rows, _ ("Patient"), "%s", name != NULL ? name : _ ("anonymised"));
+  add_row (rows, _ ("Patient ID"), "%s", or_not_recorded (v->patient_id));
+  add_row (rows, _ ("Accession number"), "%s", or_not_recorded (info->accession_number));
+  /* TRANSLATORS: the patient's age and sex, "45 years, female". */
+  add_row (rows, _ ("Age, sex"), _ ("%s, %s"), age, format_sex (info->patient_sex));
+  add_row (rows, _ ("Study date"), "%s", date);
+  add_row (rows, _ ("Series"), "%s", v->series_description && *v->series_description ? v->series_description : "-");
+  add_row (rows, _ ("Status"), "%s", _ (CT_REPORT_REVIEW_STATUS));
   g_ptr_array_add (rows, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
 }
@@ -455,12 +475,9 @@ draw_patient_block (cairo_t *cr, const CtReportInfo *info, double y)
       const double x = PAGE_MARGIN_PT + (n % 2) * column_width;
       const double row_y = y + (n / 2) * 13.0;
 
-      if (g_str_equal (parts[0], "Status"))
+      if (g_str_equal (parts[0], _ ("Status")))
         continue; /* shown under the title */
-      set_font (cr, "sans-serif", TRUE, 9.0);
-      cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
-      cairo_move_to (cr, x, row_y);
-      cairo_show_text (cr, parts[0]);
+      show_label (cr, x, row_y, 98.0, parts[0]);
       set_font (cr, "sans-serif", FALSE, 9.0);
       bottom = MAX (bottom, show_wrapped_text (cr, x + 102.0, row_y, column_width - 106.0, 11.0, parts[1]));
     }
@@ -471,13 +488,14 @@ draw_patient_block (cairo_t *cr, const CtReportInfo *info, double y)
 static void
 draw_bands (cairo_t *cr, const CtAnalysis *analysis, double y)
 {
-  static const char *const names[] = { "no findings", "mild", "moderate", "severe", "critical" };
+  static const char *const names[] = { N_ ("no findings"), N_ ("mild"), N_ ("moderate"), N_ ("severe"),
+                                       N_ ("critical") };
   gboolean graded = analysis != NULL && ct_analysis_is_assessable (analysis);
 
   set_font (cr, "sans-serif", TRUE, 9.5);
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
   cairo_move_to (cr, PAGE_MARGIN_PT, y);
-  cairo_show_text (cr, "CT categories (share of the more affected lung)");
+  cairo_show_text (cr, _ ("CT categories (share of the more affected lung)"));
   for (int c = CT_CATEGORY_0; c <= CT_CATEGORY_4; c++)
     {
       double lower, upper;
@@ -486,15 +504,16 @@ draw_bands (cairo_t *cr, const CtAnalysis *analysis, double y)
 
       ct_category_get_band (c, &lower, &upper);
       if (c == CT_CATEGORY_0)
-        g_snprintf (text, sizeof text, "%s  %s: below %.2f %%", ct_category_to_string (c), names[c], upper);
+        g_snprintf (text, sizeof text, _ ("%s  %s: below %.2f %%"), _ (ct_category_to_string (c)), _ (names[c]), upper);
       else if (isinf (upper))
-        g_snprintf (text, sizeof text, "%s  %s: %.0f %% or more", ct_category_to_string (c), names[c], lower);
+        g_snprintf (text, sizeof text, _ ("%s  %s: %.0f %% or more"), _ (ct_category_to_string (c)), _ (names[c]),
+                    lower);
       else if (c == CT_CATEGORY_1)
-        g_snprintf (text, sizeof text, "%s  %s: %.2f %% to below %.0f %%", ct_category_to_string (c), names[c], lower,
-                    upper);
+        g_snprintf (text, sizeof text, _ ("%s  %s: %.2f %% to below %.0f %%"), _ (ct_category_to_string (c)),
+                    _ (names[c]), lower, upper);
       else
-        g_snprintf (text, sizeof text, "%s  %s: %.0f %% to below %.0f %%", ct_category_to_string (c), names[c], lower,
-                    upper);
+        g_snprintf (text, sizeof text, _ ("%s  %s: %.0f %% to below %.0f %%"), _ (ct_category_to_string (c)),
+                    _ (names[c]), lower, upper);
       set_font (cr, "sans-serif", mine, 8.5);
       cairo_set_source_rgb (cr, mine ? 0.7 : 0.2, mine ? 0.1 : 0.2, mine ? 0.05 : 0.2);
       cairo_move_to (cr, PAGE_MARGIN_PT + 8.0, y + 12.0 + c * 11.0);
@@ -509,7 +528,7 @@ static void
 draw_lung_chart (cairo_t *cr, const CtAnalysis *analysis, double y)
 {
   const double x0 = PAGE_MARGIN_PT + 300.0, bar_x = x0 + 40.0, bar_w = 165.0, bar_h = 12.0;
-  const char *labels[] = { "Right", "Left" };
+  const char *labels[] = { N_ ("Right"), N_ ("Left") };
   double shares[2] = { NAN, NAN };
   gboolean graded = analysis != NULL && ct_analysis_is_assessable (analysis);
 
@@ -521,7 +540,7 @@ draw_lung_chart (cairo_t *cr, const CtAnalysis *analysis, double y)
   set_font (cr, "sans-serif", TRUE, 9.5);
   cairo_set_source_rgb (cr, 0.0, 0.0, 0.0);
   cairo_move_to (cr, x0, y);
-  cairo_show_text (cr, "Lesion share per lung");
+  cairo_show_text (cr, _ ("Lesion share per lung"));
   for (int n = 0; n < 2; n++)
     {
       const double top = y + 8.0 + n * 20.0;
@@ -530,7 +549,7 @@ draw_lung_chart (cairo_t *cr, const CtAnalysis *analysis, double y)
       set_font (cr, "sans-serif", FALSE, 8.5);
       cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
       cairo_move_to (cr, x0, top + 9.5);
-      cairo_show_text (cr, labels[n]);
+      cairo_show_text (cr, _ (labels[n]));
       cairo_set_source_rgb (cr, 0.93, 0.93, 0.93);
       cairo_rectangle (cr, bar_x, top, bar_w, bar_h);
       cairo_fill (cr);
@@ -542,7 +561,7 @@ draw_lung_chart (cairo_t *cr, const CtAnalysis *analysis, double y)
           g_snprintf (value, sizeof value, "%.1f %%", shares[n]);
         }
       else
-        g_strlcpy (value, graded ? "-" : "not assessable", sizeof value);
+        g_strlcpy (value, graded ? "-" : _ ("not assessable"), sizeof value);
       /* The band limits, 25, 50 and 75 %. */
       cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
       cairo_set_line_width (cr, 0.5);

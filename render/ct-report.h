@@ -50,7 +50,7 @@ char *ct_report_format_person_name (const char *dicom_name);
 char **ct_report_dup_patient_rows (const CtReportInfo *info);
 
 /* The status line of every report: no radiologist has reviewed it. */
-#define CT_REPORT_REVIEW_STATUS "Not reviewed by a radiologist"
+#define CT_REPORT_REVIEW_STATUS N_ ("Not reviewed by a radiologist")
 
 /* A4 portrait, 595 x 842 pt (PNG: 150 dpi, 1240 x 1754 pixels). */
 #define CT_REPORT_PAGE_WIDTH_PT 595.0

@@ -7,6 +7,7 @@
 
 #include <cairo-pdf.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 /* A4 in points. */
 #define PAGE_W 595.0
@@ -147,7 +148,7 @@ ct_teaching_summary_write_pdf (const char *file, const char *title, const char *
   cairo_surface_destroy (surface);
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write the PDF %s: %s", file,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Cannot write the PDF %s: %s"), file,
                    cairo_status_to_string (status));
       return FALSE;
     }

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include <glib/gi18n-lib.h>
+
 double
 ct_scale_bar_nice_length_mm (double max_mm)
 {
@@ -117,7 +119,8 @@ ct_draw_scale_bar (cairo_t *cr, double mm_per_widget_pixel, double widget_width,
       cairo_stroke (cr);
     }
 
-  g_snprintf (text, sizeof text, "%g mm", length_mm);
+  /* TRANSLATORS: the scale bar's length. */
+  g_snprintf (text, sizeof text, _ ("%g mm"), length_mm);
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, font_size * 0.9);
   cairo_text_extents (cr, text, &extents);

@@ -614,6 +614,7 @@ build (CtTeachingWindow *self)
   self->confidence = gtk_spin_button_new_with_range (0, 100, 5);
   self->confidence_box = labelled (_ ("_Confidence, %"), self->confidence);
   self->severity = gtk_spin_button_new_with_range (0, 100, 1);
+  /* xgettext:no-c-format */
   self->severity_box = labelled (_ ("_Severity, % of the more-affected lung"), self->severity);
   self->category = gtk_drop_down_new_from_strings (categories);
   self->category_box = labelled (_ ("CT c_ategory"), self->category);
