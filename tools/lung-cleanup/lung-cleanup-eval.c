@@ -36,38 +36,12 @@
 #define REF_MIN_CM2 8.0
 #define REF_CLOSING_MM 6.0
 
-/* Labels 8-connected regions of in [h][w]; returns the count. */
+/* Labels 8-connected regions of in [h][w]; returns the count. One slice of
+ * the pipeline's 26-connected labelling is exactly that. */
 static guint
-label_2d (const guint8 *in, int h, int w, guint32 *labels, gsize *queue)
+label_2d (const guint8 *in, int h, int w, guint32 *labels)
 {
-  gsize plane = (gsize) h * w;
-  guint32 count = 0;
-
-  memset (labels, 0, plane * sizeof *labels);
-  for (gsize seed = 0; seed < plane; seed++)
-    {
-      gsize head = 0, tail = 0;
-      if (in[seed] == 0 || labels[seed] != 0)
-        continue;
-      labels[seed] = ++count;
-      queue[tail++] = seed;
-      while (head < tail)
-        {
-          gsize v = queue[head++];
-          int r = (int) (v / w), c = (int) (v % w);
-          for (int r2 = MAX (r - 1, 0); r2 <= MIN (r + 1, h - 1); r2++)
-            for (int c2 = MAX (c - 1, 0); c2 <= MIN (c + 1, w - 1); c2++)
-              {
-                gsize u = (gsize) r2 * w + c2;
-                if (in[u] != 0 && labels[u] == 0)
-                  {
-                    labels[u] = count;
-                    queue[tail++] = u;
-                  }
-              }
-        }
-    }
-  return count;
+  return ct_lung_cleanup_label (in, 1, h, w, labels);
 }
 
 /* Pixels of mask not reachable from the border through 4-connected zeros
@@ -167,7 +141,7 @@ classical_lungs (const float *hu, int h, int w, double sy, double sx, guint8 *ou
 
   for (gsize v = 0; v < plane; v++)
     body[v] = hu[v] > REF_BODY_HU;
-  count = label_2d (body, h, w, labels, queue);
+  count = label_2d (body, h, w, labels);
   size = g_new0 (gsize, count + 1);
   for (gsize v = 0; v < plane; v++)
     size[labels[v]]++;
@@ -179,7 +153,7 @@ classical_lungs (const float *hu, int h, int w, double sy, double sx, guint8 *ou
   fill_holes (body, h, w, queue);
   for (gsize v = 0; v < plane; v++)
     cand[v] = body[v] && hu[v] < REF_LUNG_HU;
-  count = label_2d (cand, h, w, labels, queue);
+  count = label_2d (cand, h, w, labels);
   g_free (size);
   size = g_new0 (gsize, count + 1);
   border = g_new0 (gboolean, count + 1);
@@ -249,12 +223,11 @@ describe_regions (const guint8 *mask, const float *hu, int h, int w, double pixe
   gsize plane = (gsize) h * w;
   g_autofree guint8 *in = g_new (guint8, plane);
   g_autofree guint32 *labels = g_new (guint32, plane);
-  g_autofree gsize *queue = g_new (gsize, plane);
   guint count;
 
   for (gsize v = 0; v < plane; v++)
     in[v] = mask[v] != 0;
-  count = label_2d (in, h, w, labels, queue);
+  count = label_2d (in, h, w, labels);
   for (guint l = 1; l <= count; l++)
     {
       double n = 0, sr = 0, sc = 0, shu = 0, air = 0;
