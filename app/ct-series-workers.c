@@ -78,6 +78,8 @@ ct_series_workers_run (guint n_items, int n_threads, CtSeriesItemFunc func, gpoi
       for (guint i = 0; i < n_items; i++)
         g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
 
+      guint reported = 0;
+
       g_mutex_lock (&run.lock);
       while (run.n_done < n_items)
         {
@@ -88,10 +90,15 @@ ct_series_workers_run (guint n_items, int n_threads, CtSeriesItemFunc func, gpoi
             {
               g_mutex_unlock (&run.lock);
               progress ((double) done / n_items, progress_data);
+              reported = done;
               g_mutex_lock (&run.lock);
             }
         }
       g_mutex_unlock (&run.lock);
+      /* The workers may all have finished before this thread first waited
+       * (then the loop above never ran): the end is reported once anyway. */
+      if (progress != NULL && reported < n_items)
+        progress (1.0, progress_data);
       g_thread_pool_free (pool, FALSE, TRUE);
     }
 
