@@ -5,6 +5,7 @@
  * template or menu label that is not translatable="yes", or a catalogue that
  * does not reach GtkBuilder, leaves the English there and fails. */
 
+#include "test-gui-util.h"
 #include "config.h"
 
 #include <locale.h>
@@ -21,16 +22,6 @@
 #define RU_LAYOUT_SUBMENU "_Расположение"
 
 static CtWindow *window;
-
-static const char *
-test_env_dir (const char *variable)
-{
-  const char *dir = g_getenv (variable);
-
-  if (dir == NULL || *dir == '\0')
-    g_error ("%s is not set: run the test through meson test", variable);
-  return dir;
-}
 
 /* Depth-first: the first widget whose tooltip is @text. */
 static GtkWidget *
@@ -114,7 +105,7 @@ skip (gconstpointer why)
 int
 main (int argc, char *argv[])
 {
-  const char *build = test_env_dir ("CT_TRIAGE_BUILD_DIR");
+  const char *build = test_gui_env_dir ("CT_TRIAGE_BUILD_DIR");
   g_autofree char *schema_dir = g_build_filename (build, "resources", NULL);
   g_autofree char *locale_dir = g_build_filename (build, "po", NULL);
   g_autofree char *mo = g_build_filename (locale_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);

@@ -16,3 +16,13 @@ test_gui_find_widget (GtkWidget *widget, GType type)
     }
   return NULL;
 }
+
+const char *
+test_gui_env_dir (const char *variable)
+{
+  const char *dir = g_getenv (variable);
+
+  if (dir == NULL || *dir == '\0')
+    g_error ("%s is not set: run the GUI test through meson test", variable);
+  return dir;
+}

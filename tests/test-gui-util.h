@@ -10,4 +10,9 @@ G_BEGIN_DECLS
  * shown or not; NULL when there is none. */
 GtkWidget *test_gui_find_widget (GtkWidget *widget, GType type);
 
+/* A folder the test environment names (tests/meson.build sets
+ * CT_TRIAGE_SOURCE_DIR, CT_TRIAGE_BUILD_DIR...: the programs themselves know
+ * neither); a fatal error naming @variable when it is unset. */
+const char *test_gui_env_dir (const char *variable);
+
 G_END_DECLS

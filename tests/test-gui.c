@@ -39,18 +39,6 @@ typedef struct
   PhantomStudy *phantom;
 } Study;
 
-/* The source or build folder, from the test environment (tests/meson.build
- * sets both): the programs themselves know neither. */
-static const char *
-test_env_dir (const char *variable)
-{
-  const char *dir = g_getenv (variable);
-
-  if (dir == NULL || *dir == '\0')
-    g_error ("%s is not set: run the GUI test through meson test", variable);
-  return dir;
-}
-
 static struct
 {
   char *folder;
@@ -414,7 +402,7 @@ test_open_and_scroll (void)
 static GPtrArray *
 cli_order (const char *sort_key)
 {
-  g_autofree char *cli = g_build_filename (test_env_dir ("CT_TRIAGE_BUILD_DIR"), "app", "ct-triage-cli", NULL);
+  g_autofree char *cli = g_build_filename (test_gui_env_dir ("CT_TRIAGE_BUILD_DIR"), "app", "ct-triage-cli", NULL);
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -1744,8 +1732,8 @@ window_mapped (gpointer data)
 int
 main (int argc, char *argv[])
 {
-  g_autofree char *schema_dir = g_build_filename (test_env_dir ("CT_TRIAGE_BUILD_DIR"), "resources", NULL);
-  g_autofree char *shipped = g_build_filename (test_env_dir ("CT_TRIAGE_SOURCE_DIR"), "resources", "models",
+  g_autofree char *schema_dir = g_build_filename (test_gui_env_dir ("CT_TRIAGE_BUILD_DIR"), "resources", NULL);
+  g_autofree char *shipped = g_build_filename (test_gui_env_dir ("CT_TRIAGE_SOURCE_DIR"), "resources", "models",
                                                "multitask-spatial.safetensors", NULL);
   GTestDBus *bus;
   g_autofree char *display = NULL;
@@ -1802,13 +1790,14 @@ main (int argc, char *argv[])
     g_autoptr (GError) error = NULL;
 
     if (fixture.shipped_models)
-      fixture.model_dir = g_build_filename (test_env_dir ("CT_TRIAGE_SOURCE_DIR"), "resources", "models", NULL);
+      fixture.model_dir = g_build_filename (test_gui_env_dir ("CT_TRIAGE_SOURCE_DIR"), "resources", "models", NULL);
     else
       {
         /* The reduced random-weights fixtures under the shipped names, so
          * that the command line (--model DIR) uses them too: the plumbing
          * and the order are checked, not accuracy. */
-        g_autofree char *fixtures = g_build_filename (test_env_dir ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures", NULL);
+        g_autofree char *fixtures = g_build_filename (test_gui_env_dir ("CT_TRIAGE_SOURCE_DIR"), "tests", "fixtures",
+                                                      NULL);
         g_autofree char *lungs_target = g_build_filename (fixtures, "reduced-lungs.safetensors", NULL);
         g_autofree char *multitask_target = g_build_filename (fixtures, "reduced-multitask.safetensors", NULL);
 
