@@ -165,7 +165,12 @@ def phantom_multitask(args, res):
            for c, name in ((0, "normal"), (2, "bacterial"), (3, "nodules"))}
     auc["all_others"] = common.roc_auc(scores[1], scores[0] + scores[2] + scores[3])
     cov = [r for r in rows if r["label"] == 1]
+    calib = calibration([r["p"] for r in rows if r["p"] is not None],
+                        [r["label"] == 1 for r in rows if r["p"] is not None])
+    if args.reliability:
+        reliability_png(args.reliability, calib, os.path.basename(args.multitask))
     res["phantom_multitask"] = {
+        "calibration": calib,
         "studies": {n: len(scores[c]) for c, n in enumerate(("normal", "covid", "bacterial", "nodules"))},
         "max_slices": args.max_slices, "threshold": thr,
         "auc_covid_vs": auc,
@@ -179,6 +184,53 @@ def phantom_multitask(args, res):
                                                            if r["label"] != 1])),
         "rows": rows,
     }
+
+
+def calibration(p, y, bins=10):
+    """Expected calibration error over `bins` equal-width bins of the
+    predicted probability (sum over bins of |mean p - share positive| x
+    share of studies), Brier score, and the bins for the diagram."""
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    edges = np.linspace(0, 1, bins + 1)
+    rows, ece = [], 0.0
+    for k in range(bins):
+        m = (p >= edges[k]) & ((p < edges[k + 1]) if k < bins - 1 else (p <= 1))
+        if m.sum():
+            ece += m.mean() * abs(p[m].mean() - y[m].mean())
+            rows.append({"lo": float(edges[k]), "hi": float(edges[k + 1]), "n": int(m.sum()),
+                         "mean_p": float(p[m].mean()), "share_covid": float(y[m].mean())})
+    return {"studies": int(len(p)), "ece": float(ece), "brier": float(np.mean((p - y) ** 2)),
+            "bins": rows}
+
+
+def reliability_png(path, calib, title):
+    """Reliability diagram (PIL; no plotting library in the stack): share of
+    COVID-19 studies against the mean predicted probability per bin, bar
+    width by bin, the count above each bar, the diagonal for perfect
+    calibration."""
+    from PIL import Image, ImageDraw
+    W, H, m = 520, 480, 60
+    im = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(im)
+    x0, y0, x1, y1 = m, 30, W - 20, H - m
+    sx = lambda v: x0 + v * (x1 - x0)
+    sy = lambda v: y1 - v * (y1 - y0)
+    for b in calib["bins"]:
+        d.rectangle([sx(b["lo"]) + 2, sy(b["share_covid"]), sx(b["hi"]) - 2, y1], fill=(120, 160, 220),
+                    outline=(40, 70, 140))
+        d.ellipse([sx(b["mean_p"]) - 4, sy(b["share_covid"]) - 4, sx(b["mean_p"]) + 4,
+                   sy(b["share_covid"]) + 4], fill=(200, 40, 40))
+        d.text((sx((b["lo"] + b["hi"]) / 2) - 6, sy(b["share_covid"]) - 16), str(b["n"]), fill="black")
+    d.line([sx(0), sy(0), sx(1), sy(1)], fill=(90, 90, 90), width=1)
+    d.rectangle([x0, y0, x1, y1], outline="black")
+    for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0):
+        d.text((sx(v) - 8, y1 + 6), f"{v:.1f}", fill="black")
+        d.text((x0 - 30, sy(v) - 6), f"{v:.1f}", fill="black")
+    d.text((x0, y1 + 24), "predicted COVID-19 probability (bins of 0.1; red dot: mean in the bin)",
+           fill="black")
+    d.text((8, 10), f"{title}: share of COVID-19 studies per bin, {calib['studies']} held-out "
+                    f"phantoms, ECE {calib['ece']:.3f}", fill="black")
+    im.save(path)
 
 
 def medseg(args, res):
@@ -284,6 +336,39 @@ def real_lesions(args, res):
     res["real_lesions_covid_ny_sbu"] = {"threshold": mthr, "per_slice": rows}
 
 
+def real_normal(args, res):
+    """Lesion share predicted on real lung without COVID-19 (issue 12,
+    target <= 1 %): the lesion head on the box of the classical lung mask of
+    each slice, share of that mask marked (realdata.load_real_normal:
+    'held-out' slices were never trained on; 'train' slices served as lesion
+    negatives in the semi-supervised fine-tune, train.py --real-neg-slices,
+    and are listed apart)."""
+    import realdata
+    mt, mmeta = load_safetensors_model(args.multitask)
+    thr = float(mmeta["threshold"])
+    out = {}
+    for which in ("held-out", "train"):
+        rows, les_sum, lung_sum = [], 0, 0
+        for name, hu in realdata.load_real_normal(which):
+            lung = classical_lungs(hu, cropped=True)
+            if lung.sum() < 100:        # under 4 cm^2 of lung: nothing to measure
+                continue
+            ys, xs = np.nonzero(lung)
+            y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            prob, _ = multitask_run(mt, hu[None, y0:y1, x0:x1])
+            les = np.zeros_like(lung)
+            les[y0:y1, x0:x1] = prob[0] >= thr
+            n = int((les & lung).sum())
+            les_sum += n
+            lung_sum += int(lung.sum())
+            rows.append({"slice": name, "lung_cm2": round(float(lung.sum() * 0.04), 1),
+                         "lesion_share_of_lung_pct": round(100.0 * n / lung.sum(), 2)})
+        out[which] = {"slices": len(rows), "lesion_share_pooled_pct": round(100.0 * les_sum / max(lung_sum, 1), 2),
+                      "lesion_share_max_pct": max((r["lesion_share_of_lung_pct"] for r in rows), default=None),
+                      "per_slice": rows}
+    res["real_normal_lesion_share"] = out
+
+
 def main():
     ap = argparse.ArgumentParser()
     root = os.path.dirname(os.path.dirname(HERE))
@@ -296,11 +381,13 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", help="merge results into this JSON file")
     ap.add_argument("--overlays", help="real-lesions: write overlay PNGs here")
+    ap.add_argument("--reliability", help="phantom-multitask: write the reliability diagram PNG here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     res = {}
     fns = {"phantom-lungs": phantom_lungs, "phantom-multitask": phantom_multitask,
-           "medseg": medseg, "real-lungs": real_lungs, "real-lesions": real_lesions}
+           "medseg": medseg, "real-lungs": real_lungs, "real-lesions": real_lesions,
+           "real-normal": real_normal}
     for part in args.parts.split(","):
         t = time.time()
         fns[part](args, res)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from model import build  # noqa: E402
+from pseudo_label import load_teacher as load_init  # noqa: E402
 
 PAD_HU = -1000.0
 CHANNELS_LAST = True   # faster convolution backward with Debian's torch 1.13 on CPU
@@ -171,14 +172,73 @@ def optimiser_step(opt, loss):
     return float(loss)
 
 
-def bce_dice_step(opt, logit, target, dice=True):
+def bce_dice_step(opt, logit, target, dice=True, weight=None):
     """One optimiser step on BCE + soft Dice (both segmentation networks;
-    dice=False: BCE alone, the paper's loss, for the ablation); returns the
-    loss as a float."""
-    loss = F.binary_cross_entropy_with_logits(logit, target)
+    dice=False: BCE alone, the paper's loss, for the ablation); weight
+    [N,1,H,W] (0 or 1) leaves out the pixels a pseudo-label is unsure of;
+    returns the loss as a float."""
+    if weight is None:
+        loss = F.binary_cross_entropy_with_logits(logit, target)
+        if dice:
+            loss = loss + soft_dice_loss(torch.sigmoid(logit), target)
+        return optimiser_step(opt, loss)
+    loss = (F.binary_cross_entropy_with_logits(logit, target, reduction="none") * weight).sum() \
+        / weight.sum().clamp(min=1.0)
     if dice:
-        loss = loss + soft_dice_loss(torch.sigmoid(logit), target)
+        loss = loss + soft_dice_loss(torch.sigmoid(logit) * weight, target * weight)
     return optimiser_step(opt, loss)
+
+
+# ------------------------------------------------------- real slices (issue 12)
+
+class RealSlices:
+    """Real slices for the semi-supervised fine-tune: pseudo-labelled
+    COVID-19 slices (realdata.load_pseudo; target 1 where the teacher is sure
+    of a lesion inside the lungs, 0 where it is sure of none, left out
+    elsewhere) and real normal lung (target 0 everywhere)."""
+
+    def __init__(self, args):
+        import realdata
+        from evaluate import classical_lungs
+        from scipy import ndimage
+        self.pseudo, self.normal = [], []
+        if args.pseudo:
+            for case, hu, p in realdata.load_pseudo(args.pseudo):
+                lung = ndimage.binary_dilation(classical_lungs(hu, cropped=True), iterations=5)
+                target = ((p >= args.pseudo_hi) & lung).astype(np.float32)
+                weight = ((p <= args.pseudo_lo) | (target > 0)).astype(np.float32)
+                self.pseudo.append((hu, target, weight))
+        if args.real_neg_slices:
+            for _, hu in realdata.load_real_normal("train"):
+                if (hu < -400).mean() > 0.05:     # slices with some lung
+                    self.normal.append((hu, np.zeros_like(hu), np.ones_like(hu)))
+
+    @staticmethod
+    def augment(hu, target, weight, rng, h, w):
+        """What differs between scanners and these JPEGs: in-plane size
+        (0.85-1.15), sharpness (Gaussian blur or unsharp mask), contrast
+        (gain 0.9-1.1 about -500 HU), noise (SD 0-30 HU); then a random
+        h x w crop and a random left-right mirror."""
+        from scipy import ndimage
+        z = rng.uniform(0.85, 1.15)
+        if abs(z - 1) > 0.02:
+            hu = ndimage.zoom(hu, z, order=1, mode="nearest")
+            target = ndimage.zoom(target, z, order=0)
+            weight = ndimage.zoom(weight, z, order=0)
+        r = rng.random()
+        if r < 0.3:
+            hu = ndimage.gaussian_filter(hu, rng.uniform(0.4, 1.0))
+        elif r < 0.5:
+            hu = hu + rng.uniform(0.3, 0.8) * (hu - ndimage.gaussian_filter(hu, 1.0))
+        hu = (hu + 500.0) * rng.uniform(0.9, 1.1) - 500.0
+        hu = hu + rng.normal(0, rng.uniform(0, 30), hu.shape).astype(np.float32)
+        H, W = hu.shape
+        oy = int(rng.integers(min(0, H - h), max(0, H - h) + 1))
+        ox = int(rng.integers(min(0, W - w), max(0, W - w) + 1))
+        out = [crop2d(a, oy, ox, h, w, f) for a, f in ((hu, PAD_HU), (target, 0.0), (weight, 1.0))]
+        if rng.random() < 0.5:
+            out = [a[:, ::-1].copy() for a in out]
+        return out
 
 
 # --------------------------------------------------------- BN re-estimation
@@ -202,12 +262,13 @@ def reestimate_bn(model, batches, forward):
 
 # ----------------------------------------------------------------- multitask
 
-def seg_batch(pool, medseg, rng, args):
+def seg_batch(pool, medseg, rng, args, real=None):
     """2-D lesion batch: phantom slices (by default half COVID-19 with a
     lesion in the crop (--anchored-share), a quarter COVID-19 anywhere in the
-    lungs, a quarter normal) and MedSeg slices, all cropped to height x width
-    on the 2 mm grid."""
-    xs, ys = [], []
+    lungs, a quarter normal), MedSeg slices and, with `real`, pseudo-labelled
+    and normal real slices, all cropped to height x width on the 2 mm grid.
+    -> x [N,1,h,w] windowed, y [N,1,h,w], weight [N,1,h,w]."""
+    xs, ys, ws = [], [], []
     anchored = args.anchored_share
     for i in range(args.seg_batch):
         r = rng.random()
@@ -224,12 +285,26 @@ def seg_batch(pool, medseg, rng, args):
         xs.append(augment_hu(hu[0], rng))
         ys.append(les[0])
     for _ in range(args.medseg_slices if medseg else 0):
-        hu, les = medseg_crop(medseg[rng.integers(len(medseg))], rng, args.height, args.width)
+        item = medseg[rng.integers(len(medseg))]
+        if args.real_aug:
+            hu, les, _ = RealSlices.augment(item[1], item[2].astype(np.float32),
+                                            np.ones_like(item[1]), rng, args.height, args.width)
+        else:
+            hu, les = medseg_crop(item, rng, args.height, args.width)
         xs.append(augment_hu(hu, rng))
         ys.append(les)
+    ws = [np.ones((args.height, args.width), np.float32)] * len(xs)
+    for group, n in ((real.pseudo if real else [], args.pseudo_slices),
+                     (real.normal if real else [], args.real_neg_slices)):
+        for _ in range(n if group else 0):
+            hu, t, w = RealSlices.augment(*group[rng.integers(len(group))], rng, args.height, args.width)
+            xs.append(hu)
+            ys.append(t)
+            ws.append(w)
     x = torch.from_numpy(common.window(np.stack(xs)))[:, None]
     y = torch.from_numpy(np.stack(ys).astype(np.float32))[:, None]
-    return x, y
+    w = torch.from_numpy(np.stack(ws).astype(np.float32))[:, None]
+    return x, y, w
 
 
 def seg_forward(model, x):
@@ -325,8 +400,15 @@ def train_seg(args):
     """Phase 1: backbone + segmentation head on 2-D slices."""
     device = args.device
     rng, pool, val, medseg, medseg_val, model, opt, fh = multitask_setup(args, args.medseg_slices > 0)
+    if args.init:
+        # fine-tune (issue 12): start from a shipped or trained multitask network
+        init = load_init(args.init)
+        model.load_state_dict(init.state_dict())
+        to_fmt_model(model)
+    real = RealSlices(args) if (args.pseudo or args.real_neg_slices) else None
     log(fh, event="start", phase="seg", args=vars(args), train_studies=len(pool.studies),
-        val_studies=len(val), medseg_train=len(medseg), medseg_val=len(medseg_val))
+        val_studies=len(val), medseg_train=len(medseg), medseg_val=len(medseg_val),
+        pseudo_slices=len(real.pseudo) if real else 0, normal_slices=len(real.normal) if real else 0)
     budget = args.minutes * 60.0
     t0 = time.time()
     step, best, last_val, run = 0, None, t0, None
@@ -335,9 +417,10 @@ def train_seg(args):
         frac = step / args.max_steps if args.max_steps > 0 else (time.time() - t0) / budget
         lr = set_lr(opt, args, step, frac)
         model.train()
-        x, y = seg_batch(pool, medseg, rng, args)
+        x, y, w = seg_batch(pool, medseg, rng, args, real)
         logit = seg_forward(model, to_fmt(x.to(device)))
-        loss = bce_dice_step(opt, logit, y.to(device), dice=not args.no_dice)
+        loss = bce_dice_step(opt, logit, y.to(device), dice=not args.no_dice,
+                             weight=w.to(device) if real else None)
         step += 1
         run = loss if run is None else 0.95 * run + 0.05 * loss
         if step % 10 == 0:
@@ -353,7 +436,7 @@ def train_seg(args):
                 raw = validate_seg(model, val, medseg_val, device)
                 log(fh, event="val-raw-bn", step=step, **raw)
             cand = copy.deepcopy(model)
-            reestimate_bn(cand, [seg_batch(pool, medseg, rng, args)[0] for _ in range(args.bn_batches)],
+            reestimate_bn(cand, [seg_batch(pool, medseg, rng, args, real)[0] for _ in range(args.bn_batches)],
                           lambda m, bb: seg_forward(m, to_fmt(bb.to(device))))
             metrics = validate_seg(cand, val, medseg_val, device)
             score = max(metrics["dice"].values()) + 0.5 * max(metrics["medseg_dice"].values())
@@ -459,6 +542,34 @@ def train_cls(args):
                 torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
                 log(fh, event="best", phase="cls", step=step, val_auc=round(auc, 4))
     log(fh, event="end", phase="cls", steps=step, seconds=round(time.time() - t1, 1))
+    if args.temperature:
+        fit_temperature(args, model, fva, fh)
+
+
+def fit_temperature(args, model, fva, fh):
+    """Calibration (issue 12, item 4): one temperature T for the study
+    logit, fitted on the validation studies by minimising their BCE over
+    T in 0.25..8 (log grid, then refined), folded into fc2 (which has no
+    bias: logit / T = (fc2.weight / T) . h), so the engine and the weights
+    format stay as they are."""
+    model.load_state_dict(torch.load(os.path.join(args.out, "best.pt"), map_location=args.device))
+    head = model.cls_head.eval()
+    with torch.no_grad():
+        logits = np.array([float(head(f.float()[None])[0]) for f, _ in fva])
+    y = np.array([l for _, l in fva])
+
+    def bce(t):
+        p = 1.0 / (1.0 + np.exp(-logits / t))
+        return float(np.mean(-np.log(np.clip(np.where(y > 0, p, 1 - p), 1e-6, 1.0))))
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 61))
+    t = float(grid[np.argmin([bce(g) for g in grid])])
+    fine = t * np.exp(np.linspace(-0.06, 0.06, 25))
+    t = float(fine[np.argmin([bce(g) for g in fine])])
+    with torch.no_grad():
+        head.fc2.weight.div_(t)
+    torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
+    log(fh, event="temperature", T=round(t, 4), val_bce_before=round(bce(1.0), 4),
+        val_bce_after=round(bce(t), 4), val_studies=len(fva))
 
 
 def train_joint(args):
@@ -512,8 +623,21 @@ def train_joint(args):
 
 # --------------------------------------------------------------------- lungs
 
-def lungs_batch(pool, rng, args):
+def lungs_batch(pool, rng, args, no_lung=()):
+    """Phantom slices (lungs as target) and --real-neg-lungs real slices
+    without lung (realdata.load_real_no_lung: target all zero), size x size
+    crops on the 2 mm grid."""
     xs, ys = [], []
+    for _ in range(args.real_neg_lungs if len(no_lung) else 0):
+        hu = no_lung[rng.integers(len(no_lung))]
+        if rng.random() < args.zoom_p:
+            hu = F.interpolate(torch.from_numpy(hu)[None, None], scale_factor=rng.uniform(0.8, 1.3),
+                               mode="bilinear", align_corners=False)[0, 0].numpy()
+        H, W = hu.shape
+        oy = int(rng.integers(min(0, H - args.size), max(0, H - args.size) + 1))
+        ox = int(rng.integers(min(0, W - args.size), max(0, W - args.size) + 1))
+        xs.append(augment_hu(crop2d(hu, oy, ox, args.size, args.size, PAD_HU), rng))
+        ys.append(np.zeros((args.size, args.size), bool))
     for _ in range(args.batch):
         s = pool.studies[rng.integers(len(pool.studies))]
         (z0, _, _), (z1, _, _) = s["box"]
@@ -571,7 +695,11 @@ def train_lungs(args):
     val = StudyPool(args.cache, "val").studies
     model = build("lungs").to(device)
     if args.init:
-        model.load_state_dict(torch.load(args.init, map_location=device))
+        model.load_state_dict(load_init(args.init, "lungs").state_dict())
+    no_lung = []
+    if args.real_neg_lungs:
+        import realdata
+        no_lung = [hu for _, hu in realdata.load_real_no_lung()]
     to_fmt_model(model)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     os.makedirs(args.out, exist_ok=True)
@@ -588,7 +716,7 @@ def train_lungs(args):
         for g in opt.param_groups:
             g["lr"] = lr
         model.train()
-        x, y = lungs_batch(pool, rng, args)
+        x, y = lungs_batch(pool, rng, args, no_lung)
         logit = model(to_fmt(x.to(device)))
         loss = bce_dice_step(opt, logit, y.to(device))
         step += 1
@@ -601,7 +729,7 @@ def train_lungs(args):
         if time.time() - last_val >= args.val_minutes * 60 or last:
             last_val = time.time()
             cand = copy.deepcopy(model)
-            reestimate_bn(cand, [lungs_batch(pool, rng, args)[0] for _ in range(args.bn_batches)],
+            reestimate_bn(cand, [lungs_batch(pool, rng, args, no_lung)[0] for _ in range(args.bn_batches)],
                           lambda m, bb: m(to_fmt(bb.to(device))))
             metrics = validate_lungs(cand, val, device, rng)
             log(fh, event="val", step=step, **metrics)
@@ -652,12 +780,24 @@ def main():
                     help="seg: share of crops that must contain a lesion")
     ap.add_argument("--raw-bn-too", action="store_true",
                     help="seg: also validate with the running BN statistics")
+    ap.add_argument("--pseudo", help="seg: pseudo-labelled real slices (pseudo_label.py)")
+    ap.add_argument("--pseudo-slices", type=int, default=2, help="seg: pseudo-labelled slices per step")
+    ap.add_argument("--pseudo-hi", type=float, default=0.6, help="seg: lesion where the teacher >= this")
+    ap.add_argument("--pseudo-lo", type=float, default=0.15, help="seg: no lesion where the teacher <= this")
+    ap.add_argument("--real-neg-slices", type=int, default=0,
+                    help="seg: real normal slices (realdata 'train') per step")
+    ap.add_argument("--real-aug", action="store_true",
+                    help="seg: scanner/JPEG augmentation (size, sharpness, contrast) of MedSeg slices too")
+    ap.add_argument("--temperature", action="store_true",
+                    help="cls: fit a temperature on the validation studies, fold it into fc2")
     ap.add_argument("--lr3", type=float, default=1e-4, help="LR after --low-lr")
     ap.add_argument("--low-lr", type=float, default=0.8, help="fraction where the LR drops")
     # lungs
     ap.add_argument("--batch", type=int, default=6)
     ap.add_argument("--size", type=int, default=160)
     ap.add_argument("--zoom-p", type=float, default=0.0, help="lungs: share of zoomed slices")
+    ap.add_argument("--real-neg-lungs", type=int, default=0,
+                    help="lungs: real slices without lung (ct-series-20) per step")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     {"lungs": train_lungs, "seg": train_seg, "cls": train_cls,
