@@ -48,8 +48,7 @@ ct_teaching_draft_free (CtTeachingDraft *self)
 }
 
 static CtTeachingDraftStudy *
-append_study (CtTeachingDraft *self, const char *path, const char *series_uid, const char *label,
-              const char *details)
+append_study (CtTeachingDraft *self, const char *path, const char *series_uid, const char *label, const char *details)
 {
   CtTeachingDraftStudy *s = g_new0 (CtTeachingDraftStudy, 1);
 

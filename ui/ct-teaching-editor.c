@@ -23,15 +23,15 @@ struct _CtTeachingEditor
   GListModel *work_list; /* CtStudy, or NULL */
   CtStudyLibrary *library;
   GCancellable *cancellable;
-  char *file;           /* the session file opened or saved last, or NULL */
-  gboolean syncing;     /* widgets being set from the draft: no write back */
-  int current;          /* the study whose reference the form shows, or -1 */
+  char *file;       /* the session file opened or saved last, or NULL */
+  gboolean syncing; /* widgets being set from the draft: no write back */
+  int current;      /* the study whose reference the form shows, or -1 */
 
-  GtkWidget *banner;    /* shown for a locked session */
+  GtkWidget *banner; /* shown for a locked session */
   GtkWidget *banner_label;
   GtkWidget *unlock_entry;
   GtkWidget *status;
-  GtkWidget *settings;  /* title, ask, passphrases */
+  GtkWidget *settings; /* title, ask, passphrases */
   GtkWidget *title_entry;
   GtkWidget *ask_covid, *ask_severity, *ask_category;
   GtkWidget *passphrase, *passphrase_again;
@@ -84,8 +84,7 @@ show_reference (CtTeachingEditor *self)
   gtk_widget_set_sensitive (self->form, s != NULL && !ct_teaching_draft_get_read_only (self->draft));
   gtk_label_set_text (GTK_LABEL (self->study_label), s != NULL ? s->label : _ ("No study selected"));
   gtk_label_set_text (GTK_LABEL (self->study_details), s != NULL ? s->details : "");
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->covid),
-                              s == NULL || s->ref_covid < 0 ? 0 : s->ref_covid ? 1 : 2);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->covid), s == NULL || s->ref_covid < 0 ? 0 : s->ref_covid ? 1 : 2);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->severity),
                              s != NULL && isfinite (s->ref_severity) ? s->ref_severity : SEVERITY_UNSET);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (self->category),
@@ -202,6 +201,9 @@ sync_from_draft (CtTeachingEditor *self, int select)
   self->syncing = FALSE;
 
   gtk_widget_set_visible (self->banner, read_only);
+  /* Away from an entry about to turn insensitive: a locked session's
+   * passphrase is what can be typed then. */
+  gtk_widget_grab_focus (read_only ? self->unlock_entry : self->list);
   gtk_widget_set_sensitive (self->settings, !read_only);
   gtk_widget_set_sensitive (self->add_folder, !read_only);
   gtk_widget_set_sensitive (self->add_files, !read_only);
@@ -236,6 +238,24 @@ on_ask_toggled (CtTeachingEditor *self)
                                                                                           : 0);
 }
 
+/* Offers @study as the editor lists it: folder or file name and series
+ * description; patient, date and path beneath (the teacher's view only). */
+static int
+offer_study (CtTeachingEditor *self, CtStudy *study)
+{
+  const char *description = ct_study_get_description (study);
+  const char *patient = ct_study_get_patient (study);
+  const char *date = ct_study_get_date (study);
+  g_autofree char *base = g_path_get_basename (ct_study_get_path (study));
+  g_autofree char *label = description != NULL && *description != '\0' ? g_strdup_printf ("%s — %s", base, description)
+                                                                       : g_strdup (base);
+  g_autofree char *details = g_strjoin (" · ", patient != NULL && *patient != '\0' ? patient : "—",
+                                        date != NULL && *date != '\0' ? date : "—", ct_study_get_path (study), NULL);
+
+  return ct_teaching_draft_add_study (self->draft, ct_study_get_path (study), ct_study_get_series_uid (study), label,
+                                      details);
+}
+
 /* The work list's studies that did not fail, offered unchosen. */
 static void
 offer_work_list (CtTeachingEditor *self)
@@ -245,22 +265,9 @@ offer_work_list (CtTeachingEditor *self)
   for (guint i = 0; i < g_list_model_get_n_items (self->work_list); i++)
     {
       g_autoptr (CtStudy) study = g_list_model_get_item (self->work_list, i);
-      const char *description = ct_study_get_description (study);
-      const char *patient = ct_study_get_patient (study);
-      const char *date = ct_study_get_date (study);
-      g_autofree char *base = NULL;
-      g_autofree char *label = NULL;
-      g_autofree char *details = NULL;
 
-      if (ct_study_get_status (study) == CT_STUDY_STATUS_FAILED)
-        continue;
-      base = g_path_get_basename (ct_study_get_path (study));
-      label = description != NULL && *description != '\0' ? g_strdup_printf ("%s — %s", base, description)
-                                                          : g_strdup (base);
-      details = g_strjoin (" · ", patient != NULL && *patient != '\0' ? patient : "—",
-                           date != NULL && *date != '\0' ? date : "—", ct_study_get_path (study), NULL);
-      ct_teaching_draft_add_study (self->draft, ct_study_get_path (study), ct_study_get_series_uid (study), label,
-                                   details);
+      if (ct_study_get_status (study) != CT_STUDY_STATUS_FAILED)
+        offer_study (self, study);
     }
 }
 
@@ -352,8 +359,8 @@ on_paths_added (GObject *source, GAsyncResult *result, gpointer user_data)
   CtTeachingEditor *self = g_task_get_source_object (task);
   g_autoptr (GPtrArray) failed = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) studies =
-      ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source), result, &failed, &error);
+  g_autoptr (GPtrArray)
+      studies = ct_study_library_add_paths_finish (CT_STUDY_LIBRARY (source), result, &failed, &error);
   int first = -1;
 
   /* A closed editor: its widgets are gone. */
@@ -371,14 +378,7 @@ on_paths_added (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   for (guint i = 0; i < studies->len; i++)
     {
-      CtStudy *study = g_ptr_array_index (studies, i);
-      const char *description = ct_study_get_description (study);
-      g_autofree char *base = g_path_get_basename (ct_study_get_path (study));
-      g_autofree char *label = description != NULL && *description != '\0'
-                                   ? g_strdup_printf ("%s — %s", base, description)
-                                   : g_strdup (base);
-      int index = ct_teaching_draft_add_study (self->draft, ct_study_get_path (study), ct_study_get_series_uid (study),
-                                               label, NULL);
+      int index = offer_study (self, g_ptr_array_index (studies, i));
 
       if (index >= 0)
         {
@@ -454,9 +454,9 @@ static void
 choose_to_add (CtTeachingEditor *self, GtkFileChooserAction action)
 {
   gboolean folders = action == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER;
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
-      folders ? _ ("Add the studies of a folder") : _ ("Add study files"), GTK_WINDOW (self), action, _ ("_Add"),
-      _ ("_Cancel"));
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (folders ? _ ("Add the studies of a folder")
+                                                                      : _ ("Add study files"),
+                                                              GTK_WINDOW (self), action, _ ("_Add"), _ ("_Cancel"));
 
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_add_response), self);
@@ -539,8 +539,8 @@ on_open_response (GtkNativeDialog *dialog, int response, CtTeachingEditor *self)
 static void
 on_open (CtTeachingEditor *self)
 {
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
-      _ ("Open a teaching session"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_ ("Open a teaching session"), GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _ ("Teaching sessions (JSON)"));
@@ -702,16 +702,19 @@ build_form (CtTeachingEditor *self)
   form_label (grid, 0, _ ("Reference: COVID-_19"), self->covid);
   self->severity = gtk_spin_button_new_with_range (SEVERITY_UNSET, 100, 1);
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (self->severity), 1);
+  /* new_with_range () makes it numeric: letters, "unset" too, refused. */
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (self->severity), FALSE);
   gtk_widget_set_name (self->severity, "severity");
   g_signal_connect (self->severity, "output", G_CALLBACK (on_severity_output), NULL);
   g_signal_connect (self->severity, "input", G_CALLBACK (on_severity_input), NULL);
   g_signal_connect_swapped (self->severity, "value-changed", G_CALLBACK (on_reference_changed), self);
+  gtk_widget_set_tooltip_text (self->severity, _ ("Empty, or below 0: no reference severity"));
   /* xgettext:no-c-format */
-  form_label (grid, 1, _ ("_Severity, % (below 0: unset)"), self->severity);
+  form_label (grid, 1, _ ("Reference _severity, %"), self->severity);
   self->category = gtk_drop_down_new_from_strings (categories);
   gtk_widget_set_name (self->category, "category");
   g_signal_connect_swapped (self->category, "notify::selected", G_CALLBACK (on_reference_changed), self);
-  form_label (grid, 2, _ ("CT _category"), self->category);
+  form_label (grid, 2, _ ("Reference CT _category"), self->category);
   gtk_box_append (GTK_BOX (box), grid);
 
   self->teaching_point = gtk_text_view_new ();
@@ -741,22 +744,25 @@ build_form (CtTeachingEditor *self)
 static GtkWidget *
 build_banner (CtTeachingEditor *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* The message above the unlock row: a wrapped label beside other
+   * widgets in a horizontal box confuses GTK 4.8's height-for-width. */
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *unlock = gtk_button_new_with_mnemonic (_ ("_Unlock"));
 
   self->banner_label = gtk_label_new (NULL);
   gtk_widget_set_name (self->banner_label, "locked-message");
   gtk_label_set_wrap (GTK_LABEL (self->banner_label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->banner_label), 0);
-  gtk_widget_set_hexpand (self->banner_label, TRUE);
   self->unlock_entry = gtk_password_entry_new ();
   gtk_widget_set_name (self->unlock_entry, "unlock-passphrase");
-  gtk_widget_set_size_request (self->unlock_entry, 180, -1);
+  gtk_widget_set_size_request (self->unlock_entry, 240, -1);
   g_signal_connect_swapped (self->unlock_entry, "activate", G_CALLBACK (on_unlock), self);
   g_signal_connect_swapped (unlock, "clicked", G_CALLBACK (on_unlock), self);
+  gtk_box_append (GTK_BOX (row), self->unlock_entry);
+  gtk_box_append (GTK_BOX (row), unlock);
   gtk_box_append (GTK_BOX (box), self->banner_label);
-  gtk_box_append (GTK_BOX (box), self->unlock_entry);
-  gtk_box_append (GTK_BOX (box), unlock);
+  gtk_box_append (GTK_BOX (box), row);
   gtk_widget_add_css_class (box, "card");
   gtk_widget_set_visible (box, FALSE);
   self->banner = box;
