@@ -487,7 +487,21 @@ prepare_session (void)
   edit_reference (editor, 0, 1, 40, 3); /* yes, 40 %, CT-2 */
   edit_reference (editor, 2, 2, 0, 1);  /* no, 0 %, CT-0 */
   edit_reference (editor, 3, 1, -1, 2); /* yes, severity unset, CT-1 */
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named_or_fail (root, "severity"))), ==, "unset");
+  {
+    GtkWidget *severity = find_named_or_fail (root, "severity");
+    CtTeachingDraftStudy *s4 = g_ptr_array_index (draft->studies, editor_row_of (editor, 3));
+
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (severity)), ==, "unset");
+    g_assert_true (isnan (s4->ref_severity));
+    /* Typed: a decimal comma is taken, an empty text is unset again. */
+    gtk_editable_set_text (GTK_EDITABLE (severity), "12,5");
+    gtk_spin_button_update (GTK_SPIN_BUTTON (severity));
+    g_assert_cmpfloat_with_epsilon (s4->ref_severity, 12.5, 1e-9);
+    gtk_editable_set_text (GTK_EDITABLE (severity), "");
+    gtk_spin_button_update (GTK_SPIN_BUTTON (severity));
+    g_assert_true (isnan (s4->ref_severity));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (severity)), ==, "unset");
+  }
 
   gtk_editable_set_text (GTK_EDITABLE (find_named_or_fail (root, "title")), "Week 5 chest CT");
   /* Nothing asked is refused; then all three. */
@@ -607,6 +621,46 @@ test_locked_in_editor (void)
   g_assert_cmpstr (draft->title, ==, "Week 5 chest CT");
   g_assert_false (ct_teaching_editor_save_to (editor, fx.session_file, &error));
   g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_READ_ONLY);
+  g_clear_error (&error);
+  after = read_file (fx.session_file);
+  g_assert_cmpstr (before, ==, after);
+
+  /* The teacher's passphrase unlocks it; a wrong one does not. */
+  gtk_editable_set_text (GTK_EDITABLE (find_named_or_fail (root, "unlock-passphrase")), "teacher-pas");
+  g_signal_emit_by_name (gtk_widget_get_first_child (find_named_or_fail (root, "unlock-passphrase")), "activate");
+  settle ();
+  g_assert_true (ct_teaching_editor_get_read_only (editor));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_named_or_fail (root, "status"))), "Wrong passphrase"));
+  gtk_editable_set_text (GTK_EDITABLE (find_named_or_fail (root, "unlock-passphrase")), "teacher-pass");
+  g_signal_emit_by_name (gtk_widget_get_first_child (find_named_or_fail (root, "unlock-passphrase")), "activate");
+  settle ();
+  g_assert_false (ct_teaching_editor_get_read_only (editor));
+  g_assert_true (gtk_widget_is_sensitive (find_named_or_fail (root, "title")));
+  /* Edited and saved elsewhere in the room, unlocked: the kept cases keep
+   * their ids, the study ticked now gets the next one. */
+  {
+    g_autofree char *edited = g_build_filename (fx.room, "edited.json", NULL);
+    g_autoptr (CtTeachingSession) reread = NULL;
+
+    choose (editor, 1, TRUE);
+    g_assert_true (ct_teaching_editor_save_to (editor, edited, &error));
+    g_assert_no_error (error);
+    g_assert_false (ct_teaching_editor_get_read_only (editor));
+    reread = ct_teaching_session_load (edited, &error);
+    g_assert_no_error (error);
+    g_assert_false (ct_teaching_session_get_locked (reread));
+    g_assert_cmpuint (ct_teaching_session_get_n_cases (reread), ==, 4);
+    for (guint i = 0; i < 4; i++)
+      {
+        const CtTeachingCase *c = ct_teaching_session_get_case (reread, i);
+        const char *expected[] = { "case-01", "case-02", "case-03" };
+
+        if (strcmp (c->path, fx.studies[1]) == 0)
+          g_assert_cmpstr (c->id, ==, "case-04");
+        else
+          g_assert_cmpstr (c->id, ==, expected[i]);
+      }
+  }
   after = read_file (fx.session_file);
   g_assert_cmpstr (before, ==, after);
   gtk_window_destroy (GTK_WINDOW (editor));

@@ -849,7 +849,8 @@ ct_teaching_editor_init (CtTeachingEditor *self)
 CtTeachingEditor *
 ct_teaching_editor_new (GtkWindow *parent, GListModel *studies)
 {
-  CtTeachingEditor *self = g_object_new (CT_TYPE_TEACHING_EDITOR, "transient-for", parent, NULL);
+  CtTeachingEditor *self = g_object_new (CT_TYPE_TEACHING_EDITOR, "transient-for", parent, "destroy-with-parent", TRUE,
+                                         NULL);
 
   self->work_list = studies != NULL ? g_object_ref (studies) : NULL;
   /* TRANSLATORS: the default title of a new teaching session. */
