@@ -154,6 +154,14 @@ ct_teaching_draft_get_n_chosen (CtTeachingDraft *self)
   return n;
 }
 
+static gboolean
+is_within (const char *path, const char *dir)
+{
+  g_autofree char *rel = ct_teaching_path_relative_to (path, dir);
+
+  return rel != NULL;
+}
+
 /* The folder a study sits in: the parent of a study folder or of a file. */
 static char *
 study_parent (const CtTeachingDraftStudy *s)
@@ -181,7 +189,7 @@ ct_teaching_draft_common_folder (CtTeachingDraft *self)
           continue;
         }
       /* Up from @common until @parent is in it. */
-      while (ct_teaching_path_relative_to (parent, common) == NULL)
+      while (!is_within (parent, common))
         {
           char *up = g_path_get_dirname (common);
 
@@ -234,9 +242,7 @@ ct_teaching_draft_validate (CtTeachingDraft *self, const char *session_file, con
       for (guint i = 0; i < self->studies->len; i++)
         {
           const CtTeachingDraftStudy *s = g_ptr_array_index (self->studies, i);
-          g_autofree char *rel = s->chosen ? ct_teaching_path_relative_to (s->path, dir) : NULL;
-
-          if (s->chosen && rel == NULL)
+          if (s->chosen && !is_within (s->path, dir))
             {
               g_set_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_OUTSIDE,
                            _ ("%s is not in the session file's folder %s or below it: save the session in a folder "
