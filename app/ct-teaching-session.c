@@ -6,6 +6,7 @@
 #include "ct-teaching-session.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -147,13 +148,37 @@ absolute_path (const char *path, const char *base)
   return g_canonicalize_filename (joined != NULL ? joined : path, NULL);
 }
 
+static gboolean
+id_taken (CtTeachingSession *self, const char *id)
+{
+  for (guint i = 0; i < self->cases->len; i++)
+    if (strcmp (((CtTeachingCase *) g_ptr_array_index (self->cases, i))->id, id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static CtTeachingCase *
 append_case (CtTeachingSession *self, const char *id, const char *abs_path, const char *series_uid)
 {
   CtTeachingCase *c = g_new0 (CtTeachingCase, 1);
+  guint number;
 
-  c->id = id != NULL ? g_strdup (id) : g_strdup_printf ("case-%02u", self->next_id);
-  self->next_id++;
+  if (id != NULL && *id != '\0' && !id_taken (self, id))
+    {
+      c->id = g_strdup (id);
+      /* New ids come after the kept ones: "case-03" kept, the next is "case-04". */
+      if (sscanf (id, "case-%u", &number) == 1 && number >= self->next_id)
+        self->next_id = number + 1;
+    }
+  else
+    {
+      do
+        {
+          g_free (c->id);
+          c->id = g_strdup_printf ("case-%02u", self->next_id++);
+        }
+      while (id_taken (self, c->id));
+    }
   c->path = g_strdup (abs_path);
   c->series_uid = series_uid != NULL && *series_uid != '\0' ? g_strdup (series_uid) : NULL;
   c->ref_covid = -1;
@@ -166,6 +191,13 @@ append_case (CtTeachingSession *self, const char *id, const char *abs_path, cons
 int
 ct_teaching_session_add_case (CtTeachingSession *self, const char *path, const char *series_uid, GError **error)
 {
+  return ct_teaching_session_add_case_with_id (self, path, series_uid, NULL, error);
+}
+
+int
+ct_teaching_session_add_case_with_id (CtTeachingSession *self, const char *path, const char *series_uid, const char *id,
+                                      GError **error)
+{
   g_autofree char *abs = NULL;
 
   g_return_val_if_fail (CT_IS_TEACHING_SESSION (self), -1);
@@ -173,7 +205,7 @@ ct_teaching_session_add_case (CtTeachingSession *self, const char *path, const c
   if (!check_unlocked (self, error))
     return -1;
   abs = absolute_path (path, NULL);
-  append_case (self, NULL, abs, series_uid);
+  append_case (self, id, abs, series_uid);
   return (int) self->cases->len - 1;
 }
 
@@ -248,28 +280,24 @@ find_truth (JsonParser *parser, const char *dir, const char *series_uid, char **
 }
 
 gboolean
-ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, GError **error)
+ct_teaching_reference_from_truth (const char *path, const char *series_uid, int *out_covid, double *out_severity,
+                                  int *out_category, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *dir = NULL;
   g_autofree char *file = NULL;
-  const CtTeachingCase *c;
   JsonObject *truth;
   const char *klass;
   double severity;
   gboolean covid;
 
-  g_return_val_if_fail (CT_IS_TEACHING_SESSION (self), FALSE);
-  g_return_val_if_fail (index < self->cases->len, FALSE);
-  if (!check_unlocked (self, error))
-    return FALSE;
-  c = g_ptr_array_index (self->cases, index);
-  dir = g_file_test (c->path, G_FILE_TEST_IS_DIR) ? g_strdup (c->path) : g_path_get_dirname (c->path);
-  truth = find_truth (parser, dir, c->series_uid, &file);
+  g_return_val_if_fail (path != NULL, FALSE);
+  dir = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_strdup (path) : g_path_get_dirname (path);
+  truth = find_truth (parser, dir, series_uid, &file);
   if (truth == NULL)
     {
       g_set_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_NO_TRUTH,
-                   _ ("%s: no phantom truth.json describes this study"), c->path);
+                   _ ("%s: no phantom truth.json describes this study"), path);
       return FALSE;
     }
   klass = json_object_get_string_member_with_default (truth, "class", NULL);
@@ -283,9 +311,27 @@ ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, 
   covid = strcmp (klass, "covid") == 0;
   /* Only COVID-19 lesions count for the CT category: a bacterial
    * pneumonia's consolidation is CT-0 on this scale. */
-  return ct_teaching_session_set_reference (self, index, covid, covid ? severity : 0.0,
-                                            covid ? (int) ct_category_from_severity (severity) : CT_CATEGORY_0,
-                                            c->teaching_point, error);
+  *out_covid = covid;
+  *out_severity = covid ? severity : 0.0;
+  *out_category = covid ? (int) ct_category_from_severity (severity) : CT_CATEGORY_0;
+  return TRUE;
+}
+
+gboolean
+ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, GError **error)
+{
+  const CtTeachingCase *c;
+  int covid, category;
+  double severity;
+
+  g_return_val_if_fail (CT_IS_TEACHING_SESSION (self), FALSE);
+  g_return_val_if_fail (index < self->cases->len, FALSE);
+  if (!check_unlocked (self, error))
+    return FALSE;
+  c = g_ptr_array_index (self->cases, index);
+  if (!ct_teaching_reference_from_truth (c->path, c->series_uid, &covid, &severity, &category, error))
+    return FALSE;
+  return ct_teaching_session_set_reference (self, index, covid, severity, category, c->teaching_point, error);
 }
 
 int
@@ -385,17 +431,27 @@ ct_teaching_session_shuffle (CtTeachingSession *self, guint32 seed)
 
 static const char *const ask_names[] = { "covid", "severity", "category" };
 
-/* @path relative to @dir when below it, else as it is. */
-static char *
-relative_to (const char *path, const char *dir)
+char *
+ct_teaching_path_relative_to (const char *path, const char *dir)
 {
-  gsize n = strlen (dir);
+  gsize n;
 
+  g_return_val_if_fail (path != NULL && dir != NULL, NULL);
+  n = strlen (dir);
   if (strcmp (path, dir) == 0)
     return g_strdup (".");
   if (strncmp (path, dir, n) == 0 && (path[n] == G_DIR_SEPARATOR || (n > 0 && dir[n - 1] == G_DIR_SEPARATOR)))
     return g_strdup (path + n + (path[n] == G_DIR_SEPARATOR ? 1 : 0));
-  return g_strdup (path);
+  return NULL;
+}
+
+/* @path relative to @dir when below it, else as it is. */
+static char *
+relative_to (const char *path, const char *dir)
+{
+  char *rel = ct_teaching_path_relative_to (path, dir);
+
+  return rel != NULL ? rel : g_strdup (path);
 }
 
 gboolean

@@ -75,6 +75,11 @@ const CtTeachingCase *ct_teaching_session_get_case (CtTeachingSession *self, gui
 /* Appends a case for @path (made absolute) with no reference; returns its
  * index, or -1 with an error when locked. */
 int ct_teaching_session_add_case (CtTeachingSession *self, const char *path, const char *series_uid, GError **error);
+/* The same with the case's @id (kept when a session is edited, so that the
+ * results CSV's case ids stay those of the same studies); NULL or an id
+ * already taken: a new "case-NN" after every id so far. */
+int ct_teaching_session_add_case_with_id (CtTeachingSession *self, const char *path, const char *series_uid,
+                                          const char *id, GError **error);
 /* Sets the reference of case @index (-1 / NAN / NULL for unknown). */
 gboolean ct_teaching_session_set_reference (CtTeachingSession *self, guint index, int covid, double severity_percent,
                                             int category, const char *teaching_point, GError **error);
@@ -84,6 +89,14 @@ gboolean ct_teaching_session_set_reference (CtTeachingSession *self, guint index
  * COVID-19 is class "covid"; severity "severity_percent"; the category from
  * it (ct_category_from_severity) for COVID-19, CT-0 otherwise. */
 gboolean ct_teaching_session_reference_from_truth (CtTeachingSession *self, guint index, GError **error);
+/* The same lookup for a study at @path (folder or file) with @series_uid
+ * (may be NULL), outside a session: the reference into @out_covid (1/0),
+ * @out_severity (%) and @out_category (CtCategory). */
+gboolean ct_teaching_reference_from_truth (const char *path, const char *series_uid, int *out_covid,
+                                           double *out_severity, int *out_category, GError **error);
+/* @path relative to @dir (both absolute, canonical) when it is @dir or
+ * below it ("." for @dir itself), else NULL: what the session file writes. */
+char *ct_teaching_path_relative_to (const char *path, const char *dir);
 /* Appends a case for every study of @studies (a GListModel of CtStudy:
  * the work list, or what a scan found) that did not fail, with its
  * reference from truth.json when @from_truth and one is found; the studies

@@ -3,7 +3,8 @@
  * trip, relative paths and lock, references from a phantom truth.json,
  * the scoring math against hand-computed values (Bland-Altman limits,
  * Cohen's kappa unweighted and linearly weighted), the results CSV with
- * two writers appending at once, the PDF, and the two CLI subcommands. */
+ * two writers appending at once, the PDF, the two CLI subcommands, and the
+ * teacher's editor's model (CtTeachingDraft: its checks before saving). */
 #include "config.h"
 
 #include <math.h>
@@ -17,6 +18,7 @@
 #include "ct-nifti.h"
 #include "ct-study.h"
 #include "ct-teaching-answer.h"
+#include "ct-teaching-draft.h"
 #include "ct-teaching-report.h"
 #include "ct-teaching-score.h"
 #include "ct-teaching-session.h"
@@ -243,6 +245,180 @@ test_session_add_studies (void)
   g_assert_true (ct_teaching_session_lock (s, "x", NULL));
   g_assert_cmpint (ct_teaching_session_add_studies (s, G_LIST_MODEL (store), FALSE, NULL, &error), ==, -1);
   g_assert_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_LOCKED);
+  test_util_remove_tree (tmp);
+}
+
+/* Case ids survive an edit: kept ids stay with their studies, new cases
+ * get ids after them, a taken id is not given twice. */
+static void
+test_session_case_ids (void)
+{
+  g_autoptr (CtTeachingSession) s = ct_teaching_session_new ("Ids");
+
+  g_assert_cmpint (ct_teaching_session_add_case_with_id (s, "/a", NULL, "case-03", NULL), ==, 0);
+  g_assert_cmpint (ct_teaching_session_add_case_with_id (s, "/b", NULL, NULL, NULL), ==, 1);
+  g_assert_cmpint (ct_teaching_session_add_case_with_id (s, "/c", NULL, "case-03", NULL), ==, 2);
+  g_assert_cmpint (ct_teaching_session_add_case_with_id (s, "/d", NULL, "teacher-x", NULL), ==, 3);
+  g_assert_cmpstr (ct_teaching_session_get_case (s, 0)->id, ==, "case-03");
+  g_assert_cmpstr (ct_teaching_session_get_case (s, 1)->id, ==, "case-04");
+  g_assert_cmpstr (ct_teaching_session_get_case (s, 2)->id, ==, "case-05");
+  g_assert_cmpstr (ct_teaching_session_get_case (s, 3)->id, ==, "teacher-x");
+}
+
+/* The editor's model: studies offered with their phantom truth, the
+ * checks before saving (nothing chosen, nothing asked, passphrases that
+ * differ, a study outside the session file's folder), the common folder,
+ * and the session it makes. */
+static void
+test_draft_validate (void)
+{
+  g_autofree char *tmp = make_tmp ();
+  g_autofree char *room = g_build_filename (tmp, "room", NULL);
+  g_autofree char *a = g_build_filename (room, "a", NULL);
+  g_autofree char *b = g_build_filename (room, "sub", "b", NULL);
+  g_autofree char *elsewhere = g_build_filename (tmp, "elsewhere", NULL);
+  g_autofree char *truth = g_build_filename (a, "truth.json", NULL);
+  g_autofree char *file = g_build_filename (room, "session.json", NULL);
+  g_autofree char *inner_file = g_build_filename (room, "sub", "session.json", NULL);
+  g_autofree char *common = NULL;
+  g_autoptr (CtTeachingDraft) d = ct_teaching_draft_new ("Week 4");
+  g_autoptr (CtTeachingSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  CtTeachingDraftStudy *sa, *sb, *se;
+  const CtTeachingCase *c;
+
+  g_assert_cmpint (g_mkdir_with_parents (a, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (b, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (truth, "{\"class\": \"covid\", \"severity_percent\": 62.5}", -1, NULL));
+  g_assert_cmpint (ct_teaching_draft_add_study (d, a, NULL, NULL, NULL), ==, 0);
+  g_assert_cmpint (ct_teaching_draft_add_study (d, b, "1.2.3", "b — chest", NULL), ==, 1);
+  g_assert_cmpint (ct_teaching_draft_add_study (d, elsewhere, NULL, NULL, NULL), ==, 2);
+  /* The same study again is not offered twice. */
+  g_assert_cmpint (ct_teaching_draft_add_study (d, b, "1.2.3", NULL, NULL), ==, 1);
+  g_assert_cmpuint (d->studies->len, ==, 3);
+  sa = g_ptr_array_index (d->studies, 0);
+  sb = g_ptr_array_index (d->studies, 1);
+  se = g_ptr_array_index (d->studies, 2);
+  /* Prefilled from the phantom's truth; the other has no reference. */
+  g_assert_cmpint (sa->ref_covid, ==, 1);
+  g_assert_cmpfloat_with_epsilon (sa->ref_severity, 62.5, 1e-9);
+  g_assert_cmpint (sa->ref_category, ==, 3);
+  g_assert_cmpstr (sa->label, ==, "a");
+  g_assert_cmpint (sb->ref_covid, ==, -1);
+  g_assert_true (isnan (sb->ref_severity));
+  g_assert_false (sa->chosen);
+
+  g_assert_null (ct_teaching_draft_common_folder (d));
+  g_assert_false (ct_teaching_draft_validate (d, file, NULL, NULL, &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_NO_CASES);
+  g_clear_error (&error);
+
+  sa->chosen = sb->chosen = TRUE;
+  common = ct_teaching_draft_common_folder (d);
+  g_assert_cmpstr (common, ==, room);
+  g_clear_pointer (&common, g_free);
+  d->ask = 0;
+  g_assert_false (ct_teaching_draft_validate (d, file, NULL, NULL, &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_NO_ASK);
+  g_clear_error (&error);
+  d->ask = CT_TEACHING_ASK_SEVERITY;
+  g_assert_false (ct_teaching_draft_validate (d, file, "secret", "secrets", &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_false (ct_teaching_draft_validate (d, file, "secret", NULL, &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_PASSPHRASE);
+  g_clear_error (&error);
+  /* A session file below a study's folder: that study is outside it. */
+  g_assert_false (ct_teaching_draft_validate (d, inner_file, NULL, NULL, &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_OUTSIDE);
+  g_assert_nonnull (strstr (error->message, a));
+  g_clear_error (&error);
+  se->chosen = TRUE;
+  common = ct_teaching_draft_common_folder (d);
+  g_assert_cmpstr (common, ==, tmp);
+  g_assert_false (ct_teaching_draft_validate (d, file, NULL, NULL, &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_OUTSIDE);
+  g_assert_nonnull (strstr (error->message, elsewhere));
+  g_clear_error (&error);
+  se->chosen = FALSE;
+
+  sb->ref_covid = 0;
+  sb->ref_severity = 0;
+  sb->ref_category = 0;
+  sb->teaching_point = g_strdup ("Normal lungs\nno ground glass");
+  session = ct_teaching_draft_build (d, file, "secret", "secret", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (session);
+  g_assert_cmpstr (ct_teaching_session_get_title (session), ==, "Week 4");
+  g_assert_cmpint (ct_teaching_session_get_ask (session), ==, CT_TEACHING_ASK_SEVERITY);
+  g_assert_true (ct_teaching_session_get_locked (session));
+  g_assert_cmpuint (ct_teaching_session_get_n_cases (session), ==, 2);
+  c = ct_teaching_session_get_case (session, 1);
+  g_assert_cmpstr (c->path, ==, b);
+  g_assert_cmpstr (c->series_uid, ==, "1.2.3");
+  g_assert_cmpint (c->ref_covid, ==, 0);
+  g_assert_cmpstr (c->teaching_point, ==, "Normal lungs\nno ground glass");
+  test_util_remove_tree (tmp);
+}
+
+/* A draft from a session keeps its cases, references and ids; one from a
+ * locked session is read-only until unlocked with the passphrase. */
+static void
+test_draft_from_session (void)
+{
+  g_autofree char *tmp = make_tmp ();
+  g_autofree char *file = g_build_filename (tmp, "session.json", NULL);
+  g_autofree char *a = g_build_filename (tmp, "a", NULL);
+  g_autofree char *b = g_build_filename (tmp, "b", NULL);
+  g_autoptr (CtTeachingSession) s = ct_teaching_session_new ("Edited");
+  g_autoptr (CtTeachingSession) locked = NULL;
+  g_autoptr (CtTeachingSession) rebuilt = NULL;
+  g_autoptr (CtTeachingDraft) d = NULL;
+  g_autoptr (GError) error = NULL;
+  CtTeachingDraftStudy *first;
+
+  ct_teaching_session_add_case (s, a, NULL, NULL);
+  ct_teaching_session_add_case (s, b, NULL, NULL);
+  ct_teaching_session_set_reference (s, 1, 1, 20, 1, "Look here", NULL);
+  ct_teaching_session_set_ask (s, CT_TEACHING_ASK_CATEGORY, NULL);
+  ct_teaching_session_lock (s, "pass", NULL);
+  g_assert_true (ct_teaching_session_save (s, file, &error));
+  locked = ct_teaching_session_load (file, &error);
+  g_assert_no_error (error);
+
+  d = ct_teaching_draft_new_from_session (locked);
+  g_assert_true (ct_teaching_draft_get_read_only (d));
+  g_assert_cmpstr (d->title, ==, "Edited");
+  g_assert_cmpint (d->ask, ==, CT_TEACHING_ASK_CATEGORY);
+  g_assert_cmpuint (ct_teaching_draft_get_n_chosen (d), ==, 2);
+  g_assert_cmpint (ct_teaching_draft_add_study (d, tmp, NULL, NULL, NULL), ==, -1);
+  g_assert_false (ct_teaching_draft_validate (d, file, NULL, NULL, &error));
+  g_assert_error (error, CT_TEACHING_DRAFT_ERROR, CT_TEACHING_DRAFT_ERROR_READ_ONLY);
+  g_clear_error (&error);
+  g_assert_null (ct_teaching_draft_build (d, file, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_false (ct_teaching_draft_unlock (d, "wrong", &error));
+  g_assert_error (error, CT_TEACHING_SESSION_ERROR, CT_TEACHING_SESSION_ERROR_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_true (ct_teaching_draft_get_read_only (d));
+  g_assert_true (ct_teaching_draft_unlock (d, "pass", &error));
+  g_assert_false (ct_teaching_draft_get_read_only (d));
+
+  /* The first case dropped, one added: case-02 keeps its id, the new one
+   * comes after it. */
+  first = g_ptr_array_index (d->studies, 0);
+  first->chosen = FALSE;
+  g_assert_cmpint (ct_teaching_draft_add_study (d, tmp, NULL, NULL, NULL), ==, 2);
+  ((CtTeachingDraftStudy *) g_ptr_array_index (d->studies, 2))->chosen = TRUE;
+  rebuilt = ct_teaching_draft_build (d, file, "", "", &error);
+  g_assert_no_error (error);
+  g_assert_false (ct_teaching_session_get_locked (rebuilt));
+  g_assert_cmpuint (ct_teaching_session_get_n_cases (rebuilt), ==, 2);
+  g_assert_cmpstr (ct_teaching_session_get_case (rebuilt, 0)->id, ==, "case-02");
+  g_assert_cmpstr (ct_teaching_session_get_case (rebuilt, 0)->teaching_point, ==, "Look here");
+  g_assert_cmpfloat_with_epsilon (ct_teaching_session_get_case (rebuilt, 0)->ref_severity, 20, 1e-9);
+  g_assert_cmpstr (ct_teaching_session_get_case (rebuilt, 1)->id, ==, "case-03");
   test_util_remove_tree (tmp);
 }
 
@@ -642,6 +818,9 @@ main (int argc, char **argv)
   g_test_add_func ("/teaching/session/truth", test_session_truth);
   g_test_add_func ("/teaching/session/add-studies", test_session_add_studies);
   g_test_add_func ("/teaching/session/shuffle", test_shuffle);
+  g_test_add_func ("/teaching/session/case-ids", test_session_case_ids);
+  g_test_add_func ("/teaching/draft/validate", test_draft_validate);
+  g_test_add_func ("/teaching/draft/from-session", test_draft_from_session);
   g_test_add_func ("/teaching/score/bland-altman", test_bland_altman);
   g_test_add_func ("/teaching/score/kappa", test_kappa);
   g_test_add_func ("/teaching/score/resident", test_score);

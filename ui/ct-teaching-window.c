@@ -12,6 +12,7 @@
 #include "ct-analysis.h"
 #include "ct-slice-view.h"
 #include "ct-teaching-answer.h"
+#include "ct-teaching-editor.h"
 #include "ct-teaching-report.h"
 #include "ct-teaching-score.h"
 #include "ct-teaching-summary.h"
@@ -783,56 +784,8 @@ message (GtkWindow *parent, GtkMessageType type, const char *text)
   gtk_window_present (GTK_WINDOW (alert));
 }
 
-static void
-on_prepare_response (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  GListModel *studies = user_data;
-  GtkWindow *parent = gtk_native_dialog_get_transient_for (dialog);
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autofree char *base = path != NULL ? g_path_get_basename (path) : NULL;
-      g_autoptr (CtTeachingSession) session = NULL;
-      g_autoptr (GPtrArray) notes = NULL;
-      g_autoptr (GError) error = NULL;
-      int added;
-
-      if (path == NULL)
-        goto out;
-      if (g_str_has_suffix (base, ".json"))
-        base[strlen (base) - strlen (".json")] = '\0';
-      session = ct_teaching_session_new (base);
-      added = ct_teaching_session_add_studies (session, studies, TRUE, &notes, NULL);
-      if (added <= 0)
-        message (parent, GTK_MESSAGE_ERROR, _ ("The work list has no study to put in a teaching session"));
-      else if (!ct_teaching_session_save (session, path, &error))
-        message (parent, GTK_MESSAGE_ERROR, error->message);
-      else
-        {
-          g_autofree char *text = g_strdup_printf (
-              ngettext ("%s: %d case, %u of them without a reference (add it in the file; see "
-                        "docs/teaching-session.md)",
-                        "%s: %d cases, %u of them without a reference (add them in the file; see "
-                        "docs/teaching-session.md)",
-                        added),
-              path, added, notes->len);
-          message (parent, GTK_MESSAGE_INFO, text);
-        }
-    }
-out:
-  g_object_unref (studies);
-  g_object_unref (dialog);
-}
-
 void
 ct_teaching_window_prepare_session (GtkWindow *parent, GListModel *studies)
 {
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_ ("Save a teaching session of the work list"), parent,
-                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
-
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "session.json");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_prepare_response), g_object_ref (studies));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  gtk_window_present (GTK_WINDOW (ct_teaching_editor_new (parent, studies)));
 }

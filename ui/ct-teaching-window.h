@@ -49,10 +49,9 @@ gboolean ct_teaching_window_save_pdf (CtTeachingWindow *self, const char *file, 
  * results CSV beside it); a file that is not a session is reported in a
  * dialog naming it. */
 void ct_teaching_window_choose_session (GtkApplication *application, CtJobQueue *queue, GtkWindow *parent);
-/* The teacher's side: asks where to save, then writes a session of every
- * study of @studies (GListModel of CtStudy: the work list), references
- * from phantom truth where there is one; says what it wrote in a dialog.
- * References of real studies and the lock are edited as the docs say. */
+/* The teacher's side: the "Prepare Teaching Session" editor
+ * (ct-teaching-editor.h) over @studies (GListModel of CtStudy: the work
+ * list), where the teacher chooses the cases and gives their references. */
 void ct_teaching_window_prepare_session (GtkWindow *parent, GListModel *studies);
 
 G_END_DECLS
