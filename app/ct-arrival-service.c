@@ -517,10 +517,9 @@ ct_arrival_service_apply (CtArrivalService *self)
   c->old_receiver = g_steal_pointer (&self->receiver);
   c->serial = self->wanted_serial;
   if (self->wanted != NULL)
-    c->options = options_copy (&(CtArrivalOptions){ self->wanted->receive, self->wanted->ae_title,
-                                                    self->wanted->port, self->wanted->allowed_aets,
-                                                    self->wanted->storage_dir, self->wanted->watch_dir,
-                                                    self->wanted->quiet_seconds });
+    c->options = options_copy (&(CtArrivalOptions){ self->wanted->receive, self->wanted->ae_title, self->wanted->port,
+                                                    self->wanted->allowed_aets, self->wanted->storage_dir,
+                                                    self->wanted->watch_dir, self->wanted->quiet_seconds });
   if (c->old_receiver == NULL && c->options == NULL)
     {
       change_free (c);
@@ -702,8 +701,8 @@ ct_arrival_service_class_init (CtArrivalServiceClass *klass)
   /* A CtArrivalState. */
   properties[PROP_STATE] = g_param_spec_uint ("state", NULL, NULL, 0, CT_ARRIVAL_STATE_FAILED, CT_ARRIVAL_STATE_OFF,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL,
-                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_DESCRIPTION] = g_param_spec_string (
+      "description", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_N_REPEATED] = g_param_spec_uint ("n-repeated", NULL, NULL, 0, G_MAXUINT, 0,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);

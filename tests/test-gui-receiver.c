@@ -92,8 +92,8 @@ static gboolean
 run_tool (const char *const *argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) process
-      = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_autoptr (GSubprocess)
+      process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   gboolean done = FALSE;
 
   g_assert_no_error (error);
@@ -430,8 +430,8 @@ main (int argc, char *argv[])
   g_assert_true (g_application_register (G_APPLICATION (fixture.application), NULL, NULL));
   fixture.arrivals = ct_application_get_arrival_service (fixture.application);
   g_assert_nonnull (fixture.arrivals);
-  fixture.window = ct_window_new (GTK_APPLICATION (fixture.application),
-                                  ct_application_get_queue (fixture.application), fixture.settings);
+  fixture.window = ct_window_new (GTK_APPLICATION (fixture.application), ct_application_get_queue (fixture.application),
+                                  fixture.settings);
   ct_window_set_arrival_service (fixture.window, fixture.arrivals);
   gtk_window_present (GTK_WINDOW (fixture.window));
 

@@ -144,9 +144,8 @@ on_folder_chosen (GtkNativeDialog *chooser, int response, FolderChoice *choice)
 static void
 ct_preferences_window_choose_folder (CtPreferencesWindow *self, const char *title, const char *key)
 {
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
-                                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _ ("_Select"),
-                                                               _ ("_Cancel"));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (
+      title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _ ("_Select"), _ ("_Cancel"));
   FolderChoice *choice = g_new0 (FolderChoice, 1);
   g_autofree char *current = g_settings_get_string (self->settings, key);
 
