@@ -403,7 +403,8 @@ ct_dicom_receiver_start (const CtDicomReceiverOptions *options, CtDicomReceiverL
       Receiver::restore_input_correction ();
       CtDicomReceiver *self = g_new0 (CtDicomReceiver, 1);
       self->scp = scp;
-      self->thread = g_thread_new ("ct-dicom-receiver", receiver_thread, scp);
+      /* At most 15 characters: the kernel refuses longer thread names. */
+      self->thread = g_thread_new ("ct-dicom-recv", receiver_thread, scp);
       return self;
     }
   catch (const std::exception &e)

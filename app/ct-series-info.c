@@ -109,3 +109,36 @@ ct_series_info_free (CtSeriesInfo *self)
   g_clear_pointer (&self->headers, g_ptr_array_unref);
   g_free (self);
 }
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+char *
+ct_series_info_dup_identity (const CtSeriesInfo *self)
+{
+  g_autoptr (GChecksum) sum = NULL;
+  g_autoptr (GPtrArray) uids = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->headers == NULL)
+    return g_strconcat ("path:", self->path, NULL);
+  sum = g_checksum_new (G_CHECKSUM_SHA256);
+  uids = g_ptr_array_new ();
+  for (guint i = 0; i < self->headers->len; i++)
+    {
+      const CtGdcmHeader *h = g_ptr_array_index (self->headers, i);
+      g_ptr_array_add (uids, h->sop_instance_uid != NULL ? h->sop_instance_uid : h->path);
+    }
+  g_ptr_array_sort (uids, compare_strings);
+  for (guint i = 0; i < uids->len; i++)
+    {
+      g_checksum_update (sum, (const guchar *) g_ptr_array_index (uids, i), -1);
+      g_checksum_update (sum, (const guchar *) "\n", 1);
+    }
+  return g_strdup_printf ("%s:%u:%s", self->series_uid != NULL ? self->series_uid : "-", uids->len,
+                          g_checksum_get_string (sum));
+}

@@ -41,6 +41,12 @@ typedef struct
 CtSeriesInfo *ct_series_info_new_dicom (GPtrArray *headers); /* takes @headers */
 CtSeriesInfo *ct_series_info_new_nifti (const char *path, int columns, int rows, int slices);
 void ct_series_info_free (CtSeriesInfo *self);
+/* What makes a series "the same one again" (ct-triage-cli serve, the
+ * window's receiver): its SeriesInstanceUID, the number of its files and the
+ * SHA-256 of its sorted SOPInstanceUIDs, "UID:N:SHA256"; for NIfTI
+ * "path:<file>". A resend of the same instances has the same identity; a
+ * series completed later (more instances) has another. Owned string. */
+char *ct_series_info_dup_identity (const CtSeriesInfo *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtSeriesInfo, ct_series_info_free)
 

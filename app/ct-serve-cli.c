@@ -80,38 +80,17 @@ usage_error (GOptionContext *context, const char *message)
   return EXIT_USAGE;
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* What makes a series "the same one again": its SeriesInstanceUID and the
- * SHA-256 of its sorted SOPInstanceUIDs (for NIfTI: the path). A resend of
- * the same instances has the same key; a series completed later (more
- * instances) has another. */
+/* What makes a series "the same one again": ct_series_info_dup_identity ()
+ * (the window's receiver uses the same rule); for a study made from a path,
+ * the path. */
 static char *
 series_key (CtStudy *study)
 {
   const CtSeriesInfo *series = ct_study_get_series (study);
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr (GPtrArray) uids = g_ptr_array_new ();
 
   if (series == NULL || series->headers == NULL)
     return g_strconcat ("path:", ct_study_get_path (study), NULL);
-  for (guint i = 0; i < series->headers->len; i++)
-    {
-      const CtGdcmHeader *h = g_ptr_array_index (series->headers, i);
-      g_ptr_array_add (uids, h->sop_instance_uid != NULL ? h->sop_instance_uid : h->path);
-    }
-  g_ptr_array_sort (uids, compare_strings);
-  for (guint i = 0; i < uids->len; i++)
-    {
-      g_checksum_update (sum, (const guchar *) g_ptr_array_index (uids, i), -1);
-      g_checksum_update (sum, (const guchar *) "\n", 1);
-    }
-  return g_strdup_printf ("%s:%u:%s", ct_study_get_series_uid (study) ? ct_study_get_series_uid (study) : "-",
-                          uids->len, g_checksum_get_string (sum));
+  return ct_series_info_dup_identity (series);
 }
 
 /* <json_out>/<stem>.json: the `analyze --json` array of this one study,

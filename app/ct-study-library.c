@@ -259,6 +259,16 @@ ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, G
   return added;
 }
 
+void
+ct_study_library_append (CtStudyLibrary *self, CtStudy *study)
+{
+  g_return_if_fail (CT_IS_STUDY_LIBRARY (self));
+  g_return_if_fail (CT_IS_STUDY (study));
+
+  g_ptr_array_add (self->studies, g_object_ref (study));
+  g_list_model_items_changed (G_LIST_MODEL (self), self->studies->len - 1, 0, 1);
+}
+
 static gboolean
 is_being_worked_on (CtStudy *study)
 {

@@ -41,6 +41,10 @@ void ct_study_library_add_paths_async (CtStudyLibrary *self, const char *const *
 GPtrArray *ct_study_library_add_paths_finish (CtStudyLibrary *self, GAsyncResult *result, GPtrArray **out_failed,
                                               GError **error);
 
+/* Appends a study found elsewhere (the window's receiver,
+ * ct-arrival-service.h), on the library's thread. */
+void ct_study_library_append (CtStudyLibrary *self, CtStudy *study);
+
 /* CtSkippedFile*: every file the scans did not use, with the reason. */
 GPtrArray *ct_study_library_get_skipped (CtStudyLibrary *self);
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ct-application.h"
+#include "ct-preferences-window.h"
 #include "ct-teaching-window.h"
 #include "ct-window.h"
 
@@ -13,6 +14,8 @@ struct _CtApplication
 
   CtJobQueue *queue;
   GSettings *settings;
+  CtArrivalService *arrivals; /* studies that arrive by themselves */
+  GtkWidget *preferences;     /* weak: the one preferences window */
   char *model_dir;
   char *cache_dir;
   gboolean held;
@@ -45,7 +48,10 @@ ct_application_get_window (CtApplication *self)
         window = CT_IS_WINDOW (l->data) ? l->data : NULL;
     }
   if (window == NULL)
-    window = GTK_WINDOW (ct_window_new (GTK_APPLICATION (self), self->queue, self->settings));
+    {
+      window = GTK_WINDOW (ct_window_new (GTK_APPLICATION (self), self->queue, self->settings));
+      ct_window_set_arrival_service (CT_WINDOW (window), self->arrivals);
+    }
   return CT_WINDOW (window);
 }
 
@@ -132,7 +138,23 @@ action_teaching_prepare (GSimpleAction *action, GVariant *parameter, gpointer us
   ct_teaching_window_prepare_session (GTK_WINDOW (window), ct_window_get_studies (window));
 }
 
+static void
+action_preferences (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CtApplication *self = user_data;
+
+  if (self->preferences == NULL)
+    {
+      self->preferences = GTK_WIDGET (
+          ct_preferences_window_new (GTK_WINDOW (ct_application_get_window (self)), self->settings, self->arrivals));
+      g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+      gtk_window_set_application (GTK_WINDOW (self->preferences), GTK_APPLICATION (self));
+    }
+  gtk_window_present (GTK_WINDOW (self->preferences));
+}
+
 static const GActionEntry app_actions[] = {
+  { "preferences", action_preferences, NULL, NULL, NULL, { 0 } },
   { "teaching", action_teaching, NULL, NULL, NULL, { 0 } },
   { "teaching-prepare", action_teaching_prepare, NULL, NULL, NULL, { 0 } },
   { "about", action_about, NULL, NULL, NULL, { 0 } },
@@ -151,6 +173,7 @@ ct_application_startup (GApplication *application)
   } accels[] = {
     { "win.open", { "<Primary>o", NULL } },
     { "app.quit", { "<Primary>q", NULL } },
+    { "app.preferences", { "<Primary>comma", NULL } },
     { "win.cancel-selected", { "<Primary>period", NULL } },
     { "win.toggle-sort", { "<Primary>t", NULL } },
     { "win.show-sagittal", { "<Primary>3", NULL } },
@@ -177,6 +200,8 @@ ct_application_startup (GApplication *application)
     self->queue = ct_job_queue_new (analyzer);
   }
   g_signal_connect (self->queue, "notify::busy", G_CALLBACK (on_queue_busy), self);
+  self->arrivals = ct_arrival_service_new ();
+  ct_arrival_service_follow_settings (self->arrivals, self->settings);
 }
 
 static void
@@ -189,6 +214,8 @@ ct_application_shutdown (GApplication *application)
       g_signal_handlers_disconnect_by_data (self->queue, self);
       ct_job_queue_cancel_all (self->queue);
     }
+  if (self->arrivals != NULL)
+    ct_arrival_service_shutdown (self->arrivals);
   G_APPLICATION_CLASS (ct_application_parent_class)->shutdown (application);
 }
 
@@ -198,6 +225,7 @@ ct_application_finalize (GObject *object)
   CtApplication *self = CT_APPLICATION (object);
 
   g_clear_object (&self->queue);
+  g_clear_object (&self->arrivals);
   g_clear_object (&self->settings);
   g_free (self->model_dir);
   g_free (self->cache_dir);
@@ -248,4 +276,11 @@ ct_application_get_queue (CtApplication *self)
 {
   g_return_val_if_fail (CT_IS_APPLICATION (self), NULL);
   return self->queue;
+}
+
+CtArrivalService *
+ct_application_get_arrival_service (CtApplication *self)
+{
+  g_return_val_if_fail (CT_IS_APPLICATION (self), NULL);
+  return self->arrivals;
 }

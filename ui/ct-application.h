@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ct-arrival-service.h"
 #include "ct-job-queue.h"
 
 G_BEGIN_DECLS
@@ -21,5 +22,8 @@ G_DECLARE_FINAL_TYPE (CtApplication, ct_application, CT, APPLICATION, GtkApplica
 CtApplication *ct_application_new (const char *model_dir, const char *cache_dir, GSettings *settings);
 CtJobQueue *ct_application_get_queue (CtApplication *self);
 GSettings *ct_application_get_settings (CtApplication *self);
+/* Studies that arrive by themselves, following @settings' receiver-* keys
+ * from startup on (NULL before). */
+CtArrivalService *ct_application_get_arrival_service (CtApplication *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ct-arrival-service.h"
 #include "ct-error.h"
 #include "ct-report.h"
 #include "ct-results-panel.h"
@@ -39,6 +40,7 @@ struct _CtWindow
   GSettings *settings;
   CtStudyLibrary *library;
   GCancellable *discovery_cancellable;
+  CtArrivalService *arrivals; /* or NULL */
 
   /* Template children. */
   GtkWidget *list_box;
@@ -50,6 +52,7 @@ struct _CtWindow
   GtkWidget *inner_paned;
   GtkLabel *pointer_label;
   GtkLabel *progress_label;
+  GtkLabel *arrival_label;
   CtResultsPanel *results_panel;
   GtkAdjustment *opacity_adjustment;
   GtkDropDown *preset_dropdown;
@@ -521,6 +524,22 @@ on_skipped_bar_response (GtkInfoBar *bar, int response, CtWindow *self)
   gtk_info_bar_set_revealed (bar, FALSE);
 }
 
+/* Studies just appended to the library: queued for analysis, the first
+ * selected when none is. */
+static void
+ct_window_queue_studies (CtWindow *self, GPtrArray *items)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      CtStudy *item = g_ptr_array_index (items, i);
+
+      g_signal_connect_object (item, "notify::status", G_CALLBACK (on_study_status), self, 0);
+      ct_job_queue_add (self->queue, item);
+    }
+  if (items->len > 0 && ct_study_list_get_selected (self->study_list) == NULL)
+    ct_study_list_select (self->study_list, g_ptr_array_index (items, 0));
+}
+
 static void
 discover_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
@@ -550,15 +569,7 @@ discover_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
       ct_window_remember_folder (self, opening->paths[i]);
   if (failed != NULL && failed->len > 0)
     ct_window_show_skipped (self, failed);
-  for (guint i = 0; i < items->len; i++)
-    {
-      CtStudy *item = g_ptr_array_index (items, i);
-
-      g_signal_connect_object (item, "notify::status", G_CALLBACK (on_study_status), self, 0);
-      ct_job_queue_add (self->queue, item);
-    }
-  if (ct_study_list_get_selected (self->study_list) == NULL)
-    ct_study_list_select (self->study_list, g_ptr_array_index (items, 0));
+  ct_window_queue_studies (self, items);
 }
 
 void
@@ -991,6 +1002,9 @@ ct_window_dispose (GObject *object)
     g_cancellable_cancel (self->discovery_cancellable);
   if (self->queue != NULL)
     g_signal_handlers_disconnect_by_data (self->queue, self);
+  if (self->arrivals != NULL)
+    g_signal_handlers_disconnect_by_data (self->arrivals, self);
+  g_clear_object (&self->arrivals);
   ct_window_watch (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CT_TYPE_WINDOW);
 
@@ -1037,6 +1051,7 @@ ct_window_class_init (CtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CtWindow, inner_paned);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, pointer_label);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, CtWindow, arrival_label);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, results_panel);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, opacity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, CtWindow, preset_dropdown);
@@ -1268,4 +1283,51 @@ ct_window_get_preset_name (CtWindow *self)
   g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
   item = gtk_drop_down_get_selected_item (self->preset_dropdown);
   return item != NULL ? gtk_string_object_get_string (item) : NULL;
+}
+
+/* Studies that arrive by themselves (ct-arrival-service.h): each one joins
+ * the list as an opened study does; the status bar says what the receiver
+ * does. */
+static void
+on_study_arrived (CtArrivalService *arrivals, CtStudy *item, CtWindow *self)
+{
+  g_autoptr (GPtrArray) one = g_ptr_array_new ();
+
+  g_ptr_array_add (one, item);
+  ct_study_library_append (self->library, item);
+  ct_window_queue_studies (self, one);
+}
+
+static void
+on_arrivals_state (CtArrivalService *arrivals, GParamSpec *pspec, CtWindow *self)
+{
+  CtArrivalState state = ct_arrival_service_get_state (arrivals);
+
+  gtk_label_set_text (self->arrival_label, ct_arrival_service_get_description (arrivals));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->arrival_label), ct_arrival_service_get_description (arrivals));
+  gtk_widget_set_visible (GTK_WIDGET (self->arrival_label), state != CT_ARRIVAL_STATE_OFF);
+  if (state == CT_ARRIVAL_STATE_FAILED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->arrival_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->arrival_label), "error");
+}
+
+void
+ct_window_set_arrival_service (CtWindow *self, CtArrivalService *arrivals)
+{
+  g_return_if_fail (CT_IS_WINDOW (self));
+  g_return_if_fail (CT_IS_ARRIVAL_SERVICE (arrivals));
+  g_return_if_fail (self->arrivals == NULL);
+
+  self->arrivals = g_object_ref (arrivals);
+  g_signal_connect (arrivals, "study-arrived", G_CALLBACK (on_study_arrived), self);
+  g_signal_connect (arrivals, "notify::description", G_CALLBACK (on_arrivals_state), self);
+  on_arrivals_state (arrivals, NULL, self);
+}
+
+const char *
+ct_window_get_arrival_status (CtWindow *self)
+{
+  g_return_val_if_fail (CT_IS_WINDOW (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->arrival_label)) ? gtk_label_get_text (self->arrival_label) : NULL;
 }

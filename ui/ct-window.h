@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ct-arrival-service.h"
 #include "ct-job-queue.h"
 #include "ct-slice-view.h"
 #include "ct-study-list.h"
@@ -36,5 +37,11 @@ GtkWidget *ct_window_get_results_panel (CtWindow *self);
 GtkWidget *ct_window_get_list_pane (CtWindow *self);
 /* The window/level drop-down's entry: "Lung", ..., "Custom". */
 const char *ct_window_get_preset_name (CtWindow *self);
+
+/* Studies that arrive by themselves join the list and are queued; the
+ * status bar shows @arrivals' description while it is not off. */
+void ct_window_set_arrival_service (CtWindow *self, CtArrivalService *arrivals);
+/* The status bar's receiver line, or NULL while hidden. */
+const char *ct_window_get_arrival_status (CtWindow *self);
 
 G_END_DECLS
