@@ -28,6 +28,7 @@
  * Every series the scan finds is loaded (one thread). */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ct-decoder.h"
@@ -42,6 +43,16 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static char *root;
 static char *decoder;
+/* Figures printed at exit: inputs, inputs on which the helper crashed or
+ * hung (contained), series loaded, refused. */
+static guint n_inputs, n_helper_failures, n_loaded, n_refused, failures_since_reset;
+
+static void
+print_figures (void)
+{
+  g_printerr ("fuzz-dicom: %u inputs, the helper crashed or hung on %u (contained), %u series loaded, %u refused\n",
+              n_inputs, n_helper_failures, n_loaded, n_refused);
+}
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -72,8 +83,10 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   ct_gdcm_set_decoder (decoder);
   /* Well under libFuzzer's -timeout, so that a hang inside GDCM is the
    * contained outcome it is in the program (a stopped helper), not a
-   * timeout of the target. */
-  ct_gdcm_set_decoder_timeout (5);
+   * timeout of the target; short, for the fuzzer's pace: GDCM takes 18 s on
+   * some damaged lengths (it zeroes gigabytes, then aborts). */
+  ct_gdcm_set_decoder_timeout (2);
+  atexit (print_figures);
   return 0;
 }
 
@@ -119,6 +132,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 
   if (size < 1)
     return 0;
+  n_inputs++;
   medium = data[0] & 1;
   {
     const char *p = (const char *) data + 1, *end = (const char *) data + size;
@@ -186,6 +200,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
         {
           g_assert (local != NULL);
           check_names_file (local->message, root, "a failed load");
+          n_refused++;
           helper_failed = helper_failed || strstr (local->message, "DICOM decoder") != NULL;
         }
       else
@@ -193,13 +208,22 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           g_assert (local == NULL);
           g_assert (volume->nx > 0 && volume->ny > 0 && volume->nz > 0);
           ct_volume_unref (volume);
+          n_loaded++;
         }
     }
   /* A crashed helper counts against the "32 failures in a row" guard, which
    * would, after enough crashing inputs, stop starting helpers: setting the
-   * decoder again clears it (the next call starts a fresh helper). */
+   * decoder again clears it (and stops the idle helper, so only now and
+   * then: each helper start costs more than an input). */
   if (helper_failed)
-    ct_gdcm_set_decoder (decoder);
+    {
+      n_helper_failures++;
+      if (++failures_since_reset >= 4)
+        {
+          ct_gdcm_set_decoder (decoder);
+          failures_since_reset = 0;
+        }
+    }
   remove_tree (media);
   remove_tree (outside);
   return 0;
