@@ -344,7 +344,10 @@ fill_header (const gdcm::File &file, CtGdcmHeader *h)
   /* A stored slope of 0 stays 0: the loader refuses it rather than guess. */
   get_numbers (ds, gdcm::Tag (0x0028, 0x1053), &h->rescale_slope, 1);
   double instance = 0;
-  h->has_instance_number = get_numbers (ds, gdcm::Tag (0x0020, 0x0013), &instance, 1) == 1;
+  /* An IS beyond an int (or "inf", which g_ascii_strtod reads) is no
+   * number to order by: converting it would be undefined. */
+  h->has_instance_number = get_numbers (ds, gdcm::Tag (0x0020, 0x0013), &instance, 1) == 1 && instance >= G_MININT &&
+                           instance <= G_MAXINT;
   h->instance_number = h->has_instance_number ? (int) instance : 0;
 
   if (h->n_frames > 1)

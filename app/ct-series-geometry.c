@@ -14,6 +14,8 @@
 #define DUPLICATE_TOLERANCE_MM 0.01
 /* A slice step is tilted when it leaves the normal by more than this. */
 #define TILT_TOLERANCE_DEGREES 0.1
+/* ...and is refused beyond this (real gantries tilt up to about 30). */
+#define TILT_MAX_DEGREES 60.0
 /* Sanity limits: the usual slice gap and the whole slab extent (mm). */
 #define SLICE_GAP_MIN_MM 0.05
 #define SLICE_GAP_MAX_MM 50.0
@@ -119,6 +121,17 @@ compare_doubles (const void *pa, const void *pb)
   double a = *(const double *) pa, b = *(const double *) pb;
 
   return (a > b) - (a < b);
+}
+
+/* FALSE, with the error, when @gap (mm) is no slice gap of a CT series. */
+static gboolean
+slice_step_in_limits (double gap, GError **error)
+{
+  if (gap >= SLICE_GAP_MIN_MM && gap <= SLICE_GAP_MAX_MM)
+    return TRUE;
+  g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("The slice gap %g mm is outside %g-%g mm"), gap, SLICE_GAP_MIN_MM,
+               SLICE_GAP_MAX_MM);
+  return FALSE;
 }
 
 CtSeriesGeometry *
@@ -252,6 +265,11 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       self->spacing[2] = ref->spacing_between_slices > 0 ? ref->spacing_between_slices
                          : ref->slice_thickness > 0      ? ref->slice_thickness
                                                          : 1.0;
+      /* The gap comes from the header here, not from positions: the same
+       * limits (a SpacingBetweenSlices of 1e-309 mm or inf was taken as it
+       * was; found by fuzz-series). */
+      if (!slice_step_in_limits (self->spacing[2], error))
+        return NULL;
       memcpy (self->direction, row, sizeof row);
       memcpy (self->direction + 3, col, sizeof col);
       memcpy (self->direction + 6, normal, sizeof normal);
@@ -296,6 +314,8 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       self->spacing[2] = ref->slice_thickness > 0          ? ref->slice_thickness
                          : ref->spacing_between_slices > 0 ? ref->spacing_between_slices
                                                            : 1.0;
+      if (!slice_step_in_limits (self->spacing[2], error))
+        return NULL;
       return g_steal_pointer (&self);
     }
 
@@ -312,12 +332,8 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
       }
     qsort (gaps, n_kept - 1, sizeof *gaps, compare_doubles);
     median = gaps[(n_kept - 1) / 2];
-    if (!(median >= SLICE_GAP_MIN_MM && median <= SLICE_GAP_MAX_MM))
-      {
-        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("The slice gap %g mm is outside %g-%g mm"), median,
-                     SLICE_GAP_MIN_MM, SLICE_GAP_MAX_MM);
-        return NULL;
-      }
+    if (!slice_step_in_limits (median, error))
+      return NULL;
     if (!(entries[n_kept - 1].distance - entries[0].distance <= SLAB_EXTENT_MAX_MM))
       {
         g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
@@ -350,6 +366,17 @@ ct_series_geometry_compute (const CtSlicePlane *slices, guint n, GError **error)
      * the normal, stretched by the tilt. */
     self->spacing[2] = median / along;
     self->tilt_degrees = acos (CLAMP (along, -1.0, 1.0)) * 180.0 / G_PI;
+    /* A gantry tilts by 30 degrees at most; a stack whose positions run
+     * mostly within the plane is no volume (its step would be the gap
+     * stretched without bound, 1e5 mm and more; found by fuzz-series). */
+    if (!(self->tilt_degrees <= TILT_MAX_DEGREES))
+      {
+        g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT,
+                     _ ("The slices advance %.1f degrees away from their normal, more than the %g degrees of a "
+                        "gantry tilt"),
+                     self->tilt_degrees, TILT_MAX_DEGREES);
+        return NULL;
+      }
 
     if (self->uneven)
       {

@@ -127,6 +127,14 @@ build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane,
             normal[0] = o[1] * o[5] - o[2] * o[4];
             normal[1] = o[2] * o[3] - o[0] * o[5];
             normal[2] = o[0] * o[4] - o[1] * o[3];
+            /* A unit normal: frames step by the slice gap, however long the
+             * stored direction cosines (1e300 put frames anywhere; found by
+             * fuzz-series). The geometry refuses a degenerate plane. */
+            {
+              double length = sqrt (normal[0] * normal[0] + normal[1] * normal[1] + normal[2] * normal[2]);
+              for (int a = 0; a < 3; a++)
+                normal[a] = length > 1e-6 && isfinite (length) ? normal[a] / length : 0.0;
+            }
           }
         if (h->n_frames > 1 && h->frame_positions == NULL && h->spacing_between_slices <= 0)
           *guessed_frame_step = TRUE;
@@ -143,13 +151,21 @@ build_planes (const CtSeriesInfo *series, guint *out_n_planes, int *first_plane,
             memcpy (s->pixel_spacing, h->pixel_spacing, sizeof s->pixel_spacing);
             s->slice_thickness = h->slice_thickness;
             s->spacing_between_slices = h->spacing_between_slices;
-            s->instance_number = h->instance_number * 100000 + fr;
+            /* The file's number; its frames tie on it and keep their order
+             * by plane index (the geometry's last tie-breaker). The former
+             * number * 100000 + frame overflowed an int from InstanceNumber
+             * 21475 on (found by fuzz-series). */
+            s->instance_number = h->instance_number;
             s->has_position = h->has_position;
             if (h->frame_positions != NULL)
               memcpy (s->position, h->frame_positions + 3 * fr, sizeof s->position);
             else
+              /* The first frame at the stored position as it is: 0 x an
+               * infinite SpacingBetweenSlices made it NaN (found by
+               * fuzz-series); further frames of such a file are refused by
+               * the geometry's gap limits. */
               for (int a = 0; a < 3; a++)
-                s->position[a] = h->position[a] + fr * step * normal[a];
+                s->position[a] = fr == 0 ? h->position[a] : h->position[a] + fr * step * normal[a];
           }
       }
   }
@@ -188,6 +204,16 @@ check_header (const CtGdcmHeader *h, GError **error)
         {
           g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("ImagePositionPatient %g mm in %s is not a position"),
                        h->position[a], h->path);
+          return FALSE;
+        }
+  /* An Enhanced CT image's per-frame positions are positions too (they
+   * went unchecked into the volume's origin; found by fuzz-series). */
+  if (h->frame_positions != NULL)
+    for (gsize i = 0; i < (gsize) h->n_frames * 3; i++)
+      if (!(fabs (h->frame_positions[i]) < 1e5))
+        {
+          g_set_error (error, CT_ERROR, CT_ERROR_CORRUPT, _ ("ImagePositionPatient %g mm in %s is not a position"),
+                       h->frame_positions[i], h->path);
           return FALSE;
         }
   return TRUE;

@@ -7,6 +7,7 @@
 
 #include "ct-error.h"
 #include "ct-series-geometry.h"
+#include "ct-series-loader.h"
 
 static void
 axial_plane (CtSlicePlane *s, double z, int instance)
@@ -209,6 +210,139 @@ test_degenerate_orientation (void)
   g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
 }
 
+/* Findings of fuzz-series (docs/bad-input.md), on the geometry: a slice step
+ * taken from the header (no positions, or one slice) gets the gap limits,
+ * and a stack advancing mostly within its plane is refused. */
+static void
+test_fuzz_step_limits (void)
+{
+  CtSlicePlane planes[5];
+  const double bad[] = { 1e-309, INFINITY, 400.0 };
+
+  for (guint b = 0; b < G_N_ELEMENTS (bad); b++)
+    {
+      g_autoptr (GError) error = NULL;
+      for (int a = 0; a < 3; a++)
+        {
+          axial_plane (&planes[a], 0, 3 - a);
+          planes[a].has_position = FALSE;
+          planes[a].spacing_between_slices = bad[b];
+        }
+      g_assert_null (ct_series_geometry_compute (planes, 3, &error));
+      g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (error->message, "slice gap"));
+      g_clear_error (&error);
+      planes[0].has_position = TRUE;
+      planes[0].slice_thickness = bad[b];
+      g_assert_null (ct_series_geometry_compute (planes, 1, &error));
+      g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+    }
+  {
+    /* 1 mm apart along the normal, 100 mm apart within the plane. */
+    g_autoptr (GError) error = NULL;
+    for (int a = 0; a < 5; a++)
+      {
+        axial_plane (&planes[a], a, a);
+        planes[a].position[0] += 100.0 * a;
+      }
+    g_assert_null (ct_series_geometry_compute (planes, 5, &error));
+    g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+    g_assert_nonnull (strstr (error->message, "degrees away from their normal"));
+  }
+}
+
+static CtGdcmHeader *
+header (int index, double z, int frames)
+{
+  CtGdcmHeader *h = g_new0 (CtGdcmHeader, 1);
+  static const double axial[6] = { 1, 0, 0, 0, 1, 0 };
+
+  h->path = g_strdup_printf ("/series/IM%d", index);
+  h->series_uid = g_strdup ("1.2.3");
+  h->modality = g_strdup ("CT");
+  h->rows = h->columns = 8;
+  h->n_frames = frames;
+  h->has_position = h->has_orientation = h->has_pixel_spacing = TRUE;
+  h->position[2] = z;
+  memcpy (h->orientation, axial, sizeof axial);
+  h->pixel_spacing[0] = h->pixel_spacing[1] = 1.0;
+  h->slice_thickness = 1.0;
+  h->spacing_between_slices = 2.0;
+  h->rescale_slope = 1.0;
+  h->has_instance_number = TRUE;
+  h->instance_number = index + 1;
+  return h;
+}
+
+static CtSeriesGeometry *
+geometry_of (GPtrArray *headers, GError **error)
+{
+  CtSeriesInfo *series = ct_series_info_new_dicom (headers);
+  CtSeriesGeometry *g = ct_series_compute_geometry (series, error);
+
+  ct_series_info_free (series);
+  return g;
+}
+
+/* Findings of fuzz-series on the loader's way from headers to planes. */
+static void
+test_fuzz_headers (void)
+{
+  {
+    /* InstanceNumber 30000 in a multi-frame file: the frame tie-breaker
+     * number * 100000 + frame overflowed an int (UBSan). */
+    GPtrArray *headers = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_gdcm_header_free);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CtSeriesGeometry) g = NULL;
+    g_ptr_array_add (headers, header (30000, 0.0, 2));
+    g_ptr_array_add (headers, header (30001, 4.0, 2));
+    g = geometry_of (headers, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g->n_slices, ==, 4);
+    for (guint k = 0; k < 4; k++)
+      g_assert_cmpuint (g->order[k], ==, k);
+  }
+  {
+    /* Direction cosines of length 2: frames step by the gap (2 mm), not by
+     * the gap times the length of the cross product (8 mm). */
+    GPtrArray *headers = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_gdcm_header_free);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CtSeriesGeometry) g = NULL;
+    CtGdcmHeader *h = header (0, 0.0, 3);
+    h->orientation[0] = h->orientation[4] = 2.0;
+    g_ptr_array_add (headers, h);
+    g = geometry_of (headers, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (g->spacing[2], 2.0, 1e-9);
+  }
+  {
+    /* SpacingBetweenSlices inf on a one-frame file: the origin is its
+     * position (0 x inf made it NaN). */
+    GPtrArray *headers = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_gdcm_header_free);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CtSeriesGeometry) g = NULL;
+    CtGdcmHeader *h = header (0, 7.0, 1);
+    h->spacing_between_slices = INFINITY;
+    g_ptr_array_add (headers, h);
+    g = geometry_of (headers, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (g->origin[2], ==, 7.0);
+  }
+  {
+    /* Enhanced CT per-frame positions get the position limits too. */
+    GPtrArray *headers = g_ptr_array_new_with_free_func ((GDestroyNotify) ct_gdcm_header_free);
+    g_autoptr (GError) error = NULL;
+    CtGdcmHeader *h = header (0, 0.0, 2);
+    h->frame_positions = g_new0 (double, 6);
+    h->frame_positions[2] = 1e15;
+    h->frame_positions[5] = 1.0;
+    g_ptr_array_add (headers, h);
+    g_assert_null (geometry_of (headers, &error));
+    g_assert_error (error, CT_ERROR, CT_ERROR_CORRUPT);
+    g_assert_nonnull (strstr (error->message, "ImagePositionPatient 1e+15 mm in /series/IM0 is not a position"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -221,5 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/series-geometry/gantry-tilt", test_gantry_tilt);
   g_test_add_func ("/series-geometry/no-positions", test_no_positions);
   g_test_add_func ("/series-geometry/degenerate-orientation", test_degenerate_orientation);
+  g_test_add_func ("/series-geometry/fuzz-step-limits", test_fuzz_step_limits);
+  g_test_add_func ("/series-geometry/fuzz-headers", test_fuzz_headers);
   return g_test_run ();
 }
