@@ -433,7 +433,7 @@ analyse_study (Serve *serve, Job *job, CtStudy *study, GCancellable *cancellable
       set_analysing (serve, NULL);
       if (cancelled (cancellable, uid))
         return;
-      log_line ("error: series %s: %s", uid, error->message);
+      log_line ("error: series %s: %s (tried again when its files change)", uid, error->message);
       /* Once per set of files: the same files fail the same way. */
       remember_key (serve, failed_key);
       return;
