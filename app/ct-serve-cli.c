@@ -320,17 +320,20 @@ is_storage_series (Serve *serve, const char *dir)
 
 /* Removes the files of @study (the series just analysed, or found
  * analysed) from its folder @dir under the storage folder, then @dir and
- * its study folder when empty. Only regular files directly in @dir whose
- * inode last changed before @before_us (when the folder was found quiet):
- * an instance the receiver moved in since (a resend, more of the series)
- * stays, and so does its folder, for the next poll. */
+ * its study folder when empty. Only regular files directly in @dir, and
+ * only when none of them changed since @before_us (when the folder was
+ * found quiet): instances moved in since then (more of the series, a
+ * resend) make the folder change, so it is scanned again, found analysed
+ * with them, and removed then. Files that come after the scan are not the
+ * study's: they stay, and so does the folder. */
 static void
 remove_series (Serve *serve, const char *dir, CtStudy *study, gint64 before_us, const char *why)
 {
   const CtSeriesInfo *series = ct_study_get_series (study);
   g_autofree char *real_dir = NULL;
   g_autofree char *parent = NULL;
-  guint removed = 0, kept = 0;
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+  guint removed = 0, young = 0;
   char *r;
 
   if (series == NULL || series->headers == NULL || !is_storage_series (serve, dir) ||
@@ -352,20 +355,26 @@ remove_series (Serve *serve, const char *dir, CtStudy *study, gint64 before_us, 
       if (strcmp (real_file_dir, real_dir) != 0 || g_lstat (h->path, &st) != 0 || !S_ISREG (st.st_mode))
         continue;
       if ((gint64) st.st_ctim.tv_sec * G_USEC_PER_SEC + st.st_ctim.tv_nsec / 1000 >= before_us)
-        {
-          kept++;
-          continue;
-        }
-      if (g_unlink (h->path) == 0)
-        removed++;
-      else
-        log_line ("warning: cannot remove %s: %s", h->path, g_strerror (errno));
+        young++;
+      g_ptr_array_add (files, h->path);
     }
+  if (young > 0)
+    {
+      log_line ("kept series %s in the storage folder: %u of its files arrived after it was found complete "
+                "(removed once found analysed with them)",
+                ct_study_get_series_uid (study), young);
+      return;
+    }
+  for (guint i = 0; i < files->len; i++)
+    if (g_unlink (g_ptr_array_index (files, i)) == 0)
+      removed++;
+    else
+      log_line ("warning: cannot remove %s: %s", (const char *) g_ptr_array_index (files, i), g_strerror (errno));
   parent = g_path_get_dirname (real_dir);
   if (g_rmdir (real_dir) == 0)
     g_rmdir (parent); /* fails while the study has other series: kept */
-  log_line ("removed %u files of series %s from the storage folder (%s)%s", removed, ct_study_get_series_uid (study),
-            why, kept > 0 ? "; kept the files that arrived meanwhile" : "");
+  log_line ("removed %u files of series %s from the storage folder (%s)", removed, ct_study_get_series_uid (study),
+            why);
 }
 
 /* ---- The work, on the worker thread ---- */
