@@ -223,9 +223,31 @@ add_segments (DcmSegmentation &seg, const char *algorithm, GError **error)
   return true;
 }
 
+/* Whether the source images lie on the volume's grid (within 1 % of the
+ * gap): then the frames are evenly spaced. */
 bool
-add_shared_groups (DcmSegmentation &seg, const CtVolume *v, GError **error)
+evenly_spaced (const CtDicomOutputSource *src)
 {
+  const CtVolume *v = src->volume;
+  for (int k = 0; k < v->nz; k++)
+    {
+      const CtDicomSourceImage &image = src->slices[k];
+      double p[3], d2 = 0;
+      if (!image.has_position)
+        continue;
+      ct_volume_voxel_to_patient (v, 0, 0, k, p);
+      for (int a = 0; a < 3; a++)
+        d2 += (p[a] - image.position[a]) * (p[a] - image.position[a]);
+      if (std::sqrt (d2) > 0.01 * v->spacing[2])
+        return false;
+    }
+  return true;
+}
+
+bool
+add_shared_groups (DcmSegmentation &seg, const CtDicomOutputSource *src, GError **error)
+{
+  const CtVolume *v = src->volume;
   FGPlaneOrientationPatient orientation;
   FGPixelMeasures measures;
   const double *d = v->direction;
@@ -236,7 +258,10 @@ add_shared_groups (DcmSegmentation &seg, const CtVolume *v, GError **error)
   std::string spacing = format_ds (v->spacing[1]) + "\\" + format_ds (v->spacing[0]);
   measures.setPixelSpacing (spacing.c_str ());
   measures.setSliceThickness (format_ds (v->spacing[2]).c_str ());
-  measures.setSpacingBetweenSlices (format_ds (v->spacing[2]).c_str ());
+  /* Spacing Between Slices (type 3) only where the frames are evenly
+   * spaced; after a gap only their positions are true. */
+  if (evenly_spaced (src))
+    measures.setSpacingBetweenSlices (format_ds (v->spacing[2]).c_str ());
   return check (seg.addForAllFrames (orientation), "Plane Orientation", error) &&
          check (seg.addForAllFrames (measures), "Pixel Measures", error);
 }
@@ -255,7 +280,10 @@ add_frame (DcmSegmentation &seg, const CtDicomOutputSource *src, int k, Uint16 s
   OFVector<ImageSOPInstanceReferenceMacro> refs;
   OFVector<FGBase *> groups;
 
-  ct_volume_voxel_to_patient (v, 0, 0, k, p);
+  if (image.has_position)
+    std::copy (image.position, image.position + 3, p);
+  else
+    ct_volume_voxel_to_patient (v, 0, 0, k, p);
   position.setImagePositionPatient (format_ds (p[0]), format_ds (p[1]), format_ds (p[2]));
   content.setDimensionIndexValues (s, 0);
   content.setDimensionIndexValues ((Uint32) k + 1, 1);
@@ -359,7 +387,7 @@ write_seg (const CtDicomOutputSource *src, const char *path, CtDicomSegIds *out_
     return false;
 
   std::string algorithm = std::string ("ct-triage ") + (a->multitask_model.name ? a->multitask_model.name : "model");
-  if (!add_segments (*seg, algorithm.substr (0, 64).c_str (), error) || !add_shared_groups (*seg, v, error))
+  if (!add_segments (*seg, algorithm.substr (0, 64).c_str (), error) || !add_shared_groups (*seg, src, error))
     return false;
 
   std::vector<Uint8> pixels (plane);

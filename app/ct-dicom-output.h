@@ -22,6 +22,11 @@ typedef struct
   const char *sop_class_uid;
   const char *sop_instance_uid;
   int frame_number; /* 1-based frame of a multi-frame image; 0: a single-frame image */
+  /* Where the image (frame) lies, LPS mm of its first pixel. The SEG's frame
+   * of the slice goes there, not to the grid's position: they differ after a
+   * gap in a series with missing slices or varying gaps. FALSE: the grid's. */
+  gboolean has_position;
+  double position[3];
 } CtDicomSourceImage;
 
 /* What both objects need of the source series and the analysis. */
@@ -50,8 +55,10 @@ void ct_dicom_seg_ids_clear (CtDicomSegIds *ids);
 
 /* Writes the SEG at @path: segment 1 right lung, 2 left lung, 3 lesions
  * (ground-glass opacity and consolidation), one frame per slice and segment
- * where that segment is present, each frame with its plane position and a
- * derivation reference to its source image. @out_ids: filled on success. */
+ * where that segment is present, each frame at its source image's plane
+ * position with a derivation reference to that image. Every slice of the
+ * volume is one source image (the loader interpolates none), so a series
+ * with missing slices gets frames only where it has images. @out_ids: filled on success. */
 gboolean ct_dicom_output_write_seg (const CtDicomOutputSource *source, const char *path, CtDicomSegIds *out_ids,
                                     GError **error);
 

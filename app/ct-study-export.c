@@ -295,49 +295,111 @@ distance2 (const double p[3], const double q[3])
   return (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) + (p[2] - q[2]) * (p[2] - q[2]);
 }
 
-/* Fills @slices[k] with the source image whose (frame's) position is slice
- * k's first voxel: the loader sorted the slices along their normal, so the
- * volume's order need not be the files' (feet first, shuffled names). */
+/* One source image (or frame) with a position, for the slice matching. */
+typedef struct
+{
+  CtDicomSourceImage image;
+  double distance; /* along the volume's slice normal, mm */
+} SourceCandidate;
+
+static int
+compare_candidates (gconstpointer a, gconstpointer b)
+{
+  double da = ((const SourceCandidate *) a)->distance, db = ((const SourceCandidate *) b)->distance;
+
+  return da < db ? -1 : da > db ? 1 : 0;
+}
+
+/* Fills @slices[k] with the source image of slice k. The loader keeps one
+ * slice per source image, sorted along the slice normal, and lays them on
+ * a regular grid with the usual gap: for an evenly spaced series slice k's
+ * first voxel is its source image's position (feet first, shuffled names).
+ * Where slices are missing or the gaps vary, the grid positions after a gap
+ * are not the images' ones; slice k is then the k-th source image along the
+ * normal (repeated positions counted once, as the loader does), and the
+ * SEG places its frames at the images' own positions. */
 static gboolean
 match_source_images (const CtVolume *volume, GPtrArray *headers, CtDicomSourceImage *slices, GError **error)
 {
   /* Half the gap between slices, or half a millimetre for one slice. */
   double tolerance = volume->nz > 1 ? 0.5 * volume->spacing[2] : 0.5;
+  const double *d = volume->direction;
+  const double normal[3] = { d[1] * d[5] - d[2] * d[4], d[2] * d[3] - d[0] * d[5], d[0] * d[4] - d[1] * d[3] };
+  g_autoptr (GArray) candidates = g_array_new (FALSE, FALSE, sizeof (SourceCandidate));
+  gboolean on_grid = TRUE;
+  guint n_distinct = 0;
+
+  for (guint h = 0; h < headers->len; h++)
+    {
+      const CtGdcmHeader *header = g_ptr_array_index (headers, h);
+      int n = header->frame_positions != NULL ? header->n_frames : 1;
+
+      if (header->sop_instance_uid == NULL || header->sop_class_uid == NULL || !header->has_position)
+        continue;
+      for (int f = 0; f < n; f++)
+        {
+          const double *q = header->frame_positions != NULL ? header->frame_positions + 3 * f : header->position;
+          SourceCandidate c = { { header->sop_class_uid,
+                                  header->sop_instance_uid,
+                                  header->n_frames > 1 ? f + 1 : 0,
+                                  TRUE,
+                                  { q[0], q[1], q[2] } },
+                                q[0] * normal[0] + q[1] * normal[1] + q[2] * normal[2] };
+
+          g_array_append_val (candidates, c);
+        }
+    }
 
   for (int k = 0; k < volume->nz; k++)
     {
       double p[3], best = G_MAXDOUBLE;
 
       ct_volume_voxel_to_patient (volume, 0, 0, k, p);
-      for (guint h = 0; h < headers->len; h++)
+      for (guint c = 0; c < candidates->len; c++)
         {
-          const CtGdcmHeader *header = g_ptr_array_index (headers, h);
-          int n = header->frame_positions != NULL ? header->n_frames : 1;
+          const SourceCandidate *candidate = &g_array_index (candidates, SourceCandidate, c);
+          double dist = distance2 (p, candidate->image.position);
 
-          if (header->sop_instance_uid == NULL || header->sop_class_uid == NULL || !header->has_position)
-            continue;
-          for (int f = 0; f < n; f++)
+          if (dist < best)
             {
-              const double *q = header->frame_positions != NULL ? header->frame_positions + 3 * f : header->position;
-              double d = distance2 (p, q);
-
-              if (d < best)
-                {
-                  best = d;
-                  slices[k] = (CtDicomSourceImage){ header->sop_class_uid, header->sop_instance_uid,
-                                                    header->n_frames > 1 ? f + 1 : 0 };
-                }
+              best = dist;
+              slices[k] = candidate->image;
             }
         }
       if (best > tolerance * tolerance)
         {
-          g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
-                       _ ("Slice %d of %s has no source image with a SOPInstanceUID at its position"), k + 1,
-                       volume->path != NULL ? volume->path : _ ("the series"));
-          return FALSE;
+          on_grid = FALSE;
+          break;
         }
     }
-  return TRUE;
+  if (on_grid)
+    return TRUE;
+
+  /* Missing slices or varying gaps: by rank along the normal. */
+  g_array_sort (candidates, compare_candidates);
+  for (guint c = 0; c < candidates->len; c++)
+    {
+      const SourceCandidate *candidate = &g_array_index (candidates, SourceCandidate, c);
+
+      if (n_distinct > 0 && candidate->distance - g_array_index (candidates, SourceCandidate, c - 1).distance < 0.01)
+        continue;
+      if (n_distinct < (guint) volume->nz)
+        slices[n_distinct] = candidate->image;
+      n_distinct++;
+    }
+  if (n_distinct == (guint) volume->nz)
+    {
+      double p[3];
+
+      /* The first slice is the grid's origin. */
+      ct_volume_voxel_to_patient (volume, 0, 0, 0, p);
+      if (distance2 (p, slices[0].position) <= tolerance * tolerance)
+        return TRUE;
+    }
+  g_set_error (error, CT_ERROR, CT_ERROR_FAILED,
+               _ ("The %d slices of %s do not match its %u source images with a SOPInstanceUID and a position"),
+               volume->nz, volume->path != NULL ? volume->path : _ ("the series"), n_distinct);
+  return FALSE;
 }
 
 typedef struct

@@ -6,6 +6,8 @@
  * image at its own position, also for a feet-first series with shuffled file
  * names and for a series whose columns run left to right (a flipped
  * ImageOrientationPatient), and the right lung lies on the patient's right;
+ * a series with two slices removed or with an uneven gap gets frames only
+ * at its images' own positions, each equal to the mask slice made of it;
  * the SR holds the numbers only when the study is assessable; the report
  * as Encapsulated PDF reads back as a PDF; NIfTI input
  * and a series without UIDs are refused with a clear message. */
@@ -130,8 +132,53 @@ read_source_positions (const char *dir)
   return positions;
 }
 
+typedef struct
+{
+  const char *uid;
+  double distance;
+} Ranked;
+
+static int
+compare_ranked (gconstpointer a, gconstpointer b)
+{
+  double da = ((const Ranked *) a)->distance, db = ((const Ranked *) b)->distance;
+
+  return da < db ? -1 : da > db ? 1 : 0;
+}
+
+/* The slice of @v that holds each source image (by SOPInstanceUID): the
+ * loader keeps one slice per image, in order along the slice normal. */
+static GHashTable *
+rank_sources (const CtVolume *v, GHashTable *sources)
+{
+  const double *d = v->direction;
+  const double n[3] = { d[1] * d[5] - d[2] * d[4], d[2] * d[3] - d[0] * d[5], d[0] * d[4] - d[1] * d[3] };
+  GHashTable *ranks = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) ranked = g_array_new (FALSE, FALSE, sizeof (Ranked));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, sources);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const double *q = value;
+      Ranked r = { key, q[0] * n[0] + q[1] * n[1] + q[2] * n[2] };
+      g_array_append_val (ranked, r);
+    }
+  g_array_sort (ranked, compare_ranked);
+  g_assert_cmpuint (ranked->len, ==, (guint) v->nz);
+  for (guint k = 0; k < ranked->len; k++)
+    g_hash_table_insert (ranks, (gpointer) g_array_index (ranked, Ranked, k).uid, GUINT_TO_POINTER (k));
+  return ranks;
+}
+
 /* The SEG at @seg_path against the NIfTI masks of @stem in @out_dir and the
- * source images of @source_dir. */
+ * source images of @source_dir. Each frame lies at its source image's own
+ * position and is compared with the mask slice the loader made of that
+ * image (for an evenly spaced series the two positions are the same; after
+ * a gap of missing slices the grid's is not the image's). Frames: one per
+ * segment and slice where the masks hold that segment (an empty segment
+ * one empty frame), each source image at most once per segment. */
 static void
 compare_seg (const char *out_dir, const char *stem, const char *source_dir, const char *study_uid,
              const char *series_uid)
@@ -143,7 +190,10 @@ compare_seg (const char *out_dir, const char *stem, const char *source_dir, cons
   g_autoptr (CtDicomSeg) seg = ct_dicom_seg_read (seg_path, &error);
   g_autoptr (CtVolume) lungs = NULL, lesions = NULL;
   g_autoptr (GHashTable) sources = read_source_positions (source_dir);
+  g_autoptr (GHashTable) ranks = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gsize nifti_count[4] = { 0 }, seg_count[4] = { 0 };
+  guint nifti_frames[4] = { 0 }, seg_frames[4] = { 0 };
   double x_sum[4] = { 0 };
 
   g_assert_no_error (error);
@@ -162,14 +212,24 @@ compare_seg (const char *out_dir, const char *stem, const char *source_dir, cons
   g_assert_cmpint (seg->columns, ==, lungs->nx);
   g_assert_cmpint (seg->rows, ==, lungs->ny);
 
-  for (gsize i = 0; i < ct_volume_n_voxels (lungs); i++)
+  ranks = rank_sources (lungs, sources);
+  for (int k = 0; k < lungs->nz; k++)
     for (int s = 1; s <= 3; s++)
-      nifti_count[s] += in_segment (lungs, lesions, s, i);
+      {
+        gsize plane = (gsize) lungs->nx * lungs->ny, in_slice = 0;
+
+        for (gsize i = k * plane; i < (k + 1) * plane; i++)
+          in_slice += in_segment (lungs, lesions, s, i);
+        nifti_count[s] += in_slice;
+        nifti_frames[s] += in_slice > 0;
+      }
 
   for (guint f = 0; f < seg->frames->len; f++)
     {
       const CtDicomSegFrame *frame = g_ptr_array_index (seg->frames, f);
       const double *source_position;
+      double grid[3];
+      guint k;
 
       g_assert_cmpint (frame->segment_number, >=, 1);
       g_assert_cmpint (frame->segment_number, <=, 3);
@@ -179,6 +239,14 @@ compare_seg (const char *out_dir, const char *stem, const char *source_dir, cons
       g_assert_nonnull (source_position);
       for (int a = 0; a < 3; a++)
         g_assert_cmpfloat_with_epsilon (source_position[a], frame->position[a], 1e-3);
+      k = GPOINTER_TO_UINT (g_hash_table_lookup (ranks, frame->source_sop_instance_uid));
+      ct_volume_voxel_to_patient (lungs, 0, 0, (int) k, grid);
+      {
+        g_autofree char *id = g_strdup_printf ("%d:%s", frame->segment_number, frame->source_sop_instance_uid);
+        g_assert_false (g_hash_table_contains (seen, id));
+        g_hash_table_add (seen, g_steal_pointer (&id));
+      }
+      seg_frames[frame->segment_number]++;
 
       for (int j = 0; j < seg->rows; j++)
         for (int i = 0; i < seg->columns; i++)
@@ -188,7 +256,7 @@ compare_seg (const char *out_dir, const char *stem, const char *source_dir, cons
             gboolean set = frame->pixels[(gsize) j * seg->columns + i] != 0;
 
             for (int a = 0; a < 3; a++)
-              p[a] = frame->position[a] + i * seg->pixel_spacing[1] * seg->orientation[a] +
+              p[a] = grid[a] + i * seg->pixel_spacing[1] * seg->orientation[a] +
                      j * seg->pixel_spacing[0] * seg->orientation[3 + a];
             g_assert_true (voxel_at (lungs, p, &index));
             if (set != in_segment (lungs, lesions, frame->segment_number, index))
@@ -200,7 +268,11 @@ compare_seg (const char *out_dir, const char *stem, const char *source_dir, cons
     }
   /* No voxel left out: every set voxel of the masks is in some frame. */
   for (int s = 1; s <= 3; s++)
-    g_assert_cmpuint (seg_count[s], ==, nifti_count[s]);
+    {
+      g_assert_cmpuint (seg_count[s], ==, nifti_count[s]);
+      g_assert_cmpuint (seg_frames[s], ==, MAX (nifti_frames[s], 1));
+    }
+  g_test_message ("%u frames, %u source images", seg->frames->len, g_hash_table_size (sources));
   /* LPS: x grows towards the patient's left. */
   if (seg_count[1] > 0 && seg_count[2] > 0)
     g_assert_cmpfloat (x_sum[1] / seg_count[1], <, x_sum[2] / seg_count[2]);
@@ -280,8 +352,10 @@ check_pdf (const char *out_dir, const char *stem)
   g_assert_true (g_str_has_prefix (contents, "%PDF-"));
 }
 
+/* @warning: a text the analysis must warn with (the series' oddity was
+ * seen), or NULL. */
 static void
-check_series (const char *series_dir, const char *out_dir)
+check_series (const char *series_dir, const char *out_dir, const char *warning)
 {
   g_autofree char *json = NULL, *err = NULL, *uid = NULL, *study = NULL, *seg_path = NULL;
   gboolean assessable;
@@ -291,6 +365,8 @@ check_series (const char *series_dir, const char *out_dir)
   if (status != 0)
     g_test_message ("%s\n%s", json, err);
   g_assert_cmpint (status, ==, 0);
+  if (warning != NULL)
+    g_assert_nonnull (strstr (json, warning));
   uid = json_string (json, "series_uid");
   study = json_string (json, "study_uid");
   assessable = strstr (json, "\"assessable\" : true") != NULL;
@@ -302,6 +378,32 @@ check_series (const char *series_dir, const char *out_dir)
   check_pdf (out_dir, uid);
 }
 
+/* Moves the slices IM<first>..IM<end - 1> of @dir by @mm along @step
+ * (ImagePositionPatient rewritten by dcmodify): from @first on, the gap is
+ * wider. */
+static void
+shift_slices (const char *dir, int first, int end, double mm, const double step[3])
+{
+  for (int k = first; k < end; k++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/IM%05d.dcm", dir, k);
+      g_autoptr (CtGdcmHeader) h = ct_gdcm_read_header (path, NULL);
+      g_autofree char *value = NULL, *out = NULL, *err = NULL;
+      char x[G_ASCII_DTOSTR_BUF_SIZE], y[G_ASCII_DTOSTR_BUF_SIZE], z[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_assert_nonnull (h);
+      g_assert_true (h->has_position);
+      g_ascii_formatd (x, sizeof x, "%.4f", h->position[0] + mm * step[0]);
+      g_ascii_formatd (y, sizeof y, "%.4f", h->position[1] + mm * step[1]);
+      g_ascii_formatd (z, sizeof z, "%.4f", h->position[2] + mm * step[2]);
+      value = g_strdup_printf ("(0020,0032)=%s\\%s\\%s", x, y, z);
+      g_assert_cmpint (run ((const char *const[]){ "dcmodify", "-nb", "-m", value, path, NULL }, &out, &err), ==, 0);
+    }
+}
+
+/* Variants: 0 plain, 1 feet first with shuffled names, 2 columns running
+ * left to right, 3 two slices removed (a gap of three slices' width at two
+ * places), 4 slices 18.. moved 2 mm on (one gap 9 mm among 7 mm ones). */
 static void
 test_phantom (gconstpointer data)
 {
@@ -337,8 +439,24 @@ test_phantom (gconstpointer data)
   options.seed = 5;
   g_assert_true (ct_dicom_write_series (v, series, &options, &error));
   g_assert_no_error (error);
+  if (variant == 3)
+    for (const char *const *name = (const char *const[]){ "IM00010.dcm", "IM00020.dcm", NULL }; *name != NULL; name++)
+      {
+        g_autofree char *path = g_build_filename (series, *name, NULL);
+        g_assert_cmpint (g_unlink (path), ==, 0);
+      }
+  if (variant == 4)
+    {
+      if (!have_program ("dcmodify"))
+        {
+          test_util_remove_tree (tmp);
+          g_test_skip ("dcmodify (dcmtk) not installed");
+          return;
+        }
+      shift_slices (series, 18, p.nz, 2.0, v->direction + 6);
+    }
 
-  check_series (series, out);
+  check_series (series, out, variant == 3 ? "slices missing" : variant == 4 ? "Uneven slice gaps" : NULL);
   test_util_remove_tree (tmp);
 }
 
@@ -434,7 +552,7 @@ test_real_series (void)
   g_assert_cmpint (run ((const char *const *) argv->pdata, &mod_out, &mod_err), ==, 0);
 
   out = (g_free (out), g_build_filename (tmp, "out", NULL));
-  check_series (copy, out);
+  check_series (copy, out, NULL);
   test_util_remove_tree (tmp);
 }
 
@@ -446,6 +564,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/dicom-output/phantom", GINT_TO_POINTER (0), test_phantom);
   g_test_add_data_func ("/dicom-output/phantom-feet-first-shuffled", GINT_TO_POINTER (1), test_phantom);
   g_test_add_data_func ("/dicom-output/phantom-mirrored-columns", GINT_TO_POINTER (2), test_phantom);
+  g_test_add_data_func ("/dicom-output/phantom-2-slices-missing", GINT_TO_POINTER (3), test_phantom);
+  g_test_add_data_func ("/dicom-output/phantom-uneven-gaps", GINT_TO_POINTER (4), test_phantom);
   g_test_add_func ("/dicom-output/nifti-refused", test_nifti_refused);
   g_test_add_func ("/dicom-output/real-series", test_real_series);
   return g_test_run ();
