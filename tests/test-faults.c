@@ -81,8 +81,7 @@ check_nifti_gz (const char *path)
     return g_strdup_printf ("%s: not the NIfTI-1 mask header", path);
   expected = (gsize) vox_offset + (gsize) dim[1] * dim[2] * dim[3];
   if (data->len != expected)
-    return g_strdup_printf ("%s: %u bytes once inflated, the header needs %" G_GSIZE_FORMAT, path, data->len,
-                            expected);
+    return g_strdup_printf ("%s: %u bytes once inflated, the header needs %" G_GSIZE_FORMAT, path, data->len, expected);
   return NULL;
 }
 
@@ -288,7 +287,7 @@ assert_same_result (const char *json, const char *reference)
   JsonObject *a = parse_first_study (json, p);
   JsonObject *b = parse_first_study (reference, q);
   static const char *const numbers[] = { "covid_probability", "severity_percent", "severity_total_percent",
-                                         "lung_volume_ml", "lesion_volume_ml", "triage_score" };
+                                         "lung_volume_ml",    "lesion_volume_ml", "triage_score" };
 
   g_assert_cmpstr (json_object_get_string_member (a, "status"), ==, "ok");
   g_assert_cmpstr (json_object_get_string_member (a, "ct_category"), ==,
@@ -497,8 +496,8 @@ test_full_disk (void)
   write_series (series, 96, 80, 12, stem, "FAULTS-A");
   write_series (series_b, 112, 96, 16, "1.2.826.0.1.3680043.2.1125.77.2", "FAULTS-B");
   {
-    const char *args[] = { "analyze",  series,    "--json",    "--model",   models,   "--masks-out",     reference,
-                           "--report", reference, "--seg-out", reference, "--sr-out", reference, "--pdf-dicom-out",
+    const char *args[] = { "analyze",  series,    "--json",    "--model", models,     "--masks-out", reference,
+                           "--report", reference, "--seg-out", reference, "--sr-out", reference,     "--pdf-dicom-out",
                            reference,  NULL };
     g_assert_cmpint (run_cli (args, &run, &json, NULL), ==, 0);
   }
@@ -528,9 +527,8 @@ test_full_disk (void)
       g_autoptr (JsonParser) parser = json_parser_new ();
       const char *message;
       guint64 free_pages = 0;
-      const char *args[] = { "analyze",  series, "--json",    "--model", models,   "--masks-out",     out,
-                             "--report", out,    "--seg-out", out,       "--sr-out", out, "--pdf-dicom-out",
-                             out,        NULL };
+      const char *args[] = { "analyze", series,      "--json", "--model",  models, "--masks-out",     out, "--report",
+                             out,       "--seg-out", out,      "--sr-out", out,    "--pdf-dicom-out", out, NULL };
 
       /* Room for the outputs before it (and the encapsulated PDF's
        * intermediate report), half of this one; the sizes of this run may
@@ -697,9 +695,8 @@ test_kill_during_writes (void)
   g_autofree char *out = g_build_filename (tmp, "out", NULL);
   g_autofree char *first_cache = g_build_filename (tmp, "cache-first", NULL);
   g_autofree char *reference = NULL;
-  const char *args[] = { "analyze",  series, "--json",    "--model", models,     "--masks-out",     out,
-                         "--report", out,    "--seg-out", out,       "--sr-out", out, "--pdf-dicom-out",
-                         out,        NULL };
+  const char *args[] = { "analyze", series,      "--json", "--model",  models, "--masks-out",     out, "--report",
+                         out,       "--seg-out", out,      "--sr-out", out,    "--pdf-dicom-out", out, NULL };
   Run first = { first_cache, NULL };
 
   if (models == NULL)
@@ -795,11 +792,505 @@ done:
   test_util_remove_tree (tmp);
 }
 
+/* ---- 100 cancellations at random points ------------------------------------------ */
+
+#define N_CANCELS 100
+#define N_SERIES 3
+
+typedef enum
+{
+  OP_ANALYSE,  /* a study through CtJobQueue (load, cache, analysis, store) */
+  OP_LOAD,     /* ct_analyzer_load_async: the series decoded for viewing */
+  OP_DISCOVER, /* ct_study_library_add_paths_async over the three folders */
+  OP_EXPORT,   /* CtExportJob: reports, masks, DICOM SEG/SR and work lists */
+  N_OPS
+} Op;
+
+static const char *const op_names[] = { "analysis", "series load", "discovery", "export job" };
+static const char *const series_names[] = { " of series 0", " of series 1", " of series 2" };
+
+typedef struct
+{
+  char *dirs[N_SERIES + 1]; /* NULL-terminated */
+  CtAnalyzer *analyzer;
+  CtAnalysis *reference[N_SERIES]; /* uncancelled, uncached */
+  CtVolume *volume[N_SERIES];      /* as loaded uncancelled */
+  guint n_progress[N_SERIES];      /* progress notifications of an uncancelled analysis */
+  double duration_us[N_OPS];       /* of an uncancelled operation */
+  char *tmp;
+} Fixture;
+
+/* A fresh study record of series @i, from a scan. */
+static CtStudy *
+scan_study (Fixture *f, int i)
+{
+  g_autoptr (CtStudyLibrary) library = ct_study_library_new ();
+  g_autoptr (GError) error = NULL;
+  const char *paths[] = { f->dirs[i], NULL };
+  g_autoptr (GPtrArray) studies = ct_study_library_add_paths (library, paths, 1, FALSE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (studies->len, ==, 1);
+  return g_object_ref (g_ptr_array_index (studies, 0));
+}
+
+static void
+assert_same_analysis (const CtAnalysis *a, const CtAnalysis *b)
+{
+  gsize n = (gsize) b->nx * b->ny * b->nz;
+
+  g_assert_nonnull (a);
+  g_assert_cmpint (a->nx, ==, b->nx);
+  g_assert_cmpint (a->ny, ==, b->ny);
+  g_assert_cmpint (a->nz, ==, b->nz);
+  g_assert_cmpint (a->category, ==, b->category);
+  g_assert_cmpint (a->has_probability, ==, b->has_probability);
+  if (b->has_probability)
+    g_assert_cmpfloat (a->covid_probability, ==, b->covid_probability);
+  g_assert_cmpfloat_with_epsilon (a->severity_percent, b->severity_percent, 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->lung_volume_ml, b->lung_volume_ml, 1e-9);
+  g_assert_cmpmem (a->lung_mask, n, b->lung_mask, n);
+  g_assert_cmpmem (a->lesion_mask, n, b->lesion_mask, n);
+}
+
+static void
+assert_same_volume (const CtVolume *a, const CtVolume *b)
+{
+  g_assert_nonnull (a);
+  g_assert_cmpint (a->nx, ==, b->nx);
+  g_assert_cmpint (a->ny, ==, b->ny);
+  g_assert_cmpint (a->nz, ==, b->nz);
+  g_assert_cmpmem (a->hu, ct_volume_n_voxels (a) * sizeof (float), b->hu, ct_volume_n_voxels (b) * sizeof (float));
+}
+
+/* The cache entry of @study in @cache_dir, or NULL when there is none. */
+static CtAnalysis *
+lookup_cached (Fixture *f, CtStudy *study, const char *cache_dir)
+{
+  g_autoptr (GError) error = NULL;
+  CtResultsCache *cache = ct_results_cache_open (cache_dir, &error);
+  g_autofree char *fingerprint = ct_results_cache_fingerprint_series (ct_study_get_series (study), &error);
+  CtAnalysis *analysis;
+
+  g_assert_no_error (error);
+  analysis = ct_results_cache_lookup (cache, fingerprint, f->reference[0]->lungs_model.sha256,
+                                      f->reference[0]->multitask_model.sha256, &error);
+  g_assert_no_error (error);
+  ct_results_cache_close (cache);
+  return analysis;
+}
+
+typedef struct
+{
+  CtJobQueue *queue;
+  CtStudy *study;
+  GCancellable *cancellable;
+  guint countdown; /* progress notifications left before cancelling; 0: not by progress */
+  guint source;    /* the timeout that cancels, or 0 */
+  gboolean fired;
+} Cancel;
+
+static void
+cancel_now (Cancel *c)
+{
+  if (c->fired)
+    return;
+  c->fired = TRUE;
+  if (c->queue != NULL)
+    ct_job_queue_cancel (c->queue, c->study);
+  else
+    g_cancellable_cancel (c->cancellable);
+}
+
+static gboolean
+on_cancel_timeout (gpointer data)
+{
+  Cancel *c = data;
+
+  c->source = 0;
+  cancel_now (c);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_cancel_progress (GObject *object, GParamSpec *pspec, Cancel *c)
+{
+  if (c->countdown > 0 && --c->countdown == 0)
+    cancel_now (c);
+}
+
+/* Cancels after @delay_us (0: at once; G_MAXINT64: never), on the main
+ * context. */
+static void
+cancel_after (Cancel *c, gint64 delay_us)
+{
+  if (delay_us == G_MAXINT64)
+    return;
+  if (delay_us <= 0)
+    cancel_now (c);
+  else
+    c->source = g_timeout_add_full (G_PRIORITY_HIGH, (guint) MAX (delay_us / 1000, 1), on_cancel_timeout, c, NULL);
+}
+
+static void
+cancel_clear (Cancel *c)
+{
+  if (c->source != 0)
+    g_source_remove (c->source);
+  c->source = 0;
+}
+
+static void
+queue_wait_idle (CtJobQueue *queue)
+{
+  while (ct_job_queue_get_busy (queue))
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+on_async_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return *result;
+}
+
+/* One analysis through the queue, cancelled after @delay_us or at the
+ * @at_progress-th progress notification (when not 0); then again
+ * uncancelled. TRUE when the cancellation took effect. */
+static gboolean
+cancel_analysis (Fixture *f, int i, const char *cache_dir, gint64 delay_us, guint at_progress)
+{
+  g_autoptr (CtStudy) study = scan_study (f, i);
+  g_autoptr (CtJobQueue) queue = ct_job_queue_new (f->analyzer);
+  g_autoptr (CtAnalysis) cached = NULL;
+  Cancel c = { queue, study, NULL, at_progress, 0, FALSE };
+  gulong handler;
+  gboolean cancelled;
+
+  ct_analyzer_set_cache (f->analyzer, TRUE, cache_dir);
+  handler = g_signal_connect (study, "notify::progress", G_CALLBACK (on_cancel_progress), &c);
+  ct_job_queue_add (queue, study);
+  if (at_progress == 0)
+    cancel_after (&c, delay_us);
+  queue_wait_idle (queue);
+  cancel_clear (&c);
+  g_signal_handler_disconnect (study, handler);
+
+  cancelled = ct_study_get_status (study) == CT_STUDY_STATUS_CANCELLED;
+  cached = lookup_cached (f, study, cache_dir);
+  if (cancelled)
+    {
+      /* Not analysed, and nothing in the cache. */
+      g_assert_null (ct_study_get_analysis (study));
+      g_assert_null (cached);
+    }
+  else
+    {
+      /* Too late: done, stored whole. */
+      g_assert_cmpint (ct_study_get_status (study), ==, CT_STUDY_STATUS_DONE);
+      assert_same_analysis (ct_study_get_analysis (study), f->reference[i]);
+      assert_same_analysis (cached, f->reference[i]);
+    }
+
+  /* Again, to its end: the normal result, and in the cache. */
+  g_clear_pointer (&cached, ct_analysis_unref);
+  ct_job_queue_add (queue, study);
+  queue_wait_idle (queue);
+  g_assert_cmpint (ct_study_get_status (study), ==, CT_STUDY_STATUS_DONE);
+  g_assert_cmpint (ct_study_get_cached (study), ==, !cancelled);
+  assert_same_analysis (ct_study_get_analysis (study), f->reference[i]);
+  cached = lookup_cached (f, study, cache_dir);
+  assert_same_analysis (cached, f->reference[i]);
+  return cancelled;
+}
+
+static gboolean
+cancel_load (Fixture *f, int i, gint64 delay_us)
+{
+  g_autoptr (CtStudy) study = scan_study (f, i);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) again = NULL;
+  g_autoptr (GError) error = NULL;
+  Cancel c = { NULL, NULL, cancellable, 0, 0, FALSE };
+  gboolean ok;
+
+  ct_analyzer_load_async (f->analyzer, study, cancellable, on_async_done, &result);
+  cancel_after (&c, delay_us);
+  ok = ct_analyzer_load_finish (f->analyzer, wait_result (&result), &error);
+  cancel_clear (&c);
+  if (!ok)
+    {
+      /* Nothing loaded, nothing half-set. */
+      g_assert_true (g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED) ||
+                     g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      g_assert_null (ct_study_get_volume (study));
+      g_assert_false (ct_study_get_loaded (study));
+      g_clear_error (&error);
+    }
+  else
+    assert_same_volume (ct_study_get_volume (study), f->volume[i]);
+
+  ct_study_set_volume (study, NULL, -1.0);
+  ct_analyzer_load_async (f->analyzer, study, NULL, on_async_done, &again);
+  g_assert_true (ct_analyzer_load_finish (f->analyzer, wait_result (&again), &error));
+  g_assert_no_error (error);
+  assert_same_volume (ct_study_get_volume (study), f->volume[i]);
+  return !ok;
+}
+
+static gboolean
+cancel_discovery (Fixture *f, gint64 delay_us)
+{
+  g_autoptr (CtStudyLibrary) library = ct_study_library_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) again = NULL;
+  g_autoptr (GPtrArray) added = NULL;
+  g_autoptr (GPtrArray) added_again = NULL;
+  g_autoptr (GError) error = NULL;
+  Cancel c = { NULL, NULL, cancellable, 0, 0, FALSE };
+  gboolean cancelled;
+
+  ct_study_library_add_paths_async (library, (const char *const *) f->dirs, cancellable, on_async_done, &result);
+  cancel_after (&c, delay_us);
+  added = ct_study_library_add_paths_finish (library, wait_result (&result), NULL, &error);
+  cancel_clear (&c);
+  cancelled = added == NULL;
+  /* All or nothing: no half list. */
+  if (cancelled)
+    {
+      g_assert_true (g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED) ||
+                     g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (library)), ==, 0);
+      g_clear_error (&error);
+      ct_study_library_add_paths_async (library, (const char *const *) f->dirs, NULL, on_async_done, &again);
+      added_again = ct_study_library_add_paths_finish (library, wait_result (&again), NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (added_again->len, ==, N_SERIES);
+    }
+  else
+    g_assert_cmpuint (added->len, ==, N_SERIES);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (library)), ==, N_SERIES);
+  return cancelled;
+}
+
+#define EXPORT_WHAT                                                                                                    \
+  (CT_EXPORT_REPORT | CT_EXPORT_MASKS | CT_EXPORT_WORKLIST_CSV | CT_EXPORT_WORKLIST_JSON | CT_EXPORT_DICOM)
+/* Per study: the report, two masks, SEG and SR; then the two work lists. */
+#define EXPORT_FILES (N_SERIES * 5 + 2)
+
+static gboolean
+cancel_export (Fixture *f, GPtrArray *studies, int k, gint64 delay_us)
+{
+  g_autofree char *name = g_strdup_printf ("export-%03d", k);
+  g_autofree char *again_name = g_strdup_printf ("export-%03d-again", k);
+  g_autofree char *dir = g_build_filename (f->tmp, name, NULL);
+  g_autofree char *again_dir = g_build_filename (f->tmp, again_name, NULL);
+  g_autoptr (CtExportJob) job = ct_export_job_new (studies, EXPORT_WHAT, dir);
+  g_autoptr (CtExportJob) again = ct_export_job_new (studies, EXPORT_WHAT, again_dir);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) again_result = NULL;
+  g_autoptr (GError) error = NULL;
+  Cancel c = { NULL, NULL, cancellable, 0, 0, FALSE };
+  GPtrArray *written;
+  gboolean ok;
+
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  ct_export_job_run_async (job, cancellable, on_async_done, &result);
+  cancel_after (&c, delay_us);
+  ok = ct_export_job_run_finish (job, wait_result (&result), &error);
+  cancel_clear (&c);
+  if (!ok)
+    {
+      g_assert_true (g_error_matches (error, CT_ERROR, CT_ERROR_CANCELLED) ||
+                     g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      g_clear_error (&error);
+    }
+  /* What was written is whole, and listed; no temporary file. */
+  written = ct_export_job_get_written (job);
+  assert_outputs_whole (dir, NULL);
+  for (guint n = 0; n < written->len; n++)
+    g_assert_true (g_file_test (g_ptr_array_index (written, n), G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (written->len, ==, ok ? EXPORT_FILES : written->len);
+  test_util_remove_tree (dir);
+
+  g_assert_cmpint (g_mkdir (again_dir, 0755), ==, 0);
+  ct_export_job_run_async (again, NULL, on_async_done, &again_result);
+  g_assert_true (ct_export_job_run_finish (again, wait_result (&again_result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ct_export_job_get_written (again)->len, ==, EXPORT_FILES);
+  assert_outputs_whole (again_dir, NULL);
+  test_util_remove_tree (again_dir);
+  return !ok;
+}
+
+/* 100 cancellations at random points (the seed is GTest's: rerun with the
+ * --seed printed at the top of the log) of analyses, series loads,
+ * discoveries and export jobs; each operation then runs again to its end
+ * with the normal result. The points are times spread over the
+ * operation's uncancelled duration, and for analyses also the n-th
+ * progress notification. */
+static void
+test_random_cancellations (void)
+{
+  g_autoptr (GError) error = NULL;
+  Fixture f = { 0 };
+  g_autofree char *models = NULL;
+  g_autoptr (GPtrArray) done_studies = g_ptr_array_new_with_free_func (g_object_unref);
+  guint32 seed = g_test_rand_int ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  guint n_tried[N_OPS] = { 0 }, n_effective[N_OPS] = { 0 };
+
+  f.tmp = g_dir_make_tmp ("ct-faults-XXXXXX", &error);
+  models = test_util_link_fixture_models (f.tmp);
+  if (models == NULL)
+    goto done;
+  g_test_message ("seed %" G_GUINT32_FORMAT, seed);
+  f.analyzer = ct_analyzer_new (models);
+  g_assert_true (ct_analyzer_load_models (f.analyzer, &error));
+  g_assert_no_error (error);
+  ct_analyzer_set_n_threads (f.analyzer, 2);
+
+  /* The uncancelled results and how long each operation takes. */
+  for (int i = 0; i < N_SERIES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("series-%d", i);
+      g_autofree char *uid = g_strdup_printf ("1.2.826.0.1.3680043.2.1125.79.%d", i + 1);
+      g_autofree char *patient = g_strdup_printf ("FAULTS-C%d", i);
+      g_autoptr (CtStudy) study = NULL;
+      g_autoptr (CtJobQueue) queue = ct_job_queue_new (f.analyzer);
+      Cancel counter = { NULL, NULL, NULL, G_MAXUINT, 0, TRUE };
+      gint64 start;
+
+      f.dirs[i] = g_build_filename (f.tmp, name, NULL);
+      write_series (f.dirs[i], 112 + 16 * i, 96 + 8 * i, 16 + 4 * i, uid, patient);
+      study = scan_study (&f, i);
+      ct_analyzer_set_cache (f.analyzer, FALSE, NULL);
+      g_signal_connect (study, "notify::progress", G_CALLBACK (on_cancel_progress), &counter);
+      ct_job_queue_add (queue, study);
+      queue_wait_idle (queue);
+      g_assert_cmpint (ct_study_get_status (study), ==, CT_STUDY_STATUS_DONE);
+      /* Timed the second time: the first packs the weights. */
+      {
+        g_autoptr (CtStudy) second = scan_study (&f, i);
+
+        start = g_get_monotonic_time ();
+        ct_job_queue_add (queue, second);
+        queue_wait_idle (queue);
+        f.duration_us[OP_ANALYSE] = MAX (f.duration_us[OP_ANALYSE], (double) (g_get_monotonic_time () - start));
+      }
+      f.reference[i] = ct_analysis_ref (ct_study_get_analysis (study));
+      f.volume[i] = ct_volume_ref ((CtVolume *) ct_study_get_volume (study));
+      f.n_progress[i] = G_MAXUINT - counter.countdown;
+      g_assert_cmpuint (f.n_progress[i], >, 3);
+      g_ptr_array_add (done_studies, g_object_ref (study));
+      {
+        g_autoptr (CtStudy) loaded = scan_study (&f, i);
+        g_autoptr (GAsyncResult) result = NULL;
+
+        start = g_get_monotonic_time ();
+        ct_analyzer_load_async (f.analyzer, loaded, NULL, on_async_done, &result);
+        g_assert_true (ct_analyzer_load_finish (f.analyzer, wait_result (&result), &error));
+        f.duration_us[OP_LOAD] = MAX (f.duration_us[OP_LOAD], (double) (g_get_monotonic_time () - start));
+      }
+    }
+  {
+    gint64 start = g_get_monotonic_time ();
+    cancel_discovery (&f, G_MAXINT64);
+    f.duration_us[OP_DISCOVER] = (double) (g_get_monotonic_time () - start) / 2;
+    start = g_get_monotonic_time ();
+    cancel_export (&f, done_studies, 999, G_MAXINT64);
+    f.duration_us[OP_EXPORT] = (double) (g_get_monotonic_time () - start) / 2;
+  }
+  for (int op = 0; op < N_OPS; op++)
+    g_test_message ("%s: %.0f ms uncancelled", op_names[op], f.duration_us[op] / 1000);
+
+  for (int k = 0; k < N_CANCELS; k++)
+    {
+      /* Analyses most often: they have the most steps to hit. */
+      int draw = g_rand_int_range (rand, 0, 20);
+      Op op = draw < 9 ? OP_ANALYSE : draw < 13 ? OP_LOAD : draw < 15 ? OP_DISCOVER : OP_EXPORT;
+      int i = g_rand_int_range (rand, 0, N_SERIES);
+      /* 0 (at once) to 1.1 times the uncancelled duration. */
+      gint64 delay_us = (gint64) g_rand_double_range (rand, 0, 1.1 * f.duration_us[op]);
+      guint at_progress = 0;
+      gboolean effective = FALSE;
+
+      if (op == OP_ANALYSE && g_rand_boolean (rand))
+        at_progress = (guint) g_rand_int_range (rand, 1, (gint32) f.n_progress[i] + 1);
+      switch (op)
+        {
+        case OP_ANALYSE:
+          {
+            g_autofree char *cache_name = g_strdup_printf ("cache-%03d", k);
+            g_autofree char *cache_dir = g_build_filename (f.tmp, cache_name, NULL);
+
+            effective = cancel_analysis (&f, i, cache_dir, delay_us, at_progress);
+            ct_analyzer_set_cache (f.analyzer, FALSE, NULL);
+            test_util_remove_tree (cache_dir);
+          }
+          break;
+        case OP_LOAD:
+          effective = cancel_load (&f, i, delay_us);
+          break;
+        case OP_DISCOVER:
+          effective = cancel_discovery (&f, delay_us);
+          break;
+        case OP_EXPORT:
+          effective = cancel_export (&f, done_studies, k, delay_us);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      n_tried[op]++;
+      n_effective[op] += effective;
+      if (at_progress > 0)
+        g_test_message ("%3d: %s%s cancelled at progress notification %u of %u: %s", k, op_names[op], series_names[i],
+                        at_progress, f.n_progress[i], effective ? "cancelled" : "had finished");
+      else
+        g_test_message ("%3d: %s%s cancelled after %.1f ms: %s", k, op_names[op],
+                        op == OP_ANALYSE || op == OP_LOAD ? series_names[i] : "", delay_us / 1000.0,
+                        effective ? "cancelled" : "had finished");
+    }
+  for (int op = 0; op < N_OPS; op++)
+    {
+      g_test_message ("%s: %u cancellations, %u took effect", op_names[op], n_tried[op], n_effective[op]);
+      /* Most points fall inside the operation. */
+      if (n_tried[op] >= 4)
+        g_assert_cmpuint (n_effective[op], >, 0);
+    }
+
+done:
+  for (int i = 0; i < N_SERIES; i++)
+    {
+      g_free (f.dirs[i]);
+      g_clear_pointer (&f.reference[i], ct_analysis_unref);
+      g_clear_pointer (&f.volume[i], ct_volume_unref);
+    }
+  g_clear_object (&f.analyzer);
+  test_util_remove_tree (f.tmp);
+  g_free (f.tmp);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/faults/full-disk", test_full_disk);
   g_test_add_func ("/faults/kill-during-writes", test_kill_during_writes);
+  g_test_add_func ("/faults/random-cancellations", test_random_cancellations);
   return g_test_run ();
 }
