@@ -158,22 +158,35 @@ create_locked_temp (const char *dir, const char *name, char **out_path)
 {
   g_autofree char *tmp_name = g_strconcat (TEMP_PREFIX "XXXXXX-", name, NULL);
   char *tmp = g_build_filename (dir, tmp_name, NULL);
-  int fd;
+  int fd = -1;
 
   remove_stale_temps (dir);
-  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0644);
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      struct stat held, now;
+
+      strcpy (tmp + strlen (tmp) - strlen (tmp_name), tmp_name);
+      fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          g_free (tmp);
+          return -1;
+        }
+      /* A file system without locks (some network or FUSE mounts): written
+       * unlocked; no cleaner removes a file it cannot lock either. */
+      if (flock (fd, LOCK_EX) != 0)
+        break;
+      /* Another process's clean-up may have taken the new file for a
+       * leftover between mkstemp and flock: then make another. */
+      if (fstat (fd, &held) == 0 && lstat (tmp, &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino)
+        break;
+      close (fd);
+      fd = -1;
+    }
   if (fd < 0)
     {
       g_free (tmp);
-      return -1;
-    }
-  if (flock (fd, LOCK_EX) != 0)
-    {
-      int saved = errno;
-      close (fd);
-      g_unlink (tmp);
-      g_free (tmp);
-      errno = saved;
+      errno = EEXIST;
       return -1;
     }
   *out_path = tmp;
