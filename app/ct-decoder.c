@@ -215,7 +215,9 @@ read_message_until (int fd, const char *type, gint64 deadline, gboolean *timed_o
   data = g_malloc (MAX (length, 1));
   if (!read_fd_until (fd, data, length, deadline, timed_out))
     return NULL;
-  message = g_variant_new_from_data (G_VARIANT_TYPE (type), g_steal_pointer (&data), length, FALSE, g_free, NULL);
+  /* The notify gets its user data: the buffer, freed with the variant. */
+  message = g_variant_new_from_data (G_VARIANT_TYPE (type), data, length, FALSE, g_free, data);
+  data = NULL;
   /* Normal form: a damaged message cannot be read past its end. */
   if (!g_variant_is_normal_form (message))
     {
