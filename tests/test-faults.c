@@ -1176,7 +1176,7 @@ test_random_cancellations (void)
       gint64 start;
 
       f.dirs[i] = g_build_filename (f.tmp, name, NULL);
-      write_series (f.dirs[i], 112 + 16 * i, 96 + 8 * i, 16 + 4 * i, uid, patient);
+      write_series (f.dirs[i], 64 + 16 * i, 56 + 8 * i, 10 + 2 * i, uid, patient);
       study = scan_study (&f, i);
       ct_analyzer_set_cache (f.analyzer, FALSE, NULL);
       g_signal_connect (study, "notify::progress", G_CALLBACK (on_cancel_progress), &counter);
