@@ -5,6 +5,7 @@
  * (segmentation property categories), CID 7151 / 7159 (types), CID 244
  * (laterality); concepts without a standard code use the private coding
  * scheme "99CTTRIAGE" (PS3.3 8.2: designators starting "99" are private). */
+#include <cerrno>
 #include "ct-dicom-output.h"
 #include "ct-error.h"
 
@@ -338,7 +339,17 @@ add_referenced_series (DcmItem &ds, const CtDicomOutputSource *src, GError **err
 bool
 save_dataset (DcmFileFormat &ff, const char *path, GError **error)
 {
+  /* DCMTK's condition for a failed write is "I/O suspension or premature
+   * end of stream": the system's reason (a full disk) is in errno. */
+  errno = 0;
   OFCondition cond = ff.saveFile (path, EXS_LittleEndianExplicit);
+  int saved_errno = errno;
+  if (cond.bad () && saved_errno != 0)
+    {
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s (%s)", path, g_strerror (saved_errno),
+                   cond.text ());
+      return false;
+    }
   if (cond.bad ())
     {
       g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s", path, cond.text ());

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "ct-nifti.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,7 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
   gzFile out;
   gboolean ok = TRUE;
   gsize done = 0;
+  int saved_errno;
 
   memset (&hdr, 0, sizeof hdr);
   hdr.sizeof_hdr = 348;
@@ -473,6 +475,7 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
       g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot create %s"), path);
       return FALSE;
     }
+  errno = 0;
   ok = gzwrite (out, &hdr, sizeof hdr) == (int) sizeof hdr &&
        gzwrite (out, extension, sizeof extension) == (int) sizeof extension;
   /* gzwrite takes an unsigned int length: write in chunks. */
@@ -482,9 +485,19 @@ write_nifti (const CtVolume *geometry, int datatype, int bitpix, const void *dat
       ok = gzwrite (out, (const char *) data + done, chunk) == (int) chunk;
       done += chunk;
     }
+  /* The system's reason (a full disk: ENOSPC), from the first failed write
+   * or from the flush in gzclose (). */
+  saved_errno = ok ? 0 : errno;
+  errno = 0;
   if (gzclose (out) != Z_OK)
-    ok = FALSE;
-  if (!ok)
+    {
+      if (ok)
+        saved_errno = errno;
+      ok = FALSE;
+    }
+  if (!ok && saved_errno != 0)
+    g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved_errno));
+  else if (!ok)
     g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s"), path);
   return ok;
 }

@@ -62,7 +62,19 @@ static const char create_sql[] =
 static void
 set_sqlite_error (GError **error, sqlite3 *db, const char *what)
 {
-  g_set_error (error, CT_ERROR, CT_ERROR_IO, "Results cache: %s: %s", what, sqlite3_errmsg (db));
+  /* SQLite's "database or disk is full" says neither which file nor why:
+   * the file and the system's reason (ENOSPC: "No space left on device"). */
+  const char *file = sqlite3_db_filename (db, "main");
+  int code = sqlite3_extended_errcode (db);
+  int system_errno = sqlite3_system_errno (db);
+
+  if ((code & 0xff) == SQLITE_FULL && system_errno == 0)
+    system_errno = ENOSPC;
+  if (system_errno != 0 && ((code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR))
+    g_set_error (error, CT_ERROR, CT_ERROR_IO, "Results cache %s: %s: %s (%s)", file != NULL ? file : "", what,
+                 sqlite3_errmsg (db), g_strerror (system_errno));
+  else
+    g_set_error (error, CT_ERROR, CT_ERROR_IO, "Results cache: %s: %s", what, sqlite3_errmsg (db));
 }
 
 static gboolean

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,20 +93,151 @@ make_folder (const char *dir, GError **error)
 
 typedef gboolean (*WriteFunc) (const char *path, gconstpointer data, GError **error);
 
+/* Temporary files are ".tmp-XXXXXX-<name>" in the output's folder (hidden,
+ * the final name's suffix last so that writers pick the same format). The
+ * process writing one holds an exclusive flock () on it for as long as it
+ * exists; a process killed half-way (SIGKILL, a power cut) leaves it
+ * unlocked. */
+#define TEMP_PREFIX ".tmp-"
+#define TEMP_PREFIX_LEN 12 /* ".tmp-" + 6 random characters + "-" */
+
+static gboolean
+is_temp_name (const char *name)
+{
+  return g_str_has_prefix (name, TEMP_PREFIX) && strlen (name) > TEMP_PREFIX_LEN && name[TEMP_PREFIX_LEN - 1] == '-';
+}
+
+/* Removes the temporary files of @dir that no process holds locked: what
+ * writers killed before they could rename or remove them left behind. Once
+ * per folder and process (the first write into it), so that a folder of
+ * many studies is not listed again for every file. */
+static void
+remove_stale_temps (const char *dir)
+{
+  static GMutex lock;
+  static GHashTable *cleaned; /* char* (folder) set, for the process's life */
+  g_autoptr (GDir) d = NULL;
+  const char *name;
+
+  g_mutex_lock (&lock);
+  if (cleaned == NULL)
+    cleaned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (!g_hash_table_add (cleaned, g_canonicalize_filename (dir, NULL)))
+    {
+      g_mutex_unlock (&lock);
+      return;
+    }
+  g_mutex_unlock (&lock);
+
+  d = g_dir_open (dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      struct stat held, now;
+      int fd;
+
+      if (!is_temp_name (name))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+      if (fd < 0)
+        continue;
+      /* Unlocked, a regular file, and still the file of that name: stale. */
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0 && fstat (fd, &held) == 0 && S_ISREG (held.st_mode) &&
+          lstat (path, &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino)
+        g_unlink (path);
+      close (fd);
+    }
+}
+
+/* A new, empty temporary file for @name in @dir, locked (see TEMP_PREFIX):
+ * its descriptor (keep it open until the file is renamed or removed) and
+ * its path in @out_path; -1 with errno set on failure. */
+static int
+create_locked_temp (const char *dir, const char *name, char **out_path)
+{
+  g_autofree char *tmp_name = g_strconcat (TEMP_PREFIX "XXXXXX-", name, NULL);
+  char *tmp = g_build_filename (dir, tmp_name, NULL);
+  int fd = -1;
+
+  remove_stale_temps (dir);
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      struct stat held, now;
+
+      strcpy (tmp + strlen (tmp) - strlen (tmp_name), tmp_name);
+      fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          g_free (tmp);
+          return -1;
+        }
+      /* A file system without locks (some network or FUSE mounts): written
+       * unlocked; no cleaner removes a file it cannot lock either. */
+      if (flock (fd, LOCK_EX) != 0)
+        break;
+      /* Another process's clean-up may have taken the new file for a
+       * leftover between mkstemp and flock: then make another. */
+      if (fstat (fd, &held) == 0 && lstat (tmp, &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino)
+        break;
+      close (fd);
+      fd = -1;
+    }
+  if (fd < 0)
+    {
+      g_free (tmp);
+      errno = EEXIST;
+      return -1;
+    }
+  *out_path = tmp;
+  return fd;
+}
+
+/* The complete file @path on the disk before it gets its final name, so
+ * that a crash of the machine cannot leave a short file under that name
+ * (some file systems write the rename first); also where a full disk or a
+ * network share reports a delayed write error. 0 or an errno. */
+static int
+sync_file (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  int saved = 0;
+
+  if (fd < 0)
+    return errno;
+  if (fsync (fd) != 0 && errno != EINVAL)
+    saved = errno;
+  close (fd);
+  return saved;
+}
+
+/* The rename itself made durable (best effort: not every file system can
+ * sync a folder). */
+static void
+sync_folder (const char *dir)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+}
+
 /* Writes @name (a sanitised file name) in @dir through @write: first to a
- * temporary name in the same folder (same suffix, so that the writer picks
- * the same format), then renamed over the final name. A write error (a full
- * disk) removes the temporary file and leaves any earlier file as it was:
- * never a truncated result under the final name. */
+ * locked temporary name in the same folder (see TEMP_PREFIX), synced, then
+ * renamed over the final name. A write error (a full disk) removes the
+ * temporary file and leaves any earlier file as it was: never a truncated
+ * result under the final name. */
 static gboolean
 write_confined (const char *dir, const char *name, WriteFunc write, gconstpointer data,
                 const CtStudyExportOptions *options, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *tmp_name = g_strconcat (".tmp-XXXXXX-", name, NULL);
-  g_autofree char *tmp = g_build_filename (dir, tmp_name, NULL);
+  g_autofree char *tmp = NULL;
   g_autoptr (GError) local = NULL;
-  int fd;
+  int fd, saved;
 
   /* Every output path is a plain name inside its folder. */
   if (strchr (name, G_DIR_SEPARATOR) != NULL || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
@@ -113,14 +245,13 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
       g_set_error (error, CT_ERROR, CT_ERROR_FAILED, _ ("Refusing to write %s outside %s"), name, dir);
       return FALSE;
     }
-  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0644);
+  fd = create_locked_temp (dir, name, &tmp);
   if (fd < 0)
     {
-      int saved = errno;
+      saved = errno;
       g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot create %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
-  close (fd);
   if (options != NULL && options->fail_write)
     {
       /* Test hook: the writer's output cut to half, then the error a full
@@ -131,13 +262,16 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
       else
         g_set_error (&local, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s"), tmp);
     }
-  if (local != NULL || !write (tmp, data, &local))
+  if (local == NULL && write (tmp, data, &local) && (saved = sync_file (tmp)) != 0)
+    g_set_error (&local, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), tmp, g_strerror (saved));
+  if (local != NULL)
     {
       /* The error names the final file, not the temporary one. */
       g_auto (GStrv) parts = g_strsplit (local->message, tmp, -1);
       g_autofree char *message = g_strjoinv (path, parts);
 
       g_unlink (tmp);
+      close (fd);
       g_set_error_literal (error, local->domain, local->code, message);
       return FALSE;
     }
@@ -145,11 +279,11 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
     {
       /* link () fails when the name exists: an earlier file is never
        * replaced, even one made after the caller chose the name. */
-      int saved = 0;
-
       if (link (tmp, path) == 0)
         {
           g_unlink (tmp);
+          close (fd);
+          sync_folder (dir);
           return TRUE;
         }
       saved = errno;
@@ -158,20 +292,28 @@ write_confined (const char *dir, const char *name, WriteFunc write, gconstpointe
       if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && !g_file_test (path, G_FILE_TEST_EXISTS))
         {
           if (g_rename (tmp, path) == 0)
-            return TRUE;
+            {
+              close (fd);
+              sync_folder (dir);
+              return TRUE;
+            }
           saved = errno;
         }
       g_unlink (tmp);
+      close (fd);
       g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (g_rename (tmp, path) != 0)
     {
-      int saved = errno;
+      saved = errno;
       g_unlink (tmp);
+      close (fd);
       g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
+  close (fd);
+  sync_folder (dir);
   return TRUE;
 }
 
@@ -238,7 +380,9 @@ write_text (const char *path, gconstpointer data, GError **error)
 {
   g_autoptr (GError) local = NULL;
 
-  if (!g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+  /* In place: @path is write_confined ()'s temporary file, which it syncs
+   * and renames (a second temporary file would not be the locked one). */
+  if (!g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_NONE, 0644, &local))
     {
       g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, local->message);
       return FALSE;
@@ -432,17 +576,40 @@ write_pdf (const char *path, gconstpointer data, GError **error)
 {
   const DicomData *d = data;
   CtReportInfo info = { 0 };
-  g_autofree char *pdf = g_strconcat (path, ".pdf", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *pdf_name = g_strconcat (base, ".pdf", NULL);
+  g_autofree char *pdf = NULL;
+  g_autoptr (GError) local = NULL;
+  int fd;
   gboolean ok;
+
+  /* Locked as @path is, so that a killed run's leftover is removed later. */
+  fd = create_locked_temp (dir, pdf_name, &pdf);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, CT_ERROR, CT_ERROR_IO, _ ("Cannot write %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
 
   info.volume = d->source->volume;
   info.analysis = d->source->analysis;
   info.accession_number = info.volume->accession_number;
   info.patient_age = info.volume->patient_age;
   info.patient_sex = info.volume->patient_sex;
-  ok = ct_report_write (&info, pdf, CT_REPORT_FORMAT_PDF, error) &&
-       ct_dicom_output_write_pdf (d->source, pdf, path, error);
+  ok = ct_report_write (&info, pdf, CT_REPORT_FORMAT_PDF, &local) &&
+       ct_dicom_output_write_pdf (d->source, pdf, path, &local);
   g_unlink (pdf);
+  close (fd);
+  if (!ok)
+    {
+      /* The error names the output, not the intermediate file. */
+      g_auto (GStrv) parts = g_strsplit (local->message, pdf, -1);
+      g_autofree char *message = g_strjoinv (path, parts);
+
+      g_set_error_literal (error, local->domain, local->code, message);
+    }
   return ok;
 }
 

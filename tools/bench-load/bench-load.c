@@ -11,7 +11,13 @@
  * ct-series-20 from the shared data (20 slices, JPEG 2000 lossless).
  * Prints the best and median of N runs. dcm2niix also writes a NIfTI file
  * (uncompressed, to a temporary folder), so it does slightly more work; it
- * runs single-threaded for uncompressed input. */
+ * runs single-threaded for uncompressed input.
+ *
+ * --checks: what the loader's sanity checks of issue 11 cost on each
+ * series' load, each timed alone next to the whole load (scan + load) in
+ * the same run: the stored pixel length check (its file I/O), the header
+ * limits, the geometry limits (with the geometry they are part of) and the
+ * character set conversion of the text attributes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 #include <glib/gstdio.h>
 
 #include "ct-dicom-writer.h"
+#include "ct-gdcm.h"
 #include "ct-series-loader.h"
 #include "ct-study-scan.h"
 
@@ -114,6 +121,191 @@ time_dcm2niix (const char *dcm2niix, const char *dir, int repeat, double *best, 
   return TRUE;
 }
 
+/* ---- --checks ------------------------------------------------------------ */
+
+typedef gboolean (*CheckFunc) (const CtSeriesInfo *series, gsize *sink);
+
+/* The stored-length check's own work per file (app/ct-gdcm.cpp,
+ * read_native_pixels): open, seek to the pixel element, read its tag and
+ * length, the size of the rest of the file, seek back, close. An upper
+ * bound: the pixel read that follows opens and seeks the file anyway. */
+static gboolean
+check_stored_lengths (const CtSeriesInfo *series, gsize *sink)
+{
+  for (guint i = 0; i < series->headers->len; i++)
+    {
+      const CtGdcmHeader *h = g_ptr_array_index (series->headers, i);
+      unsigned char head[12];
+      FILE *f = fopen (h->path, "rb");
+      off_t here, size;
+
+      if (f == NULL || h->pixel_data_offset < 0)
+        return FALSE;
+      if (fseeko (f, (off_t) h->pixel_data_offset, SEEK_SET) != 0 || fread (head, 1, sizeof head, f) != sizeof head)
+        {
+          fclose (f);
+          return FALSE;
+        }
+      here = ftello (f);
+      size = fseeko (f, 0, SEEK_END) == 0 ? ftello (f) : -1;
+      if (fseeko (f, here, SEEK_SET) != 0)
+        size = -1;
+      fclose (f);
+      *sink += (gsize) (size - here) + head[8];
+    }
+  return TRUE;
+}
+
+/* The per-header limits (app/ct-series-loader.c, check_header): image
+ * size, rescale, PixelSpacing 0.05-20 mm, positions within 1e5 mm. */
+static gboolean
+check_header_limits (const CtSeriesInfo *series, gsize *sink)
+{
+  for (guint i = 0; i < series->headers->len; i++)
+    {
+      const CtGdcmHeader *h = g_ptr_array_index (series->headers, i);
+      gboolean ok = h->rows > 0 && h->columns > 0 && isfinite (h->rescale_slope) && h->rescale_slope != 0.0 &&
+                    isfinite (h->rescale_intercept);
+
+      for (int a = 0; a < 2 && h->has_pixel_spacing; a++)
+        ok = ok && h->pixel_spacing[a] >= 0.05 && h->pixel_spacing[a] <= 20;
+      for (int a = 0; a < 3 && h->has_position; a++)
+        ok = ok && fabs (h->position[a]) < 1e5;
+      *sink += ok;
+    }
+  return TRUE;
+}
+
+/* ct_series_compute_geometry (): slice order, gaps, tilt and the geometry
+ * limits (planes, gaps 0.05-50 mm, the slab within 3000 mm). An upper
+ * bound: the limits are a few comparisons in the geometry the load builds
+ * anyway. */
+static gboolean
+check_geometry (const CtSeriesInfo *series, gsize *sink)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CtSeriesGeometry) g = ct_series_compute_geometry (series, &error);
+
+  if (g == NULL)
+    return FALSE;
+  *sink += g->n_slices;
+  return TRUE;
+}
+
+/* The text attributes made UTF-8 (app/ct-gdcm.cpp, dup_utf8) as for the
+ * default repertoire or ISO_IR 192: validated. */
+static gboolean
+check_charset_ascii (const CtSeriesInfo *series, gsize *sink)
+{
+  for (guint i = 0; i < series->headers->len; i++)
+    {
+      const CtGdcmHeader *h = g_ptr_array_index (series->headers, i);
+      const char *texts[] = { h->patient_id, h->patient_name, h->series_description, h->accession_number };
+
+      for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+        if (texts[t] != NULL)
+          {
+            g_autofree char *valid = g_utf8_make_valid (texts[t], -1);
+            *sink += strlen (valid);
+          }
+    }
+  return TRUE;
+}
+
+/* The same as for ISO_IR 100 (Latin-1): converted through iconv, then
+ * validated. */
+static gboolean
+check_charset_latin1 (const CtSeriesInfo *series, gsize *sink)
+{
+  for (guint i = 0; i < series->headers->len; i++)
+    {
+      const CtGdcmHeader *h = g_ptr_array_index (series->headers, i);
+      const char *texts[] = { h->patient_id, h->patient_name, h->series_description, h->accession_number };
+
+      for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+        if (texts[t] != NULL)
+          {
+            g_autofree char *converted = g_convert_with_fallback (texts[t], -1, "UTF-8", "ISO-8859-1", "\xef\xbf\xbd",
+                                                                  NULL, NULL, NULL);
+            g_autofree char *valid = converted != NULL ? g_utf8_make_valid (converted, -1) : NULL;
+            *sink += valid != NULL ? strlen (valid) : 0;
+          }
+    }
+  return TRUE;
+}
+
+/* Median ms of @repeat calls of @check on @series. */
+static double
+time_check (CheckFunc check, const CtSeriesInfo *series, int repeat, gsize *sink)
+{
+  g_autofree double *times = g_new (double, repeat);
+
+  for (int r = 0; r < repeat; r++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      if (!check (series, sink))
+        return NAN;
+      times[r] = (g_get_monotonic_time () - start) / 1000.0;
+    }
+  qsort (times, repeat, sizeof *times, compare_doubles);
+  return times[repeat / 2];
+}
+
+static void
+time_checks (const char *dir, int repeat, int n_threads)
+{
+  static const struct
+  {
+    const char *name;
+    CheckFunc func;
+  } checks[] = {
+    { "stored pixel length (file I/O)", check_stored_lengths },
+    { "header limits", check_header_limits },
+    { "geometry + its limits", check_geometry },
+    { "charset: ASCII/UTF-8 text", check_charset_ascii },
+    { "charset: Latin-1 text", check_charset_latin1 },
+  };
+  const char *paths[] = { dir, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CtStudyScan) scan = ct_study_scan_paths (paths, n_threads, NULL, NULL, NULL, &error);
+  g_autofree char *what = NULL;
+  const CtSeriesInfo *series;
+  double best, load, total = 0;
+  gsize sink = 0;
+  /* The checks take microseconds: many more runs than the load. */
+  int check_repeat = MAX (repeat * 20, 101);
+
+  if (scan == NULL || scan->series->len != 1)
+    {
+      fprintf (stderr, "%s: %s\n", dir, scan == NULL ? error->message : "not exactly one series");
+      return;
+    }
+  series = g_ptr_array_index (scan->series, 0);
+  if (!time_ours (dir, repeat, n_threads, &best, &load, &what))
+    return;
+  printf ("\nsanity checks of %s (%s, %u files), each alone, median of %d runs, against the load's median %.1f ms:\n",
+          dir, what, series->headers->len, check_repeat, load);
+  printf ("%-32s %10s %10s %12s\n", "check", "ms", "% of load", "us per file");
+  for (guint c = 0; c < G_N_ELEMENTS (checks); c++)
+    {
+      double ms = time_check (checks[c].func, series, check_repeat, &sink);
+
+      if (isnan (ms))
+        {
+          printf ("%-32s %10s (cannot run on this series)\n", checks[c].name, "-");
+          continue;
+        }
+      /* The load does one of the two charset paths, not both. */
+      if (checks[c].func != check_charset_latin1)
+        total += ms;
+      printf ("%-32s %10.3f %9.3f%% %12.2f\n", checks[c].name, ms, 100 * ms / load, 1000 * ms / series->headers->len);
+    }
+  printf ("%-32s %10.3f %9.3f%%   (ASCII charset path; geometry counted whole)\n", "sum", total, 100 * total / load);
+  if (sink == 0)
+    printf ("(nothing computed)\n");
+}
+
 /* A 512x512x300 chest-like volume: smooth, so that it is not just noise,
  * with air, soft tissue and bone values. */
 static char *
@@ -158,12 +350,15 @@ int
 main (int argc, char **argv)
 {
   int repeat = 5, n_threads = 0;
+  gboolean checks = FALSE;
   g_autofree char *keep = NULL;
   g_auto (GStrv) folders = NULL;
   const GOptionEntry entries[] = {
     { "repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "Runs per series (best and median shown)", "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Loader threads (0 = all cores)", "N" },
     { "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep, "Write the synthetic series here and keep it", "DIR" },
+    { "checks", 0, 0, G_OPTION_ARG_NONE, &checks,
+      "Also time the loader's sanity checks alone against the load (issue 11)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &folders, NULL, NULL },
     { NULL }
   };
@@ -224,6 +419,9 @@ main (int argc, char **argv)
       printf ("%-14s %-20s %-20s %-8s %s\n", what, ours, theirs ? theirs : "-", ratio ? ratio : "-", dir);
     }
   printf ("ratio = dcm2niix median / ct-triage median (> 1: ct-triage faster); dcm2niix also writes NIfTI.\n");
+  if (checks)
+    for (guint i = 0; i < dirs->len; i++)
+      time_checks (g_ptr_array_index (dirs, i), repeat, n_threads);
 
   if (synthetic != NULL && keep == NULL)
     remove_tree (synthetic);
