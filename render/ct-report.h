@@ -16,8 +16,9 @@ G_BEGIN_DECLS
 
 /* N_ () for xgettext; the page shows _ (CT_REPORT_DISCLAIMER). */
 #define CT_REPORT_DISCLAIMER                                                                                           \
-  N_ ("Not a certified medical device. Model trained on synthetic phantoms and a few "                                 \
-      "real slices; not for clinical use.")
+  N_ ("Not a certified medical device. The COVID-19 probability comes from a classifier trained on "                   \
+      "synthetic phantom studies only; the lesion network also saw a few real slices. Not for "                        \
+      "clinical use.")
 
 typedef enum
 {

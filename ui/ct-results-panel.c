@@ -217,8 +217,9 @@ ct_results_panel_init (CtResultsPanel *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_label_set_text (self->disclaimer_label,
                       _ ("CT Triage is not a certified medical device and must not be used for "
-                         "diagnosis or treatment. Its numbers come from a research model and can "
-                         "be wrong."));
+                         "diagnosis or treatment. Its COVID-19 probability comes from a classifier "
+                         "trained on synthetic phantom studies only and never measured on real "
+                         "patients; every number can be wrong."));
   ct_results_panel_update (self);
   ct_results_panel_update_model (self, NULL);
 }
