@@ -30,16 +30,29 @@ def main():
     ap.add_argument("--schedule", required=True)
     ap.add_argument("--medseg-slices", type=int, required=True)
     ap.add_argument("--phantoms", type=int, required=True, help="training phantom studies")
+    ap.add_argument("--pseudo-slices", type=int, default=0,
+                    help="unlabelled real slices trained on with pseudo-labels (COVID-19-CT-Seg)")
+    ap.add_argument("--real-normal-slices", type=int, default=0,
+                    help="real slices trained on as negatives (no lesion / no lung)")
     args = ap.parse_args()
     model = build(args.architecture)
     state = torch.load(args.checkpoint, map_location="cpu")
     model.load_state_dict(state)
     data = (f"synthetic phantoms (tools/phantom, {args.phantoms} studies) + "
-            f"{args.medseg_slices} MedSeg slices; not for clinical use")
-    if args.medseg_slices > 0:
-        note = (f"trained on synthetic data and {args.medseg_slices} real slices; "
+            f"{args.medseg_slices} MedSeg slices")
+    if args.pseudo_slices:
+        data += f" + {args.pseudo_slices} unlabelled COVID-19-CT-Seg slices (own pseudo-labels)"
+    if args.real_normal_slices:
+        data += f" + {args.real_normal_slices} real slices as negatives"
+    data += "; not for clinical use"
+    real = args.medseg_slices + args.pseudo_slices + args.real_normal_slices
+    if real > 0:
+        note = (f"trained on synthetic data and {real} real slices; "
                 "not for clinical use")
         license_text = "MIT (weights); MedSeg slices used for training are non-commercial use only"
+        if args.pseudo_slices:
+            license_text = ("MIT (weights); the MedSeg and COVID-19-CT-Seg slices used for "
+                            "training are non-commercial use only (CC BY-NC-SA)")
     else:
         note = "trained on synthetic data only; not for clinical use"
         license_text = "MIT (weights)"
