@@ -209,10 +209,10 @@ def reliability_png(path, calib, title):
     width by bin, the count above each bar, the diagonal for perfect
     calibration."""
     from PIL import Image, ImageDraw
-    W, H, m = 520, 480, 60
+    W, H, m = 560, 520, 60
     im = Image.new("RGB", (W, H), "white")
     d = ImageDraw.Draw(im)
-    x0, y0, x1, y1 = m, 30, W - 20, H - m
+    x0, y0, x1, y1 = m, 56, W - 24, H - m
     sx = lambda v: x0 + v * (x1 - x0)
     sy = lambda v: y1 - v * (y1 - y0)
     for b in calib["bins"]:
@@ -220,7 +220,10 @@ def reliability_png(path, calib, title):
                     outline=(40, 70, 140))
         d.ellipse([sx(b["mean_p"]) - 4, sy(b["share_covid"]) - 4, sx(b["mean_p"]) + 4,
                    sy(b["share_covid"]) + 4], fill=(200, 40, 40))
-        d.text((sx((b["lo"] + b["hi"]) / 2) - 6, sy(b["share_covid"]) - 16), str(b["n"]), fill="black")
+        top = sy(b["share_covid"])
+        inside = top < y0 + 20          # a full bar: the count goes inside it
+        d.text((sx((b["lo"] + b["hi"]) / 2) - 6, top + 4 if inside else top - 16), str(b["n"]),
+               fill="white" if inside else "black")
     d.line([sx(0), sy(0), sx(1), sy(1)], fill=(90, 90, 90), width=1)
     d.rectangle([x0, y0, x1, y1], outline="black")
     for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0):
@@ -228,8 +231,9 @@ def reliability_png(path, calib, title):
         d.text((x0 - 30, sy(v) - 6), f"{v:.1f}", fill="black")
     d.text((x0, y1 + 24), "predicted COVID-19 probability (bins of 0.1; red dot: mean in the bin)",
            fill="black")
-    d.text((8, 10), f"{title}: share of COVID-19 studies per bin, {calib['studies']} held-out "
-                    f"phantoms, ECE {calib['ece']:.3f}", fill="black")
+    d.text((8, 8), f"{title}: COVID-19 share per bin (count on each bar)", fill="black")
+    d.text((8, 24), f"{calib['studies']} held-out phantoms; ECE {calib['ece']:.3f}, Brier {calib['brier']:.3f}; "
+                    "diagonal: perfect calibration", fill="black")
     im.save(path)
 
 
