@@ -194,20 +194,6 @@ test_watch_folder (void)
   test_util_remove_tree (tmp);
 }
 
-/* A port nothing listens on (bound and released). */
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-  g_autoptr (GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (any, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 test_errors (void)
 {
@@ -220,7 +206,7 @@ test_errors (void)
   g_autoptr (GSocketAddress) address = NULL;
   g_autofree char *port_text = NULL;
   CtArrivalOptions options = { 0 };
-  guint16 port = free_port ();
+  guint16 port = test_util_free_port ();
   Fixture f;
 
   g_assert_true (g_file_set_contents (file, "not a folder", -1, NULL));

@@ -44,15 +44,6 @@ static struct
   guint16 port;
 } fixture;
 
-static void
-iterate_until (gboolean (*done) (gpointer), gpointer data, double limit_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (limit_s * G_USEC_PER_SEC);
-
-  while (!done (data) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static gboolean
 state_is (gpointer data)
 {
@@ -62,7 +53,7 @@ state_is (gpointer data)
 static void
 wait_for_state (CtArrivalState state)
 {
-  iterate_until (state_is, GUINT_TO_POINTER (state), WAIT_LIMIT_S);
+  test_gui_iterate_until (state_is, GUINT_TO_POINTER (state), WAIT_LIMIT_S);
   if (ct_arrival_service_get_state (fixture.arrivals) != state)
     g_error ("the receiver did not reach state %u: %s", state, ct_arrival_service_get_description (fixture.arrivals));
 }
@@ -98,7 +89,7 @@ run_tool (const char *const *argv)
 
   g_assert_no_error (error);
   g_subprocess_wait_async (process, NULL, on_wait_done, &done);
-  iterate_until (flag_set, &done, WAIT_LIMIT_S);
+  test_gui_iterate_until (flag_set, &done, WAIT_LIMIT_S);
   g_assert_true (subprocess_done (process));
   return g_subprocess_get_successful (process);
 }
@@ -185,19 +176,6 @@ static gboolean
 repeated (gpointer data)
 {
   return ct_arrival_service_get_n_repeated (fixture.arrivals) >= GPOINTER_TO_UINT (data);
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-  g_autoptr (GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (any, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
 /* A socket listening on every address at @port, as another program that
@@ -296,9 +274,9 @@ test_receive (void)
 
   /* One series: one row, analysed. */
   g_assert_true (send_series ("STORESCU"));
-  iterate_until (all_stored, NULL, WAIT_LIMIT_S);
+  test_gui_iterate_until (all_stored, NULL, WAIT_LIMIT_S);
   g_assert_cmpuint (count_stored (fixture.storage), ==, N_SLICES);
-  iterate_until (one_row_finished, NULL, ANALYSIS_LIMIT_S);
+  test_gui_iterate_until (one_row_finished, NULL, ANALYSIS_LIMIT_S);
   g_assert_true (one_row_finished (NULL));
   g_assert_cmpuint (n_rows (), ==, 1);
   study = g_list_model_get_item (ct_window_get_studies (fixture.window), 0);
@@ -310,7 +288,7 @@ test_receive (void)
 
   /* The same series again: received, still one row. */
   g_assert_true (send_series ("STORESCU"));
-  iterate_until (repeated, GUINT_TO_POINTER (1), WAIT_LIMIT_S);
+  test_gui_iterate_until (repeated, GUINT_TO_POINTER (1), WAIT_LIMIT_S);
   g_assert_cmpuint (ct_arrival_service_get_n_repeated (fixture.arrivals), ==, 1);
   g_assert_cmpuint (n_rows (), ==, 1);
   g_assert_cmpuint (count_stored (fixture.storage), ==, N_SLICES);
@@ -339,7 +317,7 @@ test_receive (void)
   g_assert_cmpstr (saved, ==, "STORESCU,ECHOSCU");
 
   /* A port another program holds: the error names it, in both places. */
-  busy_port = free_port ();
+  busy_port = test_util_free_port ();
   holder = hold_port (busy_port);
   g_assert_nonnull (holder);
   g_settings_set_int (fixture.settings, "receiver-port", busy_port);
@@ -415,7 +393,7 @@ main (int argc, char *argv[])
   fixture.storage = g_build_filename (fixture.tmp, "storage", NULL);
   /* A cache of its own: the series is analysed, not looked up. */
   cache_dir = g_build_filename (fixture.tmp, "cache", NULL);
-  fixture.port = free_port ();
+  fixture.port = test_util_free_port ();
   write_series ();
 
   display = g_strdup (g_getenv ("DISPLAY"));

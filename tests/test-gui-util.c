@@ -26,3 +26,12 @@ test_gui_env_dir (const char *variable)
     g_error ("%s is not set: run the GUI test through meson test", variable);
   return dir;
 }
+
+void
+test_gui_iterate_until (gboolean (*done) (gpointer), gpointer data, double timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}

@@ -15,4 +15,7 @@ GtkWidget *test_gui_find_widget (GtkWidget *widget, GType type);
  * neither); a fatal error naming @variable when it is unset. */
 const char *test_gui_env_dir (const char *variable);
 
+/* Runs the default main context until @done (@data) or @timeout_s seconds. */
+void test_gui_iterate_until (gboolean (*done) (gpointer), gpointer data, double timeout_s);
+
 G_END_DECLS

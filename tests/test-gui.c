@@ -51,15 +51,6 @@ static struct
   GSettings *settings;
 } fixture;
 
-static void
-iterate_until (gboolean (*done) (gpointer), gpointer data, double timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!done (data) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Lets pending layout and drawing happen. */
 static void
 settle (void)
@@ -377,7 +368,7 @@ test_open_and_scroll (void)
   }
 
   ct_window_open (fixture.window, &folder, 1);
-  iterate_until (has_volume_shown, axial, 120);
+  test_gui_iterate_until (has_volume_shown, axial, 120);
   g_assert_cmpint (g_list_model_get_n_items (ct_window_get_studies (fixture.window)), ==, N_STUDIES);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ct_window_get_study_list (fixture.window))));
   first = ct_slice_view_get_study (axial);
@@ -392,7 +383,7 @@ test_open_and_scroll (void)
   /* While this study itself is analysed, then with its overlays while the
    * others are. */
   scroll_and_measure (axial, "512x512 study being analysed");
-  iterate_until (study_finished, first, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (study_finished, first, ANALYSIS_TIMEOUT_S);
   g_assert_true (ct_slice_view_get_study (axial) == first);
   scroll_and_measure (axial, "512x512 study analysed, next ones running");
 }
@@ -490,7 +481,7 @@ test_analysis_order (void)
   CtStudyList *list = ct_window_get_study_list (fixture.window);
   g_autoptr (CtStudy) selected = NULL;
 
-  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
   g_assert_true (all_finished (NULL));
   settle ();
 
@@ -516,7 +507,7 @@ test_analysis_order (void)
     Pixels pixels;
 
     ct_study_list_select (list, first);
-    iterate_until (item_has_volume, first, 60);
+    test_gui_iterate_until (item_has_volume, first, 60);
     settle ();
     texture = render_widget (GTK_WIDGET (fixture.window));
     pixels = download (texture,
@@ -628,7 +619,7 @@ test_overlays_screenshot (void)
   g_assert_nonnull (item);
   ct_study_list_select (list, item);
   /* Volumes of studies not looked at lately were dropped: it loads again. */
-  iterate_until (item_has_volume, item, 60);
+  test_gui_iterate_until (item_has_volume, item, 60);
   settle ();
   volume = ct_study_get_volume (item);
   g_assert_nonnull (volume);
@@ -1025,7 +1016,7 @@ test_real_dicom (void)
     g_main_context_iteration (NULL, TRUE);
   item = g_list_model_get_item (studies, n_before);
   ct_study_list_select (ct_window_get_study_list (fixture.window), item);
-  iterate_until (item_has_volume, item, 120);
+  test_gui_iterate_until (item_has_volume, item, 120);
   settle ();
   /* The real 20-slice Siemens series through discovery, GDCM and the views. */
   g_assert_cmpint (ct_study_get_slices (item), ==, 20);
@@ -1035,7 +1026,7 @@ test_real_dicom (void)
   texture = render_widget (GTK_WIDGET (fixture.window));
   pixels = download (texture, "real-dicom.png");
   g_free (pixels.bgra);
-  iterate_until (study_finished, item, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (study_finished, item, ANALYSIS_TIMEOUT_S);
   g_test_message ("ct-series-20: %s %s", ct_study_get_category (item) != NULL ? ct_study_get_category (item) : "",
                   ct_study_get_error (item) != NULL ? ct_study_get_error (item) : "");
   g_assert_true (ct_study_is_finished (item));
@@ -1135,7 +1126,7 @@ test_skipped_paths (void)
 
     g_free (pixels.bgra);
   }
-  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
   g_object_unref (files[0]);
   g_object_unref (files[1]);
   g_unlink (good_file);
@@ -1171,7 +1162,7 @@ test_export_from_window (void)
   int lines = 0;
 
   g_assert_nonnull (export);
-  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
   for (guint i = 0; i < g_list_model_get_n_items (studies) && item == NULL; i++)
     {
       g_autoptr (CtStudy) candidate = g_list_model_get_item (studies, i);
@@ -1180,11 +1171,11 @@ test_export_from_window (void)
     }
   g_assert_nonnull (item);
   ct_study_list_select (list, item);
-  iterate_until (item_has_volume, item, 60);
+  test_gui_iterate_until (item_has_volume, item, 60);
 
   ct_export_controller_set_folder (export, dir);
   g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-report", g_variant_new_string ("selected"));
-  iterate_until (export_idle, export, 60);
+  test_gui_iterate_until (export_idle, export, 60);
   g_assert_null (ct_export_controller_get_last_error (export));
   written = ct_export_controller_get_last_written (export);
   g_assert_cmpuint (written->len, ==, 1);
@@ -1199,7 +1190,7 @@ test_export_from_window (void)
    * with a message, not an error (the files themselves: test-export-job's
    * /export-job/dicom-seg-and-sr). */
   g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-dicom", g_variant_new_string ("selected"));
-  iterate_until (export_idle, export, 60);
+  test_gui_iterate_until (export_idle, export, 60);
   g_assert_null (ct_export_controller_get_last_error (export));
   g_assert_cmpuint (ct_export_controller_get_last_written (export)->len, ==, 0);
   settle ();
@@ -1220,7 +1211,7 @@ test_export_from_window (void)
   }
 
   g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-worklist", NULL);
-  iterate_until (export_idle, export, 60);
+  test_gui_iterate_until (export_idle, export, 60);
   g_assert_null (ct_export_controller_get_last_error (export));
   g_assert_true (g_file_get_contents (csv_path, &contents, NULL, NULL));
   for (const char *p = contents; *p != '\0'; p++)
@@ -1239,7 +1230,7 @@ test_export_from_window (void)
   /* /proc takes no files, even from root. */
   ct_export_controller_set_folder (export, "/proc");
   g_action_group_activate_action (G_ACTION_GROUP (fixture.window), "export-worklist", NULL);
-  iterate_until (export_idle, export, 60);
+  test_gui_iterate_until (export_idle, export, 60);
   g_assert_nonnull (ct_export_controller_get_last_error (export));
   g_assert_nonnull (strstr (ct_export_controller_get_last_error (export), "/proc/worklist.csv"));
   settle ();
@@ -1284,7 +1275,7 @@ test_close_cancels (void)
   start = g_get_monotonic_time ();
   gtk_window_close (GTK_WINDOW (fixture.window));
   fixture.window = NULL;
-  iterate_until (queue_idle, NULL, 60);
+  test_gui_iterate_until (queue_idle, NULL, 60);
   g_assert_true (queue_idle (NULL));
   g_test_message ("queue stopped %.0f ms after the window closed", (g_get_monotonic_time () - start) / 1000.0);
   for (guint i = 0; i < added->len; i++)
@@ -1367,7 +1358,7 @@ test_layout_800x600 (void)
 
   gtk_window_get_default_size (GTK_WINDOW (window), &old_width, &old_height);
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
-  /* Not iterate_until (): with nothing left to draw it would block. */
+  /* Not test_gui_iterate_until (): with nothing left to draw it would block. */
   for (int i = 0; i < 20 && !allocated (GINT_TO_POINTER (800)); i++)
     settle ();
   settle ();
@@ -1508,7 +1499,7 @@ test_reference_follows_scroll (void)
   CtSliceGeometry axial_geometry, coronal_geometry;
   double x, y, before_y, ijk[3], expected_y;
 
-  iterate_until (has_volume_shown, axial, 60);
+  test_gui_iterate_until (has_volume_shown, axial, 60);
   g_assert_true (ct_slice_view_get_geometry (axial, &axial_geometry));
   g_assert_true (ct_slice_view_get_geometry (coronal, &coronal_geometry));
   ct_slice_view_set_slice (axial, axial_geometry.n_slices / 2);
@@ -1657,7 +1648,7 @@ test_rerun_cancelled (void)
   GMenuModel *menu = ct_study_list_get_context_menu (list);
   gboolean has_export = FALSE;
 
-  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
   /* Two of the phantom studies (the skipped-paths test's file is gone). */
   for (guint i = 0; i < g_list_model_get_n_items (sorted) && b == NULL; i++)
     {
@@ -1680,11 +1671,11 @@ test_rerun_cancelled (void)
   ct_study_list_select (list, b);
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.reanalyse-selected", NULL);
   g_assert_cmpint (ct_study_get_status (b), !=, CT_STUDY_STATUS_CANCELLED);
-  iterate_until (study_finished, b, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (study_finished, b, ANALYSIS_TIMEOUT_S);
   g_test_message ("run again: status %d, %s", ct_study_get_status (b),
                   ct_study_get_error (b) != NULL ? ct_study_get_error (b) : "no error");
   g_assert_cmpint (ct_study_get_status (b), ==, CT_STUDY_STATUS_DONE);
-  iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
+  test_gui_iterate_until (all_finished, NULL, ANALYSIS_TIMEOUT_S);
 
   /* The row's menu: analyse again, show in files, export (the window's
    * export action when it has one; insensitive otherwise). */
@@ -1824,7 +1815,7 @@ main (int argc, char *argv[])
                                   fixture.settings);
   gtk_window_set_default_size (GTK_WINDOW (fixture.window), 1600, 960);
   gtk_window_present (GTK_WINDOW (fixture.window));
-  iterate_until (window_mapped, NULL, 30);
+  test_gui_iterate_until (window_mapped, NULL, 30);
 
   g_test_add_func ("/gui/open-and-scroll", test_open_and_scroll);
   g_test_add_func ("/gui/analysis-order", test_analysis_order);

@@ -22,4 +22,7 @@ char *test_util_link_fixture_models (const char *dir);
  * followed). Errors are ignored: this cleans up temporary test folders. */
 void test_util_remove_tree (const char *dir);
 
+/* A TCP port nothing listens on now (bound to port 0 and released). */
+guint16 test_util_free_port (void);
+
 G_END_DECLS
