@@ -76,30 +76,6 @@ make_studies (void)
   return studies;
 }
 
-static char *
-make_folder (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("ct-export-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -128,7 +104,7 @@ static void
 test_report_patient_block (void)
 {
   g_autoptr (CtStudy) study = make_study ("DOE^JOHN", "P-17", "20200314", "1.2.3.4");
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autofree char *pdf = g_build_filename (dir, "r.pdf", NULL);
   g_autofree char *program = g_find_program_in_path ("pdftotext");
   g_autofree char *text = NULL;
@@ -152,7 +128,7 @@ test_report_patient_block (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (text, "ACC-777"));
   g_assert_nonnull (strstr (text, "61 years, male"));
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 /* DICOM SEG and SR from the window's export: a DICOM study (scanned, so it
@@ -161,7 +137,7 @@ test_report_patient_block (void)
 static void
 test_dicom_seg_and_sr (void)
 {
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autofree char *src = g_build_filename (dir, "src", NULL);
   g_autofree char *out = g_build_filename (dir, "out", NULL);
   g_autoptr (CtVolume) v = ct_volume_new (NX, NY, NZ);
@@ -256,7 +232,7 @@ static void
 test_export_all (void)
 {
   g_autoptr (GPtrArray) studies = make_studies ();
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autoptr (CtExportJob) job = NULL;
   g_autofree char *listing = NULL;
   g_autofree char *csv = NULL, *json = NULL, *pdf = NULL;
@@ -313,7 +289,7 @@ test_export_all (void)
     g_assert_true (g_str_has_prefix (json, "["));
     g_assert_nonnull (strstr (json, "1.2.840.99.1.2.3.111222"));
   }
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 /* A second export into the same folder keeps the first one's files. */
@@ -321,7 +297,7 @@ static void
 test_never_overwrites (void)
 {
   g_autoptr (GPtrArray) studies = make_studies ();
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autofree char *listing = NULL;
   g_autofree char *first = g_build_filename (dir, "worklist.csv", NULL);
   g_autofree char *contents = NULL;
@@ -344,7 +320,7 @@ test_never_overwrites (void)
                    "worklist-3.csv worklist.csv");
   g_assert_true (g_file_get_contents (first, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "mine");
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 /* A full disk at the 2nd file: the error names it, the first file is
@@ -353,7 +329,7 @@ static void
 test_full_disk_leaves_no_partial_file (void)
 {
   g_autoptr (GPtrArray) studies = make_studies ();
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autoptr (CtExportJob) job = ct_export_job_new (studies, CT_EXPORT_REPORT, dir);
   g_autoptr (GError) error = NULL;
   g_autofree char *listing = NULL;
@@ -366,7 +342,7 @@ test_full_disk_leaves_no_partial_file (void)
   g_assert_null (strstr (error->message, ".tmp-"));
   listing = dup_listing (dir);
   g_assert_cmpstr (listing, ==, "DOE_JOHN_P-17_2020-03-14_456789.pdf");
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 /* A folder that cannot be written: the error names the file. As root a
@@ -375,7 +351,7 @@ static void
 test_read_only_folder (void)
 {
   g_autoptr (GPtrArray) studies = make_studies ();
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autoptr (CtExportJob) job = NULL;
   g_autoptr (GError) error = NULL;
   const char *target = dir;
@@ -393,7 +369,7 @@ test_read_only_folder (void)
   g_assert_nonnull (strstr (error->message, target));
   g_assert_cmpuint (ct_export_job_get_written (job)->len, ==, 0);
   g_chmod (dir, 0755);
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 /* The window keeps only the volumes of the last studies viewed: an
@@ -402,7 +378,7 @@ test_read_only_folder (void)
 static void
 test_dropped_volume_is_loaded_again (void)
 {
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autofree char *out = g_build_filename (dir, "out", NULL);
   g_autofree char *nifti = g_build_filename (dir, "chest.nii.gz", NULL);
   g_autoptr (CtStudy) source = make_study ("DOE^JOHN", "P-17", "20200314", "1.2.3.4");
@@ -431,16 +407,16 @@ test_dropped_volume_is_loaded_again (void)
   g_assert_true (g_str_has_suffix (g_ptr_array_index (ct_export_job_get_written (job), 0), "chest.pdf"));
   for (guint i = 0; i < 3; i++)
     g_assert_true (g_file_test (g_ptr_array_index (ct_export_job_get_written (job), i), G_FILE_TEST_IS_REGULAR));
-  remove_tree (out);
+  test_util_remove_tree (out);
   g_unlink (nifti);
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 static void
 test_cancelled (void)
 {
   g_autoptr (GPtrArray) studies = make_studies ();
-  g_autofree char *dir = make_folder ();
+  g_autofree char *dir = test_util_make_tmp_dir ("ct-export-XXXXXX");
   g_autoptr (CtExportJob) job = ct_export_job_new (studies, CT_EXPORT_REPORT | CT_EXPORT_WORKLIST_CSV, dir);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
@@ -451,7 +427,7 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   listing = dup_listing (dir);
   g_assert_cmpstr (listing, ==, "");
-  remove_tree (dir);
+  test_util_remove_tree (dir);
 }
 
 int

@@ -450,23 +450,6 @@ mount_small_tmpfs (const char *dir, guint64 size)
   return TRUE;
 }
 
-static void
-clear_folder (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        test_util_remove_tree (path);
-      else
-        g_unlink (path);
-    }
-}
-
 /* Each output in turn meets a full disk: the run fails (exit 1) with an
  * error naming that file and "No space left", the outputs before it are
  * whole, an earlier complete file of that name is left as it was, nothing
@@ -550,7 +533,7 @@ test_full_disk (void)
           int status;
 
           g_assert_cmpint (attempt, <, 16);
-          clear_folder (disk);
+          test_util_empty_folder (disk);
           g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
           /* A complete file of that name from an earlier run. */
           copy_file (earlier, target);
@@ -601,7 +584,7 @@ test_full_disk (void)
     Run to_file = { cache, listing };
     Run to_full = { cache, "/dev/full" };
 
-    clear_folder (disk);
+    test_util_empty_folder (disk);
     leave_free (disk, 0);
     g_assert_cmpint (run_cli (args, &to_file, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "cannot write the output"));
@@ -629,7 +612,7 @@ test_full_disk (void)
     guint n_refused = 0;
     gboolean stored = FALSE;
 
-    clear_folder (disk);
+    test_util_empty_folder (disk);
     cache_file = g_build_filename (disk_cache, "results.sqlite", NULL);
     g_assert_cmpint (run_cli (args_b, &elsewhere, &b_reference, NULL), ==, 0);
     g_assert_cmpint (run_cli (args_a, &on_disk, &a_json, NULL), ==, 0);

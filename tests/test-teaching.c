@@ -24,20 +24,10 @@
 #include "ct-teaching-session.h"
 #include "test-util.h"
 
-static char *
-make_tmp (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("ct-teaching-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
 static void
 test_session_round_trip (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *room = g_build_filename (tmp, "room", NULL);
   g_autofree char *copied = g_build_filename (tmp, "copied", NULL);
   g_autofree char *file = g_build_filename (room, "session.json", NULL);
@@ -94,7 +84,7 @@ test_session_round_trip (void)
 static void
 test_session_invalid (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *file = g_build_filename (tmp, "bad.json", NULL);
   const char *bad[] = {
     "not json",
@@ -122,7 +112,7 @@ test_session_invalid (void)
 static void
 test_session_lock (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *file = g_build_filename (tmp, "session.json", NULL);
   g_autoptr (CtTeachingSession) s = ct_teaching_session_new ("Locked");
   g_autoptr (CtTeachingSession) loaded = NULL;
@@ -163,7 +153,7 @@ test_session_lock (void)
 static void
 test_session_truth (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *own = g_build_filename (tmp, "own", NULL);
   g_autofree char *own_truth = g_build_filename (own, "truth.json", NULL);
   g_autofree char *demo = g_build_filename (tmp, "demo", NULL);
@@ -212,7 +202,7 @@ test_session_truth (void)
 static void
 test_session_add_studies (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *own = g_build_filename (tmp, "own", NULL);
   g_autofree char *own_truth = g_build_filename (own, "truth.json", NULL);
   g_autofree char *bare = g_build_filename (tmp, "bare", NULL);
@@ -272,7 +262,7 @@ test_session_case_ids (void)
 static void
 test_draft_validate (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *room = g_build_filename (tmp, "room", NULL);
   g_autofree char *a = g_build_filename (room, "a", NULL);
   g_autofree char *b = g_build_filename (room, "sub", "b", NULL);
@@ -367,7 +357,7 @@ test_draft_validate (void)
 static void
 test_draft_from_session (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *file = g_build_filename (tmp, "session.json", NULL);
   g_autofree char *a = g_build_filename (tmp, "a", NULL);
   g_autofree char *b = g_build_filename (tmp, "b", NULL);
@@ -558,7 +548,7 @@ test_score (void)
 static void
 test_csv_round_trip (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *csv = g_build_filename (tmp, "results.csv", NULL);
   g_autoptr (GPtrArray) answers = sample_answers ();
   g_autoptr (GPtrArray) read = NULL;
@@ -603,7 +593,7 @@ test_csv_round_trip (void)
 static void
 test_csv_two_writers (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *csv = g_build_filename (tmp, "results.csv", NULL);
   g_autoptr (GPtrArray) read = NULL;
   g_autoptr (GError) error = NULL;
@@ -661,7 +651,7 @@ contains_bytes (const char *bytes, gsize size, const char *needle)
 static void
 test_pdf (void)
 {
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *pdf = g_build_filename (tmp, "summary.pdf", NULL);
   g_autofree char *bad = g_build_filename (tmp, "no-such-folder", "summary.pdf", NULL);
   g_autoptr (GPtrArray) answers = sample_answers ();
@@ -692,7 +682,7 @@ static void
 test_cli_summary (void)
 {
   g_autofree char *cli = cli_path ();
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *csv = g_build_filename (tmp, "results.csv", NULL);
   g_autofree char *pdf = g_build_filename (tmp, "summary.pdf", NULL);
   g_autoptr (GPtrArray) answers = sample_answers ();
@@ -737,7 +727,7 @@ static void
 test_cli_create (void)
 {
   g_autofree char *cli = cli_path ();
-  g_autofree char *tmp = make_tmp ();
+  g_autofree char *tmp = test_util_make_tmp_dir ("ct-teaching-XXXXXX");
   g_autofree char *a = g_build_filename (tmp, "study-a", NULL);
   g_autofree char *b = g_build_filename (tmp, "study-b", NULL);
   g_autofree char *a_nii = g_build_filename (a, "chest.nii.gz", NULL);

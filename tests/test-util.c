@@ -54,8 +54,18 @@ test_util_link_fixture_models (const char *dir)
   return g_steal_pointer (&models);
 }
 
+char *
+test_util_make_tmp_dir (const char *pattern)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp (pattern, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
 void
-test_util_remove_tree (const char *dir)
+test_util_empty_folder (const char *dir)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
@@ -68,6 +78,12 @@ test_util_remove_tree (const char *dir)
       else
         g_remove (path);
     }
+}
+
+void
+test_util_remove_tree (const char *dir)
+{
+  test_util_empty_folder (dir);
   g_rmdir (dir);
 }
 

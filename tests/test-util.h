@@ -18,8 +18,17 @@ CtVolume *test_util_make_chest_volume (int nx, int ny, int nz, const char *patie
  * after g_test_skip () when the fixtures are not there. */
 char *test_util_link_fixture_models (const char *dir);
 
-/* Removes dir and everything under it (symbolic links are removed, never
- * followed). Errors are ignored: this cleans up temporary test folders. */
+/* A new folder under the system's temporary folder, named from @pattern
+ * (g_dir_make_tmp (): "name-XXXXXX"); fails the test when it cannot be made. */
+char *test_util_make_tmp_dir (const char *pattern);
+
+/* Removes everything under @dir but not @dir itself (a mount point stays a
+ * mount point); symbolic links are removed, never followed. Errors are
+ * ignored: this cleans up temporary test folders. */
+void test_util_empty_folder (const char *dir);
+
+/* Removes dir and everything under it (test_util_empty_folder (), then the
+ * folder). */
 void test_util_remove_tree (const char *dir);
 
 /* A TCP port nothing listens on now (bound to port 0 and released). */
