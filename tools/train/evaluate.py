@@ -306,6 +306,18 @@ def real_lungs(args, res):
     res["real_lungs_vs_classical"] = out
 
 
+def lesions_in_lung_box(model, hu, lung, threshold):
+    """One slice [H,W] HU through the lesion head on the bounding box of
+    @lung (as the pipeline crops to the lung box) -> lesion mask [H,W], False
+    outside the box."""
+    ys, xs = np.nonzero(lung)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    prob, _ = multitask_run(model, hu[None, y0:y1, x0:x1])
+    les = np.zeros_like(lung)
+    les[y0:y1, x0:x1] = prob[0] >= threshold
+    return les
+
+
 def real_lesions(args, res):
     """covid-ny-sbu axial slices: lung network -> lung box -> lesion head;
     no expert masks exist: reports the lesion share of the predicted lungs
@@ -317,12 +329,7 @@ def real_lesions(args, res):
     for f in sorted(glob.glob(os.path.join(common.DATA, "covid-ny-sbu/*/axial/*.dcm"))):
         hu = read_dicom_2mm(f)
         lung = lungs_prob(lungs_model, hu[None])[0] >= lthr
-        les = np.zeros_like(lung)
-        if lung.sum() > 50:
-            ys, xs = np.nonzero(lung)
-            y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-            prob, _ = multitask_run(mt, hu[None, y0:y1, x0:x1])
-            les[y0:y1, x0:x1] = prob[0] >= mthr
+        les = lesions_in_lung_box(mt, hu, lung, mthr) if lung.sum() > 50 else np.zeros_like(lung)
         share = float((les & lung).sum() / max(lung.sum(), 1))
         rows.append({"file": os.path.relpath(f, common.DATA), "lung_cm2": float(lung.sum() * 0.04),
                      "lesion_share_of_lung_pct": round(100 * share, 1)})
@@ -357,12 +364,7 @@ def real_normal(args, res):
             lung = classical_lungs(hu, cropped=True)
             if lung.sum() < 100:        # under 4 cm^2 of lung: nothing to measure
                 continue
-            ys, xs = np.nonzero(lung)
-            y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-            prob, _ = multitask_run(mt, hu[None, y0:y1, x0:x1])
-            les = np.zeros_like(lung)
-            les[y0:y1, x0:x1] = prob[0] >= thr
-            n = int((les & lung).sum())
+            n = int((lesions_in_lung_box(mt, hu, lung, thr) & lung).sum())
             les_sum += n
             lung_sum += int(lung.sum())
             rows.append({"slice": name, "lung_cm2": round(float(lung.sum() * 0.04), 1),

@@ -64,7 +64,8 @@ def case_calibration(files):
         k = max(1, g.shape[1] // 5)
         left += int((g[:, :k] >= t).sum())
         right += int((g[:, -k:] >= t).sum())
-    widest = max(_grey(f).shape[0] for f in files)   # stored rows = left-right
+    from PIL import Image
+    widest = max(Image.open(f).size[1] for f in files)   # stored rows = left-right; header only
     mm = float(np.clip(LUNG_WIDTH_MM / widest, 0.5, 0.9))
     return g_lung, g_soft, left > right, mm
 
@@ -121,16 +122,23 @@ def load_real_no_lung():
     (build-aux/install-deps --tools) converts them. -> list of (name, hu 2 mm)."""
     import subprocess
     import tempfile
-    import nibabel
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["dcm2niix", "-z", "n", "-f", "ct20", "-o", tmp,
                         os.path.join(common.DATA, "ct-series-20", "dicom")],
                        check=True, stdout=subprocess.DEVNULL)
-        img = nibabel.as_closest_canonical(nibabel.load(os.path.join(tmp, "ct20.nii")))
-        vol = np.asarray(img.dataobj, np.float32)
-        sx, sy, _ = img.header.get_zooms()
+        return nifti_slices_2mm(os.path.join(tmp, "ct20.nii"), "ct-series-20")
+
+
+def nifti_slices_2mm(path, name):
+    """A NIfTI volume's axial slices on the network grid: (f"{name}#{k}",
+    hu [H,W] at 2 mm) for every slice k, superior first."""
+    import nibabel
+    img = nibabel.as_closest_canonical(nibabel.load(path))
+    vol = np.asarray(img.dataobj, np.float32)   # RAS+: [x to patient right, y anterior, z superior]
+    sx, sy, _ = img.header.get_zooms()
+    # network grid [z, y, x]: slices superior first, rows anterior -> posterior, columns right -> left
     v = np.transpose(vol, (2, 1, 0))[::-1, ::-1, ::-1]
-    return [(f"ct-series-20#{k}", common.resample_inplane(np.ascontiguousarray(v[k])[None], (sy, sx))[0])
+    return [(f"{name}#{k}", common.resample_inplane(np.ascontiguousarray(v[k])[None], (sy, sx))[0])
             for k in range(v.shape[0])]
 
 
@@ -148,13 +156,6 @@ def load_real_normal(which):
     the posterior half: dependent density or ground glass, not normal lung)
     and dicom-transfer-syntaxes/CTImage.dcm (thoracic inlet, no lung).
     -> list of (name, hu [H,W] 2 mm grid)."""
-    import nibabel
-    img = nibabel.as_closest_canonical(nibabel.load(os.path.join(common.DATA, "ct-series-20",
-                                                                  "chest_crop_1.5mm.nii.gz")))
-    vol = np.asarray(img.dataobj, np.float32)   # RAS+: [x to patient right, y anterior, z superior]
-    sx, sy, _ = img.header.get_zooms()
-    # network grid [z, y, x]: slices superior first, rows anterior -> posterior, columns right -> left
-    v = np.transpose(vol, (2, 1, 0))[::-1, ::-1, ::-1]
-    ks = range(0, NORMAL_SPLIT) if which == "train" else range(NORMAL_SPLIT, v.shape[0])
-    return [(f"chest_crop_1.5mm.nii.gz#{k}",
-             common.resample_inplane(np.ascontiguousarray(v[k])[None], (sy, sx))[0]) for k in ks]
+    path = os.path.join(common.DATA, "ct-series-20", "chest_crop_1.5mm.nii.gz")
+    slices = nifti_slices_2mm(path, "chest_crop_1.5mm.nii.gz")
+    return slices[:NORMAL_SPLIT] if which == "train" else slices[NORMAL_SPLIT:]
