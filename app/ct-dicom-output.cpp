@@ -45,20 +45,6 @@ const char *const kPrivateScheme = "99CTTRIAGE";
 const char *const kManufacturer = "ct-triage project";
 const char *const kDeviceName = "ct-triage";
 
-/* DCMTK logs warnings (type 2 attributes absent in the source, ...) on
- * standard error by default; the command line's standard error is for its
- * own messages. Errors still come back as conditions. */
-void
-quiet_dcmtk (void)
-{
-  static gsize done = 0;
-  if (g_once_init_enter (&done))
-    {
-      OFLog::configure (OFLogger::ERROR_LOG_LEVEL);
-      g_once_init_leave (&done, 1);
-    }
-}
-
 /* Fails with @what and DCMTK's text when @cond is bad. */
 bool
 check (const OFCondition &cond, const char *what, GError **error)
@@ -870,7 +856,7 @@ ct_dicom_output_write_seg (const CtDicomOutputSource *source, const char *path, 
 {
   g_return_val_if_fail (source != NULL && source->volume != NULL && source->analysis != NULL, FALSE);
   g_return_val_if_fail (source->slices != NULL && source->source_path != NULL && out_ids != NULL, FALSE);
-  quiet_dcmtk ();
+  ct_dicom_quiet_logging ();
   return guarded (path, error, [&] () { return (gboolean) write_seg (source, path, out_ids, error); });
 }
 
@@ -879,7 +865,7 @@ ct_dicom_output_write_sr (const CtDicomOutputSource *source, const CtDicomSegIds
 {
   g_return_val_if_fail (source != NULL && source->analysis != NULL && seg != NULL, FALSE);
   g_return_val_if_fail (seg->sop_instance_uid != NULL && source->source_path != NULL, FALSE);
-  quiet_dcmtk ();
+  ct_dicom_quiet_logging ();
   return guarded (path, error, [&] () { return (gboolean) write_sr (source, seg, path, error); });
 }
 
@@ -887,7 +873,7 @@ gboolean
 ct_dicom_output_write_pdf (const CtDicomOutputSource *source, const char *pdf_path, const char *path, GError **error)
 {
   g_return_val_if_fail (source != NULL && source->source_path != NULL && pdf_path != NULL, FALSE);
-  quiet_dcmtk ();
+  ct_dicom_quiet_logging ();
   return guarded (path, error, [&] () { return (gboolean) write_pdf (source, pdf_path, path, error); });
 }
 
@@ -895,7 +881,7 @@ CtDicomSeg *
 ct_dicom_seg_read (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
-  quiet_dcmtk ();
+  ct_dicom_quiet_logging ();
   return guarded (path, error, [&] () { return read_seg (path, error); });
 }
 
@@ -911,4 +897,18 @@ ct_dicom_seg_free (CtDicomSeg *seg)
   g_clear_pointer (&seg->segment_labels, g_ptr_array_unref);
   g_clear_pointer (&seg->frames, g_ptr_array_unref);
   g_free (seg);
+}
+
+/* DCMTK logs warnings (type 2 attributes absent in the source, ...) on
+ * standard error by default; the command line's standard error is for its
+ * own messages. Errors still come back as conditions. */
+void
+ct_dicom_quiet_logging (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      OFLog::configure (OFLogger::ERROR_LOG_LEVEL);
+      g_once_init_leave (&done, 1);
+    }
 }

@@ -94,6 +94,11 @@ typedef struct
 CtDicomSeg *ct_dicom_seg_read (const char *path, GError **error);
 void ct_dicom_seg_free (CtDicomSeg *seg);
 
+/* DCMTK's own log down to errors, once per process (its warnings would go
+ * to standard error, which is the programs' own); every DCMTK user of the
+ * core (these writers, the receiver) calls it first. */
+void ct_dicom_quiet_logging (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtDicomSeg, ct_dicom_seg_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CtDicomSegIds, ct_dicom_seg_ids_clear)
 

@@ -3,6 +3,7 @@
  * DcmStorageSCP and DcmStorageSCU. Every entry point catches every C++
  * exception; DCMTK conditions become GErrors in the CT_ERROR domain. */
 #include "ct-dicom-receiver.h"
+#include "ct-dicom-output.h"
 #include "ct-error.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -25,17 +26,6 @@
 #include <vector>
 
 namespace {
-
-void
-quiet_dcmtk (void)
-{
-  static gsize done = 0;
-  if (g_once_init_enter (&done))
-    {
-      OFLog::configure (OFLogger::ERROR_LOG_LEVEL);
-      g_once_init_leave (&done, 1);
-    }
-}
 
 /* A UID as a file name: [0-9.] kept, anything else '_'; never empty, never
  * "." or "..". */
@@ -355,7 +345,7 @@ CtDicomReceiver *
 ct_dicom_receiver_start (const CtDicomReceiverOptions *options, CtDicomReceiverLogFunc log_func, gpointer user_data,
                          GError **error)
 {
-  quiet_dcmtk ();
+  ct_dicom_quiet_logging ();
   g_return_val_if_fail (options != NULL && options->storage_dir != NULL && options->ae_title != NULL, NULL);
   try
     {
@@ -429,7 +419,7 @@ gboolean
 ct_dicom_send_files (const char *calling_aet, const char *peer_aet, const char *host, guint16 port,
                      const char *const *paths, GError **error)
 {
-  quiet_dcmtk ();
+  ct_dicom_quiet_logging ();
   try
     {
       Sender scu;
