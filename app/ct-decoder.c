@@ -222,7 +222,7 @@ read_message_until (int fd, const char *type, gint64 deadline, gboolean *timed_o
   /* Normal form: a damaged message cannot be read past its end. */
   if (!g_variant_is_normal_form (message))
     {
-      g_autoptr (GVariant) sink = g_variant_ref_sink (message);
+      g_variant_unref (g_variant_ref_sink (message));
       return NULL;
     }
   return g_variant_ref_sink (message);
