@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +129,18 @@ path_is_inside (const char *path, const char *folder)
   return strncmp (p, f, n) == 0 && (p[n] == G_DIR_SEPARATOR || (n > 0 && f[n - 1] == G_DIR_SEPARATOR));
 }
 
+/* Whether the file PATH, with every symbolic link on its way resolved, is
+ * still inside FOLDER (its links resolved too). FALSE when either cannot be
+ * resolved. */
+static gboolean
+resolved_path_is_inside (const char *path, const char *folder)
+{
+  g_autofree char *p = realpath (path, NULL);
+  g_autofree char *f = realpath (folder, NULL);
+
+  return p != NULL && f != NULL && path_is_inside (p, f);
+}
+
 typedef struct
 {
   GPtrArray *dicom_paths; /* char*: candidates for header reading */
@@ -228,14 +241,18 @@ add_candidate (Candidates *c, CtStudyScan *scan, const char *path, gboolean from
           g_auto (GStrv) parts = g_strsplit (files[i], G_DIR_SEPARATOR_S, -1);
           gboolean up = g_strv_contains ((const char *const *) parts, "..");
 
-          /* A file ID reaches only files of its own medium. */
+          /* A file ID reaches only files of its own medium, by its name
+           * and by where its symbolic links lead. */
           if (up || !path_is_inside (files[i], media))
             add_skipped (scan, files[i], CT_ERROR_CORRUPT,
                          _ ("listed in the DICOMDIR %s but outside its folder (a '..' in the file ID): refused"), path);
-          else if (g_file_test (files[i], G_FILE_TEST_EXISTS))
-            add_candidate (c, scan, files[i], FALSE);
-          else
+          else if (!g_file_test (files[i], G_FILE_TEST_EXISTS))
             add_skipped (scan, files[i], CT_ERROR_IO, _ ("listed in the DICOMDIR but missing"));
+          else if (!resolved_path_is_inside (files[i], media))
+            add_skipped (scan, files[i], CT_ERROR_CORRUPT,
+                         _ ("listed in the DICOMDIR %s but a symbolic link leads outside its folder: refused"), path);
+          else
+            add_candidate (c, scan, files[i], FALSE);
         }
       return;
     }

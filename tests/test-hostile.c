@@ -392,30 +392,25 @@ test_unreadable_slice (void)
   test_util_remove_tree (tmp);
 }
 
-/* A DICOMDIR whose file IDs climb out of its medium ("..\\IM00000"): the
- * files are refused, never read. Made by gdcmgendir, then byte-edited. */
-static void
-test_dicomdir_confined (void)
+/* A medium for the DICOMDIR tests: TMP/media/SR/IM0000k (k < v->nz, no
+ * extension, as media carry them), the same slices again outside the medium
+ * as TMP/IM0000k, and TMP/media/DICOMDIR made by gdcmgendir. FALSE (the test
+ * skipped) without gdcmgendir. */
+static gboolean
+make_dicomdir_medium (const CtVolume *v, const char *tmp)
 {
   g_autofree char *gendir = g_find_program_in_path ("gdcmgendir");
-  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
+  g_autofree char *media = g_build_filename (tmp, "media", NULL);
+  g_autofree char *series = g_build_filename (media, "SR", NULL);
   g_autoptr (GError) error = NULL;
-  g_autofree char *tmp = NULL, *media = NULL, *series = NULL, *dicomdir = NULL;
-  g_autofree char *contents = NULL;
-  gsize length;
-  guint edits = 0, refused = 0;
   const char *argv[] = { NULL, "-i", ".", "-o", "DICOMDIR", "-r", NULL };
   int status = -1;
 
   if (gendir == NULL)
     {
       g_test_skip ("gdcmgendir (libgdcm-tools) is not installed");
-      return;
+      return FALSE;
     }
-  tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", &error);
-  media = g_build_filename (tmp, "media", NULL);
-  series = g_build_filename (media, "SR", NULL);
-  dicomdir = g_build_filename (media, "DICOMDIR", NULL);
   g_assert_true (ct_dicom_write_series (v, series, NULL, &error));
   for (int k = 0; k < v->nz; k++)
     {
@@ -428,7 +423,6 @@ test_dicomdir_confined (void)
       gsize n;
 
       g_assert_cmpint (g_rename (from, to), ==, 0);
-      /* The same slices outside the medium, where the edited IDs point. */
       g_assert_true (g_file_get_contents (to, &data, &n, &error));
       g_assert_true (g_file_set_contents (outside, data, (gssize) n, &error));
     }
@@ -436,6 +430,44 @@ test_dicomdir_confined (void)
   g_assert_true (g_spawn_sync (media, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
                                NULL, NULL, NULL, NULL, &status, &error));
   g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  return TRUE;
+}
+
+/* How many skipped entries of SCAN name an IM0000k file and say REASON. */
+static guint
+count_refused (const CtStudyScan *scan, const char *reason)
+{
+  guint refused = 0;
+
+  for (guint i = 0; i < scan->skipped->len; i++)
+    {
+      const CtSkippedFile *s = g_ptr_array_index (scan->skipped, i);
+      g_test_message ("%s: %s", s->path, s->reason);
+      if (strstr (s->reason, reason) != NULL && strstr (s->path, "IM0000") != NULL)
+        refused++;
+    }
+  return refused;
+}
+
+/* A DICOMDIR whose file IDs climb out of its medium ("..\\IM00000"): the
+ * files are refused, never read. Byte-edited after gdcmgendir. */
+static void
+test_dicomdir_confined (void)
+{
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", NULL);
+  g_autofree char *dicomdir = g_build_filename (tmp, "media", "DICOMDIR", NULL);
+  g_autofree char *contents = NULL;
+  gsize length;
+  guint edits = 0;
+
+  if (!make_dicomdir_medium (v, tmp))
+    {
+      test_util_remove_tree (tmp);
+      return;
+    }
   g_assert_true (g_file_get_contents (dicomdir, &contents, &length, &error));
   for (gsize i = 0; i + 5 <= length; i++)
     if (memcmp (contents + i, "SR\\IM", 5) == 0)
@@ -452,14 +484,59 @@ test_dicomdir_confined (void)
 
     g_assert_no_error (error);
     g_assert_cmpuint (scan->series->len, ==, 0);
-    for (guint i = 0; i < scan->skipped->len; i++)
-      {
-        const CtSkippedFile *s = g_ptr_array_index (scan->skipped, i);
-        g_test_message ("%s: %s", s->path, s->reason);
-        if (strstr (s->reason, "outside its folder") != NULL && strstr (s->path, "IM0000") != NULL)
-          refused++;
-      }
-    g_assert_cmpuint (refused, ==, (guint) v->nz);
+    g_assert_cmpuint (count_refused (scan, "outside its folder"), ==, (guint) v->nz);
+  }
+  test_util_remove_tree (tmp);
+}
+
+/* A DICOMDIR whose file IDs stay inside the medium but name symbolic links
+ * that lead out of it (SR/IM00000 -> ../../IM00000, a file outside; SR/SUB ->
+ * the folder outside): those files are refused, never read. A link that
+ * stays inside the medium (SR/IM00004 -> IM00004.KEEP) is followed. */
+static void
+test_dicomdir_symlink_confined (void)
+{
+  g_autoptr (CtVolume) v = test_util_make_chest_volume (32, 30, 5, "HOSTILE");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-hostile-XXXXXX", NULL);
+  g_autofree char *dicomdir = g_build_filename (tmp, "media", "DICOMDIR", NULL);
+  g_autofree char *series = g_build_filename (tmp, "media", "SR", NULL);
+
+  if (!make_dicomdir_medium (v, tmp))
+    {
+      test_util_remove_tree (tmp);
+      return;
+    }
+  /* Four slices become links out of the medium: two to files, and two
+   * through a link to the folder above the medium. */
+  for (int k = 0; k < 4; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("IM%05d", k);
+      g_autofree char *in_medium = g_build_filename (series, name, NULL);
+      g_autofree char *target = k < 2 ? g_build_filename ("..", "..", name, NULL) : g_build_filename ("UP", name, NULL);
+
+      g_assert_cmpint (g_unlink (in_medium), ==, 0);
+      g_assert_cmpint (symlink (target, in_medium), ==, 0);
+    }
+  {
+    g_autofree char *up = g_build_filename (series, "UP", NULL);
+    g_autofree char *last = g_build_filename (series, "IM00004", NULL);
+    g_autofree char *kept = g_build_filename (series, "IM00004.KEEP", NULL);
+
+    g_assert_cmpint (symlink (tmp, up), ==, 0);
+    g_assert_cmpint (g_rename (last, kept), ==, 0);
+    g_assert_cmpint (symlink ("IM00004.KEEP", last), ==, 0);
+  }
+
+  {
+    const char *paths[] = { dicomdir, NULL };
+    g_autoptr (CtStudyScan) scan = ct_study_scan_paths (paths, 1, NULL, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (count_refused (scan, "symbolic link"), ==, 4);
+    /* The one slice left is read: a series of one image, found through the
+     * link inside the medium. */
+    g_assert_cmpuint (scan->series->len, ==, 1);
   }
   test_util_remove_tree (tmp);
 }
@@ -772,6 +849,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/fifo-skipped", test_fifo_skipped);
   g_test_add_func ("/hostile/unreadable-slice", test_unreadable_slice);
   g_test_add_func ("/hostile/dicomdir-confined", test_dicomdir_confined);
+  g_test_add_func ("/hostile/dicomdir-symlink-confined", test_dicomdir_symlink_confined);
   g_test_add_func ("/hostile/gdcm-crash-contained", test_gdcm_crash_contained);
   g_test_add_func ("/hostile/decoder-timeout-and-limit", test_decoder_timeout_and_limit);
   g_test_add_func ("/hostile/cache-tampered-row", test_cache_tampered_row);
