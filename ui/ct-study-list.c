@@ -96,11 +96,25 @@ status_text (CtStudy *item)
 }
 
 /* The tooltips of cells that change while a study runs (path, status and
- * stage) are computed when GTK asks for them, never set from the progress
- * updates: with GTK 4.8, a tooltip text replaced while its tooltip is shown
- * was read after being freed (a CI run of the GUI tests failed on the
- * "Failed to set text from markup" warning with garbage text, with the
- * pointer over a row that was being analysed). */
+ * stage, the stop / run-again button) are computed when GTK asks for them,
+ * never set from the progress updates. With GTK 4.8, a tooltip text
+ * replaced while its tooltip is shown was read after being freed (a CI run
+ * of the GUI tests failed on the "Failed to set text from markup" warning
+ * with garbage text, with the pointer over a row that was being analysed),
+ * and every gtk_widget_set_tooltip_text () runs a tooltip query as if the
+ * pointer had moved, whose gtk_tooltip_start_delay () removed a timeout
+ * source that no longer existed ("Source ID N was not found", caught under
+ * gdb in test-gui with the button's tooltip set from refresh_cell ()). */
+static const char *
+cancel_button_text (CtStudy *item)
+{
+  CtStudyStatus status = ct_study_get_status (item);
+
+  if (status == CT_STUDY_STATUS_FAILED || status == CT_STUDY_STATUS_CANCELLED)
+    return _ ("Analyse this study again");
+  return _ ("Cancel the analysis of this study");
+}
+
 static gboolean
 on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard_mode, GtkTooltip *tooltip, gpointer user_data)
 {
@@ -110,7 +124,11 @@ on_query_tooltip (GtkWidget *cell, int x, int y, gboolean keyboard_mode, GtkTool
 
   if (item == NULL)
     return FALSE;
-  if (column == COLUMN_STATUS)
+  if (column == COLUMN_CANCEL)
+    {
+      text = g_strdup (cancel_button_text (item));
+    }
+  else if (column == COLUMN_STATUS)
     {
       const char *error = ct_study_get_error (item);
       CtStudyStatus status = ct_study_get_status (item);
@@ -253,8 +271,9 @@ refresh_cell (GtkWidget *cell, CtStudy *item)
 
         /* Stop while it runs; run again once it failed or was cancelled. */
         gtk_button_set_icon_name (GTK_BUTTON (cell), rerun ? "view-refresh-symbolic" : "process-stop-symbolic");
-        gtk_widget_set_tooltip_text (cell,
-                                     rerun ? _ ("Analyse this study again") : _ ("Cancel the analysis of this study"));
+        /* What the tooltip says (on_query_tooltip), for screen readers. */
+        gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, cancel_button_text (item),
+                                        -1);
         gtk_widget_set_sensitive (cell, rerun || !ct_study_is_finished (item));
       }
       break;
@@ -360,7 +379,6 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyLi
     case COLUMN_CANCEL:
       cell = gtk_button_new_from_icon_name ("process-stop-symbolic");
       gtk_widget_add_css_class (cell, "flat");
-      gtk_widget_set_tooltip_text (cell, _ ("Cancel the analysis of this study"));
       g_signal_connect (cell, "clicked", G_CALLBACK (on_cancel_clicked), self);
       break;
     case COLUMN_SLICES:
@@ -385,7 +403,7 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *list_item, CtStudyLi
     g_signal_connect (right_click, "pressed", G_CALLBACK (on_cell_right_click), self);
     gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (right_click));
   }
-  if (column == COLUMN_STATUS || column == COLUMN_PATIENT || column == COLUMN_DESCRIPTION)
+  if (column == COLUMN_STATUS || column == COLUMN_PATIENT || column == COLUMN_DESCRIPTION || column == COLUMN_CANCEL)
     {
       gtk_widget_set_has_tooltip (cell, TRUE);
       g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
