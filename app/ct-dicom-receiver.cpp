@@ -181,7 +181,8 @@ protected:
         return STATUS_STORE_Error_DataSetDoesNotMatchSOPClass;
       }
     Staged s;
-    s.final_path = ct_dicom_receiver_instance_path (storage_dir.c_str (), study, series, sop);
+    g_autofree char *final_path = ct_dicom_receiver_instance_path (storage_dir.c_str (), study, series, sop);
+    s.final_path = final_path; /* copied: the C string is freed here */
     s.tmp = assoc_dir_ + G_DIR_SEPARATOR_S + sanitise_uid (sop) + ".part";
     OFCondition cond = ff.saveFile (s.tmp.c_str (), EXS_Unknown);
     if (cond.bad ())
