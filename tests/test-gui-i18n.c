@@ -118,7 +118,7 @@ main (int argc, char *argv[])
   g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  test_gui_use_cairo_renderer ();
   /* gettext ignores LANGUAGE in the C locale: C.UTF-8 (po/README.md). */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_setenv ("LANGUAGE", "ru", TRUE);

@@ -35,3 +35,11 @@ test_gui_iterate_until (gboolean (*done) (gpointer), gpointer data, double timeo
   while (!done (data) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
 }
+
+void
+test_gui_use_cairo_renderer (void)
+{
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  if (g_str_equal (g_getenv ("GSK_RENDERER"), "cairo"))
+    g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+}

@@ -15,6 +15,14 @@ GtkWidget *test_gui_find_widget (GtkWidget *widget, GType type);
  * neither); a fatal error naming @variable when it is unset. */
 const char *test_gui_env_dir (const char *variable);
 
+/* The cairo renderer unless GSK_RENDERER says otherwise (Xvfb has no GPU:
+ * GL through llvmpipe paces frames at ~200 ms there, cairo at the display's
+ * 60 Hz; GSK_RENDERER=gl measures GL). With cairo nothing draws with GL, so
+ * GDK does not set GL up either (GDK_DEBUG=gl-disable): Mesa's driver, loaded
+ * for it and unloaded again, leaves a one-time allocation that LeakSanitizer
+ * reports at exit with no symbol to suppress it by. Call before gtk_init. */
+void test_gui_use_cairo_renderer (void);
+
 /* Runs the default main context until @done (@data) or @timeout_s seconds. */
 void test_gui_iterate_until (gboolean (*done) (gpointer), gpointer data, double timeout_s);
 

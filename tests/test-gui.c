@@ -1783,9 +1783,7 @@ main (int argc, char *argv[])
   /* GTK's own test backend for accessibility: no AT-SPI bus, and
    * gtk_test_accessible_check_property () can read what screen readers get. */
   g_setenv ("GTK_A11Y", "test", TRUE);
-  /* Xvfb has no GPU: GL through llvmpipe paces frames at ~200 ms there, the
-   * cairo renderer at the display's 60 Hz. GSK_RENDERER=gl measures GL. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  test_gui_use_cairo_renderer ();
   /* --gdk-scale=N: the HiDPI run of tests/meson.build (read before GTK). */
   for (int a = 1; a < argc; a++)
     if (g_str_has_prefix (argv[a], "--gdk-scale="))

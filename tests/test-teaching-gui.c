@@ -812,7 +812,7 @@ main (int argc, char *argv[])
   int status;
 
   g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  test_gui_use_cairo_renderer ();
   g_test_init (&argc, &argv, NULL);
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
