@@ -212,6 +212,16 @@ count_receiver_threads (void)
   return n;
 }
 
+/* The receiver's thread names itself (GLib's g_thread_new sets the name from
+ * inside the new thread), so right after the service reports RUNNING the
+ * name may not be there yet on a loaded machine. */
+static gboolean
+one_receiver_thread (gpointer data)
+{
+  (void) data;
+  return count_receiver_threads () == 1;
+}
+
 static CtPreferencesWindow *
 open_preferences (void)
 {
@@ -269,6 +279,7 @@ test_receive (void)
   wait_for_state (CT_ARRIVAL_STATE_RUNNING);
   expected = g_strdup_printf ("Receiving as CTTRIAGE on port %u", fixture.port);
   g_assert_cmpstr (ct_window_get_arrival_status (fixture.window), ==, expected);
+  test_gui_iterate_until (one_receiver_thread, NULL, WAIT_LIMIT_S);
   g_assert_cmpuint (count_receiver_threads (), ==, 1);
   g_assert_true (echo ());
 
