@@ -153,7 +153,10 @@ child_openmp_race (void)
 static void
 child_openmp_barrier (void)
 {
-  enum { N = 4096 };
+  enum
+  {
+    N = 4096
+  };
   g_autofree float *values = g_new (float, N);
 #pragma omp parallel for num_threads(2) schedule(static)
   for (int i = 0; i < N; i++)
