@@ -1479,7 +1479,10 @@ test_maximise_and_layouts (void)
   settle ();
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sagittal)));
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (axial)), >, 1.8 * gtk_widget_get_height (GTK_WIDGET (coronal)));
-  g_assert_cmpstr (g_settings_get_string (fixture.settings, "view-layout"), ==, "2x2");
+  {
+    g_autofree char *layout = g_settings_get_string (fixture.settings, "view-layout");
+    g_assert_cmpstr (layout, ==, "2x2");
+  }
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.show-sagittal", NULL);
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.show-sagittal", NULL);
   settle ();

@@ -661,6 +661,7 @@ test_locked_in_editor (void)
           g_assert_cmpstr (c->id, ==, expected[i]);
       }
   }
+  g_clear_pointer (&after, g_free);
   after = read_file (fx.session_file);
   g_assert_cmpstr (before, ==, after);
   gtk_window_destroy (GTK_WINDOW (editor));
