@@ -85,20 +85,29 @@ fixture_init (Fixture *f)
   g_signal_connect (f->service, "study-arrived", G_CALLBACK (on_arrived), f);
 }
 
+static void
+note_finalized (gpointer data, GObject *where_the_object_was)
+{
+  (void) where_the_object_was;
+  g_atomic_int_set ((gint *) data, 1);
+}
+
 /* The service is finalized once a task still in flight has returned: on
- * the task's worker thread maybe, which does not wake the main context. */
+ * the task's worker thread maybe, which does not wake the main context.
+ * So its end is noted atomically (a weak pointer would be cleared on that
+ * thread and read here unsynchronised: TSan reported it). */
 static void
 fixture_clear (Fixture *f)
 {
-  gpointer service = f->service;
+  gint finalized = 0;
   gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_S * G_USEC_PER_SEC;
 
-  g_object_add_weak_pointer (service, &service);
+  g_object_weak_ref (G_OBJECT (f->service), note_finalized, &finalized);
   g_object_unref (f->service);
-  while (service != NULL && g_get_monotonic_time () < deadline)
+  while (!g_atomic_int_get (&finalized) && g_get_monotonic_time () < deadline)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (10 * 1000);
-  g_assert_null (service);
+  g_assert_true (g_atomic_int_get (&finalized));
   g_ptr_array_unref (f->arrived);
 }
 
