@@ -469,8 +469,10 @@ def train_cls(args):
     torch.manual_seed(args.seed + 7)
     fh = open(os.path.join(args.out, "log.jsonl"), "a")
     model = build("multitask-spatial").to(device)
-    model.load_state_dict(torch.load(args.init or os.path.join(args.out, "seg-best.pt"),
-                                     map_location=device))
+    # --init: a phase-1 checkpoint .pt or a shipped .safetensors file (a
+    # classifier retrained on a shipped backbone)
+    init = load_init(args.init or os.path.join(args.out, "seg-best.pt"))
+    model.load_state_dict(init.state_dict())
     to_fmt_model(model)
     model.eval()
     t0 = time.time()
