@@ -36,6 +36,7 @@ bowel gas); closing with a 3-pixel disk and hole filling per component.
 import argparse
 import glob
 import json
+import math
 import os
 import sys
 import time
@@ -410,7 +411,19 @@ def main():
             old = json.load(open(args.json))
         old.update(res)
         with open(args.json, "w") as f:
-            json.dump(old, f, indent=1, default=float)
+            # NaN (a Dice of two empty masks) is not JSON: written as null.
+            json.dump(finite_or_null(old), f, indent=1, default=float, allow_nan=False)
+
+
+def finite_or_null(v):
+    """v with every NaN or infinite float replaced by None, for strict JSON."""
+    if isinstance(v, dict):
+        return {a: finite_or_null(b) for a, b in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite_or_null(b) for b in v]
+    if isinstance(v, (float, np.floating)) and not math.isfinite(v):
+        return None
+    return v
 
 
 if __name__ == "__main__":
