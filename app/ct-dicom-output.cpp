@@ -9,12 +9,16 @@
 #include "ct-dicom-output.h"
 #include "ct-error.h"
 
+#include <glib/gstdio.h>
+
 #include <dcmtk/config/osconfig.h>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcvrda.h>
 #include <dcmtk/dcmdata/dcvrtm.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcostrmf.h>
+#include <dcmtk/dcmdata/dcwcache.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmfg/fgderimg.h>
 #include <dcmtk/dcmfg/fgfracon.h>
@@ -322,23 +326,61 @@ add_referenced_series (DcmItem &ds, const CtDicomOutputSource *src, GError **err
   return true;
 }
 
+/* DcmFileFormat::saveFile () cannot be used: its stream writes through stdio
+ * and closes the file in its destructor without looking at the result, so
+ * the last buffered part of the file is lost on a full disk while saveFile ()
+ * still returns EC_Normal (a short SEG or SR, seen with a page of room too
+ * few). The same write here, with the stream in our hands: what it was given
+ * (tell ()) against the size of the file once it is closed. */
 bool
 save_dataset (DcmFileFormat &ff, const char *path, GError **error)
 {
-  /* DCMTK's condition for a failed write is "I/O suspension or premature
-   * end of stream": the system's reason (a full disk) is in errno. */
-  errno = 0;
-  OFCondition cond = ff.saveFile (path, EXS_LittleEndianExplicit);
-  int saved_errno = errno;
-  if (cond.bad () && saved_errno != 0)
-    {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s (%s)", path, g_strerror (saved_errno),
-                   cond.text ());
-      return false;
-    }
+  OFCondition cond;
+  offile_off_t given = 0;
+  int write_errno = 0, close_errno = 0;
+  GStatBuf st;
+
+  {
+    DcmWriteCache cache;
+    DcmOutputFileStream stream (path);
+
+    cond = stream.status ();
+    if (cond.good ())
+      {
+        /* saveFile ()'s defaults, with this transfer syntax. */
+        errno = 0;
+        ff.transferInit ();
+        cond = ff.write (stream, EXS_LittleEndianExplicit, EET_UndefinedLength, &cache, EGL_recalcGL, EPD_noChange, 0,
+                         0, 0, EWM_fileformat);
+        ff.transferEnd ();
+        /* DCMTK's condition for a failed write is "I/O suspension or
+         * premature end of stream": the system's reason is in errno. */
+        write_errno = errno;
+        if (cond.good ())
+          stream.flush ();
+        given = stream.tell ();
+      }
+    errno = 0;
+  } /* the file is closed here: its last buffer written, or not */
+  close_errno = errno;
+
   if (cond.bad ())
     {
-      g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s", path, cond.text ());
+      if (write_errno != 0)
+        g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s (%s)", path, g_strerror (write_errno),
+                     cond.text ());
+      else
+        g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s", path, cond.text ());
+      return false;
+    }
+  if (g_stat (path, &st) != 0 || (offile_off_t) st.st_size != given)
+    {
+      /* The reason the close failed, where the system gave one (a full disk
+       * on every file system seen: ENOSPC or EDQUOT). */
+      g_set_error (error, CT_ERROR, CT_ERROR_IO,
+                   "Cannot write %s: %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes on the disk)", path,
+                   g_strerror (close_errno != 0 ? close_errno : EIO),
+                   (gint64) (g_stat (path, &st) == 0 ? st.st_size : 0), (gint64) given);
       return false;
     }
   return true;

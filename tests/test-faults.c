@@ -660,6 +660,126 @@ done:
   test_util_remove_tree (tmp);
 }
 
+/* Each kind of output alone, with every amount of room from none to a page
+ * more than it needs, a page at a time: either the run fails (exit 1, "No
+ * space left", nothing but whole files and no temporary file left) or the
+ * output is there and whole. A writer that loses the last buffered part of
+ * its file when it is closed (a library that ignores fclose's result) gives
+ * a short file and exit 0 at one of these amounts. */
+static void
+test_full_disk_every_page (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-faults-XXXXXX", &error);
+  g_autofree char *models = test_util_link_fixture_models (tmp);
+  g_autofree char *series = g_build_filename (tmp, "series", NULL);
+  g_autofree char *reference = g_build_filename (tmp, "reference", NULL);
+  g_autofree char *cache = g_build_filename (tmp, "cache", NULL);
+  g_autofree char *disk = g_build_filename (tmp, "disk", NULL);
+  g_autofree char *out = g_build_filename (disk, "out", NULL);
+  const char *stem = "1.2.826.0.1.3680043.2.1125.79.1";
+  /* The option, the outputs it writes and those it needs room for (bits of
+   * output_suffixes' indices): --sr-out also writes the SEG its measurements
+   * refer to, --pdf-dicom-out makes the PDF report first. */
+  static const struct
+  {
+    const char *option;
+    guint written, room;
+  } kinds[] = { { "--masks-out", 0x03, 0x03 },
+                { "--report", 0x04, 0x04 },
+                { "--seg-out", 0x08, 0x08 },
+                { "--sr-out", 0x18, 0x18 },
+                { "--pdf-dicom-out", 0x20, 0x24 } };
+  goffset sizes[N_OUTPUTS];
+  guint64 total = 0;
+  Run run = { cache, NULL };
+  gboolean mounted = FALSE;
+
+  if (models == NULL)
+    goto done;
+  if (geteuid () != 0)
+    {
+      g_test_skip ("not root: cannot mount a tmpfs to fill (run as root to test full disks)");
+      goto done;
+    }
+  write_series (series, 96, 80, 12, stem, "FAULTS-C");
+  {
+    const char *args[] = { "analyze",  series,    "--json",    "--model", models,     "--masks-out", reference,
+                           "--report", reference, "--seg-out", reference, "--sr-out", reference,     "--pdf-dicom-out",
+                           reference,  NULL };
+    g_assert_cmpint (run_cli (args, &run, NULL, NULL), ==, 0);
+  }
+  for (guint i = 0; i < N_OUTPUTS; i++)
+    {
+      g_autofree char *name = g_strconcat (stem, output_suffixes[i], NULL);
+      g_autofree char *path = g_build_filename (reference, name, NULL);
+
+      sizes[i] = file_size (path);
+      g_assert_cmpint (sizes[i], >, 0);
+      total += pages (sizes[i]) * PAGE;
+    }
+  g_assert_cmpint (g_mkdir (disk, 0755), ==, 0);
+  if (!mount_small_tmpfs (disk, 2 * total + 2 * 1024 * 1024))
+    goto done;
+  mounted = TRUE;
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      const char *args[] = { "analyze", series, "--json", "--model", models, kinds[k].option, out, NULL };
+      guint64 needed = 0;
+      guint n_failed = 0, n_written = 0;
+
+      for (guint i = 0; i < N_OUTPUTS; i++)
+        if (kinds[k].room & (1u << i))
+          needed += pages (sizes[i]);
+      for (guint64 free_pages = 0; free_pages <= needed + 1; free_pages++)
+        {
+          g_autofree char *stdout_text = NULL;
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          const char *message;
+          int status;
+
+          test_util_empty_folder (disk);
+          g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
+          leave_free (disk, free_pages * PAGE);
+          status = run_cli (args, &run, &stdout_text, NULL);
+          message = json_object_get_string_member (parse_first_study (stdout_text, parser), "error");
+          /* Whatever is there is whole, and no temporary file is left. */
+          assert_outputs_whole (out, NULL);
+          if (status == 0)
+            {
+              g_assert_null (message);
+              for (guint i = 0; i < N_OUTPUTS; i++)
+                {
+                  g_autofree char *name = g_strconcat (stem, output_suffixes[i], NULL);
+                  g_autofree char *path = g_build_filename (out, name, NULL);
+
+                  g_assert_cmpint (g_file_test (path, G_FILE_TEST_IS_REGULAR), ==, (kinds[k].written >> i) & 1);
+                }
+              n_written++;
+            }
+          else
+            {
+              g_assert_cmpint (status, ==, 1);
+              g_assert_nonnull (message);
+              g_test_message ("%s with %" G_GUINT64_FORMAT " free pages: %s", kinds[k].option, free_pages, message);
+              g_assert_nonnull (strstr (message, "No space left"));
+              n_failed++;
+            }
+        }
+      g_test_message ("%s: refused with 0-%u free pages, written with %u more", kinds[k].option, n_failed - 1,
+                      n_written);
+      /* No room at all must fail; a page more than the outputs take must do. */
+      g_assert_cmpuint (n_failed, >, 0);
+      g_assert_cmpuint (n_written, >, 0);
+    }
+
+done:
+  if (mounted)
+    g_assert_cmpint (umount2 (disk, MNT_DETACH), ==, 0);
+  test_util_remove_tree (tmp);
+}
+
 /* ---- SIGKILL during writes ----------------------------------------------------------- */
 
 #define N_KILLS 20
@@ -1282,6 +1402,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/faults/full-disk", test_full_disk);
+  g_test_add_func ("/faults/full-disk-every-page", test_full_disk_every_page);
   g_test_add_func ("/faults/kill-during-writes", test_kill_during_writes);
   g_test_add_func ("/faults/random-cancellations", test_random_cancellations);
   return g_test_run ();
