@@ -450,6 +450,33 @@ mount_small_tmpfs (const char *dir, guint64 size)
   return TRUE;
 }
 
+/* The series @series with every output option into @reference: each
+ * output's size in @sizes (logged), all of them whole; the bytes they take
+ * on a tmpfs (whole pages) in all. */
+static guint64
+write_reference_outputs (const char *series, const char *models, const char *reference, const char *stem,
+                         const Run *run, goffset sizes[N_OUTPUTS])
+{
+  const char *args[] = { "analyze",  series,    "--json",    "--model", models,     "--masks-out", reference,
+                         "--report", reference, "--seg-out", reference, "--sr-out", reference,     "--pdf-dicom-out",
+                         reference,  NULL };
+  guint64 total = 0;
+
+  g_assert_cmpint (run_cli (args, run, NULL, NULL), ==, 0);
+  for (guint i = 0; i < N_OUTPUTS; i++)
+    {
+      g_autofree char *name = g_strconcat (stem, output_suffixes[i], NULL);
+      g_autofree char *path = g_build_filename (reference, name, NULL);
+
+      sizes[i] = file_size (path);
+      g_assert_cmpint (sizes[i], >, 0);
+      total += pages (sizes[i]) * PAGE;
+      g_test_message ("%s: %" G_GOFFSET_FORMAT " bytes", name, sizes[i]);
+    }
+  assert_outputs_whole (reference, NULL);
+  return total;
+}
+
 /* Each output in turn meets a full disk: the run fails (exit 1) with an
  * error naming that file and "No space left", the outputs before it are
  * whole, an earlier complete file of that name is left as it was, nothing
@@ -467,7 +494,6 @@ test_full_disk (void)
   g_autofree char *cache = g_build_filename (tmp, "cache", NULL);
   g_autofree char *disk = g_build_filename (tmp, "disk", NULL);
   g_autofree char *out = g_build_filename (disk, "out", NULL);
-  g_autofree char *json = NULL, *json_b = NULL;
   const char *stem = "1.2.826.0.1.3680043.2.1125.77.1";
   goffset sizes[N_OUTPUTS];
   guint64 total = 0;
@@ -483,23 +509,7 @@ test_full_disk (void)
     }
   write_series (series, 96, 80, 12, stem, "FAULTS-A");
   write_series (series_b, 112, 96, 16, "1.2.826.0.1.3680043.2.1125.77.2", "FAULTS-B");
-  {
-    const char *args[] = { "analyze",  series,    "--json",    "--model", models,     "--masks-out", reference,
-                           "--report", reference, "--seg-out", reference, "--sr-out", reference,     "--pdf-dicom-out",
-                           reference,  NULL };
-    g_assert_cmpint (run_cli (args, &run, &json, NULL), ==, 0);
-  }
-  for (guint i = 0; i < N_OUTPUTS; i++)
-    {
-      g_autofree char *name = g_strconcat (stem, output_suffixes[i], NULL);
-      g_autofree char *path = g_build_filename (reference, name, NULL);
-
-      sizes[i] = file_size (path);
-      g_assert_cmpint (sizes[i], >, 0);
-      total += pages (sizes[i]) * PAGE;
-      g_test_message ("%s: %" G_GOFFSET_FORMAT " bytes", name, sizes[i]);
-    }
-  assert_outputs_whole (reference, NULL);
+  total = write_reference_outputs (series, models, reference, stem, &run, sizes);
 
   g_assert_cmpint (g_mkdir (disk, 0755), ==, 0);
   if (!mount_small_tmpfs (disk, 2 * total + 2 * 1024 * 1024))
@@ -691,33 +701,15 @@ test_full_disk_every_page (void)
                 { "--sr-out", 0x18, 0x18 },
                 { "--pdf-dicom-out", 0x20, 0x24 } };
   goffset sizes[N_OUTPUTS];
-  guint64 total = 0;
   Run run = { cache, NULL };
   gboolean mounted = FALSE;
+  guint64 total;
 
+  /* (mount_small_tmpfs () skips the test where it cannot mount.) */
   if (models == NULL)
     goto done;
-  if (geteuid () != 0)
-    {
-      g_test_skip ("not root: cannot mount a tmpfs to fill (run as root to test full disks)");
-      goto done;
-    }
   write_series (series, 96, 80, 12, stem, "FAULTS-C");
-  {
-    const char *args[] = { "analyze",  series,    "--json",    "--model", models,     "--masks-out", reference,
-                           "--report", reference, "--seg-out", reference, "--sr-out", reference,     "--pdf-dicom-out",
-                           reference,  NULL };
-    g_assert_cmpint (run_cli (args, &run, NULL, NULL), ==, 0);
-  }
-  for (guint i = 0; i < N_OUTPUTS; i++)
-    {
-      g_autofree char *name = g_strconcat (stem, output_suffixes[i], NULL);
-      g_autofree char *path = g_build_filename (reference, name, NULL);
-
-      sizes[i] = file_size (path);
-      g_assert_cmpint (sizes[i], >, 0);
-      total += pages (sizes[i]) * PAGE;
-    }
+  total = write_reference_outputs (series, models, reference, stem, &run, sizes);
   g_assert_cmpint (g_mkdir (disk, 0755), ==, 0);
   if (!mount_small_tmpfs (disk, 2 * total + 2 * 1024 * 1024))
     goto done;
