@@ -6,10 +6,9 @@
  * (laterality); concepts without a standard code use the private coding
  * scheme "99CTTRIAGE" (PS3.3 8.2: designators starting "99" are private). */
 #include <cerrno>
+#include "ct-dcmtk-file.h"
 #include "ct-dicom-output.h"
 #include "ct-error.h"
-
-#include <glib/gstdio.h>
 
 #include <dcmtk/config/osconfig.h>
 
@@ -17,8 +16,6 @@
 #include <dcmtk/dcmdata/dcvrda.h>
 #include <dcmtk/dcmdata/dcvrtm.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcostrmf.h>
-#include <dcmtk/dcmdata/dcwcache.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmfg/fgderimg.h>
 #include <dcmtk/dcmfg/fgfracon.h>
@@ -326,66 +323,6 @@ add_referenced_series (DcmItem &ds, const CtDicomOutputSource *src, GError **err
   return true;
 }
 
-/* DcmFileFormat::saveFile () cannot be used: its stream writes through stdio
- * and closes the file in its destructor without looking at the result, so
- * the last buffered part of the file is lost on a full disk while saveFile ()
- * still returns EC_Normal (a short SEG or SR, seen with a page of room too
- * few). The same write here, with the stream in our hands: what it was given
- * (tell ()) against the size of the file once it is closed. */
-bool
-save_dataset (DcmFileFormat &ff, const char *path, GError **error)
-{
-  OFCondition cond;
-  offile_off_t given = 0;
-  int write_errno = 0, close_errno = 0;
-  GStatBuf st;
-
-  {
-    DcmWriteCache cache;
-    DcmOutputFileStream stream (path);
-
-    cond = stream.status ();
-    if (cond.good ())
-      {
-        /* saveFile ()'s defaults, with this transfer syntax. */
-        errno = 0;
-        ff.transferInit ();
-        cond = ff.write (stream, EXS_LittleEndianExplicit, EET_UndefinedLength, &cache, EGL_recalcGL, EPD_noChange, 0,
-                         0, 0, EWM_fileformat);
-        ff.transferEnd ();
-        /* DCMTK's condition for a failed write is "I/O suspension or
-         * premature end of stream": the system's reason is in errno. */
-        write_errno = errno;
-        if (cond.good ())
-          stream.flush ();
-        given = stream.tell ();
-      }
-    errno = 0;
-  } /* the file is closed here: its last buffer written, or not */
-  close_errno = errno;
-
-  if (cond.bad ())
-    {
-      if (write_errno != 0)
-        g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s (%s)", path, g_strerror (write_errno),
-                     cond.text ());
-      else
-        g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s", path, cond.text ());
-      return false;
-    }
-  if (g_stat (path, &st) != 0 || (offile_off_t) st.st_size != given)
-    {
-      /* The reason the close failed, where the system gave one (a full disk
-       * on every file system seen: ENOSPC or EDQUOT). */
-      g_set_error (error, CT_ERROR, CT_ERROR_IO,
-                   "Cannot write %s: %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes on the disk)", path,
-                   g_strerror (close_errno != 0 ? close_errno : EIO),
-                   (gint64) (g_stat (path, &st) == 0 ? st.st_size : 0), (gint64) given);
-      return false;
-    }
-  return true;
-}
-
 bool
 write_seg (const CtDicomOutputSource *src, const char *path, CtDicomSegIds *out_ids, GError **error)
 {
@@ -460,7 +397,7 @@ write_seg (const CtDicomOutputSource *src, const char *path, CtDicomSegIds *out_
     return false;
   if (src->frame_of_reference_uid != nullptr)
     ds->putAndInsertString (DCM_FrameOfReferenceUID, src->frame_of_reference_uid);
-  if (!save_dataset (ff, path, error))
+  if (!ct_dcmtk_save_file (ff, path, EXS_LittleEndianExplicit, error))
     return false;
 
   OFString uid;
@@ -681,7 +618,7 @@ write_sr (const CtDicomOutputSource *src, const CtDicomSegIds *seg, const char *
     return false;
   copy_study_attributes (*source.getDataset (), *ds);
   ds->putAndInsertString (DCM_SoftwareVersions, src->software_version);
-  return save_dataset (ff, path, error);
+  return ct_dcmtk_save_file (ff, path, EXS_LittleEndianExplicit, error);
 }
 
 /* ---- Encapsulated PDF ---- */
@@ -740,7 +677,7 @@ write_pdf (const CtDicomOutputSource *src, const char *pdf_path, const char *pat
     bytes.push_back (0);
   ds->putAndInsertUint8Array (DCM_EncapsulatedDocument, bytes.data (), (unsigned long) bytes.size ());
   ds->putAndInsertUint32 (DCM_EncapsulatedDocumentLength, (Uint32) length);
-  return save_dataset (ff, path, error);
+  return ct_dcmtk_save_file (ff, path, EXS_LittleEndianExplicit, error);
 }
 
 /* ---- reading a SEG back ---- */

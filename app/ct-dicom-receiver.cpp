@@ -2,6 +2,7 @@
 /* ct-dicom-receiver.cpp: the C API of ct-dicom-receiver.h over DCMTK's
  * DcmStorageSCP and DcmStorageSCU. Every entry point catches every C++
  * exception; DCMTK conditions become GErrors in the CT_ERROR domain. */
+#include "ct-dcmtk-file.h"
 #include "ct-dicom-receiver.h"
 #include "ct-dicom-output.h"
 #include "ct-error.h"
@@ -184,10 +185,12 @@ protected:
     g_autofree char *final_path = ct_dicom_receiver_instance_path (storage_dir.c_str (), study, series, sop);
     s.final_path = final_path; /* copied: the C string is freed here */
     s.tmp = assoc_dir_ + G_DIR_SEPARATOR_S + sanitise_uid (sop) + ".part";
-    OFCondition cond = ff.saveFile (s.tmp.c_str (), EXS_Unknown);
-    if (cond.bad ())
+    /* Not ff.saveFile (): on a full disk it can lose the file's tail and
+     * say nothing, and the sender would be told the instance is stored. */
+    g_autoptr (GError) error = NULL;
+    if (!ct_dcmtk_save_file (ff, s.tmp.c_str (), EXS_Unknown, &error))
       {
-        log ("cannot write %s: %s", s.tmp.c_str (), cond.text ());
+        log ("refused instance %s: %s", sop, error->message);
         g_unlink (s.tmp.c_str ());
         return STATUS_STORE_Refused_OutOfResources;
       }

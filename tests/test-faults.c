@@ -33,6 +33,7 @@
 #include "ct-error.h"
 #include "ct-export-job.h"
 #include "ct-job-queue.h"
+#include "ct-dicom-receiver.h"
 #include "ct-results-cache.h"
 #include "ct-study-library.h"
 #include "test-util.h"
@@ -772,6 +773,101 @@ done:
   test_util_remove_tree (tmp);
 }
 
+/* The files under @dir and its folders but .incoming (the receiver's
+ * staging area), each a whole DICOM file; their number. */
+static guint
+count_whole_stored (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *problem = NULL;
+
+      if (strcmp (name, ".incoming") == 0)
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          n += count_whole_stored (path);
+          continue;
+        }
+      problem = check_dicom (path);
+      if (problem != NULL)
+        g_error ("%s", problem);
+      n++;
+    }
+  return n;
+}
+
+/* The DICOM receiver with its storage folder on a full disk, with every
+ * amount of room from none to a few pages more than the instance takes: the
+ * sender is told the instance is stored only when it is there, whole, under
+ * its final name; otherwise the send fails and nothing is stored. */
+static void
+test_receiver_full_disk (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ct-faults-XXXXXX", &error);
+  g_autofree char *series = g_build_filename (tmp, "series", NULL);
+  g_autofree char *disk = g_build_filename (tmp, "disk", NULL);
+  g_autofree char *storage = g_build_filename (disk, "storage", NULL);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = NULL;
+  const char *name;
+  guint64 needed = 0;
+  guint n_stored = 0, n_refused = 0;
+  gboolean mounted = FALSE;
+
+  write_series (series, 96, 80, 1, "1.2.826.0.1.3680043.2.1125.80.1", "FAULTS-R");
+  d = g_dir_open (series, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_ptr_array_add (paths, g_build_filename (series, name, NULL));
+      needed += pages (file_size (g_ptr_array_index (paths, paths->len - 1)));
+    }
+  g_ptr_array_add (paths, NULL);
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_cmpint (g_mkdir (disk, 0755), ==, 0);
+  if (!mount_small_tmpfs (disk, 4 * needed * PAGE + 2 * 1024 * 1024))
+    goto done;
+  mounted = TRUE;
+
+  for (guint64 free_pages = 0; free_pages <= needed + 3; free_pages++)
+    {
+      g_autoptr (GError) send_error = NULL;
+      g_autoptr (CtDicomReceiver) receiver = NULL;
+      CtDicomReceiverOptions options = { "CTTRIAGE", test_util_free_port (), NULL, storage };
+      gboolean sent;
+      guint stored;
+
+      test_util_empty_folder (disk);
+      receiver = ct_dicom_receiver_start (&options, NULL, NULL, &error);
+      g_assert_no_error (error);
+      leave_free (disk, free_pages * PAGE);
+      sent = ct_dicom_send_files ("FAULTS", "CTTRIAGE", "127.0.0.1", options.port, (const char *const *) paths->pdata,
+                                  &send_error);
+      g_clear_pointer (&receiver, ct_dicom_receiver_stop);
+      unfill (disk);
+      stored = count_whole_stored (storage);
+      g_test_message ("%" G_GUINT64_FORMAT " free pages: %s", free_pages, sent ? "stored" : send_error->message);
+      g_assert_cmpuint (stored, ==, sent ? 1 : 0);
+      if (sent)
+        n_stored++;
+      else
+        n_refused++;
+    }
+  g_assert_cmpuint (n_refused, >, 0);
+  g_assert_cmpuint (n_stored, >, 0);
+
+done:
+  if (mounted)
+    g_assert_cmpint (umount2 (disk, MNT_DETACH), ==, 0);
+  test_util_remove_tree (tmp);
+}
+
 /* ---- SIGKILL during writes ----------------------------------------------------------- */
 
 #define N_KILLS 20
@@ -1395,6 +1491,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/faults/full-disk", test_full_disk);
   g_test_add_func ("/faults/full-disk-every-page", test_full_disk_every_page);
+  g_test_add_func ("/faults/receiver-full-disk", test_receiver_full_disk);
   g_test_add_func ("/faults/kill-during-writes", test_kill_during_writes);
   g_test_add_func ("/faults/random-cancellations", test_random_cancellations);
   return g_test_run ();
