@@ -28,8 +28,8 @@ ct_dcmtk_save_file (DcmFileFormat &ff, const char *path, E_TransferSyntax xfer, 
         /* saveFile ()'s defaults. */
         errno = 0;
         ff.transferInit ();
-        cond = ff.write (stream, xfer, EET_UndefinedLength, &cache, EGL_recalcGL, EPD_noChange, 0,
-                         0, 0, EWM_fileformat);
+        cond = ff.write (stream, xfer, EET_UndefinedLength, &cache, EGL_recalcGL, EPD_noChange, 0, 0, 0,
+                         EWM_fileformat);
         ff.transferEnd ();
         /* DCMTK's condition for a failed write is "I/O suspension or
          * premature end of stream": the system's reason is in errno. */
