@@ -773,33 +773,14 @@ done:
   test_util_remove_tree (tmp);
 }
 
-/* The files under @dir and its folders but .incoming (the receiver's
- * staging area), each a whole DICOM file; their number. */
-static guint
-count_whole_stored (const char *dir)
+/* A stored instance is a whole DICOM file. */
+static void
+assert_whole_dicom (const char *path)
 {
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n = 0;
+  g_autofree char *problem = check_dicom (path);
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *problem = NULL;
-
-      if (strcmp (name, ".incoming") == 0)
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          n += count_whole_stored (path);
-          continue;
-        }
-      problem = check_dicom (path);
-      if (problem != NULL)
-        g_error ("%s", problem);
-      n++;
-    }
-  return n;
+  if (problem != NULL)
+    g_error ("%s", problem);
 }
 
 /* The DICOM receiver with its storage folder on a full disk, with every
@@ -851,7 +832,7 @@ test_receiver_full_disk (void)
                                   &send_error);
       g_clear_pointer (&receiver, ct_dicom_receiver_stop);
       unfill (disk);
-      stored = count_whole_stored (storage);
+      stored = test_util_count_stored (storage, assert_whole_dicom);
       g_test_message ("%" G_GUINT64_FORMAT " free pages: %s", free_pages, sent ? "stored" : send_error->message);
       g_assert_cmpuint (stored, ==, sent ? 1 : 0);
       if (sent)

@@ -124,34 +124,12 @@ echo (void)
   return run_tool (argv);
 }
 
-/* Instances stored under their final names (not staged in .incoming). */
-static guint
-count_stored (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (name[0] == '.')
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        n += count_stored (path);
-      else if (g_str_has_suffix (name, ".dcm"))
-        n++;
-    }
-  return n;
-}
-
 /* The receiver moves an association's files into place once it has
  * answered the release: just after storescu exits. */
 static gboolean
 all_stored (gpointer data)
 {
-  return count_stored (fixture.storage) >= N_SLICES;
+  return test_util_count_stored (fixture.storage, NULL) >= N_SLICES;
 }
 
 static guint
@@ -286,7 +264,7 @@ test_receive (void)
   /* One series: one row, analysed. */
   g_assert_true (send_series ("STORESCU"));
   test_gui_iterate_until (all_stored, NULL, WAIT_LIMIT_S);
-  g_assert_cmpuint (count_stored (fixture.storage), ==, N_SLICES);
+  g_assert_cmpuint (test_util_count_stored (fixture.storage, NULL), ==, N_SLICES);
   test_gui_iterate_until (one_row_finished, NULL, ANALYSIS_LIMIT_S);
   g_assert_true (one_row_finished (NULL));
   g_assert_cmpuint (n_rows (), ==, 1);
@@ -302,11 +280,11 @@ test_receive (void)
   test_gui_iterate_until (repeated, GUINT_TO_POINTER (1), WAIT_LIMIT_S);
   g_assert_cmpuint (ct_arrival_service_get_n_repeated (fixture.arrivals), ==, 1);
   g_assert_cmpuint (n_rows (), ==, 1);
-  g_assert_cmpuint (count_stored (fixture.storage), ==, N_SLICES);
+  g_assert_cmpuint (test_util_count_stored (fixture.storage, NULL), ==, N_SLICES);
 
   /* Not in the allow-list: refused, nothing stored, no row. */
   g_assert_false (send_series ("EVIL"));
-  g_assert_cmpuint (count_stored (fixture.storage), ==, N_SLICES);
+  g_assert_cmpuint (test_util_count_stored (fixture.storage, NULL), ==, N_SLICES);
   g_assert_cmpuint (n_rows (), ==, 1);
 
   /* The preferences: the same state; an AE title with a backslash is

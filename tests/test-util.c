@@ -99,3 +99,28 @@ test_util_free_port (void)
   bound = g_socket_get_local_address (socket, NULL);
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
+
+guint
+test_util_count_stored (const char *dir, void (*each) (const char *path))
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (name[0] == '.')
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        n += test_util_count_stored (path, each);
+      else if (g_str_has_suffix (name, ".dcm"))
+        {
+          if (each != NULL)
+            each (path);
+          n++;
+        }
+    }
+  return n;
+}

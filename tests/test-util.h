@@ -34,4 +34,9 @@ void test_util_remove_tree (const char *dir);
 /* A TCP port nothing listens on now (bound to port 0 and released). */
 guint16 test_util_free_port (void);
 
+/* The instances (.dcm) below @dir, a receiver's storage folder, under their
+ * final names: hidden entries (its .incoming staging area) are skipped.
+ * @each, when not NULL, is called with each one's path. Their number. */
+guint test_util_count_stored (const char *dir, void (*each) (const char *path));
+
 G_END_DECLS
