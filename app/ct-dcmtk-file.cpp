@@ -34,12 +34,10 @@ ct_dcmtk_save_file (DcmFileFormat &ff, const char *path, E_TransferSyntax xfer, 
         /* DCMTK's condition for a failed write is "I/O suspension or
          * premature end of stream": the system's reason is in errno. */
         write_errno = errno;
-        if (cond.good ())
-          stream.flush ();
         given = stream.tell ();
       }
     errno = 0;
-  } /* the file is closed here: its last buffer written, or not */
+  } /* the stream flushes and closes the file here: its last buffer written, or not */
   close_errno = errno;
 
   if (cond.bad ())
@@ -51,14 +49,15 @@ ct_dcmtk_save_file (DcmFileFormat &ff, const char *path, E_TransferSyntax xfer, 
         g_set_error (error, CT_ERROR, CT_ERROR_IO, "Cannot write %s: %s", path, cond.text ());
       return false;
     }
-  if (g_stat (path, &st) != 0 || (offile_off_t) st.st_size != given)
+  if (g_stat (path, &st) != 0)
+    st.st_size = 0;
+  if ((offile_off_t) st.st_size != given)
     {
       /* The reason the close failed, where the system gave one (a full disk
        * on every file system seen: ENOSPC or EDQUOT). */
       g_set_error (error, CT_ERROR, CT_ERROR_IO,
                    "Cannot write %s: %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes on the disk)", path,
-                   g_strerror (close_errno != 0 ? close_errno : EIO),
-                   (gint64) (g_stat (path, &st) == 0 ? st.st_size : 0), (gint64) given);
+                   g_strerror (close_errno != 0 ? close_errno : EIO), (gint64) st.st_size, (gint64) given);
       return false;
     }
   return true;
